@@ -1,0 +1,80 @@
+"""Every developer task in one place: ``nox -s tests``, ``nox -s demo``, ``nox -s lint`` ...
+
+Sessions run on the interpreter that runs nox (Python 3.11+), each in its own virtualenv, so a
+fresh machine needs nothing but ``pip install nox``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nox
+
+nox.options.sessions = ["tests", "lint", "typecheck"]
+nox.options.reuse_venv = "yes"
+nox.options.error_on_missing_interpreters = True
+
+ROOT = Path(__file__).parent
+TEST_DEPS = [
+    "pytest>=8.2",
+    "pytest-asyncio>=0.24",
+    "respx>=0.21",
+    "hypothesis>=6.100",
+    "pyarrow>=15",
+]
+TYPE_DEPS = ["mypy>=1.11", "pandas-stubs>=2.1", "types-PyYAML"]
+DOCS_DEPS = ["mkdocs>=1.6", "mkdocs-material>=9.5", "mkdocstrings[python]>=0.25"]
+LINT_DEPS = ["ruff>=0.6"]
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Run the test suite (``nox -s tests -- -k entities`` passes arguments to pytest)."""
+    session.install("-e", ".", *TEST_DEPS)
+    session.run("pytest", *session.posargs)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff check and ruff format --check over the whole tree."""
+    session.install(*LINT_DEPS)
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    """mypy --strict over src/."""
+    session.install("-e", ".", *TYPE_DEPS)
+    session.run("mypy", "--strict", "src")
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """Build the documentation site with ``mkdocs build --strict`` into ``site/``."""
+    session.install("-e", ".", *DOCS_DEPS)
+    session.run("mkdocs", "build", "--strict", "--site-dir", "site")
+
+
+@nox.session
+def demo(session: nox.Session) -> None:
+    """The main job on the bundled sample data."""
+    session.install(".")
+    session.run("asisdk", "sample", *session.posargs)
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Run the benchmarks (``nox -s bench -- decode`` runs benchmarks/bench_decode.py only)."""
+    session.install(".")
+    scripts = sorted((ROOT / "benchmarks").glob("bench_*.py"))
+    if session.posargs:
+        wanted = {f"bench_{name}.py" for name in session.posargs}
+        scripts = [s for s in scripts if s.name in wanted]
+    if not scripts:
+        session.error(f"no benchmark matches {session.posargs!r} in benchmarks/")
+    for script in scripts:
+        requirements = script.with_suffix(".requirements.txt")
+        if requirements.exists():
+            session.install("-r", str(requirements))
+        session.run("python", str(script))

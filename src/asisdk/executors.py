@@ -1,0 +1,380 @@
+"""Run CPU-bound work over chunks of a DataFrame or a list in any executor.
+
+The transforms (decode, ioc, cluster) split their input into chunks and hand each chunk to a
+:class:`concurrent.futures.Executor`. Which executor is the caller's choice:
+
+* ``executor=None`` (default): one chunk runs inline in the calling thread; more chunks run in
+  a process pool sized to the usable CPUs, created lazily on first use and shared by later
+  calls (:func:`default_executor`, closed by :func:`shutdown_default_executor` or at exit).
+* any ``concurrent.futures.Executor``: a ``ProcessPoolExecutor`` you size yourself,
+  :class:`InlineExecutor` for one worker in-process, or a Dask cluster's
+  ``distributed.Client(...).get_executor()`` to spread chunks over many machines.
+
+Results come back in input order. An exception in one chunk never escapes: its
+:class:`ChunkOutcome` carries the error and the source index of the rows it held, so the
+caller can emit one error row per source row and keep every other result.
+
+Worker functions must be top-level (picklable) and take the chunk as the first argument;
+keyword arguments travel with each chunk.
+
+Example:
+    >>> import pandas as pd
+    >>> from asisdk.executors import InlineExecutor, map_frame
+    >>> frame = pd.DataFrame({"x": range(5)})
+    >>> [o.value for o in map_frame(len, frame, executor=InlineExecutor(), chunk_size=2)]
+    [2, 2, 1]
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import functools
+import math
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, Generic, ParamSpec, TypeVar
+
+import attrs
+import pandas as pd
+
+from asisdk import _defaults
+
+__all__ = [
+    "ChunkOutcome",
+    "InlineExecutor",
+    "cpu_count",
+    "default_executor",
+    "map_chunks",
+    "map_chunks_async",
+    "map_frame",
+    "map_frame_async",
+    "plan_chunks",
+    "shutdown_default_executor",
+]
+
+T = TypeVar("T")
+R = TypeVar("R")
+P = ParamSpec("P")
+
+#: Called with (rows done, rows in all) after every finished chunk.
+ProgressCallback = Callable[[int, int], None]
+
+
+def cpu_count() -> int:
+    """Return the number of CPUs this process may use (affinity-aware, at least 1)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+class InlineExecutor(Executor):
+    """An executor that runs every task at once in the calling thread.
+
+    Use it for one-worker runs, debugging (breakpoints work) and small inputs where starting
+    processes costs more than the work.
+    """
+
+    def __init__(self) -> None:
+        self._shutdown = False
+        self._lock = threading.Lock()
+
+    def submit(self, fn: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> Future[R]:
+        with self._lock:
+            if self._shutdown:
+                raise RuntimeError("cannot submit to an InlineExecutor after shutdown")
+        future: Future[R] = Future()
+        future.set_running_or_notify_cancel()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as exc:
+            future.set_exception(exc)
+        return future
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        with self._lock:
+            self._shutdown = True
+
+
+class _DefaultPool:
+    """Holder of the lazily created, shared default process pool."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pool: ProcessPoolExecutor | None = None
+
+    def get(self) -> ProcessPoolExecutor:
+        with self._lock:
+            if self._pool is None:
+                # Never fork: the parent may run threads (event loop, HTTP pools).
+                methods = multiprocessing.get_all_start_methods()
+                method = "forkserver" if "forkserver" in methods else "spawn"
+                self._pool = ProcessPoolExecutor(
+                    max_workers=cpu_count(), mp_context=multiprocessing.get_context(method)
+                )
+            return self._pool
+
+    def discard(self, pool: Executor) -> None:
+        with self._lock:
+            if self._pool is pool:
+                self._pool = None
+        pool.shutdown(wait=False, cancel_futures=True)
+
+    def shutdown(self) -> None:
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+_DEFAULT_POOL = _DefaultPool()
+atexit.register(_DEFAULT_POOL.shutdown)
+
+
+def default_executor() -> Executor:
+    """Return the shared process pool (created on first use, one worker per usable CPU)."""
+    return _DEFAULT_POOL.get()
+
+
+def shutdown_default_executor() -> None:
+    """Shut the shared process pool down; the next call that needs it starts a new one."""
+    _DEFAULT_POOL.shutdown()
+
+
+@attrs.frozen
+class ChunkOutcome(Generic[R]):
+    """What one chunk produced.
+
+    Attributes:
+        position: the chunk's number, from 0, in input order.
+        index: the source index labels of the chunk's rows (for a list, their positions).
+        value: the worker's return value, or ``None`` when it failed.
+        error: ``None``, or ``"ExceptionType: message"`` describing why the chunk failed.
+    """
+
+    position: int
+    index: pd.Index[Any]
+    value: R | None = None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Whether the chunk finished without an error."""
+        return self.error is None
+
+
+def plan_chunks(total: int, *, chunk_size: int | None = None, workers: int | None = None) -> int:
+    """Return the chunk size used for ``total`` items.
+
+    With no ``chunk_size``, aim at a few chunks per worker (so a slow chunk does not leave
+    workers idle) within sane bounds.
+    """
+    if chunk_size is not None:
+        if chunk_size < 1:
+            raise ValueError(f"chunk_size must be at least 1, got {chunk_size}")
+        return chunk_size
+    workers = workers or cpu_count()
+    size = math.ceil(total / (workers * _defaults.CHUNKS_PER_WORKER)) if total else 1
+    return max(_defaults.MIN_CHUNK_ROWS, min(_defaults.MAX_CHUNK_ROWS, size))
+
+
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _split_frame(frame: pd.DataFrame, size: int) -> list[pd.DataFrame]:
+    return [frame.iloc[start : start + size] for start in range(0, len(frame), size)]
+
+
+def _split_items(items: Sequence[T], size: int) -> list[tuple[list[T], pd.Index[Any]]]:
+    return [
+        (list(items[start : start + size]), pd.RangeIndex(start, min(start + size, len(items))))
+        for start in range(0, len(items), size)
+    ]
+
+
+def _pick_executor(executor: Executor | None, n_chunks: int) -> Executor:
+    if executor is not None:
+        return executor
+    return InlineExecutor() if n_chunks <= 1 else default_executor()
+
+
+def _collect(
+    futures: Sequence[Future[R]],
+    indexes: Sequence[pd.Index[Any]],
+    executor: Executor,
+    progress: ProgressCallback | None,
+) -> list[ChunkOutcome[R]]:
+    total = sum(len(ix) for ix in indexes)
+    outcomes: list[ChunkOutcome[R]] = []
+    done = 0
+    broken = False
+    for position, (future, index) in enumerate(zip(futures, indexes, strict=True)):
+        try:
+            outcomes.append(ChunkOutcome(position, index, value=future.result()))
+        except BrokenProcessPool as exc:
+            broken = True
+            outcomes.append(ChunkOutcome(position, index, error=_describe(exc)))
+        except Exception as exc:
+            outcomes.append(ChunkOutcome(position, index, error=_describe(exc)))
+        done += len(index)
+        if progress is not None:
+            progress(done, total)
+    if broken:
+        _DEFAULT_POOL.discard(executor)
+    return outcomes
+
+
+def _submit_all(
+    executor: Executor, func: Callable[..., R], chunks: Sequence[object]
+) -> list[Future[R]]:
+    futures: list[Future[R]] = []
+    for chunk in chunks:
+        try:
+            futures.append(executor.submit(func, chunk))
+        except Exception as exc:  # e.g. a broken pool refusing work: report on this chunk
+            failed: Future[R] = Future()
+            failed.set_exception(exc)
+            futures.append(failed)
+    return futures
+
+
+def map_frame(
+    func: Callable[..., R],
+    frame: pd.DataFrame,
+    *,
+    executor: Executor | None = None,
+    chunk_size: int | None = None,
+    progress: ProgressCallback | None = None,
+    **kwargs: Any,
+) -> list[ChunkOutcome[R]]:
+    """Run ``func(chunk, **kwargs)`` over row chunks of ``frame``; outcomes in input order.
+
+    Args:
+        func: a top-level (picklable) function taking a DataFrame chunk first.
+        frame: the input; each chunk keeps the original index labels.
+        executor: where chunks run (see the module docs); default inline or process pool.
+        chunk_size: rows per chunk; by default a few chunks per worker.
+        progress: called with (rows done, rows in all) as chunks finish.
+        **kwargs: passed to every call of ``func``.
+
+    Returns:
+        One :class:`ChunkOutcome` per chunk; a failed chunk carries its error and index.
+    """
+    size = plan_chunks(len(frame), chunk_size=chunk_size)
+    chunks = _split_frame(frame, size)
+    chosen = _pick_executor(executor, len(chunks))
+    bound = functools.partial(func, **kwargs) if kwargs else func
+    futures = _submit_all(chosen, bound, chunks)
+    return _collect(futures, [c.index for c in chunks], chosen, progress)
+
+
+def map_chunks(
+    func: Callable[..., R],
+    items: Sequence[T],
+    *,
+    executor: Executor | None = None,
+    chunk_size: int | None = None,
+    progress: ProgressCallback | None = None,
+    **kwargs: Any,
+) -> list[ChunkOutcome[R]]:
+    """Run ``func(list_chunk, **kwargs)`` over chunks of ``items``; outcomes in input order.
+
+    The outcome's ``index`` holds the positions of the chunk's items in ``items``.
+    """
+    size = plan_chunks(len(items), chunk_size=chunk_size)
+    pieces = _split_items(items, size)
+    chosen = _pick_executor(executor, len(pieces))
+    bound = functools.partial(func, **kwargs) if kwargs else func
+    futures = _submit_all(chosen, bound, [p[0] for p in pieces])
+    return _collect(futures, [p[1] for p in pieces], chosen, progress)
+
+
+async def _gather_outcomes(
+    executor: Executor | None,
+    func: Callable[..., R],
+    chunks: Sequence[object],
+    indexes: Sequence[pd.Index[Any]],
+    progress: ProgressCallback | None,
+) -> list[ChunkOutcome[R]]:
+    loop = asyncio.get_running_loop()
+    total = sum(len(ix) for ix in indexes)
+    done = 0
+
+    async def one(position: int, chunk: object, index: pd.Index[Any]) -> ChunkOutcome[R]:
+        nonlocal done
+        try:
+            value = await loop.run_in_executor(executor, func, chunk)
+            outcome: ChunkOutcome[R] = ChunkOutcome(position, index, value=value)
+        except BrokenProcessPool as exc:
+            if executor is not None:
+                _DEFAULT_POOL.discard(executor)
+            outcome = ChunkOutcome(position, index, error=_describe(exc))
+        except Exception as exc:
+            outcome = ChunkOutcome(position, index, error=_describe(exc))
+        done += len(index)
+        if progress is not None:
+            progress(done, total)
+        return outcome
+
+    tasks = [
+        asyncio.ensure_future(one(pos, chunk, ix))
+        for pos, (chunk, ix) in enumerate(zip(chunks, indexes, strict=True))
+    ]
+    try:
+        return list(await asyncio.gather(*tasks))
+    except asyncio.CancelledError:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
+
+
+async def map_frame_async(
+    func: Callable[..., R],
+    frame: pd.DataFrame,
+    *,
+    executor: Executor | None = None,
+    chunk_size: int | None = None,
+    progress: ProgressCallback | None = None,
+    **kwargs: Any,
+) -> list[ChunkOutcome[R]]:
+    """Await :func:`map_frame` without blocking the event loop.
+
+    With ``executor=None`` a single chunk runs in the loop's default thread pool, more chunks
+    in the shared process pool. Cancelling the call cancels chunks that have not started.
+    """
+    size = plan_chunks(len(frame), chunk_size=chunk_size)
+    chunks = _split_frame(frame, size)
+    chosen = executor if executor is not None else _async_default(len(chunks))
+    bound = functools.partial(func, **kwargs) if kwargs else func
+    return await _gather_outcomes(chosen, bound, chunks, [c.index for c in chunks], progress)
+
+
+async def map_chunks_async(
+    func: Callable[..., R],
+    items: Sequence[T],
+    *,
+    executor: Executor | None = None,
+    chunk_size: int | None = None,
+    progress: ProgressCallback | None = None,
+    **kwargs: Any,
+) -> list[ChunkOutcome[R]]:
+    """Await :func:`map_chunks` without blocking the event loop."""
+    size = plan_chunks(len(items), chunk_size=chunk_size)
+    pieces = _split_items(items, size)
+    chosen = executor if executor is not None else _async_default(len(pieces))
+    bound = functools.partial(func, **kwargs) if kwargs else func
+    return await _gather_outcomes(
+        chosen, bound, [p[0] for p in pieces], [p[1] for p in pieces], progress
+    )
+
+
+def _async_default(n_chunks: int) -> Executor | None:
+    # One chunk: the running loop's default thread pool (None); more: the shared process pool.
+    return None if n_chunks <= 1 else default_executor()
