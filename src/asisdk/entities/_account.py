@@ -26,6 +26,13 @@ class Account(Entity):
 
     ENTITY_TYPE: ClassVar[str] = "account"
     IDENTITY: ClassVar[tuple[str, ...]] = ("sid", "aad_user_id", "object_guid", "qualified_name")
+    LABEL: ClassVar[tuple[str, ...]] = (
+        "qualified_name",
+        "display_name",
+        "sid",
+        "aad_user_id",
+        "object_guid",
+    )
 
     name: str | None = entity_field()
     nt_domain: str | None = entity_field(sentinel="NTDomain")

@@ -103,6 +103,8 @@ class Entity:
     IDENTITY: ClassVar[tuple[str, ...]] = ()
     COMPOSITE_IDENTITY: ClassVar[bool] = False
     CASE_SENSITIVE: ClassVar[frozenset[str]] = frozenset()
+    #: Attributes tried, in order, for :attr:`label` (default: ``IDENTITY``).
+    LABEL: ClassVar[tuple[str, ...]] = ()
 
     additional_data: Mapping[str, Any] = entity_field(factory=dict, compare=False)
 
@@ -208,10 +210,12 @@ class Entity:
     @property
     def label(self) -> str:
         """A short human-readable name (``"WIN-1.contoso.com"``, ``"10.0.0.1"``, ...)."""
-        for name in self.IDENTITY:
+        for name in self.LABEL or self.IDENTITY:
             value = getattr(self, name)
+            if isinstance(value, Entity):
+                return value.label
             if not _is_empty(value):
-                return str(value)
+                return str(getattr(value, "value", value))
         for name, value in self.present_fields():
             if name != "additional_data" and not isinstance(value, (Entity, tuple, Mapping)):
                 return str(value)

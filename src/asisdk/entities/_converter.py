@@ -507,8 +507,15 @@ def nested_entities(entity: Entity) -> Iterator[Entity]:
             yield from (v for v in value if isinstance(v, Entity))
 
 
+#: Value objects describing another entity; reachable from it, not listed on their own.
+_ENRICHMENT = (GeoLocation, ThreatIntelligence)
+
+
 def flatten_entities(entities: Sequence[Entity]) -> list[Entity]:
-    """Return ``entities`` plus every entity nested in them, each object once, in order."""
+    """Return ``entities`` plus every entity nested in them, each object once, in order.
+
+    Locations and threat intelligence stay with the address they describe.
+    """
     result: list[Entity] = []
     seen: set[int] = set()
 
@@ -524,7 +531,7 @@ def flatten_entities(entities: Sequence[Entity]) -> list[Entity]:
     while queue:
         entity = queue.pop(0)
         for child in nested_entities(entity):
-            if id(child) not in seen:
+            if id(child) not in seen and not isinstance(child, _ENRICHMENT):
                 visit(child)
                 queue.append(child)
     return result

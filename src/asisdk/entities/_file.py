@@ -49,6 +49,10 @@ class FileHash(Entity):
     algorithm: Algorithm = entity_field(default=Algorithm.UNKNOWN, converter=_algorithm)
     value: str = entity_field(required=True)
 
+    @property
+    def label(self) -> str:
+        return f"{self.algorithm.value}: {self.value}"
+
     @classmethod
     def from_value(cls, value: str) -> FileHash:
         """Build a hash, taking the algorithm from the digest length."""

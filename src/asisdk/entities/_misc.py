@@ -34,6 +34,7 @@ class CloudApplication(Entity):
 
     ENTITY_TYPE: ClassVar[str] = "cloud-application"
     IDENTITY: ClassVar[tuple[str, ...]] = ("app_id", "name")
+    LABEL: ClassVar[tuple[str, ...]] = ("name", "app_id")
 
     app_id: str | None = entity_field()
     name: str | None = entity_field()

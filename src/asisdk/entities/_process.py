@@ -49,6 +49,12 @@ class HostLogonSession(Entity):
         sentinel="EndTimeUtc", converter=to_utc_datetime, compare=False
     )
 
+    @property
+    def label(self) -> str:
+        who = self.account.label if self.account is not None else "?"
+        where = self.host.label if self.host is not None else "?"
+        return f"session {self.session_id or '?'} of {who} on {where}"
+
     def query_params(self) -> dict[str, object]:
         """``logon_session_id``."""
         return {"logon_session_id": self.session_id} if self.session_id else {}
