@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from asisdk import __version__
-from asisdk.cli._sample import add_sample_command
+from asisdk.cli._sample import add_sample_command as _add_sample_command
 
 __all__ = ["EXIT_FINDINGS_ERROR", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
 
@@ -24,7 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"asisdk {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    add_sample_command(commands)
+    _add_sample_command(commands)
     config = commands.add_parser("config-path", help="print where the config file is read from")
     config.set_defaults(handler=_config_path)
     return parser

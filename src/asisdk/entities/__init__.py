@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 from asisdk.entities._account import Account
 from asisdk.entities._alert import Alert
 from asisdk.entities._base import Entity
-from asisdk.entities._converter import parse_entities
+from asisdk.entities._converter import parse_entities as _parse_entities
 from asisdk.entities._enums import (
     Algorithm,
     ElevationToken,
@@ -78,7 +78,7 @@ __all__ = [
     "merge_query_params",
 ]
 
-E = TypeVar("E", bound=Entity)
+_E = TypeVar("_E", bound=Entity)
 
 
 def from_sentinel_entities(data: str | bytes | list[Any] | Mapping[str, Any]) -> list[Entity]:
@@ -92,7 +92,7 @@ def from_sentinel_entities(data: str | bytes | list[Any] | Mapping[str, Any]) ->
     Raises:
         EntityError: ``data`` is not valid JSON or not an array of objects.
     """
-    return parse_entities(data)
+    return _parse_entities(data)
 
 
 def entity_from_dict(data: Mapping[str, Any]) -> Entity:
@@ -104,7 +104,7 @@ def entity_from_dict(data: Mapping[str, Any]) -> Entity:
     return Entity.from_dict(data)
 
 
-def merge(a: E, b: E) -> E:
+def merge(a: _E, b: _E) -> _E:
     """Return ``a`` with its missing fields filled from ``b`` (see :meth:`Entity.merge`).
 
     Raises:

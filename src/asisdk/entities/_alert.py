@@ -25,7 +25,7 @@ from asisdk.errors import EntityError
 
 __all__ = ["Alert"]
 
-E = TypeVar("E", bound=Entity)
+_E = TypeVar("_E", bound=Entity)
 
 _SEVERITY_COLOURS = {
     Severity.HIGH: "#c62828",
@@ -218,7 +218,7 @@ class Alert:
         return hash(("alert", self.display_name, self.start_time, self.entities))
 
     # -- entities -----------------------------------------------------------------------------
-    def entities_of(self, kind: type[E]) -> list[E]:
+    def entities_of(self, kind: type[_E]) -> list[_E]:
         """The alert's entities of one class, in order (``alert.entities_of(Host)``)."""
         return [e for e in self.entities if isinstance(e, kind)]
 

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Entity", "entity_field", "sentinel_key"]
 
-E = TypeVar("E", bound="Entity")
+_E = TypeVar("_E", bound="Entity")
 
 #: attrs metadata keys
 _SENTINEL_KEY = "asisdk.sentinel"
@@ -183,7 +183,7 @@ class Entity:
                 f"{type(self).__name__}s"
             )
 
-    def merge(self: E, other: E) -> E:
+    def merge(self: _E, other: _E) -> _E:
         """Return a copy of this entity with its missing fields filled from ``other``.
 
         Both must be the same kind of entity with agreeing identities (every identity attribute
@@ -256,7 +256,7 @@ class Entity:
         return unstructure_entity(self)
 
     @classmethod
-    def from_dict(cls: type[E], data: Mapping[str, Any]) -> E:
+    def from_dict(cls: type[_E], data: Mapping[str, Any]) -> _E:
         """Build an entity from Sentinel JSON (PascalCase, camelCase or snake_case keys).
 
         Called on :class:`Entity` itself, the ``Type`` key picks the class; called on a

@@ -62,6 +62,8 @@ class ElevationToken(_LenientEnum):
     @classmethod
     def from_event_code(cls, code: object) -> ElevationToken | None:
         """Map the 4688 codes ``%%1936`` / ``%%1937`` / ``%%1938`` (or a name) to a member."""
+        if isinstance(code, ElevationToken):
+            return code
         text = str(code).strip()
         mapping = {"%%1936": cls.DEFAULT, "%%1937": cls.FULL, "%%1938": cls.LIMITED}
         if text in mapping:

@@ -23,7 +23,7 @@ from asisdk.errors import InvalidInputError
 
 __all__ = ["Event"]
 
-E = TypeVar("E", bound=Entity)
+_E = TypeVar("_E", bound=Entity)
 
 PROCESS_EVENTS = frozenset({4688, 1})  # Security 4688, Sysmon 1
 LOGON_EVENTS = frozenset({4624, 4625, 4634, 4647, 4648, 4672})
@@ -157,7 +157,7 @@ class Event:
         ]
         return tuple(flatten_entities(roots))
 
-    def entities_of(self, kind: type[E]) -> list[E]:
+    def entities_of(self, kind: type[_E]) -> list[_E]:
         """The event's entities of one class, in order."""
         return [e for e in self.entities if isinstance(e, kind)]
 

@@ -17,6 +17,13 @@ __all__ = ["Dns", "GeoLocation", "IpAddress", "ThreatIntelligence", "Url", "ip_t
 IPAddressObject = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
+#: Networks meant for private use: RFC 1918, RFC 6598 shared address space, IPv6 ULA.
+_PRIVATE_NETWORKS = tuple(
+    ipaddress.ip_network(n)
+    for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7")
+)
+
+
 def ip_type_of(address: IPAddressObject) -> IpType:
     """Classify an address: public, private, loopback, link-local, multicast, ..."""
     mapped = getattr(address, "ipv4_mapped", None)
@@ -30,11 +37,11 @@ def ip_type_of(address: IPAddressObject) -> IpType:
         return IpType.LINK_LOCAL
     if address.is_multicast:
         return IpType.MULTICAST
-    if address.is_private:
+    if any(address in network for network in _PRIVATE_NETWORKS):
         return IpType.PRIVATE
     if address.is_global:
         return IpType.PUBLIC
-    return IpType.RESERVED
+    return IpType.RESERVED  # documentation, benchmarking, 240/4, 6to4 relays, ...
 
 
 def _normalise_address(value: object) -> str:
