@@ -244,7 +244,7 @@ def test_cycles_and_dangling_references_do_not_hang_or_vanish() -> None:
     assert {p.process_id for p in processes} == {"1", "2"}
     account = alert.entities_of(Account)[0]
     assert account.host is None
-    assert account.additional_data["Host"] == {"$ref": "99"}  # kept, not lost
+    assert account.additional_data["Host"] == {"UnresolvedRef": "99"}  # kept, not lost
     dangling = alert.entities_of(UnknownEntity)
     assert dangling
     assert dangling[0].error == "unresolved or circular $ref"

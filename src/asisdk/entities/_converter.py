@@ -157,6 +157,8 @@ def _describe(exc: BaseException) -> str:
     """The innermost message of an error (cattrs wraps field errors in exception groups)."""
     while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
         exc = exc.exceptions[0]
+    if isinstance(exc, KeyError):
+        return f"missing required property {exc}"
     return f"{type(exc).__name__}: {exc}"
 
 
@@ -400,7 +402,7 @@ def _structure_known(
         if field.entity_class is not None:
             built = _build_nested(value, field, ctx, active)
             if built is _MISSING:
-                extras[raw_key] = value
+                extras[raw_key] = _unlink(value)
                 continue
             prepared[field.key] = built
         elif field.enum_class is not None:
@@ -420,6 +422,17 @@ def _structure_known(
 
 
 _MISSING: Any = object()
+_UNRESOLVED = "UnresolvedRef"
+
+
+def _unlink(value: Any) -> Any:
+    """Rename ``$ref`` keys of references that could not be followed, so that writing the
+    data back (with new ``$id`` numbers) cannot make them point at the wrong object."""
+    if isinstance(value, list | tuple):
+        return [_unlink(v) for v in value]
+    if _is_ref(value):
+        return {_UNRESOLVED: value[_REF], **{k: v for k, v in value.items() if k != _REF}}
+    return value
 
 
 def _build_nested(value: Any, field: _FieldSpec, ctx: _Context, active: frozenset[int]) -> Any:
@@ -441,6 +454,8 @@ def _build_one_nested(value: Any, cls: type[Entity], ctx: _Context, active: froz
         return value
     if isinstance(value, str) and cls is IpAddress:
         value = {"Address": value}  # Dns.IpAddresses written as plain strings
+    if isinstance(value, Mapping) and _UNRESOLVED in value and _TYPE not in value:
+        return _MISSING  # a reference asisdk already found dangling: keep it as it is
     target = _deref(value, ctx)
     if target is None or not isinstance(target, Mapping) or id(target) in active:
         _log.warning("kept an unresolvable or circular nested reference in additional_data")
@@ -473,24 +488,19 @@ def parse_entities(data: object, *, strict: bool = False) -> list[Entity]:
     seen: set[int] = set()
     with _conversion(strict, index) as ctx:
         for item in parsed:
+            if not isinstance(item, Mapping):
+                result.append(UnknownEntity(raw={"value": item}, error="not a JSON object"))
+                continue
             target = _deref(item, ctx)
-            if target is None:
-                result.append(
-                    UnknownEntity(
-                        raw=dict(item) if isinstance(item, Mapping) else {"value": item},
-                        error="unresolved or circular $ref",
-                    )
-                )
+            if target is None or not isinstance(target, Mapping):
+                result.append(UnknownEntity(raw=_unlink(item), error="unresolved or circular $ref"))
                 continue
             if id(target) in seen:
                 continue
             seen.add(id(target))
-            if not isinstance(target, Mapping):
-                result.append(UnknownEntity(raw={"value": target}, error="not a JSON object"))
-                continue
             result.append(_build(target, Entity, ctx, frozenset()))
         for failure in ctx.failures:
-            if all(failure is not r for r in result):
+            if failure not in result:  # equal raw data already listed (e.g. a round trip)
                 result.append(failure)
     return result
 
