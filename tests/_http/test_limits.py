@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import math
 
 import pytest
 
@@ -14,10 +15,33 @@ from asisdk.errors import QuotaExceededError
 def test_rate_limit_spaces_requests_evenly() -> None:
     assert RateLimit.per_minute(4).interval == 15.0
     assert RateLimit(max_requests=600, period=6.0).interval == pytest.approx(0.01)
+    with pytest.raises(ValueError, match="jitter"):
+        RateLimit(max_requests=1, jitter=-1)
     limiter = RateLimit(max_requests=10, period=1.0).new_limiter()
-    # A bucket of one: no burst beyond a single request.
+    # Small quotas: a bucket of one, no burst beyond a single request.
     assert limiter.max_rate == 1
-    assert limiter.time_period == pytest.approx(0.1)
+    assert limiter.time_period == pytest.approx(0.11)
+
+
+@pytest.mark.parametrize(
+    ("max_requests", "period"), [(4, 60.0), (0.5, 60.0), (99, 1.0), (600, 60.0), (10_000, 60.0)]
+)
+def test_burst_plus_drain_never_exceeds_the_quota_in_a_window(
+    max_requests: float, period: float
+) -> None:
+    # A leaky bucket of capacity b draining at r grants at most b + ceil(r * period) - 1
+    # requests in any half-open window of one period.
+    limit = RateLimit(max_requests=max_requests, period=period)
+    burst, rate = limit.burst, limit.sustained_rate
+    stretched = period + limit.jitter
+    most = burst + math.ceil(rate * stretched - 1e-9) - 1
+    assert most <= max(max_requests, 1)
+    # and still close to the full rate (the jitter allowance costs jitter / period)
+    assert rate * stretched >= 0.98 * max_requests - 1
+    limiter = limit.new_limiter()
+    assert (limiter.max_rate, limiter.max_rate / limiter.time_period) == pytest.approx(
+        (burst, rate)
+    )
 
 
 @pytest.mark.parametrize("kwargs", [{"max_requests": 0}, {"max_requests": 1, "period": -1}])

@@ -27,18 +27,18 @@ def client_for(server: LoopbackServer, **kwargs: object) -> ApiClient:
 
 
 async def test_even_spacing_never_exceeds_the_quota_of_any_window() -> None:
-    # 25 requests against a server allowing 10 per 0.5 s window: the client must spread them
-    # so that no window ever sees an 11th request (the server would answer 429).
-    async with LoopbackServer(quota=10, window=0.5) as server:
-        limits = RequestLimits(rates=[RateLimit(max_requests=10, period=0.5)], max_concurrency=8)
+    # 260 requests against a server allowing 200 per 1 s window (a bucket of 2 with catch-up):
+    # no window may ever see a 201st request (the server would answer 429).
+    async with LoopbackServer(quota=200, window=1.0) as server:
+        limits = RequestLimits(rates=[RateLimit(max_requests=200, period=1.0)], max_concurrency=8)
         async with client_for(server, limits=limits) as api:
-            paths = [f"/domains/host{n}.example" for n in range(25)]
+            paths = [f"/domains/host{n}.example" for n in range(260)]
             results = await asyncio.gather(*(api.get_json(p) for p in paths))
     assert [r["data"]["id"] for r in results] == [p.rsplit("/", 1)[1] for p in paths]
     assert server.stats.sent_429 == 0
-    assert max(server.stats.per_window.values()) <= 10
-    assert server.stats.requests == 25
-    assert server.stats.api_keys == {KEY: 25}
+    assert max(server.stats.per_window.values()) <= 200
+    assert server.stats.requests == 260
+    assert server.stats.api_keys == {KEY: 260}
     assert not server.stats.query_keys
 
 

@@ -19,6 +19,11 @@ MAX_RETRY_AFTER: Final = 120.0
 #: Statuses retried by default: request timeout, too many requests, transient server errors.
 RETRY_STATUSES: Final = frozenset({408, 429, 500, 502, 503, 504})
 
+#: Share of a rate quota that may be sent back to back (catch-up after a late wake-up).
+RATE_BURST_FRACTION: Final = 0.01
+#: Seconds of delay jitter between our send and the server's count that rate limits absorb.
+RATE_JITTER: Final = 0.1
+
 #: Concurrent requests in flight per client.
 MAX_CONCURRENCY: Final = 4
 #: Seconds in the "per minute" and "per day" quota windows.

@@ -97,6 +97,9 @@ class VirusTotalClient:
         cache: a :class:`VtCache` or the path of its SQLite file; ``None`` for no cache.
         timeout: timeouts of the owned HTTP client.
         config: an already loaded configuration (for the key).
+        limits: full control of the limits (e.g. a premium contract with per-second and
+            per-minute quotas, ``RequestLimits(rates=[RateLimit(max_requests=..., period=1)])``);
+            replaces ``requests_per_minute``, ``requests_per_day`` and ``max_concurrency``.
 
     Raises:
         ConfigurationError: no API key was found; the message says where it was looked for.
@@ -121,16 +124,18 @@ class VirusTotalClient:
         cache: VtCache | str | os.PathLike[str] | None = None,
         timeout: httpx.Timeout | None = None,
         config: Config | None = None,
+        limits: RequestLimits | None = None,
     ) -> None:
         key = resolve_secret(
             _defaults.API_KEY_SETTING, api_key, env_aliases=_defaults.API_KEY_ENV, config=config
         )
         assert key is not None
-        limits = RequestLimits.create(
-            requests_per_minute=requests_per_minute,
-            requests_per_day=requests_per_day,
-            max_concurrency=max_concurrency,
-        )
+        if limits is None:
+            limits = RequestLimits.create(
+                requests_per_minute=requests_per_minute,
+                requests_per_day=requests_per_day,
+                max_concurrency=max_concurrency,
+            )
         extra: dict[str, Any] = {} if timeout is None else {"timeout": timeout}
         self._api = ApiClient(
             service="virustotal",
