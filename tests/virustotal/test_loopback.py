@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from _http.loopback import LoopbackServer, VtApp
-from asisdk._http import RetryPolicy
+from asisdk._http import RateLimit, RequestLimits, RetryPolicy
 from asisdk.errors import AuthenticationError
 from asisdk.virustotal import VirusTotalClient, VtCache, VtStatus
 
@@ -25,7 +25,7 @@ def vt_for(make_vt: MakeVt, server: LoopbackServer, **kwargs: object) -> VirusTo
 
 
 async def test_batch_under_quota_with_faults(make_vt: MakeVt) -> None:
-    # 5 requests per 0.5 s window = 600 per minute; the client is told the same quota.
+    # The server allows 10 requests per 0.5 s window; the client is told the same quota.
     distinct = [f"host{n}.example" for n in range(14)]
     values = [
         *distinct,
@@ -43,19 +43,18 @@ async def test_batch_under_quota_with_faults(make_vt: MakeVt) -> None:
     }
     app = VtApp(not_found={"missing.example"}, api_key=API_KEY)
     async with (
-        LoopbackServer(app, quota=5, window=0.5, faults=faults) as server,
+        LoopbackServer(app, quota=10, window=0.5, faults=faults) as server,
         vt_for(
             make_vt,
             server,
-            requests_per_minute=600,
-            max_concurrency=4,
+            limits=RequestLimits(rates=[RateLimit(max_requests=10, period=0.5)], max_concurrency=4),
             timeout=httpx.Timeout(0.4),
         ) as vt,
     ):
         reports = await vt.lookup_many(values)
     stats = server.stats
     assert stats.sent_429 == 0, "no request may go over the quota"
-    assert max(stats.per_window.values()) <= 5
+    assert max(stats.per_window.values()) <= 10
     # one request per distinct valid observable, plus one per injected fault
     assert stats.requests == len(distinct) + 1 + 5
     assert all(count == 1 for path, count in stats.by_path.items() if path not in faults)
