@@ -11,6 +11,7 @@ import respx
 
 from asisdk._http import RetryPolicy
 from asisdk.config import Config
+from asisdk.entities import Dns, FileHash, IpAddress
 from asisdk.errors import AuthenticationError, ConfigurationError, InvalidInputError, NotFoundError
 from asisdk.virustotal import VirusTotalClient, VtKind, VtStatus
 
@@ -252,3 +253,23 @@ def test_progress_true_draws_a_tqdm_bar(respx_mock: respx.MockRouter, make_vt: M
     respx_mock.get(f"{BASE}/ip_addresses/8.8.8.8").respond(200, json=IP)
     reports = asyncio.run(make_vt().lookup_many(["8.8.8.8"], progress=True))
     assert reports[0].status is VtStatus.FOUND
+
+
+async def test_entities_are_looked_up_and_share_results_with_strings(
+    respx_mock: respx.MockRouter, make_vt: MakeVt
+) -> None:
+    ip = respx_mock.get(f"{BASE}/ip_addresses/8.8.8.8").respond(200, json=IP)
+    domain = respx_mock.get(f"{BASE}/domains/example.com").respond(200, json=DOMAIN)
+    file = respx_mock.get(f"{BASE}/files/{EICAR_MD5}").respond(200, json=FILE)
+    values = [
+        IpAddress(address="8.8.8.8"),
+        "8.8.8.8",
+        Dns(domain_name="example.com"),
+        FileHash.from_value(EICAR_MD5),
+    ]
+    reports = await make_vt().lookup_many(values)
+    assert [r.observable for r in reports] == ["8.8.8.8", "8.8.8.8", "example.com", EICAR_MD5]
+    assert {r.status for r in reports} == {VtStatus.FOUND}
+    assert (ip.call_count, domain.call_count, file.call_count) == (1, 1, 1)
+    single = await make_vt().lookup(Dns(domain_name="example.com"))
+    assert single.kind is VtKind.DOMAIN

@@ -8,8 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from asisdk.entities import Dns, File, FileHash, IpAddress, Url
 from asisdk.virustotal import VtKind, url_id
-from asisdk.virustotal._observables import parse_kind, resolve_target
+from asisdk.virustotal._observables import observable_text, parse_kind, resolve_target
 
 from .fixtures import EICAR_MD5, EICAR_SHA256
 
@@ -124,3 +125,30 @@ def test_any_text_resolves_without_raising(value: str) -> None:
     assert target.valid == (target.error is None)
     if target.valid:
         assert target.path.startswith("/")
+
+
+@pytest.mark.parametrize(
+    ("entity", "kind", "key"),
+    [
+        (IpAddress(address="8.8.8.8"), VtKind.IP_ADDRESS, "8.8.8.8"),
+        (Dns(domain_name="Example.com"), VtKind.DOMAIN, "example.com"),
+        (Url(url="https://example.com/"), VtKind.URL, "https://example.com/"),
+        (File(name="eicar.com", md5=EICAR_MD5, sha256=EICAR_SHA256), VtKind.FILE, EICAR_SHA256),
+        (File(name="eicar.com", md5=EICAR_MD5), VtKind.FILE, EICAR_MD5),
+        (File(name="x", file_hashes=[FileHash.from_value(EICAR_MD5)]), VtKind.FILE, EICAR_MD5),
+        (FileHash.from_value(EICAR_SHA256.upper()), VtKind.FILE, EICAR_SHA256),
+    ],
+)
+def test_entities_resolve_to_their_value_and_kind(entity: object, kind: VtKind, key: str) -> None:
+    target = resolve_target(entity)
+    assert target.valid, target.error
+    assert (target.kind, target.key) == (kind, key)
+    assert observable_text(entity).lower() == key
+
+
+def test_entity_without_a_hash_is_invalid() -> None:
+    target = resolve_target(File(full_path="C:\\temp\\a.exe"))
+    assert (target.kind, target.valid) == (VtKind.FILE, False)
+    assert target.error == "the File entity has no hash to look up"
+    # a Dns entity holding something that is not a domain is checked like a string
+    assert not resolve_target(Dns(domain_name="not a domain")).valid

@@ -30,7 +30,13 @@ from asisdk.errors import (
 )
 from asisdk.virustotal import _defaults
 from asisdk.virustotal._cache import VtCache
-from asisdk.virustotal._observables import Target, VtKind, resolve_target
+from asisdk.virustotal._observables import (
+    Observable,
+    Target,
+    VtKind,
+    observable_text,
+    resolve_target,
+)
 from asisdk.virustotal._progress import Progress, ProgressCallback
 from asisdk.virustotal._report import (
     VtObject,
@@ -44,12 +50,10 @@ from asisdk.virustotal._report import (
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["Observable", "VirusTotalClient", "vt_error_parser"]
+__all__ = ["VirusTotalClient", "vt_error_parser"]
 
 _log = logging.getLogger("asisdk.virustotal")
 
-#: What can be looked up: a string (IP, domain, URL or hash).
-Observable = str
 _RELATIONSHIP_NAME: Final = re.compile(r"[a-z][a-z0-9_]{0,63}")
 _CACHED_STATUSES: Final = (VtStatus.FOUND, VtStatus.NOT_FOUND)
 
@@ -191,7 +195,8 @@ class VirusTotalClient:
         """Look up one observable.
 
         Args:
-            observable: an IPv4/IPv6 address, domain, URL or MD5/SHA-1/SHA-256 hash.
+            observable: an IPv4/IPv6 address, domain, URL or MD5/SHA-1/SHA-256 hash, or an
+                ``IpAddress``, ``Dns``, ``Url``, ``File`` or ``FileHash`` entity.
             kind: the kind, when known (``"ip_address"``, ``"domain"``, ``"url"``, ``"file"``
                 or a common alias such as ``"ipv4"``, ``"dns"``, ``"sha256_hash"``); detected
                 from the value otherwise.
@@ -225,7 +230,7 @@ class VirusTotalClient:
         statuses on the affected items; the batch never loses a row.
 
         Args:
-            observables: the values to look up (any iterable; read once).
+            observables: the values (strings or entities) to look up (any iterable; read once).
             kind: the kind of every value, when known; detected per value otherwise.
             progress: a ``callback(done, total)`` over distinct observables, or ``True`` for a
                 tqdm bar (``pip install tqdm``).
@@ -246,7 +251,7 @@ class VirusTotalClient:
             ...                                    progress=True)
             ...     assert [r.observable for r in reports] == ["8.8.8.8", "example.com", "8.8.8.8"]
         """
-        items = [(self._text(value), resolve_target(value, kind)) for value in observables]
+        items = [(observable_text(value), resolve_target(value, kind)) for value in observables]
         return await self._lookup_items(items, progress)
 
     async def lookup_frame(
@@ -261,8 +266,8 @@ class VirusTotalClient:
 
         Args:
             df: the input frame (not modified).
-            column: the column holding observables; missing or non-string cells become
-                ``invalid`` rows.
+            column: the column holding observables (strings or entities); missing or other
+                cells become ``invalid`` rows.
             kind_column: a column holding each row's kind (``"ipv4"``, ``"dns"``,
                 ``"sha256_hash"``, ...); detected per value when not given. Kinds VirusTotal
                 cannot look up (``"email"``) give ``invalid`` rows.
@@ -292,7 +297,7 @@ class VirusTotalClient:
         values = df[column].tolist()
         kinds: list[object] = df[kind_column].tolist() if kind_column else [None] * len(values)
         items = [
-            (self._text(value), resolve_target(value, kind if isinstance(kind, str) else None))
+            (observable_text(value), resolve_target(value, kind if isinstance(kind, str) else None))
             for value, kind in zip(values, kinds, strict=True)
         ]
         reports = await self._lookup_items(items, progress)
@@ -368,10 +373,6 @@ class VirusTotalClient:
             cursor = str(next_cursor)
 
     # -- batch engine ----------------------------------------------------------------------
-
-    @staticmethod
-    def _text(value: object) -> str:
-        return value if isinstance(value, str) else str(value)
 
     async def _lookup_items(
         self,

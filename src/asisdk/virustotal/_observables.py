@@ -16,9 +16,21 @@ from urllib.parse import quote, urlsplit
 
 import attrs
 
+from asisdk.entities import Dns, File, FileHash, IpAddress, Url
 from asisdk.virustotal import _defaults
 
-__all__ = ["Target", "VtKind", "parse_kind", "resolve_target", "url_id"]
+__all__ = [
+    "Observable",
+    "Target",
+    "VtKind",
+    "observable_text",
+    "parse_kind",
+    "resolve_target",
+    "url_id",
+]
+
+#: What can be looked up: a string (IP, domain, URL or hash) or an entity carrying one.
+Observable = str | IpAddress | Dns | Url | File | FileHash
 
 
 class VtKind(enum.StrEnum):
@@ -249,8 +261,43 @@ def _detect(value: str) -> Target:
     )
 
 
+def _entity_value(value: object) -> tuple[str | None, VtKind] | None:
+    """The looked-up value and kind of an entity, or ``None`` when ``value`` is no entity."""
+    if isinstance(value, IpAddress):
+        return value.address, VtKind.IP_ADDRESS
+    if isinstance(value, Dns):
+        return value.domain_name, VtKind.DOMAIN
+    if isinstance(value, Url):
+        return value.url, VtKind.URL
+    if isinstance(value, File):
+        hashes = [value.sha256, value.sha1, value.md5, *(h.value for h in value.file_hashes)]
+        return next((h for h in hashes if h), None), VtKind.FILE
+    if isinstance(value, FileHash):
+        return value.value, VtKind.FILE
+    return None
+
+
+def observable_text(value: object) -> str:
+    """The text a report shows as its ``observable``: the string, or the entity's value.
+
+    Example:
+        >>> observable_text(Dns(domain_name="example.com")), observable_text(8)
+        ('example.com', '8')
+    """
+    if isinstance(value, str):
+        return value
+    entity = _entity_value(value)
+    if entity is not None:
+        return entity[0] or ""
+    return str(value)
+
+
 def resolve_target(value: object, kind: VtKind | str | None = None) -> Target:
     """Resolve ``value`` to a :class:`Target`, detecting its kind unless ``kind`` is given.
+
+    ``value`` is a string or an entity: ``IpAddress.address``, ``Dns.domain_name``,
+    ``Url.url``, ``File.sha256`` (else ``sha1``, ``md5``, its first ``file_hashes``) or
+    ``FileHash.value``, with the entity's kind unless ``kind`` says otherwise.
 
     Example:
         >>> resolve_target("8.8.8.8").path
@@ -264,6 +311,14 @@ def resolve_target(value: object, kind: VtKind | str | None = None) -> Target:
         wanted = parse_kind(kind)
     except ValueError as exc:
         return _invalid(None, str(exc))
+    entity = _entity_value(value)
+    if entity is not None:
+        text, entity_kind = entity
+        if text is None:
+            return _invalid(
+                entity_kind, f"the {type(value).__name__} entity has no hash to look up"
+            )
+        value, wanted = text, wanted or entity_kind
     if not isinstance(value, str):
         return _invalid(wanted, f"expected a string observable, got {type(value).__name__}")
     text = value.strip()
