@@ -273,3 +273,15 @@ async def test_entities_are_looked_up_and_share_results_with_strings(
     assert (ip.call_count, domain.call_count, file.call_count) == (1, 1, 1)
     single = await make_vt().lookup(Dns(domain_name="example.com"))
     assert single.kind is VtKind.DOMAIN
+
+
+async def test_client_side_daily_budget_skips_the_rest_without_sending(
+    respx_mock: respx.MockRouter, make_vt: MakeVt
+) -> None:
+    respx_mock.get(url__regex=rf"{BASE}/domains/.*").respond(200, json=DOMAIN)
+    vt = make_vt(requests_per_day=2, max_concurrency=1)
+    reports = await vt.lookup_many([f"d{n}.example" for n in range(4)])
+    assert [r.status for r in reports] == [VtStatus.FOUND] * 2 + [VtStatus.QUOTA_EXHAUSTED] * 2
+    assert len(respx_mock.calls) == 2
+    assert reports[2].error is not None
+    assert "daily budget of 2" in reports[2].error
