@@ -141,18 +141,25 @@ def collect(
 
 
 async def run_asisdk(
-    server: Server, values: list[str], quota: int, window: float, concurrency: int
+    server: Server,
+    values: list[str],
+    quota: int,
+    window: float,
+    concurrency: int,
+    jitter_seconds: float | None,
 ) -> RunResult:
     from asisdk._http import RateLimit, RequestLimits
     from asisdk.virustotal import VirusTotalClient, VtStatus
 
+    jitter = {} if jitter_seconds is None else {"jitter": jitter_seconds}
     server.call("/__reset")
     async with VirusTotalClient(
         "bench-key",
         base_url=f"{server.base}/api/v3",
         # The quota as the service states it: 600 per window (600/min at time scale 1).
         limits=RequestLimits(
-            rates=[RateLimit(max_requests=quota, period=window)], max_concurrency=concurrency
+            rates=[RateLimit(max_requests=quota, period=window, **jitter)],
+            max_concurrency=concurrency,
         ),
     ) as client:
         started = time.perf_counter()
@@ -252,6 +259,9 @@ def main() -> None:
     parser.add_argument("--observables", type=int, default=2000)
     parser.add_argument("--duplicates", type=float, default=0.25)
     parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument(
+        "--jitter", type=float, default=None, help="RateLimit.jitter (default: the library's)"
+    )
     parser.add_argument("--skip-naive", action="store_true", help="skip vt-py + AsyncLimiter")
     args = parser.parse_args()
 
@@ -265,7 +275,7 @@ def main() -> None:
     )
     server = Server(quota, window)
     try:
-        ours = asyncio.run(run_asisdk(server, values, quota, window, args.concurrency))
+        ours = asyncio.run(run_asisdk(server, values, quota, window, args.concurrency, args.jitter))
         ours_fraction = report(ours, quota, window, args.time_scale)
         # Let the quota window roll over so vt-py starts with a fresh window.
         time.sleep(0.1)
