@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from typing import Any
 
@@ -23,12 +24,13 @@ class Progress:
         self._bar: Any = None
         if progress is True:
             try:
-                from tqdm.auto import tqdm  # optional dependency
+                # Optional dependency, imported by name so type checking does not need it.
+                tqdm_auto = importlib.import_module("tqdm.auto")
             except ImportError as exc:
                 raise ConfigurationError(
                     "progress=True needs tqdm: pip install tqdm (or pass a callback)"
                 ) from exc
-            self._bar = tqdm(total=total, desc="VirusTotal", unit="lookup")
+            self._bar = tqdm_auto.tqdm(total=total, desc="VirusTotal", unit="lookup")
         elif callable(progress):
             self._callback = progress
 
