@@ -92,7 +92,7 @@ class VirusTotalClient:
             It is sent only in the ``x-apikey`` header and never shown.
         base_url: the API root (tests point it at ``http://127.0.0.1:PORT/api/v3``).
         requests_per_minute: the account's per-minute quota (public keys: 4); ``None`` for no
-            client-side rate limit. Requests are spaced evenly so that no minute ever sees more.
+            client-side rate limit. Requests are paced so that no minute ever sees more.
         requests_per_day: the account's daily quota (public keys: 500), counted per UTC day;
             ``None`` for none.
         max_concurrency: requests in flight at once.
@@ -226,7 +226,7 @@ class VirusTotalClient:
 
         Each distinct normalised observable is requested at most once (duplicates share the
         result, cached ones are not requested at all), requests run concurrently up to
-        ``max_concurrency`` and evenly spaced under ``requests_per_minute``. Failures are
+        ``max_concurrency`` and paced under ``requests_per_minute``. Failures are
         statuses on the affected items; the batch never loses a row.
 
         Args:
