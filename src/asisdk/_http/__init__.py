@@ -8,9 +8,8 @@ only what is specific to its service: how to build a request, how to read an ans
   ``http://127.0.0.1:PORT``), HTTPS required otherwise unless ``allow_http=True``.
 * **Limits** (:class:`RequestLimits`, :class:`RateLimit`, :class:`Limiter`): per-period rate
   quotas with aiolimiter (a 1% burst, then a steady rate, so no window of the service ever
-  sees more than the quota), a
-  per-UTC-day budget that fails fast, and a concurrency semaphore. Loop-bound objects are created
-  inside the running loop on first use.
+  sees more than the quota), a per-UTC-day budget that fails fast, and a concurrency
+  semaphore. Loop-bound objects are created inside the running loop on first use.
 * **Retries** (:class:`RetryPolicy`): transport errors, timeouts, 408, 429 and 5xx, with
   exponential backoff and full jitter, honouring ``Retry-After`` (seconds or HTTP date) up to
   ``max_retry_after``; ``RetryPolicy(instant=True)`` for tests.
