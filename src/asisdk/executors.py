@@ -17,7 +17,7 @@ caller can emit one error row per source row and keep every other result.
 Worker functions must be top-level (picklable) and take the chunk as the first argument;
 keyword arguments travel with each chunk.
 
-Example:
+Examples:
     >>> import pandas as pd
     >>> from asisdk.executors import InlineExecutor, map_frame
     >>> frame = pd.DataFrame({"x": range(5)})

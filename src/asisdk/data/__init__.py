@@ -4,7 +4,7 @@ The events are real lab attack simulations from the OTRF Security Datasets (Mord
 licence; see :data:`ATTRIBUTION`. The alerts were written for asisdk around the same
 simulations.
 
-Example:
+Examples:
     >>> from asisdk.data import sample_alerts
     >>> [a.severity.value for a in sample_alerts()]
     ['High', 'High', 'Medium', 'Low']

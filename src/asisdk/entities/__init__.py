@@ -8,7 +8,7 @@ views of the same thing unequal; :func:`merge` combines two views of one entity.
 Every entity, :class:`Alert`, :class:`Event` and :class:`TimeSpan` is a query parameter
 provider (``query_params()``); :func:`merge_query_params` combines several.
 
-Example:
+Examples:
     >>> from asisdk.entities import from_sentinel_entities
     >>> hosts = from_sentinel_entities('[{"$id": "1", "Type": "host", "HostName": "web1"}]')
     >>> hosts[0].query_params()

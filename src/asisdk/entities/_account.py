@@ -19,7 +19,7 @@ class Account(Entity):
     Identity: its SID, else its Entra ID (AAD) object id, else its object GUID, else its
     qualified name (``DOMAIN\\name``, ``name@suffix`` or ``host\\name``).
 
-    Example:
+    Examples:
         >>> Account(name="alice", nt_domain="CONTOSO").qualified_name
         'CONTOSO\\\\alice'
     """

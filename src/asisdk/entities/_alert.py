@@ -107,7 +107,7 @@ class Alert:
     process parameters, the first IP / domain / URL / file, the alert's time window (``start``
     and ``end``) and ``system_alert_id``. Equality follows ``system_alert_id``.
 
-    Example:
+    Examples:
         >>> alert = Alert.from_sentinel({
         ...     "SystemAlertId": "a1", "AlertSeverity": "High", "DisplayName": "Test",
         ...     "StartTime": "2024-05-01T10:00:00Z", "EndTime": "2024-05-01T10:05:00Z",

@@ -37,7 +37,7 @@ def _algorithm(value: object) -> Algorithm:
 class FileHash(Entity):
     """A file hash. Identity: the algorithm and the lower-cased value.
 
-    Example:
+    Examples:
         >>> FileHash.from_value("d41d8cd98f00b204e9800998ecf8427e").algorithm
         <Algorithm.MD5: 'MD5'>
     """
@@ -75,7 +75,7 @@ class File(Entity):
     may come as ``md5`` / ``sha1`` / ``sha256`` or as ``file_hashes``; each fills the other.
     Identity: the full path (case-insensitive), else the strongest hash.
 
-    Example:
+    Examples:
         >>> File(full_path="C:\\\\Windows\\\\System32\\\\cmd.exe").name
         'cmd.exe'
     """

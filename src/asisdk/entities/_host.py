@@ -26,7 +26,7 @@ class Host(Entity):
 
     Identity: its FQDN, else its device id, Azure resource id or OMS agent id.
 
-    Example:
+    Examples:
         >>> Host(host_name="WIN-1", dns_domain="contoso.com").fqdn
         'WIN-1.contoso.com'
     """

@@ -113,7 +113,7 @@ class IpAddress(Entity):
     The address is normalised (``"010.0.0.1"`` is rejected, IPv6 is compressed, brackets are
     removed). Identity: the address; location and threat intelligence are enrichment.
 
-    Example:
+    Examples:
         >>> IpAddress(address="8.8.8.8").ip_type
         <IpType.PUBLIC: 'public'>
 

@@ -28,7 +28,7 @@ def merge_query_params(
     ``(alert, time_span)`` both give the alert's host and the time span's window, the later
     one winning where they overlap). ``None`` values never override; keywords always win.
 
-    Example:
+    Examples:
         >>> from asisdk.entities import Host, TimeSpan
         >>> span = TimeSpan(start="2024-01-01", end="2024-01-02")
         >>> params = merge_query_params(span, Host(host_name="web1"), host_name="web2")

@@ -67,7 +67,7 @@ class Process(Entity):
     Identity: host, process id, image path and command line together (timestamps never take
     part, so the same process seen by two sensors compares equal).
 
-    Example:
+    Examples:
         >>> p = Process(process_id="0x1a4", image_file=File(full_path="C:\\\\w\\\\cmd.exe"))
         >>> p.process_name, p.process_id_int
         ('cmd.exe', 420)

@@ -31,7 +31,7 @@ class TimeSpan:
     accepted (naive means UTC). A TimeSpan is a query parameter provider: it gives ``start``
     and ``end``.
 
-    Example:
+    Examples:
         >>> span = TimeSpan(start="2024-05-01T00:00:00Z", end="2024-05-01T06:00:00Z")
         >>> span.duration
         datetime.timedelta(seconds=21600)
@@ -64,7 +64,7 @@ class TimeSpan:
     ) -> TimeSpan:
         """The window of the given length ending at ``end`` (default: now).
 
-        Example:
+        Examples:
             >>> TimeSpan.last(hours=24).duration
             datetime.timedelta(days=1)
         """
@@ -84,7 +84,7 @@ class TimeSpan:
     ) -> TimeSpan:
         """The window from ``before`` before ``time`` to ``after`` (default: ``before``) after.
 
-        Example:
+        Examples:
             >>> TimeSpan.around("2024-05-01T12:00:00Z", before=timedelta(minutes=30)).start
             datetime.datetime(2024, 5, 1, 11, 30, tzinfo=datetime.timezone.utc)
         """
