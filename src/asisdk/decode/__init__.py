@@ -14,12 +14,11 @@ Example:
 
 from __future__ import annotations
 
-from asisdk.decode._frame import FRAME_COLUMNS, unpack_frame, unpack_frame_async
+from asisdk.decode._frame import unpack_frame, unpack_frame_async
 from asisdk.decode._model import DecodeLimits, Encoding, FileType, Layer, Unpacked
 from asisdk.decode._unpack import unpack
 
 __all__ = [
-    "FRAME_COLUMNS",
     "DecodeLimits",
     "Encoding",
     "FileType",

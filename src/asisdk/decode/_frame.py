@@ -118,7 +118,8 @@ def _assemble(outcomes: Sequence[ChunkOutcome[list[_Row]]]) -> pd.DataFrame:
         else:
             message = f"chunk failed: {outcome.error}"
             rows.extend(_error_row(label, message, None) for label in outcome.index)
-    frame = pd.DataFrame.from_records(rows, columns=list(FRAME_COLUMNS))
+    # object columns keep None as None (and bytes as bytes) under pandas 2 and 3 alike.
+    frame = pd.DataFrame(rows, columns=list(FRAME_COLUMNS), dtype=object)
     return frame.astype(dict.fromkeys(_INT_COLUMNS, "Int64"))
 
 
