@@ -341,3 +341,16 @@ def test_binary_of_a_known_format_is_a_marker() -> None:
     assert layer.file_type == "pe"
     assert layer.text is None
     assert result.text.startswith("drop [pe 256 bytes 4d5a0000")
+
+
+def test_utf16le_text_read_as_single_bytes() -> None:
+    hidden = "Invoke-Mimikatz -DumpCreds"
+    blob = b"\x00\x01junk" + hidden.encode("utf-16le") + b"\x00\xff\xfe"
+    result = unpack(blob)
+    layer = only(result)
+    assert layer.encoding == "utf-16le"
+    assert layer.text == hidden
+    assert layer.data == hidden.encode("utf-16le")
+    assert hidden in result.text
+    line = "log: " + hidden.encode("utf-16le").decode("latin-1") + " end"
+    assert unpack(line).text == f"log: {hidden} end"

@@ -29,13 +29,14 @@ MIN_BLOCK_CHARS: Final = 16
 _MIN_DISTINCT_CHARS: Final = 5
 
 #: Kinds of candidate, in the order they are preferred when two start at the same offset.
-CandidateKind = Literal["context", "percent", "charcode", "hex", "block"]
+CandidateKind = Literal["context", "percent", "utf16", "charcode", "hex", "block"]
 _PRIORITY: Final[dict[CandidateKind, int]] = {
     "context": 0,
     "percent": 1,
-    "charcode": 2,
-    "hex": 3,
-    "block": 4,
+    "utf16": 2,
+    "charcode": 3,
+    "hex": 4,
+    "block": 5,
 }
 
 _B64 = r"A-Za-z0-9+/_\-"
@@ -56,6 +57,7 @@ PREFILTER: Final = re.compile(
     r"|(?i:;base64,)"
     rf"|(?:^|\s)[-/](?i:{_PS_SWITCH})\s"
     r"|(?:[0-9A-Fa-f]{2}[ :]){7}[0-9A-Fa-f]{2}"
+    r"|(?:[\t\n\r\x20-\x7e]\x00){4}"
 )
 
 _BLOCK = re.compile(
@@ -78,6 +80,8 @@ _MIN_LIST_ITEMS: Final = 8
 _CHARCODE_CALLS = re.compile(rf"(?i){_CHAR_ITEM}(?:\s*[,+&]\s*{_CHAR_ITEM}){{3,}}")
 _CHARCODE_LIST = re.compile(r"\d{1,7}(?:\s*,\s*\d{1,7}){7,}(?![\w.])")
 _CHAR_CALL_HINT = re.compile(r"(?i)\[char\]|chr")
+# UTF-16LE text that was read as single bytes: every other character is NUL.
+_UTF16_RUN = re.compile(r"(?:[\t\n\r\x20-\x7e]\x00){8,}")
 _PERCENT_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
 _TOKEN = re.compile(r"[^\s\"'<>`]+")
 
@@ -129,6 +133,8 @@ def find_candidates(text: str) -> list[Candidate]:
             for m in _TOKEN.finditer(text)
             if _PERCENT_ESCAPE.search(m.group())
         )
+    if "\x00" in text:
+        found.extend(Candidate(m.start(), m.end(), "utf16") for m in _UTF16_RUN.finditer(text))
     if "\\x" in text:
         found.extend(Candidate(m.start(), m.end(), "hex") for m in _HEX_ESCAPED.finditer(text))
     if "0x" in text:

@@ -254,6 +254,16 @@ class _Session:
                 )
         elif candidate.kind == "percent":
             node = self.try_percent(source, start, end, depth)
+        elif candidate.kind == "utf16":
+            node = self.accept(
+                encoding="utf-16le",
+                source=source,
+                start=start,
+                end=end,
+                data=source.encode("latin-1"),
+                depth=depth,
+                forced=False,
+            )
         else:
             data = decode_hex(source) if candidate.kind == "hex" else decode_charcodes(source)
             if data is not None:
