@@ -73,6 +73,14 @@ def test_random_tokens_that_decode_to_noise_are_not_layers() -> None:
             assert unpack(f"session={token};").layers == (), token
 
 
+def test_short_decodes_mixing_scripts_are_noise() -> None:
+    # 12 bytes that happen to be valid UTF-8: Greek, Cyrillic and Latin letters mixed.
+    assert base64.b64decode("4b231JjJmWgnOypY").decode() == "\u1f77\u0518\u0259h';*X"
+    assert unpack("https://cdn.example.com/4b231JjJmWgnOypY/x").layers == ()
+    # One script is text, as in a base64 user name.
+    assert unpack("user=" + base64.b64encode("Jörg Müller-Lüdenscheid".encode()).decode()).layers
+
+
 def test_real_command_lines_give_no_false_positives(shared_data: object) -> None:
     from pathlib import Path
 

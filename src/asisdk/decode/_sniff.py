@@ -7,6 +7,7 @@ as plausible text. That test is what keeps hashes, identifiers and random tokens
 from __future__ import annotations
 
 import re
+import unicodedata
 import zlib
 from typing import Final
 
@@ -138,7 +139,25 @@ def looks_like_text(text: str) -> bool:
             return False
         if not all(run.isprintable() for run in wide):
             return False
+        if size < _SHORT_TEXT and not _one_script("".join(wide)):
+            return False
     return True
+
+
+def _one_script(chars: str) -> bool:
+    """Whether non-ASCII characters look like one language rather than decoding noise.
+
+    Short noise that happens to be valid UTF-8 mixes scripts ("ίԘə": Greek, Cyrillic, Latin)
+    and symbols; real short text uses one script.
+    """
+    scripts = set()
+    symbols = 0
+    for char in chars:
+        if char.isalpha():
+            scripts.add(unicodedata.name(char, "?").split(" ", 1)[0])
+        else:
+            symbols += 1
+    return len(scripts) <= 1 and symbols <= 1
 
 
 def _utf16_candidate(data: bytes) -> bool:
