@@ -48,6 +48,8 @@ NOT_ENCODED = [
     "--gpu-preferences=SAAAAAAAAADgAAAwAAAAAAAAAAAAAAAAAABgAAAAAAAwAAAAAAAAAAAAAAAAAAAAAAAAAAAQ"
     "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABAAAAAAAAAAEAAAAAAAAAAgAAAAAAAAA"
     "CAAAAAAAAAA= --mojo-platform-channel-handle=2076",
+    # -e switches of other tools
+    "grep -e root /etc/passwd && sed -e s/x/y/g file && perl -e exit",
     # version strings, timestamps, IP lists
     "10.0.17763.1 2019-01-10T12:34:56.789Z 192.168.1.1,10.0.0.1,172.16.0.1",
 ]

@@ -146,7 +146,7 @@ def decompress(kind: StreamKind, data: bytes, *, limit: int) -> tuple[bytes, str
 
 def inflates_to_something(data: bytes, judge: _Judge) -> bool:
     """Whether unknown bytes are a raw deflate stream whose first output ``judge`` accepts."""
-    if len(data) < _MIN_DEFLATE_INPUT:
+    if len(data) < _MIN_DEFLATE_INPUT or data[0] & 0b110 == 0b110:  # BTYPE 3 is invalid
         return False
     decoder = zlib.decompressobj(-15)
     try:

@@ -250,7 +250,9 @@ class _Session:
                     end=end,
                     data=decoded[1],
                     depth=depth,
-                    forced=True,
+                    # The switch only lowers the length needed; noise is still noise
+                    # (``grep -e root`` is not PowerShell).
+                    forced=False,
                 )
         elif candidate.kind == "percent":
             node = self.try_percent(source, start, end, depth)
@@ -298,7 +300,9 @@ class _Session:
 
     def try_span(self, text: str, start: int, end: int, depth: int) -> _Node | None:
         source = text[start:end]
-        if is_left_alone(source):
+        # Neither base64 nor hex can have 4n+1 characters: most plain words stop here.
+        body = "".join(source.split()) if "\n" in source else source
+        if len(body.rstrip("=")) % 4 == 1 or is_left_alone(source):
             return None
         digits = source[2:] if source[:2] in ("0x", "0X") else source
         if _HEX_CHARS.issuperset(digits):
