@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
 from typing import Final
-
-import attrs
 
 from asisdk.decode import _containers as containers
 from asisdk.decode._codecs import decode_base64, decode_charcodes, decode_hex, decode_percent
@@ -22,37 +19,17 @@ from asisdk.decode._model import (
     DecodeLimits,
     Encoding,
     FileType,
-    Layer,
     Unpacked,
 )
 from asisdk.decode._sniff import sniff_format, sniff_text
+from asisdk.decode._tree import ARCHIVES, Node, flatten, render, splice
 from asisdk.errors import InvalidInputError
 
 __all__ = ["unpack"]
 
 _DEFAULT_LIMITS: Final = DecodeLimits()
 _STREAMS: Final[frozenset[str]] = frozenset({"gzip", "zlib", "bz2", "xz"})
-_ARCHIVES: Final[frozenset[str]] = frozenset({"zip", "tar"})
-#: Bytes of binary data shown in hex in a marker.
-_MARKER_BYTES: Final = 16
 _HEX_CHARS = frozenset("0123456789abcdefABCDEF")
-
-
-@attrs.define
-class _Node:
-    """A layer while it is being built (mutable; frozen into a :class:`Layer` at the end)."""
-
-    encoding: Encoding
-    source: str
-    start: int
-    end: int
-    data: bytes
-    text: str | None
-    file_type: FileType
-    file_name: str | None = None
-    error: str | None = None
-    deflated: bool = False
-    children: list[_Node] = attrs.Factory(list)
 
 
 def _text_head_plausible(head: bytes) -> bool:
@@ -118,7 +95,7 @@ class _Session:
         forced: bool,
         file_name: str | None = None,
         error: str | None = None,
-    ) -> _Node | None:
+    ) -> Node | None:
         """Turn decoded bytes into a layer, or ``None`` when they are noise (unless forced)."""
         if depth > self.max_depth:
             self.beyond_depth += 1
@@ -137,7 +114,7 @@ class _Session:
                 kind = "binary"
         if not self._spend(len(data)):
             return None
-        node = _Node(
+        node = Node(
             encoding=encoding,
             source=source,
             start=start,
@@ -152,14 +129,14 @@ class _Session:
         self.expand(node, depth)
         return node
 
-    def expand(self, node: _Node, depth: int) -> None:
+    def expand(self, node: Node, depth: int) -> None:
         """Find the children of ``node`` (which sits at ``depth``)."""
         before = self.beyond_depth
         if node.text is not None:
             node.children = self.scan_text(node.text, depth + 1)
         elif node.deflated or node.file_type in _STREAMS:
             self.open_stream(node, depth + 1)
-        elif node.file_type in _ARCHIVES:
+        elif node.file_type in ARCHIVES:
             self.open_archive(node, depth + 1)
         if self.beyond_depth > before and node.error is None:
             node.error = (
@@ -169,7 +146,7 @@ class _Session:
 
     # -- containers -----------------------------------------------------------------------
 
-    def open_stream(self, node: _Node, depth: int) -> None:
+    def open_stream(self, node: Node, depth: int) -> None:
         kind: containers.StreamKind = "deflate" if node.deflated else _stream_kind(node.file_type)
         data, error = containers.decompress(
             kind, node.data, limit=self.limits.max_decompressed_bytes
@@ -189,7 +166,7 @@ class _Session:
         if child is not None:
             node.children = [child]
 
-    def open_archive(self, node: _Node, depth: int) -> None:
+    def open_archive(self, node: Node, depth: int) -> None:
         read = containers.zip_members if node.file_type == "zip" else containers.tar_members
         members, error = read(
             node.data,
@@ -218,11 +195,11 @@ class _Session:
 
     # -- text -----------------------------------------------------------------------------
 
-    def scan_text(self, text: str, depth: int) -> list[_Node]:
+    def scan_text(self, text: str, depth: int) -> list[Node]:
         """Return the layers found directly in ``text`` (in document order)."""
         if self.error is not None or not PREFILTER.search(text):
             return []
-        children: list[_Node] = []
+        children: list[Node] = []
         cursor = 0
         for candidate in find_candidates(text):
             if candidate.start < cursor:
@@ -234,10 +211,10 @@ class _Session:
                 break
         return children
 
-    def try_candidate(self, text: str, candidate: Candidate, depth: int) -> list[_Node]:
+    def try_candidate(self, text: str, candidate: Candidate, depth: int) -> list[Node]:
         start, end = candidate.start, candidate.end
         source = text[start:end]
-        node: _Node | None = None
+        node: Node | None = None
         if candidate.kind == "block":
             return self.try_block(text, start, end, depth)
         if candidate.kind == "context":
@@ -280,12 +257,12 @@ class _Session:
                 )
         return [node] if node is not None else []
 
-    def try_block(self, text: str, start: int, end: int, depth: int) -> list[_Node]:
+    def try_block(self, text: str, start: int, end: int, depth: int) -> list[Node]:
         for span_start, span_end in block_alternatives(text, start, end):
             node = self.try_span(text, span_start, span_end, depth)
             if node is not None:
                 return [node]
-        found: list[_Node] = []
+        found: list[Node] = []
         for whole, parts in block_pieces(text, start, end):
             if whole is not None:
                 node = self.try_span(text, whole[0], whole[1], depth)
@@ -298,7 +275,7 @@ class _Session:
                     found.append(node)
         return found
 
-    def try_span(self, text: str, start: int, end: int, depth: int) -> _Node | None:
+    def try_span(self, text: str, start: int, end: int, depth: int) -> Node | None:
         source = text[start:end]
         # Neither base64 nor hex can have 4n+1 characters: most plain words stop here.
         body = "".join(source.split()) if "\n" in source else source
@@ -332,7 +309,7 @@ class _Session:
             forced=False,
         )
 
-    def try_percent(self, source: str, start: int, end: int, depth: int) -> _Node | None:
+    def try_percent(self, source: str, start: int, end: int, depth: int) -> Node | None:
         """A percent-encoded token is a layer only when it hides more encoded content."""
         if depth > self.max_depth:
             return None
@@ -342,7 +319,7 @@ class _Session:
             return None
         if not self._spend(len(data)):
             return None
-        node = _Node(
+        node = Node(
             encoding="percent",
             source=source,
             start=start,
@@ -368,67 +345,6 @@ def _stream_kind(file_type: FileType) -> containers.StreamKind:
     return "xz"
 
 
-# -- output --------------------------------------------------------------------------------
-
-
-def _marker(node: _Node) -> str:
-    head = node.data[:_MARKER_BYTES].hex()
-    more = "..." if len(node.data) > _MARKER_BYTES else ""
-    return f"[{node.file_type} {len(node.data)} bytes {head}{more}]"
-
-
-def _splice(text: str, children: list[_Node]) -> str:
-    if not children:
-        return text
-    pieces: list[str] = []
-    position = 0
-    for child in children:
-        pieces.append(text[position : child.start])
-        pieces.append(_render(child))
-        position = child.end
-    pieces.append(text[position:])
-    return "".join(pieces)
-
-
-def _render(node: _Node) -> str:
-    if node.text is not None:
-        return _splice(node.text, node.children)
-    if not node.children:
-        return _marker(node)
-    if node.file_type in _ARCHIVES:
-        return "\n".join(
-            f"[{child.encoding} member {child.file_name}]\n{_render(child)}"
-            for child in node.children
-        )
-    return _render(node.children[0])
-
-
-def _flatten(nodes: list[_Node], parent: str | None, depth: int, out: list[Layer]) -> list[Layer]:
-    for number, node in enumerate(nodes, start=1):
-        index = f"{parent}.{number}" if parent else str(number)
-        out.append(
-            Layer(
-                index=index,
-                parent=parent,
-                depth=depth,
-                encoding=node.encoding,
-                source=node.source,
-                start=node.start,
-                end=node.end,
-                data=node.data,
-                text=node.text,
-                file_name=node.file_name,
-                file_type=node.file_type,
-                md5=hashlib.md5(node.data, usedforsecurity=False).hexdigest(),
-                sha1=hashlib.sha1(node.data, usedforsecurity=False).hexdigest(),
-                sha256=hashlib.sha256(node.data).hexdigest(),
-                error=node.error,
-            )
-        )
-        _flatten(node.children, index, depth + 1, out)
-    return out
-
-
 # -- entry point ---------------------------------------------------------------------------
 
 
@@ -444,7 +360,7 @@ def _resolve_depth(max_depth: int | None, limits: DecodeLimits) -> int:
     return max_depth
 
 
-def _unpack_bytes(data: bytes, session: _Session) -> tuple[str, list[_Node]]:
+def _unpack_bytes(data: bytes, session: _Session) -> tuple[str, list[Node]]:
     """Unpack a bytes input: a known container is opened, anything else is read as text."""
     kind = sniff_format(data)
     if kind is None:
@@ -454,9 +370,9 @@ def _unpack_bytes(data: bytes, session: _Session) -> tuple[str, list[_Node]]:
             text = data.decode("latin-1")
         if text is not None:
             children = session.scan_text(text, 1)
-            return _splice(text, children), children
+            return splice(text, children), children
         kind = "binary"
-    root = _Node(
+    root = Node(
         encoding="base64",  # unused: the root is not a layer
         source="",
         start=0,
@@ -469,7 +385,7 @@ def _unpack_bytes(data: bytes, session: _Session) -> tuple[str, list[_Node]]:
     session.expand(root, 0)
     if root.error is not None and session.error is None:
         session.error = root.error
-    return _render(root), root.children
+    return render(root), root.children
 
 
 def unpack(
@@ -517,7 +433,7 @@ def unpack(
         if tail:
             input_error = _input_limit_message(len(text), cap)
         children = session.scan_text(head, 1)
-        rendered = _splice(head, children) + tail if children else text
+        rendered = splice(head, children) + tail if children else text
     elif isinstance(text, bytes | bytearray | memoryview):
         raw = bytes(text)
         if len(raw) > cap:
@@ -528,7 +444,7 @@ def unpack(
         raise InvalidInputError(
             f"unpack() takes str or bytes, got {type(text).__name__}; convert the value first"
         )
-    layers = _flatten(children, None, 1, [])
+    layers = flatten(children, None, 1, [])
     errors = [message for message in (input_error, session.error) if message is not None]
     error = "; ".join(errors) if errors else None
     return Unpacked(text=rendered, layers=tuple(layers), error=error)
