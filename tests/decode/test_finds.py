@@ -354,3 +354,16 @@ def test_utf16le_text_read_as_single_bytes() -> None:
     assert hidden in result.text
     line = "log: " + hidden.encode("utf-16le").decode("latin-1") + " end"
     assert unpack(line).text == f"log: {hidden} end"
+
+
+def test_hex_of_a_compressed_stream() -> None:
+    blob = gzip.compress(b"hex wrapped gzip payload")
+    result = unpack("$b = '" + blob.hex() + "'")
+    assert [layer.encoding for layer in result.layers] == ["hex", "gzip"]
+    assert result.layers[0].file_type == "gzip"
+    assert result.layers[1].text == "hex wrapped gzip payload"
+
+
+def test_layer_repr_is_short() -> None:
+    result = unpack("x " + b64(gzip.compress(bytes(1_000_000))))
+    assert len(repr(result)) < 2000
