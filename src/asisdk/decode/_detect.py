@@ -8,9 +8,7 @@ that every kind of candidate needs to match somewhere, so text without it costs 
 from __future__ import annotations
 
 import re
-from typing import Final, Literal
-
-import attrs
+from typing import Final, Literal, NamedTuple
 
 __all__ = [
     "MIN_BLOCK_CHARS",
@@ -79,7 +77,6 @@ _HEX_SEPARATED = re.compile(
 _MIN_LIST_ITEMS: Final = 8
 _CHARCODE_CALLS = re.compile(rf"(?i){_CHAR_ITEM}(?:\s*[,+&]\s*{_CHAR_ITEM}){{3,}}")
 _CHARCODE_LIST = re.compile(r"\d{1,7}(?:\s*,\s*\d{1,7}){7,}(?![\w.])")
-_CHAR_CALL_HINT = re.compile(r"(?i)\[char\]|chr")
 # UTF-16LE text that was read as single bytes: every other character is NUL.
 _UTF16_RUN = re.compile(r"(?:[\t\n\r\x20-\x7e]\x00){8,}")
 _PERCENT_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
@@ -88,11 +85,11 @@ _TOKEN = re.compile(r"[^\s\"'<>`]+")
 _GUID = re.compile(
     r"[{(]?[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}[})]?"
 )
+_GUID_LENGTHS: Final = frozenset({36, 38})
 _LINE_BREAK = re.compile(r"[ \t]*\r?\n[ \t]*")
 
 
-@attrs.frozen
-class Candidate:
+class Candidate(NamedTuple):
     """A span of text that may be encoded (``kind`` says how it was found)."""
 
     start: int
@@ -151,7 +148,8 @@ def find_candidates(text: str) -> list[Candidate]:
             for m in _CHARCODE_LIST.finditer(text)
             if _left_bounded(text, m.start(), word=True)
         )
-    if _CHAR_CALL_HINT.search(text):
+    lowered = text.lower()
+    if "chr" in lowered or "[char]" in lowered:
         found.extend(
             Candidate(m.start(), m.end(), "charcode") for m in _CHARCODE_CALLS.finditer(text)
         )
@@ -161,9 +159,9 @@ def find_candidates(text: str) -> list[Candidate]:
 
 def is_left_alone(candidate: str) -> bool:
     """Whether a block is something that is never decoded: a GUID, a number, one character."""
-    if len(set(candidate)) < _MIN_DISTINCT_CHARS or candidate.rstrip("=").isdigit():
+    if candidate.rstrip("=").isdigit() or len(set(candidate)) < _MIN_DISTINCT_CHARS:
         return True
-    return "-" in candidate and _GUID.fullmatch(candidate) is not None
+    return len(candidate) in _GUID_LENGTHS and _GUID.fullmatch(candidate) is not None
 
 
 def _lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
