@@ -30,6 +30,8 @@ __all__ = [
 
 #: Output requested from a decompressor per call.
 _PIECE: Final = 64 * 1024
+#: Input fed per step when salvaging the content of a damaged zlib/gzip/deflate stream.
+_SALVAGE_STEP: Final = 64
 #: Memory an xz decoder may use (its dictionary); larger claims are refused.
 _XZ_MEMLIMIT: Final = 256 * 1024 * 1024
 #: Output inflated to judge whether unknown bytes are a raw deflate stream.
@@ -42,6 +44,8 @@ _ZIP_MAX_COMMENT: Final = 0xFFFF
 _ZIP_LOCAL_HEADER: Final = 30
 _GZIP_FEXTRA: Final = 0x04
 _GZIP_FNAME: Final = 0x08
+_GZIP_FCOMMENT: Final = 0x10
+_GZIP_FHCRC: Final = 0x02
 _GZIP_HEADER: Final = 10
 _ZIP_ENCRYPTED: Final = 0x1
 
@@ -83,8 +87,7 @@ class _Decompressor(Protocol):
     def decompress(self, data: bytes, max_length: int = ...) -> bytes: ...
 
 
-def _zlib_stream(kind: str, data: bytes, limit: int) -> tuple[bytes, str | None]:
-    out = bytearray()
+def _zlib_stream(kind: str, data: bytes, limit: int, out: bytearray) -> tuple[bytes, str | None]:
     pending = data
     while True:
         decoder = zlib.decompressobj(_ZLIB_WBITS[kind])
@@ -110,9 +113,8 @@ def _new_decoder(kind: str) -> _Decompressor:
     return lzma.LZMADecompressor(format=lzma.FORMAT_XZ, memlimit=_XZ_MEMLIMIT)
 
 
-def _chunked_stream(kind: str, data: bytes, limit: int) -> tuple[bytes, str | None]:
+def _chunked_stream(kind: str, data: bytes, limit: int, out: bytearray) -> tuple[bytes, str | None]:
     magic = b"BZh" if kind == "bz2" else b"\xfd7zXZ\x00"
-    out = bytearray()
     pending = data
     while True:
         decoder = _new_decoder(kind)
@@ -133,15 +135,58 @@ def _chunked_stream(kind: str, data: bytes, limit: int) -> tuple[bytes, str | No
 def decompress(kind: StreamKind, data: bytes, *, limit: int) -> tuple[bytes, str | None]:
     """Decompress one stream, producing at most ``limit`` bytes.
 
-    Returns the output (cut at ``limit``) and ``None`` or an error: the limit, a truncated
-    stream, a bad checksum, corrupt data.
+    Returns the output (cut at ``limit``; up to the damage for a corrupt stream) and ``None``
+    or an error: the limit, a truncated stream, a bad checksum, corrupt data.
     """
+    out = bytearray()
     try:
         if kind in _ZLIB_WBITS:
-            return _zlib_stream(kind, data, limit)
-        return _chunked_stream(kind, data, limit)
+            return _zlib_stream(kind, data, limit, out)
+        return _chunked_stream(kind, data, limit, out)
     except (zlib.error, OSError, EOFError, lzma.LZMAError, ValueError, MemoryError) as exc:
-        return b"", f"corrupt {kind} stream: {_describe(exc)}"
+        error = f"corrupt {kind} stream: {_describe(exc)}"
+    # Keep what came out before the damage (a bad checksum spoils none of the content).
+    if kind in _ZLIB_WBITS:
+        return _salvage_zlib(kind, data, limit), error
+    return bytes(out[:limit]), error
+
+
+def _deflate_body(kind: str, data: bytes) -> bytes:
+    """The raw deflate data inside a gzip or zlib wrapper (header skipped, checksum ignored)."""
+    if kind == "zlib":
+        return data[2:]
+    if kind == "deflate" or len(data) < _GZIP_HEADER:
+        return data
+    flags = data[3]
+    position = _GZIP_HEADER
+    if flags & _GZIP_FEXTRA:
+        position += 2 + int.from_bytes(data[position : position + 2], "little")
+    for flag in (_GZIP_FNAME, _GZIP_FCOMMENT):
+        if flags & flag:
+            position = data.find(b"\x00", position) + 1 or len(data)
+    if flags & _GZIP_FHCRC:
+        position += 2
+    return data[position:]
+
+
+def _salvage_zlib(kind: str, data: bytes, limit: int) -> bytes:
+    """Inflate up to the damage, without checksums (only on the error path)."""
+    out = bytearray()
+    decoder = zlib.decompressobj(-15)
+    body = _deflate_body(kind, data)
+    try:
+        for position in range(0, len(body), _SALVAGE_STEP):
+            buffer = body[position : position + _SALVAGE_STEP]
+            while buffer and not decoder.eof:
+                out += decoder.decompress(buffer, limit + 1 - len(out))
+                if len(out) > limit:
+                    return bytes(out[:limit])
+                buffer = decoder.unconsumed_tail
+            if decoder.eof:
+                break
+    except zlib.error:
+        pass
+    return bytes(out)
 
 
 def inflates_to_something(data: bytes, judge: _Judge) -> bool:
