@@ -87,6 +87,10 @@ class _Decompressor(Protocol):
     def decompress(self, data: bytes, max_length: int = ...) -> bytes: ...
 
 
+class _Judge(Protocol):
+    def __call__(self, head: bytes, /) -> bool: ...
+
+
 def _zlib_stream(kind: str, data: bytes, limit: int, out: bytearray) -> tuple[bytes, str | None]:
     pending = data
     while True:
@@ -123,6 +127,9 @@ def _chunked_stream(kind: str, data: bytes, limit: int, out: bytearray) -> tuple
             if decoder.needs_input and not buffer:
                 return bytes(out), f"truncated {kind} stream: the data ends before the stream"
             chunk = decoder.decompress(buffer, min(_PIECE, limit + 1 - len(out)))
+            if not chunk and not buffer and not decoder.eof:
+                # No input given and no output made: never spin on a stalled decoder.
+                return bytes(out), f"truncated {kind} stream: the data ends before the stream"
             buffer = b""
             out += chunk
             if len(out) > limit:
@@ -203,10 +210,6 @@ def inflates_to_something(data: bytes, judge: _Judge) -> bool:
     if len(head) < _PROBE_BYTES and not (decoder.eof and not decoder.unused_data):
         return False
     return judge(head)
-
-
-class _Judge(Protocol):
-    def __call__(self, head: bytes, /) -> bool: ...
 
 
 def gzip_member_name(data: bytes) -> str | None:
