@@ -41,9 +41,10 @@ _LABEL = r"[\w-]{1,63}"
 
 SCANNER: Final = re.compile(
     rf"""
-      (?<![A-Za-z0-9])(?P<url>{_URL_SCHEME}{_URL_BODY})
-    | (?P<q>["'])(?P<qwin>(?:[A-Za-z]:\\|\\\\[\w.$@-]|%\w{{1,64}}%\\|\$[eE][nN][vV]:\w{{1,64}}\\)
-          [^"'\r\n<>|*?]{{1,260}}?)(?P=q)
+    # No indicator starts right after an ASCII letter or digit: one shared guard makes most
+    # positions fail after a single check.
+    (?<![A-Za-z0-9])(?:
+      (?P<url>{_URL_SCHEME}{_URL_BODY})
     | (?<![\w\\])(?P<unc>\\\\[\w.$@-]{{1,255}}(?:\\{_WIN_SEG})+\\?)
     | (?<![\w\\])(?P<win>(?:[A-Za-z]:|%\w{{1,64}}%|\$[eE][nN][vV]:\w{{1,64}})
           (?:\\{{1,2}}{_WIN_SEG})+\\?)
@@ -57,6 +58,9 @@ SCANNER: Final = re.compile(
     | (?<![0-9A-Za-z])(?P<hash>{_HASH})(?![0-9A-Za-z])
     | (?<![\w.\\/$-])(?P<dotted>{_LABEL}(?:\.{_LABEL}){{1,126}})(?![\w@-]|\.[\w-])
     | (?<![\w.:/\\~$-])(?P<lin>(?:~|/{_LIN_SEG})(?:/{_LIN_SEG})+/?)
+    )
+    | (?P<q>["'])(?P<qwin>(?:[A-Za-z]:\\|\\\\[\w.$@-]|%\w{{1,64}}%\\|\$[eE][nN][vV]:\w{{1,64}}\\)
+          [^"'\r\n<>|*?]{{1,260}}?)(?P=q)
     """,
     re.VERBOSE,
 )

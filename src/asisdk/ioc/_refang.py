@@ -18,16 +18,18 @@ __all__ = ["RefangMap", "refang", "refang_with_map"]
 # regex engine can skip ahead quickly; the word context is checked on the (rare) hits.
 _DEFANG: Final = re.compile(
     r"""
-      (?P<scheme>\b(?:h(?:xx|\*\*|XX|xX|Xx)p|fxp|FXP)(?=s?(?:\[:\]|:)(?://|\[/\]|\\/)))
-    | (?P<dot>\ ?[\[\(\{]\ ?(?:\.|dot|DOT|Dot)\ ?[\]\)\}]\ ?)
-    | (?P<colon>\[:\]|\[://\])
-    | (?P<at>\ ?[\[\(\{]\ ?(?:@|at|AT|At)\ ?[\]\)\}]\ ?)
-    | (?P<bsdot>\\\.)
+    # One leading character class lets the regex engine skip quickly to candidates.
+    [\[\(\{\\hHfF](?:
+      (?<=[hH])(?P<scheme>(?:xx|\*\*|XX|xX|Xx)p)(?=s?(?:\[:\]|:)(?://|\[/\]))
+    | (?<=[fF])(?P<ftp>[xX][pP])(?=s?(?:\[:\]|:)(?://|\[/\]))
+    | (?<=[\[\(\{])(?P<dot>\ ?(?:\.|dot|DOT|Dot)\ ?[\]\)\}])
+    | (?<=\[)(?P<colon>:\]|://\])
+    | (?<=[\[\(\{])(?P<at>\ ?(?:@|at|AT|At)\ ?[\]\)\}])
+    | (?<=\\)(?P<bsdot>\.)
+    )
     """,
     re.VERBOSE,
 )
-
-_SCHEMES: Final = {"f": "ftp", "h": "http"}
 
 
 @attrs.frozen
@@ -79,20 +81,26 @@ def _in_windows_path(text: str, pos: int) -> bool:
     return "\\" in token or ":" in token or "%" in token
 
 
-def _replacement(text: str, match: re.Match[str]) -> str | None:
+def _replacement(text: str, match: re.Match[str]) -> tuple[int, int, str] | None:
+    """Return the span to replace and its replacement, or ``None`` to leave the hit alone."""
     kind = match.lastgroup
     start, end = match.span()
-    if kind == "scheme":
-        return _SCHEMES[match.group()[0].lower()]
-    if kind == "dot":
-        return "." if _word_before(text, start) and _word_after(text, end) else None
+    if kind in ("scheme", "ftp"):
+        if _word_before(text, start):  # ``...hxxp`` inside a longer word
+            return None
+        return start, end, "http" if kind == "scheme" else "ftp"
     if kind == "colon":
-        return match.group()[1:-1]
-    if kind == "at":
-        return "@" if _word_before(text, start) and _word_after(text, end) else None
+        return start, end, match.group()[1:-1]
+    if kind in ("dot", "at"):
+        # ``evil [dot] com``: the spaces around a spaced marker go too.
+        if text.startswith(" ", end) and start > 0 and text[start - 1] == " ":
+            start, end = start - 1, end + 1
+        if _word_before(text, start) and _word_after(text, end):
+            return start, end, "." if kind == "dot" else "@"
+        return None
     # bsdot
     if _word_before(text, start) and _word_after(text, end) and not _in_windows_path(text, start):
-        return "."
+        return start, end, "."
     return None
 
 
@@ -106,10 +114,12 @@ def refang_with_map(text: str) -> tuple[str, RefangMap | None]:
     last = 0
     out_len = 0
     for match in _DEFANG.finditer(text):
-        repl = _replacement(text, match)
-        if repl is None:
+        found = _replacement(text, match)
+        if found is None:
             continue
-        start, end = match.span()
+        start, end, repl = found
+        if start < last:
+            continue
         pieces.append(text[last:start])
         out_len += start - last
         new_start.append(out_len)
