@@ -201,7 +201,10 @@ def _dotted(text: str, start: int, token: str, fanged: RefangMap | None, add: _A
                 return
     if (
         tld in FILE_EXTENSION_TLDS
-        and (len(labels) == 2 or labels[-2].lower() in _INNER_FILE_LABELS)
+        and (
+            len(labels) == 2
+            or any(lab.lower().split("-", 1)[0] in _INNER_FILE_LABELS for lab in labels[1:-1])
+        )
         and (fanged is None or not fanged.touches(start, end))
     ):
         return
