@@ -12,6 +12,8 @@ from typing import Final
 
 import attrs
 
+from asisdk.ioc._tlds import TLDS
+
 __all__ = ["RefangMap", "refang", "refang_with_map"]
 
 # One scan finds every defang marker. Each branch starts with a literal character so the
@@ -74,6 +76,19 @@ def _word_after(text: str, pos: int) -> bool:
     return pos < len(text) and (text[pos].isalnum() or text[pos] in "-_")
 
 
+_NEXT_LABEL: Final = re.compile(r"[\w-]{1,63}")
+_MORE_NAME: Final = re.compile(r"\.[\w]| ?[\[\(\{] ?(?:\.|dot|DOT|Dot) ?[\]\)\}]")
+
+
+def _name_continues(text: str, pos: int, *, dot: bool) -> bool:
+    label = _NEXT_LABEL.match(text, pos)
+    if label is None:
+        return False
+    if _MORE_NAME.match(text, label.end()):
+        return True
+    return dot and label.group().lower() in TLDS
+
+
 def _in_windows_path(text: str, pos: int) -> bool:
     # ``\.`` is a defanged dot in ``evil\.com`` but a path piece in ``C:\Users\bob\.ssh``.
     start = max(0, pos - 260)
@@ -92,8 +107,11 @@ def _replacement(text: str, match: re.Match[str]) -> tuple[int, int, str] | None
     if kind == "colon":
         return start, end, match.group()[1:-1]
     if kind in ("dot", "at"):
-        # ``evil [dot] com``: the spaces around a spaced marker go too.
+        # ``evil [dot] com``: the spaces around a spaced marker go too, but only when what
+        # follows reads as the rest of a name (``the [dot] operator`` stays prose).
         if text.startswith(" ", end) and start > 0 and text[start - 1] == " ":
+            if not _name_continues(text, end + 1, dot=kind == "dot"):
+                return None
             start, end = start - 1, end + 1
         if _word_before(text, start) and _word_after(text, end):
             return start, end, "." if kind == "dot" else "@"
