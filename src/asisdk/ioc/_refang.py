@@ -76,6 +76,7 @@ def _word_after(text: str, pos: int) -> bool:
     return pos < len(text) and (text[pos].isalnum() or text[pos] in "-_")
 
 
+_PATH_LOOKBACK: Final = 128
 _NEXT_LABEL: Final = re.compile(r"[\w-]{1,63}")
 _MORE_NAME: Final = re.compile(r"\.[\w]| ?[\[\(\{] ?(?:\.|dot|DOT|Dot) ?[\]\)\}]")
 
@@ -91,8 +92,9 @@ def _name_continues(text: str, pos: int, *, dot: bool) -> bool:
 
 def _in_windows_path(text: str, pos: int) -> bool:
     # ``\.`` is a defanged dot in ``evil\.com`` but a path piece in ``C:\Users\bob\.ssh``.
-    start = max(0, pos - 260)
-    token = text[start:pos].rsplit(None, 1)[-1] if text[start:pos].strip() else ""
+    window = text[max(0, pos - _PATH_LOOKBACK) : pos]
+    cut = max(window.rfind(" "), window.rfind("\t"), window.rfind("\n"), window.rfind('"'))
+    token = window[cut + 1 :]
     return "\\" in token or ":" in token or "%" in token
 
 
