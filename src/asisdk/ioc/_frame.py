@@ -1,8 +1,9 @@
 """DataFrame extraction: ``extract_frame`` / ``extract_frame_async`` over executor chunks.
 
-Each chunk joins its cells into one text (cells separated by a newline, which no indicator
-can span), refangs each cell, scans the whole chunk once and maps every hit back to its cell
-by offset. One regex pass per chunk instead of one per cell keeps the per-row cost low.
+Each chunk joins its distinct cell texts into one text (separated by a newline, which no
+indicator can span), refangs each one, scans the whole chunk once and maps every hit back to
+its cells by offset. One regex pass per chunk instead of one per cell, and one scan per
+distinct text, keep the per-row cost low.
 """
 
 from __future__ import annotations
@@ -45,39 +46,42 @@ def _cell_text(value: object) -> str | None:
 def _extract_chunk(
     chunk: pd.DataFrame, *, columns: Sequence[Hashable], extractor: IocExtractor, types: list[str]
 ) -> list[tuple[str, str, Hashable, Hashable]]:
-    """Worker: ``(type, value, index label, column)`` rows of one chunk (de-duplicated)."""
-    texts: list[str] = []
-    owners: list[tuple[Hashable, Hashable]] = []
-    starts: list[int] = []
-    maps: list[tuple[int, RefangMap]] = []
-    pos = 0
+    """Worker: ``(type, value, index label, column)`` rows of one chunk (de-duplicated).
+
+    Security logs repeat themselves (the same command line thousands of times), so each
+    distinct cell text is scanned once and its indicators are copied to every cell holding it.
+    """
+    distinct: dict[str, int] = {}
+    cells: list[tuple[int, Hashable, Hashable]] = []
     for column in columns:
         for label, value in zip(chunk.index, chunk[column].tolist(), strict=True):
             text = _cell_text(value)
-            if text is None:
-                continue
-            if extractor.defanged:
-                text, fanged = refang_with_map(text)
-                if fanged is not None:
-                    maps.append((pos, fanged))
-            starts.append(pos)
-            owners.append((label, column))
-            texts.append(text)
-            pos += len(text) + 1
-    if not texts:
+            if text is not None:
+                cells.append((distinct.setdefault(text, len(distinct)), label, column))
+    if not cells:
         return []
+    texts: list[str] = []
+    starts: list[int] = []
+    maps: list[tuple[int, RefangMap]] = []
+    pos = 0
+    for cell_text in distinct:
+        text = cell_text
+        if extractor.defanged:
+            text, fanged = refang_with_map(cell_text)
+            if fanged is not None:
+                maps.append((pos, fanged))
+        starts.append(pos)
+        texts.append(text)
+        pos += len(text) + 1
+    found: list[dict[tuple[str, str], None]] = [{} for _ in texts]
     joined = "\n".join(texts)
-    fanged_all = _merge_maps(maps)
-    rows: list[tuple[str, str, Hashable, Hashable]] = []
-    seen: set[tuple[int, str, str]] = set()
-    for kind, value, start, _end in extractor._hits(joined, fanged_all, set(types)):
-        cell = bisect.bisect_right(starts, start) - 1
-        key = (cell, kind, value)
-        if key not in seen:
-            seen.add(key)
-            label, column = owners[cell]
-            rows.append((kind, value, label, column))
-    return rows
+    for kind, value, start, _end in extractor._hits(joined, _merge_maps(maps), set(types)):
+        found[bisect.bisect_right(starts, start) - 1][(kind, value)] = None
+    return [
+        (kind, value, label, column)
+        for text_id, label, column in cells
+        for kind, value in found[text_id]
+    ]
 
 
 def _merge_maps(maps: list[tuple[int, RefangMap]]) -> RefangMap | None:
