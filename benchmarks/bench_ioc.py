@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -29,7 +30,7 @@ from typing import Any
 import pandas as pd
 
 from asisdk.executors import InlineExecutor, default_executor, shutdown_default_executor
-from asisdk.ioc import IocExtractor, extract_frame
+from asisdk.ioc import IocExtractor, extract_frame, refang
 
 HERE = Path(__file__).parent
 DATA = HERE.parent.parent / "shared" / "data" / "events"
@@ -142,12 +143,130 @@ def peers_string(text: str, repeat: int) -> dict[str, float]:
     return times
 
 
+# Peer type names -> ours (only the types a peer supports are scored for it).
+MSTICPY_TYPES = {
+    "ipv4": "ipv4",
+    "ipv6": "ipv6",
+    "url": "url",
+    "dns": "dns",
+    "email": "email",
+    "md5_hash": "md5",
+    "sha1_hash": "sha1",
+    "sha256_hash": "sha256",
+    "windows_path": "windows_path",
+    "linux_path": "linux_path",
+}
+IOCSEARCHER_TYPES = {
+    "ip4": "ipv4",
+    "ip6": "ipv6",
+    "url": "url",
+    "fqdn": "dns",
+    "email": "email",
+    "md5": "md5",
+    "sha1": "sha1",
+    "sha256": "sha256",
+    "cve": "cve",
+}
+IOCFINDER_TYPES = {
+    "ipv4s": "ipv4",
+    "ipv6s": "ipv6",
+    "urls": "url",
+    "domains": "dns",
+    "email_addresses": "email",
+    "md5s": "md5",
+    "sha1s": "sha1",
+    "sha256s": "sha256",
+    "cves": "cve",
+}
+_CASELESS = {"dns", "email", "md5", "sha1", "sha256", "ipv6", "cve"}
+
+
+def _normalise(kind: str, value: str) -> str:
+    # Generous to peers: refang and case-fold their values before comparing.
+    value = refang(str(value)).strip()
+    return value.lower() if kind in _CASELESS else value
+
+
+def accuracy(name: str, extract: Callable[[str], dict[str, set[str]]], kinds: set[str]) -> None:
+    """Score ``extract`` on the labelled corpus (tests/ioc/corpus.py) for ``kinds``."""
+    sys.path.insert(0, str(HERE.parent / "tests" / "ioc"))
+    from corpus import CASES
+
+    tp = fp = fn = 0
+    per: dict[str, list[int]] = {k: [0, 0, 0] for k in kinds}
+    for case in CASES:
+        try:
+            got = extract(case.text)
+        except Exception:  # a peer crashing on a case counts as finding nothing
+            got = {}
+        for kind in kinds:
+            found = {_normalise(kind, v) for v in got.get(kind, set())}
+            want = {_normalise(kind, v) for v in case.expected.get(kind, frozenset())}
+            per[kind][0] += len(found & want)
+            per[kind][1] += len(found - want)
+            per[kind][2] += len(want - found)
+    tp, fp, fn = (sum(v[i] for v in per.values()) for i in range(3))
+    f1 = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+    detail = " ".join(
+        f"{k}={2 * v[0] / (2 * v[0] + v[1] + v[2]) if v[0] else 0:.2f}"
+        for k, v in sorted(per.items())
+    )
+    print(f"  {name:<21} F1={f1:.3f}  ({detail})")
+
+
+def _mapped(raw: dict[str, Any], mapping: dict[str, str]) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for key, values in raw.items():
+        if key in mapping and values:
+            out.setdefault(mapping[key], set()).update(str(v) for v in values)
+    return out
+
+
+def peers_accuracy() -> None:
+    print("\n(c) accuracy on tests/ioc/corpus.py (per peer: only the types it supports)")
+    ours = IocExtractor()
+    mp = msticpy_extractor()
+    if mp is not None:
+        kinds = set(MSTICPY_TYPES.values())
+        accuracy("asisdk.ioc (same types)", lambda t: ours.extract(t, types=kinds), kinds)
+        accuracy("msticpy IoCExtract", lambda t: _mapped(mp.extract(src=t), MSTICPY_TYPES), kinds)
+    try:
+        from iocsearcher.searcher import Searcher
+
+        searcher = Searcher()
+
+        def run_searcher(text: str) -> dict[str, set[str]]:
+            out: dict[str, set[str]] = {}
+            for ioc in searcher.search_data(text):
+                if ioc.name in IOCSEARCHER_TYPES:
+                    out.setdefault(IOCSEARCHER_TYPES[ioc.name], set()).add(str(ioc.value))
+            return out
+
+        kinds = set(IOCSEARCHER_TYPES.values())
+        accuracy("asisdk.ioc (same types)", lambda t: ours.extract(t, types=kinds), kinds)
+        accuracy("iocsearcher", run_searcher, kinds)
+    except ImportError:
+        pass
+    try:
+        from ioc_finder import find_iocs
+
+        kinds = set(IOCFINDER_TYPES.values())
+        accuracy("asisdk.ioc (same types)", lambda t: ours.extract(t, types=kinds), kinds)
+        accuracy("ioc-finder", lambda t: _mapped(find_iocs(t), IOCFINDER_TYPES), kinds)
+    except ImportError:
+        pass
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--msticpy-rows", type=int, default=None)
+    parser.add_argument("--accuracy-only", action="store_true")
     args = parser.parse_args()
+    if args.accuracy_only:
+        peers_accuracy()
+        return
     events = _data_dir()
     print(f"load: {os.getloadavg()[0]:.2f} (1-min), cpus: {os.cpu_count()}")
 
