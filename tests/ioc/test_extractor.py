@@ -197,3 +197,17 @@ def test_validate_unknown_type_is_an_error() -> None:
 )
 def test_classify(value: str, kind: str | None) -> None:
     assert classify(value) == kind
+
+
+def test_private_addresses_are_reported_unless_asked_not_to() -> None:
+    text = "10.0.0.1 8.8.8.8 fe80::1 2606:4700::1111 http://192.168.1.1/x"
+    assert IocExtractor().extract(text, types=["ipv4", "ipv6"]) == {
+        "ipv4": {"10.0.0.1", "8.8.8.8", "192.168.1.1"},
+        "ipv6": {"fe80::1", "2606:4700::1111"},
+    }
+    public = IocExtractor(include_private=False)
+    assert public.extract(text, types=["ipv4", "ipv6", "url"]) == {
+        "ipv4": {"8.8.8.8"},
+        "ipv6": {"2606:4700::1111"},
+        "url": {"http://192.168.1.1/x"},
+    }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Callable, Iterable, Iterator
 from typing import Final
@@ -35,6 +36,14 @@ CLASSIFY_ORDER: Final = (
     "dns",
 )
 _NAME_RE: Final = re.compile(r"[a-z][a-z0-9_]{0,63}")
+_IP_TYPES: Final = frozenset({"ipv4", "ipv6"})
+
+
+def _is_global(address: str) -> bool:
+    try:
+        return ipaddress.ip_address(address).is_global
+    except ValueError:  # pragma: no cover - scanner values always parse
+        return True
 
 
 @attrs.frozen
@@ -95,6 +104,9 @@ class IocExtractor:
         types: the types to report (default: every built-in type).
         defanged: recognise defanged spellings (``hxxp``, ``evil[.]com``) and report them
             refanged. With ``False`` the text is matched as written.
+        include_private: report IP addresses that are not globally routable (private,
+            loopback, link-local, documentation, reserved). Extraction is syntactic, so this
+            is on by default; ``False`` drops such ipv4/ipv6 values (the URL keeps its place).
 
     Example:
         >>> ex = IocExtractor()
@@ -102,9 +114,16 @@ class IocExtractor:
         {'url': {'http://evil.com/a.php'}, 'ipv4': {'10.0.0.5'}}
     """
 
-    def __init__(self, *, types: Iterable[str] | None = None, defanged: bool = True) -> None:
+    def __init__(
+        self,
+        *,
+        types: Iterable[str] | None = None,
+        defanged: bool = True,
+        include_private: bool = True,
+    ) -> None:
         self._custom: dict[str, CustomType] = {}
         self._defanged = defanged
+        self._include_private = include_private
         self._enabled: set[str] = set(BUILTIN_TYPES)
         if types is not None:
             self._enabled = set(self._check_types(types))
@@ -197,6 +216,8 @@ class IocExtractor:
 
     def _hits(self, text: str, fanged: RefangMap | None, wanted: set[str]) -> list[Hit]:
         hits = [hit for hit in scan(text, fanged) if hit[0] in wanted]
+        if not self._include_private:
+            hits = [hit for hit in hits if hit[0] not in _IP_TYPES or _is_global(hit[1])]
         customs = [c for name, c in self._custom.items() if name in wanted]
         if not customs:
             return hits
@@ -295,7 +316,10 @@ class IocExtractor:
         return None
 
     def __repr__(self) -> str:
-        return f"IocExtractor(types={list(self.types)!r}, defanged={self._defanged!r})"
+        return (
+            f"IocExtractor(types={list(self.types)!r}, defanged={self._defanged!r}, "
+            f"include_private={self._include_private!r})"
+        )
 
 
 def validate(value: str, ioc_type: str) -> bool:
