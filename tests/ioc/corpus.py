@@ -220,6 +220,8 @@ CASES: list[Case] = [
     C("update.microsoft.com (legit)", dns="update.microsoft.com"),
     C("evil-domain.xyz, evil-domain.top", dns=["evil-domain.xyz", "evil-domain.top"]),
     C("*.evil.com wildcard", dns="evil.com"),
+    C("markdown _evil-md.com_ and *evil-md.net*", dns=["evil-md.com", "evil-md.net"]),
+    C("_ldap._tcp.dc._msdcs.corp.example.com SRV", dns="_ldap._tcp.dc._msdcs.corp.example.com"),
     C("host=ws01.corp.contoso.com user=bob", dns="ws01.corp.contoso.com"),
     C("CONTOSO\\alice logged on"),
     # ---------------------------------------------------------------- email

@@ -180,6 +180,14 @@ def _ipv6(text: str, cand: str, start: int, end: int, add: _Add, *, cidr: bool =
 
 
 def _dotted(text: str, start: int, token: str, fanged: RefangMap | None, add: _Add) -> None:
+    if token.endswith("_"):  # markdown emphasis: ``_evil.com_``
+        core = token.rstrip("_")
+        if token.startswith("_"):
+            start += len(core) - len(core.lstrip("_"))
+            core = core.lstrip("_")
+        token = core
+        if "." not in token:
+            return
     end = start + len(token)
     if text.startswith("\\", end):
         return  # a segment of a relative Windows path
