@@ -51,7 +51,7 @@ class Secret:
     ``repr()``, ``str()`` and f-strings print ``Secret('***')``; use :meth:`get` only where the
     value must travel (an HTTP header).
 
-    Example:
+    Examples:
         >>> key = Secret("0123456789abcdef")
         >>> key
         Secret('***')

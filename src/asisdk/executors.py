@@ -17,7 +17,7 @@ caller can emit one error row per source row and keep every other result.
 Worker functions must be top-level (picklable) and take the chunk as the first argument;
 keyword arguments travel with each chunk.
 
-Example:
+Examples:
     >>> import pandas as pd
     >>> from asisdk.executors import InlineExecutor, map_frame
     >>> frame = pd.DataFrame({"x": range(5)})
@@ -57,9 +57,9 @@ __all__ = [
     "shutdown_default_executor",
 ]
 
-T = TypeVar("T")
-R = TypeVar("R")
-P = ParamSpec("P")
+_T = TypeVar("_T")
+_R = TypeVar("_R")
+_P = ParamSpec("_P")
 
 #: Called with (rows done, rows in all) after every finished chunk.
 ProgressCallback = Callable[[int, int], None]
@@ -84,11 +84,11 @@ class InlineExecutor(Executor):
         self._shutdown = False
         self._lock = threading.Lock()
 
-    def submit(self, fn: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> Future[R]:
+    def submit(self, fn: Callable[_P, _R], /, *args: _P.args, **kwargs: _P.kwargs) -> Future[_R]:
         with self._lock:
             if self._shutdown:
                 raise RuntimeError("cannot submit to an InlineExecutor after shutdown")
-        future: Future[R] = Future()
+        future: Future[_R] = Future()
         future.set_running_or_notify_cancel()
         try:
             future.set_result(fn(*args, **kwargs))
@@ -147,7 +147,7 @@ def shutdown_default_executor() -> None:
 
 
 @attrs.frozen
-class ChunkOutcome(Generic[R]):
+class ChunkOutcome(Generic[_R]):
     """What one chunk produced.
 
     Attributes:
@@ -159,7 +159,7 @@ class ChunkOutcome(Generic[R]):
 
     position: int
     index: pd.Index[Any]
-    value: R | None = None
+    value: _R | None = None
     error: str | None = None
 
     @property
@@ -191,7 +191,7 @@ def _split_frame(frame: pd.DataFrame, size: int) -> list[pd.DataFrame]:
     return [frame.iloc[start : start + size] for start in range(0, len(frame), size)]
 
 
-def _split_items(items: Sequence[T], size: int) -> list[tuple[list[T], pd.Index[Any]]]:
+def _split_items(items: Sequence[_T], size: int) -> list[tuple[list[_T], pd.Index[Any]]]:
     return [
         (list(items[start : start + size]), pd.RangeIndex(start, min(start + size, len(items))))
         for start in range(0, len(items), size)
@@ -205,13 +205,13 @@ def _pick_executor(executor: Executor | None, n_chunks: int) -> Executor:
 
 
 def _collect(
-    futures: Sequence[Future[R]],
+    futures: Sequence[Future[_R]],
     indexes: Sequence[pd.Index[Any]],
     executor: Executor,
     progress: ProgressCallback | None,
-) -> list[ChunkOutcome[R]]:
+) -> list[ChunkOutcome[_R]]:
     total = sum(len(ix) for ix in indexes)
-    outcomes: list[ChunkOutcome[R]] = []
+    outcomes: list[ChunkOutcome[_R]] = []
     done = 0
     broken = False
     for position, (future, index) in enumerate(zip(futures, indexes, strict=True)):
@@ -231,28 +231,28 @@ def _collect(
 
 
 def _submit_all(
-    executor: Executor, func: Callable[..., R], chunks: Sequence[object]
-) -> list[Future[R]]:
-    futures: list[Future[R]] = []
+    executor: Executor, func: Callable[..., _R], chunks: Sequence[object]
+) -> list[Future[_R]]:
+    futures: list[Future[_R]] = []
     for chunk in chunks:
         try:
             futures.append(executor.submit(func, chunk))
         except Exception as exc:  # e.g. a broken pool refusing work: report on this chunk
-            failed: Future[R] = Future()
+            failed: Future[_R] = Future()
             failed.set_exception(exc)
             futures.append(failed)
     return futures
 
 
 def map_frame(
-    func: Callable[..., R],
+    func: Callable[..., _R],
     frame: pd.DataFrame,
     *,
     executor: Executor | None = None,
     chunk_size: int | None = None,
     progress: ProgressCallback | None = None,
     **kwargs: Any,
-) -> list[ChunkOutcome[R]]:
+) -> list[ChunkOutcome[_R]]:
     """Run ``func(chunk, **kwargs)`` over row chunks of ``frame``; outcomes in input order.
 
     Args:
@@ -275,14 +275,14 @@ def map_frame(
 
 
 def map_chunks(
-    func: Callable[..., R],
-    items: Sequence[T],
+    func: Callable[..., _R],
+    items: Sequence[_T],
     *,
     executor: Executor | None = None,
     chunk_size: int | None = None,
     progress: ProgressCallback | None = None,
     **kwargs: Any,
-) -> list[ChunkOutcome[R]]:
+) -> list[ChunkOutcome[_R]]:
     """Run ``func(list_chunk, **kwargs)`` over chunks of ``items``; outcomes in input order.
 
     The outcome's ``index`` holds the positions of the chunk's items in ``items``.
@@ -297,20 +297,20 @@ def map_chunks(
 
 async def _gather_outcomes(
     executor: Executor | None,
-    func: Callable[..., R],
+    func: Callable[..., _R],
     chunks: Sequence[object],
     indexes: Sequence[pd.Index[Any]],
     progress: ProgressCallback | None,
-) -> list[ChunkOutcome[R]]:
+) -> list[ChunkOutcome[_R]]:
     loop = asyncio.get_running_loop()
     total = sum(len(ix) for ix in indexes)
     done = 0
 
-    async def one(position: int, chunk: object, index: pd.Index[Any]) -> ChunkOutcome[R]:
+    async def one(position: int, chunk: object, index: pd.Index[Any]) -> ChunkOutcome[_R]:
         nonlocal done
         try:
             value = await loop.run_in_executor(executor, func, chunk)
-            outcome: ChunkOutcome[R] = ChunkOutcome(position, index, value=value)
+            outcome: ChunkOutcome[_R] = ChunkOutcome(position, index, value=value)
         except BrokenProcessPool as exc:
             if executor is not None:
                 _DEFAULT_POOL.discard(executor)
@@ -336,14 +336,14 @@ async def _gather_outcomes(
 
 
 async def map_frame_async(
-    func: Callable[..., R],
+    func: Callable[..., _R],
     frame: pd.DataFrame,
     *,
     executor: Executor | None = None,
     chunk_size: int | None = None,
     progress: ProgressCallback | None = None,
     **kwargs: Any,
-) -> list[ChunkOutcome[R]]:
+) -> list[ChunkOutcome[_R]]:
     """Await :func:`map_frame` without blocking the event loop.
 
     With ``executor=None`` a single chunk runs in the loop's default thread pool, more chunks
@@ -357,14 +357,14 @@ async def map_frame_async(
 
 
 async def map_chunks_async(
-    func: Callable[..., R],
-    items: Sequence[T],
+    func: Callable[..., _R],
+    items: Sequence[_T],
     *,
     executor: Executor | None = None,
     chunk_size: int | None = None,
     progress: ProgressCallback | None = None,
     **kwargs: Any,
-) -> list[ChunkOutcome[R]]:
+) -> list[ChunkOutcome[_R]]:
     """Await :func:`map_chunks` without blocking the event loop."""
     size = plan_chunks(len(items), chunk_size=chunk_size)
     pieces = _split_items(items, size)

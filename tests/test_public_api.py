@@ -1,0 +1,74 @@
+"""Every public module's ``__all__`` is sorted, importable and names exactly its public API."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import types
+
+import pytest
+
+MODULES = [
+    "asisdk",
+    "asisdk.cli",
+    "asisdk.config",
+    "asisdk.data",
+    "asisdk.entities",
+    "asisdk.errors",
+    "asisdk.executors",
+]
+
+
+def _public_names(module: types.ModuleType, *, any_asisdk: bool = False) -> set[str]:
+    """Public names a module owns: classes and functions defined in it or in its private
+    submodules (``pkg._impl``), and UPPER_CASE constants."""
+    own = module.__name__
+    names = set()
+    for name, value in vars(module).items():
+        if name.startswith("_") or inspect.ismodule(value):
+            continue
+        if inspect.isclass(value) or inspect.isfunction(value):
+            owner = str(getattr(value, "__module__", ""))
+            prefix = "asisdk" if any_asisdk else own
+            if owner == prefix or (
+                owner.startswith(prefix + ".") and (any_asisdk or owner.startswith(own + "._"))
+            ):
+                names.add(name)
+        elif name.isupper() and name != "TYPE_CHECKING":
+            names.add(name)
+    return names
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_all_is_sorted_and_importable(name: str) -> None:
+    module = importlib.import_module(name)
+    exported = list(module.__all__)
+    assert exported == sorted(exported), f"{name}.__all__ is not sorted"
+    assert len(exported) == len(set(exported)), f"{name}.__all__ has duplicates"
+    for item in exported:
+        assert hasattr(module, item), f"{name}.__all__ names {item}, which does not exist"
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_all_matches_public_names(name: str) -> None:
+    module = importlib.import_module(name)
+    exported = set(module.__all__) - {"__version__"}
+    public = _public_names(module, any_asisdk=name == "asisdk")
+    if name == "asisdk":
+        # the top level re-exports a selection; everything it holds must be exported
+        assert public <= exported, sorted(public - exported)
+        return
+    assert public == exported, {
+        "public but not in __all__": sorted(public - exported),
+        "in __all__ but not public": sorted(exported - public),
+    }
+
+
+def test_top_level_reexports_are_the_same_objects() -> None:
+    import asisdk
+    import asisdk.entities
+    import asisdk.errors
+
+    assert asisdk.Host is asisdk.entities.Host
+    assert asisdk.AsiError is asisdk.errors.AsiError
+    assert asisdk.__version__
