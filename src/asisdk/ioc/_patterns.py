@@ -19,6 +19,7 @@ from typing import Final
 __all__ = [
     "BUILTIN_PRIORITIES",
     "BUILTIN_TYPES",
+    "CODE_NAMES",
     "FILE_EXTENSION_TLDS",
     "HASH_IN",
     "HTTP_TARGET_BEFORE",
@@ -114,6 +115,23 @@ FILE_EXTENSION_TLDS: Final = frozenset(
         "cr",
         "bz",
     ]
+)
+
+#: Programming identifiers that happen to end in a delegated TLD (COM ProgIDs, .NET
+#: namespaces): not domains unless defanged or a URL host. Compared lower-cased.
+CODE_NAMES: Final = frozenset(
+    {
+        "wscript.shell",
+        "wscript.network",
+        "shell.application",
+        "system.io",
+        "system.net",
+        "system.data",
+        "system.web",
+        "system.security",
+        "system.management",
+        "system.runtime",
+    }
 )
 
 #: The built-in types with the priority that resolves a tie with a custom type on the same

@@ -14,6 +14,7 @@ from typing import Final
 from urllib.parse import unquote
 
 from asisdk.ioc._patterns import (
+    CODE_NAMES,
     FILE_EXTENSION_TLDS,
     HASH_IN,
     HTTP_TARGET_BEFORE,
@@ -207,6 +208,7 @@ def _dotted(text: str, start: int, token: str, fanged: RefangMap | None, add: _A
         for label in labels[:-1]:
             if label.islower() or (label[1:] != label[1:].lower() and not label.isupper()):
                 return
+    lowered = token.lower()
     if (
         tld in FILE_EXTENSION_TLDS
         and (
@@ -216,8 +218,10 @@ def _dotted(text: str, start: int, token: str, fanged: RefangMap | None, add: _A
         and (fanged is None or not fanged.touches(start, end))
     ):
         return
+    if lowered in CODE_NAMES and (fanged is None or not fanged.touches(start, end)):
+        return
     if is_domain(token):
-        add(("dns", token.lower(), start, end))
+        add(("dns", lowered, start, end))
 
 
 def _email(text: str, start: int, value: str, add: _Add) -> None:
