@@ -9,6 +9,7 @@ email, the IPv4 inside an IPv4-mapped / NAT64 IPv6 address, hashes inside paths 
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Callable
 from typing import Final
 from urllib.parse import unquote
@@ -42,8 +43,9 @@ _NAT64: Final = ipaddress.IPv6Network("64:ff9b::/96")
 _MAX_PREFIX6: Final = 128
 _MAX_URL_DEPTH: Final = 2
 _INNER_FILE_LABELS: Final = frozenset({"exe", "dll", "tar", "sys", "tmp", "bak", "bin", "old"})
-_MAC_GROUPS: Final = 6
 _FULL_V6_COLONS: Final = 7
+_V4_TAIL_COLONS: Final = 6
+_MAC: Final = re.compile(r"[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}")
 
 
 def _trim(value: str, trail: str) -> str:
@@ -140,18 +142,14 @@ def _valid_v6(address: str) -> bool:
 
 
 def _ipv6(text: str, cand: str, start: int, end: int, add: _Add, *, cidr: bool = True) -> None:
-    address = cand.split("%", 1)[0]
-    colons = address.count(":")
-    if (
-        "::" not in address
-        and colons != _FULL_V6_COLONS
-        and not ("." in address and colons == _MAC_GROUPS)
-    ):
-        if colons == _MAC_GROUPS - 1 and len(address) == 17:
-            parts = address.split(":")
-            if all(len(p) == 2 for p in parts):
+    address = cand.split("%", 1)[0]  # the zone index is dropped
+    if "::" not in address:
+        colons = address.count(":")
+        # Without ``::`` an address has 8 groups, or 6 groups and a dotted IPv4 tail.
+        if colons != _FULL_V6_COLONS and not (colons == _V4_TAIL_COLONS and "." in address):
+            if _MAC.fullmatch(address):  # six colon-separated octets: a MAC, not IPv6
                 add(("mac", address.lower(), start, start + len(address)))
-        return
+            return  # times (10:30:45) and other colon runs
     if address == "::":
         return
     try:
