@@ -170,6 +170,8 @@ def _ipv6(text: str, cand: str, start: int, end: int, add: _Add, *, cidr: bool =
             network = ipaddress.IPv6Network(f"{address}/{digits}", strict=False)
             if network.network_address != ip:
                 value = network.network_address.compressed
+    if value == "::":
+        return  # ``::/0`` and the like: ``::`` alone is never reported
     add(("ipv6", value, start, start + len(address)))
     embedded = ip.ipv4_mapped
     if embedded is None and ip in _NAT64:
