@@ -133,6 +133,8 @@ CASES: list[Case] = [
         dns="evil-cn.example.com",
     ),
     C("链接：https://evil.cn/x。", url="https://evil.cn/x", dns="evil.cn"),
+    C("攻击者访问evil-cn.example.com后下载了木马", dns="evil-cn.example.com"),
+    C("請參閱http://evil.tw/a。", url="http://evil.tw/a", dns="evil.tw"),
     C("https://evil.com/%2e%2e/etc", url="https://evil.com/%2e%2e/etc", dns="evil.com"),
     C(
         "redirect https://t.co/r?u=https://evil.org/land.html",
