@@ -85,6 +85,8 @@ CASES: list[Case] = [
     C("NAT64 64:ff9b::203.0.113.7 path", ipv6="64:ff9b::203.0.113.7", ipv4="203.0.113.7"),
     C("Time 10:30:45 and 23:59:59.123"),
     C("MAC 00:1A:2B:3C:4D:5E on eth0", mac="00:1a:2b:3c:4d:5e"),
+    C("Physical Address. . . . . . . . . : 00-1A-2B-3C-4D-5F", mac="00-1a-2b-3c-4d-5f"),
+    C("serial 00-1A-2B-3C-4D-5E-6F is longer than a MAC"),
     C("std::vector<int> and boost::asio::ip"),
     C("the :: operator alone"),
     C("Rust uses ab::cd paths"),

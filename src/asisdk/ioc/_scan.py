@@ -306,6 +306,8 @@ def scan(text: str, fanged: RefangMap | None = None) -> list[Hit]:
             _windows(text, start, value, add, quoted=True)
         elif kind == "email":
             _email(text, start, value, add)
+        elif kind == "mac":
+            add(("mac", value.lower(), start, start + len(value)))
         elif kind == "cve":
             add(("cve", value.upper(), start, start + len(value)))
         elif kind == "reg":
