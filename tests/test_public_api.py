@@ -18,6 +18,7 @@ MODULES = [
     "asisdk.entities",
     "asisdk.errors",
     "asisdk.executors",
+    "asisdk.ioc",
     "asisdk.virustotal",
 ]
 
