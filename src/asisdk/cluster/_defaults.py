@@ -1,0 +1,44 @@
+"""Named defaults of the cluster package (no magic numbers in function bodies)."""
+
+from __future__ import annotations
+
+from typing import Final
+
+#: Characters counted as delimiters by ``delim_count`` / ``delim_hash`` (the msticpy set:
+#: whitespace and ``- \ / . , " ' | & : ; % $ ( )``), so feature values stay comparable.
+DELIMITERS: Final = " \t\n\r\f\v-\\/.,\"'|&:;%$()"
+
+#: Logon ids of system sessions (Windows ``0x3e7`` = SYSTEM, ``-1`` as Linux audit uses it).
+SYSTEM_LOGON_IDS: Final = frozenset({"0x3e7", "-1"})
+
+#: Input columns of a Windows 4688 process-creation event.
+PROCESS_COLUMN: Final = "NewProcessName"
+COMMANDLINE_COLUMN: Final = "CommandLine"
+LOGON_ID_COLUMN: Final = "SubjectLogonId"
+
+#: Features ``cluster_events(features="process")`` clusters on.
+PROCESS_CLUSTER_FEATURES: Final = (
+    "pathLogScore",
+    "commandlineLogLen",
+    "commandlineTokensFull",
+    "isSystemSession",
+)
+
+#: DBSCAN defaults (the same meaning and values as msticpy's ``dbcluster_events``).
+MAX_DISTANCE: Final = 0.01
+MIN_SAMPLES: Final = 2
+TIME_COLUMN: Final = "TimeGenerated"
+
+#: Characters of text handled per block when vectorising over a Series (bounds memory).
+BLOCK_CHARS: Final = 4_000_000
+
+#: Longest line ``group_patterns`` reads; longer lines are cut (hostile input bound).
+MAX_LINE_CHARS: Final = 20_000
+#: Most tokens of one line that take part in template mining; the rest is one variable.
+MAX_TOKENS: Final = 400
+
+#: The placeholder that marks a variable part in a template.
+WILDCARD: Final = "<*>"
+
+#: Distinct-value share below which a column of a group is taken as constant and splits it.
+SIMILARITY: Final = 0.5
