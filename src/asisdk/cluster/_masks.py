@@ -37,16 +37,19 @@ DEFAULT_MASKS: Mapping[str, str] = MappingProxyType(
             rf"\b(?:[a-zA-Z0-9-]{{1,63}}\.)+(?:{_TLDS})\b(?!\.\w)"
             r"|\b(?:[a-zA-Z0-9-]{1,63}\.){2,}[a-z]{2}\b(?!\.\w)"
         ),
-        "user": r"(?i)(?<=\\users\\)[^\\/\s\"']+|(?<=/home/)[^/\s\"']+",
+        "user": (
+            r"(?i)(?<=\\users\\)[^\\/\s\"']+|(?<=/home/)[^/\s\"']+"
+            r"|(?<=\buser )[^\s\"',;]+"
+        ),
         "hex": (
             r"\b0[xX][0-9a-fA-F]+\b"
             r"|\b(?=[0-9a-fA-F]*\d)(?=[0-9a-fA-F]*[a-fA-F])[0-9a-fA-F]{8,}\b"
         ),
         "size": (
-            r"\b\d+(?:\.\d+)?\s?(?:bytes|[KMGT]i?B)\b(?:\s\(\d+(?:\.\d+)?\s?[KMGT]i?B\))?"
+            r"\b\d+(?:\.\d+)?\s?(?:bytes|B|[KMGT]i?B)\b(?:\s\(\d+(?:\.\d+)?\s?[KMGT]i?B\))?"
         ),
         "duration": r"<?\b\d+(?:\.\d+)?\s?(?:ms|msec|secs?|seconds?|mins?|minutes?|hours?)\b",
-        "number": r"[-+]?\d+(?:[.,:]\d+)*",
+        "number": r"(?<![A-Za-z0-9])[-+]?\d+(?:[.,:]\d+)*",
     }
 )
 

@@ -96,8 +96,7 @@ def tokenise(line: str, masks: re.Pattern[str], *, max_chars: int, max_tokens: i
 class _Miner:
     """Template mining over distinct token sequences with weights (one call, no state kept)."""
 
-    def __init__(self, similarity: float, max_constants: int) -> None:
-        self.similarity = similarity
+    def __init__(self, max_constants: int) -> None:
         self.max_constants = max_constants
         self.templates: list[Tokens] = []
 
@@ -177,10 +176,9 @@ def group_patterns(
     lines: Iterable[object] | pd.Series[Any],
     *,
     masks: Mapping[str, str | re.Pattern[str]] | None = None,
-    similarity: float = _defaults.SIMILARITY,
+    max_constants: int = _defaults.MAX_CONSTANTS,
     max_line_chars: int = _defaults.MAX_LINE_CHARS,
     max_tokens: int = _defaults.MAX_TOKENS,
-    max_constants: int = 4,
 ) -> PatternGroups:
     """Group lines (log messages, command lines) by the template behind them.
 
@@ -188,9 +186,9 @@ def group_patterns(
         lines: the lines; a Series keeps its index in ``labels``. Missing cells are "".
         masks: name -> regex of variable parts replaced by ``<*>`` before mining; default
             :data:`DEFAULT_MASKS`. Pass ``{}`` to mask nothing.
-        similarity: how readily a column with several values splits a group (0-1): a column
-            splits its group when its distinct values are at most this share of the
-            group's distinct lines; higher splits more.
+        max_constants: inside a group of lines of one skeleton, a column with at most this
+            many distinct words is read as constants that tell sub-templates apart (the
+            group splits); a column with more is a variable (``<*>``). Higher splits more.
         max_line_chars: longer lines are cut to this many characters (hostile-input bound).
         max_tokens: tokens past this many merge into one variable token.
 
@@ -198,7 +196,7 @@ def group_patterns(
         A :class:`PatternGroups` with ``labels``, ``templates`` and ``sizes``.
 
     Raises:
-        InvalidInputError: ``similarity`` outside 0-1, limits below 1, or a bad mask regex.
+        InvalidInputError: ``max_constants`` or a limit below 1, or a bad mask regex.
 
     Example:
         >>> lines = [f"install-update -hostname web{i}.corp.com -tmp:/tmp/{i:08x}-aaaa-bbbb-"
@@ -206,10 +204,11 @@ def group_patterns(
         >>> group_patterns(lines).templates
         ('install-update -hostname <*> -tmp:/tmp/<*>/rollback',)
     """
-    if not 0.0 <= similarity <= 1.0:
-        raise InvalidInputError(f"similarity must be between 0 and 1, got {similarity}")
-    if max_line_chars < 1 or max_tokens < 1:
-        raise InvalidInputError("max_line_chars and max_tokens must be at least 1")
+    if min(max_constants, max_line_chars, max_tokens) < 1:
+        raise InvalidInputError(
+            "max_constants, max_line_chars and max_tokens must be at least 1, got "
+            f"{max_constants}, {max_line_chars}, {max_tokens}"
+        )
     compiled = compile_masks(DEFAULT_MASKS if masks is None else masks)
     series = lines if isinstance(lines, pd.Series) else pd.Series(list(lines), dtype=object)
     codes, uniques = pd.factorize(series, use_na_sentinel=False)
@@ -227,7 +226,7 @@ def group_patterns(
         line_shape[pos] = sid
     row_shape = line_shape[np.asarray(codes, dtype=np.int64)] if len(codes) else line_shape[:0]
     weights = np.bincount(row_shape, minlength=len(shapes)).tolist()
-    miner = _Miner(similarity, max_constants)
+    miner = _Miner(max_constants)
     shape_template = np.asarray(miner.mine(shapes, weights), dtype=np.int64)
     row_template = shape_template[row_shape] if len(shapes) else row_shape
     labels, order = _first_appearance(row_template)
