@@ -160,9 +160,7 @@ def cluster_events(
         "logon_id_column": logon_id_column,
         "path_separator": path_separator,
     }
-    frame, names = _feature_frame(
-        df, features, process_options=process_options, executor=executor
-    )
+    frame, names = _feature_frame(df, features, process_options=process_options, executor=executor)
     matrix = feature_matrix(frame, names)
     if len(df) == 0:
         empty = summarise(df, np.zeros(0, dtype=np.int64), columns=columns, times=times)
@@ -225,12 +223,28 @@ def _cluster_patterns(
 
 
 async def cluster_events_async(
-    df: pd.DataFrame, **options: Any
+    df: pd.DataFrame,
+    *,
+    columns: Sequence[str] | None = None,
+    features: Literal["process"] | Sequence[str] = "process",
+    method: ClusterMethod = "dbscan",
+    column: str | None = None,
+    max_distance: float = _defaults.MAX_DISTANCE,
+    min_samples: int = _defaults.MIN_SAMPLES,
+    normalize: bool = True,
+    time_column: str | None = _defaults.TIME_COLUMN,
+    executor: Executor | None = None,
+    process_column: str = _defaults.PROCESS_COLUMN,
+    commandline_column: str = _defaults.COMMANDLINE_COLUMN,
+    logon_id_column: str | None = _defaults.LOGON_ID_COLUMN,
+    path_separator: str | None = None,
+    masks: Mapping[str, str] | None = None,
+    max_constants: int = _defaults.MAX_CONSTANTS,
 ) -> ClusterResult:
-    """Await :func:`cluster_events` without blocking the event loop.
+    """Await :func:`cluster_events` without blocking the event loop (same arguments).
 
-    The work runs in a worker thread (feature chunks still go to ``executor``), so the
-    loop keeps serving other tasks meanwhile. Takes the same keyword options.
+    The work runs in a worker thread (feature chunks still go to ``executor``), so the loop
+    keeps serving other tasks meanwhile; cancelling the await abandons the result.
 
     Example:
         >>> import asyncio, pandas as pd
@@ -238,4 +252,23 @@ async def cluster_events_async(
         >>> asyncio.run(cluster_events_async(events, time_column=None)).n_clusters
         1
     """
-    return await asyncio.to_thread(functools.partial(cluster_events, df, **options))
+    call = functools.partial(
+        cluster_events,
+        df,
+        columns=columns,
+        features=features,
+        method=method,
+        column=column,
+        max_distance=max_distance,
+        min_samples=min_samples,
+        normalize=normalize,
+        time_column=time_column,
+        executor=executor,
+        process_column=process_column,
+        commandline_column=commandline_column,
+        logon_id_column=logon_id_column,
+        path_separator=path_separator,
+        masks=masks,
+        max_constants=max_constants,
+    )
+    return await asyncio.to_thread(call)

@@ -69,7 +69,9 @@ def collapse(matrix: npt.NDArray[np.float64]) -> Collapsed:
 def normalise_rows(vectors: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     """Scale each row to unit L2 length (all-zero rows stay zero), as msticpy does."""
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return np.divide(vectors, norms, out=np.zeros_like(vectors), where=norms > 0)
+    out = np.zeros_like(vectors)
+    np.divide(vectors, norms, out=out, where=norms > 0)
+    return out
 
 
 def fit_dbscan(

@@ -29,6 +29,9 @@ MAX_DISTANCE: Final = 0.01
 MIN_SAMPLES: Final = 2
 TIME_COLUMN: Final = "TimeGenerated"
 
+#: Fewest distinct rows per feature chunk (smaller inputs run inline, in one chunk).
+MIN_FEATURE_CHUNK_ROWS: Final = 25_000
+
 #: Characters of text handled per block when vectorising over a Series (bounds memory).
 BLOCK_CHARS: Final = 4_000_000
 

@@ -21,7 +21,7 @@ import pandas as pd
 
 from asisdk.cluster import _defaults
 from asisdk.errors import AsiError, InvalidInputError
-from asisdk.executors import map_frame
+from asisdk.executors import cpu_count, map_frame
 
 __all__ = [
     "PROCESS_FEATURE_COLUMNS",
@@ -129,9 +129,7 @@ def _delim_hashes(texts: list[str]) -> IntArray:
         np.cumsum(mask, out=kept[1:])
         ends = kept[bounds].tolist()
         view = memoryview(shape)
-        out[start:stop] = [
-            zlib.crc32(view[ends[i] : ends[i + 1]]) for i in range(stop - start)
-        ]
+        out[start:stop] = [zlib.crc32(view[ends[i] : ends[i + 1]]) for i in range(stop - start)]
     return out
 
 
@@ -229,7 +227,7 @@ def delim_count(value: str | pd.Series[Any]) -> int | pd.Series[Any]:
 
     Example:
         >>> delim_count('cmd.exe /c "dir C:\\\\"')
-        7
+        9
     """
     return _apply(value, _delim_counts, "delim_count")
 
@@ -284,9 +282,7 @@ def _log10(values: IntArray) -> npt.NDArray[np.float64]:
     return out
 
 
-def _process_name_parts(
-    texts: list[str], path_separator: str | None
-) -> tuple[list[str], IntArray]:
+def _process_name_parts(texts: list[str], path_separator: str | None) -> tuple[list[str], IntArray]:
     names: list[str] = []
     parts = np.zeros(len(texts), dtype=np.int64)
     for i, path in enumerate(texts):
@@ -376,10 +372,13 @@ def compute_process_features(
     keys = source.groupby(wanted, sort=False, dropna=False).ngroup().to_numpy()
     first = np.unique(keys, return_index=True)[1]
     distinct = source.iloc[first].reset_index(drop=True)
+    # Features cost microseconds per row: chunks big enough to be worth a process hop.
+    chunk_size = max(_defaults.MIN_FEATURE_CHUNK_ROWS, math.ceil(len(distinct) / (2 * cpu_count())))
     outcomes = map_frame(
         process_features_chunk,
         distinct,
         executor=executor,
+        chunk_size=chunk_size,
         process_column=process_column,
         commandline_column=commandline_column,
         logon_id_column=logon,
@@ -449,7 +448,7 @@ def add_process_features(
         ...                        "CommandLine": ["cmd /c whoami"],
         ...                        "SubjectLogonId": ["0x3e7"]})
         >>> row = add_process_features(events).iloc[0]
-        >>> row["processName"], row["commandlineTokens"], bool(row["isSystemSession"])
+        >>> row["processName"], int(row["commandlineTokens"]), bool(row["isSystemSession"])
         ('cmd.exe', 3, True)
     """
     features = compute_process_features(

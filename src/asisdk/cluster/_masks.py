@@ -24,7 +24,8 @@ DEFAULT_MASKS: Mapping[str, str] = MappingProxyType(
             r"\b(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,?\s+)?"
             r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2},?"
             r"(?:\s+\d{4})?(?:\s+\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?)?(?:\s+\d{4})?\b"
-            r"|\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?"
+            r"|\b\d{4}-\d{2}-\d{2}"
+            r"(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?"
             r"|\b\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?\b"
         ),
         "url": r"\b[a-zA-Z][a-zA-Z0-9+.-]{1,15}://[^\s\"'<>]+",
@@ -45,9 +46,7 @@ DEFAULT_MASKS: Mapping[str, str] = MappingProxyType(
             r"\b0[xX][0-9a-fA-F]+\b"
             r"|\b(?=[0-9a-fA-F]*\d)(?=[0-9a-fA-F]*[a-fA-F])[0-9a-fA-F]{8,}\b"
         ),
-        "size": (
-            r"\b\d+(?:\.\d+)?\s?(?:bytes|B|[KMGT]i?B)\b(?:\s\(\d+(?:\.\d+)?\s?[KMGT]i?B\))?"
-        ),
+        "size": (r"\b\d+(?:\.\d+)?\s?(?:bytes|B|[KMGT]i?B)\b(?:\s\(\d+(?:\.\d+)?\s?[KMGT]i?B\))?"),
         "duration": r"<?\b\d+(?:\.\d+)?\s?(?:ms|msec|secs?|seconds?|mins?|minutes?|hours?)\b",
         "number": r"(?<![A-Za-z0-9])[-+]?\d+(?:[.,:]\d+)*",
     }

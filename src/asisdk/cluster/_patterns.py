@@ -48,9 +48,9 @@ class PatternGroups:
         sizes: the number of lines in each group.
 
     Example:
-        >>> groups = group_patterns(["disk 1 full", "disk 2 full", "user bob logged in"])
+        >>> groups = group_patterns(["disk 1 full", "disk 2 full", "fan speed low"])
         >>> groups.labels.tolist(), groups.templates
-        ([0, 0, 1], ('disk <*> full', 'user bob logged in'))
+        ([0, 0, 1], ('disk <*> full', 'fan speed low'))
     """
 
     labels: pd.Series[Any]
@@ -126,10 +126,8 @@ class _Miner:
             seq = seqs[m]
             f = [freq[j][tok] for j, tok in enumerate(seq)]
             counted = Counter(fj for fj, tok in zip(f, seq, strict=True) if tok != _WILD)
-            if counted:
-                best = max(counted.items(), key=lambda kv: (kv[1], kv[0]))[0]
-            else:
-                best = 0
+            # The skeleton frequency: shared by the most positions; ties go to the higher.
+            best = max(counted.items(), key=lambda kv: (kv[1], kv[0]))[0] if counted else 0
             key = tuple(
                 tok if (fj >= best and tok != _WILD) else _WILD
                 for fj, tok in zip(f, seq, strict=True)
@@ -161,9 +159,7 @@ class _Miner:
                     stack.extend(parts.values())
                     continue
             template = tuple(
-                seqs[current[0]][j]
-                if len({seqs[m][j] for m in current}) == 1
-                else _WILD
+                seqs[current[0]][j] if len({seqs[m][j] for m in current}) == 1 else _WILD
                 for j in range(length)
             )
             tid = len(self.templates)
@@ -216,9 +212,7 @@ def group_patterns(
     shapes: list[Tokens] = []
     line_shape = np.empty(len(uniques), dtype=np.int64)
     for pos, raw in enumerate(uniques):
-        toks = tokenise(
-            _line_text(raw), compiled, max_chars=max_line_chars, max_tokens=max_tokens
-        )
+        toks = tokenise(_line_text(raw), compiled, max_chars=max_line_chars, max_tokens=max_tokens)
         sid = shape_of.get(toks)
         if sid is None:
             sid = shape_of[toks] = len(shapes)

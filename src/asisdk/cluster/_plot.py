@@ -56,7 +56,7 @@ def plot_clusters(
         >>> fig = plot_clusters(result, x="pathLogScore", y="commandlineLogLen")  # doctest: +SKIP
         >>> fig.savefig("clusters.png")  # doctest: +SKIP
     """
-    if result.method != "dbscan" or result.matrix.size == 0 and len(result.labels):
+    if result.method != "dbscan" or (result.matrix.size == 0 and len(result.labels) > 0):
         raise InvalidInputError(
             "plot_clusters needs a DBSCAN result with a feature matrix; "
             "method='patterns' results have none (see result.summary / result.templates)"
@@ -79,15 +79,16 @@ def plot_clusters(
     xs = matrix[:, ix] if len(matrix) else np.zeros(0)
     ys = matrix[:, iy] if iy is not None and len(matrix) else np.zeros(len(xs))
     labels = result.matrix_labels
-    cluster_sizes = np.bincount(
-        result.labels[result.labels >= 0].to_numpy(), minlength=max(labels.max(initial=-1) + 1, 0)
-    )
-    rare = (labels < 0) | (cluster_sizes[np.maximum(labels, 0)] < min_size if len(labels) else False)
+    row_labels = result.labels.to_numpy()
+    counts = np.bincount(row_labels[row_labels >= 0], minlength=int(labels.max(initial=-1)) + 1)
+    rare = (labels < 0) | (counts[np.maximum(labels, 0)] < min_size)
     sizes = 12 + 8 * np.log1p(result.weights)
     fig, ax = plt.subplots(figsize=(8, 6))
     common = ~rare
     if common.any():
-        ax.scatter(xs[common], ys[common], c=labels[common], s=sizes[common], cmap="tab20", alpha=0.6)
+        ax.scatter(
+            xs[common], ys[common], c=labels[common], s=sizes[common], cmap="tab20", alpha=0.6
+        )
     if rare.any():
         ax.scatter(xs[rare], ys[rare], marker="+", s=120, c="black", label="rare / unclustered")
         ax.legend(loc="best")

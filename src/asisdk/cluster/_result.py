@@ -54,9 +54,7 @@ class ClusterResult:
     feature_names: tuple[str, ...] = ()
     matrix: npt.NDArray[np.float64] = attrs.field(factory=lambda: np.zeros((0, 0)))
     weights: npt.NDArray[np.int64] = attrs.field(factory=lambda: np.zeros(0, dtype=np.int64))
-    matrix_labels: npt.NDArray[np.int64] = attrs.field(
-        factory=lambda: np.zeros(0, dtype=np.int64)
-    )
+    matrix_labels: npt.NDArray[np.int64] = attrs.field(factory=lambda: np.zeros(0, dtype=np.int64))
     model: Any = None
     templates: pd.Series[Any] = attrs.field(factory=lambda: pd.Series(dtype=object))
 
