@@ -374,15 +374,14 @@ def compute_process_features(
     distinct = source.iloc[first].reset_index(drop=True)
     # Features cost microseconds per row: chunks big enough to be worth a process hop.
     chunk_size = max(_defaults.MIN_FEATURE_CHUNK_ROWS, math.ceil(len(distinct) / (2 * cpu_count())))
+    options: dict[str, Any] = {
+        "process_column": process_column,
+        "commandline_column": commandline_column,
+        "logon_id_column": logon,
+        "path_separator": path_separator,
+    }
     outcomes = map_frame(
-        process_features_chunk,
-        distinct,
-        executor=executor,
-        chunk_size=chunk_size,
-        process_column=process_column,
-        commandline_column=commandline_column,
-        logon_id_column=logon,
-        path_separator=path_separator,
+        process_features_chunk, distinct, executor=executor, chunk_size=chunk_size, **options
     )
     failed = [o for o in outcomes if not o.ok]
     if failed:
@@ -390,7 +389,8 @@ def compute_process_features(
             f"feature extraction failed in {len(failed)} of {len(outcomes)} chunks "
             f"(first: {failed[0].error}); retry, or pass executor=InlineExecutor() to debug"
         )
-    features = pd.concat([o.value for o in outcomes if o.value is not None])
+    parts = [o.value for o in outcomes if o.value is not None]
+    features = pd.concat(parts) if parts else process_features_chunk(distinct, **options)
     # ngroup numbers the groups 0..k-1 in order of first appearance: a row's key is the
     # position of its distinct row.
     result = features.iloc[keys]
