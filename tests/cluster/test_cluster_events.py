@@ -217,3 +217,13 @@ async def test_async_variant_matches_and_leaves_the_loop_free(
     expected = cluster_events(host_processes, executor=InlineExecutor())
     pd.testing.assert_series_equal(result.labels, expected.labels)
     assert ticks > 0
+
+
+def test_timezone_aware_times_keep_their_dtype(host_processes: pd.DataFrame) -> None:
+    frame = host_processes.assign(
+        TimeGenerated=pd.to_datetime(host_processes["TimeGenerated"]).dt.tz_localize("UTC")
+    )
+    result = cluster_events(frame)
+    assert result.summary["FirstEventTime"].dtype == frame["TimeGenerated"].dtype
+    assert result.summary["LastEventTime"].dtype == frame["TimeGenerated"].dtype
+    assert (result.summary["FirstEventTime"] <= result.summary["LastEventTime"]).all()

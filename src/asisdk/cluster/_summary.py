@@ -72,17 +72,13 @@ def summarise(
     summary["ClusterId"] = ids
     summary["ClusterSize"] = np.where(ids >= 0, sizes[np.maximum(ids, 0)] if len(sizes) else 1, 1)
     if times is not None:
-        values = times.to_numpy()
-        own = values[exemplars]
-        if clustered.any():
-            grouped = pd.Series(values[clustered]).groupby(labels[clustered], sort=True)
-            first_t, last_t = grouped.min().to_numpy(), grouped.max().to_numpy()
-            safe = np.maximum(ids, 0)
-            summary["FirstEventTime"] = np.where(ids >= 0, first_t[safe], own)
-            summary["LastEventTime"] = np.where(ids >= 0, last_t[safe], own)
-        else:
-            summary["FirstEventTime"] = own
-            summary["LastEventTime"] = own
+        own = times.reset_index(drop=True)
+        by_label = own.groupby(labels)
+        # Unclustered rows (-1) keep their own time, never the span of all noise rows.
+        first_t = own.where(labels < 0, by_label.transform("min"))
+        last_t = own.where(labels < 0, by_label.transform("max"))
+        summary["FirstEventTime"] = pd.Series(first_t.iloc[exemplars].array, index=summary.index)
+        summary["LastEventTime"] = pd.Series(last_t.iloc[exemplars].array, index=summary.index)
     if row_templates is not None:
         summary["Template"] = row_templates[exemplars]
     return summary
