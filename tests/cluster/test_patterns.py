@@ -160,3 +160,16 @@ def test_windows_events_system_noise_collapses_attacks_stay_apart(
         members = commands[labels == label]
         assert members.str.contains(" -enc ", regex=False).all()
         assert members.nunique() == 1  # each Empire launcher is its own pattern
+
+
+def test_masking_in_a_process_pool_gives_the_same_groups(otrf_processes: pd.DataFrame) -> None:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    commands = otrf_processes["CommandLine"]
+    inline = group_patterns(commands)
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+        pooled = group_patterns(commands, executor=pool)
+    pd.testing.assert_series_equal(inline.labels, pooled.labels)
+    assert inline.templates == pooled.templates

@@ -151,6 +151,7 @@ def cluster_events(
             min_samples=min_samples,
             masks=masks,
             max_constants=max_constants,
+            executor=executor,
         )
     if method != "dbscan":
         raise InvalidInputError(f"method must be 'dbscan' or 'patterns', got {method!r}")
@@ -200,13 +201,14 @@ def _cluster_patterns(
     min_samples: int,
     masks: Mapping[str, str] | None,
     max_constants: int,
+    executor: Executor | None,
 ) -> ClusterResult:
     if column is None:
         raise InvalidInputError(
             "method='patterns' needs column= naming the text column (e.g. 'CommandLine')"
         )
     check_columns(df, [column], role="method='patterns'")
-    groups = group_patterns(df[column], masks=masks, max_constants=max_constants)
+    groups = group_patterns(df[column], masks=masks, max_constants=max_constants, executor=executor)
     group_ids = groups.labels.to_numpy()
     sizes = np.asarray(groups.sizes, dtype=np.int64)
     big = sizes[group_ids] >= min_samples if len(group_ids) else np.zeros(0, dtype=bool)

@@ -32,6 +32,9 @@ TIME_COLUMN: Final = "TimeGenerated"
 #: Fewest distinct rows per feature chunk (smaller inputs run inline, in one chunk).
 MIN_FEATURE_CHUNK_ROWS: Final = 100_000
 
+#: Fewest distinct lines per masking chunk of ``group_patterns`` (fewer run inline).
+MIN_PATTERN_CHUNK_LINES: Final = 50_000
+
 #: Characters of text handled per block when vectorising over a Series (bounds memory).
 BLOCK_CHARS: Final = 4_000_000
 

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
 from typing import Any, overload
 
+import attrs
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
@@ -33,7 +34,10 @@ __all__ = [
     "token_count",
 ]
 
-_DELIM_CODES = np.array(sorted({ord(c) for c in _defaults.DELIMITERS}), dtype=np.uint32)
+_ASCII = 128
+_IS_DELIM = np.zeros(_ASCII, dtype=bool)
+_IS_DELIM[[ord(c) for c in _defaults.DELIMITERS]] = True
+_IS_DELIM.flags.writeable = False
 
 #: The columns :func:`add_process_features` adds, in order.
 PROCESS_FEATURE_COLUMNS: tuple[str, ...] = (
@@ -103,34 +107,50 @@ def _segment_sums(values: npt.NDArray[Any], bounds: IntArray) -> IntArray:
     return total[bounds[1:]] - total[bounds[:-1]]
 
 
-def _ord_sums(texts: list[str]) -> IntArray:
-    out = np.empty(len(texts), dtype=np.int64)
+def _delimiter_mask(points: npt.NDArray[np.uint32]) -> npt.NDArray[np.bool_]:
+    # All delimiters are ASCII: a 128-entry lookup table beats np.isin's sort.
+    return (points < _ASCII) & _IS_DELIM[np.minimum(points, _ASCII - 1)]
+
+
+@attrs.frozen
+class _TextStats:
+    ord_sums: IntArray
+    delim_counts: IntArray
+    delim_hashes: IntArray
+
+
+def _text_stats(texts: list[str], *, hashes: bool = True) -> _TextStats:
+    """Code-point sums, delimiter counts and delimiter-shape CRC32s in one pass over blocks."""
+    sums = np.empty(len(texts), dtype=np.int64)
+    counts = np.empty(len(texts), dtype=np.int64)
+    crcs = np.zeros(len(texts), dtype=np.int64)
     for start, stop in _blocks(texts):
         points, bounds = _codepoints(texts[start:stop])
-        out[start:stop] = _segment_sums(points.astype(np.int64), bounds)
-    return out
+        sums[start:stop] = _segment_sums(points.astype(np.int64), bounds)
+        mask = _delimiter_mask(points)
+        kept = np.zeros(len(mask) + 1, dtype=np.int64)
+        np.cumsum(mask, out=kept[1:])
+        ends = kept[bounds]
+        counts[start:stop] = ends[1:] - ends[:-1]
+        if hashes:
+            view = memoryview(points[mask].astype(np.uint8).tobytes())
+            edges = ends.tolist()
+            crcs[start:stop] = [
+                zlib.crc32(view[edges[i] : edges[i + 1]]) for i in range(stop - start)
+            ]
+    return _TextStats(ord_sums=sums, delim_counts=counts, delim_hashes=crcs)
+
+
+def _ord_sums(texts: list[str]) -> IntArray:
+    return _text_stats(texts, hashes=False).ord_sums
 
 
 def _delim_counts(texts: list[str]) -> IntArray:
-    out = np.empty(len(texts), dtype=np.int64)
-    for start, stop in _blocks(texts):
-        points, bounds = _codepoints(texts[start:stop])
-        out[start:stop] = _segment_sums(np.isin(points, _DELIM_CODES), bounds)
-    return out
+    return _text_stats(texts, hashes=False).delim_counts
 
 
 def _delim_hashes(texts: list[str]) -> IntArray:
-    out = np.empty(len(texts), dtype=np.int64)
-    for start, stop in _blocks(texts):
-        points, bounds = _codepoints(texts[start:stop])
-        mask = np.isin(points, _DELIM_CODES)
-        shape = points[mask].astype(np.uint8).tobytes()  # delimiters are all ASCII
-        kept = np.zeros(len(mask) + 1, dtype=np.int64)
-        np.cumsum(mask, out=kept[1:])
-        ends = kept[bounds].tolist()
-        view = memoryview(shape)
-        out[start:stop] = [zlib.crc32(view[ends[i] : ends[i + 1]]) for i in range(stop - start)]
-    return out
+    return _text_stats(texts).delim_hashes
 
 
 def _crc32s(texts: list[str]) -> IntArray:
@@ -316,7 +336,8 @@ def process_features_chunk(
     path_score = _ord_sums(paths)
     cmds, cmd_codes = _text_column(frame, commandline_column)
     cmd_len = np.fromiter((len(c) for c in cmds), dtype=np.int64, count=len(cmds))
-    cmd_score = _ord_sums(cmds)
+    cmd_stats = _text_stats(cmds)
+    cmd_score = cmd_stats.ord_sums
     cmd_tokens = np.fromiter((c.count(" ") + 1 for c in cmds), dtype=np.int64, count=len(cmds))
     if logon_id_column is not None:
         logon = frame[logon_id_column].map(_text).str.strip().str.lower()
@@ -333,10 +354,10 @@ def process_features_chunk(
         "commandlineLen": cmd_len[cmd_codes],
         "commandlineLogLen": _log10(cmd_len)[cmd_codes],
         "commandlineTokens": cmd_tokens[cmd_codes],
-        "commandlineTokensFull": _delim_counts(cmds)[cmd_codes],
+        "commandlineTokensFull": cmd_stats.delim_counts[cmd_codes],
         "commandlineScore": cmd_score[cmd_codes],
         "commandlineLogScore": _log10(cmd_score)[cmd_codes],
-        "commandlineTokensHash": _delim_hashes(cmds)[cmd_codes],
+        "commandlineTokensHash": cmd_stats.delim_hashes[cmd_codes],
         "isSystemSession": is_system,
     }
     return pd.DataFrame(columns, index=frame.index)
@@ -370,7 +391,7 @@ def compute_process_features(
     # Work on distinct rows only: repetitive events cost nothing extra.
     source = frame[wanted]
     keys = source.groupby(wanted, sort=False, dropna=False).ngroup().to_numpy()
-    first = np.unique(keys, return_index=True)[1]
+    first = pd.Series(keys).drop_duplicates().index.to_numpy()
     distinct = source.iloc[first].reset_index(drop=True)
     # Features cost microseconds per row: chunks big enough to be worth a process hop.
     chunk_size = max(_defaults.MIN_FEATURE_CHUNK_ROWS, math.ceil(len(distinct) / (2 * cpu_count())))

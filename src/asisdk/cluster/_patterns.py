@@ -17,9 +17,11 @@ How it works (an approach in the spirit of Brain, written for asisdk):
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import Executor
 from typing import Any
 
 import attrs
@@ -29,7 +31,8 @@ import pandas as pd
 
 from asisdk.cluster import _defaults
 from asisdk.cluster._masks import DEFAULT_MASKS, compile_masks
-from asisdk.errors import InvalidInputError
+from asisdk.errors import AsiError, InvalidInputError
+from asisdk.executors import cpu_count, map_chunks
 
 __all__ = ["PatternGroups", "group_patterns"]
 
@@ -91,6 +94,43 @@ def tokenise(line: str, masks: re.Pattern[str], *, max_chars: int, max_tokens: i
     if len(tokens) > max_tokens:
         tokens = [*tokens[: max_tokens - 1], _WILD]
     return tuple(tokens)
+
+
+def tokenise_lines(
+    lines: list[str], *, masks: re.Pattern[str], max_chars: int, max_tokens: int
+) -> list[Tokens]:
+    """Tokenise a chunk of lines (the executor's worker function)."""
+    return [tokenise(line, masks, max_chars=max_chars, max_tokens=max_tokens) for line in lines]
+
+
+def _tokenise_all(
+    texts: list[str],
+    masks: re.Pattern[str],
+    *,
+    max_chars: int,
+    max_tokens: int,
+    executor: Executor | None,
+) -> list[Tokens]:
+    # Masking costs tens of microseconds per line: worth other processes only in bulk.
+    chunk_size = max(_defaults.MIN_PATTERN_CHUNK_LINES, math.ceil(len(texts) / (2 * cpu_count())))
+    if executor is None and len(texts) <= chunk_size:
+        return tokenise_lines(texts, masks=masks, max_chars=max_chars, max_tokens=max_tokens)
+    outcomes = map_chunks(
+        tokenise_lines,
+        texts,
+        executor=executor,
+        chunk_size=chunk_size,
+        masks=masks,
+        max_chars=max_chars,
+        max_tokens=max_tokens,
+    )
+    failed = [o for o in outcomes if not o.ok]
+    if failed:
+        raise AsiError(
+            f"masking failed in {len(failed)} of {len(outcomes)} chunks (first: "
+            f"{failed[0].error}); retry, or pass executor=InlineExecutor() to debug"
+        )
+    return [tokens for o in outcomes for tokens in (o.value or [])]
 
 
 class _Miner:
@@ -175,6 +215,7 @@ def group_patterns(
     max_constants: int = _defaults.MAX_CONSTANTS,
     max_line_chars: int = _defaults.MAX_LINE_CHARS,
     max_tokens: int = _defaults.MAX_TOKENS,
+    executor: Executor | None = None,
 ) -> PatternGroups:
     """Group lines (log messages, command lines) by the template behind them.
 
@@ -187,6 +228,9 @@ def group_patterns(
             group splits); a column with more is a variable (``<*>``). Higher splits more.
         max_line_chars: longer lines are cut to this many characters (hostile-input bound).
         max_tokens: tokens past this many merge into one variable token.
+        executor: where masking runs, in chunks of distinct lines (see
+            :mod:`asisdk.executors`); by default inline, or the shared process pool when
+            there are more than 50,000 distinct lines. Mining itself runs in this process.
 
     Returns:
         A :class:`PatternGroups` with ``labels``, ``templates`` and ``sizes``.
@@ -208,11 +252,14 @@ def group_patterns(
     compiled = compile_masks(DEFAULT_MASKS if masks is None else masks)
     series = lines if isinstance(lines, pd.Series) else pd.Series(list(lines), dtype=object)
     codes, uniques = pd.factorize(series, use_na_sentinel=False)
+    texts = [_line_text(raw) for raw in uniques]
+    tokenised = _tokenise_all(
+        texts, compiled, max_chars=max_line_chars, max_tokens=max_tokens, executor=executor
+    )
     shape_of: dict[Tokens, int] = {}
     shapes: list[Tokens] = []
     line_shape = np.empty(len(uniques), dtype=np.int64)
-    for pos, raw in enumerate(uniques):
-        toks = tokenise(_line_text(raw), compiled, max_chars=max_line_chars, max_tokens=max_tokens)
+    for pos, toks in enumerate(tokenised):
         sid = shape_of.get(toks)
         if sid is None:
             sid = shape_of[toks] = len(shapes)
