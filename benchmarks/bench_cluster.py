@@ -207,7 +207,7 @@ def run(task: str, rows: int) -> tuple[Any, ...]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
-    parser.add_argument("--peer-rows", type=int, default=100_000)
+    parser.add_argument("--peer-rows", type=int, default=100_000, help="0 skips msticpy")
     args = parser.parse_args()
     sample = build(min(args.sizes))
     print(
@@ -220,7 +220,8 @@ def main() -> None:
     )
     timings: dict[tuple[str, int], float] = {}
     tasks = [(t, n) for n in args.sizes for t in ("asisdk cluster_events", "asisdk group_patterns")]
-    tasks.insert(1, ("msticpy features+dbcluster", args.peer_rows))
+    if args.peer_rows:
+        tasks.insert(1, ("msticpy features+dbcluster", args.peer_rows))
     for task, rows in tasks:
         name, n, seconds, baseline, peak, worker, detail = run(task, rows)
         if seconds is None:

@@ -30,10 +30,10 @@ MIN_SAMPLES: Final = 2
 TIME_COLUMN: Final = "TimeGenerated"
 
 #: Fewest distinct rows per feature chunk (smaller inputs run inline, in one chunk).
-MIN_FEATURE_CHUNK_ROWS: Final = 100_000
+MIN_FEATURE_CHUNK_ROWS: Final = 500_000
 
 #: Fewest distinct lines per masking chunk of ``group_patterns`` (fewer run inline).
-MIN_PATTERN_CHUNK_LINES: Final = 50_000
+MIN_PATTERN_CHUNK_LINES: Final = 500_000
 
 #: Characters of text handled per block when vectorising over a Series (bounds memory).
 BLOCK_CHARS: Final = 4_000_000

@@ -30,13 +30,13 @@ DEFAULT_MASKS: Mapping[str, str] = MappingProxyType(
         ),
         "url": r"\b[a-zA-Z][a-zA-Z0-9+.-]{1,15}://[^\s\"'<>]+",
         "guid": r"\{?\b[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}\b\}?",
-        "email": r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b",
+        "email": r"(?<![\w.+-])[\w.+-]++@[\w-]++(?:\.[\w-]++)++\b",
         "mac": r"\b[0-9a-fA-F]{2}(?:[:-][0-9a-fA-F]{2}){5}\b",
         "ipv4": r"(?<![\d.])\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?(?![\d.])",
         "ipv6": r"(?<![\w:])(?:[0-9a-fA-F]{1,4}:){3,7}[0-9a-fA-F]{1,4}(?![\w:])",
         "host": (
-            rf"\b(?:[a-zA-Z0-9-]{{1,63}}\.)+(?:{_TLDS})\b(?!\.\w)"
-            r"|\b(?:[a-zA-Z0-9-]{1,63}\.){2,}[a-z]{2}\b(?!\.\w)"
+            rf"\b(?:[a-zA-Z0-9-]{{1,63}}+\.)++(?:{_TLDS})\b(?!\.\w)"
+            r"|\b(?:[a-zA-Z0-9-]{1,63}+\.){2,}+[a-z]{2}\b(?!\.\w)"
         ),
         "user": (
             r"(?i)(?<=\\users\\)[^\\/\s\"']+|(?<=/home/)[^/\s\"']+"
@@ -53,15 +53,23 @@ DEFAULT_MASKS: Mapping[str, str] = MappingProxyType(
 )
 
 
+#: Every default mask starts at a word start (``\b``, a lookbehind, or after ``_``), so
+#: positions right after a letter or digit can be skipped with one check instead of one per
+#: mask: that makes masking about twice as fast.
+_WORD_START_GATE = r"(?<![A-Za-z0-9])"
+
+
 def compile_masks(masks: Mapping[str, str | re.Pattern[str]]) -> re.Pattern[str]:
     """Combine the masks into one alternation, scanned once per line.
 
     At any position the leftmost match wins; at the same position, the earlier mask.
+    Runs of default masks share one word-start gate (see ``_WORD_START_GATE``); your own
+    masks are tried at every position.
 
     Raises:
         InvalidInputError: a mask is not a valid regular expression.
     """
-    parts = []
+    groups: list[tuple[bool, list[str]]] = []
     for name, pattern in masks.items():
         text = pattern.pattern if isinstance(pattern, re.Pattern) else pattern
         ignore_case = text.startswith("(?i)") or (
@@ -72,5 +80,16 @@ def compile_masks(masks: Mapping[str, str | re.Pattern[str]]) -> re.Pattern[str]
             re.compile(text)
         except re.error as exc:
             raise InvalidInputError(f"mask {name!r} is not a valid regex: {exc}") from exc
-        parts.append(f"(?i:{text})" if ignore_case else f"(?:{text})")
-    return re.compile("|".join(parts)) if parts else re.compile(r"(?!)")
+        part = f"(?i:{text})" if ignore_case else f"(?:{text})"
+        gated = DEFAULT_MASKS.get(name) == pattern
+        if groups and groups[-1][0] == gated:
+            groups[-1][1].append(part)
+        else:
+            groups.append((gated, [part]))
+    if not groups:
+        return re.compile(r"(?!)")
+    alternatives = [
+        f"{_WORD_START_GATE}(?:{'|'.join(parts)})" if gated else "|".join(parts)
+        for gated, parts in groups
+    ]
+    return re.compile("|".join(alternatives))

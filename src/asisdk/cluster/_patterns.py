@@ -230,7 +230,7 @@ def group_patterns(
         max_tokens: tokens past this many merge into one variable token.
         executor: where masking runs, in chunks of distinct lines (see
             :mod:`asisdk.executors`); by default inline, or the shared process pool when
-            there are more than 50,000 distinct lines. Mining itself runs in this process.
+            there are more than 500,000 distinct lines. Mining itself runs in this process.
 
     Returns:
         A :class:`PatternGroups` with ``labels``, ``templates`` and ``sizes``.
