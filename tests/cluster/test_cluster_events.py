@@ -227,3 +227,10 @@ def test_timezone_aware_times_keep_their_dtype(host_processes: pd.DataFrame) -> 
     assert result.summary["FirstEventTime"].dtype == frame["TimeGenerated"].dtype
     assert result.summary["LastEventTime"].dtype == frame["TimeGenerated"].dtype
     assert (result.summary["FirstEventTime"] <= result.summary["LastEventTime"]).all()
+
+
+def test_patterns_method_passes_similarity_through(host_processes: pd.DataFrame) -> None:
+    fine = cluster_events(host_processes, method="patterns", column="CommandLine")
+    coarse = cluster_events(host_processes, method="patterns", column="CommandLine", similarity=0.5)
+    assert len(coarse.summary) < len(fine.summary)
+    assert coarse.summary["ClusterSize"].sum() == len(host_processes)

@@ -74,6 +74,7 @@ def test_issue_example_collapses_hosts_and_guids() -> None:
         ("GET https://evil.example/a?b=c done", "GET <*> done"),
         ("job {12345678-1234-1234-1234-1234567890ab} ran", "job <*> ran"),
         ("took 35 ms at Jun 14 15:16:01", "took <*> at <*>"),
+        ("mail from bob.smith@contoso.com ok", "mail from <*> ok"),
     ],
 )
 def test_default_masks(line: str, masked: str) -> None:
@@ -173,3 +174,27 @@ def test_masking_in_a_process_pool_gives_the_same_groups(otrf_processes: pd.Data
         pooled = group_patterns(commands, executor=pool)
     pd.testing.assert_series_equal(inline.labels, pooled.labels)
     assert inline.templates == pooled.templates
+
+
+def test_similarity_coarsens_templates_of_one_length() -> None:
+    lines = ["disk sda full now", "disk sdb full now", "fan one slow now", "cpu hot"]
+    lines = lines * 5
+    fine = group_patterns(lines)
+    assert fine.n_groups == 4  # sda/sdb: two values, the column splits
+    coarse = group_patterns(lines, similarity=0.75)
+    assert coarse.templates[0] == "disk <*> full now"
+    assert coarse.n_groups == 3  # the disks merge; fan and cpu stay apart
+    everything = group_patterns(lines, similarity=0.0)
+    assert everything.n_groups == 2  # one per token count
+    with pytest.raises(InvalidInputError, match="similarity"):
+        group_patterns(lines, similarity=1.5)
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["a." * 10_000 + "@", "1." * 10_000, "x-" * 10_000 + ".com", "ab" * 20_000],
+)
+def test_pathological_lines_finish(line: str) -> None:
+    # Regexes without nested backtracking: these complete at once (a hang would fail CI).
+    groups = group_patterns([line, line])
+    assert groups.sizes == (2,)

@@ -79,6 +79,7 @@ def cluster_events(
     logon_id_column: str | None = _defaults.LOGON_ID_COLUMN,
     path_separator: str | None = None,
     masks: Mapping[str, str] | None = None,
+    similarity: float | None = None,
     max_constants: int = _defaults.MAX_CONSTANTS,
 ) -> ClusterResult:
     """Summarise events into clusters so the repetitive ones stop hiding the unique ones.
@@ -113,6 +114,7 @@ def cluster_events(
         logon_id_column: logon id column (process features; ``None`` or absent: not system).
         path_separator: see :func:`add_process_features`.
         masks: variable masks for ``method="patterns"`` (default ``DEFAULT_MASKS``).
+        similarity: template merging for ``method="patterns"`` (see :func:`group_patterns`).
         max_constants: see :func:`group_patterns`.
 
     Returns:
@@ -150,6 +152,7 @@ def cluster_events(
             times=times,
             min_samples=min_samples,
             masks=masks,
+            similarity=similarity,
             max_constants=max_constants,
             executor=executor,
         )
@@ -200,6 +203,7 @@ def _cluster_patterns(
     times: pd.Series[Any] | None,
     min_samples: int,
     masks: Mapping[str, str] | None,
+    similarity: float | None,
     max_constants: int,
     executor: Executor | None,
 ) -> ClusterResult:
@@ -208,7 +212,13 @@ def _cluster_patterns(
             "method='patterns' needs column= naming the text column (e.g. 'CommandLine')"
         )
     check_columns(df, [column], role="method='patterns'")
-    groups = group_patterns(df[column], masks=masks, max_constants=max_constants, executor=executor)
+    groups = group_patterns(
+        df[column],
+        masks=masks,
+        similarity=similarity,
+        max_constants=max_constants,
+        executor=executor,
+    )
     group_ids = groups.labels.to_numpy()
     sizes = np.asarray(groups.sizes, dtype=np.int64)
     big = sizes[group_ids] >= min_samples if len(group_ids) else np.zeros(0, dtype=bool)
@@ -241,6 +251,7 @@ async def cluster_events_async(
     logon_id_column: str | None = _defaults.LOGON_ID_COLUMN,
     path_separator: str | None = None,
     masks: Mapping[str, str] | None = None,
+    similarity: float | None = None,
     max_constants: int = _defaults.MAX_CONSTANTS,
 ) -> ClusterResult:
     """Await :func:`cluster_events` without blocking the event loop (same arguments).
@@ -271,6 +282,7 @@ async def cluster_events_async(
         logon_id_column=logon_id_column,
         path_separator=path_separator,
         masks=masks,
+        similarity=similarity,
         max_constants=max_constants,
     )
     return await asyncio.to_thread(call)

@@ -208,10 +208,45 @@ class _Miner:
                 out[m] = tid
 
 
+def merge_similar(templates: list[Tokens], similarity: float) -> tuple[list[int], list[Tokens]]:
+    """Merge templates of one length that agree on at least ``similarity`` of positions.
+
+    Greedy, in template order: each template joins the first earlier merged template it
+    agrees with enough, which then shows ``<*>`` where they differ.
+
+    Returns:
+        (the merged id of each template, the merged templates).
+    """
+    merged: list[list[str]] = []
+    by_length: dict[int, list[int]] = defaultdict(list)
+    mapping: list[int] = []
+    for template in templates:
+        length = len(template)
+        target = -1
+        for candidate in by_length[length]:
+            rep = merged[candidate]
+            same = sum(a == b for a, b in zip(rep, template, strict=True))
+            if length == 0 or same / length >= similarity:
+                target = candidate
+                break
+        if target < 0:
+            target = len(merged)
+            merged.append(list(template))
+            by_length[length].append(target)
+        else:
+            rep = merged[target]
+            for j, token in enumerate(template):
+                if rep[j] != token:
+                    rep[j] = _WILD
+        mapping.append(target)
+    return mapping, [tuple(t) for t in merged]
+
+
 def group_patterns(
     lines: Iterable[object] | pd.Series[Any],
     *,
     masks: Mapping[str, str | re.Pattern[str]] | None = None,
+    similarity: float | None = None,
     max_constants: int = _defaults.MAX_CONSTANTS,
     max_line_chars: int = _defaults.MAX_LINE_CHARS,
     max_tokens: int = _defaults.MAX_TOKENS,
@@ -223,6 +258,10 @@ def group_patterns(
         lines: the lines; a Series keeps its index in ``labels``. Missing cells are "".
         masks: name -> regex of variable parts replaced by ``<*>`` before mining; default
             :data:`DEFAULT_MASKS`. Pass ``{}`` to mask nothing.
+        similarity: ``None`` (default) keeps every template mining finds. A share between 0
+            and 1 coarsens the result: templates with the same number of tokens that agree
+            on at least this share of positions merge into one (``0.8``: 8 of 10 tokens).
+            Costs a comparison with every earlier merged template of the same length.
         max_constants: inside a group of lines of one skeleton, a column with at most this
             many distinct words is read as constants that tell sub-templates apart (the
             group splits); a column with more is a variable (``<*>``). Higher splits more.
@@ -236,7 +275,8 @@ def group_patterns(
         A :class:`PatternGroups` with ``labels``, ``templates`` and ``sizes``.
 
     Raises:
-        InvalidInputError: ``max_constants`` or a limit below 1, or a bad mask regex.
+        InvalidInputError: ``similarity`` outside 0-1, ``max_constants`` or a limit below 1,
+            or a bad mask regex.
 
     Example:
         >>> lines = [f"install-update -hostname web{i}.corp.com -tmp:/tmp/{i:08x}-aaaa-bbbb-"
@@ -249,6 +289,8 @@ def group_patterns(
             "max_constants, max_line_chars and max_tokens must be at least 1, got "
             f"{max_constants}, {max_line_chars}, {max_tokens}"
         )
+    if similarity is not None and not 0.0 <= similarity <= 1.0:
+        raise InvalidInputError(f"similarity must be between 0 and 1 (or None), got {similarity}")
     compiled = compile_masks(DEFAULT_MASKS if masks is None else masks)
     series = lines if isinstance(lines, pd.Series) else pd.Series(list(lines), dtype=object)
     codes, uniques = pd.factorize(series, use_na_sentinel=False)
@@ -269,9 +311,13 @@ def group_patterns(
     weights = np.bincount(row_shape, minlength=len(shapes)).tolist()
     miner = _Miner(max_constants)
     shape_template = np.asarray(miner.mine(shapes, weights), dtype=np.int64)
+    found = miner.templates
+    if similarity is not None and len(found):
+        mapping, found = merge_similar(found, similarity)
+        shape_template = np.asarray(mapping, dtype=np.int64)[shape_template]
     row_template = shape_template[row_shape] if len(shapes) else row_shape
     labels, order = _first_appearance(row_template)
-    templates = tuple(" ".join(miner.templates[t]) for t in order)
+    templates = tuple(" ".join(found[t]) for t in order)
     sizes = tuple(np.bincount(labels, minlength=len(order)).tolist())
     return PatternGroups(
         labels=pd.Series(labels, index=series.index, name="GroupId"),
