@@ -28,6 +28,13 @@ def test_msticpy_parity_on_its_own_fixture(host_processes: pd.DataFrame) -> None
     )
     assert len(result.summary) == 62
     assert result.summary["ClusterSize"].max() == 71
+    # Named process features absent from the frame are computed on the fly.
+    direct = cluster_events(
+        host_processes,
+        features=["pathScore", "commandlineTokensFull", "isSystemSession"],
+        max_distance=0.0001,
+    )
+    pd.testing.assert_series_equal(direct.labels, result.labels)
     hashed = cluster_events(
         features,
         features=["pathHash", "commandlineTokensHash", "isSystemSession"],

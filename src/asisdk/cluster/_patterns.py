@@ -31,6 +31,7 @@ import pandas as pd
 
 from asisdk.cluster import _defaults
 from asisdk.cluster._masks import DEFAULT_MASKS, compile_masks
+from asisdk.cluster._text import factorize_texts
 from asisdk.errors import AsiError, InvalidInputError
 from asisdk.executors import cpu_count, map_chunks
 
@@ -78,14 +79,6 @@ class PatternGroups:
 
     def __repr__(self) -> str:
         return f"PatternGroups(lines={len(self.labels)}, groups={self.n_groups})"
-
-
-def _line_text(value: object) -> str:
-    if isinstance(value, str):
-        return value
-    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
-        return ""
-    return str(value)
 
 
 def tokenise(line: str, masks: re.Pattern[str], *, max_chars: int, max_tokens: int) -> Tokens:
@@ -293,21 +286,20 @@ def group_patterns(
         raise InvalidInputError(f"similarity must be between 0 and 1 (or None), got {similarity}")
     compiled = compile_masks(DEFAULT_MASKS if masks is None else masks)
     series = lines if isinstance(lines, pd.Series) else pd.Series(list(lines), dtype=object)
-    codes, uniques = pd.factorize(series, use_na_sentinel=False)
-    texts = [_line_text(raw) for raw in uniques]
+    texts, codes = factorize_texts(series)
     tokenised = _tokenise_all(
         texts, compiled, max_chars=max_line_chars, max_tokens=max_tokens, executor=executor
     )
     shape_of: dict[Tokens, int] = {}
     shapes: list[Tokens] = []
-    line_shape = np.empty(len(uniques), dtype=np.int64)
+    line_shape = np.empty(len(texts), dtype=np.int64)
     for pos, toks in enumerate(tokenised):
         sid = shape_of.get(toks)
         if sid is None:
             sid = shape_of[toks] = len(shapes)
             shapes.append(toks)
         line_shape[pos] = sid
-    row_shape = line_shape[np.asarray(codes, dtype=np.int64)] if len(codes) else line_shape[:0]
+    row_shape = line_shape[codes] if len(codes) else line_shape[:0]
     weights = np.bincount(row_shape, minlength=len(shapes)).tolist()
     miner = _Miner(max_constants)
     shape_template = np.asarray(miner.mine(shapes, weights), dtype=np.int64)
