@@ -10,9 +10,11 @@ How it works (an approach in the spirit of Brain, written for asisdk):
    position. The constant words of one template occur as often as the template does, so in
    each line the frequency shared by the most positions marks its template *skeleton*.
    Lines with the same skeleton (and the same more frequent words) form a group.
-4. **Refine** each group column by column: a column with few distinct values compared to
-   the group is a constant that separates sub-templates, so it splits the group; a column
-   with many values is a variable and becomes ``<*>`` in the template.
+4. **Refine** each group column by column: a column with at most ``max_constants``
+   distinct words is a constant that separates sub-templates, so it splits the group (the
+   column with the fewest words first); a column with more words, or with a masked part
+   in any of them, is a variable and becomes ``<*>`` in the template.
+5. Optionally (``similarity``) merge templates of one length that mostly agree.
 """
 
 from __future__ import annotations
@@ -140,7 +142,7 @@ class _Miner:
         out = [0] * len(seqs)
         for members in by_length.values():
             for group in self._skeleton_groups(members, seqs, weights):
-                self._refine(group, seqs, weights, out)
+                self._refine(group, seqs, out)
         return out
 
     def _skeleton_groups(
@@ -168,9 +170,7 @@ class _Miner:
             groups[key].append(m)
         return list(groups.values())
 
-    def _refine(
-        self, group: list[int], seqs: Sequence[Tokens], weights: Sequence[int], out: list[int]
-    ) -> None:
+    def _refine(self, group: list[int], seqs: Sequence[Tokens], out: list[int]) -> None:
         stack = [group]
         while stack:
             current = stack.pop()
