@@ -70,7 +70,7 @@ class AccessToken:
 
     Example:
         >>> AccessToken(token=Secret("abc"), expires_on=datetime(2030, 1, 1, tzinfo=UTC))
-        AccessToken(token=***, expires_on=datetime.datetime(2030, 1, 1, 0, 0, tzinfo=datetime.timezone.utc))
+        AccessToken(token=Secret('***'), expires_on=datetime.datetime(2030, 1, 1, 0, 0, tzinfo=datetime.timezone.utc))
     """  # noqa: E501
 
     token: Secret
