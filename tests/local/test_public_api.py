@@ -11,8 +11,7 @@ def test_all_is_sorted_complete_and_importable() -> None:
     public = {
         name
         for name, value in vars(package).items()
-        if not name.startswith("_")
-        and getattr(value, "__module__", "").startswith("asisdk.local")
+        if not name.startswith("_") and getattr(value, "__module__", "").startswith("asisdk.local")
     }
     assert public <= set(exported)
     for name in exported:

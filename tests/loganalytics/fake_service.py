@@ -21,11 +21,12 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import pandas as pd
-from _http.loopback import LoopbackServer, Reply, Request
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
+
+from _http.loopback import LoopbackServer, Reply, Request
 
 WORKSPACE = "0b1a7c6e-0000-4000-8000-000000000000"
 TOKEN = "fake-token-0123456789"
@@ -91,7 +92,9 @@ class LogAnalyticsApp:
 
     def __call__(self, request: Request) -> Reply:
         if request.headers.get("authorization") != f"Bearer {self.token}":
-            return la_error(401, "AuthorizationRequiredError", "Valid authentication was not provided")
+            return la_error(
+                401, "AuthorizationRequiredError", "Valid authentication was not provided"
+            )
         if not request.path.startswith(f"/v1/workspaces/{WORKSPACE}/query"):
             return la_error(404, "WorkspaceNotFoundError", "no such workspace")
         body = json.loads(request.body)
@@ -121,9 +124,9 @@ class LogAnalyticsApp:
             )
         if "ServerTimeout" in query:
             return la_error(504, "GatewayTimeout", "The query exceeded the server timeout")
-        if self.fail_at is not None and start is not None and end is not None:
-            if start <= pd.Timestamp(self.fail_at) <= end:
-                return la_error(500, "InternalServerError", "chunk failed on the server")
+        failing = self.fail_at is not None and start is not None and end is not None
+        if failing and start <= pd.Timestamp(self.fail_at) <= end:  # type: ignore[operator]
+            return la_error(500, "InternalServerError", "chunk failed on the server")
         payload: dict[str, Any] = {
             "tables": [{"name": "PrimaryResult", "columns": COLUMNS, "rows": self.rows(start, end)}]
         }

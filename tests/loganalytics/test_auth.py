@@ -8,12 +8,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from loganalytics.fake_service import (
-    TlsLoopbackServer,
-    TokenApp,
-    client_tls_context,
-    self_signed,
-)
 
 from asisdk.errors import ConfigurationError, TransportError
 from asisdk.loganalytics import (
@@ -22,6 +16,12 @@ from asisdk.loganalytics import (
     DeviceCodeCredential,
     StaticTokenCredential,
     TokenCredential,
+)
+from loganalytics.fake_service import (
+    TlsLoopbackServer,
+    TokenApp,
+    client_tls_context,
+    self_signed,
 )
 
 
@@ -34,8 +34,10 @@ async def test_static_token() -> None:
     expiry = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
     credential = StaticTokenCredential("abc", expires_on=expiry)
     token = await credential.get_token()
-    assert token.token.get() == "abc" and token.expires_on == expiry
-    assert "abc" not in repr(credential) and "abc" not in repr(token)
+    assert token.token.get() == "abc"
+    assert token.expires_on == expiry
+    assert "abc" not in repr(credential)
+    assert "abc" not in repr(token)
     assert isinstance(credential, TokenCredential)
 
 
@@ -49,8 +51,12 @@ async def test_token_is_refreshed_before_expiry(
         tokens.base_url = entra.base_url
         with httpx.Client(verify=client_tls_context(cert)) as msal_http:
             credential = ClientSecretCredential(
-                "tenant-1", "app", tokens.client_secret, authority_host=entra.base_url,
-                http_client=msal_http, clock=lambda: now[0],
+                "tenant-1",
+                "app",
+                tokens.client_secret,
+                authority_host=entra.base_url,
+                http_client=msal_http,
+                clock=lambda: now[0],
                 token_cache=None,
             )
             first = await credential.get_token()
@@ -71,8 +77,9 @@ async def test_unreachable_authority_is_transport_error(
     url = server.base_url
     await server.stop()
     with httpx.Client(verify=client_tls_context(cert), timeout=2) as msal_http:
-        credential = ClientSecretCredential("t", "app", "secret", authority_host=url,
-                                            http_client=msal_http)
+        credential = ClientSecretCredential(
+            "t", "app", "secret", authority_host=url, http_client=msal_http
+        )
         with pytest.raises(TransportError, match="could not reach the authority"):
             await credential.get_token()
 
@@ -103,7 +110,10 @@ async def test_concurrent_callers_share_one_request_across_loops(
         tokens.base_url = entra.base_url
         with httpx.Client(verify=client_tls_context(cert)) as msal_http:
             credential = ClientSecretCredential(
-                "t", "app", tokens.client_secret, authority_host=entra.base_url,
+                "t",
+                "app",
+                tokens.client_secret,
+                authority_host=entra.base_url,
                 http_client=msal_http,
             )
             results = await asyncio.gather(*(credential.get_token() for _ in range(20)))

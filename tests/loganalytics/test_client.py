@@ -23,8 +23,11 @@ from asisdk.loganalytics._client import parse_response, timespan_text
 
 WS = "0b1a7c6e-0000-4000-8000-000000000000"
 URL = f"https://api.loganalytics.io/v1/workspaces/{WS}/query"
-OK = {"tables": [{"name": "PrimaryResult", "columns": [{"name": "n", "type": "long"}],
-                  "rows": [[1], [2]]}]}
+OK = {
+    "tables": [
+        {"name": "PrimaryResult", "columns": [{"name": "n", "type": "long"}], "rows": [[1], [2]]}
+    ]
+}
 
 
 def client(**kwargs: object) -> LogAnalyticsClient:
@@ -75,8 +78,13 @@ async def test_timespan_forms() -> None:
 async def test_403_is_authentication_error_with_inner_message() -> None:
     respx.post(URL).respond(
         403,
-        json={"error": {"code": "InsufficientAccessError", "message": "no access",
-                        "correlationId": "c-9"}},
+        json={
+            "error": {
+                "code": "InsufficientAccessError",
+                "message": "no access",
+                "correlationId": "c-9",
+            }
+        },
     )
     async with client() as la:
         with pytest.raises(AuthenticationError, match="no access") as caught:
@@ -87,11 +95,23 @@ async def test_403_is_authentication_error_with_inner_message() -> None:
 
 @respx.mock
 async def test_semantic_error_is_query_syntax_error() -> None:
-    respx.post(URL).respond(400, json={"error": {
-        "code": "BadArgumentError", "message": "The request had some invalid properties",
-        "innererror": {"code": "SemanticError", "message": "A semantic error occurred.",
-                       "innererror": {"code": "SEM0100", "message":
-                                      "Failed to resolve table expression named 'NoSuchTable'"}}}})
+    respx.post(URL).respond(
+        400,
+        json={
+            "error": {
+                "code": "BadArgumentError",
+                "message": "The request had some invalid properties",
+                "innererror": {
+                    "code": "SemanticError",
+                    "message": "A semantic error occurred.",
+                    "innererror": {
+                        "code": "SEM0100",
+                        "message": "Failed to resolve table expression named 'NoSuchTable'",
+                    },
+                },
+            }
+        },
+    )
     async with client() as la:
         with pytest.raises(QuerySyntaxError, match="NoSuchTable") as caught:
             await la.query("NoSuchTable", timespan=None)
@@ -105,8 +125,10 @@ async def test_semantic_error_is_query_syntax_error() -> None:
 @respx.mock
 async def test_500_then_success_is_retried() -> None:
     route = respx.post(URL)
-    route.side_effect = [httpx.Response(500, json={"error": {"code": "X", "message": "x"}}),
-                         httpx.Response(200, json=OK)]
+    route.side_effect = [
+        httpx.Response(500, json={"error": {"code": "X", "message": "x"}}),
+        httpx.Response(200, json=OK),
+    ]
     async with client() as la:
         result = await la.query("T", timespan=None)
     assert result.status is QueryStatus.SUCCESS
@@ -164,8 +186,15 @@ def test_parse_response_statuses() -> None:
     failure = parse_response({"error": {"code": "SomeError", "message": "no tables"}})
     assert failure.status is QueryStatus.FAILURE
     assert failure.to_frame().empty
-    big = {"tables": [{"name": "PrimaryResult", "columns": [{"name": "n", "type": "int"}],
-                       "rows": [[1]] * 500_000}]}
+    big = {
+        "tables": [
+            {
+                "name": "PrimaryResult",
+                "columns": [{"name": "n", "type": "int"}],
+                "rows": [[1]] * 500_000,
+            }
+        ]
+    }
     truncated = parse_response(big)
     assert truncated.status is QueryStatus.PARTIAL
     assert "500,000-row" in truncated.hints[0]

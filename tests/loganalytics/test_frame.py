@@ -13,23 +13,58 @@ from hypothesis import strategies as st
 from asisdk.loganalytics._frame import parse_timespan, rows_to_frame
 
 REFERENCE_ROWS = [
-    ["2024-05-01T10:15:30.1234567Z", "web-01", 4624, 123456789012, 0.75, True,
-     "3f2b8e1c-9a4d-4c7e-8b1a-2d5f6e7a8b9c", "00:05:00",
-     '{"Account":"alice","Ports":[80,443]}', "12.50"],
-    ["2024-05-01T10:16:00Z", "web-02", 4625, 0, None, False,
-     "00000000-0000-0000-0000-000000000000", "1.02:03:04.5000000", "[]", None],
+    [
+        "2024-05-01T10:15:30.1234567Z",
+        "web-01",
+        4624,
+        123456789012,
+        0.75,
+        True,
+        "3f2b8e1c-9a4d-4c7e-8b1a-2d5f6e7a8b9c",
+        "00:05:00",
+        '{"Account":"alice","Ports":[80,443]}',
+        "12.50",
+    ],
+    [
+        "2024-05-01T10:16:00Z",
+        "web-02",
+        4625,
+        0,
+        None,
+        False,
+        "00000000-0000-0000-0000-000000000000",
+        "1.02:03:04.5000000",
+        "[]",
+        None,
+    ],
 ]
-REFERENCE_COLUMNS = [("TimeGenerated", "datetime"), ("Computer", "string"), ("EventID", "int"),
-                     ("BytesSent", "long"), ("Score", "real"), ("IsAdmin", "bool"),
-                     ("SessionId", "guid"), ("Duration", "timespan"), ("Props", "dynamic"),
-                     ("Price", "decimal")]
+REFERENCE_COLUMNS = [
+    ("TimeGenerated", "datetime"),
+    ("Computer", "string"),
+    ("EventID", "int"),
+    ("BytesSent", "long"),
+    ("Score", "real"),
+    ("IsAdmin", "bool"),
+    ("SessionId", "guid"),
+    ("Duration", "timespan"),
+    ("Props", "dynamic"),
+    ("Price", "decimal"),
+]
 
 
 def test_reference_response_types_and_values() -> None:
     frame = rows_to_frame(REFERENCE_COLUMNS, REFERENCE_ROWS)
     assert [str(t) for t in frame.dtypes] == [
-        "datetime64[ns, UTC]", "string", "Int64", "Int64", "float64", "boolean", "string",
-        "timedelta64[ns]", "object", "object",
+        "datetime64[ns, UTC]",
+        "string",
+        "Int64",
+        "Int64",
+        "float64",
+        "boolean",
+        "string",
+        "timedelta64[ns]",
+        "object",
+        "object",
     ]
     first = frame.iloc[0]
     assert first["TimeGenerated"] == pd.Timestamp("2024-05-01T10:15:30.1234567Z")
@@ -45,7 +80,13 @@ def test_reference_response_types_and_values() -> None:
 def test_nulls_everywhere_keep_dtypes() -> None:
     frame = rows_to_frame(REFERENCE_COLUMNS, [[None] * 10])
     assert [str(t) for t in frame.dtypes][:8] == [
-        "datetime64[ns, UTC]", "string", "Int64", "Int64", "float64", "boolean", "string",
+        "datetime64[ns, UTC]",
+        "string",
+        "Int64",
+        "Int64",
+        "float64",
+        "boolean",
+        "string",
         "timedelta64[ns]",
     ]
     assert frame.isna().all(axis=None)
@@ -54,10 +95,13 @@ def test_nulls_everywhere_keep_dtypes() -> None:
 def test_odd_values() -> None:
     frame = rows_to_frame(
         [("r", "real"), ("n", "long"), ("d", "dynamic"), ("t", "datetime")],
-        [["NaN", "42", {"already": "decoded"}, "not a time"],
-         ["Infinity", 2**62, "not json", "2024-05-01T00:00:00Z"]],
+        [
+            ["NaN", "42", {"already": "decoded"}, "not a time"],
+            ["Infinity", 2**62, "not json", "2024-05-01T00:00:00Z"],
+        ],
     )
-    assert np.isnan(frame["r"][0]) and frame["r"][1] == np.inf
+    assert np.isnan(frame["r"][0])
+    assert frame["r"][1] == np.inf
     assert frame["n"].tolist() == [42, 2**62]
     assert frame["d"].tolist() == [{"already": "decoded"}, "not json"]
     assert pd.isna(frame["t"][0])
@@ -75,8 +119,12 @@ def test_ragged_rows_are_refused() -> None:
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.timedeltas(min_value=pd.Timedelta(days=-9999).to_pytimedelta(),
-                     max_value=pd.Timedelta(days=9999).to_pytimedelta()))
+@given(
+    st.timedeltas(
+        min_value=pd.Timedelta(days=-9999).to_pytimedelta(),
+        max_value=pd.Timedelta(days=9999).to_pytimedelta(),
+    )
+)
 def test_timespan_round_trip(value: object) -> None:
     delta = pd.Timedelta(value)
     sign = "-" if delta < pd.Timedelta(0) else ""

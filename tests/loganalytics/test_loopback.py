@@ -7,23 +7,14 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import itertools
 from pathlib import Path
 
 import httpx
 import pandas as pd
 import pytest
-from _http.loopback import LoopbackServer
-from loganalytics.fake_service import (
-    TOKEN,
-    WORKSPACE,
-    LogAnalyticsApp,
-    TlsLoopbackServer,
-    TokenApp,
-    client_tls_context,
-    self_signed,
-    timespans_cover,
-)
 
+from _http.loopback import LoopbackServer
 from asisdk._http import RetryPolicy
 from asisdk.entities import TimeSpan
 from asisdk.errors import (
@@ -40,6 +31,16 @@ from asisdk.loganalytics import (
     LogAnalyticsClient,
     QueryStatus,
     StaticTokenCredential,
+)
+from loganalytics.fake_service import (
+    TOKEN,
+    WORKSPACE,
+    LogAnalyticsApp,
+    TlsLoopbackServer,
+    TokenApp,
+    client_tls_context,
+    self_signed,
+    timespans_cover,
 )
 
 DAY = TimeSpan(start="2024-05-01T00:00:00Z", end="2024-05-02T00:00:00Z")
@@ -88,9 +89,10 @@ async def test_query_returns_typed_frame() -> None:
 
 async def test_split_query_has_no_duplicate_at_boundaries_and_keeps_order() -> None:
     app = LogAnalyticsApp()
-    async with LoopbackServer(app, latency=0.02) as server, make_client(
-        server, max_concurrency=3
-    ) as client:
+    async with (
+        LoopbackServer(app, latency=0.02) as server,
+        make_client(server, max_concurrency=3) as client,
+    ):
         result = await client.query("Events", timespan=DAY, split_by=dt.timedelta(hours=5))
         max_in_flight = server.stats.max_in_flight
     assert result.status is QueryStatus.SUCCESS
@@ -103,7 +105,7 @@ async def test_split_query_has_no_duplicate_at_boundaries_and_keeps_order() -> N
     covered = timespans_cover(app.timespans)
     assert covered[0][0] == pd.Timestamp("2024-05-01T00:00:00Z")
     assert covered[-1][1] == pd.Timestamp("2024-05-02T00:00:00Z")
-    for (_, end), (start, _) in zip(covered, covered[1:], strict=False):
+    for (_, end), (start, _) in itertools.pairwise(covered):
         assert start - end == pd.Timedelta(100, unit="ns")
 
 
@@ -195,38 +197,39 @@ async def test_429_with_retry_after_is_retried_and_waited_for() -> None:
 
 async def test_429_exhausting_retries_raises_rate_limited() -> None:
     path = f"/v1/workspaces/{WORKSPACE}/query"
-    async with LoopbackServer(LogAnalyticsApp(), faults={path: ["429"] * 3}) as server:
-        async with make_client(server) as client:
-            with pytest.raises(RateLimitedError):
-                await client.query("Events", timespan=DAY)
+    server = LoopbackServer(LogAnalyticsApp(), faults={path: ["429"] * 3})
+    async with server, make_client(server) as client:
+        with pytest.raises(RateLimitedError):
+            await client.query("Events", timespan=DAY)
 
 
 async def test_slow_response_times_out_as_transport_error() -> None:
     path = f"/v1/workspaces/{WORKSPACE}/query"
-    async with LoopbackServer(LogAnalyticsApp(), faults={path: ["slow:1.0"]}) as server:
-        async with httpx.AsyncClient(timeout=0.2) as http:
-            client = make_client(server, http_client=http, retry=RetryPolicy.disabled())
-            with pytest.raises(RequestTimeoutError):
-                await client.query("Events", timespan=DAY)
+    server = LoopbackServer(LogAnalyticsApp(), faults={path: ["slow:1.0"]})
+    async with server, httpx.AsyncClient(timeout=0.2) as http:
+        client = make_client(server, http_client=http, retry=RetryPolicy.disabled())
+        with pytest.raises(RequestTimeoutError):
+            await client.query("Events", timespan=DAY)
 
 
 async def test_slow_chunk_fails_alone_when_it_times_out() -> None:
     path = f"/v1/workspaces/{WORKSPACE}/query"
-    async with LoopbackServer(LogAnalyticsApp(), faults={path: ["slow:1.0"]}) as server:
-        async with httpx.AsyncClient(timeout=0.3) as http:
-            client = make_client(server, http_client=http, retry=RetryPolicy.disabled(),
-                                 max_concurrency=1)
-            result = await client.query("Events", timespan=DAY, split_by=dt.timedelta(hours=12))
+    server = LoopbackServer(LogAnalyticsApp(), faults={path: ["slow:1.0"]})
+    async with server, httpx.AsyncClient(timeout=0.3) as http:
+        client = make_client(
+            server, http_client=http, retry=RetryPolicy.disabled(), max_concurrency=1
+        )
+        result = await client.query("Events", timespan=DAY, split_by=dt.timedelta(hours=12))
     assert result.status is QueryStatus.PARTIAL
     assert [c.index for c in result.failed_chunks] == [0]
     assert result.failed_chunks[0].error.code == "RequestTimeoutError"
 
 
 async def test_wrong_token_is_authentication_error() -> None:
-    async with LoopbackServer(LogAnalyticsApp()) as server:
-        async with make_client(server, credential=StaticTokenCredential("wrong")) as client:
-            with pytest.raises(AuthenticationError) as caught:
-                await client.query("Events", timespan=DAY)
+    server = LoopbackServer(LogAnalyticsApp())
+    async with server, make_client(server, credential=StaticTokenCredential("wrong")) as client:
+        with pytest.raises(AuthenticationError) as caught:
+            await client.query("Events", timespan=DAY)
     assert caught.value.status_code == 401
     assert "wrong" not in str(caught.value)
 
@@ -249,11 +252,11 @@ async def test_client_secret_credential_end_to_end(
                 authority_host=entra.base_url,
                 http_client=msal_http,
             )
-            async with LoopbackServer(LogAnalyticsApp()) as server:
-                async with make_client(server, credential=credential) as client:
-                    results = await asyncio.gather(
-                        *(client.query("Events", timespan=DAY) for _ in range(6))
-                    )
+            server = LoopbackServer(LogAnalyticsApp())
+            async with server, make_client(server, credential=credential) as client:
+                results = await asyncio.gather(
+                    *(client.query("Events", timespan=DAY) for _ in range(6))
+                )
     assert all(r.status is QueryStatus.SUCCESS for r in results)
     assert tokens.token_requests == 1  # six concurrent queries shared one token request
     assert credential.acquire_count == 1

@@ -178,8 +178,10 @@ def _equality(series: pd.Series[Any], value: object, match: str) -> pd.Series[bo
     mask = text.isin(wanted)
     if match == "host":
         for item in wanted:
-            mask |= text.str.startswith(item + ".", na=False)
-            mask |= text.str.split(".", n=1).str[0] == item.split(".", 1)[0]
+            if "." in item:  # an FQDN also matches a row that holds only its short name
+                mask |= text == item.split(".", 1)[0]
+            else:  # a short name also matches any FQDN it starts
+                mask |= text.str.startswith(item + ".", na=False)
     return mask.fillna(False).astype(bool)
 
 

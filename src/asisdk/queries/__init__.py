@@ -19,10 +19,9 @@ from asisdk.queries._kql import (
 )
 from asisdk.queries._library import QueryLibrary, parse_query_file
 from asisdk.queries._provider import NamedQuerySource, QueryProvider
-from asisdk.queries._template import PARAMETER_TYPES, Parameter, QueryTemplate
+from asisdk.queries._template import Parameter, QueryTemplate
 
 __all__ = [
-    "PARAMETER_TYPES",
     "NamedQuerySource",
     "Parameter",
     "QueryLibrary",
