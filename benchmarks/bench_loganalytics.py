@@ -152,7 +152,10 @@ async def run_asisdk(port: int, cert_file: Path) -> tuple[float, pd.DataFrame]:
         result = await client.query("Bench | take 500000", timespan=dt.timedelta(days=1))
         frame = result.to_frame()
         elapsed = time.perf_counter() - started
-    assert result.status == "success", result
+    # exactly 500,000 rows is the service's row limit, so asisdk reports it as partial
+    # (probably truncated) with a hint to split; the rows are all there
+    assert result.status in ("success", "partial"), result
+    assert result.row_count == len(frame)
     return elapsed, frame
 
 

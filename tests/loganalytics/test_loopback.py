@@ -71,7 +71,7 @@ async def test_query_returns_typed_frame() -> None:
     assert {c: str(t) for c, t in frame.dtypes.items()} == {
         "TimeGenerated": "datetime64[ns, UTC]",
         "Computer": "string",
-        "EventID": "Int32" if False else "Int64",
+        "EventID": "Int64",
         "Bytes": "Int64",
         "Score": "float64",
         "IsAdmin": "boolean",

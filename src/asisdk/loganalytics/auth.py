@@ -28,6 +28,7 @@ Example:
 
 from __future__ import annotations
 
+import abc
 import asyncio
 import hashlib
 import re
@@ -115,7 +116,7 @@ def _check_tenant(tenant_id: str) -> str:
     return tenant_id
 
 
-class _MsalCredential:
+class _MsalCredential(abc.ABC):
     """Token caching, refresh and single-flight for the msal-based credentials."""
 
     def __init__(
@@ -234,11 +235,14 @@ class _MsalCredential:
             options["token_cache"] = self._token_cache
         return options
 
+    @abc.abstractmethod
     def _build_app(self) -> Any:
-        raise NotImplementedError
+        """Build the msal application (runs in a worker thread: it fetches the tenant's
+        OpenID configuration)."""
 
+    @abc.abstractmethod
     def _acquire(self, app: Any) -> Mapping[str, Any]:
-        raise NotImplementedError
+        """Ask msal for a token; return its result dict."""
 
 
 class ClientSecretCredential(_MsalCredential):
