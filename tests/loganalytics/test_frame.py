@@ -142,3 +142,25 @@ def test_timespan_round_trip(value: object) -> None:
 def test_long_columns_are_exact(values: list[int | None]) -> None:
     series = rows_to_frame([("n", "long")], [[v] for v in values])["n"]
     assert [None if pd.isna(v) else int(v) for v in series] == values
+
+
+def test_dynamic_cells_are_parsed_whole_or_kept_as_text() -> None:
+    cells = [" [1] ", "1,2", '{"a":1}x', [1], '"str"', None, "bare", '{"k": [1, {"n": null}]}']
+    frame = rows_to_frame([("d", "dynamic")], [[c] for c in cells])
+    assert frame["d"].tolist() == [
+        [1],
+        "1,2",
+        '{"a":1}x',
+        [1],
+        "str",
+        None,
+        "bare",
+        {"k": [1, {"n": None}]},
+    ]
+
+
+def test_string_columns_keep_text_and_nulls() -> None:
+    frame = rows_to_frame([("s", "string")], [["a"], [None], [5]])
+    assert frame["s"].tolist()[0] == "a"
+    assert pd.isna(frame["s"][1])
+    assert frame["s"][2] == "5"

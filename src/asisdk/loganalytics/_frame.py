@@ -20,10 +20,11 @@ guid/string ``string``
 from __future__ import annotations
 
 import json
+import json.scanner
 import re
 from collections.abc import Callable, Sequence
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -76,6 +77,37 @@ def convert_dynamic(value: object) -> object:
     return value
 
 
+# typeshed types make_scanner's argument as itself; at run time it takes a JSONDecoder
+_SCAN: Callable[[str, int], tuple[Any, int]] = json.scanner.make_scanner(
+    json.JSONDecoder()  # type: ignore[arg-type]
+)
+
+
+def _dynamic_values(values: Sequence[Any]) -> list[object]:
+    """Parse a column of dynamic cells with the C JSON scanner (no per-call decoder set-up).
+
+    A cell is taken as parsed only when the scanner consumed all of it; anything else (bare
+    text, surrounding whitespace, invalid JSON) goes through :func:`convert_dynamic`.
+    """
+    out: list[object] = []
+    append = out.append
+    for value in values:
+        if isinstance(value, str):
+            try:
+                parsed, end = _SCAN(value, 0)
+            except (StopIteration, ValueError):
+                append(convert_dynamic(value))
+                continue
+            append(parsed if end == len(value) else convert_dynamic(value))
+        else:
+            append(value)
+    return out
+
+
+def _objects(values: Sequence[Any]) -> np.ndarray[Any, np.dtype[np.object_]]:
+    return np.fromiter(values, dtype=object, count=len(values))
+
+
 def _decimal(value: object) -> Decimal | None:
     if value is None:
         return None
@@ -118,7 +150,7 @@ def _floats(values: Sequence[Any]) -> np.ndarray[Any, np.dtype[np.float64]]:
 
 def _by_unique(values: Sequence[Any], convert: Callable[[Any], Any]) -> np.ndarray[Any, Any]:
     """Convert each distinct value once (timespans repeat a lot in real logs)."""
-    codes, uniques = pd.factorize(np.array(values, dtype=object), use_na_sentinel=True)
+    codes, uniques = pd.factorize(_objects(values), use_na_sentinel=True)
     converted = np.empty(len(uniques) + 1, dtype=object)
     converted[:-1] = [convert(u) for u in uniques]
     converted[-1] = None
@@ -134,9 +166,9 @@ def column_to_series(name: str, column_type: str, values: Sequence[Any]) -> pd.S
     """
     kind = column_type.lower()
     if kind == "datetime":
-        array = np.array(values, dtype=object)
+        array = _objects(values)
         return pd.Series(
-            pd.to_datetime(array, utc=True, format="ISO8601", errors="coerce"), name=name
+            pd.to_datetime(cast(Any, array), utc=True, format="ISO8601", errors="coerce"), name=name
         ).astype("datetime64[ns, UTC]")
     if kind in ("int", "long"):
         return pd.Series(_nullable_ints(values), name=name)
@@ -145,15 +177,13 @@ def column_to_series(name: str, column_type: str, values: Sequence[Any]) -> pd.S
     if kind == "bool":
         return pd.Series(_booleans(values), name=name)
     if kind == "dynamic":
-        return pd.Series([convert_dynamic(v) for v in values], name=name, dtype=object)
+        return pd.Series(_dynamic_values(values), name=name, dtype=object)
     if kind == "timespan":
         spans = _by_unique(values, parse_timespan)
         return pd.Series(pd.to_timedelta(spans), name=name).astype("timedelta64[ns]")
     if kind == "decimal":
         return pd.Series([_decimal(v) for v in values], name=name, dtype=object)
-    return pd.Series(
-        pd.array([None if v is None else str(v) for v in values], dtype="string"), name=name
-    )
+    return pd.Series(pd.array(_objects(values), dtype="string"), name=name)
 
 
 def rows_to_frame(

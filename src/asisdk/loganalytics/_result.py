@@ -52,8 +52,8 @@ class QueryErrorInfo:
 class Table:
     """One result table. ``rows`` are the service's positional arrays, untouched.
 
-    A table may instead hold a ready frame (local data sources); :meth:`to_frame` returns a
-    copy of it and ``rows`` is then derived from it.
+    A table may instead hold a ready, typed frame (local data sources); :meth:`to_frame` then
+    returns a copy of it and ``rows`` stays empty (``row_count`` counts the frame).
 
     Example:
         >>> table = Table(name="PrimaryResult", columns=(Column(name="n", type="long"),),
