@@ -19,7 +19,7 @@ from typing import Any, Self
 import httpx
 
 from asisdk._http import ApiClient, RateLimit, RequestLimits, RetryPolicy
-from asisdk.config import Secret
+from asisdk.config import Config, Secret, load_config, resolve_setting
 from asisdk.entities import TimeSpan
 from asisdk.errors import (
     ApiError,
@@ -40,7 +40,7 @@ from asisdk.loganalytics._result import (
     QueryStatus,
     Table,
 )
-from asisdk.loganalytics.auth import TokenCredential
+from asisdk.loganalytics.auth import TokenCredential, credential_from_config
 
 __all__ = ["LogAnalyticsClient", "TimeSpanLike", "build_body", "parse_response", "prefer_header"]
 
@@ -269,6 +269,49 @@ class LogAnalyticsClient:
             timeout=httpx.Timeout(connect=10.0, read=read, write=30.0, pool=read),
             error_parser=loganalytics_error_parser,
             sleep=sleep,
+        )
+
+    @classmethod
+    def from_config(
+        cls,
+        *,
+        workspace_id: str | None = None,
+        credential: TokenCredential | None = None,
+        config: Config | None = None,
+        **options: Any,
+    ) -> LogAnalyticsClient:
+        """A client with the workspace and credential from the environment or config file.
+
+        ``workspace_id`` comes from the argument, ``ASISDK_LOGANALYTICS_WORKSPACE_ID`` or
+        ``loganalytics.workspace_id``; ``base_url`` may be set as ``loganalytics.base_url``;
+        the credential from :func:`~asisdk.loganalytics.auth.credential_from_config`.
+        Other keyword options go to the constructor.
+
+        Example:
+            >>> from asisdk.config import Config
+            >>> LogAnalyticsClient.from_config(config=Config(data={"loganalytics": {
+            ...     "workspace_id": "0b1a7c6e-0000-4000-8000-000000000000",
+            ...     "client_id": "app"}})).credential
+            DeviceCodeCredential(tenant_id='organizations', client_id='app', authority='https://login.microsoftonline.com/organizations', scope='https://api.loganalytics.io/.default')
+
+        Raises:
+            ConfigurationError: the workspace id or the credential is configured nowhere.
+        """  # noqa: E501
+        cfg = config if config is not None else load_config()
+        workspace = resolve_setting("loganalytics.workspace_id", workspace_id, config=cfg)
+        if not workspace:
+            raise ConfigurationError(
+                "no Log Analytics workspace: pass workspace_id=, set "
+                "ASISDK_LOGANALYTICS_WORKSPACE_ID, or add workspace_id to the [loganalytics] "
+                "table of the config file"
+            )
+        base_url = resolve_setting("loganalytics.base_url", None, config=cfg)
+        if base_url and "base_url" not in options:
+            options["base_url"] = base_url
+        return cls(
+            workspace,
+            credential=credential if credential is not None else credential_from_config(config=cfg),
+            **options,
         )
 
     def __repr__(self) -> str:
