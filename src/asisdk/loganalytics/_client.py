@@ -16,6 +16,7 @@ from itertools import chain
 from types import TracebackType
 from typing import Any, Self
 
+import attrs
 import httpx
 
 from asisdk._http import ApiClient, RateLimit, RequestLimits, RetryPolicy
@@ -175,6 +176,7 @@ def parse_response(
         timespan=timespan,
         hints=tuple(hints),
         query=query,
+        truncated=hint is not None,
     )
 
 
@@ -469,28 +471,59 @@ class LogAnalyticsClient:
     ) -> QueryResult:
         pieces = span.split(split_by)
         last = len(pieces) - 1
-        outcomes = await asyncio.gather(
-            *(
-                self._query_once(
+
+        async def run(
+            piece: TimeSpan, exclusive_end: bool, depth: int
+        ) -> list[tuple[TimeSpan, QueryResult | Exception]]:
+            try:
+                outcome: QueryResult | Exception = await self._query_once(
                     kql,
-                    timespan_text(piece, exclusive_end=index < last),
+                    timespan_text(piece, exclusive_end=exclusive_end),
                     piece,
                     workspaces,
                     include_statistics,
                 )
-                for index, piece in enumerate(pieces)
-            ),
-            return_exceptions=True,
+            except Exception as exc:  # kept per chunk; sorted out below
+                outcome = exc
+            if (
+                isinstance(outcome, QueryResult)
+                and outcome.truncated
+                and depth < _defaults.MAX_BISECT_DEPTH
+                and piece.duration >= 2 * _defaults.MIN_BISECT_CHUNK
+            ):
+                # the chunk hit the service's result limit: halve it and ask again
+                middle = piece.start + piece.duration / 2
+                left, right = await asyncio.gather(
+                    run(TimeSpan(start=piece.start, end=middle), True, depth + 1),
+                    run(TimeSpan(start=middle, end=piece.end), exclusive_end, depth + 1),
+                )
+                return left + right
+            return [(piece, outcome)]
+
+        nested = await asyncio.gather(
+            *(run(piece, index < last, 0) for index, piece in enumerate(pieces))
         )
+        flat = [item for group in nested for item in group]
+        outcomes = [outcome for _, outcome in flat]
         # Errors about the query or the identity are the same for every chunk: raise them.
         for outcome in outcomes:
             if isinstance(outcome, QuerySyntaxError | AuthenticationError):
                 raise outcome
-            if isinstance(outcome, BaseException) and not isinstance(
+            if isinstance(outcome, Exception) and not isinstance(
                 outcome, ApiError | QueryTimeoutError
             ):
                 raise outcome
-        return _assemble(kql, span, pieces, outcomes)
+        result = _assemble(kql, span, [piece for piece, _ in flat], outcomes)
+        if len(flat) > len(pieces):
+            result = attrs.evolve(
+                result,
+                hints=(
+                    *result.hints,
+                    f"{len(flat) - len(pieces)} extra chunk(s) were run because chunks hit the "
+                    "service's result limit and were halved",
+                ),
+            )
+        return result
 
 
 def _chunk_error(exc: BaseException) -> QueryErrorInfo:
@@ -502,7 +535,7 @@ def _assemble(
     kql: str,
     span: TimeSpan,
     pieces: Sequence[TimeSpan],
-    outcomes: Sequence[QueryResult | BaseException],
+    outcomes: Sequence[QueryResult | Exception],
 ) -> QueryResult:
     chunks: list[ChunkResult] = []
     good: list[QueryResult] = []
@@ -561,6 +594,7 @@ def _assemble(
         timespan=span,
         hints=tuple(hints),
         query=kql,
+        truncated=any(isinstance(o, QueryResult) and o.truncated for o in outcomes),
     )
 
 
