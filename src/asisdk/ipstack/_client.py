@@ -9,7 +9,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
-import attrs
 import httpx
 
 from asisdk._http import ApiClient, RequestLimits, RetryPolicy
@@ -24,7 +23,7 @@ from asisdk.errors import (
     QuotaExceededError,
 )
 from asisdk.geo._frame import column_values, results_to_frame
-from asisdk.geo._inputs import IpInput, classify_input
+from asisdk.geo._inputs import IpInput, classify, located
 from asisdk.geo._result import GeoResult, GeoStatus
 from asisdk.ipstack import _defaults
 from asisdk.ipstack._logging import install_key_filter
@@ -174,22 +173,23 @@ class IPStackClient:
             ...     ip = await ipstack.lookup("134.201.250.155")
             ...     return ip.location.city if ip.location else None
         """
-        first = classify_input(ip)
-        if first.status is GeoStatus.INVALID:
-            raise InvalidInputError(first.error or f"{ip!r} is not an IP address")
-        assert first.ip is not None
-        if first.status is GeoStatus.PRIVATE:
-            return first.ip
+        item = classify(ip)
+        if item.final is not None:
+            if item.final.status is GeoStatus.INVALID or item.final.ip is None:
+                raise InvalidInputError(item.final.error or f"{ip!r} is not an IP address")
+            return item.final.ip
         try:
-            answers = await self._request([first.ip.address])
+            answers = await self._request([item.address])
         except ApiStatusError as exc:
             if exc.service_code == str(_defaults.CODE_INVALID_IP):
-                raise InvalidInputError(f"IPStack rejected {first.ip.address}: {exc}") from exc
+                raise InvalidInputError(f"IPStack rejected {item.address}: {exc}") from exc
             raise
-        status, location, error = answers.get(first.ip.address, _missing())
+        status, location, error = answers.get(item.address, _missing())
         if status is GeoStatus.ERROR:
             raise ApiError(error or "IPStack gave no answer", service="ipstack")
-        return first.ip if location is None else attrs.evolve(first.ip, location=location)
+        result = located(item, status, location, error)
+        assert result.ip is not None
+        return result.ip
 
     async def lookup_many(self, ips: Iterable[IpInput]) -> list[GeoResult]:
         """Locate many addresses; one :class:`~asisdk.geo.GeoResult` per input, in order.
@@ -208,21 +208,15 @@ class IPStackClient:
             ...     results = await ipstack.lookup_many(["8.8.8.8", "10.0.0.1", "nope"])
             ...     return [r.status.value for r in results]  # found, private, invalid
         """
-        firsts = [classify_input(value) for value in ips]
-        pending: dict[str, None] = {}
-        for result in firsts:
-            if result.status is GeoStatus.FOUND and result.ip is not None:
-                pending.setdefault(result.ip.address)
-        answers = await self._resolve(list(pending))
-        results = []
-        for result in firsts:
-            if result.status is not GeoStatus.FOUND or result.ip is None:
-                results.append(result)
-                continue
-            status, location, error = answers.get(result.ip.address, _missing())
-            ip = result.ip if location is None else attrs.evolve(result.ip, location=location)
-            results.append(GeoResult(query=result.query, status=status, ip=ip, error=error))
-        return results
+        items = [classify(value) for value in ips]
+        pending = list(dict.fromkeys(item.address for item in items if item.final is None))
+        answers = await self._resolve(pending)
+        return [
+            item.final
+            if item.final is not None
+            else located(item, *answers.get(item.address, _missing()))
+            for item in items
+        ]
 
     async def lookup_frame(self, df: pd.DataFrame, column: str) -> pd.DataFrame:
         """Locate the addresses in ``df[column]``; return ``df`` with location columns.
@@ -333,8 +327,8 @@ def _answer(record: Mapping[str, Any] | None) -> _Answer:
 def _normalise(value: object) -> str | None:
     if not isinstance(value, str):
         return None
-    result = classify_input(value)
-    return None if result.ip is None else result.ip.address
+    item = classify(value)
+    return item.address or None
 
 
 def _missing() -> _Answer:
