@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Final
 
@@ -71,22 +72,23 @@ def rows_to_frame(df: pd.DataFrame, rows: Sequence[Row]) -> pd.DataFrame:
     """
     import pandas as pd
 
+    location_cells = operator.attrgetter(*LOCATION_COLUMNS)
+    no_location = (None,) * len(LOCATION_COLUMNS)
+    # Rows and locations alive in ``rows`` are converted once each (keyed by identity).
     converted: dict[int, tuple[object, ...]] = {}
+    by_location: dict[int, tuple[object, ...]] = {}
     values: list[tuple[object, ...]] = []
     for row in rows:
         cells = converted.get(id(row))
         if cells is None:
             status, ip_type, location, error = row[0], row[1], row[2], row[3]
-            cells = (
-                status.value,
-                None if ip_type is None else ip_type.value,
-                *(
-                    (None,) * len(LOCATION_COLUMNS)
-                    if location is None
-                    else (getattr(location, name) for name in LOCATION_COLUMNS)
-                ),
-                error,
-            )
+            place: tuple[object, ...]
+            if location is None:
+                place = no_location
+            else:
+                place = by_location.get(id(location)) or location_cells(location)
+                by_location[id(location)] = place
+            cells = (status.value, None if ip_type is None else ip_type.value, *place, error)
             converted[id(row)] = cells
         values.append(cells)
     columns = list(zip(*values, strict=True)) if values else [()] * len(RESULT_COLUMNS)
