@@ -34,6 +34,9 @@ __all__ = ["GeoIpDatabase"]
 
 #: One address's answer: status, location, error text.
 _Answer = tuple[GeoStatus, GeoLocation | None, str | None]
+#: The ``warnings`` stack level, counted from a public method's frame, of its caller: the
+#: staleness warning points at user code.
+_CALLER = 2
 #: One input's outcome: status, ip type, location, error, and the classified input.
 _Entry = tuple[GeoStatus, IpType | None, GeoLocation | None, str | None, Classified]
 
@@ -120,7 +123,7 @@ class GeoIpDatabase:
         """Whether the database is older than ``stale_after``."""
         return self.stale_after is not None and self.age > self.stale_after
 
-    def _warn_if_stale(self) -> None:
+    def _warn_if_stale(self, stacklevel: int) -> None:
         if self._warned:
             return
         with self._lock:
@@ -137,7 +140,7 @@ class GeoIpDatabase:
             f"{self.build_date.date().isoformat()}, {self.age.days} days ago; locations may be "
             f"out of date: {hint}",
             StaleDatabaseWarning,
-            stacklevel=4,
+            stacklevel=stacklevel + 1,
         )
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -182,7 +185,7 @@ class GeoIpDatabase:
             >>> ip.location.country_code, ip.location.city  # doctest: +SKIP
             ('GB', 'London')
         """
-        result = self.lookup_many([ip])[0]
+        result = self._results([ip], _CALLER)[0]
         if result.status is GeoStatus.INVALID:
             raise InvalidInputError(result.error or f"{ip!r} is not an IP address")
         if result.status is GeoStatus.ERROR:
@@ -204,9 +207,12 @@ class GeoIpDatabase:
             >>> [r.status.value for r in geo.lookup_many(["81.2.69.142", "10.0.0.1", "x"])]  # doctest: +SKIP
             ['found', 'private', 'invalid']
         """  # noqa: E501
+        return self._results(ips, _CALLER)
+
+    def _results(self, ips: Iterable[IpInput], stacklevel: int) -> list[GeoResult]:
         cache: dict[int, GeoResult] = {}
         results: list[GeoResult] = []
-        for entry in self._entries(ips):
+        for entry in self._entries(ips, stacklevel + 1):
             result = cache.get(id(entry))
             if result is None:
                 status, _, location, error, item = entry
@@ -215,13 +221,13 @@ class GeoIpDatabase:
             results.append(result)
         return results
 
-    def _entries(self, values: Iterable[object]) -> list[_Entry]:
+    def _entries(self, values: Iterable[object], stacklevel: int) -> list[_Entry]:
         """One entry per input; identical inputs share one entry object (logs repeat a lot),
         spellings of one address share one lookup, addresses of one network one location."""
         reader = self._reader
         if reader is None:
             raise GeoDatabaseError("the GeoIpDatabase is closed; open a new one")
-        self._warn_if_stale()
+        self._warn_if_stale(stacklevel + 1)
         by_input: dict[str, _Entry] = {}
         by_address: dict[str, _Answer] = {}
         by_network: dict[tuple[int, int], GeoLocation] = {}
@@ -296,7 +302,7 @@ class GeoIpDatabase:
             >>> located = geo.lookup_frame(logons, "IpAddress")  # doctest: +SKIP
             >>> located.groupby("country_code").size()  # doctest: +SKIP
         """
-        return rows_to_frame(df, self._entries(column_values(df, column)))
+        return rows_to_frame(df, self._entries(column_values(df, column), _CALLER))
 
     async def lookup_async(self, ip: IpInput) -> IpAddress:
         """:meth:`lookup` for async code (a lookup takes microseconds; run inline).
