@@ -16,7 +16,7 @@ Cancellation: cancelling a task inside :meth:`ApiClient.request` releases its co
 and its rate-limiter wait, and httpx closes a connection whose response was not fully read, so
 a cancelled batch leaves no request half-done on a pooled connection.
 
-Example:
+Examples:
     >>> import asyncio
     >>> async def main() -> None:
     ...     transport = httpx.MockTransport(lambda request: httpx.Response(200, json={"ok": 1}))
@@ -106,7 +106,7 @@ class ApiClient:
         limiter: a live :class:`Limiter` to share between clients of one account; by default
             one is made from ``limits``.
 
-    Example:
+    Examples:
         >>> api = ApiClient(service="demo", base_url="https://api.example/v1",
         ...                 headers={"x-apikey": Secret("abc")})
         >>> api.base_url, "abc" in repr(api)

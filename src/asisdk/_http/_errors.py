@@ -40,7 +40,7 @@ class ServiceError:
         retryable: force (``True``) or veto (``False``) a retry; ``None`` lets the
             :class:`~asisdk._http.RetryPolicy` decide from the status code.
 
-    Example:
+    Examples:
         >>> ServiceError(status_code=404, service_code="NotFoundError").exception_type.__name__
         'NotFoundError'
     """
@@ -64,7 +64,7 @@ ErrorParser = Callable[[httpx.Response], "ServiceError | None"]
 def error_type_for_status(status_code: int) -> type[ApiStatusError]:
     """The default exception class for an HTTP error status.
 
-    Example:
+    Examples:
         >>> error_type_for_status(401).__name__, error_type_for_status(503).__name__
         ('AuthenticationError', 'ServerError')
     """
@@ -105,7 +105,7 @@ def _body_error(response: httpx.Response) -> tuple[str | None, str]:
 def default_error_parser(response: httpx.Response) -> ServiceError | None:
     """Describe any non-2xx answer; understands ``{"error": {"code", "message"}}`` bodies.
 
-    Example:
+    Examples:
         >>> answer = httpx.Response(404, json={"error": {"code": "NotFoundError", "message": "x"}})
         >>> default_error_parser(answer)
         ServiceError(status_code=404, service_code='NotFoundError', message='x', error_type=None, retryable=None)

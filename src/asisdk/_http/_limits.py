@@ -68,7 +68,7 @@ class RateLimit:
         jitter: seconds by which the server's view of our send times may be stretched
             (network and scheduling delays); the rate is lowered just enough to absorb it.
 
-    Example:
+    Examples:
         >>> RateLimit.per_minute(4).interval, RateLimit.per_minute(4).burst
         (15.0, 1)
         >>> round(1 / RateLimit.per_minute(4).sustained_rate, 3)  # seconds between requests
@@ -135,7 +135,7 @@ class RequestLimits:
         per_day: requests per UTC calendar day, or ``None`` for no daily budget.
         max_concurrency: requests in flight at once.
 
-    Example:
+    Examples:
         >>> limits = RequestLimits.create(requests_per_minute=4, requests_per_day=500)
         >>> limits.rates[0].interval, limits.per_day, limits.max_concurrency
         (15.0, 500, 4)
@@ -203,7 +203,7 @@ class Limiter:
     the semaphore are made on first use inside the running loop, and made again if the client
     later runs in another loop. The daily budget is plain state and survives loop changes.
 
-    Example:
+    Examples:
         >>> limiter = Limiter(RequestLimits.create(requests_per_minute=600))
         >>> async def one() -> None:
         ...     async with limiter.slot():

@@ -27,7 +27,7 @@ class SecretMasker:
         query_params: names of query parameters whose values are always masked in URLs, even
             when the value is not a known secret (case-insensitive).
 
-    Example:
+    Examples:
         >>> masker = SecretMasker([Secret("k3y-123")], query_params=["access_key"])
         >>> masker.text("bad key k3y-123")
         'bad key ***'

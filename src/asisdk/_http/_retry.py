@@ -67,7 +67,7 @@ class RetryPolicy:
         retry_statuses: the HTTP statuses that are retried.
         instant: make every wait zero (tests); the retry decisions stay the same.
 
-    Example:
+    Examples:
         >>> policy = RetryPolicy(max_attempts=3, backoff_initial=1.0, jitter=False)
         >>> [policy.delay(n) for n in (1, 2, 3)]
         [1.0, 2.0, 4.0]
@@ -91,7 +91,7 @@ class RetryPolicy:
     def disabled(cls) -> RetryPolicy:
         """A policy that never retries (one attempt per request).
 
-        Example:
+        Examples:
             >>> RetryPolicy.disabled().max_attempts
             1
         """
@@ -100,7 +100,7 @@ class RetryPolicy:
     def should_retry_status(self, status_code: int) -> bool:
         """Whether an answer with this HTTP status is worth another attempt.
 
-        Example:
+        Examples:
             >>> RetryPolicy().should_retry_status(503), RetryPolicy().should_retry_status(404)
             (True, False)
         """
@@ -162,7 +162,7 @@ def parse_retry_after(value: str | None, *, now: dt.datetime | None = None) -> f
     Returns:
         Seconds to wait (never negative), or ``None`` when the header is absent or unreadable.
 
-    Example:
+    Examples:
         >>> parse_retry_after("120")
         120.0
         >>> now = dt.datetime(2024, 5, 1, 12, 0, 0, tzinfo=dt.UTC)

@@ -8,7 +8,7 @@ DataFrame column (:meth:`~VirusTotalClient.lookup_frame`); it follows relationsh
 :class:`VtCache`. Each result is a :class:`VtReport` whose :class:`VtStatus` says what
 happened; only a refused key raises.
 
-Example:
+Examples:
     >>> async def main() -> None:
     ...     async with VirusTotalClient(cache="vt-cache.sqlite") as vt:
     ...         reports = await vt.lookup_many(["8.8.8.8", "example.com"], progress=True)

@@ -62,15 +62,16 @@ class VtCache:
         ttl: how long a stored report is reused (a ``timedelta`` or seconds).
         clock: returns the current Unix time; injectable for tests.
 
-    Example:
+    Examples:
         >>> import asyncio, tempfile, pathlib
-        >>> async def demo() -> int:
-        ...     cache = VtCache(pathlib.Path(tempfile.mkdtemp()) / "vt.sqlite")
+        >>> async def demo(path: pathlib.Path) -> int:
+        ...     cache = VtCache(path)
         ...     await cache.put("domain:example.com", "not_found", None)
         ...     found = await cache.get_many(["domain:example.com", "domain:other.example"])
         ...     await cache.aclose()
         ...     return len(found)
-        >>> asyncio.run(demo())
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     asyncio.run(demo(pathlib.Path(folder) / "vt.sqlite"))
         1
     """
 

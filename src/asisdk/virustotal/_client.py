@@ -65,7 +65,7 @@ def vt_error_parser(response: httpx.Response) -> ServiceError | None:
     retries are spent (VirusTotal uses that code for the minute *and* the daily quota, so the
     first 429s are retried like any rate limit).
 
-    Example:
+    Examples:
         >>> answer = httpx.Response(429, json={"error": {"code": "QuotaExceededError"}})
         >>> vt_error_parser(answer).exception_type.__name__
         'QuotaExceededError'
@@ -108,7 +108,7 @@ class VirusTotalClient:
     Raises:
         ConfigurationError: no API key was found; the message says where it was looked for.
 
-    Example:
+    Examples:
         >>> async def triage() -> None:
         ...     async with VirusTotalClient(cache="~/.cache/asisdk/vt.sqlite") as vt:
         ...         report = await vt.lookup("8.8.8.8")
@@ -208,7 +208,7 @@ class VirusTotalClient:
         Raises:
             AuthenticationError: the key was refused (401/403).
 
-        Example:
+        Examples:
             >>> async def check(vt: VirusTotalClient) -> None:
             ...     report = await vt.lookup("8.8.8.8")
             ...     print(report.status, report.malicious)
@@ -245,7 +245,7 @@ class VirusTotalClient:
             AuthenticationError: the key was refused (401/403); nothing else could succeed,
                 so the batch stops at once.
 
-        Example:
+        Examples:
             >>> async def batch(vt: VirusTotalClient) -> None:
             ...     reports = await vt.lookup_many(["8.8.8.8", "example.com", "8.8.8.8"],
             ...                                    progress=True)
@@ -283,7 +283,7 @@ class VirusTotalClient:
             InvalidInputError: a named column is not in ``df``.
             AuthenticationError: the key was refused.
 
-        Example:
+        Examples:
             >>> async def enrich(vt: VirusTotalClient, iocs: "pd.DataFrame") -> "pd.DataFrame":
             ...     return await vt.lookup_frame(iocs, "Observable", kind_column="IoCType")
         """
@@ -333,7 +333,7 @@ class VirusTotalClient:
             AuthenticationError: the key was refused or may not use this relationship (many
                 are premium-only).
 
-        Example:
+        Examples:
             >>> async def resolutions(vt: VirusTotalClient) -> list[str]:
             ...     return [o.id async for o in vt.relationships("example.com", "resolutions",
             ...                                                    limit=20)]

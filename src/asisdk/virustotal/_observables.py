@@ -111,7 +111,7 @@ def parse_kind(kind: VtKind | str | None) -> VtKind | None:
 
     Returns ``None`` for ``None``; raises ``ValueError`` (with the accepted names) otherwise.
 
-    Example:
+    Examples:
         >>> parse_kind("ipv4"), parse_kind("sha256_hash"), parse_kind("DNS")
         (<VtKind.IP_ADDRESS: 'ip_address'>, <VtKind.FILE: 'file'>, <VtKind.DOMAIN: 'domain'>)
     """
@@ -127,7 +127,7 @@ def parse_kind(kind: VtKind | str | None) -> VtKind | None:
 def url_id(url: str) -> str:
     """The v3 URL identifier: unpadded URL-safe base64 of the URL.
 
-    Example:
+    Examples:
         >>> url_id("https://example.com/")
         'aHR0cHM6Ly9leGFtcGxlLmNvbS8'
     """
@@ -280,7 +280,7 @@ def _entity_value(value: object) -> tuple[str | None, VtKind] | None:
 def observable_text(value: object) -> str:
     """The text a report shows as its ``observable``: the string, or the entity's value.
 
-    Example:
+    Examples:
         >>> observable_text(Dns(domain_name="example.com")), observable_text(8)
         ('example.com', '8')
     """
@@ -299,7 +299,7 @@ def resolve_target(value: object, kind: VtKind | str | None = None) -> Target:
     ``Url.url``, ``File.sha256`` (else ``sha1``, ``md5``, its first ``file_hashes``) or
     ``FileHash.value``, with the entity's kind unless ``kind`` says otherwise.
 
-    Example:
+    Examples:
         >>> resolve_target("8.8.8.8").path
         '/ip_addresses/8.8.8.8'
         >>> resolve_target("999.1.1.1").error

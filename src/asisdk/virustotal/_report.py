@@ -74,7 +74,7 @@ class VtReport:
         error: why the lookup failed (``invalid``, ``error``, ``quota_exhausted``), else
             ``None``.
 
-    Example:
+    Examples:
         >>> report = VtReport(observable="8.8.8.8", kind=VtKind.IP_ADDRESS,
         ...                   status=VtStatus.NOT_FOUND)
         >>> report.status, report.malicious
@@ -162,7 +162,7 @@ def not_found_permalink(target: Target) -> str | None:
 def report_from_object(observable: str, target: Target, data: Mapping[str, Any]) -> VtReport:
     """Build a ``found`` report from the API's ``data`` object (pure).
 
-    Example:
+    Examples:
         >>> from asisdk.virustotal._observables import resolve_target
         >>> data = {"type": "domain", "id": "example.com", "attributes": {
         ...     "last_analysis_stats": {"malicious": 2, "harmless": 60},

@@ -1,0 +1,42 @@
+"""Locate IP addresses with local GeoIP databases, and measure distances between places.
+
+:class:`GeoIpDatabase` opens a MaxMind-format City database (MaxMind GeoLite2/GeoIP2 City,
+DB-IP City Lite) and returns ``IpAddress`` entities with a ``GeoLocation``; batch and frame
+lookups give one :class:`GeoResult` per input with a :class:`GeoStatus`. Without
+configuration it uses a database downloaded by :class:`GeoDatabaseUpdater` or the embedded
+DB-IP City Lite default. :func:`geo_distance` gives haversine distances in km.
+
+Example:
+    >>> from asisdk.geo import GeoIpDatabase, geo_distance
+    >>> with GeoIpDatabase() as geo:  # doctest: +SKIP
+    ...     a, b = geo.lookup("81.2.69.142"), geo.lookup("216.160.83.56")
+    ...     print(round(geo_distance(a, b)), geo.attribution)
+"""
+
+from __future__ import annotations
+
+from asisdk.geo._database import GeoIpDatabase
+from asisdk.geo._distance import geo_distance
+from asisdk.geo._errors import GeoDatabaseError, StaleDatabaseWarning
+from asisdk.geo._result import GeoResult, GeoStatus
+from asisdk.geo._source import (
+    DatabaseSource,
+    attribution_for,
+    default_data_dir,
+    embedded_database_path,
+    find_database,
+)
+
+__all__ = [
+    "DatabaseSource",
+    "GeoDatabaseError",
+    "GeoIpDatabase",
+    "GeoResult",
+    "GeoStatus",
+    "StaleDatabaseWarning",
+    "attribution_for",
+    "default_data_dir",
+    "embedded_database_path",
+    "find_database",
+    "geo_distance",
+]
