@@ -1,4 +1,9 @@
-"""The ``asisdk`` command line (``asisdk --help``; also ``python -m asisdk``)."""
+"""The ``asisdk`` command line (``asisdk --help``; also ``python -m asisdk``).
+
+Sub-commands: ``triage`` (the main job), ``decode``, ``ioc``, ``vt``, ``geo``, ``query``,
+``sample`` and ``config-path``. Exit codes: 0 ok, 1 the work failed (findings error),
+2 usage error.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +12,12 @@ import sys
 from collections.abc import Sequence
 
 from asisdk import __version__
+from asisdk.cli._common import EXIT_FINDINGS_ERROR, EXIT_OK, EXIT_USAGE
 from asisdk.cli._sample import add_sample_command as _add_sample_command
+from asisdk.cli._tools import add_tool_commands as _add_tool_commands
+from asisdk.cli._triage import add_triage_command as _add_triage_command
 
 __all__ = ["EXIT_FINDINGS_ERROR", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
-
-EXIT_OK = 0
-EXIT_FINDINGS_ERROR = 1
-EXIT_USAGE = 2
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -24,6 +28,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"asisdk {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _add_triage_command(commands)
+    _add_tool_commands(commands)
     _add_sample_command(commands)
     config = commands.add_parser("config-path", help="print where the config file is read from")
     config.set_defaults(handler=_config_path)
