@@ -35,6 +35,8 @@ TIME_COLUMNS: Final[tuple[str, ...]] = (
     "timestamp",
     "time",
     "Date",
+    "CreatedProcessCreationTime",
+    "ReportTime",
 )
 
 #: Columns holding a bare IP address, scanned for indicators with the text columns.
@@ -54,7 +56,14 @@ IP_COLUMNS: Final[tuple[str, ...]] = (
 )
 
 #: Columns that name the host an event came from (timeline lanes).
-HOST_COLUMNS: Final[tuple[str, ...]] = ("Computer", "Hostname", "DeviceName", "HostName", "Host")
+HOST_COLUMNS: Final[tuple[str, ...]] = (
+    "Computer",
+    "Hostname",
+    "DeviceName",
+    "HostName",
+    "ComputerDnsName",
+    "Host",
+)
 
 #: Names of the columns added to every loaded event to link results back to the input.
 FILE_COLUMN: Final = "asi_file"
