@@ -33,7 +33,8 @@ def test_csv_keeps_good_rows_and_names_the_malformed_line(tmp_path: Path) -> Non
     assert problem.file == str(path)
     assert problem.row == 7  # header is line 1, five good rows, then the bad one
     assert "expected 19 fields" in problem.message
-    assert f"{path}: row 7:" in str(problem) and str(problem).endswith("(row skipped)")
+    assert f"{path}: row 7:" in str(problem)
+    assert str(problem).endswith("(row skipped)")
     assert loaded.frame["asi_row"].tolist()[:6] == [2, 3, 4, 5, 6, 8]
     assert set(loaded.frame["asi_file"]) == {str(path)}
 
@@ -75,9 +76,7 @@ def test_parquet_and_mixed_formats(tmp_path: Path) -> None:
     parquet = tmp_path / "events.parquet"
     frame.to_parquet(parquet)
     jsonl = tmp_path / "more.ndjson"
-    jsonl.write_text(
-        "\n".join(json.dumps(r) for r in _sample_records(3)) + "\n", encoding="utf-8"
-    )
+    jsonl.write_text("\n".join(json.dumps(r) for r in _sample_records(3)) + "\n", encoding="utf-8")
 
     loaded = load_events([parquet, jsonl])
 

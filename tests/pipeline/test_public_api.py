@@ -13,9 +13,5 @@ def test_all_is_sorted_and_importable() -> None:
 
 
 def test_all_equals_public_names() -> None:
-    public = {
-        name
-        for name in vars(pipeline)
-        if not name.startswith("_") and name != "annotations"
-    }
+    public = {name for name in vars(pipeline) if not name.startswith("_") and name != "annotations"}
     assert public == set(pipeline.__all__)

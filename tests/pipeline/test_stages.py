@@ -92,10 +92,12 @@ def test_patterns_rank_the_rare_ones_first() -> None:
     assert tuple(patterns.columns) == PATTERN_COLUMNS
     assert patterns["rarity_rank"].tolist() == list(range(1, len(patterns) + 1))
     top = patterns.iloc[0]
-    assert top["events"] == 1 and top["rare"]
+    assert top["events"] == 1
+    assert top["rare"]
     assert top["template"].startswith("certutil")
     assert top["first_seen"] == times[10]
-    assert patterns.iloc[-1]["events"] == 10 and not patterns.iloc[-1]["rare"]
+    assert patterns.iloc[-1]["events"] == 10
+    assert not patterns.iloc[-1]["rare"]
     assert labels.iloc[11] == -1  # no text, no pattern
     assert labels.iloc[0] == labels.iloc[9]
 

@@ -24,8 +24,14 @@ def test_bundle_round_trips_through_stix2() -> None:
             ],
             "events": [3, 1, 1, 2, 4, 1],
             "sources": ["original", "decoded", "decoded", "original+decoded", "original", "x"],
-            "first_seen": [pd.Timestamp("2020-09-04T20:09:57Z"), pd.NaT, pd.NaT, pd.NaT,
-                           pd.NaT, pd.NaT],
+            "first_seen": [
+                pd.Timestamp("2020-09-04T20:09:57Z"),
+                pd.NaT,
+                pd.NaT,
+                pd.NaT,
+                pd.NaT,
+                pd.NaT,
+            ],
         }
     )
     text = stix_bundle(table).serialize(pretty=True)
@@ -45,6 +51,7 @@ def test_bundle_round_trips_through_stix2() -> None:
 def test_sample_bundle_parses(sample_result: TriageResult) -> None:
     parsed = stix2.parse(stix_bundle(sample_result.iocs).serialize(), allow_custom=False)
     indicators = [o for o in parsed.objects if o.type == "indicator"]
-    eligible = sample_result.iocs["ioc_type"].isin(["ipv4", "ipv6", "url", "dns", "md5",
-                                                     "sha1", "sha256", "email"])
+    eligible = sample_result.iocs["ioc_type"].isin(
+        ["ipv4", "ipv6", "url", "dns", "md5", "sha1", "sha256", "email"]
+    )
     assert len(indicators) == int(eligible.sum()) > 0
