@@ -43,7 +43,7 @@ def _observable(ioc_type: str, value: str) -> tuple[Any, str] | None:
 
 def _time(value: object, fallback: dt.datetime) -> dt.datetime:
     if isinstance(value, pd.Timestamp) and not pd.isna(value):
-        return value.to_pydatetime()
+        return value.floor("ms").to_pydatetime()
     return fallback
 
 
