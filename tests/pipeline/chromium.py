@@ -48,8 +48,13 @@ class Browser:
         self._from_child, from_child_w = os.pipe()
 
         def wire_fds() -> None:  # runs in the child before exec
+            # The pipes may already sit on fd 3 or 4: dup2 onto itself keeps close-on-exec,
+            # so mark both inheritable explicitly. Creation order keeps from_child_w >= 6
+            # whenever to_child_r is 3, so the first dup2 never overwrites it.
             os.dup2(to_child_r, 3)
             os.dup2(from_child_w, 4)
+            os.set_inheritable(3, True)
+            os.set_inheritable(4, True)
 
         self.process = subprocess.Popen(
             [executable, *FLAGS, f"--user-data-dir={profile}", "about:blank"],
