@@ -48,6 +48,8 @@ NOT_ENCODED = [
     "--gpu-preferences=SAAAAAAAAADgAAAwAAAAAAAAAAAAAAAAAABgAAAAAAAwAAAAAAAAAAAAAAAAAAAAAAAAAAAQ"
     "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABAAAAAAAAAAEAAAAAAAAAAgAAAAAAAAA"
     "CAAAAAAAAAA= --mojo-platform-channel-handle=2076",
+    # a hash at the end of a line, a short word on the next (Sysmon's Message field)
+    "IMPHASH=8461651332BA942E21A64DBF3E9E80F8\r\nSigned: true\r\nSignature: Microsoft Windows",
     # -e switches of other tools
     "grep -e root /etc/passwd && sed -e s/x/y/g file && perl -e exit",
     # version strings, timestamps, IP lists

@@ -202,3 +202,39 @@ def test_bad_base64_padding_is_not_a_layer() -> None:
     assert len(token.rstrip("=")) % 4 == 1
     result = unpack(f"x {token} y")
     assert result.error is None
+
+
+def test_zip_needing_an_unknown_version_is_an_error_not_an_exception() -> None:
+    # Found by fuzzing: zipfile raises NotImplementedError for "version needed" above 6.3.
+    archive = bytearray(make_zip({"a.txt": b"needs zip version 6.4 " * 4}))
+    central = archive.index(b"PK\x01\x02")
+    archive[central + 6] = 64
+    result = unpack(b64(bytes(archive)))
+    assert result.layers[0].file_type == "zip"
+    assert result.layers[0].error == "corrupt zip: NotImplementedError: zip file version 6.4"
+
+
+def test_fuzzed_damage_to_every_container_never_raises() -> None:
+    import random
+
+    rng = random.Random(1234)
+    payload = b"fuzzing payload text " * 8
+    blobs = [
+        gzip.compress(payload),
+        zlib.compress(payload),
+        bz2.compress(payload),
+        lzma.compress(payload),
+        make_zip({"a": payload, "b": payload[::-1]}),
+        make_tar({"a": payload}),
+    ]
+    for blob in blobs:
+        for _ in range(150):
+            damaged = bytearray(blob)
+            position = rng.randrange(len(damaged))
+            if rng.random() < 0.3:
+                damaged = damaged[:position]
+            else:
+                damaged[position] = rng.randrange(256)
+            for value in ("x " + b64(bytes(damaged)), bytes(damaged)):
+                result = unpack(value, limits=DecodeLimits(max_decompressed_bytes=4096))
+                assert isinstance(result.text, str)

@@ -77,3 +77,21 @@ def test_empire_launchers_decode_end_to_end(otrf: pd.DataFrame) -> None:
         assert len(inner) == 1
         assert inner["decoded_text"].iloc[0].startswith("http://10.10.10.5")
         assert re.search(r"frombase64string\('http://10\.10\.10\.5", full, re.IGNORECASE)
+
+
+def test_every_field_of_the_empire_vbs_dataset(shared_data: Path) -> None:
+    """2,067 raw events (Sysmon, Security, PowerShell): only the launcher decodes."""
+    import json
+
+    path = shared_data / "events" / "otrf" / "empire_launcher_vbs_2020-09-04160940.json"
+    texts = set()
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            for value in json.loads(line).values():
+                if isinstance(value, str):
+                    texts.update(layer.text for layer in unpack(value).layers)
+    assert len(texts) == 2
+    assert "http://10.10.10.5" in texts
+    (script,) = texts - {"http://10.10.10.5"}
+    assert script is not None
+    assert script.startswith("If($PSVERSiOnTaBlE.PSVErSIOn.MajOR -gE 3)")

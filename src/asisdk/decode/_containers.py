@@ -87,6 +87,10 @@ class _Decompressor(Protocol):
     def decompress(self, data: bytes, max_length: int = ...) -> bytes: ...
 
 
+class _Judge(Protocol):
+    def __call__(self, head: bytes, /) -> bool: ...
+
+
 def _zlib_stream(kind: str, data: bytes, limit: int, out: bytearray) -> tuple[bytes, str | None]:
     pending = data
     while True:
@@ -123,6 +127,9 @@ def _chunked_stream(kind: str, data: bytes, limit: int, out: bytearray) -> tuple
             if decoder.needs_input and not buffer:
                 return bytes(out), f"truncated {kind} stream: the data ends before the stream"
             chunk = decoder.decompress(buffer, min(_PIECE, limit + 1 - len(out)))
+            if not chunk and not buffer and not decoder.eof:
+                # No input given and no output made: never spin on a stalled decoder.
+                return bytes(out), f"truncated {kind} stream: the data ends before the stream"
             buffer = b""
             out += chunk
             if len(out) > limit:
@@ -143,7 +150,7 @@ def decompress(kind: StreamKind, data: bytes, *, limit: int) -> tuple[bytes, str
         if kind in _ZLIB_WBITS:
             return _zlib_stream(kind, data, limit, out)
         return _chunked_stream(kind, data, limit, out)
-    except (zlib.error, OSError, EOFError, lzma.LZMAError, ValueError, MemoryError) as exc:
+    except Exception as exc:  # zlib.error, OSError, EOFError, LZMAError, ValueError ...
         error = f"corrupt {kind} stream: {_describe(exc)}"
     # Keep what came out before the damage (a bad checksum spoils none of the content).
     if kind in _ZLIB_WBITS:
@@ -205,10 +212,6 @@ def inflates_to_something(data: bytes, judge: _Judge) -> bool:
     return judge(head)
 
 
-class _Judge(Protocol):
-    def __call__(self, head: bytes, /) -> bool: ...
-
-
 def gzip_member_name(data: bytes) -> str | None:
     """Return the file name stored in a gzip header, if any."""
     if len(data) < _GZIP_HEADER or not data[3] & _GZIP_FNAME:
@@ -265,7 +268,7 @@ def zip_members(data: bytes, *, max_members: int, limit: int) -> tuple[list[Memb
         )
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
+    except Exception as exc:  # hostile bytes reach many error types (even NotImplementedError)
         return [], f"corrupt zip: {_describe(exc)}"
     infos = [info for info in archive.infolist() if not info.is_dir()]
     archive_error = None
@@ -302,7 +305,7 @@ def tar_members(data: bytes, *, max_members: int, limit: int) -> tuple[list[Memb
     """Read the regular files of an (uncompressed) tar archive, checking sizes first."""
     try:
         archive = tarfile.open(fileobj=io.BytesIO(data), mode="r:")  # noqa: SIM115
-    except (tarfile.TarError, OSError, ValueError, EOFError) as exc:
+    except Exception as exc:  # hostile bytes reach many error types
         return [], f"corrupt tar: {_describe(exc)}"
     members: list[Member] = []
     seen = 0
@@ -310,7 +313,7 @@ def tar_members(data: bytes, *, max_members: int, limit: int) -> tuple[list[Memb
     while True:
         try:
             info = archive.next()
-        except (tarfile.TarError, OSError, ValueError, EOFError) as exc:
+        except Exception as exc:  # hostile bytes reach many error types
             archive_error = f"corrupt tar: {_describe(exc)}"
             break
         if info is None:

@@ -190,7 +190,15 @@ def block_alternatives(text: str, start: int, end: int) -> list[tuple[int, int]]
         spans.append((start, lines[-2][1]))
         if len(lines) > 2:  # both the first and the last line dropped
             spans.append((lines[1][0], lines[-2][1]))
-    return spans
+    # A shorter span is held to the same minimum length as a block found on its own.
+    return [span for span in spans if _payload_length(text, *span) >= MIN_BLOCK_CHARS]
+
+
+def _payload_length(text: str, start: int, end: int) -> int:
+    piece = text[start:end]
+    if "\n" in piece:
+        piece = "".join(piece.split())
+    return len(piece.rstrip("="))
 
 
 def block_pieces(
