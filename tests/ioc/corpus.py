@@ -85,6 +85,8 @@ CASES: list[Case] = [
     C("NAT64 64:ff9b::203.0.113.7 path", ipv6="64:ff9b::203.0.113.7", ipv4="203.0.113.7"),
     C("Time 10:30:45 and 23:59:59.123"),
     C("MAC 00:1A:2B:3C:4D:5E on eth0", mac="00:1a:2b:3c:4d:5e"),
+    C("Physical Address. . . . . . . . . : 00-1A-2B-3C-4D-5F", mac="00-1a-2b-3c-4d-5f"),
+    C("serial 00-1A-2B-3C-4D-5E-6F is longer than a MAC"),
     C("std::vector<int> and boost::asio::ip"),
     C("the :: operator alone"),
     C("Rust uses ab::cd paths"),
@@ -133,6 +135,8 @@ CASES: list[Case] = [
         dns="evil-cn.example.com",
     ),
     C("链接：https://evil.cn/x。", url="https://evil.cn/x", dns="evil.cn"),
+    C("攻击者访问evil-cn.example.com后下载了木马", dns="evil-cn.example.com"),
+    C("請參閱http://evil.tw/a。", url="http://evil.tw/a", dns="evil.tw"),
     C("https://evil.com/%2e%2e/etc", url="https://evil.com/%2e%2e/etc", dns="evil.com"),
     C(
         "redirect https://t.co/r?u=https://evil.org/land.html",

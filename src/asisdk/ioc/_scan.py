@@ -45,6 +45,10 @@ _MAX_URL_DEPTH: Final = 2
 _INNER_FILE_LABELS: Final = frozenset({"exe", "dll", "tar", "sys", "tmp", "bak", "bin", "old"})
 _FULL_V6_COLONS: Final = 7
 _V4_TAIL_COLONS: Final = 6
+# Kana, CJK ideographs and Hangul: text in these scripts often runs into a name unspaced.
+_CJK: Final = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af"
+_CJK_PREFIX: Final = re.compile(f"[{_CJK}]+(?=[A-Za-z0-9])")
+_CJK_SUFFIX: Final = re.compile(f"(?<=[A-Za-z0-9])[{_CJK}]+$")
 _MAC: Final = re.compile(r"[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}")
 
 
@@ -189,6 +193,14 @@ def _dotted(text: str, start: int, token: str, fanged: RefangMap | None, add: _A
         token = core
         if "." not in token:
             return
+    if not token.isascii():
+        glued = _CJK_PREFIX.match(token)
+        if glued:  # ``访问evil.com``: CJK text runs into the name without a space
+            start += glued.end()
+            token = token[glued.end() :]
+        tail = _CJK_SUFFIX.search(token)
+        if tail:  # ``evil.com后下载``: and out of it
+            token = token[: tail.start()]
     end = start + len(token)
     if text.startswith("\\", end):
         return  # a segment of a relative Windows path
@@ -294,6 +306,8 @@ def scan(text: str, fanged: RefangMap | None = None) -> list[Hit]:
             _windows(text, start, value, add, quoted=True)
         elif kind == "email":
             _email(text, start, value, add)
+        elif kind == "mac":
+            add(("mac", value.lower(), start, start + len(value)))
         elif kind == "cve":
             add(("cve", value.upper(), start, start + len(value)))
         elif kind == "reg":
