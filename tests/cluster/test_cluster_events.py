@@ -28,6 +28,13 @@ def test_msticpy_parity_on_its_own_fixture(host_processes: pd.DataFrame) -> None
     )
     assert len(result.summary) == 62
     assert result.summary["ClusterSize"].max() == 71
+    # Named process features absent from the frame are computed on the fly.
+    direct = cluster_events(
+        host_processes,
+        features=["pathScore", "commandlineTokensFull", "isSystemSession"],
+        max_distance=0.0001,
+    )
+    pd.testing.assert_series_equal(direct.labels, result.labels)
     hashed = cluster_events(
         features,
         features=["pathHash", "commandlineTokensHash", "isSystemSession"],
@@ -234,3 +241,13 @@ def test_patterns_method_passes_similarity_through(host_processes: pd.DataFrame)
     coarse = cluster_events(host_processes, method="patterns", column="CommandLine", similarity=0.5)
     assert len(coarse.summary) < len(fine.summary)
     assert coarse.summary["ClusterSize"].sum() == len(host_processes)
+
+
+def test_encoded_powershell_on_the_msticpy_host_stays_unclustered(
+    host_processes: pd.DataFrame,
+) -> None:
+    result = cluster_events(host_processes)
+    encoded = host_processes["CommandLine"].str.contains(" -enc ", regex=False, na=False)
+    assert encoded.sum() == 1
+    assert result.labels[encoded].tolist() == [-1]
+    assert len(result.summary) < len(host_processes) / 5

@@ -135,3 +135,11 @@ def test_input_is_not_modified_and_rerun_replaces_features(host_processes: pd.Da
     pd.testing.assert_frame_equal(host_processes, before)
     pd.testing.assert_frame_equal(once, twice)
     assert once["processName"].value_counts().index[0] == "cscript.exe"
+
+
+def test_nul_characters_are_not_confused_with_empty_cells() -> None:
+    # pandas 2's string hash tables stop at NUL; distinct texts must stay distinct.
+    series = pd.Series(["", "\x00", "a\x00b", "a"], dtype=object)
+    assert crc32_hash(series).tolist() == [crc32_hash(v) for v in series]
+    frame = pd.DataFrame({"NewProcessName": ["x", "x"], "CommandLine": ["", "\x00"]})
+    assert add_process_features(frame)["commandlineLen"].tolist() == [0, 1]

@@ -10,9 +10,11 @@ How it works (an approach in the spirit of Brain, written for asisdk):
    position. The constant words of one template occur as often as the template does, so in
    each line the frequency shared by the most positions marks its template *skeleton*.
    Lines with the same skeleton (and the same more frequent words) form a group.
-4. **Refine** each group column by column: a column with few distinct values compared to
-   the group is a constant that separates sub-templates, so it splits the group; a column
-   with many values is a variable and becomes ``<*>`` in the template.
+4. **Refine** each group column by column: a column with at most ``max_constants``
+   distinct words is a constant that separates sub-templates, so it splits the group (the
+   column with the fewest words first); a column with more words, or with a masked part
+   in any of them, is a variable and becomes ``<*>`` in the template.
+5. Optionally (``similarity``) merge templates of one length that mostly agree.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ import pandas as pd
 
 from asisdk.cluster import _defaults
 from asisdk.cluster._masks import DEFAULT_MASKS, compile_masks
+from asisdk.cluster._text import factorize_texts
 from asisdk.errors import AsiError, InvalidInputError
 from asisdk.executors import cpu_count, map_chunks
 
@@ -78,14 +81,6 @@ class PatternGroups:
 
     def __repr__(self) -> str:
         return f"PatternGroups(lines={len(self.labels)}, groups={self.n_groups})"
-
-
-def _line_text(value: object) -> str:
-    if isinstance(value, str):
-        return value
-    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
-        return ""
-    return str(value)
 
 
 def tokenise(line: str, masks: re.Pattern[str], *, max_chars: int, max_tokens: int) -> Tokens:
@@ -147,7 +142,7 @@ class _Miner:
         out = [0] * len(seqs)
         for members in by_length.values():
             for group in self._skeleton_groups(members, seqs, weights):
-                self._refine(group, seqs, weights, out)
+                self._refine(group, seqs, out)
         return out
 
     def _skeleton_groups(
@@ -175,9 +170,7 @@ class _Miner:
             groups[key].append(m)
         return list(groups.values())
 
-    def _refine(
-        self, group: list[int], seqs: Sequence[Tokens], weights: Sequence[int], out: list[int]
-    ) -> None:
+    def _refine(self, group: list[int], seqs: Sequence[Tokens], out: list[int]) -> None:
         stack = [group]
         while stack:
             current = stack.pop()
@@ -293,21 +286,20 @@ def group_patterns(
         raise InvalidInputError(f"similarity must be between 0 and 1 (or None), got {similarity}")
     compiled = compile_masks(DEFAULT_MASKS if masks is None else masks)
     series = lines if isinstance(lines, pd.Series) else pd.Series(list(lines), dtype=object)
-    codes, uniques = pd.factorize(series, use_na_sentinel=False)
-    texts = [_line_text(raw) for raw in uniques]
+    texts, codes = factorize_texts(series)
     tokenised = _tokenise_all(
         texts, compiled, max_chars=max_line_chars, max_tokens=max_tokens, executor=executor
     )
     shape_of: dict[Tokens, int] = {}
     shapes: list[Tokens] = []
-    line_shape = np.empty(len(uniques), dtype=np.int64)
+    line_shape = np.empty(len(texts), dtype=np.int64)
     for pos, toks in enumerate(tokenised):
         sid = shape_of.get(toks)
         if sid is None:
             sid = shape_of[toks] = len(shapes)
             shapes.append(toks)
         line_shape[pos] = sid
-    row_shape = line_shape[np.asarray(codes, dtype=np.int64)] if len(codes) else line_shape[:0]
+    row_shape = line_shape[codes] if len(codes) else line_shape[:0]
     weights = np.bincount(row_shape, minlength=len(shapes)).tolist()
     miner = _Miner(max_constants)
     shape_template = np.asarray(miner.mine(shapes, weights), dtype=np.int64)
