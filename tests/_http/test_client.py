@@ -149,6 +149,17 @@ async def test_retry_after_seconds_is_honoured(respx_mock: respx.MockRouter) -> 
     assert sleep.waits == [7.0]
 
 
+async def test_azure_retry_after_ms_wins_over_retry_after(respx_mock: respx.MockRouter) -> None:
+    route = respx_mock.get(f"{BASE}/x")
+    route.side_effect = [
+        httpx.Response(429, headers={"x-ms-retry-after-ms": "250", "Retry-After": "9"}),
+        httpx.Response(200, json={}),
+    ]
+    sleep = RecordingSleep()
+    await make_client(retry=RetryPolicy(), sleep=sleep).get_json("/x")
+    assert sleep.waits == [0.25]
+
+
 async def test_retry_after_beyond_the_cap_fails_at_once(respx_mock: respx.MockRouter) -> None:
     route = respx_mock.get(f"{BASE}/x").respond(429, headers={"Retry-After": "3600"})
     sleep = RecordingSleep()

@@ -11,8 +11,9 @@ only what is specific to its service: how to build a request, how to read an ans
   sees more than the quota), a per-UTC-day budget that fails fast, and a concurrency
   semaphore. Loop-bound objects are created inside the running loop on first use.
 * **Retries** (:class:`RetryPolicy`): transport errors, timeouts, 408, 429 and 5xx, with
-  exponential backoff and full jitter, honouring ``Retry-After`` (seconds or HTTP date) up to
-  ``max_retry_after``; ``RetryPolicy(instant=True)`` for tests.
+  exponential backoff and full jitter, honouring ``Retry-After`` (seconds or HTTP date; and
+  Azure's ``retry-after-ms`` / ``x-ms-retry-after-ms``) up to ``max_retry_after``;
+  ``RetryPolicy(instant=True)`` for tests.
 * **Errors** (:class:`ServiceError`, :data:`ErrorParser`): answers become
   :class:`~asisdk.errors.ApiStatusError` subclasses carrying ``status_code``, ``service_code``
   and ``request_id``; no answer becomes :class:`~asisdk.errors.TransportError` /
@@ -43,7 +44,7 @@ A minimal service client::
 
 from __future__ import annotations
 
-from asisdk._http._client import ApiClient, QueryParams
+from asisdk._http._client import ApiClient, QueryParams, retry_after_of
 from asisdk._http._errors import (
     ErrorParser,
     ServiceError,
@@ -67,4 +68,5 @@ __all__ = [
     "default_error_parser",
     "error_type_for_status",
     "parse_retry_after",
+    "retry_after_of",
 ]

@@ -53,7 +53,7 @@ from asisdk.errors import (
     TransportError,
 )
 
-__all__ = ["ApiClient", "QueryParams"]
+__all__ = ["ApiClient", "QueryParams", "retry_after_of"]
 
 #: Query parameter values accepted by :meth:`ApiClient.request`.
 QueryParams = Mapping[str, "str | int | float | bool | Secret | None"]
@@ -61,6 +61,25 @@ QueryParams = Mapping[str, "str | int | float | bool | Secret | None"]
 #: Transport failures worth another attempt (the request may not have reached the service, or
 #: the answer was lost). Local protocol errors and unsupported schemes are our own bugs.
 _RETRYABLE_TRANSPORT = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
+
+
+def retry_after_of(response: httpx.Response) -> float | None:
+    """The wait a response asks for, in seconds: ``retry-after-ms`` / ``x-ms-retry-after-ms``
+    (Azure, milliseconds) first, then ``Retry-After`` (seconds or an HTTP date).
+
+    Examples:
+        >>> retry_after_of(httpx.Response(429, headers={"x-ms-retry-after-ms": "1500"}))
+        1.5
+        >>> retry_after_of(httpx.Response(429, headers={"Retry-After": "2"}))
+        2.0
+        >>> retry_after_of(httpx.Response(503)) is None
+        True
+    """
+    for name in _defaults.RETRY_AFTER_MS_HEADERS:
+        milliseconds = parse_retry_after(response.headers.get(name))
+        if milliseconds is not None:
+            return milliseconds / 1000.0
+    return parse_retry_after(response.headers.get("retry-after"))
 
 
 def _check_base_url(base_url: str, *, allow_http: bool) -> httpx.URL:
@@ -316,7 +335,7 @@ class ApiClient:
                         attempt,
                     )
                     return response
-                retry_after = parse_retry_after(response.headers.get("retry-after"))
+                retry_after = retry_after_of(response)
                 error = self._status_error(problem, response, shown, retry_after, masker)
                 retryable = (
                     problem.retryable

@@ -24,6 +24,9 @@ RATE_BURST_FRACTION: Final = 0.01
 #: Seconds of delay jitter between our send and the server's count that rate limits absorb.
 RATE_JITTER: Final = 0.1
 
+#: Headers carrying a wait in milliseconds (Azure), tried before ``Retry-After``.
+RETRY_AFTER_MS_HEADERS: Final = ("retry-after-ms", "x-ms-retry-after-ms")
+
 #: Concurrent requests in flight per client.
 MAX_CONCURRENCY: Final = 4
 #: Seconds in the "per minute" and "per day" quota windows.
