@@ -7,10 +7,9 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+import mmdb_writer  # test dependency (noxfile TEST_DEPS): pip install mmdb-writer
+import netaddr
 import pytest
-
-mmdb_writer = pytest.importorskip("mmdb_writer", reason="test dependency mmdb-writer")
-netaddr = pytest.importorskip("netaddr")
 
 #: Networks of the test database built by ``build_city_db`` (public, non-documentation ranges).
 LONDON_NET = "51.140.0.0/16"

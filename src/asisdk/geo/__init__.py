@@ -4,7 +4,9 @@
 DB-IP City Lite) and returns ``IpAddress`` entities with a ``GeoLocation``; batch and frame
 lookups give one :class:`GeoResult` per input with a :class:`GeoStatus`. Without
 configuration it uses a database downloaded by :class:`GeoDatabaseUpdater` or the embedded
-DB-IP City Lite default. :func:`geo_distance` gives haversine distances in km.
+DB-IP City Lite default. :class:`GeoDatabaseUpdater` downloads a current database (DB-IP
+City Lite without a key, or MaxMind GeoLite2-City) and installs it atomically.
+:func:`geo_distance` gives haversine distances in km.
 
 Example:
     >>> from asisdk.geo import GeoIpDatabase, geo_distance
@@ -26,14 +28,18 @@ from asisdk.geo._source import (
     embedded_database_path,
     find_database,
 )
+from asisdk.geo._updater import Edition, GeoDatabaseUpdater, UpdateResult
 
 __all__ = [
     "DatabaseSource",
+    "Edition",
     "GeoDatabaseError",
+    "GeoDatabaseUpdater",
     "GeoIpDatabase",
     "GeoResult",
     "GeoStatus",
     "StaleDatabaseWarning",
+    "UpdateResult",
     "attribution_for",
     "default_data_dir",
     "embedded_database_path",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import ipaddress
 import os
 import threading
 import warnings
@@ -12,58 +11,27 @@ from collections.abc import Iterable, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
-import attrs
 import maxminddb
 import maxminddb.errors
 
 from asisdk.config import Config
-from asisdk.entities import GeoLocation, IpAddress, IpType
+from asisdk.entities import GeoLocation, IpAddress
 from asisdk.errors import InvalidInputError
 from asisdk.geo import _defaults
 from asisdk.geo._errors import GeoDatabaseError, StaleDatabaseWarning
 from asisdk.geo._frame import column_values, results_to_frame
-from asisdk.geo._records import Address, parse_address, record_to_location
+from asisdk.geo._inputs import Classified, IpInput, classify, located
+from asisdk.geo._records import record_to_location
 from asisdk.geo._result import GeoResult, GeoStatus
 from asisdk.geo._source import attribution_for, find_database
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["GeoIpDatabase", "IpInput", "classify_input"]
+__all__ = ["GeoIpDatabase"]
 
-#: What the lookups accept as one address.
-IpInput = str | IpAddress | ipaddress.IPv4Address | ipaddress.IPv6Address
-
-
-def classify_input(value: object, max_length: int = _defaults.MAX_ADDRESS_LENGTH) -> GeoResult:
-    """A result for ``value`` that needs no lookup (invalid or non-public), else ``found``.
-
-    The ``found`` result returned here is a placeholder carrying the parsed entity; sources
-    replace it with their answer. Shared by every source so they agree on what is sent.
-    """
-    if isinstance(value, IpAddress):
-        ip = value
-        query = value.address
-    else:
-        query = "" if value is None else str(value)
-        address: Address | None
-        if isinstance(value, ipaddress.IPv4Address | ipaddress.IPv6Address):
-            address = value
-        elif isinstance(value, str):
-            address = parse_address(value, max_length)
-        else:
-            address = None
-        if address is None:
-            shown = query if len(query) <= max_length else query[:max_length] + "..."
-            return GeoResult(
-                query=query,
-                status=GeoStatus.INVALID,
-                error=f"{shown!r} is not an IPv4 or IPv6 address",
-            )
-        ip = IpAddress(address=str(address))
-    if ip.ip_type is not IpType.PUBLIC:
-        return GeoResult(query=query, status=GeoStatus.PRIVATE, ip=ip)
-    return GeoResult(query=query, status=GeoStatus.FOUND, ip=ip)
+#: One address's answer: status, location, error text.
+_Answer = tuple[GeoStatus, GeoLocation | None, str | None]
 
 
 class GeoIpDatabase:
@@ -236,29 +204,37 @@ class GeoIpDatabase:
         if reader is None:
             raise GeoDatabaseError("the GeoIpDatabase is closed; open a new one")
         self._warn_if_stale()
-        located: dict[str, tuple[GeoStatus, GeoLocation | None, str | None]] = {}
-        by_network: dict[str, GeoLocation] = {}
+        # Logs repeat addresses: identical inputs share one result object, distinct spellings
+        # of one address share one lookup, and addresses of one network share one location.
+        by_input: dict[object, GeoResult] = {}
+        by_address: dict[str, _Answer] = {}
+        by_network: dict[tuple[int, int], GeoLocation] = {}
         results: list[GeoResult] = []
         for value in ips:
-            result = classify_input(value)
-            if result.status is GeoStatus.FOUND:
-                assert result.ip is not None
-                address = result.ip.address
-                answer = located.get(address)
+            key = value if isinstance(value, str) else None
+            if key is not None:
+                cached = by_input.get(key)
+                if cached is not None:
+                    results.append(cached)
+                    continue
+            item = classify(value)
+            result = item.final
+            if result is None:
+                answer = by_address.get(item.address)
                 if answer is None:
-                    answer = self._locate(reader, result.ip, by_network)
-                    located[address] = answer
-                status, location, error = answer
-                ip = result.ip if location is None else _with_location(result.ip, location)
-                result = GeoResult(query=result.query, status=status, ip=ip, error=error)
+                    answer = self._locate(reader, item, by_network)
+                    by_address[item.address] = answer
+                result = located(item, *answer)
+            if key is not None:
+                by_input[key] = result
             results.append(result)
         return results
 
     def _locate(
-        self, reader: Any, ip: IpAddress, by_network: dict[str, GeoLocation]
-    ) -> tuple[GeoStatus, GeoLocation | None, str | None]:
+        self, reader: Any, item: Classified, by_network: dict[tuple[int, int], GeoLocation]
+    ) -> _Answer:
         try:
-            record, prefix = reader.get_with_prefix_len(ip.address)
+            record, prefix = reader.get_with_prefix_len(item.address)
         except maxminddb.errors.InvalidDatabaseError as exc:
             return GeoStatus.ERROR, None, f"the database {self.path} is corrupt: {exc}"
         except ValueError as exc:  # IPv6 address in an IPv4-only database, closed reader
@@ -267,11 +243,15 @@ class GeoIpDatabase:
             return GeoStatus.NOT_FOUND, None, None
         if not record:
             return GeoStatus.NOT_FOUND, None, None
-        network = str(ipaddress.ip_network((ip.address, prefix), strict=False))
-        location = by_network.get(network)
+        assert item.parsed is not None
+        host_bits = item.parsed.max_prefixlen - prefix
+        base = int(item.parsed) >> host_bits
+        key = (base << 8 | prefix, item.parsed.version)
+        location = by_network.get(key)
         if location is None:
+            network = f"{type(item.parsed)(base << host_bits)}/{prefix}"
             location = record_to_location(record, network, self.locales)
-            by_network[network] = location
+            by_network[key] = location
         return GeoStatus.FOUND, location, None
 
     def lookup_frame(self, df: pd.DataFrame, column: str) -> pd.DataFrame:
@@ -315,7 +295,3 @@ class GeoIpDatabase:
             >>> located = await geo.lookup_frame_async(logons, "IpAddress")  # doctest: +SKIP
         """
         return await asyncio.to_thread(self.lookup_frame, df, column)
-
-
-def _with_location(ip: IpAddress, location: GeoLocation) -> IpAddress:
-    return attrs.evolve(ip, location=location)

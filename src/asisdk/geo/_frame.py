@@ -54,7 +54,7 @@ def results_to_frame(df: pd.DataFrame, results: Sequence[GeoResult]) -> pd.DataF
 
     data: dict[str, object] = {
         "geo_status": [r.status.value for r in results],
-        "ip_type": [None if r.ip is None else r.ip.ip_type.value for r in results],
+        "ip_type": [None if r.ip_type is None else r.ip_type.value for r in results],
     }
     locations = [r.location for r in results]
     for name in LOCATION_COLUMNS:

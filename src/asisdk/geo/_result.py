@@ -6,7 +6,7 @@ import enum
 
 import attrs
 
-from asisdk.entities import GeoLocation, IpAddress
+from asisdk.entities import GeoLocation, IpAddress, IpType
 
 __all__ = ["GeoResult", "GeoStatus"]
 
@@ -39,18 +39,21 @@ class GeoResult:
         query: the input as given (stringified), so results line up with inputs.
         status: what happened (:class:`GeoStatus`).
         ip: the address entity (with ``location`` when found); ``None`` for invalid input.
+        ip_type: public, private, loopback, ... (``None`` for invalid input); the same as
+            ``ip.ip_type``, computed once.
         error: why the lookup was invalid or failed, else ``None``.
 
     Example:
         >>> result = GeoResult(query="10.0.0.1", status=GeoStatus.PRIVATE,
-        ...                    ip=IpAddress(address="10.0.0.1"))
-        >>> result.status.value, result.location is None, result.ip.ip_type.value
+        ...                    ip=IpAddress(address="10.0.0.1"), ip_type=IpType.PRIVATE)
+        >>> result.status.value, result.location is None, result.ip_type.value
         ('private', True, 'private')
     """
 
     query: str
     status: GeoStatus
     ip: IpAddress | None = None
+    ip_type: IpType | None = None
     error: str | None = None
 
     @property

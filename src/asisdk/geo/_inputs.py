@@ -1,0 +1,90 @@
+"""What every source accepts as an address, and which inputs are never looked up."""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import NamedTuple
+
+import attrs
+
+from asisdk.entities import GeoLocation, IpAddress, IpType
+from asisdk.entities._network import ip_type_of
+from asisdk.geo import _defaults
+from asisdk.geo._records import Address, parse_address
+from asisdk.geo._result import GeoResult, GeoStatus
+
+__all__ = ["Classified", "IpInput", "classify", "fast_ip_type", "located"]
+
+#: What the lookups accept as one address.
+IpInput = str | IpAddress | ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+class Classified(NamedTuple):
+    """One input after local checks.
+
+    ``final`` is the whole answer for inputs never looked up (invalid or non-public); for a
+    public address it is ``None`` and ``address`` (normalised text) is what to look up.
+    """
+
+    query: str
+    final: GeoResult | None
+    address: str
+    parsed: Address | None
+    entity: IpAddress | None
+
+
+def fast_ip_type(address: Address) -> IpType:
+    """:func:`asisdk.entities.ip_type_of`, with a shortcut for the common public address.
+
+    A global, non-multicast address is public by ``ip_type_of``'s rules (loopback,
+    link-local, unspecified and the private ranges are all non-global); IPv4-mapped IPv6 and
+    everything else takes the full classification. A property test keeps the two equal.
+    """
+    mapped = getattr(address, "ipv4_mapped", None)  # ::ffff:a.b.c.d is typed as a.b.c.d
+    if mapped is None and address.is_global and not address.is_multicast:
+        return IpType.PUBLIC
+    return ip_type_of(address)
+
+
+def classify(value: object, max_length: int = _defaults.MAX_ADDRESS_LENGTH) -> Classified:
+    """Parse and classify one input; shared by every source so they agree on what is sent."""
+    entity: IpAddress | None = None
+    parsed: Address | None
+    if isinstance(value, IpAddress):
+        entity = value
+        query = value.address
+        parsed = value.ip
+    else:
+        query = "" if value is None else str(value)
+        if isinstance(value, ipaddress.IPv4Address | ipaddress.IPv6Address):
+            parsed = value
+        elif isinstance(value, str):
+            parsed = parse_address(value, max_length)
+        else:
+            parsed = None
+        if parsed is None:
+            shown = query if len(query) <= max_length else query[:max_length] + "..."
+            invalid = GeoResult(
+                query=query,
+                status=GeoStatus.INVALID,
+                error=f"{shown!r} is not an IPv4 or IPv6 address",
+            )
+            return Classified(query, invalid, "", None, None)
+    ip_type = fast_ip_type(parsed)
+    if ip_type is not IpType.PUBLIC:
+        # the converter takes ipaddress objects as they are (no second parse)
+        ip = entity if entity is not None else IpAddress(address=parsed)  # type: ignore[arg-type]
+        private = GeoResult(query=query, status=GeoStatus.PRIVATE, ip=ip, ip_type=ip_type)
+        return Classified(query, private, ip.address, parsed, entity)
+    return Classified(query, None, str(parsed), parsed, entity)
+
+
+def located(
+    item: Classified, status: GeoStatus, location: GeoLocation | None, error: str | None
+) -> GeoResult:
+    """The result of a public address once its source answered."""
+    if item.entity is not None:
+        ip = item.entity if location is None else attrs.evolve(item.entity, location=location)
+    else:
+        ip = IpAddress(address=item.parsed, location=location)  # type: ignore[arg-type]
+    return GeoResult(query=item.query, status=status, ip=ip, ip_type=IpType.PUBLIC, error=error)
