@@ -9,7 +9,18 @@ import pytest
 
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, shared_data: Path) -> None:
-    for name in ("ASISDK_VT_API_KEY", "ASISDK_VIRUSTOTAL_API_KEY", "ASISDK_VT_BASE_URL"):
+    names = (
+        "ASISDK_VT_API_KEY",
+        "ASISDK_VIRUSTOTAL_API_KEY",
+        "ASISDK_VT_BASE_URL",
+        "ASISDK_LOGANALYTICS_TOKEN",
+        "ASISDK_LOGANALYTICS_TENANT_ID",
+        "ASISDK_LOGANALYTICS_CLIENT_ID",
+        "ASISDK_LOGANALYTICS_CLIENT_SECRET",
+        "ASISDK_LOGANALYTICS_BASE_URL",
+        "ASISDK_LOCAL_DATA_PATH",
+    )
+    for name in names:
         monkeypatch.delenv(name, raising=False)
     config = tmp_path / "empty-config.toml"
     config.write_text("", encoding="utf-8")

@@ -42,19 +42,14 @@ def test_ioc_from_text_file_and_types(capsys: pytest.CaptureFixture[str], tmp_pa
     assert main(["ioc", "x", "--types", "nonsense"]) == EXIT_USAGE
 
 
-def test_geo_with_the_configured_database(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["geo", "81.2.69.142", "10.0.0.1", "not-an-ip", "--json"]) == EXIT_OK
-    payload = json.loads(capsys.readouterr().out)
-    statuses = [r["status"] for r in payload["results"]]
-    assert statuses == ["found", "private", "invalid"]
-    assert payload["results"][0]["city"] == "London"
-
-
-def test_geo_update_and_query_are_not_available_yet(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["geo", "update"]) == EXIT_USAGE
-    assert "not available" in capsys.readouterr().err
-    assert main(["query", "process_creations", "--param", "host=x"]) == EXIT_USAGE
-    assert "not available" in capsys.readouterr().err
+def test_geo_addresses_are_looked_up(capsys: pytest.CaptureFixture[str]) -> None:
+    # `asisdk geo IP ...` is short for the geo package's `asisdk geo lookup IP ...`
+    assert main(["geo", "81.2.69.142", "10.0.0.1", "--json"]) == EXIT_OK
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [r["status"] for r in rows] == ["found", "private"]
+    assert rows[0]["city"] == "London"
+    assert main(["geo", "lookup", "81.2.69.142", "--json"]) == EXIT_OK
+    assert json.loads(capsys.readouterr().out)["country_code"] == "GB"
 
 
 def test_vt_without_a_key_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:

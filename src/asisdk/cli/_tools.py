@@ -39,17 +39,24 @@ def add_tool_commands(commands: Any) -> None:
     vt.add_argument("--json", action="store_true", help="print the reports as JSON")
     vt.set_defaults(handler=_run_vt)
 
-    geo = commands.add_parser(
-        "geo", help="locate IP addresses with the local GeoIP database ('geo update' refreshes it)"
-    )
-    geo.add_argument("ips", nargs="+", metavar="IP", help="addresses, or the word 'update'")
-    geo.add_argument("--json", action="store_true", help="print the results as JSON")
-    geo.set_defaults(handler=_run_geo)
+    from asisdk.geo._cli import add_geo_command
 
-    query = commands.add_parser("query", help="run a named query (local source by default)")
-    query.add_argument("name", metavar="NAME")
+    add_geo_command(commands)
+
+    query = commands.add_parser(
+        "query",
+        help="run a named query (local data by default, --workspace for Log Analytics)",
+        description="Run a query of the query library and print its rows as CSV (or JSON "
+        "lines). Without --workspace it runs on the local data source (the bundled sample "
+        "unless ASISDK_LOCAL_DATA_PATH names a mapping); time ranges default to --since, else "
+        "all local data or the last day of the workspace.",
+    )
+    query.add_argument("name", metavar="NAME", nargs="?")
     query.add_argument("--param", action="append", default=[], metavar="K=V")
-    query.add_argument("--workspace", metavar="ID", help="run on Log Analytics")
+    query.add_argument("--workspace", metavar="ID", help="run on this Log Analytics workspace")
+    query.add_argument("--since", metavar="AGE", help="time range: 30m, 24h, 7d ...")
+    query.add_argument("--list", action="store_true", help="list the queries and exit")
+    query.add_argument("--json", action="store_true", help="print JSON lines instead of CSV")
     query.set_defaults(handler=_run_query)
 
 
@@ -171,55 +178,31 @@ def _run_vt(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _run_geo(args: argparse.Namespace) -> int:
-    if args.ips == ["update"]:
-        return _error(
-            "geo update",
-            "not available in this build (the GeoIP updater has not landed yet); install a "
-            "database by hand and set ASISDK_GEOIP_DB to its path",
-            EXIT_USAGE,
-        )
-    import warnings
-
-    from asisdk.geo import GeoDatabaseError, GeoIpDatabase
+def _run_query(args: argparse.Namespace) -> int:
+    from asisdk.cli._common import UsageError, parse_since
+    from asisdk.cli._query import list_queries, parse_params, query_events
 
     try:
-        with warnings.catch_warnings(record=True) as caught, GeoIpDatabase() as database:
-            warnings.simplefilter("always")
-            results = database.lookup_many(args.ips)
-            attribution = database.attribution
-    except GeoDatabaseError as exc:
-        return _error("geo", exc, EXIT_FINDINGS_ERROR)
-    rows = []
-    for result in results:
-        location = result.location
-        rows.append(
-            {
-                "ip": result.query,
-                "status": str(result.status),
-                "country": location.country_name if location else None,
-                "country_code": location.country_code if location else None,
-                "city": location.city if location else None,
-                "latitude": location.latitude if location else None,
-                "longitude": location.longitude if location else None,
-                "error": result.error,
-            }
+        if args.list:
+            print("\n".join(list_queries(args.workspace)))
+            return EXIT_OK
+        if not args.name:
+            raise UsageError("name a query (asisdk query --list shows them)")
+        found = query_events(
+            args.name,
+            params=parse_params(args.param),
+            workspace=args.workspace,
+            since=parse_since(args.since) if args.since else None,
         )
+    except (UsageError, ConfigurationError) as exc:
+        return _error("query", exc, EXIT_USAGE)
+    except (AsiError, OSError) as exc:
+        return _error("query", exc, EXIT_FINDINGS_ERROR)
     if args.json:
-        print(json.dumps({"results": rows, "attribution": attribution}, indent=2))
+        print(found.frame.to_json(orient="records", lines=True, date_format="iso"), end="")
     else:
-        for row in rows:
-            place = ", ".join(str(row[k]) for k in ("city", "country") if row[k]) or "-"
-            print(f"{row['ip']}\t{row['status']}\t{place}")
-        print(attribution, file=sys.stderr)
-    for warning in caught:
-        print(f"asisdk geo: warning: {warning.message}", file=sys.stderr)
+        found.frame.to_csv(sys.stdout, index=False)
+    print(f"{len(found.frame):,} rows from {found.source}", file=sys.stderr)
+    if found.note:
+        print(f"asisdk query: warning: {found.note}", file=sys.stderr)
     return EXIT_OK
-
-
-def _run_query(args: argparse.Namespace) -> int:
-    return _error(
-        "query",
-        "not available in this build (the query library asisdk.queries has not landed yet)",
-        EXIT_USAGE,
-    )

@@ -11,6 +11,8 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+import attrs
+
 from asisdk.cli._common import (
     EXIT_FINDINGS_ERROR,
     EXIT_OK,
@@ -23,6 +25,7 @@ from asisdk.cli._common import (
 from asisdk.errors import AsiError, AuthenticationError, ConfigurationError, InvalidInputError
 from asisdk.pipeline import (
     STAGES,
+    InputProblem,
     LoadedEvents,
     TriageOptions,
     TriageResult,
@@ -108,9 +111,20 @@ def add_triage_command(commands: Any) -> None:
     parser.add_argument(
         "--query",
         metavar="NAME",
-        help="load events with a named query (Log Analytics; needs --workspace)",
+        help="load events with a named query (see `asisdk query --list`)",
     )
-    parser.add_argument("--workspace", metavar="ID", help="Log Analytics workspace id")
+    parser.add_argument(
+        "--workspace",
+        metavar="ID",
+        help="Log Analytics workspace id (without it, --query runs on the local data source)",
+    )
+    parser.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="K=V",
+        help="query parameter (repeatable), e.g. --param host_name=WS5",
+    )
     parser.add_argument(
         "--since", metavar="AGE", help="only events newer than this: 30m, 24h, 7d ..."
     )
@@ -127,19 +141,40 @@ def add_triage_command(commands: Any) -> None:
 
 
 def _load(args: argparse.Namespace) -> tuple[LoadedEvents, list[str]]:
-    if args.query or args.workspace:
-        raise UsageError(
-            "--query / --workspace: Log Analytics loading is not available in this build "
-            "(asisdk.queries has not landed yet); export the events to CSV or JSON and pass "
-            "the file instead"
+    if args.workspace and not args.query:
+        raise UsageError("--workspace needs --query NAME (see `asisdk query --list`)")
+    if args.query:
+        if args.paths:
+            raise UsageError("give either PATH ... or --query, not both")
+        from asisdk.cli._query import parse_params, query_events
+
+        found = query_events(
+            args.query,
+            params=parse_params(args.param),
+            workspace=args.workspace,
+            since=parse_since(args.since) if args.since else None,
         )
+        loaded = load_frame(found.frame, source=found.source)
+        if found.note is not None:
+            problem = InputProblem(
+                file=found.source, row=None, column=None, message=found.note, skipped=False
+            )
+            loaded = attrs.evolve(loaded, problems=(problem,), problem_count=1)
+        attribution = [] if args.workspace else [_sample_attribution()]
+        return loaded, attribution
     if args.paths:
         return load_events(args.paths, input_format=args.input_format), []
-    from asisdk.data import ATTRIBUTION, sample_events_frame
+    from asisdk.data import sample_events_frame
 
     return load_frame(sample_events_frame(), source="bundled sample (OTRF Security Datasets)"), [
-        ATTRIBUTION
+        _sample_attribution()
     ]
+
+
+def _sample_attribution() -> str:
+    from asisdk.data import ATTRIBUTION
+
+    return ATTRIBUTION
 
 
 def _open_geo(enabled: bool) -> tuple[Any, str | None]:
@@ -157,7 +192,8 @@ def _triage(args: argparse.Namespace, progress: StageProgress) -> tuple[TriageRe
     options = TriageOptions(
         text_columns=tuple(args.column),
         time_column=args.time_column,
-        since=parse_since(args.since) if args.since else None,
+        # With --query the query's own time range applies --since at the source.
+        since=parse_since(args.since) if args.since and not args.query else None,
     )
     progress("load")
     loaded, attribution = _load(args)

@@ -107,14 +107,14 @@ def timeline_html(points: pd.DataFrame, *, engine: TimelineEngine = "auto") -> t
 
 def _bokeh_html(points: pd.DataFrame) -> tuple[str, str]:
     from bokeh.embed import components
-    from bokeh.models import ColumnDataSource, HoverTool
+    from bokeh.models import ColumnDataSource, FactorRange, HoverTool
     from bokeh.plotting import figure
     from bokeh.resources import INLINE
 
     lanes = sorted(points["lane"].unique().tolist())
     plot = figure(
         x_axis_type="datetime",
-        y_range=lanes,
+        y_range=FactorRange(factors=lanes),
         height=120 + 28 * len(lanes),
         sizing_mode="stretch_width",
         tools="xpan,xwheel_zoom,box_zoom,reset,save",
@@ -122,7 +122,7 @@ def _bokeh_html(points: pd.DataFrame) -> tuple[str, str]:
         title="Events over time (drag or wheel to zoom)",
     )
     colours = {"event": "#90a4ae", "decoded payload": "#d81b60", "rare pattern": "#fb8c00"}
-    renderers = []
+    renderers: list[Any] = []
     for kind, colour in colours.items():
         part = points[points["kind"] == kind]
         if part.empty:
