@@ -350,11 +350,11 @@ def find_patterns(
 
     Example:
         >>> import pandas as pd
-        >>> events = pd.DataFrame({"cmd": ["ping host1", "ping host2", "ping host3",
-        ...                                "whoami /all"]})
+        >>> events = pd.DataFrame({"cmd": [f"ping -n 1 10.0.0.{i}" for i in range(3)]
+        ...                               + ["whoami /all"]})
         >>> patterns, labels = find_patterns(events, ["cmd"], rare_min_events=1)
         >>> patterns[["template", "events", "rare"]].values.tolist()
-        [['whoami /all', 1, True], ['ping <*>', 3, False]]
+        [['whoami /all', 1, True], ['ping -n <*> <*>', 3, False]]
     """
     text = pd.Series("", index=frame.index, dtype=object)
     for column in reversed(list(columns)):

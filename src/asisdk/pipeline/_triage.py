@@ -48,8 +48,8 @@ class TriageOptions:
         rare_share: ... or with at most this share of the events with text.
 
     Example:
-        >>> TriageOptions(text_columns=("CommandLine",)).ioc_types[:3]
-        ('ipv4', 'ipv6', 'url')
+        >>> "windows_path" in TriageOptions(text_columns=("CommandLine",)).ioc_types
+        False
     """
 
     text_columns: tuple[str, ...] = ()
