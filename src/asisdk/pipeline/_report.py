@@ -43,7 +43,7 @@ dl.counts dt{font-weight:600}.empty{color:#78909c}.note{color:#6d4c41}
 #timeline-tip{position:absolute;background:#263238;color:#fff;padding:.3rem .5rem;
 font-size:.75rem;white-space:pre-wrap;max-width:40rem;border-radius:3px;pointer-events:none}
 .tag{display:inline-block;padding:0 .35rem;border-radius:3px;background:#eceff1;font-size:.75rem}
-.tag.decoded{background:#fce4ec}.tag.bad{background:#ffcdd2}
+.tag.decoded{background:#f8bbd0}.tag.bad{background:#ffe0b2}
 """
 
 

@@ -185,13 +185,12 @@ _SVG_SCRIPT: Final = r"""
   var NS = "http://www.w3.org/2000/svg";
   var colours = {"event": "#90a4ae", "decoded payload": "#d81b60", "rare pattern": "#fb8c00"};
   var left = 150, right = 20, top = 10, laneH = 26;
-  var width = Math.max(600, svg.parentNode.clientWidth || 900);
+  var width = 900;
   var height = top + laneH * data.lanes.length + 40;
   var times = data.points.map(function (p) { return p[0]; });
   var full = [Math.min.apply(null, times), Math.max.apply(null, times)];
   if (full[0] === full[1]) { full = [full[0] - 60000, full[1] + 60000]; }
   var view = full.slice();
-  svg.setAttribute("width", width);
   svg.setAttribute("height", height);
   function el(name, attrs, text) {
     var node = document.createElementNS(NS, name);
@@ -203,6 +202,8 @@ _SVG_SCRIPT: Final = r"""
   function x(t) { return left + (t - view[0]) / (view[1] - view[0]) * (width - left - right); }
   function fmt(t) { return new Date(t).toISOString().replace("T", " ").slice(0, 19); }
   function draw() {
+    width = Math.max(600, svg.parentNode.clientWidth || 900);
+    svg.setAttribute("width", width);
     while (svg.firstChild) { svg.removeChild(svg.firstChild); }
     data.lanes.forEach(function (lane, i) {
       var y = top + laneH * i + laneH / 2;
@@ -210,9 +211,9 @@ _SVG_SCRIPT: Final = r"""
       el("text", {x: left - 8, y: y + 4, "text-anchor": "end", "font-size": 12}, lane);
     });
     var axisY = top + laneH * data.lanes.length + 14;
-    for (var k = 0; k <= 4; k++) {
-      var t = view[0] + (view[1] - view[0]) * k / 4;
-      var anchor = k === 0 ? "start" : (k === 4 ? "end" : "middle");
+    for (var k = 0; k <= 2; k++) {
+      var t = view[0] + (view[1] - view[0]) * k / 2;
+      var anchor = k === 0 ? "start" : (k === 2 ? "end" : "middle");
       el("text", {x: x(t), y: axisY, "text-anchor": anchor, "font-size": 11, fill: "#546e7a"},
         fmt(t));
     }
@@ -257,6 +258,7 @@ _SVG_SCRIPT: Final = r"""
     view = full.slice();
     draw();
   });
+  window.addEventListener("resize", draw);
   draw();
   svg.setAttribute("data-ready", "true");
 })();
