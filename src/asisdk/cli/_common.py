@@ -18,6 +18,7 @@ __all__ = [
     "EXIT_FINDINGS_ERROR",
     "EXIT_OK",
     "EXIT_USAGE",
+    "INLINE_BELOW_EVENTS",
     "StageProgress",
     "UsageError",
     "parse_since",
@@ -27,6 +28,9 @@ __all__ = [
 EXIT_OK: Final = 0
 EXIT_FINDINGS_ERROR: Final = 1
 EXIT_USAGE: Final = 2
+
+#: Without --workers, triage runs in-process below this many events.
+INLINE_BELOW_EVENTS: Final = 200_000
 
 _SINCE: Final = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$", re.IGNORECASE)
 _SECONDS: Final = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -49,14 +53,18 @@ def parse_since(text: str) -> pd.Timedelta:
 
 
 @contextlib.contextmanager
-def workers_executor(workers: int | None) -> Iterator[Executor | None]:
-    """The executor for ``--workers``: ``None`` (library default), inline for 1, else a pool.
+def workers_executor(workers: int | None, *, events: int = 0) -> Iterator[Executor | None]:
+    """The executor for ``--workers``: inline for 1, a pool of N for N > 1.
+
+    Without ``--workers``: inline below :data:`INLINE_BELOW_EVENTS` events (starting worker
+    processes costs more than it saves there; see benchmarks/bench_triage.py), else ``None``
+    (the library's shared pool, one worker per CPU).
 
     Raises:
         UsageError: ``workers`` below 1.
     """
     if workers is None:
-        yield None
+        yield InlineExecutor() if events < INLINE_BELOW_EVENTS else None
         return
     if workers < 1:
         raise UsageError(f"--workers must be at least 1, got {workers}")

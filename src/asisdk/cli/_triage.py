@@ -204,7 +204,7 @@ def _triage(args: argparse.Namespace, progress: StageProgress) -> tuple[TriageRe
         raise UsageError("--since needs a time column")
     geo, geo_note = _open_geo(args.geo)
     try:
-        with workers_executor(args.workers) as executor:
+        with workers_executor(args.workers, events=len(loaded.frame)) as executor:
             result = run_triage(
                 loaded,
                 options=options,
@@ -265,7 +265,9 @@ def run_triage_command(args: argparse.Namespace) -> int:
     progress.close()
     for problem in result.loaded.problems[:10] if not quiet else ():
         print(f"asisdk triage: warning: {problem}", file=sys.stderr)
-    summary = triage_summary(result, outputs={name: str(path) for name, path in files.items()})
+    summary = triage_summary(
+        result, outputs={name: str(path.resolve()) for name, path in files.items()}
+    )
     if args.json:
         print(json.dumps(summary, indent=2, default=str))
     elif not args.quiet:
