@@ -115,7 +115,8 @@ def summary_text(summary: Mapping[str, Any]) -> str:
     if summary["top_iocs"]:
         lines.append("indicators:")
         lines.extend(
-            f"  {i['type']:<12} {_cut(i['observable'], _WIDTH - 30)}  ({i['events']} events)"
+            f"  {i['type']:<12} {_cut(i['observable'], _WIDTH - 30)}  "
+            f"({i['events']} event{'' if i['events'] == 1 else 's'})"
             for i in summary["top_iocs"]
         )
     if summary["timings"]:
