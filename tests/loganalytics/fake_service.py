@@ -62,6 +62,7 @@ class LogAnalyticsApp:
     step: dt.timedelta = dt.timedelta(minutes=30)
     token: str = TOKEN
     fail_at: dt.datetime | None = None
+    truncate_over: int | None = None
     timespans: list[str] = field(default_factory=list)
     prefers: list[str] = field(default_factory=list)
     queries: list[str] = field(default_factory=list)
@@ -127,8 +128,13 @@ class LogAnalyticsApp:
         failing = self.fail_at is not None and start is not None and end is not None
         if failing and start <= pd.Timestamp(self.fail_at) <= end:  # type: ignore[operator]
             return la_error(500, "InternalServerError", "chunk failed on the server")
+        rows = self.rows(start, end)
+        truncated = self.truncate_over is not None and len(rows) > self.truncate_over
+        if truncated:
+            rows = rows[: self.truncate_over]
+            query += " TooLarge"
         payload: dict[str, Any] = {
-            "tables": [{"name": "PrimaryResult", "columns": COLUMNS, "rows": self.rows(start, end)}]
+            "tables": [{"name": "PrimaryResult", "columns": COLUMNS, "rows": rows}]
         }
         if "include-statistics=true" in request.headers.get("prefer", ""):
             payload["statistics"] = {"query": {"executionTime": 0.01}}

@@ -119,3 +119,47 @@ async def test_concurrent_callers_share_one_request_across_loops(
             results = await asyncio.gather(*(credential.get_token() for _ in range(20)))
     assert len({id(r) for r in results}) == 1
     assert tokens.token_requests == 1
+
+
+_ENV = [
+    f"{prefix}{name}"
+    for prefix in ("ASISDK_LOGANALYTICS_", "AZURE_")
+    for name in ("TENANT_ID", "CLIENT_ID", "CLIENT_SECRET", "AUTHORITY_HOST", "WORKSPACE_ID")
+] + ["ASISDK_LOGANALYTICS_BASE_URL"]
+
+
+@pytest.fixture
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    for name in _ENV:
+        monkeypatch.delenv(name, raising=False)
+    return monkeypatch
+
+
+def test_credential_from_config(clean_env: pytest.MonkeyPatch) -> None:
+    from asisdk.config import Config
+    from asisdk.loganalytics import LogAnalyticsClient, credential_from_config
+
+    table = {"tenant_id": "contoso.onmicrosoft.com", "client_id": "app", "client_secret": "s3"}
+    credential = credential_from_config(config=Config(data={"loganalytics": table}))
+    assert isinstance(credential, ClientSecretCredential)
+    clean_env.setenv("AZURE_CLIENT_ID", "from-env")
+    clean_env.setenv("ASISDK_LOGANALYTICS_AUTHORITY_HOST", "https://login.microsoftonline.us")
+    device = credential_from_config(config=Config(data={"loganalytics": {"client_id": "cfg"}}))
+    assert isinstance(device, DeviceCodeCredential)
+    assert device.client_id == "from-env"
+    assert device.authority == "https://login.microsoftonline.us/organizations"
+    clean_env.delenv("AZURE_CLIENT_ID")
+    with pytest.raises(ConfigurationError, match="AZURE_CLIENT_ID"):
+        credential_from_config(config=Config())
+    with pytest.raises(ConfigurationError, match="needs a tenant"):
+        credential_from_config(
+            config=Config(data={"loganalytics": {"client_id": "a", "client_secret": "s"}})
+        )
+    with pytest.raises(ConfigurationError, match="ASISDK_LOGANALYTICS_WORKSPACE_ID"):
+        LogAnalyticsClient.from_config(config=Config(data={"loganalytics": table}))
+    clean_env.setenv("ASISDK_LOGANALYTICS_WORKSPACE_ID", "0b1a7c6e-0000-4000-8000-000000000000")
+    client = LogAnalyticsClient.from_config(
+        config=Config(data={"loganalytics": {**table, "base_url": "https://api.loganalytics.us"}})
+    )
+    assert client.workspace_id == "0b1a7c6e-0000-4000-8000-000000000000"
+    assert client.base_url == "https://api.loganalytics.us"

@@ -338,3 +338,25 @@ async def test_device_code_credential_prompts_and_polls(
     ]
     assert tokens.token_requests == 2  # one pending poll, then the token
     assert "device_code" in tokens.grants[-1]["grant_type"]
+
+
+async def test_truncated_chunks_are_halved_until_complete() -> None:
+    # 12-hour chunks hold 24-25 events; the service cuts results above 15 rows
+    app = LogAnalyticsApp(truncate_over=15)
+    async with LoopbackServer(app) as server, make_client(server) as client:
+        result = await client.query("Events", timespan=DAY, split_by=dt.timedelta(hours=12))
+    assert result.status is QueryStatus.SUCCESS
+    assert not result.truncated
+    assert result.to_frame()["Seq"].tolist() == list(range(49))
+    assert [c.timespan.duration for c in result.chunks] == [dt.timedelta(hours=6)] * 4
+    assert "halved" in result.hints[-1]
+
+
+async def test_truncation_without_split_stays_partial() -> None:
+    app = LogAnalyticsApp(truncate_over=15)
+    async with LoopbackServer(app) as server, make_client(server) as client:
+        result = await client.query("Events", timespan=DAY)
+    assert result.status is QueryStatus.PARTIAL
+    assert result.truncated
+    assert result.row_count == 15
+    assert "split_by" in result.hints[0]

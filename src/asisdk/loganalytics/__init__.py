@@ -27,6 +27,7 @@ from asisdk.loganalytics.auth import (
     DeviceCodeCredential,
     StaticTokenCredential,
     TokenCredential,
+    credential_from_config,
 )
 
 __all__ = [
@@ -44,4 +45,5 @@ __all__ = [
     "Table",
     "TimeSpanLike",
     "TokenCredential",
+    "credential_from_config",
 ]

@@ -16,10 +16,11 @@ from itertools import chain
 from types import TracebackType
 from typing import Any, Self
 
+import attrs
 import httpx
 
 from asisdk._http import ApiClient, RateLimit, RequestLimits, RetryPolicy
-from asisdk.config import Secret
+from asisdk.config import Config, Secret, load_config, resolve_setting
 from asisdk.entities import TimeSpan
 from asisdk.errors import (
     ApiError,
@@ -40,7 +41,7 @@ from asisdk.loganalytics._result import (
     QueryStatus,
     Table,
 )
-from asisdk.loganalytics.auth import TokenCredential
+from asisdk.loganalytics.auth import TokenCredential, credential_from_config
 
 __all__ = ["LogAnalyticsClient", "TimeSpanLike", "build_body", "parse_response", "prefer_header"]
 
@@ -175,6 +176,7 @@ def parse_response(
         timespan=timespan,
         hints=tuple(hints),
         query=query,
+        truncated=hint is not None,
     )
 
 
@@ -269,6 +271,49 @@ class LogAnalyticsClient:
             timeout=httpx.Timeout(connect=10.0, read=read, write=30.0, pool=read),
             error_parser=loganalytics_error_parser,
             sleep=sleep,
+        )
+
+    @classmethod
+    def from_config(
+        cls,
+        *,
+        workspace_id: str | None = None,
+        credential: TokenCredential | None = None,
+        config: Config | None = None,
+        **options: Any,
+    ) -> LogAnalyticsClient:
+        """A client with the workspace and credential from the environment or config file.
+
+        ``workspace_id`` comes from the argument, ``ASISDK_LOGANALYTICS_WORKSPACE_ID`` or
+        ``loganalytics.workspace_id``; ``base_url`` may be set as ``loganalytics.base_url``;
+        the credential from :func:`~asisdk.loganalytics.auth.credential_from_config`.
+        Other keyword options go to the constructor.
+
+        Example:
+            >>> from asisdk.config import Config
+            >>> LogAnalyticsClient.from_config(config=Config(data={"loganalytics": {
+            ...     "workspace_id": "0b1a7c6e-0000-4000-8000-000000000000",
+            ...     "client_id": "app"}})).credential
+            DeviceCodeCredential(tenant_id='organizations', client_id='app', authority='https://login.microsoftonline.com/organizations', scope='https://api.loganalytics.io/.default')
+
+        Raises:
+            ConfigurationError: the workspace id or the credential is configured nowhere.
+        """  # noqa: E501
+        cfg = config if config is not None else load_config()
+        workspace = resolve_setting("loganalytics.workspace_id", workspace_id, config=cfg)
+        if not workspace:
+            raise ConfigurationError(
+                "no Log Analytics workspace: pass workspace_id=, set "
+                "ASISDK_LOGANALYTICS_WORKSPACE_ID, or add workspace_id to the [loganalytics] "
+                "table of the config file"
+            )
+        base_url = resolve_setting("loganalytics.base_url", None, config=cfg)
+        if base_url and "base_url" not in options:
+            options["base_url"] = base_url
+        return cls(
+            workspace,
+            credential=credential if credential is not None else credential_from_config(config=cfg),
+            **options,
         )
 
     def __repr__(self) -> str:
@@ -426,28 +471,59 @@ class LogAnalyticsClient:
     ) -> QueryResult:
         pieces = span.split(split_by)
         last = len(pieces) - 1
-        outcomes = await asyncio.gather(
-            *(
-                self._query_once(
+
+        async def run(
+            piece: TimeSpan, exclusive_end: bool, depth: int
+        ) -> list[tuple[TimeSpan, QueryResult | Exception]]:
+            try:
+                outcome: QueryResult | Exception = await self._query_once(
                     kql,
-                    timespan_text(piece, exclusive_end=index < last),
+                    timespan_text(piece, exclusive_end=exclusive_end),
                     piece,
                     workspaces,
                     include_statistics,
                 )
-                for index, piece in enumerate(pieces)
-            ),
-            return_exceptions=True,
+            except Exception as exc:  # kept per chunk; sorted out below
+                outcome = exc
+            if (
+                isinstance(outcome, QueryResult)
+                and outcome.truncated
+                and depth < _defaults.MAX_BISECT_DEPTH
+                and piece.duration >= 2 * _defaults.MIN_BISECT_CHUNK
+            ):
+                # the chunk hit the service's result limit: halve it and ask again
+                middle = piece.start + piece.duration / 2
+                left, right = await asyncio.gather(
+                    run(TimeSpan(start=piece.start, end=middle), True, depth + 1),
+                    run(TimeSpan(start=middle, end=piece.end), exclusive_end, depth + 1),
+                )
+                return left + right
+            return [(piece, outcome)]
+
+        nested = await asyncio.gather(
+            *(run(piece, index < last, 0) for index, piece in enumerate(pieces))
         )
+        flat = [item for group in nested for item in group]
+        outcomes = [outcome for _, outcome in flat]
         # Errors about the query or the identity are the same for every chunk: raise them.
         for outcome in outcomes:
             if isinstance(outcome, QuerySyntaxError | AuthenticationError):
                 raise outcome
-            if isinstance(outcome, BaseException) and not isinstance(
+            if isinstance(outcome, Exception) and not isinstance(
                 outcome, ApiError | QueryTimeoutError
             ):
                 raise outcome
-        return _assemble(kql, span, pieces, outcomes)
+        result = _assemble(kql, span, [piece for piece, _ in flat], outcomes)
+        if len(flat) > len(pieces):
+            result = attrs.evolve(
+                result,
+                hints=(
+                    *result.hints,
+                    f"{len(flat) - len(pieces)} extra chunk(s) were run because chunks hit the "
+                    "service's result limit and were halved",
+                ),
+            )
+        return result
 
 
 def _chunk_error(exc: BaseException) -> QueryErrorInfo:
@@ -459,7 +535,7 @@ def _assemble(
     kql: str,
     span: TimeSpan,
     pieces: Sequence[TimeSpan],
-    outcomes: Sequence[QueryResult | BaseException],
+    outcomes: Sequence[QueryResult | Exception],
 ) -> QueryResult:
     chunks: list[ChunkResult] = []
     good: list[QueryResult] = []
@@ -518,6 +594,7 @@ def _assemble(
         timespan=span,
         hints=tuple(hints),
         query=kql,
+        truncated=any(isinstance(o, QueryResult) and o.truncated for o in outcomes),
     )
 
 

@@ -38,3 +38,7 @@ MAX_WORKSPACES: Final = 100
 TOKEN_REFRESH_MARGIN: Final = timedelta(minutes=5)
 #: Lifetime assumed for a static token with no expiry given.
 STATIC_TOKEN_LIFETIME: Final = timedelta(days=3650)
+#: Times a chunk that hit the result limit is halved again (each level doubles its requests).
+MAX_BISECT_DEPTH: Final = 4
+#: Chunks shorter than this are never halved.
+MIN_BISECT_CHUNK: Final = timedelta(minutes=1)

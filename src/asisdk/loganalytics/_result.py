@@ -138,6 +138,7 @@ class QueryResult:
         hints: advice for the caller ("split the query with split_by=...").
         unapplied_parameters: parameters a local data source could not apply as filters.
         query: the query text that ran (or the query name, for local sources).
+        truncated: the service cut the result at its row or size limit.
 
     Example:
         >>> result = QueryResult(status=QueryStatus.SUCCESS, tables=(
@@ -155,6 +156,7 @@ class QueryResult:
     hints: tuple[str, ...] = ()
     unapplied_parameters: tuple[str, ...] = ()
     query: str = ""
+    truncated: bool = False
 
     @property
     def primary_table(self) -> Table | None:

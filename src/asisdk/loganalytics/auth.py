@@ -42,7 +42,7 @@ from typing import Any, Protocol, runtime_checkable
 import attrs
 import httpx
 
-from asisdk.config import Secret
+from asisdk.config import Config, Secret, load_config, resolve_secret, resolve_setting
 from asisdk.errors import AuthenticationError, ConfigurationError, TransportError
 from asisdk.loganalytics import _defaults
 
@@ -53,6 +53,7 @@ __all__ = [
     "DeviceCodeCredential",
     "StaticTokenCredential",
     "TokenCredential",
+    "credential_from_config",
 ]
 
 _SERVICE = "entra"
@@ -458,3 +459,61 @@ class DeviceCodeCredential(_MsalCredential):
         self._prompt(str(flow["message"]))
         result: Mapping[str, Any] = app.acquire_token_by_device_flow(flow)
         return result
+
+
+def credential_from_config(*, config: Config | None = None) -> TokenCredential:
+    """Build a credential from the environment or the config file.
+
+    Settings (argument-less; environment first, then ``[loganalytics]`` in the config file):
+    ``tenant_id`` (``ASISDK_LOGANALYTICS_TENANT_ID`` or ``AZURE_TENANT_ID``), ``client_id``
+    (``ASISDK_LOGANALYTICS_CLIENT_ID`` or ``AZURE_CLIENT_ID``), ``client_secret``
+    (``ASISDK_LOGANALYTICS_CLIENT_SECRET`` or ``AZURE_CLIENT_SECRET``) and ``authority_host``
+    (``ASISDK_LOGANALYTICS_AUTHORITY_HOST`` or ``AZURE_AUTHORITY_HOST``). With a secret the
+    result is a :class:`ClientSecretCredential`; with only a client id, a
+    :class:`DeviceCodeCredential`.
+
+    Example:
+        >>> from asisdk.config import Config
+        >>> credential_from_config(config=Config(data={"loganalytics": {
+        ...     "tenant_id": "contoso.onmicrosoft.com", "client_id": "app",
+        ...     "client_secret": "s3cret"}})).authority
+        'https://login.microsoftonline.com/contoso.onmicrosoft.com'
+
+    Raises:
+        ConfigurationError: no client id is configured anywhere (the message names where to
+            set one).
+    """
+    cfg = config if config is not None else load_config()
+
+    def setting(key: str, env: str) -> str | None:
+        return resolve_setting(f"loganalytics.{key}", None, env_aliases=(env,), config=cfg)
+
+    client_id = setting("client_id", "AZURE_CLIENT_ID")
+    if not client_id:
+        raise ConfigurationError(
+            "no Log Analytics credential configured: pass credential=, or set "
+            "ASISDK_LOGANALYTICS_CLIENT_ID (or AZURE_CLIENT_ID) with "
+            "ASISDK_LOGANALYTICS_TENANT_ID and ASISDK_LOGANALYTICS_CLIENT_SECRET, or add them "
+            "to the [loganalytics] table of the config file"
+        )
+    tenant_id = setting("tenant_id", "AZURE_TENANT_ID")
+    authority_host = setting("authority_host", "AZURE_AUTHORITY_HOST") or _defaults.AUTHORITY_HOST
+    secret = resolve_secret(
+        "loganalytics.client_secret",
+        None,
+        env_aliases=("AZURE_CLIENT_SECRET",),
+        config=cfg,
+        required=False,
+    )
+    if secret is not None:
+        if not tenant_id:
+            raise ConfigurationError(
+                "a client secret needs a tenant: set ASISDK_LOGANALYTICS_TENANT_ID (or "
+                "AZURE_TENANT_ID) or loganalytics.tenant_id in the config file"
+            )
+        return ClientSecretCredential(tenant_id, client_id, secret, authority_host=authority_host)
+    return DeviceCodeCredential(
+        client_id,
+        tenant_id=tenant_id or _defaults.DEVICE_CODE_TENANT,
+        authority_host=authority_host,
+    )
