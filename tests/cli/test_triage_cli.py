@@ -113,7 +113,8 @@ def test_public_ip_is_geolocated_with_the_configured_database(
 def test_no_geo(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     code, summary, _ = _json_run(capsys, "--no-geo", "--out", str(tmp_path), "--workers", "1")
     assert code == EXIT_OK
-    assert summary["geo"] == "geolocation switched off (--no-geo)"
+    assert summary["geo"] == "not run"
+    assert summary["geo_note"] == "geolocation switched off (--no-geo)"
     assert "geo" not in summary["timings"]
 
 

@@ -22,8 +22,8 @@ def triage_summary(
     Keys: ``events``, ``skipped_rows``, ``skipped_files``, ``input_problems``,
     ``removed_by_since``, ``decoded_payloads``, ``events_with_payloads``, ``iocs``,
     ``iocs_by_type``, ``patterns``, ``rare_patterns``, ``top_rare_patterns``, ``top_iocs``,
-    ``public_ips_located``, ``geo``, ``virustotal``, ``columns``, ``timings`` and
-    ``outputs`` (file name -> path, when given).
+    ``public_ips_located``, ``geo`` (``ran`` / ``not run``), ``geo_note``, ``virustotal``,
+    ``columns``, ``timings`` and ``outputs`` (file name -> path, when given).
 
     Example:
         >>> from asisdk.data import sample_events_frame
@@ -66,7 +66,8 @@ def triage_summary(
             ].itertuples(index=False, name=None)
         ],
         "public_ips_located": located,
-        "geo": result.geo_note or ("ran" if result.geo_attribution else "not run"),
+        "geo": "ran" if result.geo_attribution else "not run",
+        "geo_note": result.geo_note,
         "virustotal": result.vt_note or "not asked",
         "columns": {
             "text": list(result.columns.text),
@@ -103,7 +104,9 @@ def summary_text(summary: Mapping[str, Any]) -> str:
         + (", ".join(f"{n} {t}" for t, n in summary["iocs_by_type"].items()) or "none")
         + ")",
         f"  patterns  {summary['patterns']:,}, of which {summary['rare_patterns']:,} rare",
-        f"  geo       {summary['public_ips_located']:,} public IPs located",
+        f"  geo       {summary['public_ips_located']:,} public IPs located"
+        if summary.get("geo", "ran") == "ran"
+        else f"  geo       {_cut(str(summary.get('geo_note') or 'not run'), _WIDTH - 12)}",
         f"  vt        {summary['virustotal']}",
     ]
     if summary["top_rare_patterns"]:
