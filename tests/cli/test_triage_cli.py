@@ -201,3 +201,13 @@ def test_python_dash_m_triage_prints_where_the_report_is(tmp_path: Path) -> None
     )
     assert done.returncode == EXIT_OK, done.stderr
     assert f"report: {tmp_path / 'report.html'}" in done.stdout
+
+
+def test_since_without_a_time_column_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = tmp_path / "e.csv"
+    pd.DataFrame({"CommandLine": ["whoami"]}).to_csv(path, index=False)
+    assert main(["triage", str(path), "--since", "1d", "--out", str(tmp_path / "o")]) == EXIT_USAGE
+    assert "--since needs a time column" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()

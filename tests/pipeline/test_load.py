@@ -144,3 +144,24 @@ def test_load_frame_numbers_rows() -> None:
     loaded = load_frame(sample_events_frame(), source="sample")
     assert loaded.frame["asi_row"].iloc[-1] == 642
     assert loaded.sources == ("sample",)
+
+
+def test_long_csv_fields_are_kept_and_cut_with_a_note(tmp_path: Path) -> None:
+    import csv
+
+    payload = "A" * 300_000  # longer than the csv module's default field limit
+    huge = "B" * 1_200_000  # longer than the cell limit: cut and reported
+    path = tmp_path / "long.csv"
+    path.write_text(
+        f"CommandLine,Other\npowershell -enc {payload},x\n{huge},y\nwhoami,z\n",
+        encoding="utf-8",
+    )
+    before = csv.field_size_limit()
+    loaded = load_events([path])
+    assert csv.field_size_limit() == before  # restored
+    assert len(loaded.frame) == 3
+    assert len(loaded.frame.at[0, "CommandLine"]) == 300_000 + len("powershell -enc ")
+    assert len(loaded.frame.at[1, "CommandLine"]) == 1_000_000
+    (problem,) = loaded.problems
+    assert (problem.row, problem.column, problem.skipped) == (3, "CommandLine", False)
+    assert "cut to 1,000,000" in problem.message

@@ -29,6 +29,7 @@ from asisdk.pipeline import (
     LoadedEvents,
     TriageOptions,
     TriageResult,
+    detect_columns,
     enrich_virustotal,
     load_events,
     load_frame,
@@ -200,8 +201,12 @@ def _triage(args: argparse.Namespace, progress: StageProgress) -> tuple[TriageRe
     if len(loaded.frame) == 0:
         problems = "; ".join(str(p) for p in loaded.problems[:5])
         raise _NothingToTriageError(f"no events could be read{': ' + problems if problems else ''}")
-    if args.since and options.time_column is None and loaded.frame.empty:
-        raise UsageError("--since needs a time column")
+    if options.since is not None:
+        columns = detect_columns(
+            loaded.frame, text_columns=options.text_columns or None, time_column=args.time_column
+        )
+        if columns.time is None:
+            raise UsageError("--since needs a time column; name it with --time-column")
     geo, geo_note = _open_geo(args.geo)
     try:
         with workers_executor(args.workers, events=len(loaded.frame)) as executor:
@@ -216,8 +221,6 @@ def _triage(args: argparse.Namespace, progress: StageProgress) -> tuple[TriageRe
     finally:
         if geo is not None:
             geo.close()
-    if options.since is not None and result.columns.time is None:
-        raise UsageError("--since needs a time column; name it with --time-column")
     if args.vt:
         progress("vt")
         result = asyncio.run(_virustotal(result, args.vt_max, show=not (args.quiet or args.json)))

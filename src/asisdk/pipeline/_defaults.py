@@ -71,6 +71,8 @@ ROW_COLUMN: Final = "asi_row"
 
 #: Longest cell kept from an input file (longer cells are cut and reported).
 MAX_CELL_CHARS: Final = 1_000_000
+#: Longest CSV field read at all (longer ones make their row a reported, skipped row).
+MAX_CSV_FIELD_CHARS: Final = 16_000_000
 #: Most input problems listed one by one (the count is always exact).
 MAX_LISTED_PROBLEMS: Final = 200
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import os
@@ -174,7 +175,27 @@ def _records_frame(
     return frame
 
 
+@contextlib.contextmanager
+def _csv_field_limit(limit: int) -> Iterator[None]:
+    """Raise the csv module's (process-wide) field limit while one file is read.
+
+    The default, 131,072 characters, is shorter than real encoded PowerShell script blocks;
+    longer fields are then cut to ``MAX_CELL_CHARS`` and reported, not dropped.
+    """
+    previous = csv.field_size_limit()
+    csv.field_size_limit(max(previous, limit))
+    try:
+        yield
+    finally:
+        csv.field_size_limit(previous)
+
+
 def _read_csv(file: Path, problems: _Problems) -> pd.DataFrame:
+    with _csv_field_limit(_defaults.MAX_CSV_FIELD_CHARS):
+        return _read_csv_rows(file, problems)
+
+
+def _read_csv_rows(file: Path, problems: _Problems) -> pd.DataFrame:
     name = str(file)
     delimiter = "\t" if file.suffix.lower() == ".tsv" else ","
     with file.open(encoding="utf-8-sig", errors="replace", newline="") as stream:
