@@ -78,6 +78,7 @@ def test_jsonl_and_parquet_together(capsys: pytest.CaptureFixture[str], tmp_path
     )
     assert code == EXIT_OK
     assert summary["events"] == 250
+    assert summary["problems"] == []
     assert summary["columns"]["time"] == "TimeCreated"
     events = pd.read_parquet(tmp_path / "o" / "events.parquet")
     assert set(events["asi_file"]) == {str(jsonl), str(parquet)}

@@ -123,3 +123,26 @@ def test_geolocation_with_maxminds_test_database(geo_test_db: Path) -> None:
     assert located.loc["10.1.2.3", "geo_status"] == "private"
     assert located.loc["2001:218::1", "country_code"] == "JP"
     assert "example.com" not in located.index
+
+
+def test_timeline_points_are_bounded_and_keep_marked_events_first() -> None:
+    from asisdk.pipeline._timeline import timeline_points
+
+    times = pd.date_range("2024-01-01", periods=1000, freq="s", tz="UTC")
+    events = pd.DataFrame({"TimeGenerated": times, "CommandLine": ["x"] * 1000})
+    options = {
+        "time_column": "TimeGenerated",
+        "host_column": None,
+        "text_columns": ("CommandLine",),
+        "decoded_rows": set(range(0, 1000, 2)),  # 500 events with payloads
+        "rare_rows": {1, 3},
+    }
+    points = timeline_points(events, max_points=300, **options)  # type: ignore[arg-type]
+    assert len(points) == 300
+    assert set(points["kind"]) == {"decoded payload"}  # the marked ones fill the budget first
+    points = timeline_points(events, max_points=600, **options)  # type: ignore[arg-type]
+    assert points["kind"].value_counts().to_dict() == {
+        "decoded payload": 500,
+        "event": 98,
+        "rare pattern": 2,
+    }

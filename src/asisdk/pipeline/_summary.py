@@ -11,6 +11,7 @@ if TYPE_CHECKING:
 __all__ = ["summary_text", "triage_summary"]
 
 _TOP: Final = 5
+_PROBLEMS: Final = 20
 _WIDTH: Final = 100
 
 
@@ -19,7 +20,8 @@ def triage_summary(
 ) -> dict[str, Any]:
     """The counts of a triage as plain JSON-ready values.
 
-    Keys: ``events``, ``skipped_rows``, ``skipped_files``, ``input_problems``,
+    Keys: ``events``, ``skipped_rows``, ``skipped_files``, ``input_problems``, ``problems``
+    (the first 20, as text),
     ``removed_by_since``, ``decoded_payloads``, ``events_with_payloads``, ``iocs``,
     ``iocs_by_type``, ``patterns``, ``rare_patterns``, ``top_rare_patterns``, ``top_iocs``,
     ``public_ips_located``, ``geo`` (``ran`` / ``not run``), ``geo_note``, ``virustotal``,
@@ -42,6 +44,7 @@ def triage_summary(
         "skipped_rows": result.loaded.skipped_rows,
         "skipped_files": result.loaded.skipped_files,
         "input_problems": result.loaded.problem_count,
+        "problems": [str(p) for p in result.loaded.problems[:_PROBLEMS]],
         "removed_by_since": result.removed_by_since,
         "decoded_payloads": len(result.decoded),
         "events_with_payloads": int(result.decoded["src_index"].nunique())

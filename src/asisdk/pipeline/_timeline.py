@@ -37,7 +37,8 @@ def timeline_points(
 ) -> pd.DataFrame:
     """The points of the timeline: one per event with a time (sampled beyond ``max_points``).
 
-    Events holding a decoded payload or a rare pattern are always kept.
+    Events holding a decoded payload or a rare pattern are kept first; every group is sampled
+    evenly when it does not fit in ``max_points``.
 
     Returns:
         Columns ``time`` (UTC), ``lane`` (the host, or ``"events"``), ``kind`` (``event``,
@@ -52,15 +53,18 @@ def timeline_points(
     kinds = np.zeros(len(index), dtype=np.int64)
     kinds[np.isin(index, list(rare_rows))] = 2
     kinds[np.isin(index, list(decoded_rows))] = 1
-    keep = np.ones(len(index), dtype=bool)
-    plain = np.flatnonzero(kinds == 0)
-    budget = max(0, max_points - int((kinds > 0).sum()))
-    if len(plain) > budget:
-        keep[plain] = False
-        chosen: Any = (
-            plain[np.linspace(0, len(plain) - 1, budget).astype(np.int64)] if budget else []
-        )
-        keep[chosen] = True
+    keep = np.zeros(len(index), dtype=bool)
+    budget = max_points
+    # Marked events first (decoded payloads, then rare patterns), then plain ones, each group
+    # sampled evenly when it does not fit what is left of the budget.
+    for kind in (1, 2, 0):
+        members = np.flatnonzero(kinds == kind)
+        if len(members) > budget:
+            members = members[np.linspace(0, len(members) - 1, budget).astype(np.int64)]
+        keep[members] = True
+        budget -= len(members)
+        if budget <= 0:
+            break
     rows = index[keep]
     subset = events.loc[rows]
     if host_column is not None and host_column in events.columns:
