@@ -74,8 +74,8 @@ def stix_bundle(
         >>> table = pd.DataFrame({"ioc_type": ["ipv4"], "observable": ["203.0.113.9"],
         ...                       "events": [2], "sources": ["original"],
         ...                       "first_seen": [pd.NaT]})
-        >>> [o.type for o in stix_bundle(table).objects]
-        ['identity', 'ipv4-addr', 'indicator', 'relationship']
+        >>> print(*(o.type for o in stix_bundle(table).objects))
+        identity ipv4-addr indicator relationship
     """
     now = created or dt.datetime.now(dt.UTC)
     identity = stix2.Identity(
