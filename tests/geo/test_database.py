@@ -227,9 +227,22 @@ def test_stale_database_warns_once_with_date_and_how_to_update(old_city_db: Path
         geo.lookup_many(["51.140.1.2"])
         geo.lookup("51.140.1.3")
     assert [type(w.message) for w in caught] == [StaleDatabaseWarning]
+    assert caught[0].filename == __file__, "the warning points at the caller's line"
     message = str(caught[0].message)
     assert geo.build_date.date().isoformat() in message
     assert "asisdk geo update" in message
+
+
+def test_stale_warning_points_at_the_caller_of_each_entry_point(old_city_db: Path) -> None:
+    frame = pd.DataFrame({"ip": ["51.140.1.1"]})
+    for call in (
+        lambda geo: geo.lookup_many(["51.140.1.1"]),
+        lambda geo: geo.lookup_frame(frame, "ip"),
+    ):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            call(GeoIpDatabase(old_city_db))
+        assert [w.filename for w in caught] == [__file__]
 
 
 def test_fresh_database_does_not_warn(city_db: Path) -> None:

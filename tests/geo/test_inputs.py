@@ -22,6 +22,9 @@ special_v4 = st.sampled_from(
         "172.16.0.0/12",
         "192.0.0.0/24",
         "192.0.2.0/24",
+        "192.31.196.0/24",
+        "192.52.193.0/24",
+        "192.175.48.0/24",
         "192.88.99.0/24",
         "192.168.0.0/16",
         "198.18.0.0/15",
@@ -64,3 +67,22 @@ def test_classify_keeps_a_given_entity_and_normalises_text() -> None:
     assert item.address == "2001:db8::1"
     public = classify("2a00:1450::1")
     assert (public.final, public.address) == (None, "2a00:1450::1")
+
+
+def test_special_ipv4_blocks_cover_everything_ipaddress_treats_specially() -> None:
+    from asisdk.entities import _network
+    from asisdk.geo._inputs import _V4_MAYBE_SPECIAL
+
+    constants = ipaddress.IPv4Address._constants  # type: ignore[attr-defined]
+    networks = [
+        *constants._private_networks,
+        constants._public_network,  # 100.64.0.0/10, shared address space
+        constants._reserved_network,
+        constants._multicast_network,
+        constants._linklocal_network,
+        constants._loopback_network,
+        *(n for n in _network._PRIVATE_NETWORKS if n.version == 4),
+    ]
+    for network in networks:
+        start, end = int(network.network_address), int(network.broadcast_address)
+        assert any(lo <= start and end <= hi for lo, hi in _V4_MAYBE_SPECIAL), network

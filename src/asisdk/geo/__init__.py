@@ -28,11 +28,10 @@ from asisdk.geo._source import (
     embedded_database_path,
     find_database,
 )
-from asisdk.geo._updater import Edition, GeoDatabaseUpdater, UpdateResult
+from asisdk.geo._updater import GeoDatabaseUpdater, UpdateResult
 
 __all__ = [
     "DatabaseSource",
-    "Edition",
     "GeoDatabaseError",
     "GeoDatabaseUpdater",
     "GeoIpDatabase",

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Mapping, Sequence
+from types import MappingProxyType
+from typing import Any, Final
 
 from asisdk.entities import GeoLocation
 
@@ -27,32 +29,34 @@ def parse_address(text: str, max_length: int) -> Address | None:
         return None
 
 
-def _name(node: object, locales: Sequence[str]) -> str | None:
-    if not isinstance(node, Mapping):
-        return None
+# maxminddb decodes maps to plain dicts; ``type(x) is dict`` is much cheaper than an ABC check.
+_EMPTY: Final[Mapping[str, Any]] = MappingProxyType({})
+
+
+def _map(node: object) -> Mapping[str, Any]:
+    return node if type(node) is dict else _EMPTY
+
+
+def _name(node: Mapping[str, Any], locales: Sequence[str]) -> str | None:
     names = node.get("names")
-    if isinstance(names, Mapping):
+    if type(names) is dict:
         for locale in locales:
             value = names.get(locale)
-            if isinstance(value, str) and value:
+            if type(value) is str and value:
                 return value
     return None
 
 
-def _get(node: object, key: str) -> object:
-    return node.get(key) if isinstance(node, Mapping) else None
-
-
 def _str(value: object) -> str | None:
-    return value if isinstance(value, str) and value else None
+    return value if type(value) is str and value else None
 
 
 def _float(value: object) -> float | None:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+    return float(value) if type(value) is float or type(value) is int else None
 
 
 def _int(value: object) -> int | None:
-    return int(value) if isinstance(value, int) and not isinstance(value, bool) else None
+    return value if type(value) is int else None
 
 
 def record_to_location(
@@ -69,26 +73,25 @@ def record_to_location(
         >>> record_to_location(record, "81.2.69.142/31", ("en",)).label
         'United Kingdom'
     """
-    country = record.get("country") or record.get("registered_country")
+    country = _map(record.get("country")) or _map(record.get("registered_country"))
     subdivisions = record.get("subdivisions")
-    first = subdivisions[0] if isinstance(subdivisions, list) and subdivisions else None
-    location = record.get("location")
-    traits = record.get("traits")
-    continent = record.get("continent")
+    first = _map(subdivisions[0]) if type(subdivisions) is list and subdivisions else _EMPTY
+    location = _map(record.get("location"))
+    traits = _map(record.get("traits"))
     return GeoLocation(
-        country_code=_str(_get(country, "iso_code")),
+        country_code=_str(country.get("iso_code")),
         country_name=_name(country, locales),
-        state=_name(first, locales) or _str(_get(first, "iso_code")),
-        city=_name(record.get("city"), locales),
-        latitude=_float(_get(location, "latitude")),
-        longitude=_float(_get(location, "longitude")),
-        asn=_int(_get(traits, "autonomous_system_number")),
-        accuracy_radius=_int(_get(location, "accuracy_radius")),
-        time_zone=_str(_get(location, "time_zone")),
-        postal_code=_str(_get(record.get("postal"), "code")),
-        continent=_str(_get(continent, "code")),
+        state=_name(first, locales) or _str(first.get("iso_code")),
+        city=_name(_map(record.get("city")), locales),
+        latitude=_float(location.get("latitude")),
+        longitude=_float(location.get("longitude")),
+        asn=_int(traits.get("autonomous_system_number")),
+        accuracy_radius=_int(location.get("accuracy_radius")),
+        time_zone=_str(location.get("time_zone")),
+        postal_code=_str(_map(record.get("postal")).get("code")),
+        continent=_str(_map(record.get("continent")).get("code")),
         network=network,
-        organization=_str(_get(traits, "organization"))
-        or _str(_get(traits, "autonomous_system_organization"))
-        or _str(_get(traits, "isp")),
+        organization=_str(traits.get("organization"))
+        or _str(traits.get("autonomous_system_organization"))
+        or _str(traits.get("isp")),
     )
