@@ -88,7 +88,8 @@ def add_triage_command(commands: Any) -> None:
         "--workers",
         type=int,
         metavar="N",
-        help="worker processes for the CPU stages (1: in-process)",
+        help="worker processes for the CPU stages (1: in-process; default: in-process "
+        "below 200,000 events, else one per CPU)",
     )
     parser.add_argument(
         "--vt",
