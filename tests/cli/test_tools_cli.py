@@ -42,6 +42,8 @@ def test_ioc_from_text_file_and_types(capsys: pytest.CaptureFixture[str], tmp_pa
     assert main(["ioc", "x", "--types", "nonsense"]) == EXIT_USAGE
 
 
+# MaxMind's test database is old on purpose; the staleness warning is tested in tests/geo.
+@pytest.mark.filterwarnings("ignore::asisdk.geo.StaleDatabaseWarning")
 def test_geo_addresses_are_looked_up(capsys: pytest.CaptureFixture[str]) -> None:
     # `asisdk geo IP ...` is short for the geo package's `asisdk geo lookup IP ...`
     assert main(["geo", "81.2.69.142", "10.0.0.1", "--json"]) == EXIT_OK
