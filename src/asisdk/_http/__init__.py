@@ -54,6 +54,7 @@ from asisdk._http._errors import (
 from asisdk._http._limits import Limiter, RateLimit, RequestLimits
 from asisdk._http._masking import SecretMasker
 from asisdk._http._retry import RetryPolicy, parse_retry_after
+from asisdk._http._service import ServiceClient
 
 __all__ = [
     "ApiClient",
@@ -64,6 +65,7 @@ __all__ = [
     "RequestLimits",
     "RetryPolicy",
     "SecretMasker",
+    "ServiceClient",
     "ServiceError",
     "default_error_parser",
     "error_type_for_status",

@@ -30,15 +30,14 @@ import tarfile
 import tempfile
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
-from types import TracebackType
-from typing import IO, Literal, Protocol, Self
+from typing import IO, Literal, Protocol
 
 import attrs
 import httpx
 import maxminddb
 import maxminddb.errors
 
-from asisdk._http import ApiClient, RetryPolicy
+from asisdk._http import ApiClient, RetryPolicy, ServiceClient
 from asisdk.config import Config, Secret, resolve_secret, resolve_setting
 from asisdk.errors import ApiError, ConfigurationError, NotFoundError
 from asisdk.geo import _defaults
@@ -85,7 +84,7 @@ def _utc_today() -> dt.date:
     return dt.datetime.now(dt.UTC).date()
 
 
-class GeoDatabaseUpdater:
+class GeoDatabaseUpdater(ServiceClient):
     """Download a current City database into the user data directory (or ``data_dir``).
 
     Args:
@@ -187,20 +186,9 @@ class GeoDatabaseUpdater:
 
     async def aclose(self) -> None:
         """Close the owned HTTP client. Idempotent."""
-        await self._api.aclose()
+        await super().aclose()
         if self._owned_http is not None:
             await self._owned_http.aclose()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     async def update(self, *, force: bool = False) -> UpdateResult:
         """Download and install the current database, unless the one in place is fresh.

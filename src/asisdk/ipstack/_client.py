@@ -6,12 +6,11 @@ import asyncio
 import logging
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
-from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from asisdk._http import ApiClient, RequestLimits, RetryPolicy
+from asisdk._http import ApiClient, RequestLimits, RetryPolicy, ServiceClient
 from asisdk.config import Config, Secret, resolve_secret
 from asisdk.entities import GeoLocation, IpAddress
 from asisdk.errors import (
@@ -45,7 +44,7 @@ _log = logging.getLogger("asisdk.ipstack")
 _Answer = tuple[GeoStatus, GeoLocation | None, str | None]
 
 
-class IPStackClient:
+class IPStackClient(ServiceClient):
     """Async client of the IPStack geolocation API (api.ipstack.com).
 
     Non-public addresses (private, loopback, link-local, ...) and strings that are not IP
@@ -124,31 +123,6 @@ class IPStackClient:
             f"IPStackClient(base_url={self._api.base_url!r}, bulk={self.bulk}, "
             f"limits={self._api.limits!r})"
         )
-
-    @property
-    def retry(self) -> RetryPolicy:
-        """The retry policy in use."""
-        return self._api.retry
-
-    @property
-    def limits(self) -> RequestLimits:
-        """The client-side limits in use."""
-        return self._api.limits
-
-    async def aclose(self) -> None:
-        """Close the owned HTTP client. Idempotent."""
-        await self._api.aclose()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     # -- lookups ---------------------------------------------------------------------------
 

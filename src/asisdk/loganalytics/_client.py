@@ -13,13 +13,12 @@ import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import timedelta
 from itertools import chain
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 import attrs
 import httpx
 
-from asisdk._http import ApiClient, RateLimit, RequestLimits, RetryPolicy
+from asisdk._http import ApiClient, RateLimit, RequestLimits, RetryPolicy, ServiceClient
 from asisdk.config import Config, Secret, load_config, resolve_setting
 from asisdk.entities import TimeSpan
 from asisdk.errors import (
@@ -200,7 +199,7 @@ def _coerce_span(timespan: TimeSpanLike) -> TimeSpan | None:
         ) from exc
 
 
-class LogAnalyticsClient:
+class LogAnalyticsClient(ServiceClient):
     """Async client of one Log Analytics workspace.
 
     Args:
@@ -326,26 +325,6 @@ class LogAnalyticsClient:
     def base_url(self) -> str:
         """The query host."""
         return self._api.base_url
-
-    @property
-    def retry(self) -> RetryPolicy:
-        """The retry policy in use."""
-        return self._api.retry
-
-    async def aclose(self) -> None:
-        """Close the owned HTTP client (an injected one stays open)."""
-        await self._api.aclose()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     async def query(
         self,

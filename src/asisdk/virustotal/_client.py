@@ -13,13 +13,19 @@ import os
 import re
 from collections import deque
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
-from types import TracebackType
-from typing import TYPE_CHECKING, Any, Final, Self
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 import httpx
 
-from asisdk._http import ApiClient, RequestLimits, RetryPolicy, ServiceError, default_error_parser
+from asisdk._http import (
+    ApiClient,
+    RequestLimits,
+    RetryPolicy,
+    ServiceClient,
+    ServiceError,
+    default_error_parser,
+)
 from asisdk.config import Config, Secret, resolve_secret
 from asisdk.errors import (
     ApiError,
@@ -83,7 +89,7 @@ def vt_error_parser(response: httpx.Response) -> ServiceError | None:
     return problem
 
 
-class VirusTotalClient:
+class VirusTotalClient(ServiceClient):
     """Async client of the VirusTotal API v3, built for high-volume batch lookups.
 
     Args:
@@ -162,32 +168,11 @@ class VirusTotalClient:
             f"cache={self.cache!r})"
         )
 
-    @property
-    def retry(self) -> RetryPolicy:
-        """The retry policy in use."""
-        return self._api.retry
-
-    @property
-    def limits(self) -> RequestLimits:
-        """The client-side limits in use."""
-        return self._api.limits
-
     async def aclose(self) -> None:
         """Close the owned HTTP client and the cache this client opened. Idempotent."""
-        await self._api.aclose()
+        await super().aclose()
         if self._owns_cache and self.cache is not None:
             await self.cache.aclose()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     # -- lookups ---------------------------------------------------------------------------
 
