@@ -1,0 +1,96 @@
+"""The ``df.asi`` pandas accessor: asisdk functions as DataFrame methods.
+
+Importing :mod:`asisdk.notebook` registers it (pandas only allows registration by a
+decorator at import time; asisdk itself never does this, so ``import asisdk`` leaves pandas
+untouched). Every method is a thin forward to a library function that takes the frame as
+its first argument; see that function for the details.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+
+from asisdk.entities import Alert, Event
+from asisdk.notebook._process_tree import Schema, build_process_tree, display_process_tree
+from asisdk.notebook._timeline import RefTimes, display_timeline, display_timeline_duration
+
+__all__ = ["AsiAccessor"]
+
+
+@pd.api.extensions.register_dataframe_accessor("asi")
+class AsiAccessor:
+    """``df.asi``: asisdk on a DataFrame (registered by ``import asisdk.notebook``).
+
+    Examples:
+        >>> import asisdk.notebook
+        >>> from asisdk.data import sample_events_frame
+        >>> tree = sample_events_frame().asi.process_tree()
+        >>> int(tree["in_data"].sum())
+        419
+    """
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self._frame = frame
+
+    def events(self) -> list[Event]:
+        """The rows as :class:`~asisdk.entities.Event` objects (``Event.from_rows``)."""
+        return Event.from_rows(self._frame)
+
+    def alerts(self) -> list[Alert]:
+        """``SecurityAlert`` rows as :class:`~asisdk.entities.Alert` objects."""
+        return [Alert.from_sentinel(row) for row in self._frame.to_dict("records")]
+
+    def timeline(
+        self,
+        *,
+        time_column: str = "TimeGenerated",
+        group_by: str | None = None,
+        source_columns: Sequence[str] = (),
+        ref_time: RefTimes = None,
+        title: str = "Timeline",
+        show: bool = True,
+    ) -> Any:
+        """:func:`asisdk.notebook.display_timeline` of this frame."""
+        return display_timeline(
+            self._frame,
+            time_column=time_column,
+            group_by=group_by,
+            source_columns=source_columns,
+            ref_time=ref_time,
+            title=title,
+            show=show,
+        )
+
+    def timeline_duration(
+        self,
+        *,
+        group_by: str | Sequence[str],
+        time_column: str = "TimeGenerated",
+        end_column: str | None = None,
+        ref_time: RefTimes = None,
+        title: str = "Activity duration",
+        show: bool = True,
+    ) -> Any:
+        """:func:`asisdk.notebook.display_timeline_duration` of this frame."""
+        return display_timeline_duration(
+            self._frame,
+            group_by=group_by,
+            time_column=time_column,
+            end_column=end_column,
+            ref_time=ref_time,
+            title=title,
+            show=show,
+        )
+
+    def process_tree(self, *, schema: Schema = "auto") -> pd.DataFrame:
+        """:func:`asisdk.notebook.build_process_tree` of this frame."""
+        return build_process_tree(self._frame, schema=schema)
+
+    def display_process_tree(
+        self, *, schema: Schema = "auto", as_text: bool = False, show: bool = True
+    ) -> Any:
+        """:func:`asisdk.notebook.display_process_tree` of this frame."""
+        return display_process_tree(self._frame, schema=schema, as_text=as_text, show=show)
