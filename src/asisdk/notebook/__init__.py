@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from asisdk.notebook._accessor import AsiAccessor
 from asisdk.notebook._display import (
-    SEVERITY_COLOURS,
     display_alert,
     display_event,
     display_html,
@@ -27,7 +26,6 @@ from asisdk.notebook._display import (
 )
 from asisdk.notebook._plots import plot_html, save_plot, show_plot
 from asisdk.notebook._process_tree import (
-    TREE_COLUMNS,
     build_process_tree,
     display_process_tree,
     plot_process_tree,
@@ -40,8 +38,6 @@ from asisdk.notebook._time_widgets import Lookback, QueryTime
 from asisdk.notebook._timeline import display_timeline, display_timeline_duration
 
 __all__ = [
-    "SEVERITY_COLOURS",
-    "TREE_COLUMNS",
     "AsiAccessor",
     "GetEnvironmentKey",
     "Lookback",

@@ -11,7 +11,6 @@ from asisdk.entities import Alert, Entity, Event, Severity
 from asisdk.notebook._defaults import MAX_CELL_CHARS
 
 __all__ = [
-    "SEVERITY_COLOURS",
     "display_alert",
     "display_event",
     "display_html",
@@ -21,7 +20,7 @@ __all__ = [
 ]
 
 #: Badge colour per alert severity.
-SEVERITY_COLOURS: dict[Severity, str] = {
+_SEVERITY_COLOURS: dict[Severity, str] = {
     Severity.HIGH: "#c62828",
     Severity.MEDIUM: "#ef6c00",
     Severity.LOW: "#f9a825",
@@ -107,7 +106,7 @@ def format_alert(alert: Alert, *, show_entities: bool = True) -> str:
         >>> "High" in card and "Entities" in card
         True
     """
-    colour = SEVERITY_COLOURS.get(alert.severity, _NO_SEVERITY) if alert.severity else _NO_SEVERITY
+    colour = _SEVERITY_COLOURS.get(alert.severity, _NO_SEVERITY) if alert.severity else _NO_SEVERITY
     severity = alert.severity.value if alert.severity else "unknown severity"
     start, end = alert.time_window
     facts = {

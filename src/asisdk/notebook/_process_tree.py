@@ -23,7 +23,6 @@ if TYPE_CHECKING:
     from bokeh.models import LayoutDOM
 
 __all__ = [
-    "TREE_COLUMNS",
     "build_process_tree",
     "display_process_tree",
     "plot_process_tree",
@@ -33,7 +32,7 @@ __all__ = [
 Schema = Literal["auto", "sysmon", "security"]
 
 #: Columns of the frame :func:`build_process_tree` returns, in order.
-TREE_COLUMNS = (
+_TREE_COLUMNS = (
     "proc_key",
     "parent_key",
     "host",
@@ -154,7 +153,10 @@ def build_process_tree(data: pd.DataFrame, *, schema: Schema = "auto") -> pd.Dat
         schema: ``"auto"``, ``"sysmon"`` or ``"security"``.
 
     Returns:
-        A frame with :data:`TREE_COLUMNS`: ``proc_key`` / ``parent_key`` link rows, ``depth``
+        A frame with the columns ``proc_key``, ``parent_key``, ``host``, ``process_id``,
+        ``parent_process_id``, ``pid_inferred``, ``image``, ``process_name``,
+        ``command_line``, ``account``, ``time``, ``event_id``, ``source_index``, ``in_data``,
+        ``depth``, ``tree`` and ``order``: ``proc_key`` / ``parent_key`` link rows, ``depth``
         is 0 for roots, ``tree`` is the root's key, ``order`` the depth-first position, and
         ``source_index`` the row's index in ``data`` (``None`` for added parents).
 
@@ -314,7 +316,7 @@ def _link(records: list[dict[str, Any]]) -> pd.DataFrame:
         )
         kids = sorted(children.get(node, []), key=first_time, reverse=True)
         stack.extend((kid, depth + 1, root) for kid in kids)
-    frame = pd.DataFrame(out, columns=list(TREE_COLUMNS))
+    frame = pd.DataFrame(out, columns=list(_TREE_COLUMNS))
     frame["process_id"] = frame["process_id"].astype("Int64")
     frame["parent_process_id"] = frame["parent_process_id"].astype("Int64")
     return frame
