@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 from asisdk.notebook._lazy import require
 
-__all__ = ["plot_html", "save_plot", "show_plot"]
+__all__ = ["columns_of", "plot_html", "save_plot", "show_plot"]
 
 
 def plot_html(plot: Any, *, title: str = "asisdk plot") -> str:
@@ -40,3 +43,9 @@ def show_plot(plot: Any) -> None:
     if not state.curstate().notebook:
         io.output_notebook(resources=resources.INLINE, hide_banner=True)
     io.show(plot)
+
+
+def columns_of(frame: pd.DataFrame) -> dict[str, Any]:
+    """A frame's columns as arrays, the form ``ColumnDataSource`` takes without copying the
+    frame or resetting its index."""
+    return {str(column): frame[column].to_numpy() for column in frame.columns}

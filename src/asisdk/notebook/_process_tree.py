@@ -17,7 +17,7 @@ from asisdk.notebook._defaults import (
     PROCESS_ROW_HEIGHT,
 )
 from asisdk.notebook._lazy import require
-from asisdk.notebook._plots import show_plot
+from asisdk.notebook._plots import columns_of, show_plot
 
 if TYPE_CHECKING:
     from bokeh.models import LayoutDOM
@@ -333,7 +333,7 @@ def process_tree_text(tree: pd.DataFrame, *, max_command_chars: int = 100) -> st
         >>> from asisdk.data import sample_events_frame
         >>> frame = sample_events_frame()
         >>> text = process_tree_text(frame[frame.SourceDataset == "empire_launcher_vbs"])
-        >>> print(text.splitlines()[2].strip()[:34])
+        >>> print(text.splitlines()[2].strip()[:33])
         └─ wscript.exe [2440] 2020-09-04 20
     """
     if "proc_key" not in tree.columns:
@@ -401,7 +401,7 @@ def plot_process_tree(
     )
     plot.segment(source=models.ColumnDataSource(segments), line_color="#999999")
     source = models.ColumnDataSource(
-        frame[["x", "y", "label", "pid", "when", "cmd", "who", "host", "colour"]]
+        columns_of(frame[["x", "y", "label", "pid", "when", "cmd", "who", "host", "colour"]])
     )
     dots = plot.scatter(x="x", y="y", source=source, size=10, color="colour")
     plot.text(
@@ -447,7 +447,7 @@ def display_process_tree(
     Examples:
         >>> from asisdk.data import sample_events_frame
         >>> text = display_process_tree(sample_events_frame(), as_text=True, show=False)
-        >>> "lsass" in text.lower()
+        >>> "comsvcs" in text.lower()
         True
     """
     tree = data if "proc_key" in data.columns else build_process_tree(data, schema=schema)

@@ -21,7 +21,7 @@ from asisdk.notebook._defaults import (
     RANGE_TOOL_HEIGHT,
 )
 from asisdk.notebook._lazy import require
-from asisdk.notebook._plots import show_plot
+from asisdk.notebook._plots import columns_of, show_plot
 
 if TYPE_CHECKING:
     from bokeh.models import LayoutDOM
@@ -191,7 +191,7 @@ def display_timeline(
     lanes = sorted(frame[_LANE].unique().tolist()) or ["events"]
     colours = dict(zip(lanes, _palette(len(lanes)), strict=False))
     frame[_COLOUR] = frame[_LANE].map(colours)
-    source = models.ColumnDataSource(frame.reset_index(drop=True))
+    source = models.ColumnDataSource(columns_of(frame))
 
     plot_height = height or max(MIN_PLOT_HEIGHT, LANE_HEIGHT * len(lanes) + 90)
     main = plotting.figure(
@@ -279,7 +279,7 @@ def display_timeline_duration(
     lanes = spans["group"].tolist() or ["(none)"]
     spans["colour"] = _palette(len(spans))[: len(spans)]
     spans["duration"] = (spans["end"] - spans["start"]).astype(str)
-    source = models.ColumnDataSource(spans)
+    source = models.ColumnDataSource(columns_of(spans))
     plot = plotting.figure(
         title=title,
         x_axis_type="datetime",
