@@ -333,8 +333,8 @@ def process_tree_text(tree: pd.DataFrame, *, max_command_chars: int = 100) -> st
         >>> from asisdk.data import sample_events_frame
         >>> frame = sample_events_frame()
         >>> text = process_tree_text(frame[frame.SourceDataset == "empire_launcher_vbs"])
-        >>> print(text.splitlines()[2].strip()[:33])
-        └─ wscript.exe [2440] 2020-09-04 20
+        >>> print(text.splitlines()[2].strip()[:32])
+        └─ wscript.exe [2440] 2020-09-04
     """
     if "proc_key" not in tree.columns:
         tree = build_process_tree(tree)
