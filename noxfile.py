@@ -21,6 +21,7 @@ TEST_DEPS = [
     "respx>=0.21",
     "hypothesis>=6.100",
     "pyarrow>=15",
+    "tqdm>=4.66",  # asisdk.virustotal progress=True (an optional extra at run time)
 ]
 TYPE_DEPS = ["mypy>=1.11", "pandas-stubs>=2.1", "types-PyYAML"]
 DOCS_DEPS = ["mkdocs>=1.6", "mkdocs-material>=9.5", "mkdocstrings[python]>=0.25"]

@@ -187,15 +187,24 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def _split_frame(frame: pd.DataFrame, size: int) -> list[pd.DataFrame]:
-    return [frame.iloc[start : start + size] for start in range(0, len(frame), size)]
-
-
-def _split_items(items: Sequence[_T], size: int) -> list[tuple[list[_T], pd.Index[Any]]]:
-    return [
-        (list(items[start : start + size]), pd.RangeIndex(start, min(start + size, len(items))))
-        for start in range(0, len(items), size)
+def _split(
+    data: pd.DataFrame | Sequence[Any], chunk_size: int | None
+) -> tuple[list[Any], list[pd.Index[Any]]]:
+    """Cut a frame (keeping its index labels) or a sequence (indexed by position) into chunks."""
+    size = plan_chunks(len(data), chunk_size=chunk_size)
+    starts = range(0, len(data), size)
+    if isinstance(data, pd.DataFrame):
+        frames = [data.iloc[start : start + size] for start in starts]
+        return list(frames), [f.index for f in frames]
+    pieces = [list(data[start : start + size]) for start in starts]
+    indexes: list[pd.Index[Any]] = [
+        pd.RangeIndex(start, min(start + size, len(data))) for start in starts
     ]
+    return pieces, indexes
+
+
+def _bind(func: Callable[..., _R], kwargs: dict[str, Any]) -> Callable[..., _R]:
+    return functools.partial(func, **kwargs) if kwargs else func
 
 
 def _pick_executor(executor: Executor | None, n_chunks: int) -> Executor:
@@ -266,12 +275,10 @@ def map_frame(
     Returns:
         One :class:`ChunkOutcome` per chunk; a failed chunk carries its error and index.
     """
-    size = plan_chunks(len(frame), chunk_size=chunk_size)
-    chunks = _split_frame(frame, size)
+    chunks, indexes = _split(frame, chunk_size)
     chosen = _pick_executor(executor, len(chunks))
-    bound = functools.partial(func, **kwargs) if kwargs else func
-    futures = _submit_all(chosen, bound, chunks)
-    return _collect(futures, [c.index for c in chunks], chosen, progress)
+    futures = _submit_all(chosen, _bind(func, kwargs), chunks)
+    return _collect(futures, indexes, chosen, progress)
 
 
 def map_chunks(
@@ -287,12 +294,10 @@ def map_chunks(
 
     The outcome's ``index`` holds the positions of the chunk's items in ``items``.
     """
-    size = plan_chunks(len(items), chunk_size=chunk_size)
-    pieces = _split_items(items, size)
-    chosen = _pick_executor(executor, len(pieces))
-    bound = functools.partial(func, **kwargs) if kwargs else func
-    futures = _submit_all(chosen, bound, [p[0] for p in pieces])
-    return _collect(futures, [p[1] for p in pieces], chosen, progress)
+    chunks, indexes = _split(items, chunk_size)
+    chosen = _pick_executor(executor, len(chunks))
+    futures = _submit_all(chosen, _bind(func, kwargs), chunks)
+    return _collect(futures, indexes, chosen, progress)
 
 
 async def _gather_outcomes(
@@ -349,11 +354,9 @@ async def map_frame_async(
     With ``executor=None`` a single chunk runs in the loop's default thread pool, more chunks
     in the shared process pool. Cancelling the call cancels chunks that have not started.
     """
-    size = plan_chunks(len(frame), chunk_size=chunk_size)
-    chunks = _split_frame(frame, size)
+    chunks, indexes = _split(frame, chunk_size)
     chosen = executor if executor is not None else _async_default(len(chunks))
-    bound = functools.partial(func, **kwargs) if kwargs else func
-    return await _gather_outcomes(chosen, bound, chunks, [c.index for c in chunks], progress)
+    return await _gather_outcomes(chosen, _bind(func, kwargs), chunks, indexes, progress)
 
 
 async def map_chunks_async(
@@ -366,13 +369,9 @@ async def map_chunks_async(
     **kwargs: Any,
 ) -> list[ChunkOutcome[_R]]:
     """Await :func:`map_chunks` without blocking the event loop."""
-    size = plan_chunks(len(items), chunk_size=chunk_size)
-    pieces = _split_items(items, size)
-    chosen = executor if executor is not None else _async_default(len(pieces))
-    bound = functools.partial(func, **kwargs) if kwargs else func
-    return await _gather_outcomes(
-        chosen, bound, [p[0] for p in pieces], [p[1] for p in pieces], progress
-    )
+    chunks, indexes = _split(items, chunk_size)
+    chosen = executor if executor is not None else _async_default(len(chunks))
+    return await _gather_outcomes(chosen, _bind(func, kwargs), chunks, indexes, progress)
 
 
 def _async_default(n_chunks: int) -> Executor | None:

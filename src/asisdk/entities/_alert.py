@@ -57,14 +57,7 @@ _COLUMNS: dict[str, tuple[str, ...]] = {
 
 
 def _severity(value: object) -> Severity | None:
-    if value is None or value == "":
-        return None
-    try:
-        member = Severity.parse(value)
-    except ValueError:
-        return None
-    assert isinstance(member, Severity)
-    return member
+    return Severity.optional(value, lenient=True)
 
 
 def _string_list(value: object) -> tuple[str, ...]:

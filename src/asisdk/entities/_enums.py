@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from typing import Self
 
 __all__ = [
     "Algorithm",
@@ -23,7 +24,20 @@ class _LenientEnum(enum.Enum):
         return {}
 
     @classmethod
-    def parse(cls, value: object) -> _LenientEnum:
+    def optional(cls, value: object, *, lenient: bool = False) -> Self | None:
+        """Like :meth:`parse`, with ``None`` for ``None`` and ``""`` (and, when ``lenient``,
+        for values that name no member)."""
+        if value is None or value == "":
+            return None
+        try:
+            return cls.parse(value)
+        except ValueError:
+            if lenient:
+                return None
+            raise
+
+    @classmethod
+    def parse(cls, value: object) -> Self:
         """Return the member for ``value`` (a member, a value or a name, any case).
 
         Raises:
@@ -68,12 +82,7 @@ class ElevationToken(_LenientEnum):
         mapping = {"%%1936": cls.DEFAULT, "%%1937": cls.FULL, "%%1938": cls.LIMITED}
         if text in mapping:
             return mapping[text]
-        try:
-            member = cls.parse(text)
-        except ValueError:
-            return None
-        assert isinstance(member, ElevationToken)
-        return member
+        return cls.optional(text, lenient=True)
 
 
 class Severity(_LenientEnum):

@@ -26,11 +26,7 @@ def hash_algorithm(value: str) -> Algorithm | None:
 
 
 def _algorithm(value: object) -> Algorithm:
-    if value is None or value == "":
-        return Algorithm.UNKNOWN
-    member = Algorithm.parse(value)
-    assert isinstance(member, Algorithm)
-    return member
+    return Algorithm.optional(value) or Algorithm.UNKNOWN
 
 
 @attrs.frozen(kw_only=True, eq=False, repr=False)

@@ -12,14 +12,6 @@ from asisdk.entities._enums import OSFamily
 __all__ = ["Host"]
 
 
-def _os_family(value: object) -> OSFamily | None:
-    if value is None or value == "":
-        return None
-    member = OSFamily.parse(value)
-    assert isinstance(member, OSFamily)
-    return member
-
-
 @attrs.frozen(kw_only=True, eq=False, repr=False)
 class Host(Entity):
     """A computer.
@@ -41,7 +33,7 @@ class Host(Entity):
     azure_id: str | None = entity_field(sentinel="AzureID")
     oms_agent_id: str | None = entity_field(sentinel="OMSAgentID")
     device_id: str | None = entity_field()
-    os_family: OSFamily | None = entity_field(sentinel="OSFamily", converter=_os_family)
+    os_family: OSFamily | None = entity_field(sentinel="OSFamily", converter=OSFamily.optional)
     os_version: str | None = entity_field(sentinel="OSVersion")
     is_domain_joined: bool | None = entity_field()
 

@@ -12,14 +12,6 @@ from asisdk.entities._enums import RegistryHive
 __all__ = ["RegistryKey", "RegistryValue"]
 
 
-def _hive(value: object) -> RegistryHive | None:
-    if value is None or value == "":
-        return None
-    member = RegistryHive.parse(value)
-    assert isinstance(member, RegistryHive)
-    return member
-
-
 @attrs.frozen(kw_only=True, eq=False, repr=False)
 class RegistryKey(Entity):
     """A registry key. Identity: hive and key path (case-insensitive)."""
@@ -28,7 +20,7 @@ class RegistryKey(Entity):
     IDENTITY: ClassVar[tuple[str, ...]] = ("hive", "key")
     COMPOSITE_IDENTITY: ClassVar[bool] = True
 
-    hive: RegistryHive | None = entity_field(converter=_hive)
+    hive: RegistryHive | None = entity_field(converter=RegistryHive.optional)
     key: str | None = entity_field()
 
     @property

@@ -1,0 +1,418 @@
+"""The base async client every asisdk service client is built on.
+
+:class:`ApiClient` does the transport work and nothing service-specific: it joins paths to a
+``base_url``, adds default headers and query parameters (secrets unwrapped only here), limits
+itself (:class:`~asisdk._http.Limiter`), retries (:class:`~asisdk._http.RetryPolicy`), maps
+error answers to the :mod:`asisdk.errors` tree through a service's error parser, and logs to
+``logging.getLogger("asisdk.http.<service>")`` with secrets masked. A service client (VirusTotal,
+IPStack, Log Analytics) *owns* one ``ApiClient``, builds requests and parses responses itself.
+
+Ownership of the ``httpx.AsyncClient``: pass ``http_client=`` to share a pool (or inject a
+``httpx.MockTransport``); it is then used as is (its base URL and headers are ignored; ours are
+sent per request) and never closed by us. Without it an owned client is created on first use
+and closed by :meth:`ApiClient.aclose` / ``async with``.
+
+Cancellation: cancelling a task inside :meth:`ApiClient.request` releases its concurrency slot
+and its rate-limiter wait, and httpx closes a connection whose response was not fully read, so
+a cancelled batch leaves no request half-done on a pooled connection.
+
+Examples:
+    >>> import asyncio
+    >>> async def main() -> None:
+    ...     transport = httpx.MockTransport(lambda request: httpx.Response(200, json={"ok": 1}))
+    ...     async with httpx.AsyncClient(transport=transport) as http:
+    ...         api = ApiClient(service="demo", base_url="https://api.example/v1", http_client=http)
+    ...         print(await api.get_json("/things/1"))
+    >>> asyncio.run(main())
+    {'ok': 1}
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from types import TracebackType
+from typing import Any, Self
+
+import httpx
+
+from asisdk._http import _defaults
+from asisdk._http._errors import ErrorParser, ServiceError, default_error_parser
+from asisdk._http._limits import Limiter, RequestLimits
+from asisdk._http._masking import SecretMasker
+from asisdk._http._retry import IDEMPOTENT_METHODS, RetryPolicy, parse_retry_after
+from asisdk.config import Secret
+from asisdk.errors import (
+    ApiError,
+    ApiStatusError,
+    ConfigurationError,
+    RateLimitedError,
+    RequestTimeoutError,
+    TransportError,
+)
+
+__all__ = ["ApiClient", "QueryParams", "retry_after_of"]
+
+#: Query parameter values accepted by :meth:`ApiClient.request`.
+QueryParams = Mapping[str, "str | int | float | bool | Secret | None"]
+
+#: Transport failures worth another attempt (the request may not have reached the service, or
+#: the answer was lost). Local protocol errors and unsupported schemes are our own bugs.
+_RETRYABLE_TRANSPORT = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
+
+
+def retry_after_of(response: httpx.Response) -> float | None:
+    """The wait a response asks for, in seconds: ``retry-after-ms`` / ``x-ms-retry-after-ms``
+    (Azure, milliseconds) first, then ``Retry-After`` (seconds or an HTTP date).
+
+    Examples:
+        >>> retry_after_of(httpx.Response(429, headers={"x-ms-retry-after-ms": "1500"}))
+        1.5
+        >>> retry_after_of(httpx.Response(429, headers={"Retry-After": "2"}))
+        2.0
+        >>> retry_after_of(httpx.Response(503)) is None
+        True
+    """
+    for name in _defaults.RETRY_AFTER_MS_HEADERS:
+        milliseconds = parse_retry_after(response.headers.get(name))
+        if milliseconds is not None:
+            return milliseconds / 1000.0
+    return parse_retry_after(response.headers.get("retry-after"))
+
+
+def _check_base_url(base_url: str, *, allow_http: bool) -> httpx.URL:
+    url = httpx.URL(base_url)
+    if url.scheme == "https":
+        return url
+    if url.scheme == "http" and (allow_http or url.host in _defaults.LOOPBACK_HOSTS):
+        return url
+    raise ConfigurationError(
+        f"base_url must use https (got scheme {url.scheme!r} for host {url.host!r}); "
+        "plain http is allowed for 127.0.0.1/localhost test servers, or with allow_http=True"
+    )
+
+
+def _plain(value: str | int | float | bool | Secret) -> str:
+    if isinstance(value, Secret):
+        return value.get()
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+class ApiClient:
+    """Rate-limited, retrying, error-mapping HTTP client for one service.
+
+    Args:
+        service: short service name; used in errors (``error.service``) and the logger name.
+        base_url: the API root, e.g. ``"https://www.virustotal.com/api/v3"``. Must be https,
+            except for loopback hosts or with ``allow_http=True``.
+        headers: headers sent with every request; ``Secret`` values are unwrapped only when
+            sending and masked everywhere else.
+        params: query parameters sent with every request (``Secret`` values allowed).
+        masked_params: query parameter names whose values are masked in logs and errors, e.g.
+            ``("access_key",)``; parameters given as ``Secret`` are masked anyway.
+        limits: rate quotas, daily budget and concurrency bound.
+        retry: the retry policy.
+        http_client: an ``httpx.AsyncClient`` to use instead of an owned one (not closed here).
+        timeout: timeouts of the owned client (ignored with ``http_client``).
+        error_parser: describes error answers (see :mod:`asisdk._http._errors`).
+        request_id_headers: response headers that may carry the service's request id.
+        allow_http: allow a plain-http ``base_url`` on a non-loopback host.
+        sleep: the coroutine used to wait between retries (inject to observe waits).
+        limiter: a live :class:`Limiter` to share between clients of one account; by default
+            one is made from ``limits``.
+
+    Examples:
+        >>> api = ApiClient(service="demo", base_url="https://api.example/v1",
+        ...                 headers={"x-apikey": Secret("abc")})
+        >>> api.base_url, "abc" in repr(api)
+        ('https://api.example/v1', False)
+    """
+
+    def __init__(
+        self,
+        *,
+        service: str,
+        base_url: str,
+        headers: Mapping[str, str | Secret] | None = None,
+        params: QueryParams | None = None,
+        masked_params: Iterable[str] = (),
+        limits: RequestLimits | None = None,
+        retry: RetryPolicy | None = None,
+        http_client: httpx.AsyncClient | None = None,
+        timeout: httpx.Timeout = _defaults.TIMEOUT,
+        error_parser: ErrorParser = default_error_parser,
+        request_id_headers: Sequence[str] = _defaults.REQUEST_ID_HEADERS,
+        allow_http: bool = False,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        limiter: Limiter | None = None,
+    ) -> None:
+        self.service = service
+        self._base_url = _check_base_url(base_url, allow_http=allow_http)
+        self._headers = dict(headers or {})
+        self._params = dict(params or {})
+        secrets = [
+            v for v in (*self._headers.values(), *self._params.values()) if isinstance(v, Secret)
+        ]
+        self._masker = SecretMasker(secrets, query_params=masked_params)
+        self.retry = retry if retry is not None else RetryPolicy()
+        self.limiter = (
+            limiter if limiter is not None else Limiter(limits or RequestLimits(), service=service)
+        )
+        self.limits = self.limiter.limits
+        self._injected = http_client
+        self._owned: httpx.AsyncClient | None = None
+        self._timeout = timeout
+        self._error_parser = error_parser
+        self._request_id_headers = tuple(request_id_headers)
+        self._sleep = sleep
+        self._closed = False
+        self.logger = logging.getLogger(f"{_defaults.LOGGER_PREFIX}.{service}")
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(service={self.service!r}, base_url={self.base_url!r}, "
+            f"limits={self.limits!r}, retry={self.retry!r})"
+        )
+
+    @property
+    def base_url(self) -> str:
+        """The API root requests are sent to (secrets masked)."""
+        return self._masker.url(self._base_url).rstrip("/")
+
+    @property
+    def masker(self) -> SecretMasker:
+        """The masker used for this client's logs and errors (service code may reuse it)."""
+        return self._masker
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def _http(self) -> httpx.AsyncClient:
+        if self._closed:
+            raise RuntimeError(f"the {self.service} client is closed; create a new one")
+        if self._injected is not None:
+            return self._injected
+        if self._owned is None:
+            connections = max(self.limits.max_concurrency, 1)
+            self._owned = httpx.AsyncClient(
+                timeout=self._timeout,
+                limits=httpx.Limits(
+                    max_connections=connections, max_keepalive_connections=connections
+                ),
+                headers={"User-Agent": _defaults.USER_AGENT},
+            )
+        return self._owned
+
+    async def aclose(self) -> None:
+        """Close the owned ``httpx.AsyncClient`` (an injected one is left open). Idempotent."""
+        self._closed = True
+        owned, self._owned = self._owned, None
+        if owned is not None:
+            await owned.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    # -- requests --------------------------------------------------------------------------
+
+    def url(self, path: str) -> httpx.URL:
+        """The absolute URL of ``path`` (relative to ``base_url``; already percent-encoded)."""
+        return httpx.URL(str(self._base_url).rstrip("/") + "/" + path.lstrip("/"))
+
+    async def get_json(self, path: str, *, params: QueryParams | None = None) -> Any:
+        """``GET`` ``path`` and return the decoded JSON body.
+
+        Raises:
+            ApiStatusError: (or a subclass) the service answered with an error, or with a body
+                that is not JSON.
+            TransportError: no answer after all retries.
+        """
+        response = await self.request("GET", path, params=params)
+        return self.decode_json(response)
+
+    def decode_json(self, response: httpx.Response) -> Any:
+        """Decode a response body as JSON, raising an :class:`ApiStatusError` if it is not."""
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise ApiStatusError(
+                f"{self.service} answered {response.request.method} "
+                f"{self._masker.url(response.request.url)} with a body that is not JSON",
+                status_code=response.status_code,
+                request_id=self._request_id(response),
+                service=self.service,
+            ) from exc
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: QueryParams | None = None,
+        headers: Mapping[str, str | Secret] | None = None,
+        json: object = None,
+        data: Mapping[str, str] | None = None,
+        idempotent: bool | None = None,
+    ) -> httpx.Response:
+        """Send a request with limits and retries; return the successful response (body read).
+
+        Args:
+            method: the HTTP method.
+            path: the path under ``base_url`` (already percent-encoded).
+            params: query parameters added to the client's defaults (``None`` values dropped).
+            headers: headers added to the client's defaults.
+            json: a JSON body.
+            data: a form body.
+            idempotent: whether the request may be repeated; by default true for GET, HEAD,
+                OPTIONS, PUT and DELETE. Non-idempotent requests are never retried.
+
+        Returns:
+            The response the error parser accepted as a success.
+
+        Raises:
+            AuthenticationError, NotFoundError, RateLimitedError, QuotaExceededError,
+            ServerError, ApiStatusError: the service answered with an error (after retries
+                where the policy retries it).
+            RequestTimeoutError, TransportError: no answer after all retries.
+        """
+        method = method.upper()
+        url = self.url(path)
+        merged_params: list[tuple[str, str | int | float | bool | None]] = [
+            (key, _plain(value))
+            for key, value in {**self._params, **(params or {})}.items()
+            if value is not None
+        ]
+        extra_secrets = [
+            v
+            for v in (*(params or {}).values(), *(headers or {}).values())
+            if isinstance(v, Secret)
+        ]
+        masker = self._masker.with_secrets(extra_secrets) if extra_secrets else self._masker
+        sent_headers = {k: _plain(v) for k, v in {**self._headers, **(headers or {})}.items()}
+        may_retry = idempotent if idempotent is not None else method in IDEMPOTENT_METHODS
+        shown = f"{method} {masker.url(url.copy_with(params=merged_params))}"
+        http = self._http()
+        attempt = 0
+        while True:
+            attempt += 1
+            started = time.monotonic()
+            try:
+                async with self.limiter.slot():
+                    await self.limiter.wait_for_rate()
+                    response = await http.request(
+                        method,
+                        url,
+                        params=merged_params,
+                        headers=sent_headers,
+                        json=json,
+                        data=data,
+                    )
+            except httpx.TransportError as exc:
+                error: ApiError = self._transport_error(exc, shown, attempt, masker)
+                retryable = isinstance(exc, _RETRYABLE_TRANSPORT)
+                retry_after: float | None = None
+                cause: BaseException | None = exc
+            else:
+                elapsed = time.monotonic() - started
+                problem = self._error_parser(response)
+                if problem is None:
+                    self.logger.debug(
+                        "%s -> %s in %.3fs (attempt %d)",
+                        shown,
+                        response.status_code,
+                        elapsed,
+                        attempt,
+                    )
+                    return response
+                retry_after = retry_after_of(response)
+                error = self._status_error(problem, response, shown, retry_after, masker)
+                retryable = (
+                    problem.retryable
+                    if problem.retryable is not None
+                    else self.retry.should_retry_status(problem.status_code)
+                )
+                cause = None
+            if not (
+                may_retry
+                and retryable
+                and attempt < self.retry.max_attempts
+                and self.retry.honours_retry_after(retry_after)
+            ):
+                self.logger.debug("%s failed for good: %s", shown, error)
+                if cause is not None:
+                    raise error from cause
+                raise error
+            wait = self.retry.delay(attempt, retry_after=retry_after)
+            self.logger.warning(
+                "%s failed (%s); retrying in %.2fs (attempt %d of %d)",
+                shown,
+                error,
+                wait,
+                attempt,
+                self.retry.max_attempts,
+            )
+            await self._sleep(wait)
+
+    # -- error mapping ---------------------------------------------------------------------
+
+    def _request_id(self, response: httpx.Response) -> str | None:
+        for name in self._request_id_headers:
+            value: str | None = response.headers.get(name)
+            if value:
+                return value
+        return None
+
+    def _transport_error(
+        self, exc: httpx.TransportError, shown: str, attempt: int, masker: SecretMasker
+    ) -> TransportError:
+        reason = masker.text(str(exc)) or type(exc).__name__
+        if isinstance(exc, httpx.TimeoutException):
+            return RequestTimeoutError(
+                f"{shown} timed out ({type(exc).__name__}: {reason}) after {attempt} "
+                "attempt(s); raise the timeout or retry later",
+                service=self.service,
+            )
+        return TransportError(
+            f"{shown} got no answer ({type(exc).__name__}: {reason}) after {attempt} "
+            "attempt(s); check the network, proxy and base_url",
+            service=self.service,
+        )
+
+    def _status_error(
+        self,
+        problem: ServiceError,
+        response: httpx.Response,
+        shown: str,
+        retry_after: float | None,
+        masker: SecretMasker,
+    ) -> ApiStatusError:
+        error_type = problem.exception_type
+        message = masker.text(f"{shown} -> {problem.message}" if problem.message else shown)
+        request_id = self._request_id(response)
+        if issubclass(error_type, RateLimitedError):
+            return error_type(
+                message,
+                retry_after=retry_after,
+                status_code=problem.status_code,
+                service_code=problem.service_code,
+                request_id=request_id,
+                service=self.service,
+            )
+        return error_type(
+            message,
+            status_code=problem.status_code,
+            service_code=problem.service_code,
+            request_id=request_id,
+            service=self.service,
+        )

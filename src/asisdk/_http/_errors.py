@@ -1,0 +1,118 @@
+"""Turning an HTTP answer into a typed error of the :mod:`asisdk.errors` tree.
+
+Each service describes its error answers with an *error parser*: a function that looks at a
+response and returns a :class:`ServiceError` (or ``None`` when the answer is a success). The
+parser is where service knowledge lives: VirusTotal's ``{"error": {"code", "message"}}`` body,
+IPStack's ``{"success": false, "error": {...}}`` on HTTP 200, a daily-quota code that must not be
+retried. The client turns the description into an exception with :func:`error_from`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+import attrs
+import httpx
+
+from asisdk._http import _defaults
+from asisdk.errors import (
+    ApiStatusError,
+    AuthenticationError,
+    NotFoundError,
+    RateLimitedError,
+    ServerError,
+)
+
+__all__ = ["ErrorParser", "ServiceError", "default_error_parser", "error_type_for_status"]
+
+
+@attrs.frozen(kw_only=True)
+class ServiceError:
+    """What went wrong in one answer, as the service described it.
+
+    Attributes:
+        status_code: the HTTP status (or the status the service reported in its body).
+        service_code: the service's own error code (``"NotFoundError"``, ``"104"``).
+        message: the service's message (never containing secrets; masked again anyway).
+        error_type: the exception class to raise; ``None`` picks it from the status code
+            (:func:`error_type_for_status`).
+        retryable: force (``True``) or veto (``False``) a retry; ``None`` lets the
+            :class:`~asisdk._http.RetryPolicy` decide from the status code.
+
+    Examples:
+        >>> ServiceError(status_code=404, service_code="NotFoundError").exception_type.__name__
+        'NotFoundError'
+    """
+
+    status_code: int
+    service_code: str | None = None
+    message: str = ""
+    error_type: type[ApiStatusError] | None = None
+    retryable: bool | None = None
+
+    @property
+    def exception_type(self) -> type[ApiStatusError]:
+        """The exception class this error is raised as."""
+        return self.error_type or error_type_for_status(self.status_code)
+
+
+#: A function describing an answer: ``None`` for success, a :class:`ServiceError` otherwise.
+ErrorParser = Callable[[httpx.Response], "ServiceError | None"]
+
+
+def error_type_for_status(status_code: int) -> type[ApiStatusError]:
+    """The default exception class for an HTTP error status.
+
+    Examples:
+        >>> error_type_for_status(401).__name__, error_type_for_status(503).__name__
+        ('AuthenticationError', 'ServerError')
+    """
+    if status_code in (401, 403):
+        return AuthenticationError
+    if status_code == 404:
+        return NotFoundError
+    if status_code == 429:
+        return RateLimitedError
+    if status_code >= 500:
+        return ServerError
+    return ApiStatusError
+
+
+def _body_error(response: httpx.Response) -> tuple[str | None, str]:
+    """(code, message) from the common JSON error shapes, else the start of the body text."""
+    try:
+        body = json.loads(response.content)
+    except (ValueError, UnicodeDecodeError):
+        body = None
+    code: object = None
+    message: object = None
+    if isinstance(body, dict):
+        error = body.get("error")
+        if isinstance(error, dict):
+            code = error.get("code") or error.get("type")
+            message = error.get("message") or error.get("info")
+        elif isinstance(error, str):
+            message = error
+        message = message or body.get("message") or body.get("detail")
+        code = code or body.get("code")
+    if message is None:
+        message = response.text[: _defaults.MAX_ERROR_TEXT].strip() or response.reason_phrase
+    text = str(message)[: _defaults.MAX_ERROR_TEXT]
+    return (None if code is None else str(code)), text
+
+
+def default_error_parser(response: httpx.Response) -> ServiceError | None:
+    """Describe any non-2xx answer; understands ``{"error": {"code", "message"}}`` bodies.
+
+    Examples:
+        >>> answer = httpx.Response(404, json={"error": {"code": "NotFoundError", "message": "x"}})
+        >>> default_error_parser(answer)
+        ServiceError(status_code=404, service_code='NotFoundError', message='x', error_type=None, retryable=None)
+        >>> default_error_parser(httpx.Response(200, json={})) is None
+        True
+    """  # noqa: E501
+    if response.is_success:
+        return None
+    code, message = _body_error(response)
+    return ServiceError(status_code=response.status_code, service_code=code, message=message)

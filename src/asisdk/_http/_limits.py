@@ -1,0 +1,263 @@
+"""Client-side request limits: rate quotas, a calendar-day budget and bounded concurrency.
+
+Three independent limits guard every request a client sends:
+
+* :class:`RateLimit` ``(max_requests, period)``: at most ``max_requests`` requests in **any**
+  window of ``period`` seconds, enforced with an ``aiolimiter.AsyncLimiter``. The obvious
+  ``AsyncLimiter(max_requests, period)`` is wrong for a service that counts per window: a leaky
+  bucket lets ``max_requests`` through in a burst *and then* keeps draining at the full rate, so
+  one window can see almost twice the quota (and the service answers 429). Here the bucket holds
+  only ``burst`` requests (1% of the quota, at least 1) and drains at
+  ``(max_requests - burst) / (period + jitter)`` (``max_requests / (period + jitter)`` when
+  ``burst`` is 1). A leaky bucket of capacity ``b`` draining at ``r`` grants at most
+  ``b + ceil(r * T) - 1`` requests in any half-open window of ``T`` seconds, so even a window
+  stretched by ``jitter`` seconds (our send time and the server's count differ by network and
+  scheduling delays) stays within the quota. The small bucket lets a request that was scheduled
+  late (a busy event loop) be caught up instead of lost; the achieved rate is about 98-99% of
+  the quota.
+* ``per_day``: a budget of requests per UTC calendar day (VirusTotal's daily quota resets at
+  00:00 UTC). A leaky bucket cannot express "500 per calendar day", so this is a counter; when it
+  is used up the request fails at once with :class:`~asisdk.errors.QuotaExceededError` instead
+  of sleeping until midnight.
+* ``max_concurrency``: a semaphore bounding requests in flight.
+
+:class:`RequestLimits` is the frozen description a client is configured with; the live
+:class:`Limiter` is created from it *lazily, inside the running event loop* (aiolimiter and
+asyncio primitives are bound to a loop) and re-created if the client is used from another loop.
+Nothing here is created at import time.
+
+The order inside a request is: concurrency slot, then the rate limits, then the daily budget,
+then the send; the slot is released while a retry sleeps, so a sleeping retry never blocks other
+requests, and every retry is limited again (each attempt counts against the quota).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import math
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+
+import attrs
+from aiolimiter import AsyncLimiter
+
+from asisdk._http import _defaults
+from asisdk.errors import QuotaExceededError
+
+__all__ = ["Limiter", "RateLimit", "RequestLimits"]
+
+
+def _positive(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
+    if not (value > 0 and math.isfinite(value)):
+        raise ValueError(f"{attribute.name} must be a finite number > 0, got {value!r}")
+
+
+def _non_negative(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
+    if not (value >= 0 and math.isfinite(value)):
+        raise ValueError(f"{attribute.name} must be a finite number >= 0, got {value!r}")
+
+
+@attrs.frozen(kw_only=True)
+class RateLimit:
+    """At most ``max_requests`` requests in any window of ``period`` seconds.
+
+    Attributes:
+        max_requests: requests allowed per window (may be fractional: 0.5 per minute).
+        period: the window length in seconds.
+        jitter: seconds by which the server's view of our send times may be stretched
+            (network and scheduling delays); the rate is lowered just enough to absorb it.
+
+    Examples:
+        >>> RateLimit.per_minute(4).interval, RateLimit.per_minute(4).burst
+        (15.0, 1)
+        >>> round(1 / RateLimit.per_minute(4).sustained_rate, 3)  # seconds between requests
+        15.025
+        >>> limit = RateLimit(max_requests=600, period=60.0)
+        >>> limit.burst, round(limit.sustained_rate * 60, 1)
+        (6, 593.0)
+    """
+
+    max_requests: float = attrs.field(validator=_positive)
+    period: float = attrs.field(default=_defaults.MINUTE, validator=_positive)
+    jitter: float = attrs.field(default=_defaults.RATE_JITTER, validator=_non_negative)
+
+    @classmethod
+    def per_minute(cls, max_requests: float) -> RateLimit:
+        """A quota of ``max_requests`` per minute."""
+        return cls(max_requests=max_requests, period=_defaults.MINUTE)
+
+    @property
+    def interval(self) -> float:
+        """Seconds between two requests at the quota's nominal rate."""
+        return self.period / self.max_requests
+
+    @property
+    def burst(self) -> int:
+        """Requests that may go out back to back (1% of the quota, at least 1)."""
+        return max(1, int(self.max_requests * _defaults.RATE_BURST_FRACTION))
+
+    @property
+    def sustained_rate(self) -> float:
+        """Requests per second granted in the long run."""
+        burst = self.burst
+        allowed = self.max_requests if burst == 1 else self.max_requests - burst
+        return allowed / (self.period + self.jitter)
+
+    def new_limiter(self) -> AsyncLimiter:
+        """A fresh ``AsyncLimiter`` for this quota (call inside the running loop)."""
+        burst = self.burst
+        return AsyncLimiter(burst, burst / self.sustained_rate)
+
+
+def _positive_int(
+    instance: object, attribute: attrs.Attribute[int | None], value: int | None
+) -> None:
+    if value is not None and value < 1:
+        raise ValueError(f"{attribute.name} must be at least 1 (or None), got {value!r}")
+
+
+def _at_least_one(instance: object, attribute: attrs.Attribute[int], value: int) -> None:
+    if value < 1:
+        raise ValueError(f"{attribute.name} must be at least 1, got {value!r}")
+
+
+def _to_rates(value: Sequence[RateLimit]) -> tuple[RateLimit, ...]:
+    return tuple(value)
+
+
+@attrs.frozen(kw_only=True)
+class RequestLimits:
+    """The limits a client applies to its own requests.
+
+    Attributes:
+        rates: rate quotas, all enforced (e.g. per second and per minute).
+        per_day: requests per UTC calendar day, or ``None`` for no daily budget.
+        max_concurrency: requests in flight at once.
+
+    Examples:
+        >>> limits = RequestLimits.create(requests_per_minute=4, requests_per_day=500)
+        >>> limits.rates[0].interval, limits.per_day, limits.max_concurrency
+        (15.0, 500, 4)
+    """
+
+    rates: tuple[RateLimit, ...] = attrs.field(default=(), converter=_to_rates)
+    per_day: int | None = attrs.field(default=None, validator=_positive_int)
+    max_concurrency: int = attrs.field(default=_defaults.MAX_CONCURRENCY, validator=_at_least_one)
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        requests_per_minute: float | None = None,
+        requests_per_day: int | None = None,
+        max_concurrency: int = _defaults.MAX_CONCURRENCY,
+    ) -> RequestLimits:
+        """The common case: an optional per-minute quota, daily budget and concurrency bound."""
+        rates = () if requests_per_minute is None else (RateLimit.per_minute(requests_per_minute),)
+        return cls(rates=rates, per_day=requests_per_day, max_concurrency=max_concurrency)
+
+
+def _utc_today() -> dt.date:
+    return dt.datetime.now(dt.UTC).date()
+
+
+class _DailyBudget:
+    """Requests left in the current UTC day; resets when the date changes."""
+
+    __slots__ = ("_day", "_limit", "_today", "_used")
+
+    def __init__(self, limit: int, today: Callable[[], dt.date]) -> None:
+        self._limit = limit
+        self._today = today
+        self._day = today()
+        self._used = 0
+
+    @property
+    def remaining(self) -> int:
+        self._roll()
+        return self._limit - self._used
+
+    def _roll(self) -> None:
+        day = self._today()
+        if day != self._day:
+            self._day, self._used = day, 0
+
+    def take(self, service: str) -> None:
+        self._roll()
+        if self._used >= self._limit:
+            raise QuotaExceededError(
+                f"the client-side daily budget of {self._limit} {service} requests is used up "
+                "for today (UTC); it resets at 00:00 UTC, or raise requests_per_day if your "
+                "plan allows more",
+                service_code="client_daily_budget",
+                service=service,
+            )
+        self._used += 1
+
+
+class Limiter:
+    """The live limits of one client, bound to the event loop it first runs in.
+
+    Create it anywhere (it holds no loop-bound object until first used); the aiolimiters and
+    the semaphore are made on first use inside the running loop, and made again if the client
+    later runs in another loop. The daily budget is plain state and survives loop changes.
+
+    Examples:
+        >>> limiter = Limiter(RequestLimits.create(requests_per_minute=600))
+        >>> async def one() -> None:
+        ...     async with limiter.slot():
+        ...         await limiter.wait_for_rate()
+        >>> asyncio.run(one())
+    """
+
+    def __init__(
+        self,
+        limits: RequestLimits,
+        *,
+        service: str = "api",
+        today: Callable[[], dt.date] = _utc_today,
+    ) -> None:
+        self.limits = limits
+        self._service = service
+        self._budget = _DailyBudget(limits.per_day, today) if limits.per_day else None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._rate_limiters: tuple[AsyncLimiter, ...] = ()
+        self._semaphore: asyncio.Semaphore | None = None
+
+    def __repr__(self) -> str:
+        return f"Limiter({self.limits!r})"
+
+    @property
+    def remaining_today(self) -> int | None:
+        """Requests left in today's client-side budget, or ``None`` without a daily budget."""
+        return None if self._budget is None else self._budget.remaining
+
+    def _bind(self) -> None:
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop:
+            self._loop = loop
+            self._rate_limiters = tuple(rate.new_limiter() for rate in self.limits.rates)
+            self._semaphore = asyncio.Semaphore(self.limits.max_concurrency)
+
+    @asynccontextmanager
+    async def slot(self) -> AsyncIterator[None]:
+        """Hold one of the ``max_concurrency`` slots for the duration of the block."""
+        self._bind()
+        assert self._semaphore is not None
+        async with self._semaphore:
+            yield
+
+    async def wait_for_rate(self) -> None:
+        """Wait until every rate limit allows one more request, then take the daily budget.
+
+        Raises:
+            QuotaExceededError: the daily budget is used up (no wait: it resets at midnight).
+        """
+        self._bind()
+        if self._budget is not None and self._budget.remaining <= 0:
+            self._budget.take(self._service)  # raises before waiting for a rate slot
+        for limiter in self._rate_limiters:
+            await limiter.acquire()
+        if self._budget is not None:
+            self._budget.take(self._service)

@@ -1,0 +1,488 @@
+"""The VirusTotal v3 client: single and batch lookups, frames, relationships, cache.
+
+Built on :class:`asisdk._http.ApiClient` (limits, retries, error mapping, secret masking); this
+module only knows VirusTotal: the paths, the answer shapes and what each failure means for a
+batch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import re
+from collections import deque
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Final, Self
+
+import attrs
+import httpx
+
+from asisdk._http import ApiClient, RequestLimits, RetryPolicy, ServiceError, default_error_parser
+from asisdk.config import Config, Secret, resolve_secret
+from asisdk.errors import (
+    ApiError,
+    AuthenticationError,
+    InvalidInputError,
+    NotFoundError,
+    QuotaExceededError,
+)
+from asisdk.virustotal import _defaults
+from asisdk.virustotal._cache import VtCache
+from asisdk.virustotal._observables import (
+    Observable,
+    Target,
+    VtKind,
+    observable_text,
+    resolve_target,
+)
+from asisdk.virustotal._progress import Progress, ProgressCallback
+from asisdk.virustotal._report import (
+    VtObject,
+    VtReport,
+    VtStatus,
+    object_from_item,
+    report_from_object,
+    report_without_data,
+)
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["VirusTotalClient", "vt_error_parser"]
+
+_log = logging.getLogger("asisdk.virustotal")
+
+_RELATIONSHIP_NAME: Final = re.compile(r"[a-z][a-z0-9_]{0,63}")
+_CACHED_STATUSES: Final = (VtStatus.FOUND, VtStatus.NOT_FOUND)
+
+
+def vt_error_parser(response: httpx.Response) -> ServiceError | None:
+    """Describe a VirusTotal error answer (``{"error": {"code", "message"}}``).
+
+    A 429 ``QuotaExceededError`` is raised as :class:`~asisdk.errors.QuotaExceededError` once
+    retries are spent (VirusTotal uses that code for the minute *and* the daily quota, so the
+    first 429s are retried like any rate limit).
+
+    Examples:
+        >>> answer = httpx.Response(429, json={"error": {"code": "QuotaExceededError"}})
+        >>> vt_error_parser(answer).exception_type.__name__
+        'QuotaExceededError'
+    """
+    problem = default_error_parser(response)
+    if problem is None:
+        return None
+    if problem.status_code == 429 and problem.service_code == "QuotaExceededError":
+        return ServiceError(
+            status_code=429,
+            service_code=problem.service_code,
+            message=problem.message,
+            error_type=QuotaExceededError,
+        )
+    return problem
+
+
+class VirusTotalClient:
+    """Async client of the VirusTotal API v3, built for high-volume batch lookups.
+
+    Args:
+        api_key: the API key; by default ``ASISDK_VT_API_KEY``, then
+            ``ASISDK_VIRUSTOTAL_API_KEY``, then ``[virustotal] api_key`` in the config file.
+            It is sent only in the ``x-apikey`` header and never shown.
+        base_url: the API root (tests point it at ``http://127.0.0.1:PORT/api/v3``).
+        requests_per_minute: the account's per-minute quota (public keys: 4); ``None`` for no
+            client-side rate limit. Requests are paced so that no minute ever sees more.
+        requests_per_day: the account's daily quota (public keys: 500), counted per UTC day;
+            ``None`` for none.
+        max_concurrency: requests in flight at once.
+        retry: the retry policy (``RetryPolicy(instant=True)`` in tests).
+        http_client: an ``httpx.AsyncClient`` to use (not closed by this client).
+        cache: a :class:`VtCache` or the path of its SQLite file; ``None`` for no cache.
+        timeout: timeouts of the owned HTTP client.
+        config: an already loaded configuration (for the key).
+        limits: full control of the limits (e.g. a premium contract with per-second and
+            per-minute quotas, ``RequestLimits(rates=[RateLimit(max_requests=..., period=1)])``);
+            replaces ``requests_per_minute``, ``requests_per_day`` and ``max_concurrency``.
+
+    Raises:
+        ConfigurationError: no API key was found; the message says where it was looked for.
+
+    Examples:
+        >>> async def triage() -> None:
+        ...     async with VirusTotalClient(cache="~/.cache/asisdk/vt.sqlite") as vt:
+        ...         report = await vt.lookup("8.8.8.8")
+        ...         reports = await vt.lookup_many(["example.com", "44d88612fea8a8f36de82e1278abb02f"])
+    """  # noqa: E501
+
+    def __init__(
+        self,
+        api_key: str | Secret | None = None,
+        *,
+        base_url: str = _defaults.BASE_URL,
+        requests_per_minute: float | None = _defaults.REQUESTS_PER_MINUTE,
+        requests_per_day: int | None = _defaults.REQUESTS_PER_DAY,
+        max_concurrency: int = _defaults.MAX_CONCURRENCY,
+        retry: RetryPolicy | None = None,
+        http_client: httpx.AsyncClient | None = None,
+        cache: VtCache | str | os.PathLike[str] | None = None,
+        timeout: httpx.Timeout | None = None,
+        config: Config | None = None,
+        limits: RequestLimits | None = None,
+    ) -> None:
+        key = resolve_secret(
+            _defaults.API_KEY_SETTING, api_key, env_aliases=_defaults.API_KEY_ENV, config=config
+        )
+        assert key is not None
+        if limits is None:
+            limits = RequestLimits.create(
+                requests_per_minute=requests_per_minute,
+                requests_per_day=requests_per_day,
+                max_concurrency=max_concurrency,
+            )
+        extra: dict[str, Any] = {} if timeout is None else {"timeout": timeout}
+        self._api = ApiClient(
+            service="virustotal",
+            base_url=base_url,
+            headers={"x-apikey": key, "Accept": "application/json"},
+            limits=limits,
+            retry=retry,
+            http_client=http_client,
+            error_parser=vt_error_parser,
+            **extra,
+        )
+        self._owns_cache = cache is not None and not isinstance(cache, VtCache)
+        self.cache: VtCache | None = (
+            cache if isinstance(cache, VtCache) or cache is None else VtCache(cache)
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"VirusTotalClient(base_url={self._api.base_url!r}, limits={self._api.limits!r}, "
+            f"cache={self.cache!r})"
+        )
+
+    @property
+    def retry(self) -> RetryPolicy:
+        """The retry policy in use."""
+        return self._api.retry
+
+    @property
+    def limits(self) -> RequestLimits:
+        """The client-side limits in use."""
+        return self._api.limits
+
+    async def aclose(self) -> None:
+        """Close the owned HTTP client and the cache this client opened. Idempotent."""
+        await self._api.aclose()
+        if self._owns_cache and self.cache is not None:
+            await self.cache.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    # -- lookups ---------------------------------------------------------------------------
+
+    async def lookup(self, observable: Observable, *, kind: VtKind | str | None = None) -> VtReport:
+        """Look up one observable.
+
+        Args:
+            observable: an IPv4/IPv6 address, domain, URL or MD5/SHA-1/SHA-256 hash, or an
+                ``IpAddress``, ``Dns``, ``Url``, ``File`` or ``FileHash`` entity.
+            kind: the kind, when known (``"ip_address"``, ``"domain"``, ``"url"``, ``"file"``
+                or a common alias such as ``"ipv4"``, ``"dns"``, ``"sha256_hash"``); detected
+                from the value otherwise.
+
+        Returns:
+            The report; its ``status`` says whether it was found, not found, invalid (nothing
+            sent), failed or skipped because the daily quota ran out.
+
+        Raises:
+            AuthenticationError: the key was refused (401/403).
+
+        Examples:
+            >>> async def check(vt: VirusTotalClient) -> None:
+            ...     report = await vt.lookup("8.8.8.8")
+            ...     print(report.status, report.malicious)
+        """
+        return (await self.lookup_many([observable], kind=kind))[0]
+
+    async def lookup_many(
+        self,
+        observables: Iterable[Observable],
+        *,
+        kind: VtKind | str | None = None,
+        progress: ProgressCallback | bool | None = None,
+    ) -> list[VtReport]:
+        """Look up many observables within the account's quotas; one report per input.
+
+        Each distinct normalised observable is requested at most once (duplicates share the
+        result, cached ones are not requested at all), requests run concurrently up to
+        ``max_concurrency`` and paced under ``requests_per_minute``. Failures are
+        statuses on the affected items; the batch never loses a row.
+
+        Args:
+            observables: the values (strings or entities) to look up (any iterable; read once).
+            kind: the kind of every value, when known; detected per value otherwise.
+            progress: a ``callback(done, total)`` over distinct observables, or ``True`` for a
+                tqdm bar (``pip install tqdm``).
+
+        Returns:
+            Reports in input order: ``found``, ``not_found`` (HTTP 404), ``invalid`` (never
+            sent), ``error`` (failed after retries; ``error`` says why) or
+            ``quota_exhausted`` (the daily quota ran out first; re-run later, with a cache
+            nothing already fetched is asked again).
+
+        Raises:
+            AuthenticationError: the key was refused (401/403); nothing else could succeed,
+                so the batch stops at once.
+
+        Examples:
+            >>> async def batch(vt: VirusTotalClient) -> None:
+            ...     reports = await vt.lookup_many(["8.8.8.8", "example.com", "8.8.8.8"],
+            ...                                    progress=True)
+            ...     assert [r.observable for r in reports] == ["8.8.8.8", "example.com", "8.8.8.8"]
+        """
+        items = [(observable_text(value), resolve_target(value, kind)) for value in observables]
+        return await self._lookup_items(items, progress)
+
+    async def lookup_frame(
+        self,
+        df: pd.DataFrame,
+        column: str,
+        *,
+        kind_column: str | None = None,
+        progress: ProgressCallback | bool | None = None,
+    ) -> pd.DataFrame:
+        """Look up the observables in ``df[column]``; return ``df`` with the report columns.
+
+        Args:
+            df: the input frame (not modified).
+            column: the column holding observables (strings or entities); missing or other
+                cells become ``invalid`` rows.
+            kind_column: a column holding each row's kind (``"ipv4"``, ``"dns"``,
+                ``"sha256_hash"``, ...); detected per value when not given. Kinds VirusTotal
+                cannot look up (``"email"``) give ``invalid`` rows.
+            progress: as in :meth:`lookup_many`.
+
+        Returns:
+            A new frame with ``df``'s index and columns followed by ``kind``, ``status``,
+            ``malicious``, ``suspicious``, ``harmless``, ``undetected``, ``timeout``,
+            ``reputation``, ``last_analysis_date``, ``tags``, ``permalink``, ``attributes``,
+            ``error`` (a name already in ``df`` gets the suffix ``_vt``).
+
+        Raises:
+            InvalidInputError: a named column is not in ``df``.
+            AuthenticationError: the key was refused.
+
+        Examples:
+            >>> async def enrich(vt: VirusTotalClient, iocs: "pd.DataFrame") -> "pd.DataFrame":
+            ...     return await vt.lookup_frame(iocs, "Observable", kind_column="IoCType")
+        """
+        from asisdk.virustotal._frame import reports_to_frame  # pandas loads on first use
+
+        for name in (column, kind_column):
+            if name is not None and name not in df.columns:
+                raise InvalidInputError(
+                    f"column {name!r} is not in the frame (columns: {list(df.columns)})"
+                )
+        values = df[column].tolist()
+        kinds: list[object] = df[kind_column].tolist() if kind_column else [None] * len(values)
+        items = [
+            (observable_text(value), resolve_target(value, kind if isinstance(kind, str) else None))
+            for value, kind in zip(values, kinds, strict=True)
+        ]
+        reports = await self._lookup_items(items, progress)
+        return reports_to_frame(df, reports)
+
+    # -- relationships ---------------------------------------------------------------------
+
+    async def relationships(
+        self,
+        observable: Observable,
+        name: str,
+        *,
+        kind: VtKind | str | None = None,
+        limit: int | None = None,
+        descriptors_only: bool = False,
+    ) -> AsyncIterator[VtObject]:
+        """Iterate over an object's related objects, following the API's cursor.
+
+        Args:
+            observable: the object (IP, domain, URL or hash).
+            name: the relationship, e.g. ``"resolutions"`` (domains, IPs),
+                ``"contacted_ips"`` (files), ``"subdomains"``.
+            kind: the observable's kind when known.
+            limit: stop after this many objects (``None``: all pages).
+            descriptors_only: list only ``type`` and ``id`` (a cheaper call).
+
+        Yields:
+            The related objects, page after page.
+
+        Raises:
+            InvalidInputError: the observable or the relationship name is not valid.
+            NotFoundError: VirusTotal does not know the observable.
+            AuthenticationError: the key was refused or may not use this relationship (many
+                are premium-only).
+
+        Examples:
+            >>> async def resolutions(vt: VirusTotalClient) -> list[str]:
+            ...     return [o.id async for o in vt.relationships("example.com", "resolutions",
+            ...                                                    limit=20)]
+        """
+        target = resolve_target(observable, kind)
+        if not target.valid:
+            raise InvalidInputError(
+                f"cannot follow relationships of {observable!r}: {target.error}"
+            )
+        if not _RELATIONSHIP_NAME.fullmatch(name):
+            raise InvalidInputError(f"{name!r} is not a relationship name (e.g. 'resolutions')")
+        if limit is not None and limit < 1:
+            raise InvalidInputError(f"limit must be at least 1, got {limit}")
+        path = (
+            f"{target.path}/relationships/{name}" if descriptors_only else f"{target.path}/{name}"
+        )
+        yielded = 0
+        cursor: str | None = None
+        while True:
+            want = _defaults.RELATIONSHIP_PAGE_SIZE
+            if limit is not None:
+                want = min(want, limit - yielded)
+            page = await self._api.get_json(path, params={"limit": want, "cursor": cursor})
+            items = page.get("data") if isinstance(page, Mapping) else None
+            for item in items if isinstance(items, list) else []:
+                related = object_from_item(item)
+                if related is None:
+                    continue
+                yield related
+                yielded += 1
+                if limit is not None and yielded >= limit:
+                    return
+            meta = page.get("meta") if isinstance(page, Mapping) else None
+            next_cursor = meta.get("cursor") if isinstance(meta, Mapping) else None
+            if not next_cursor or not items:
+                return
+            cursor = str(next_cursor)
+
+    # -- batch engine ----------------------------------------------------------------------
+
+    async def _lookup_items(
+        self,
+        items: Sequence[tuple[str, Target]],
+        progress: ProgressCallback | bool | None,
+    ) -> list[VtReport]:
+        targets: dict[str, Target] = {}
+        for _, target in items:
+            if target.valid:
+                targets.setdefault(target.cache_key, target)
+        tracker = Progress(len(targets), progress)
+        try:
+            results = await self._resolve(targets, tracker)
+        finally:
+            tracker.close()
+        reports = []
+        for text, target in items:
+            if not target.valid:
+                reports.append(report_without_data(text, target, VtStatus.INVALID, target.error))
+                continue
+            shared = results[target.cache_key]
+            reports.append(shared if shared.observable == text else _with_observable(shared, text))
+        return reports
+
+    async def _resolve(
+        self, targets: Mapping[str, Target], tracker: Progress
+    ) -> dict[str, VtReport]:
+        results: dict[str, VtReport] = {}
+        if self.cache is not None and targets:
+            for key, hit in (await self.cache.get_many(list(targets))).items():
+                target = targets[key]
+                results[key] = (
+                    report_from_object(target.key or "", target, hit.data)
+                    if hit.status == VtStatus.FOUND and hit.data is not None
+                    else report_without_data(target.key or "", target, VtStatus.NOT_FOUND)
+                )
+            tracker.advance(len(results))
+        pending = deque(key for key in targets if key not in results)
+        quota_error: list[QuotaExceededError] = []
+
+        async def worker() -> None:
+            while pending and not quota_error:
+                key = pending.popleft()
+                target = targets[key]
+                try:
+                    results[key] = await self._fetch(target)
+                except QuotaExceededError as exc:
+                    quota_error.append(exc)
+                    results[key] = _quota_report(target, exc)
+                tracker.advance()
+
+        workers = [
+            asyncio.create_task(worker())
+            for _ in range(min(self._api.limits.max_concurrency, len(pending)))
+        ]
+        try:
+            await asyncio.gather(*workers)
+        finally:
+            # On an authentication error or a cancellation, stop every other worker and wait
+            # for it: nothing keeps running after this call returns or raises.
+            for task in workers:
+                task.cancel()
+            await asyncio.gather(*workers, return_exceptions=True)
+        if quota_error:
+            _log.warning("the VirusTotal quota is exhausted; %d lookups were skipped", len(pending))
+            for key in pending:
+                results[key] = _quota_report(targets[key], quota_error[0])
+            tracker.advance(len(pending))
+        return results
+
+    async def _fetch(self, target: Target) -> VtReport:
+        observable = target.key or ""
+        try:
+            body = await self._api.get_json(target.path)
+        except NotFoundError:
+            report = report_without_data(observable, target, VtStatus.NOT_FOUND)
+            await self._store(target, report, None)
+            return report
+        except (AuthenticationError, QuotaExceededError):
+            raise
+        except ApiError as exc:
+            return report_without_data(observable, target, VtStatus.ERROR, str(exc))
+        data = body.get("data") if isinstance(body, Mapping) else None
+        if not isinstance(data, Mapping):
+            return report_without_data(
+                observable, target, VtStatus.ERROR, "the answer has no 'data' object"
+            )
+        report = report_from_object(observable, target, data)
+        await self._store(target, report, data)
+        return report
+
+    async def _store(
+        self, target: Target, report: VtReport, data: Mapping[str, Any] | None
+    ) -> None:
+        if self.cache is None or report.status not in _CACHED_STATUSES:
+            return
+        try:
+            await self.cache.put(target.cache_key, report.status.value, data)
+        except Exception as exc:  # a cache failure must not fail the lookup
+            _log.warning("could not cache %s: %s", target.cache_key, exc)
+
+
+def _with_observable(report: VtReport, observable: str) -> VtReport:
+    return attrs.evolve(report, observable=observable)
+
+
+def _quota_report(target: Target, exc: QuotaExceededError) -> VtReport:
+    return report_without_data(
+        target.key or "",
+        target,
+        VtStatus.QUOTA_EXHAUSTED,
+        f"skipped: the VirusTotal quota is exhausted ({exc.args[0] if exc.args else exc})",
+    )

@@ -1,0 +1,226 @@
+"""The typed result of a lookup and the pure functions that build it from API JSON."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import html
+from collections.abc import Mapping
+from typing import Any, Final
+from urllib.parse import quote
+
+import attrs
+
+from asisdk.virustotal import _defaults
+from asisdk.virustotal._observables import Target, VtKind
+
+__all__ = ["VtObject", "VtReport", "VtStatus"]
+
+
+class VtStatus(enum.StrEnum):
+    """The outcome of one lookup."""
+
+    #: VirusTotal has a report.
+    FOUND = "found"
+    #: VirusTotal does not know the object (HTTP 404): a normal "no data" answer.
+    NOT_FOUND = "not_found"
+    #: The value is not a valid IP, domain, URL or hash (nothing was sent).
+    INVALID = "invalid"
+    #: The lookup failed after retries (server errors, network); see ``error``.
+    ERROR = "error"
+    #: The daily quota ran out before this value could be looked up.
+    QUOTA_EXHAUSTED = "quota_exhausted"
+
+
+_STATS: Final = ("malicious", "suspicious", "harmless", "undetected", "timeout")
+_STATUS_COLOURS: Final = {
+    VtStatus.FOUND: "#2e7d32",
+    VtStatus.NOT_FOUND: "#616161",
+    VtStatus.INVALID: "#ef6c00",
+    VtStatus.ERROR: "#c62828",
+    VtStatus.QUOTA_EXHAUSTED: "#6a1b9a",
+}
+
+
+def _int_or_none(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _timestamp(value: object) -> dt.datetime | None:
+    seconds = _int_or_none(value)
+    if seconds is None:
+        return None
+    try:
+        return dt.datetime.fromtimestamp(seconds, dt.UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+@attrs.frozen(kw_only=True)
+class VtReport:
+    """What VirusTotal says about one observable.
+
+    Attributes:
+        observable: the value as given (an entity's value for entity inputs).
+        kind: the kind looked up (``None`` when it could not be told).
+        status: the outcome; only ``found`` reports carry analysis data.
+        malicious, suspicious, harmless, undetected, timeout: engine counts from
+            ``last_analysis_stats`` (``None`` when absent).
+        reputation: the community reputation score.
+        last_analysis_date: when VirusTotal last analysed the object (aware, UTC).
+        tags: VirusTotal's tags.
+        permalink: the VirusTotal web page of the object.
+        attributes: the raw ``attributes`` of the API object (excluded from equality).
+        error: why the lookup failed (``invalid``, ``error``, ``quota_exhausted``), else
+            ``None``.
+
+    Examples:
+        >>> report = VtReport(observable="8.8.8.8", kind=VtKind.IP_ADDRESS,
+        ...                   status=VtStatus.NOT_FOUND)
+        >>> report.status, report.malicious
+        (<VtStatus.NOT_FOUND: 'not_found'>, None)
+    """
+
+    observable: str
+    kind: VtKind | None
+    status: VtStatus
+    malicious: int | None = None
+    suspicious: int | None = None
+    harmless: int | None = None
+    undetected: int | None = None
+    timeout: int | None = None
+    reputation: int | None = None
+    last_analysis_date: dt.datetime | None = None
+    tags: tuple[str, ...] = ()
+    permalink: str | None = None
+    attributes: Mapping[str, Any] = attrs.field(factory=dict, eq=False, repr=False)
+    error: str | None = None
+
+    def _repr_html_(self) -> str:
+        colour = _STATUS_COLOURS[self.status]
+        rows = [
+            ("observable", html.escape(self.observable)),
+            ("kind", html.escape(str(self.kind or "unknown"))),
+            (
+                "status",
+                f'<b style="color:{colour}">{html.escape(self.status.value)}</b>',
+            ),
+        ]
+        if self.status is VtStatus.FOUND:
+            counts = ", ".join(f"{name} {getattr(self, name)}" for name in _STATS)
+            rows.append(("detections", html.escape(counts)))
+            rows.append(("reputation", html.escape(str(self.reputation))))
+            if self.last_analysis_date is not None:
+                rows.append(("last analysis", self.last_analysis_date.isoformat()))
+            if self.tags:
+                rows.append(("tags", html.escape(", ".join(self.tags))))
+        if self.error:
+            rows.append(("error", html.escape(self.error)))
+        if self.permalink:
+            link = html.escape(self.permalink, quote=True)
+            rows.append(
+                ("VirusTotal", f'<a href="{link}" target="_blank" rel="noopener">{link}</a>')
+            )
+        cell = 'style="text-align:left"'
+        body = "".join(
+            f"<tr><th {cell}>{name}</th><td {cell}>{value}</td></tr>" for name, value in rows
+        )
+        return f'<table class="asisdk-vt-report">{body}</table>'
+
+
+@attrs.frozen(kw_only=True)
+class VtObject:
+    """An object from a relationship collection (a resolution, a contacted IP, ...).
+
+    Attributes:
+        type: the API object type (``"resolution"``, ``"ip_address"``, ``"file"``, ...).
+        id: the object id.
+        attributes: its attributes (empty for descriptors-only listings).
+        error: the service's error code when the collection holds an error stub for it.
+    """
+
+    type: str
+    id: str
+    attributes: Mapping[str, Any] = attrs.field(factory=dict, eq=False, repr=False)
+    error: str | None = None
+
+
+def permalink(kind: VtKind, ident: str) -> str:
+    """The web interface page of an object (``ident`` as VirusTotal names it)."""
+    return f"{_defaults.GUI_URL}/{kind.gui_segment}/{quote(ident, safe=':')}"
+
+
+def not_found_permalink(target: Target) -> str | None:
+    """A page for an object VirusTotal does not know (a search, for URLs)."""
+    if target.kind is None or target.key is None:
+        return None
+    if target.kind is VtKind.URL:
+        return f"{_defaults.GUI_URL}/search/{quote(target.key, safe='')}"
+    return permalink(target.kind, target.key)
+
+
+def report_from_object(observable: str, target: Target, data: Mapping[str, Any]) -> VtReport:
+    """Build a ``found`` report from the API's ``data`` object (pure).
+
+    Examples:
+        >>> from asisdk.virustotal._observables import resolve_target
+        >>> data = {"type": "domain", "id": "example.com", "attributes": {
+        ...     "last_analysis_stats": {"malicious": 2, "harmless": 60},
+        ...     "reputation": -5, "tags": ["x"], "last_analysis_date": 0}}
+        >>> r = report_from_object("example.com", resolve_target("example.com"), data)
+        >>> r.malicious, r.undetected, r.permalink, r.last_analysis_date.year
+        (2, None, 'https://www.virustotal.com/gui/domain/example.com', 1970)
+    """
+    raw = data.get("attributes")
+    attributes: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
+    stats_raw = attributes.get("last_analysis_stats")
+    stats: Mapping[str, Any] = stats_raw if isinstance(stats_raw, Mapping) else {}
+    tags_raw = attributes.get("tags")
+    tags = tuple(str(t) for t in tags_raw) if isinstance(tags_raw, list) else ()
+    ident = data.get("id")
+    assert target.kind is not None
+    link = (
+        permalink(target.kind, ident)
+        if isinstance(ident, str) and ident
+        else not_found_permalink(target)
+    )
+    return VtReport(
+        observable=observable,
+        kind=target.kind,
+        status=VtStatus.FOUND,
+        malicious=_int_or_none(stats.get("malicious")),
+        suspicious=_int_or_none(stats.get("suspicious")),
+        harmless=_int_or_none(stats.get("harmless")),
+        undetected=_int_or_none(stats.get("undetected")),
+        timeout=_int_or_none(stats.get("timeout")),
+        reputation=_int_or_none(attributes.get("reputation")),
+        last_analysis_date=_timestamp(attributes.get("last_analysis_date")),
+        tags=tags,
+        permalink=link,
+        attributes=dict(attributes),
+    )
+
+
+def report_without_data(
+    observable: str, target: Target, status: VtStatus, error: str | None = None
+) -> VtReport:
+    """A report for every status but ``found`` (pure)."""
+    link = not_found_permalink(target) if status is VtStatus.NOT_FOUND else None
+    return VtReport(
+        observable=observable, kind=target.kind, status=status, permalink=link, error=error
+    )
+
+
+def object_from_item(item: object) -> VtObject | None:
+    """One item of a collection page, or ``None`` when it is not an object."""
+    if not isinstance(item, Mapping):
+        return None
+    raw = item.get("attributes")
+    error = item.get("error")
+    code = error.get("code") if isinstance(error, Mapping) else None
+    return VtObject(
+        type=str(item.get("type", "")),
+        id=str(item.get("id", "")),
+        attributes=dict(raw) if isinstance(raw, Mapping) else {},
+        error=None if code is None else str(code),
+    )

@@ -1,0 +1,24 @@
+"""The examples in asisdk._http docstrings run and give what they show."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+
+import pytest
+
+MODULES = [
+    "asisdk._http._client",
+    "asisdk._http._errors",
+    "asisdk._http._limits",
+    "asisdk._http._masking",
+    "asisdk._http._retry",
+]
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples(name: str) -> None:
+    module = importlib.import_module(name)
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0, f"{name} has no examples"
+    assert result.failed == 0
