@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import pandas as pd
+import respx
 
 import asisdk.notebook
+from asisdk._http import RetryPolicy
+from asisdk.config import Config
 from asisdk.data import sample_alert_rows
 from asisdk.entities import Alert, Event
+from asisdk.notebook import Progress
+from asisdk.virustotal import VirusTotalClient
+
+VT_BASE = "https://www.virustotal.com/api/v3"
 
 
 def test_events_and_alerts(events: pd.DataFrame) -> None:
@@ -31,3 +38,33 @@ def test_plots_and_trees_match_the_functions(events: pd.DataFrame) -> None:
         group_by="SourceDataset", time_column="TimeCreated", show=False
     )
     assert len(bars.y_range.factors) == events["SourceDataset"].nunique()
+
+
+async def test_vt_lookup_forwards_to_the_client_and_reports_progress(
+    respx_mock: respx.MockRouter,
+) -> None:
+    body = {
+        "data": {
+            "type": "ip_address",
+            "id": "8.8.8.8",
+            "attributes": {"last_analysis_stats": {"malicious": 0, "harmless": 80}},
+        }
+    }
+    respx_mock.get(f"{VT_BASE}/ip_addresses/8.8.8.8").respond(200, json=body)
+    respx_mock.get(f"{VT_BASE}/domains/missing.example").respond(
+        404, json={"error": {"code": "NotFoundError", "message": "x"}}
+    )
+    frame = pd.DataFrame({"Observable": ["8.8.8.8", "missing.example", "8.8.8.8"]})
+    bar = Progress(total=0)
+    async with VirusTotalClient(
+        api_key="vt-test-key-0123456789abcdef0123456789abcdef",
+        requests_per_minute=None,
+        requests_per_day=None,
+        retry=RetryPolicy(instant=True),
+        config=Config(),
+    ) as vt:
+        result = await frame.asi.vt_lookup("Observable", client=vt, progress=bar)
+    assert result["status"].tolist() == ["found", "not_found", "found"]
+    assert result["harmless"].tolist()[0] == 80
+    assert result.index.equals(frame.index)
+    assert bar.done == bar.total > 0

@@ -9,13 +9,17 @@ its first argument; see that function for the details.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from asisdk.entities import Alert, Event
 from asisdk.notebook._process_tree import Schema, build_process_tree, display_process_tree
 from asisdk.notebook._timeline import RefTimes, display_timeline, display_timeline_duration
+
+if TYPE_CHECKING:
+    from asisdk.executors import ProgressCallback
+    from asisdk.virustotal import VirusTotalClient
 
 __all__ = ["AsiAccessor"]
 
@@ -94,3 +98,23 @@ class AsiAccessor:
     ) -> Any:
         """:func:`asisdk.notebook.display_process_tree` of this frame."""
         return display_process_tree(self._frame, schema=schema, as_text=as_text, show=show)
+
+    async def vt_lookup(
+        self,
+        column: str,
+        *,
+        client: VirusTotalClient,
+        kind_column: str | None = None,
+        progress: ProgressCallback | bool | None = None,
+    ) -> pd.DataFrame:
+        """``await client.lookup_frame(df, column, ...)``: VirusTotal reports as columns.
+
+        Args:
+            column: the column of observables (IPs, domains, URLs, hashes or entities).
+            client: an open :class:`~asisdk.virustotal.VirusTotalClient`.
+            kind_column: a column naming each row's kind (see ``lookup_frame``).
+            progress: a callback (a :class:`~asisdk.notebook.Progress` bar works) or ``True``.
+        """
+        return await client.lookup_frame(
+            self._frame, column, kind_column=kind_column, progress=progress
+        )
