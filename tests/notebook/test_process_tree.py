@@ -149,3 +149,20 @@ def test_process_tree_renders_in_chromium(events: pd.DataFrame, tmp_path: Path) 
     report = open_page(save_plot(plot, tmp_path / "tree.html"), expression=RENDERED)
     assert report.errors == []
     assert report.value["canvases"] >= 1
+
+
+def test_a_very_deep_chain_is_built_without_recursion() -> None:
+    depth = 5000
+    rows = pd.DataFrame(
+        {
+            "EventID": 1,
+            "Hostname": "h",
+            "TimeCreated": pd.date_range("2024-01-01", periods=depth, freq="s", tz="UTC"),
+            "ProcessId": [str(n + 2) for n in range(depth)],
+            "ParentProcessId": [str(n + 1) for n in range(depth)],
+            "Image": [rf"C:\p{n}.exe" for n in range(depth)],
+        }
+    )
+    tree = build_process_tree(rows)
+    assert int(tree["depth"].max()) == depth  # the added root parent is at depth 0
+    assert len(process_tree_text(tree).splitlines()) == depth + 2

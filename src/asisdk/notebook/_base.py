@@ -68,6 +68,4 @@ class Widget:
 
     def display(self) -> None:
         """Show the widget in the notebook output (the same as ``display(widget)``)."""
-        from IPython.display import display
-
-        display(self.widget)  # type: ignore[no-untyped-call]
+        require("IPython.display").display(self.widget)

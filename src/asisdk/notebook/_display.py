@@ -9,6 +9,7 @@ from datetime import datetime
 
 from asisdk.entities import Alert, Entity, Event, Severity
 from asisdk.notebook._defaults import MAX_CELL_CHARS
+from asisdk.notebook._lazy import require
 
 __all__ = [
     "display_alert",
@@ -190,9 +191,8 @@ def format_event(event: Event, *, show_entities: bool = True) -> str:
 
 def display_html(markup: str) -> None:
     """Show an HTML string in the notebook output."""
-    from IPython.display import HTML, display
-
-    display(HTML(markup))  # type: ignore[no-untyped-call]
+    ipython_display = require("IPython.display")
+    ipython_display.display(ipython_display.HTML(markup))
 
 
 def display_alert(alert: Alert, *, show_entities: bool = True) -> None:

@@ -33,8 +33,8 @@ def require(module: str) -> ModuleType:
 def current_shell() -> object | None:
     """The running IPython shell, or ``None`` outside IPython (or without IPython installed)."""
     try:
-        from IPython import get_ipython
+        ipython = importlib.import_module("IPython")
     except ImportError:
         return None
-    shell: object | None = get_ipython()
+    shell: object | None = ipython.get_ipython()
     return shell

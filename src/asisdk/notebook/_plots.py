@@ -10,10 +10,15 @@ if TYPE_CHECKING:
 
 from asisdk.notebook._lazy import require
 
-__all__ = ["columns_of", "plot_html", "save_plot", "show_plot"]
+__all__ = ["BokehPlot", "columns_of", "plot_html", "save_plot", "show_plot"]
 
 
-def plot_html(plot: Any, *, title: str = "asisdk plot") -> str:
+#: A bokeh layout or figure (``bokeh.models.LayoutDOM``); typed loosely so that asisdk
+#: type-checks the same with and without the optional bokeh installed.
+BokehPlot = Any
+
+
+def plot_html(plot: BokehPlot, *, title: str = "asisdk plot") -> str:
     """A standalone HTML page holding ``plot`` with bokeh's JavaScript inlined (no CDN).
 
     Examples:
@@ -28,14 +33,14 @@ def plot_html(plot: Any, *, title: str = "asisdk plot") -> str:
     return page
 
 
-def save_plot(plot: Any, path: str | Path, *, title: str = "asisdk plot") -> Path:
+def save_plot(plot: BokehPlot, path: str | Path, *, title: str = "asisdk plot") -> Path:
     """Write :func:`plot_html` of ``plot`` to ``path`` (UTF-8) and return the path."""
     target = Path(path)
     target.write_text(plot_html(plot, title=title), encoding="utf-8")
     return target
 
 
-def show_plot(plot: Any) -> None:
+def show_plot(plot: BokehPlot) -> None:
     """Show ``plot`` in the notebook, loading bokeh's JavaScript inline on first use."""
     io = require("bokeh.io")
     resources = require("bokeh.resources")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import bisect
 from collections import defaultdict
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import pandas as pd
 
@@ -17,10 +17,7 @@ from asisdk.notebook._defaults import (
     PROCESS_ROW_HEIGHT,
 )
 from asisdk.notebook._lazy import require
-from asisdk.notebook._plots import columns_of, show_plot
-
-if TYPE_CHECKING:
-    from bokeh.models import LayoutDOM
+from asisdk.notebook._plots import BokehPlot, columns_of, show_plot
 
 __all__ = [
     "build_process_tree",
@@ -281,12 +278,15 @@ def _link(records: list[dict[str, Any]]) -> pd.DataFrame:
     for node, record in enumerate(nodes):
         children[record["parent"]].append(node)
 
+    latest = pd.Timestamp.max.tz_localize("UTC")
+
     def first_time(node: int) -> pd.Timestamp:
-        own = nodes[node]["time"]
+        # Only added parents lack a time, and their children are all rows of the data.
+        own: pd.Timestamp | None = nodes[node]["time"]
         if own is not None:
-            return own  # type: ignore[no-any-return]
-        kids = [first_time(k) for k in children.get(node, [])]
-        return min(kids) if kids else pd.Timestamp.max.tz_localize("UTC")
+            return own
+        kids = [nodes[k]["time"] for k in children.get(node, []) if nodes[k]["time"] is not None]
+        return min(kids) if kids else latest
 
     out: list[dict[str, Any]] = []
     stack = [(root, 0, root) for root in sorted(children[None], key=first_time, reverse=True)]
@@ -365,7 +365,7 @@ def process_tree_text(tree: pd.DataFrame, *, max_command_chars: int = 100) -> st
 
 def plot_process_tree(
     tree: pd.DataFrame, *, title: str = "Process tree", width: int = PLOT_WIDTH
-) -> LayoutDOM:
+) -> BokehPlot:
     """A bokeh plot of the tree: one process a row, indented by depth, hover for details."""
     if "proc_key" not in tree.columns:
         tree = build_process_tree(tree)
@@ -421,7 +421,7 @@ def plot_process_tree(
     )
     plot.axis.visible = False
     plot.grid.visible = False
-    return plot  # type: ignore[no-any-return]
+    return plot
 
 
 def display_process_tree(

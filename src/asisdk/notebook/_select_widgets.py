@@ -11,6 +11,7 @@ from asisdk.entities import Alert
 from asisdk.errors import InvalidInputError
 from asisdk.notebook._base import Widget, ipywidgets
 from asisdk.notebook._defaults import SELECT_ROWS, WIDGET_WIDTH
+from asisdk.notebook._lazy import require
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -137,9 +138,7 @@ class SelectItem(Widget, Generic[_T]):
         self._output.clear_output()
         if self.action_result is not None:
             with self._output:
-                from IPython.display import display
-
-                display(self.action_result)  # type: ignore[no-untyped-call]
+                require("IPython.display").display(self.action_result)
 
 
 def _alert_label(alert: Alert) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from itertools import cycle
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
@@ -21,10 +21,7 @@ from asisdk.notebook._defaults import (
     RANGE_TOOL_HEIGHT,
 )
 from asisdk.notebook._lazy import require
-from asisdk.notebook._plots import columns_of, show_plot
-
-if TYPE_CHECKING:
-    from bokeh.models import LayoutDOM
+from asisdk.notebook._plots import BokehPlot, columns_of, show_plot
 
 __all__ = ["display_timeline", "display_timeline_duration"]
 
@@ -141,7 +138,7 @@ def display_timeline(
     height: int | None = None,
     range_tool: bool = True,
     show: bool = True,
-) -> LayoutDOM:
+) -> BokehPlot:
     """An interactive timeline of events: one lane per group, hover details, a range tool.
 
     Each row is a dot at its time, in the lane of its ``group_by`` value (one lane when not
@@ -221,7 +218,7 @@ def display_timeline(
     layout = layouts.column(*children)
     if show:
         show_plot(layout)
-    return layout  # type: ignore[no-any-return]
+    return layout
 
 
 def display_timeline_duration(
@@ -234,7 +231,7 @@ def display_timeline_duration(
     title: str = "Activity duration",
     width: int = PLOT_WIDTH,
     show: bool = True,
-) -> LayoutDOM:
+) -> BokehPlot:
     """One bar per group from its first to its last event, with the event count on hover.
 
     Args:
@@ -308,4 +305,4 @@ def display_timeline_duration(
     _add_markers(plot, _ref_times(ref_time))
     if show:
         show_plot(plot)
-    return plot  # type: ignore[no-any-return]
+    return plot
