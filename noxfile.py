@@ -22,6 +22,15 @@ TEST_DEPS = [
     "hypothesis>=6.100",
     "pyarrow>=15",
     "tqdm>=4.66",  # asisdk.virustotal progress=True (an optional extra at run time)
+    # asisdk.notebook (the `notebook` extra) plus what runs its example notebook and browser
+    # checks; the browser is Debian's chromium (tests/notebook/_browser.py)
+    "ipywidgets>=8.1",
+    "IPython>=8.18",
+    "bokeh>=3.3",
+    "nbclient>=0.10",
+    "nbformat>=5.10",
+    "ipykernel>=6.29",
+    "websockets>=13",
 ]
 TYPE_DEPS = ["mypy>=1.11", "pandas-stubs>=2.1", "types-PyYAML"]
 DOCS_DEPS = ["mkdocs>=1.6", "mkdocs-material>=9.5", "mkdocstrings[python]>=0.25"]
