@@ -1,0 +1,139 @@
+"""Benchmark asisdk.decode.unpack_frame against msticpy's base64unpack.unpack_df.
+
+Input: the real process command lines in ``../shared/data/events`` (OTRF CommandLine,
+msticpy processes_on_host CommandLine, msticpy mde_proc_cs1 CreatedProcessCommandLine),
+replicated to ``--rows`` rows (default 100,000). Both libraries get the same frame in the
+same run; the ratio is printed per round, measured back to back.
+
+Run:  python benchmarks/bench_decode.py [--rows 100000] [--rounds 1] [--workers N]
+(``nox -s bench -- decode`` installs msticpy from bench_decode.requirements.txt.)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import resource
+import time
+import warnings
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import pandas as pd
+
+from asisdk.decode import unpack_frame
+from asisdk.executors import InlineExecutor, cpu_count
+
+DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "events"
+SOURCES = (
+    ("otrf/otrf_process_logon_events.csv", "CommandLine"),
+    ("msticpy/processes_on_host.csv", "CommandLine"),
+    ("msticpy/mde_proc_cs1.csv", "CreatedProcessCommandLine"),
+)
+
+
+def load_frame(rows: int) -> pd.DataFrame:
+    """The real command lines, replicated (in order) to ``rows`` rows."""
+    lines: list[str] = []
+    for name, column in SOURCES:
+        frame = pd.read_csv(DATA / name, usecols=[column])
+        lines.extend(value for value in frame[column].tolist() if isinstance(value, str))
+    repeated = (lines * (rows // len(lines) + 1))[:rows]
+    return pd.DataFrame({"CommandLine": repeated})
+
+
+def timed(func: Callable[[], pd.DataFrame]) -> tuple[float, float, pd.DataFrame]:
+    """Wall-clock seconds, CPU seconds of this process, and the result."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = func()
+    return time.perf_counter() - wall, time.process_time() - cpu, result
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def pooled_run(frame: pd.DataFrame, workers: int) -> tuple[float, float, pd.DataFrame]:
+    """Wall seconds and worker CPU seconds of unpack_frame on a fresh, warmed process pool."""
+    before = children_cpu()
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        # Start the workers before timing: the rate measured is throughput, not start-up.
+        list(pool.map(abs, range(workers * 4)))
+        start = time.perf_counter()
+        result = unpack_frame(frame, "CommandLine", executor=pool)
+        wall = time.perf_counter() - start
+    # The workers have exited, so their CPU time is now counted as this process's children's.
+    return wall, children_cpu() - before, result
+
+
+def msticpy_unpack(frame: pd.DataFrame) -> pd.DataFrame:
+    from msticpy.transform.base64unpack import unpack_df
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return unpack_df(data=frame, column="CommandLine")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--workers", type=int, default=cpu_count())
+    parser.add_argument("--skip-msticpy", action="store_true")
+    args = parser.parse_args()
+
+    frame = load_frame(args.rows)
+    distinct = frame["CommandLine"].nunique()
+    print(
+        f"input: {len(frame):,} rows ({distinct:,} distinct real command lines), "
+        f"mean {frame['CommandLine'].str.len().mean():.0f} chars"
+    )
+    print(
+        f"python {platform.python_version()}, pandas {pd.__version__}, "
+        f"{cpu_count()} usable cores, load average {os.getloadavg()[0]:.2f} at start"
+    )
+
+    for round_number in range(1, args.rounds + 1):
+        inline_s, inline_cpu, ours = timed(
+            lambda: unpack_frame(frame, "CommandLine", executor=InlineExecutor())
+        )
+        pooled_s, pooled_cpu, pooled = pooled_run(frame, args.workers)
+        assert len(pooled) == len(ours)
+        rows = len(frame)
+        print(f"\nround {round_number}")
+        print(
+            f"  asisdk unpack_frame, 1 worker (InlineExecutor): {rows / inline_s:10,.0f} rows/s"
+            f"  ({inline_s:6.2f} s wall, {inline_cpu:6.2f} s CPU; {len(ours):,} layer rows "
+            f"from {ours['src_index'].nunique():,} source rows)"
+        )
+        print(
+            f"  asisdk unpack_frame, {args.workers} workers (process pool): "
+            f"{rows / pooled_s:10,.0f} rows/s  ({pooled_s:6.2f} s wall, {pooled_cpu:6.2f} s CPU "
+            f"in workers)"
+        )
+        print(
+            f"  scaling: x{inline_s / pooled_s:.2f} wall-clock on {args.workers} workers; "
+            f"CPU per row pooled / inline = {pooled_cpu / inline_cpu:.2f} "
+            "(1.00 = no parallel overhead: wall scaling is then bounded by free cores only)"
+        )
+        if args.skip_msticpy:
+            continue
+        msticpy_s, msticpy_cpu, theirs = timed(lambda: msticpy_unpack(frame))
+        print(
+            f"  msticpy unpack_df (single process):            {rows / msticpy_s:10,.0f} rows/s"
+            f"  ({msticpy_s:6.2f} s wall, {msticpy_cpu:6.2f} s CPU; {len(theirs):,} rows "
+            f"from {theirs['src_index'].nunique():,} source rows)"
+        )
+        print(
+            f"  ratio 1 worker vs msticpy: x{msticpy_s / inline_s:.1f} wall, "
+            f"x{msticpy_cpu / inline_cpu:.1f} CPU"
+        )
+        print(f"  ratio {args.workers} workers vs msticpy: x{msticpy_s / pooled_s:.1f} wall")
+    print(f"\nload average {os.getloadavg()[0]:.2f} at end (other processes share these cores)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,213 @@
+"""Unpacking a DataFrame column: chunks through an executor, one output row per layer."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Hashable, Sequence
+from concurrent.futures import Executor
+from typing import Any, Final
+
+import pandas as pd
+
+from asisdk.decode._model import DecodeLimits, Layer
+from asisdk.decode._unpack import unpack
+from asisdk.errors import InvalidInputError
+from asisdk.executors import ChunkOutcome, map_frame, map_frame_async
+
+__all__ = ["FRAME_COLUMNS", "unpack_frame", "unpack_frame_async"]
+
+#: The columns of :func:`unpack_frame`'s result, in order.
+FRAME_COLUMNS: Final[tuple[str, ...]] = (
+    "src_index",
+    "index",
+    "parent",
+    "depth",
+    "encoding",
+    "source",
+    "start",
+    "end",
+    "decoded_bytes",
+    "decoded_text",
+    "file_name",
+    "file_type",
+    "md5",
+    "sha1",
+    "sha256",
+    "error",
+    "full_decoded_string",
+)
+_INT_COLUMNS: Final = ("depth", "start", "end")
+_BLANK_LAYER: Final[tuple[None, ...]] = (None,) * (len(FRAME_COLUMNS) - 3)
+
+_Row = tuple[Any, ...]
+
+
+def _layer_row(label: Hashable, layer: Layer, full: str) -> _Row:
+    return (
+        label,
+        layer.index,
+        layer.parent,
+        layer.depth,
+        layer.encoding,
+        layer.source,
+        layer.start,
+        layer.end,
+        layer.data,
+        layer.text,
+        layer.file_name,
+        layer.file_type,
+        layer.md5,
+        layer.sha1,
+        layer.sha256,
+        layer.error,
+        full,
+    )
+
+
+def _error_row(label: Hashable, error: str, full: str | None) -> _Row:
+    return (label, *_BLANK_LAYER, error, full)
+
+
+def _as_input(value: object) -> str | bytes | None:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value)
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return str(value)
+
+
+def _unpack_chunk(
+    chunk: pd.DataFrame, *, column: str, max_depth: int | None, limits: DecodeLimits | None
+) -> list[_Row]:
+    """Worker: unpack every cell of ``chunk[column]`` (top level so that it pickles)."""
+    rows: list[_Row] = []
+    for label, value in zip(chunk.index, chunk[column].tolist(), strict=True):
+        try:
+            cell = _as_input(value)
+            if cell is None:
+                continue
+            result = unpack(cell, max_depth=max_depth, limits=limits)
+        except Exception as exc:  # one bad cell must not lose the chunk
+            rows.append(_error_row(label, f"{type(exc).__name__}: {exc}", None))
+            continue
+        rows.extend(_layer_row(label, layer, result.text) for layer in result.layers)
+        if result.error is not None:
+            rows.append(_error_row(label, result.error, result.text))
+    return rows
+
+
+def _check(df: pd.DataFrame, column: str) -> pd.DataFrame:
+    if not isinstance(df, pd.DataFrame):
+        raise InvalidInputError(f"unpack_frame() takes a pandas DataFrame, got {type(df).__name__}")
+    if column not in df.columns:
+        raise InvalidInputError(
+            f"column {column!r} is not in the frame; its columns are {list(df.columns)!r}"
+        )
+    return df[[column]]
+
+
+def _assemble(outcomes: Sequence[ChunkOutcome[list[_Row]]]) -> pd.DataFrame:
+    rows: list[_Row] = []
+    for outcome in outcomes:
+        if outcome.value is not None:
+            rows.extend(outcome.value)
+        else:
+            message = f"chunk failed: {outcome.error}"
+            rows.extend(_error_row(label, message, None) for label in outcome.index)
+    # object columns keep None as None (and bytes as bytes) under pandas 2 and 3 alike.
+    frame = pd.DataFrame(rows, columns=list(FRAME_COLUMNS), dtype=object)
+    return frame.astype(dict.fromkeys(_INT_COLUMNS, "Int64"))
+
+
+def unpack_frame(
+    df: pd.DataFrame,
+    column: str,
+    *,
+    executor: Executor | None = None,
+    max_depth: int | None = None,
+    limits: DecodeLimits | None = None,
+    chunk_size: int | None = None,
+) -> pd.DataFrame:
+    """Unpack every cell of ``df[column]``; one output row per layer found.
+
+    Cells that are not strings are handled, never fatal: ``None``/NaN are skipped, bytes are
+    unpacked as bytes, anything else as its ``str()``. A cell whose input hit a whole-input
+    limit, or a chunk whose worker failed, gives a row with only ``src_index`` and ``error``.
+
+    Args:
+        df: the frame.
+        column: the column holding the text (command lines, script blocks ...).
+        executor: where chunks run: ``None`` runs small frames inline and large ones in the
+            shared process pool; pass :class:`asisdk.executors.InlineExecutor` for one worker
+            or any ``concurrent.futures.Executor`` (a Dask client's executor too).
+        max_depth: as in :func:`unpack`.
+        limits: as in :func:`unpack`, applied to each cell.
+        chunk_size: rows per chunk (default: a few chunks per worker).
+
+    Returns:
+        A DataFrame with the columns ``src_index`` (the source row's index label), ``index``,
+        ``parent``, ``depth``, ``encoding``, ``source``, ``start``, ``end``,
+        ``decoded_bytes``, ``decoded_text``, ``file_name``, ``file_type``, ``md5``, ``sha1``,
+        ``sha256``, ``error`` and ``full_decoded_string`` (the :attr:`Unpacked.text` of the
+        row). Rows without anything encoded produce no rows.
+
+    Raises:
+        InvalidInputError: ``df`` is not a DataFrame or has no column ``column``.
+
+    Example:
+        >>> import pandas as pd
+        >>> frame = pd.DataFrame({"cmd": ["whoami", "powershell -e ZABpAHIAIABDADoAXAA="]})
+        >>> out = unpack_frame(frame, "cmd")
+        >>> out[["src_index", "encoding", "decoded_text"]].to_dict("records")
+        [{'src_index': 1, 'encoding': 'base64', 'decoded_text': 'dir C:\\\\'}]
+    """
+    selected = _check(df, column)
+    outcomes = map_frame(
+        _unpack_chunk,
+        selected,
+        executor=executor,
+        chunk_size=chunk_size,
+        column=column,
+        max_depth=max_depth,
+        limits=limits,
+    )
+    return _assemble(outcomes)
+
+
+async def unpack_frame_async(
+    df: pd.DataFrame,
+    column: str,
+    *,
+    executor: Executor | None = None,
+    max_depth: int | None = None,
+    limits: DecodeLimits | None = None,
+    chunk_size: int | None = None,
+) -> pd.DataFrame:
+    """Await :func:`unpack_frame` without blocking the event loop.
+
+    With ``executor=None`` one chunk runs in the loop's default thread pool, more chunks in
+    the shared process pool. Cancelling the call cancels chunks that have not started.
+
+    Example:
+        >>> import asyncio
+        >>> import pandas as pd
+        >>> frame = pd.DataFrame({"cmd": ["powershell -e ZABpAHIAIABDADoAXAA="]})
+        >>> out = asyncio.run(unpack_frame_async(frame, "cmd"))
+        >>> out.loc[0, "decoded_text"]
+        'dir C:\\\\'
+    """
+    selected = _check(df, column)
+    outcomes = await map_frame_async(
+        _unpack_chunk,
+        selected,
+        executor=executor,
+        chunk_size=chunk_size,
+        column=column,
+        max_depth=max_depth,
+        limits=limits,
+    )
+    return _assemble(outcomes)

@@ -1,0 +1,457 @@
+"""The recursive unpacker: find, decode, judge, open containers, repeat; within limits."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from asisdk.decode import _containers as containers
+from asisdk.decode._codecs import decode_base64, decode_charcodes, decode_hex, decode_percent
+from asisdk.decode._detect import (
+    PREFILTER,
+    Candidate,
+    block_alternatives,
+    block_pieces,
+    find_candidates,
+    is_left_alone,
+)
+from asisdk.decode._model import (
+    MAX_DEPTH_CEILING,
+    DecodeLimits,
+    Encoding,
+    FileType,
+    Unpacked,
+)
+from asisdk.decode._sniff import sniff_format, sniff_text
+from asisdk.decode._tree import ARCHIVES, Node, flatten, render, splice
+from asisdk.errors import InvalidInputError
+
+__all__ = ["unpack"]
+
+_DEFAULT_LIMITS: Final = DecodeLimits()
+_STREAMS: Final[frozenset[str]] = frozenset({"gzip", "zlib", "bz2", "xz"})
+_HEX_CHARS = frozenset("0123456789abcdefABCDEF")
+
+
+def _text_head_plausible(head: bytes) -> bool:
+    if sniff_format(head) is not None:
+        return True
+    # The head may end inside a multi-byte character.
+    return any(sniff_text(head[: len(head) - cut]) is not None for cut in range(4))
+
+
+class _Session:
+    """State of one :func:`unpack` call: the limits and what has been spent of them."""
+
+    def __init__(self, limits: DecodeLimits, max_depth: int) -> None:
+        self.limits = limits
+        self.max_depth = max_depth
+        self.layers = 0
+        self.total_bytes = 0
+        self.beyond_depth = 0
+        self.error: str | None = None
+
+    @property
+    def stopped(self) -> bool:
+        """Whether a whole-input limit was reached (nothing more is decoded)."""
+        return self.error is not None
+
+    # -- budget -------------------------------------------------------------------------
+
+    def _spend(self, size: int) -> bool:
+        if self.error is not None:
+            return False
+        limits = self.limits
+        if self.layers >= limits.max_layers:
+            self.error = (
+                f"max_layers={limits.max_layers} reached: further encoded content left "
+                "undecoded (raise DecodeLimits.max_layers)"
+            )
+            return False
+        if self.total_bytes + size > limits.max_total_bytes:
+            self.error = (
+                f"max_total_bytes={limits.max_total_bytes} reached: further encoded content "
+                "left undecoded (raise DecodeLimits.max_total_bytes)"
+            )
+            return False
+        self.layers += 1
+        self.total_bytes += size
+        return True
+
+    def _refund(self, size: int) -> None:
+        self.layers -= 1
+        self.total_bytes -= size
+
+    # -- judging decoded bytes ------------------------------------------------------------
+
+    def accept(
+        self,
+        *,
+        encoding: Encoding,
+        source: str,
+        start: int,
+        end: int,
+        data: bytes,
+        depth: int,
+        forced: bool,
+        file_name: str | None = None,
+        error: str | None = None,
+    ) -> Node | None:
+        """Turn decoded bytes into a layer, or ``None`` when they are noise (unless forced)."""
+        if depth > self.max_depth:
+            self.beyond_depth += 1
+            return None
+        kind = sniff_format(data)
+        text: str | None = None
+        deflated = False
+        if kind is None:
+            text = sniff_text(data)
+            if text is not None:
+                kind = "text"
+            else:
+                deflated = containers.inflates_to_something(data, _text_head_plausible)
+                if not deflated and not forced:
+                    return None
+                kind = "binary"
+        if not self._spend(len(data)):
+            return None
+        node = Node(
+            encoding=encoding,
+            source=source,
+            start=start,
+            end=end,
+            data=data,
+            text=text,
+            file_type=kind,
+            file_name=file_name,
+            error=error,
+            deflated=deflated,
+        )
+        self.expand(node, depth)
+        return node
+
+    def expand(self, node: Node, depth: int) -> None:
+        """Find the children of ``node`` (which sits at ``depth``)."""
+        before = self.beyond_depth
+        if node.text is not None:
+            node.children = self.scan_text(node.text, depth + 1)
+        elif node.deflated or node.file_type in _STREAMS:
+            self.open_stream(node, depth + 1)
+        elif node.file_type in ARCHIVES:
+            self.open_archive(node, depth + 1)
+        if self.beyond_depth > before and node.error is None:
+            node.error = (
+                f"max_depth={self.max_depth} reached: encoded content inside this layer left "
+                "undecoded (raise max_depth to decode it)"
+            )
+
+    # -- containers -----------------------------------------------------------------------
+
+    def open_stream(self, node: Node, depth: int) -> None:
+        kind: containers.StreamKind = "deflate" if node.deflated else _stream_kind(node.file_type)
+        data, error = containers.decompress(
+            kind, node.data, limit=self.limits.max_decompressed_bytes
+        )
+        name = containers.gzip_member_name(node.data) if kind == "gzip" else None
+        child = self.accept(
+            encoding=kind,
+            source="",
+            start=0,
+            end=len(node.data),
+            data=data,
+            depth=depth,
+            forced=True,
+            file_name=name,
+            error=error,
+        )
+        if child is not None:
+            node.children = [child]
+
+    def open_archive(self, node: Node, depth: int) -> None:
+        read = containers.zip_members if node.file_type == "zip" else containers.tar_members
+        members, error = read(
+            node.data,
+            max_members=self.limits.max_archive_members,
+            limit=self.limits.max_decompressed_bytes,
+        )
+        if error is not None and node.error is None:
+            node.error = error
+        encoding: Encoding = "zip" if node.file_type == "zip" else "tar"
+        for member in members:
+            child = self.accept(
+                encoding=encoding,
+                source="",
+                start=member.start,
+                end=member.end,
+                data=member.data,
+                depth=depth,
+                forced=True,
+                file_name=member.name,
+                error=member.error,
+            )
+            if child is not None:
+                node.children.append(child)
+            if self.stopped:
+                break
+
+    # -- text -----------------------------------------------------------------------------
+
+    def scan_text(self, text: str, depth: int) -> list[Node]:
+        """Return the layers found directly in ``text`` (in document order)."""
+        if self.error is not None or not PREFILTER.search(text):
+            return []
+        children: list[Node] = []
+        cursor = 0
+        for candidate in find_candidates(text):
+            if candidate.start < cursor:
+                continue
+            for node in self.try_candidate(text, candidate, depth):
+                children.append(node)
+                cursor = max(cursor, node.end)
+            if self.stopped:
+                break
+        return children
+
+    def try_candidate(self, text: str, candidate: Candidate, depth: int) -> list[Node]:
+        start, end = candidate.start, candidate.end
+        source = text[start:end]
+        node: Node | None = None
+        if candidate.kind == "block":
+            return self.try_block(text, start, end, depth)
+        if candidate.kind == "context":
+            decoded = decode_base64(source)
+            if decoded is not None:
+                node = self.accept(
+                    encoding=decoded[0],
+                    source=source,
+                    start=start,
+                    end=end,
+                    data=decoded[1],
+                    depth=depth,
+                    # The switch only lowers the length needed; noise is still noise
+                    # (``grep -e root`` is not PowerShell).
+                    forced=False,
+                )
+        elif candidate.kind == "percent":
+            node = self.try_percent(source, start, end, depth)
+        elif candidate.kind == "utf16":
+            node = self.accept(
+                encoding="utf-16le",
+                source=source,
+                start=start,
+                end=end,
+                data=source.encode("latin-1"),
+                depth=depth,
+                forced=False,
+            )
+        else:
+            data = decode_hex(source) if candidate.kind == "hex" else decode_charcodes(source)
+            if data is not None:
+                node = self.accept(
+                    encoding="hex" if candidate.kind == "hex" else "charcode",
+                    source=source,
+                    start=start,
+                    end=end,
+                    data=data,
+                    depth=depth,
+                    forced=False,
+                )
+        return [node] if node is not None else []
+
+    def try_block(self, text: str, start: int, end: int, depth: int) -> list[Node]:
+        for span_start, span_end in block_alternatives(text, start, end):
+            node = self.try_span(text, span_start, span_end, depth)
+            if node is not None:
+                return [node]
+        found: list[Node] = []
+        for whole, parts in block_pieces(text, start, end):
+            if whole is not None:
+                node = self.try_span(text, whole[0], whole[1], depth)
+                if node is not None:
+                    found.append(node)
+                    continue
+            for part_start, part_end in parts:
+                node = self.try_span(text, part_start, part_end, depth)
+                if node is not None:
+                    found.append(node)
+        return found
+
+    def try_span(self, text: str, start: int, end: int, depth: int) -> Node | None:
+        source = text[start:end]
+        # Neither base64 nor hex can have 4n+1 characters: most plain words stop here.
+        body = "".join(source.split()) if "\n" in source else source
+        if len(body.rstrip("=")) % 4 == 1 or is_left_alone(source):
+            return None
+        digits = source[2:] if source[:2] in ("0x", "0X") else source
+        if _HEX_CHARS.issuperset(digits):
+            # Pure hex is hex or nothing (hex digests stay alone: they decode to noise).
+            data = decode_hex(source) if len(digits) % 2 == 0 else None
+            if data is None:
+                return None
+            return self.accept(
+                encoding="hex",
+                source=source,
+                start=start,
+                end=end,
+                data=data,
+                depth=depth,
+                forced=False,
+            )
+        decoded = decode_base64(source)
+        if decoded is None:
+            return None
+        return self.accept(
+            encoding=decoded[0],
+            source=source,
+            start=start,
+            end=end,
+            data=decoded[1],
+            depth=depth,
+            forced=False,
+        )
+
+    def try_percent(self, source: str, start: int, end: int, depth: int) -> Node | None:
+        """A percent-encoded token is a layer only when it hides more encoded content."""
+        if depth > self.max_depth:
+            return None
+        data = decode_percent(source)
+        text = sniff_text(data)
+        if text is None or text == source:
+            return None
+        if not self._spend(len(data)):
+            return None
+        node = Node(
+            encoding="percent",
+            source=source,
+            start=start,
+            end=end,
+            data=data,
+            text=text,
+            file_type="text",
+        )
+        self.expand(node, depth)
+        if not node.children:
+            self._refund(len(data))
+            return None
+        return node
+
+
+def _stream_kind(file_type: FileType) -> containers.StreamKind:
+    if file_type == "gzip":
+        return "gzip"
+    if file_type == "zlib":
+        return "zlib"
+    if file_type == "bz2":
+        return "bz2"
+    return "xz"
+
+
+# -- entry point ---------------------------------------------------------------------------
+
+
+def _resolve_depth(max_depth: int | None, limits: DecodeLimits) -> int:
+    if max_depth is None:
+        return limits.max_depth
+    if isinstance(max_depth, bool) or not isinstance(max_depth, int):
+        raise InvalidInputError(f"max_depth must be an int, got {type(max_depth).__name__}")
+    if not 1 <= max_depth <= MAX_DEPTH_CEILING:
+        raise InvalidInputError(
+            f"max_depth must be between 1 and {MAX_DEPTH_CEILING}, got {max_depth}"
+        )
+    return max_depth
+
+
+def _unpack_bytes(data: bytes, session: _Session) -> tuple[str, list[Node]]:
+    """Unpack a bytes input: a known container is opened, anything else is read as text."""
+    kind = sniff_format(data)
+    if kind is None:
+        text = sniff_text(data)
+        if text is None and not containers.inflates_to_something(data, _text_head_plausible):
+            # Not clean text: still look for encoded runs in it, byte for character.
+            text = data.decode("latin-1")
+        if text is not None:
+            children = session.scan_text(text, 1)
+            return splice(text, children), children
+        kind = "binary"
+    root = Node(
+        encoding="base64",  # unused: the root is not a layer
+        source="",
+        start=0,
+        end=len(data),
+        data=data,
+        text=None,
+        file_type=kind,
+        deflated=kind == "binary",
+    )
+    session.expand(root, 0)
+    if root.error is not None and session.error is None:
+        session.error = root.error
+    return render(root), root.children
+
+
+def unpack(
+    text: str | bytes,
+    *,
+    max_depth: int | None = None,
+    limits: DecodeLimits | None = None,
+) -> Unpacked:
+    """Find every encoded span in ``text``, decode it, and repeat on what it decodes to.
+
+    Finds standard and URL-safe base64 (padded or not, wrapped over lines, in URLs and
+    ``data:`` URIs, PowerShell ``-EncodedCommand`` payloads), hex, character-code lists and
+    percent-encoding; opens gzip, zlib, raw deflate, bz2, xz, zip and tar. A candidate that
+    decodes to neither text nor a known format is not a layer, so hashes, GUIDs, paths and
+    identifiers are left alone. Never raises on the content: limits and corrupt data are
+    reported on the layers (``Layer.error``) and on the result (``Unpacked.error``).
+
+    Args:
+        text: the input; bytes are opened directly when they are an archive or compressed,
+            and read as text otherwise.
+        max_depth: how many layers deep to look (default ``limits.max_depth``, 20; at most 200).
+        limits: bounds against hostile input (default :class:`DecodeLimits`).
+
+    Returns:
+        The input with decoded spans replaced, and every layer in depth-first order.
+
+    Raises:
+        InvalidInputError: ``text`` is neither ``str`` nor bytes, or ``max_depth`` is out of
+            range.
+
+    Example:
+        >>> result = unpack("powershell -enc ZABpAHIAIABDADoAXAA=")
+        >>> result.text
+        'powershell -enc dir C:\\\\'
+        >>> [(layer.index, layer.encoding, layer.text) for layer in result.layers]
+        [('1', 'base64', 'dir C:\\\\')]
+    """
+    limits = limits if limits is not None else _DEFAULT_LIMITS
+    depth = _resolve_depth(max_depth, limits)
+    session = _Session(limits, depth)
+    cap = limits.max_input_chars
+    input_error: str | None = None
+    if isinstance(text, str):
+        head, tail = text[:cap], text[cap:]
+        if tail:
+            input_error = _input_limit_message(len(text), cap)
+        children = session.scan_text(head, 1)
+        rendered = splice(head, children) + tail if children else text
+    elif isinstance(text, bytes | bytearray | memoryview):
+        raw = bytes(text)
+        if len(raw) > cap:
+            input_error = _input_limit_message(len(raw), cap)
+            raw = raw[:cap]
+        rendered, children = _unpack_bytes(raw, session)
+    else:
+        raise InvalidInputError(
+            f"unpack() takes str or bytes, got {type(text).__name__}; convert the value first"
+        )
+    layers = flatten(children, None, 1, [])
+    errors = [message for message in (input_error, session.error) if message is not None]
+    error = "; ".join(errors) if errors else None
+    return Unpacked(text=rendered, layers=tuple(layers), error=error)
+
+
+def _input_limit_message(size: int, cap: int) -> str:
+    return (
+        f"max_input_chars={cap} reached: input is {size} long, only the first {cap} were "
+        "examined (raise DecodeLimits.max_input_chars)"
+    )
