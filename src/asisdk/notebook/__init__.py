@@ -4,7 +4,9 @@ Needs the ``notebook`` extra (``pip install 'asisdk[notebook]'``: ipywidgets, IP
 bokeh). Those libraries are imported only when a widget is created or a plot is drawn, so
 importing this package is cheap and ``import asisdk`` never imports it.
 
-Importing this package registers the ``df.asi`` pandas accessor (:class:`AsiAccessor`).
+Importing this package registers the ``df.asi`` pandas accessor (:class:`AsiAccessor`) and,
+inside IPython, HTML views of asisdk results such as ``Unpacked`` with the running shell
+(:func:`register_html_formatters`).
 
 Examples:
     >>> from asisdk.notebook import QueryTime
@@ -32,6 +34,7 @@ from asisdk.notebook._process_tree import (
     process_tree_text,
 )
 from asisdk.notebook._prompt_widgets import GetEnvironmentKey, OptionButtons, Progress
+from asisdk.notebook._results import format_unpacked, register_html_formatters
 from asisdk.notebook._select_widgets import SelectAlert, SelectItem, SelectSubset
 from asisdk.notebook._state import WidgetState
 from asisdk.notebook._time_widgets import Lookback, QueryTime
@@ -58,9 +61,13 @@ __all__ = [
     "entity_table_html",
     "format_alert",
     "format_event",
+    "format_unpacked",
     "plot_html",
     "plot_process_tree",
     "process_tree_text",
+    "register_html_formatters",
     "save_plot",
     "show_plot",
 ]
+
+register_html_formatters()

@@ -18,6 +18,9 @@ from asisdk.notebook._process_tree import Schema, build_process_tree, display_pr
 from asisdk.notebook._timeline import RefTimes, display_timeline, display_timeline_duration
 
 if TYPE_CHECKING:
+    from concurrent.futures import Executor
+
+    from asisdk.decode import DecodeLimits
     from asisdk.executors import ProgressCallback
     from asisdk.virustotal import VirusTotalClient
 
@@ -46,6 +49,21 @@ class AsiAccessor:
     def alerts(self) -> list[Alert]:
         """``SecurityAlert`` rows as :class:`~asisdk.entities.Alert` objects."""
         return [Alert.from_sentinel(row) for row in self._frame.to_dict("records")]
+
+    def unpack(
+        self,
+        column: str,
+        *,
+        executor: Executor | None = None,
+        max_depth: int | None = None,
+        limits: DecodeLimits | None = None,
+    ) -> pd.DataFrame:
+        """:func:`asisdk.decode.unpack_frame`: one row per decoded layer of ``df[column]``."""
+        from asisdk.decode import unpack_frame
+
+        return unpack_frame(
+            self._frame, column, executor=executor, max_depth=max_depth, limits=limits
+        )
 
     def timeline(
         self,

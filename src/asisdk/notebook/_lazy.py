@@ -9,6 +9,7 @@ says how to install it.
 from __future__ import annotations
 
 import importlib
+import sys
 from types import ModuleType
 
 from asisdk.errors import ConfigurationError
@@ -31,10 +32,12 @@ def require(module: str) -> ModuleType:
 
 
 def current_shell() -> object | None:
-    """The running IPython shell, or ``None`` outside IPython (or without IPython installed)."""
-    try:
-        ipython = importlib.import_module("IPython")
-    except ImportError:
+    """The running IPython shell, or ``None`` outside IPython.
+
+    A running shell has imported IPython already, so this never imports it.
+    """
+    ipython = sys.modules.get("IPython")
+    if ipython is None:
         return None
     shell: object | None = ipython.get_ipython()
     return shell

@@ -1,0 +1,120 @@
+"""HTML views of other packages' results (decode, ...) and their IPython registration.
+
+Those result types live in layers below the notebook layer, which must not depend on
+IPython; so their rich display is defined here and registered with the running IPython
+shell's HTML formatter (per kernel, never globally) when :mod:`asisdk.notebook` is imported.
+"""
+
+from __future__ import annotations
+
+import html
+from collections import defaultdict
+from collections.abc import Callable
+from typing import Any
+
+from asisdk.decode import Layer, Unpacked
+from asisdk.notebook._defaults import MAX_CELL_CHARS
+from asisdk.notebook._lazy import current_shell
+
+__all__ = ["format_unpacked", "register_html_formatters"]
+
+_STYLE = (
+    "<style>.asisdk-unpacked{font-family:sans-serif}.asisdk-unpacked ul{margin:2px 0;"
+    "padding-left:18px}.asisdk-mono{font-family:monospace;white-space:pre-wrap;"
+    "word-break:break-all;background:#f6f6f6;padding:2px 4px}</style>"
+)
+
+
+def _cut(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return html.escape(text)
+    return html.escape(text[:limit]) + f"... ({len(text) - limit} more characters)"
+
+
+def _layer_html(layer: Layer, limit: int) -> str:
+    facts = [
+        f"<b>{html.escape(layer.index)}</b>",
+        html.escape(layer.encoding),
+        f"&rarr; {html.escape(layer.file_type)}",
+        f"{len(layer.data)} bytes",
+    ]
+    if layer.file_name:
+        facts.append(f"file {html.escape(layer.file_name)}")
+    facts.append(f"sha256 <code>{html.escape(layer.sha256[:16])}...</code>")
+    parts = [" ".join(facts)]
+    if layer.error:
+        parts.append(f"<div style='color:#c62828'>error: {html.escape(layer.error)}</div>")
+    if layer.text is not None:
+        parts.append(f"<div class='asisdk-mono'>{_cut(layer.text, limit)}</div>")
+    return "".join(parts)
+
+
+def format_unpacked(unpacked: Unpacked, *, max_chars: int = MAX_CELL_CHARS) -> str:
+    """An HTML view of :func:`asisdk.decode.unpack`'s result: the decoded text, then the
+    layers as a tree (encoding, file type, size, hash, decoded text of each).
+
+    Args:
+        unpacked: the result.
+        max_chars: texts are cut to this many characters.
+
+    Examples:
+        >>> from asisdk.decode import unpack
+        >>> view = format_unpacked(unpack("powershell -enc ZABpAHIAIABDADoAXAA="))
+        >>> "base64" in view and "dir C:\\\\" in view
+        True
+    """
+    children: dict[str | None, list[Layer]] = defaultdict(list)
+    for layer in unpacked.layers:
+        children[layer.parent].append(layer)
+
+    summary = f"{len(unpacked.layers)} decoded layer{'s' if len(unpacked.layers) != 1 else ''}"
+    parts = [_STYLE, "<div class='asisdk-unpacked'>", f"<b>Unpacked</b>: {summary}"]
+    if unpacked.error:
+        parts.append(f"<div style='color:#c62828'>error: {html.escape(unpacked.error)}</div>")
+    parts.append(f"<div class='asisdk-mono'>{_cut(unpacked.text, max_chars)}</div>")
+    parts.append(_tree_iteratively(children, max_chars) if unpacked.layers else "")
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def _tree_iteratively(children: dict[str | None, list[Layer]], limit: int) -> str:
+    """Nested lists of layers, built without recursion (layers may nest 200 deep)."""
+    out: list[str] = []
+    stack: list[tuple[str, Layer | None]] = [("open", None)]
+    while stack:
+        action, layer = stack.pop()
+        if action == "close-li":
+            out.append("</li>")
+        elif action == "close-ul":
+            out.append("</ul>")
+        else:
+            parent = None if layer is None else layer.index
+            if layer is not None:
+                out.append(f"<li>{_layer_html(layer, limit)}")
+                stack.append(("close-li", None))
+            items = children.get(parent, [])
+            if items:
+                out.append("<ul>")
+                stack.append(("close-ul", None))
+                stack.extend(("open", item) for item in reversed(items))
+    return "".join(out)
+
+
+_FORMATTERS: tuple[tuple[type[Any], Callable[[Any], str]], ...] = ((Unpacked, format_unpacked),)
+
+
+def register_html_formatters(shell: object | None = None) -> bool:
+    """Show asisdk results (``Unpacked``, ...) as HTML in ``shell`` (default: the running one).
+
+    Called by ``import asisdk.notebook``; call it again in a new shell. Returns whether a
+    shell was found.
+    """
+    target = shell if shell is not None else current_shell()
+    formatter = getattr(getattr(target, "display_formatter", None), "formatters", {}).get(
+        "text/html"
+    )
+    if formatter is None:
+        return False
+    for kind, function in _FORMATTERS:
+        formatter.for_type(kind, function)
+    return True
