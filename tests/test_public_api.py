@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import types
+import typing
 
 import pytest
 
@@ -13,9 +14,12 @@ MODULES = [
     "asisdk.cli",
     "asisdk.config",
     "asisdk.data",
+    "asisdk.decode",
     "asisdk.entities",
     "asisdk.errors",
     "asisdk.executors",
+    "asisdk.ioc",
+    "asisdk.virustotal",
 ]
 
 
@@ -36,6 +40,8 @@ def _public_names(module: types.ModuleType, *, any_asisdk: bool = False) -> set[
                 names.add(name)
         elif name.isupper() and name != "TYPE_CHECKING":
             names.add(name)
+        elif typing.get_origin(value) is not None and name[:1].isupper():
+            names.add(name)  # a public type alias such as Literal[...]
     return names
 
 

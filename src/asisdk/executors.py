@@ -47,6 +47,7 @@ from asisdk import _defaults
 __all__ = [
     "ChunkOutcome",
     "InlineExecutor",
+    "ProgressCallback",
     "cpu_count",
     "default_executor",
     "map_chunks",

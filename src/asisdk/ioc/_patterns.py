@@ -1,0 +1,157 @@
+"""The regular expressions of the built-in indicator types.
+
+One combined scanner (:data:`SCANNER`) finds every candidate in a single pass; which named
+group matched says what shape was found, and :mod:`asisdk.ioc._extractor` decides what it is
+(TLD check, octet range, file-name and version traps) and pulls out the components (the host
+of a URL, the domain of an email, a hash inside a path...).
+
+Backtracking is bounded by construction: every branch starts behind a negative lookbehind
+that fails inside a run of its own characters (so a run of dots, digits, hyphens, colons,
+slashes or backslashes has one starting point), repetitions are unambiguous (segments are
+separated by a character they cannot contain) and lengths are capped.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+__all__ = [
+    "BUILTIN_PRIORITIES",
+    "BUILTIN_TYPES",
+    "CODE_NAMES",
+    "FILE_EXTENSION_TLDS",
+    "HASH_IN",
+    "HTTP_TARGET_BEFORE",
+    "SCANNER",
+    "URL_IN",
+    "VERSION_BEFORE",
+]
+
+_URL_SCHEME = r"(?:[hH][tT][tT][pP][sS]?|[fF][tT][pP][sS]?|[sS][fF][tT][pP]|[wW][sS][sS]?)://"
+# What a URL may contain: no whitespace, quotes, backticks, angle brackets, pipes, braces,
+# backslashes, carets, and never full-width / CJK punctuation.
+_URL_CHAR = r"[^\s<>\"'`|{}\\^\u3000-\u303f\uff00-\uffef]"
+_URL_BODY = _URL_CHAR + r"{1,4096}"
+_WIN_SEG = r"[^\s\\/:*?\"'<>|,;`\u3000-\u303f\uff00-\uffef]{1,255}"
+_REG_SEG = r"[^\s\\\"'<>|,;`]{1,255}"
+_LIN_SEG = r"[\w.+@%=,~-]{1,255}"
+_HEX = "[0-9A-Fa-f]"
+_HASH = f"{_HEX}{{64}}|{_HEX}{{40}}|{_HEX}{{32}}"
+_LABEL = r"[\w-]{1,63}"
+
+SCANNER: Final = re.compile(
+    rf"""
+    # No indicator starts right after an ASCII letter or digit, nor on a character that no
+    # branch starts with: two shared guards make most positions fail after one or two checks.
+    (?<![A-Za-z0-9])(?=[\w\\%$~/:+-])(?:
+      (?P<url>{_URL_SCHEME}{_URL_BODY})
+    | (?<![\w\\])(?P<unc>\\\\[\w.$@-]{{1,255}}(?:\\{_WIN_SEG})+\\?)
+    | (?<![\w\\])(?P<win>(?:[A-Za-z]:|%\w{{1,64}}%|\$[eE][nN][vV]:\w{{1,64}})
+          (?:\\{{1,2}}{_WIN_SEG})+\\?)
+    | (?<![\w\\])(?P<reg>(?:HKEY_(?:LOCAL_MACHINE|CURRENT_USER|CLASSES_ROOT|USERS|CURRENT_CONFIG)
+          |HK(?:LM|CU|CR|U|CC)):?(?:\\{_REG_SEG})+)
+    | (?<![\w.+%-])(?P<email>[\w+%-]{{1,64}}(?:\.[\w+%-]{{1,64}}){{0,16}}
+          @(?P<edom>{_LABEL}(?:\.{_LABEL}){{1,126}}))(?![\w-]|\.[\w-])
+    | (?<![\w-])(?P<mac>{_HEX}{{2}}(?:-{_HEX}{{2}}){{5}})(?![\w-])
+    | (?<![\w-])(?P<cve>[cC][vV][eE]-\d{{4}}-\d{{4,7}})(?![\w-])
+    | (?<![\w:.])(?P<v6>(?:{_HEX}{{0,4}}:){{2,7}}(?:{_HEX}{{1,4}}|\d{{1,3}}(?:\.\d{{1,3}}){{3}})?
+          (?:%[\w.-]{{1,32}})?)(?![\w:]|\.\w)
+    | (?<![0-9A-Za-z])(?P<hash>{_HASH})(?![0-9A-Za-z])
+    | (?<![\w\\/$-])(?<!(?<!\*)\.)(?P<dotted>{_LABEL}(?:\.{_LABEL}){{1,126}})(?![\w@-]|\.[\w-])
+    | (?<![\w./\\~$-])(?<!\b[A-Za-z]:)(?P<lin>(?:~|/{_LIN_SEG})(?:/{_LIN_SEG})+/?)
+    )
+    | (?P<q>["'])(?P<qwin>(?:[A-Za-z]:\\|\\\\[\w.$@-]|%\w{{1,64}}%\\|\$[eE][nN][vV]:\w{{1,64}}\\)
+          [^"'\r\n<>|*?]{{1,260}}?)(?P=q)
+    """,
+    re.VERBOSE,
+)
+
+#: URLs inside a URL (query parameters, redirects).
+URL_IN: Final = re.compile(rf"(?<![A-Za-z0-9])(?:{_URL_SCHEME}){_URL_BODY}")
+
+#: Hashes inside a path, file name or URL (``_`` and ``-`` are boundaries).
+HASH_IN: Final = re.compile(rf"(?<![0-9A-Za-z])(?:{_HASH})(?![0-9A-Za-z])")
+
+#: A version marker right before a dotted quad (``version 1.2.3.4``, ``"version": "...``).
+VERSION_BEFORE: Final = re.compile(
+    r"""(?:version|\bver\.?|\bv\.?|\bbuild)["']?\s*[:=]?\s*["']?\s*$""", re.IGNORECASE
+)
+
+#: An HTTP method right before a path: the path is a request target, not a file.
+HTTP_TARGET_BEFORE: Final = re.compile(
+    r"\b(?:GET|POST|PUT|HEAD|DELETE|OPTIONS|PATCH|CONNECT|TRACE|PROPFIND)\s+$"
+)
+
+#: TLDs that are also common file extensions: a bare two-label name ending in one of these
+#: (``payload.zip``, ``install.sh``, ``README.md``) is a file, unless defanged or a URL host.
+FILE_EXTENSION_TLDS: Final = frozenset(
+    [
+        "zip",
+        "mov",
+        "sh",
+        "md",
+        "py",
+        "pl",
+        "pm",
+        "rs",
+        "so",
+        "ps",
+        "cab",
+        "cat",
+        "run",
+        "mk",
+        "mo",
+        "la",
+        "pf",
+        "pub",
+        "one",
+        "data",
+        "download",
+        "am",
+        "ac",
+        "tf",
+        "java",
+        "gs",
+        "cr",
+        "bz",
+    ]
+)
+
+#: Programming identifiers that happen to end in a delegated TLD (COM ProgIDs, .NET
+#: namespaces): not domains unless defanged or a URL host. Compared lower-cased.
+CODE_NAMES: Final = frozenset(
+    {
+        "wscript.shell",
+        "wscript.network",
+        "shell.application",
+        "system.io",
+        "system.net",
+        "system.data",
+        "system.web",
+        "system.security",
+        "system.management",
+        "system.runtime",
+    }
+)
+
+#: The built-in types with the priority that resolves a tie with a custom type on the same
+#: span (lower wins, as in msticpy).
+BUILTIN_PRIORITIES: Final = {
+    "url": 0,
+    "ipv4": 0,
+    "ipv6": 0,
+    "email": 1,
+    "md5": 1,
+    "sha1": 1,
+    "sha256": 1,
+    "cve": 1,
+    "mac": 1,
+    "dns": 2,
+    "windows_path": 3,
+    "registry_key": 3,
+    "linux_path": 4,
+}
+
+#: Built-in type names, sorted.
+BUILTIN_TYPES: Final = tuple(sorted(BUILTIN_PRIORITIES))

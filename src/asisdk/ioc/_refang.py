@@ -1,0 +1,170 @@
+"""Refanging: turn defanged indicators (``hxxp``, ``evil[.]com``) back into live syntax.
+
+Refanging is its own step (:func:`refang`); the extractor refangs before matching and keeps
+an offset map (:class:`RefangMap`) so that every match still knows where it was written.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from typing import Final
+
+import attrs
+
+from asisdk.ioc._tlds import TLDS
+
+__all__ = ["RefangMap", "refang", "refang_with_map"]
+
+# One scan finds every defang marker. Each branch starts with a literal character so the
+# regex engine can skip ahead quickly; the word context is checked on the (rare) hits.
+_DEFANG: Final = re.compile(
+    r"""
+    # One leading character class lets the regex engine skip quickly to candidates.
+    [\[\(\{\\hHfF](?:
+      (?<=[hH])(?P<scheme>(?:xx|\*\*|XX|xX|Xx)p)(?=s?(?:\[:\]|:)(?://|\[/\]))
+    | (?<=[fF])(?P<ftp>[xX][pP])(?=s?(?:\[:\]|:)(?://|\[/\]))
+    | (?<=[\[\(\{])(?P<dot>\ ?(?:\.|dot|DOT|Dot)\ ?[\]\)\}])
+    | (?<=\[)(?P<colon>:\]|://\])
+    | (?<=[\[\(\{])(?P<at>\ ?(?:@|at|AT|At)\ ?[\]\)\}])
+    | (?<=\\)(?P<bsdot>\.)
+    )
+    """,
+    re.VERBOSE,
+)
+
+
+@attrs.frozen
+class RefangMap:
+    """Where the replacements of one refang call went.
+
+    Each replacement ``k`` turned ``original[orig_start[k]:orig_end[k]]`` into
+    ``refanged[new_start[k]:new_end[k]]``; the lists are in text order.
+    """
+
+    new_start: list[int]
+    new_end: list[int]
+    orig_start: list[int]
+    orig_end: list[int]
+
+    def to_original(self, start: int, end: int) -> tuple[int, int]:
+        """Map a refanged span to the span of the original text it came from."""
+        return self._map(start, at_end=False), self._map(end, at_end=True)
+
+    def _map(self, pos: int, *, at_end: bool) -> int:
+        k = bisect.bisect_right(self.new_end, pos) - 1
+        nxt = k + 1
+        if nxt < len(self.new_start) and self.new_start[nxt] < pos < self.new_end[nxt]:
+            return self.orig_end[nxt] if at_end else self.orig_start[nxt]
+        if nxt < len(self.new_start) and self.new_start[nxt] == pos and not at_end:
+            return self.orig_start[nxt]
+        if k < 0:
+            return pos
+        return self.orig_end[k] + (pos - self.new_end[k])
+
+    def touches(self, start: int, end: int) -> bool:
+        """Whether any replacement lies inside the refanged span ``[start, end)``."""
+        k = bisect.bisect_right(self.new_end, start)
+        return k < len(self.new_start) and self.new_start[k] < end
+
+
+def _word_before(text: str, pos: int) -> bool:
+    return pos > 0 and (text[pos - 1].isalnum() or text[pos - 1] in "-_")
+
+
+def _word_after(text: str, pos: int) -> bool:
+    return pos < len(text) and (text[pos].isalnum() or text[pos] in "-_")
+
+
+_PATH_LOOKBACK: Final = 128
+_NEXT_LABEL: Final = re.compile(r"[\w-]{1,63}")
+_MORE_NAME: Final = re.compile(r"\.[\w]| ?[\[\(\{] ?(?:\.|dot|DOT|Dot) ?[\]\)\}]")
+
+
+def _name_continues(text: str, pos: int, *, dot: bool) -> bool:
+    label = _NEXT_LABEL.match(text, pos)
+    if label is None:
+        return False
+    if _MORE_NAME.match(text, label.end()):
+        return True
+    return dot and label.group().lower() in TLDS
+
+
+def _in_windows_path(text: str, pos: int) -> bool:
+    # ``\.`` is a defanged dot in ``evil\.com`` but a path piece in ``C:\Users\bob\.ssh``.
+    window = text[max(0, pos - _PATH_LOOKBACK) : pos]
+    cut = max(window.rfind(" "), window.rfind("\t"), window.rfind("\n"), window.rfind('"'))
+    token = window[cut + 1 :]
+    return "\\" in token or ":" in token or "%" in token
+
+
+def _replacement(text: str, match: re.Match[str]) -> tuple[int, int, str] | None:
+    """Return the span to replace and its replacement, or ``None`` to leave the hit alone."""
+    kind = match.lastgroup
+    start, end = match.span()
+    if kind in ("scheme", "ftp"):
+        if _word_before(text, start):  # ``...hxxp`` inside a longer word
+            return None
+        return start, end, "http" if kind == "scheme" else "ftp"
+    if kind == "colon":
+        return start, end, match.group()[1:-1]
+    if kind in ("dot", "at"):
+        # ``evil [dot] com``: the spaces around a spaced marker go too, but only when what
+        # follows reads as the rest of a name (``the [dot] operator`` stays prose).
+        if text.startswith(" ", end) and start > 0 and text[start - 1] == " ":
+            if not _name_continues(text, end + 1, dot=kind == "dot"):
+                return None
+            start, end = start - 1, end + 1
+        if _word_before(text, start) and _word_after(text, end):
+            return start, end, "." if kind == "dot" else "@"
+        return None
+    # bsdot
+    if _word_before(text, start) and _word_after(text, end) and not _in_windows_path(text, start):
+        return start, end, "."
+    return None
+
+
+def refang_with_map(text: str) -> tuple[str, RefangMap | None]:
+    """Refang ``text`` and return it with the offset map (``None`` when nothing changed)."""
+    pieces: list[str] = []
+    new_start: list[int] = []
+    new_end: list[int] = []
+    orig_start: list[int] = []
+    orig_end: list[int] = []
+    last = 0
+    out_len = 0
+    for match in _DEFANG.finditer(text):
+        found = _replacement(text, match)
+        if found is None:
+            continue
+        start, end, repl = found
+        if start < last:
+            continue
+        pieces.append(text[last:start])
+        out_len += start - last
+        new_start.append(out_len)
+        orig_start.append(start)
+        pieces.append(repl)
+        out_len += len(repl)
+        new_end.append(out_len)
+        orig_end.append(end)
+        last = end
+    if not pieces:
+        return text, None
+    pieces.append(text[last:])
+    return "".join(pieces), RefangMap(new_start, new_end, orig_start, orig_end)
+
+
+def refang(text: str) -> str:
+    """Return ``text`` with defanged indicators made live again.
+
+    ``hxxp``/``hXXp`` become ``http``, ``fxp`` becomes ``ftp``, ``[.] (.) {.} [dot] (dot)``
+    and ``\\.`` between name characters become ``.``, ``[:]`` becomes ``:`` and
+    ``[@] (at) [at]`` between name characters become ``@``. Text that merely contains
+    brackets (``f(x)``, ``a [at] the end``... ) is left alone.
+
+    Example:
+        >>> refang("hxxps[:]//evil[.]example[.]com/a and admin[@]evil(dot)com")
+        'https://evil.example.com/a and admin@evil.com'
+    """
+    return refang_with_map(text)[0]

@@ -1,0 +1,316 @@
+"""The scanning core: one pass of the combined regex, then a small decision per candidate.
+
+:func:`scan` works on text that is already refanged and returns plain tuples
+``(type, value, start, end)`` (offsets in the scanned text); the public classes wrap them.
+Components are reported as their own hits: the host of a URL or UNC path, the domain of an
+email, the IPv4 inside an IPv4-mapped / NAT64 IPv6 address, hashes inside paths and URLs.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Callable
+from typing import Final
+from urllib.parse import unquote
+
+from asisdk.ioc._patterns import (
+    CODE_NAMES,
+    FILE_EXTENSION_TLDS,
+    HASH_IN,
+    HTTP_TARGET_BEFORE,
+    SCANNER,
+    URL_IN,
+    VERSION_BEFORE,
+)
+from asisdk.ioc._refang import RefangMap
+from asisdk.ioc._tlds import TLDS
+from asisdk.ioc._validate import is_domain, is_ipv4
+
+__all__ = ["Hit", "scan"]
+
+#: ``(type, value, start, end)`` with offsets into the scanned text.
+Hit = tuple[str, str, int, int]
+_Add = Callable[[Hit], None]
+
+_HASH_TYPES: Final = {32: "md5", 40: "sha1", 64: "sha256"}
+_MIN_HASH: Final = 32
+_LOOKBACK: Final = 40
+_URL_TRAIL: Final = ".,;:!?*'\">"
+_PATH_TRAIL: Final = ".,;:!?'\"`"
+_CLOSERS: Final = {")": "(", "]": "[", "}": "{"}
+_NAT64: Final = ipaddress.IPv6Network("64:ff9b::/96")
+_MAX_PREFIX6: Final = 128
+_MAX_URL_DEPTH: Final = 2
+_INNER_FILE_LABELS: Final = frozenset({"exe", "dll", "tar", "sys", "tmp", "bak", "bin", "old"})
+_FULL_V6_COLONS: Final = 7
+_V4_TAIL_COLONS: Final = 6
+# Kana, CJK ideographs and Hangul: text in these scripts often runs into a name unspaced.
+_CJK: Final = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af"
+_CJK_PREFIX: Final = re.compile(f"[{_CJK}]+(?=[A-Za-z0-9])")
+_CJK_SUFFIX: Final = re.compile(f"(?<=[A-Za-z0-9])[{_CJK}]+$")
+_MAC: Final = re.compile(r"[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}")
+
+
+def _trim(value: str, trail: str) -> str:
+    """Drop trailing punctuation and unbalanced closing brackets."""
+    while value:
+        last = value[-1]
+        if last in trail or (last in _CLOSERS and value.count(_CLOSERS[last]) < value.count(last)):
+            value = value[:-1]
+        else:
+            break
+    return value
+
+
+def _hashes(text: str, start: int, end: int, add: _Add) -> None:
+    for m in HASH_IN.finditer(text, start, end):
+        value = m.group()
+        add((_HASH_TYPES[len(value)], value.lower(), m.start(), m.end()))
+
+
+def _line_before(text: str, pos: int) -> str:
+    start = max(0, pos - _LOOKBACK)
+    chunk = text[start:pos]
+    cut = chunk.rfind("\n")
+    return chunk[cut + 1 :] if cut >= 0 else chunk
+
+
+def _host(text: str, host: str, start: int, add: _Add) -> None:
+    """Report a host (URL, UNC, /dev/tcp) as ipv4, ipv6 or dns."""
+    end = start + len(host)
+    if host.startswith("["):
+        _ipv6(text, host[1:-1], start + 1, end - 1, add, cidr=False)
+    elif is_ipv4(host):
+        add(("ipv4", host, start, end))
+    elif is_domain(host):
+        add(("dns", host.lower(), start, end))
+
+
+def _url(text: str, start: int, raw: str, add: _Add, depth: int = 0) -> None:
+    prefix = text[start - 1] if start else ""
+    value = _trim(raw, _URL_TRAIL + ("_" if prefix == "_" else ""))
+    scheme_end = value.index("://") + 3
+    rest = value[scheme_end:]
+    cut = len(rest)
+    for sep in "/?#":
+        pos = rest.find(sep)
+        if 0 <= pos < cut:
+            cut = pos
+    authority = rest[:cut]
+    hostport = authority.rsplit("@", 1)[-1]
+    host_start = start + scheme_end + len(authority) - len(hostport)
+    if hostport.startswith("["):
+        close = hostport.find("]")
+        host = hostport[: close + 1] if close > 0 else ""
+    else:
+        host = hostport.split(":", 1)[0]
+    if not host or not (host.startswith("[") or all(c.isalnum() or c in ".-_" for c in host)):
+        return
+    if host.startswith("[") and not _valid_v6(host[1:-1]):
+        return
+    host_off = host_start - start
+    lowered = (
+        value[:scheme_end].lower()
+        + value[scheme_end:host_off]
+        + host.lower()
+        + value[host_off + len(host) :]
+    )
+    end = start + len(value)
+    add(("url", lowered, start, end))
+    _host(text, host, host_start, add)
+    path_start = host_start + len(host)
+    if end - path_start >= _MIN_HASH:
+        _hashes(text, path_start, end, add)
+    if depth >= _MAX_URL_DEPTH:
+        return
+    if "://" in value[scheme_end:]:
+        for inner in URL_IN.finditer(text, start + scheme_end, end):
+            _url(text, inner.start(), inner.group(), add, depth + 1)
+    if "%3a%2f%2f" in value.lower():
+        decoded = unquote(value[scheme_end:])
+        for inner in URL_IN.finditer(decoded):
+            sub: list[Hit] = []
+            _url(decoded, inner.start(), inner.group(), sub.append, depth + 1)
+            # decoded text has its own offsets: report the whole outer URL as the span.
+            for kind, val, _s, _e in sub:
+                add((kind, val, start, end))
+
+
+def _valid_v6(address: str) -> bool:
+    try:
+        ipaddress.IPv6Address(address.split("%", 1)[0])
+    except ValueError:
+        return False
+    return address != "::"
+
+
+def _ipv6(text: str, cand: str, start: int, end: int, add: _Add, *, cidr: bool = True) -> None:
+    address = cand.split("%", 1)[0]  # the zone index is dropped
+    if "::" not in address:
+        colons = address.count(":")
+        # Without ``::`` an address has 8 groups, or 6 groups and a dotted IPv4 tail.
+        if colons != _FULL_V6_COLONS and not (colons == _V4_TAIL_COLONS and "." in address):
+            if _MAC.fullmatch(address):  # six colon-separated octets: a MAC, not IPv6
+                add(("mac", address.lower(), start, start + len(address)))
+            return  # times (10:30:45) and other colon runs
+    if address == "::":
+        return
+    try:
+        ip = ipaddress.IPv6Address(address)
+    except ValueError:
+        return
+    groups = [g for g in address.split(":") if g]
+    if "::" in address and len(groups) <= 2 and all(g.isalpha() for g in groups):
+        return  # a C++/Rust-style scope such as ``ab::cd``, not an address
+    value = address.lower()
+    if cidr and text.startswith("/", end):
+        digits = ""
+        pos = end + 1
+        while pos < len(text) and text[pos].isdigit() and len(digits) < 3:
+            digits += text[pos]
+            pos += 1
+        if digits and int(digits) <= _MAX_PREFIX6:
+            network = ipaddress.IPv6Network(f"{address}/{digits}", strict=False)
+            if network.network_address != ip:
+                value = network.network_address.compressed
+    if value == "::":
+        return  # ``::/0`` and the like: ``::`` alone is never reported
+    add(("ipv6", value, start, start + len(address)))
+    embedded = ip.ipv4_mapped
+    if embedded is None and ip in _NAT64:
+        embedded = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    if embedded is not None:
+        add(("ipv4", str(embedded), start, start + len(address)))
+
+
+def _dotted(text: str, start: int, token: str, fanged: RefangMap | None, add: _Add) -> None:
+    if token.endswith("_"):  # markdown emphasis: ``_evil.com_``
+        core = token.rstrip("_")
+        if token.startswith("_"):
+            start += len(core) - len(core.lstrip("_"))
+            core = core.lstrip("_")
+        token = core
+        if "." not in token:
+            return
+    if not token.isascii():
+        glued = _CJK_PREFIX.match(token)
+        if glued:  # ``访问evil.com``: CJK text runs into the name without a space
+            start += glued.end()
+            token = token[glued.end() :]
+        tail = _CJK_SUFFIX.search(token)
+        if tail:  # ``evil.com后下载``: and out of it
+            token = token[: tail.start()]
+    end = start + len(token)
+    if text.startswith("\\", end):
+        return  # a segment of a relative Windows path
+    last = token[token.rfind(".") + 1 :]
+    if last.isdigit():
+        if is_ipv4(token) and not VERSION_BEFORE.search(_line_before(text, start)):
+            add(("ipv4", token, start, end))
+        return
+    if len(token) >= _MIN_HASH:
+        _hashes(text, start, end, add)
+    tld = last.lower()
+    if tld not in TLDS or text.startswith("(", end):
+        return
+    labels = token.split(".")
+    if last[0].isupper() and not last.isupper():
+        # ``dropped.It``: a sentence with a missing space; ``WebClient.Run``: code.
+        for label in labels[:-1]:
+            if label.islower() or (label[1:] != label[1:].lower() and not label.isupper()):
+                return
+    lowered = token.lower()
+    if (
+        tld in FILE_EXTENSION_TLDS
+        and (
+            len(labels) == 2
+            or any(lab.lower().split("-", 1)[0] in _INNER_FILE_LABELS for lab in labels[1:-1])
+        )
+        and (fanged is None or not fanged.touches(start, end))
+    ):
+        return
+    if lowered in CODE_NAMES and (fanged is None or not fanged.touches(start, end)):
+        return
+    if is_domain(token):
+        add(("dns", lowered, start, end))
+
+
+def _email(text: str, start: int, value: str, add: _Add) -> None:
+    local, domain = value.rsplit("@", 1)
+    if not is_domain(domain):
+        return
+    add(("email", f"{local}@{domain.lower()}", start, start + len(value)))
+    dstart = start + len(local) + 1
+    add(("dns", domain.lower(), dstart, dstart + len(domain)))
+
+
+def _windows(text: str, start: int, raw: str, add: _Add, *, quoted: bool) -> None:
+    value = raw if quoted else _trim(raw, _PATH_TRAIL)
+    if quoted:
+        value = value.rstrip()
+    if len(value) < 3 or value.endswith((":\\", "%\\")):
+        return
+    end = start + len(value)
+    if not quoted and "\\\\" in value[2:]:
+        value = value[:2] + value[2:].replace("\\\\", "\\")  # JSON-escaped separators
+    add(("windows_path", value, start, end))
+    if value.startswith("\\\\"):
+        host = value[2:].split("\\", 1)[0].split("@", 1)[0]
+        _host(text, host, start + 2, add)
+    if len(value) >= _MIN_HASH:
+        _hashes(text, start, end, add)
+
+
+def _linux(text: str, start: int, raw: str, add: _Add) -> None:
+    value = _trim(raw, _PATH_TRAIL)
+    end = start + len(value)
+    if value.count("/") < 2 or (value.endswith("/") and value.count("/") < 3):
+        return
+    if HTTP_TARGET_BEFORE.search(_line_before(text, start)) or text.startswith(" HTTP/", end):
+        return
+    add(("linux_path", value, start, end))
+    if value.startswith(("/dev/tcp/", "/dev/udp/")):
+        host = value[9:].split("/", 1)[0]
+        _host(text, host, start + 9, add)
+    if len(value) >= _MIN_HASH:
+        _hashes(text, start, end, add)
+
+
+def scan(text: str, fanged: RefangMap | None = None) -> list[Hit]:
+    """Return every built-in hit in ``text`` (already refanged), in text order.
+
+    Args:
+        text: the (refanged) text.
+        fanged: the offset map of the refanging, used by the "unless defanged" rule.
+    """
+    hits: list[Hit] = []
+    add = hits.append
+    for m in SCANNER.finditer(text):
+        kind = m.lastgroup or ""
+        start = m.start(kind)
+        value = m.group(kind)
+        if kind == "dotted":
+            _dotted(text, start, value, fanged, add)
+        elif kind == "url":
+            _url(text, start, value, add)
+        elif kind == "hash":
+            add((_HASH_TYPES[len(value)], value.lower(), start, start + len(value)))
+        elif kind == "v6":
+            _ipv6(text, value, start, start + len(value), add)
+        elif kind == "lin":
+            _linux(text, start, value, add)
+        elif kind == "win" or kind == "unc":
+            _windows(text, start, value, add, quoted=False)
+        elif kind == "qwin":
+            _windows(text, start, value, add, quoted=True)
+        elif kind == "email":
+            _email(text, start, value, add)
+        elif kind == "mac":
+            add(("mac", value.lower(), start, start + len(value)))
+        elif kind == "cve":
+            add(("cve", value.upper(), start, start + len(value)))
+        elif kind == "reg":
+            value = _trim(value, _PATH_TRAIL)
+            add(("registry_key", value, start, start + len(value)))
+    return hits

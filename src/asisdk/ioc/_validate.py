@@ -1,0 +1,128 @@
+"""Context-free checks: is a string, on its own, a syntactically valid indicator of a type?
+
+The extractor applies extra context rules while scanning text (version markers, file names,
+sentence breaks); these validators only look at the value, so every value the extractor
+reports passes the validator of its type.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Callable
+from typing import Final
+
+from asisdk.ioc._tlds import TLDS
+
+__all__ = ["BUILTIN_VALIDATORS", "is_domain", "is_ipv4", "is_ipv6", "split_host"]
+
+_LABEL_RE: Final = re.compile(r"[\w-]{1,63}")
+_MAX_DOMAIN: Final = 253
+_IPV4_OCTETS: Final = 4
+_MAX_OCTET: Final = 255
+_MAX_OCTET_DIGITS: Final = 3
+
+
+def is_ipv4(value: str) -> bool:
+    """Four dot-separated decimal octets 0-255 (one to three digits each)."""
+    parts = value.split(".")
+    return len(parts) == _IPV4_OCTETS and all(
+        p.isascii() and p.isdigit() and len(p) <= _MAX_OCTET_DIGITS and int(p) <= _MAX_OCTET
+        for p in parts
+    )
+
+
+def is_ipv6(value: str) -> bool:
+    """Any RFC 4291 text form (zone index allowed), but never ``::`` alone."""
+    address = value.split("%", 1)[0]
+    if address == "::" or ":" not in address or not address.isascii():
+        return False
+    try:
+        ipaddress.IPv6Address(address)
+    except ValueError:
+        return False
+    return True
+
+
+def is_domain(value: str) -> bool:
+    """Two or more labels ending in a delegated IANA TLD (no trailing dot)."""
+    if len(value) > _MAX_DOMAIN or "." not in value:
+        return False
+    labels = value.lower().split(".")
+    if labels[-1] not in TLDS:
+        return False
+    return all(
+        _LABEL_RE.fullmatch(label) and label[0] != "-" and label[-1] != "-" for label in labels
+    )
+
+
+def split_host(authority: str) -> str:
+    """Return the host of a URL authority (``user:pw@host:port`` -> ``host``)."""
+    hostport = authority.rsplit("@", 1)[-1]
+    if hostport.startswith("["):
+        end = hostport.find("]")
+        return hostport[: end + 1] if end > 0 else ""
+    return hostport.split(":", 1)[0]
+
+
+_HOST_RE: Final = re.compile(r"[\w.-]{1,253}")
+_URL_RE: Final = re.compile(
+    r"(?i:https?|ftps?|sftp|wss?)://(?P<auth>[^/?#\s]*)[^\s<>\"'`|{}\\^]*", re.DOTALL
+)
+
+
+def _is_url(value: str) -> bool:
+    match = _URL_RE.fullmatch(value)
+    if match is None:
+        return False
+    host = split_host(match.group("auth"))
+    if host.startswith("["):
+        return is_ipv6(host[1:-1])
+    return bool(_HOST_RE.fullmatch(host))
+
+
+_EMAIL_RE: Final = re.compile(r"[\w+%-]{1,64}(?:\.[\w+%-]{1,64}){0,16}@(?P<domain>[^@\s]+)")
+
+
+def _is_email(value: str) -> bool:
+    match = _EMAIL_RE.fullmatch(value)
+    return match is not None and is_domain(match.group("domain"))
+
+
+def _hex(length: int) -> Callable[[str], bool]:
+    pattern = re.compile(f"[0-9a-fA-F]{{{length}}}")
+    return lambda value: pattern.fullmatch(value) is not None
+
+
+_WIN_RE: Final = re.compile(
+    r"(?:[A-Za-z]:\\|\\\\[\w.$@-]+\\|%\w+%\\|\$env:\w+\\)[^\r\n\"<>|*?]+", re.IGNORECASE
+)
+_LIN_RE: Final = re.compile(r"(?:~|/[\w.+@%=,~-]+)(?:/[\w.+@%=,~-]+)+/?")
+_CVE_RE: Final = re.compile(r"CVE-\d{4}-\d{4,7}")
+_MAC_RE: Final = re.compile(r"[0-9a-f]{2}(?:([:-])[0-9a-f]{2})(?:\1[0-9a-f]{2}){4}")
+_REG_RE: Final = re.compile(
+    r"(?:HKEY_(?:LOCAL_MACHINE|CURRENT_USER|CLASSES_ROOT|USERS|CURRENT_CONFIG)"
+    r"|HK(?:LM|CU|CR|U|CC)):?(?:\\[^\s\\\"'<>|,;`]+)+"
+)
+
+
+def _matcher(pattern: re.Pattern[str]) -> Callable[[str], bool]:
+    return lambda value: pattern.fullmatch(value) is not None
+
+
+#: Validator of each built-in type.
+BUILTIN_VALIDATORS: Final[dict[str, Callable[[str], bool]]] = {
+    "cve": _matcher(_CVE_RE),
+    "dns": is_domain,
+    "email": _is_email,
+    "ipv4": is_ipv4,
+    "ipv6": is_ipv6,
+    "linux_path": _matcher(_LIN_RE),
+    "mac": lambda value: _MAC_RE.fullmatch(value.lower()) is not None,
+    "md5": _hex(32),
+    "registry_key": _matcher(_REG_RE),
+    "sha1": _hex(40),
+    "sha256": _hex(64),
+    "url": _is_url,
+    "windows_path": _matcher(_WIN_RE),
+}

@@ -1,0 +1,148 @@
+"""Hostile input: 1 MB adversarial runs finish (no catastrophic backtracking); Hypothesis.
+
+The adversarial tests are not timed: a background thread runs the extraction and the test
+only fails if it is still running after a generous hang-detector limit.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from asisdk.ioc import IocExtractor, refang
+
+MB = 1_000_000
+HANG_LIMIT_S = 120.0  # a hang detector, not a speed target (speed is in benchmarks/)
+
+ADVERSARIAL = {
+    "dots": "." * MB,
+    "digits": "1" * MB,
+    "hyphens": "-" * MB,
+    "colons": ":" * MB,
+    "backslashes": "\\" * MB,
+    "slashes": "/" * MB,
+    "hex": "a" * MB,
+    "digit_dots": "1." * (MB // 2),
+    "label_dots": "a." * (MB // 2),
+    "hex_colons": "a:" * (MB // 2),
+    "colon_pairs": "1::" * (MB // 3),
+    "path_back": "\\a" * (MB // 2),
+    "path_fwd": "/a" * (MB // 2),
+    "unc_runs": "\\\\a" * (MB // 3),
+    "at_signs": "a@" * (MB // 2),
+    "emails": "a.a@" * (MB // 4),
+    "schemes": "http://" * (MB // 7),
+    "url_dots": "http://a" + ".a" * (MB // 2),
+    "defang_dots": "a[.]" * (MB // 4),
+    "defang_words": "a [dot] " * (MB // 8),
+    "bs_dots": "a\\." * (MB // 3),
+    "quotes_drive": '"C:\\ ' * (MB // 5),
+    "drive_runs": "C:\\" * (MB // 3),
+    "env_vars": "%a%\\" * (MB // 4),
+    "hex_hyphens": "a-" * (MB // 2),
+    "dotted_hex": ("a" * 31 + ".") * (MB // 32),
+    "parens": "http://a.com/" + "(" * MB,
+    "closers": "http://a.com/" + ")" * MB,
+    "version_quads": "version 1.2.3.4 " * (MB // 16),
+    "tildes": "~/" * (MB // 2),
+    "cjk": "。" * MB,
+}
+
+
+def _finishes(func: object, *args: object) -> bool:
+    done = threading.Event()
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            func(*args)  # type: ignore[operator]
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            done.set()
+
+    threading.Thread(target=run, daemon=True).start()
+    finished = done.wait(HANG_LIMIT_S)
+    assert not errors, errors
+    return finished
+
+
+@pytest.mark.parametrize("name", sorted(ADVERSARIAL))
+def test_adversarial_megabyte_finishes(name: str) -> None:
+    text = ADVERSARIAL[name]
+    assert len(text) >= MB * 0.9
+    ex = IocExtractor()
+    assert _finishes(lambda: list(ex.finditer(text)))
+
+
+FRAGMENTS = [
+    "http://",
+    "hxxps[:]//",
+    "evil",
+    "[.]",
+    ".",
+    "com",
+    "zip",
+    "1",
+    "255",
+    "256",
+    ".0",
+    ":",
+    "::",
+    "ffff",
+    "/",
+    "\\",
+    "\\\\",
+    "C:",
+    "%TEMP%",
+    "@",
+    "[@]",
+    " ",
+    "\n",
+    '"',
+    "'",
+    "(",
+    ")",
+    "[",
+    "]",
+    "_",
+    "-",
+    "d41d8cd98f00b204e9800998ecf8427e",
+    "a" * 40,
+    "0x",
+    "version ",
+    "~/",
+    "CVE-2024-",
+    "1234",
+    "HKLM",
+    "рф",
+    "。",
+    "#",
+    "?",
+    "=",
+    "&",
+    "%3a%2f%2f",
+    "64:ff9b::",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(FRAGMENTS), max_size=40).map("".join))
+def test_every_reported_value_validates_on_fragment_soup(text: str) -> None:
+    ex = IocExtractor()
+    for match in ex.finditer(text):
+        assert ex.validate(match.value, match.type), match
+        assert text[match.start : match.end] == match.raw
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=300))
+def test_arbitrary_unicode_never_raises_and_values_validate(text: str) -> None:
+    ex = IocExtractor()
+    for kind, values in ex.extract(text).items():
+        for value in values:
+            assert ex.validate(value, kind), (kind, value)
+    refang(text)
