@@ -7,9 +7,12 @@ import gzip
 import re
 
 import pandas as pd
+import pytest
 
+from asisdk.cluster import cluster_events
 from asisdk.decode import DecodeLimits, unpack, unpack_frame
-from asisdk.notebook import format_unpacked, register_html_formatters
+from asisdk.ioc import extract_frame
+from asisdk.notebook import format_cluster_result, format_unpacked, register_html_formatters
 
 
 def _launcher_command(events: pd.DataFrame) -> str:
@@ -66,3 +69,53 @@ def test_formatters_are_registered_with_the_shell(shell: object) -> None:
 
 def test_without_a_shell_nothing_is_registered() -> None:
     assert register_html_formatters(object()) is False
+
+
+@pytest.fixture(scope="module")
+def processes(events: pd.DataFrame) -> pd.DataFrame:
+    return events[events["EventID"] == 1]
+
+
+def test_cluster_view_shows_counts_and_rare_events_first(processes: pd.DataFrame) -> None:
+    result = processes.asi.cluster(
+        time_column="TimeCreated", process_column="Image", logon_id_column=None
+    )
+    view = format_cluster_result(result, max_rows=5)
+    assert (
+        f"<b>ClusterResult</b> (dbscan): {len(processes)} events, {result.n_clusters} clusters, "
+        f"{result.n_unclustered} unclustered"
+    ) in view
+    sizes = [int(s) for s in re.findall(r"<td>(\d+)</td>\s*<td>\d{4}-", view)]
+    assert sizes == sorted(sizes)
+    assert sizes[0] == 1  # an unclustered event leads
+    assert f"{len(result.summary) - 5} more rows in result.summary" in view
+    assert "<th>CommandLine</th>" in view
+
+
+def test_cluster_view_of_patterns_shows_templates(processes: pd.DataFrame) -> None:
+    result = processes.asi.cluster(method="patterns", column="CommandLine", time_column=None)
+    view = format_cluster_result(result, columns=["Image"], max_chars=40)
+    assert "<th>Template</th>" in view
+    assert "&lt;*&gt;" in view  # templates escaped
+    assert "<th>FirstEventTime</th>" not in view
+    same = cluster_events(processes, method="patterns", column="CommandLine", time_column=None)
+    pd.testing.assert_series_equal(result.labels, same.labels)
+
+
+def test_accessor_extract_iocs_is_extract_frame(processes: pd.DataFrame) -> None:
+    found = processes.asi.extract_iocs(["CommandLine"], types=["ipv4", "url"])
+    pd.testing.assert_frame_equal(
+        found, extract_frame(processes, ["CommandLine"], types=["ipv4", "url"])
+    )
+    assert "10.10.10.5" in set(found["observable"])
+
+
+def test_cluster_results_display_as_html_in_the_shell(shell: object) -> None:
+    from IPython.core.interactiveshell import InteractiveShell
+
+    assert isinstance(shell, InteractiveShell)
+    register_html_formatters(shell)
+    frame = pd.DataFrame({"NewProcessName": [r"C:\w\a.exe"] * 3, "CommandLine": ["a -x"] * 3})
+    result = cluster_events(frame, time_column=None)
+    data, _ = shell.display_formatter.format(result)
+    assert data["text/html"] == format_cluster_result(result)

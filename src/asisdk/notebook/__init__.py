@@ -5,8 +5,8 @@ bokeh). Those libraries are imported only when a widget is created or a plot is 
 importing this package is cheap and ``import asisdk`` never imports it.
 
 Importing this package registers the ``df.asi`` pandas accessor (:class:`AsiAccessor`) and,
-inside IPython, HTML views of asisdk results such as ``Unpacked`` with the running shell
-(:func:`register_html_formatters`).
+inside IPython, HTML views of asisdk results (``Unpacked``, ``ClusterResult``) with the
+running shell (:func:`register_html_formatters`).
 
 Examples:
     >>> from asisdk.notebook import QueryTime
@@ -34,7 +34,11 @@ from asisdk.notebook._process_tree import (
     process_tree_text,
 )
 from asisdk.notebook._prompt_widgets import GetEnvironmentKey, OptionButtons, Progress
-from asisdk.notebook._results import format_unpacked, register_html_formatters
+from asisdk.notebook._results import (
+    format_cluster_result,
+    format_unpacked,
+    register_html_formatters,
+)
 from asisdk.notebook._select_widgets import SelectAlert, SelectItem, SelectSubset
 from asisdk.notebook._state import WidgetState
 from asisdk.notebook._time_widgets import Lookback, QueryTime
@@ -60,6 +64,7 @@ __all__ = [
     "display_timeline_duration",
     "entity_table_html",
     "format_alert",
+    "format_cluster_result",
     "format_event",
     "format_unpacked",
     "plot_html",

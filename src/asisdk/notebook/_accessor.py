@@ -18,10 +18,13 @@ from asisdk.notebook._process_tree import Schema, build_process_tree, display_pr
 from asisdk.notebook._timeline import RefTimes, display_timeline, display_timeline_duration
 
 if TYPE_CHECKING:
+    from collections.abc import Hashable, Iterable
     from concurrent.futures import Executor
 
+    from asisdk.cluster import ClusterResult
     from asisdk.decode import DecodeLimits
     from asisdk.executors import ProgressCallback
+    from asisdk.ioc import IocExtractor
     from asisdk.virustotal import VirusTotalClient
 
 __all__ = ["AsiAccessor"]
@@ -64,6 +67,28 @@ class AsiAccessor:
         return unpack_frame(
             self._frame, column, executor=executor, max_depth=max_depth, limits=limits
         )
+
+    def extract_iocs(
+        self,
+        columns: Hashable | Iterable[Hashable],
+        *,
+        types: Iterable[str] | None = None,
+        executor: Executor | None = None,
+        extractor: IocExtractor | None = None,
+    ) -> pd.DataFrame:
+        """:func:`asisdk.ioc.extract_frame`: one row per indicator found in ``columns``."""
+        from asisdk.ioc import extract_frame
+
+        return extract_frame(
+            self._frame, columns, types=types, executor=executor, extractor=extractor
+        )
+
+    def cluster(self, **options: Any) -> ClusterResult:
+        """:func:`asisdk.cluster.cluster_events` of this frame (``options`` are its keywords:
+        ``method``, ``column``, ``time_column``, ``process_column``, ...)."""
+        from asisdk.cluster import cluster_events
+
+        return cluster_events(self._frame, **options)
 
     def timeline(
         self,

@@ -1,4 +1,4 @@
-"""HTML views of other packages' results (decode, ...) and their IPython registration.
+"""HTML views of other packages' results (decode, cluster, ...) and their IPython registration.
 
 Those result types live in layers below the notebook layer, which must not depend on
 IPython; so their rich display is defined here and registered with the running IPython
@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import html
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
+from asisdk.cluster import ClusterResult
 from asisdk.decode import Layer, Unpacked
 from asisdk.notebook._defaults import MAX_CELL_CHARS
 from asisdk.notebook._lazy import current_shell
 
-__all__ = ["format_unpacked", "register_html_formatters"]
+__all__ = ["format_cluster_result", "format_unpacked", "register_html_formatters"]
 
 _STYLE = (
     "<style>.asisdk-unpacked{font-family:sans-serif}.asisdk-unpacked ul{margin:2px 0;"
@@ -100,7 +101,68 @@ def _tree_iteratively(children: dict[str | None, list[Layer]], limit: int) -> st
     return "".join(out)
 
 
-_FORMATTERS: tuple[tuple[type[Any], Callable[[Any], str]], ...] = ((Unpacked, format_unpacked),)
+_CLUSTER_COLUMNS = ("ClusterId", "ClusterSize", "FirstEventTime", "LastEventTime", "Template")
+
+
+def format_cluster_result(
+    result: ClusterResult,
+    *,
+    columns: Sequence[str] | None = None,
+    max_rows: int = 25,
+    max_chars: int = 120,
+) -> str:
+    """An HTML view of :func:`asisdk.cluster.cluster_events`' result: the counts, then the
+    summary rows smallest cluster first (unclustered and rare events are the ones to read).
+
+    Args:
+        result: the result.
+        columns: input columns to show next to the cluster columns (default: the first
+            three of ``CommandLine``, ``NewProcessName``, ``Image``, ``Account``,
+            ``SubjectUserName``, ``User``, ``Computer``, ``Hostname`` that exist).
+        max_rows: summary rows shown.
+        max_chars: cells are cut to this many characters.
+
+    Examples:
+        >>> import pandas as pd
+        >>> from asisdk.cluster import cluster_events
+        >>> events = pd.DataFrame({"NewProcessName": ["C:\\\\w\\\\a.exe"] * 3,
+        ...                        "CommandLine": ["a.exe -x"] * 3})
+        >>> "1 cluster" in format_cluster_result(cluster_events(events, time_column=None))
+        True
+    """
+    summary = result.summary
+    if columns is None:
+        preferred = (
+            "CommandLine", "NewProcessName", "Image", "Account", "SubjectUserName", "User",
+            "Computer", "Hostname",
+        )  # fmt: skip
+        columns = [c for c in preferred if c in summary.columns][:3]
+    shown = [c for c in (*_CLUSTER_COLUMNS, *columns) if c in summary.columns]
+    ordered = summary.sort_values("ClusterSize", kind="stable") if len(summary) else summary
+    table = ordered[shown].head(max_rows).copy()
+    for column in table.columns:
+        if table[column].dtype == object:
+            table[column] = table[column].map(
+                lambda v: (
+                    v if not isinstance(v, str) or len(v) <= max_chars else v[:max_chars] + "..."
+                )
+            )
+    clusters = result.n_clusters
+    header = (
+        f"<b>ClusterResult</b> ({html.escape(result.method)}): {len(result.labels)} events, "
+        f"{clusters} cluster{'s' if clusters != 1 else ''}, "
+        f"{result.n_unclustered} unclustered; {len(summary)} summary rows"
+    )
+    more = len(summary) - len(table)
+    footer = f"<div><i>{more} more rows in result.summary</i></div>" if more > 0 else ""
+    body = table.to_html(index=False, escape=True, na_rep="", border=0)
+    return f"<div class='asisdk-clusters'>{header}{body}{footer}</div>"
+
+
+_FORMATTERS: tuple[tuple[type[Any], Callable[[Any], str]], ...] = (
+    (Unpacked, format_unpacked),
+    (ClusterResult, format_cluster_result),
+)
 
 
 def register_html_formatters(shell: object | None = None) -> bool:
