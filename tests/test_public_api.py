@@ -12,6 +12,7 @@ import pytest
 MODULES = [
     "asisdk",
     "asisdk.cli",
+    "asisdk.cluster",
     "asisdk.config",
     "asisdk.data",
     "asisdk.decode",
@@ -45,11 +46,20 @@ def _public_names(module: types.ModuleType, *, any_asisdk: bool = False) -> set[
     return names
 
 
+def _isort_key(name: str) -> tuple[int, str]:
+    """ruff's RUF022 order: CONSTANTS, then CamelCase, then everything else."""
+    if name.isupper() or (name.replace("_", "").isupper() and "_" in name):
+        return (0, name)
+    if name[:1].isupper():
+        return (1, name)
+    return (2, name)
+
+
 @pytest.mark.parametrize("name", MODULES)
 def test_all_is_sorted_and_importable(name: str) -> None:
     module = importlib.import_module(name)
     exported = list(module.__all__)
-    assert exported == sorted(exported), f"{name}.__all__ is not sorted"
+    assert exported == sorted(exported, key=_isort_key), f"{name}.__all__ is not sorted"
     assert len(exported) == len(set(exported)), f"{name}.__all__ has duplicates"
     for item in exported:
         assert hasattr(module, item), f"{name}.__all__ names {item}, which does not exist"

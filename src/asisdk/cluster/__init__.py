@@ -6,7 +6,7 @@ one exemplar row each, using DBSCAN over numeric features of process events or t
 mining over text; :func:`group_patterns` finds the template behind each log or command line
 (``install-update -hostname <*> -tmp:/tmp/<*>/rollback``).
 
-Example:
+Examples:
     >>> import pandas as pd
     >>> from asisdk.cluster import group_patterns
     >>> group_patterns(["login from 10.0.0.1", "login from 10.0.0.2"]).templates

@@ -127,7 +127,7 @@ def cluster_events(
             ``time_column=None`` to cluster without times), non-numeric or missing feature
             values, or an invalid option.
 
-    Example:
+    Examples:
         >>> import pandas as pd
         >>> events = pd.DataFrame({
         ...     "NewProcessName": [r"C:\\Windows\\System32\\conhost.exe"] * 3
@@ -259,7 +259,7 @@ async def cluster_events_async(
     The work runs in a worker thread (feature chunks still go to ``executor``), so the loop
     keeps serving other tasks meanwhile; cancelling the await abandons the result.
 
-    Example:
+    Examples:
         >>> import asyncio, pandas as pd
         >>> events = pd.DataFrame({"NewProcessName": ["a.exe"] * 2, "CommandLine": ["a"] * 2})
         >>> asyncio.run(cluster_events_async(events, time_column=None)).n_clusters

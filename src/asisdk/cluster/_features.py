@@ -177,7 +177,7 @@ def char_ord_score(value: str | pd.Series[Any], *, scale: int = 1) -> int | pd.S
     Raises:
         InvalidInputError: ``scale`` is below 1.
 
-    Example:
+    Examples:
         >>> char_ord_score("abc")
         294
     """
@@ -204,7 +204,7 @@ def token_count(value: str | pd.Series[Any], *, delimiter: str = " ") -> int | p
     Raises:
         InvalidInputError: ``delimiter`` is empty.
 
-    Example:
+    Examples:
         >>> token_count("net user /domain")
         3
     """
@@ -232,7 +232,7 @@ def delim_count(value: str | pd.Series[Any]) -> int | pd.Series[Any]:
     Returns:
         An int, or an int64 Series aligned to the input.
 
-    Example:
+    Examples:
         >>> delim_count('cmd.exe /c "dir C:\\\\"')
         9
     """
@@ -255,7 +255,7 @@ def delim_hash(value: str | pd.Series[Any]) -> int | pd.Series[Any]:
     Returns:
         An unsigned 32-bit value as int, or an int64 Series aligned to the input.
 
-    Example:
+    Examples:
         >>> delim_hash("ping -n 1 host-a") == delim_hash("ping -n 9 host-b")
         True
     """
@@ -275,7 +275,7 @@ def crc32_hash(value: str | pd.Series[Any]) -> int | pd.Series[Any]:
     Returns:
         An unsigned 32-bit value as int, or an int64 Series aligned to the input.
 
-    Example:
+    Examples:
         >>> crc32_hash("hello")
         907060870
     """
@@ -453,7 +453,7 @@ def add_process_features(
         InvalidInputError: a named column is missing or ``path_separator`` is not one
             character.
 
-    Example:
+    Examples:
         >>> import pandas as pd
         >>> events = pd.DataFrame({"NewProcessName": [r"C:\\Windows\\cmd.exe"],
         ...                        "CommandLine": ["cmd /c whoami"],

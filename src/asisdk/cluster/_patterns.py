@@ -53,7 +53,7 @@ class PatternGroups:
         templates: the template of each group id, variable parts shown as ``<*>``.
         sizes: the number of lines in each group.
 
-    Example:
+    Examples:
         >>> groups = group_patterns(["disk 1 full", "disk 2 full", "fan speed low"])
         >>> groups.labels.tolist(), groups.templates
         ([0, 0, 1], ('disk <*> full', 'fan speed low'))
@@ -271,7 +271,7 @@ def group_patterns(
         InvalidInputError: ``similarity`` outside 0-1, ``max_constants`` or a limit below 1,
             or a bad mask regex.
 
-    Example:
+    Examples:
         >>> lines = [f"install-update -hostname web{i}.corp.com -tmp:/tmp/{i:08x}-aaaa-bbbb-"
         ...          f"cccc-{i:012x}/rollback" for i in range(3)]
         >>> group_patterns(lines).templates

@@ -52,7 +52,7 @@ def plot_clusters(
             ``x`` / ``y`` name no feature.
         ConfigurationError: matplotlib is not installed (the message says how to get it).
 
-    Example:
+    Examples:
         >>> fig = plot_clusters(result, x="pathLogScore", y="commandlineLogLen")  # doctest: +SKIP
         >>> fig.savefig("clusters.png")  # doctest: +SKIP
     """

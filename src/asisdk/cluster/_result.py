@@ -38,7 +38,7 @@ class ClusterResult:
         templates: for ``"patterns"``, the template of each cluster id (index: ClusterId);
             empty for ``"dbscan"``.
 
-    Example:
+    Examples:
         >>> import pandas as pd
         >>> from asisdk.cluster import cluster_events
         >>> events = pd.DataFrame({"NewProcessName": ["C:\\\\w\\\\a.exe"] * 3,

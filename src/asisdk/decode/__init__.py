@@ -6,7 +6,7 @@ decoded span replaced by what it decodes to, and each :class:`Layer` found on th
 :func:`unpack_frame` does the same for a DataFrame column, in chunks through an executor.
 Hostile input is bounded by :class:`DecodeLimits`.
 
-Example:
+Examples:
     >>> from asisdk.decode import unpack
     >>> unpack("cmd /c echo SGVsbG8sIGRlY29kZWQgd29ybGQh").text
     'cmd /c echo Hello, decoded world!'

@@ -158,7 +158,7 @@ def unpack_frame(
     Raises:
         InvalidInputError: ``df`` is not a DataFrame or has no column ``column``.
 
-    Example:
+    Examples:
         >>> import pandas as pd
         >>> frame = pd.DataFrame({"cmd": ["whoami", "powershell -e ZABpAHIAIABDADoAXAA="]})
         >>> out = unpack_frame(frame, "cmd")
@@ -192,7 +192,7 @@ async def unpack_frame_async(
     With ``executor=None`` one chunk runs in the loop's default thread pool, more chunks in
     the shared process pool. Cancelling the call cancels chunks that have not started.
 
-    Example:
+    Examples:
         >>> import asyncio
         >>> import pandas as pd
         >>> frame = pd.DataFrame({"cmd": ["powershell -e ZABpAHIAIABDADoAXAA="]})

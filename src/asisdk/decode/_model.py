@@ -110,7 +110,7 @@ class DecodeLimits:
         max_archive_members: most members read from one zip or tar archive.
         max_input_chars: longest input examined; the rest is kept unchanged, not decoded.
 
-    Example:
+    Examples:
         >>> DecodeLimits(max_decompressed_bytes=1024 * 1024).max_depth
         20
     """

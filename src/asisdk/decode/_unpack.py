@@ -416,7 +416,7 @@ def unpack(
         InvalidInputError: ``text`` is neither ``str`` nor bytes, or ``max_depth`` is out of
             range.
 
-    Example:
+    Examples:
         >>> result = unpack("powershell -enc ZABpAHIAIABDADoAXAA=")
         >>> result.text
         'powershell -enc dir C:\\\\'

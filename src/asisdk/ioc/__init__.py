@@ -6,7 +6,7 @@ added per extractor with :meth:`IocExtractor.add_type`. Defanged spellings are r
 components are reported too (a URL's host, an email's domain, a hash inside a path), and
 nothing touches the network: the IANA TLD list is bundled.
 
-Example:
+Examples:
     >>> from asisdk.ioc import IocExtractor
     >>> IocExtractor().extract("GET hxxp://203.0.113.9/x.ps1", types=["url", "ipv4"])
     {'url': {'http://203.0.113.9/x.ps1'}, 'ipv4': {'203.0.113.9'}}

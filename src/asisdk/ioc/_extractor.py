@@ -108,7 +108,7 @@ class IocExtractor:
             loopback, link-local, documentation, reserved). Extraction is syntactic, so this
             is on by default; ``False`` drops such ipv4/ipv6 values (the URL keeps its place).
 
-    Example:
+    Examples:
         >>> ex = IocExtractor()
         >>> ex.extract("beacon to hxxp://evil[.]com/a.php from 10.0.0.5", types=["url", "ipv4"])
         {'url': {'http://evil.com/a.php'}, 'ipv4': {'10.0.0.5'}}
@@ -160,7 +160,7 @@ class IocExtractor:
         Raises:
             InvalidInputError: a bad name, a built-in name or an invalid regex.
 
-        Example:
+        Examples:
             >>> ex = IocExtractor()
             >>> ex.add_type("ticket", r"\\bINC-\\d{6}\\b")
             >>> ex.extract("see INC-123456", types=["ticket"])
@@ -248,7 +248,7 @@ class IocExtractor:
         Raises:
             InvalidInputError: an unknown type name, or ``text`` is not a ``str``.
 
-        Example:
+        Examples:
             >>> IocExtractor().extract("admin[@]evil[.]com", types=["email", "dns"])
             {'email': {'admin@evil.com'}, 'dns': {'evil.com'}}
         """
@@ -268,7 +268,7 @@ class IocExtractor:
         Components are yielded too (a URL, then its host as ``dns``...), and a value is
         yielded each time it occurs.
 
-        Example:
+        Examples:
             >>> [(m.type, m.value, m.raw) for m in IocExtractor().finditer("evil[.]com")]
             [('dns', 'evil.com', 'evil[.]com')]
         """
@@ -287,7 +287,7 @@ class IocExtractor:
         Raises:
             InvalidInputError: ``ioc_type`` is not a known type.
 
-        Example:
+        Examples:
             >>> IocExtractor().validate("999.1.1.1", "ipv4")
             False
         """
@@ -302,7 +302,7 @@ class IocExtractor:
     def classify(self, value: str) -> str | None:
         """Return the type of a single indicator (refanged first), or ``None``.
 
-        Example:
+        Examples:
             >>> IocExtractor().classify("hxxps://evil[.]com/x")
             'url'
         """
@@ -325,7 +325,7 @@ class IocExtractor:
 def validate(value: str, ioc_type: str) -> bool:
     """Whether ``value`` is a syntactically valid indicator of the built-in ``ioc_type``.
 
-    Example:
+    Examples:
         >>> validate("evil.com", "dns"), validate("evil.notatld", "dns")
         (True, False)
     """
@@ -335,7 +335,7 @@ def validate(value: str, ioc_type: str) -> bool:
 def classify(value: str) -> str | None:
     """Return the built-in type of a single indicator (refanged first), or ``None``.
 
-    Example:
+    Examples:
         >>> classify("d41d8cd98f00b204e9800998ecf8427e"), classify("hello")
         ('md5', None)
     """

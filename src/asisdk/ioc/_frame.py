@@ -166,7 +166,7 @@ def extract_frame(
     Raises:
         InvalidInputError: ``df`` is not a DataFrame, a column is missing, a type is unknown.
 
-    Example:
+    Examples:
         >>> import pandas as pd
         >>> from asisdk.executors import InlineExecutor
         >>> df = pd.DataFrame({"cmd": ["curl hxxp://evil[.]com/x", None]})
@@ -198,7 +198,7 @@ async def extract_frame_async(
 ) -> pd.DataFrame:
     """Await :func:`extract_frame` without blocking the event loop (same arguments).
 
-    Example:
+    Examples:
         >>> import asyncio, pandas as pd
         >>> df = pd.DataFrame({"c": ["ping 10.0.0.1"]})
         >>> asyncio.run(extract_frame_async(df, "c"))["observable"].tolist()

@@ -163,7 +163,7 @@ def refang(text: str) -> str:
     ``[@] (at) [at]`` between name characters become ``@``. Text that merely contains
     brackets (``f(x)``, ``a [at] the end``... ) is left alone.
 
-    Example:
+    Examples:
         >>> refang("hxxps[:]//evil[.]example[.]com/a and admin[@]evil(dot)com")
         'https://evil.example.com/a and admin@evil.com'
     """

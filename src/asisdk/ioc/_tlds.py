@@ -56,7 +56,7 @@ def parse_tld_source(text: str) -> frozenset[str]:
     ``github.io`` are not delegated TLDs). Both the Unicode and the ``xn--`` spelling of each
     internationalised TLD are returned.
 
-    Example:
+    Examples:
         >>> sorted(parse_tld_source("# comment\\nCOM\\nXN--P1AI\\n"))
         ['com', 'xn--p1ai', 'рф']
     """
