@@ -166,3 +166,17 @@ def test_a_very_deep_chain_is_built_without_recursion() -> None:
     tree = build_process_tree(rows)
     assert int(tree["depth"].max()) == depth  # the added root parent is at depth 0
     assert len(process_tree_text(tree).splitlines()) == depth + 2
+
+
+def test_plotting_is_limited_but_building_is_not(events: pd.DataFrame) -> None:
+    from asisdk.errors import LimitExceededError
+
+    sysmon = events[events["EventID"] == 1]
+    many = pd.concat(
+        [sysmon.assign(Hostname=sysmon["Hostname"] + f"-{n}") for n in range(240)],
+        ignore_index=True,
+    )
+    tree = build_process_tree(many)
+    assert int(tree["in_data"].sum()) == len(many) > 100_000
+    with pytest.raises(LimitExceededError, match="one tree or host at a time"):
+        plot_process_tree(tree)

@@ -27,6 +27,8 @@ MIN_PLOT_HEIGHT: Final = 220
 RANGE_TOOL_HEIGHT: Final = 110
 MAX_TOOLTIP_CHARS: Final = 200
 MAX_PLOT_ROWS: Final = 100_000
+#: Most process events build_process_tree links (its memory grows with them).
+MAX_TREE_ROWS: Final = 5_000_000
 PROCESS_ROW_HEIGHT: Final = 22
 
 #: Text longer than this is cut in HTML tables (command lines, descriptions).

@@ -13,6 +13,7 @@ from asisdk.errors import InvalidInputError, LimitExceededError
 from asisdk.notebook._defaults import (
     MAX_PLOT_ROWS,
     MAX_TOOLTIP_CHARS,
+    MAX_TREE_ROWS,
     PLOT_WIDTH,
     PROCESS_ROW_HEIGHT,
 )
@@ -166,7 +167,7 @@ def build_process_tree(data: pd.DataFrame, *, schema: Schema = "auto") -> pd.Dat
 
     Raises:
         InvalidInputError: ``data`` is not a DataFrame or has no process image column.
-        LimitExceededError: more rows than :data:`MAX_PLOT_ROWS`.
+        LimitExceededError: more than 5,000,000 process events.
     """
     if not isinstance(data, pd.DataFrame):
         raise InvalidInputError(f"expected a pandas DataFrame, not {type(data).__name__}")
@@ -176,10 +177,10 @@ def build_process_tree(data: pd.DataFrame, *, schema: Schema = "auto") -> pd.Dat
         raise InvalidInputError(
             f"no process image column ({' or '.join(columns['image'])}) for the {chosen} schema"
         )
-    if len(rows) > MAX_PLOT_ROWS:
+    if len(rows) > MAX_TREE_ROWS:
         raise LimitExceededError(
-            f"{len(rows)} processes is more than {MAX_PLOT_ROWS}; filter the frame first",
-            limit="max_plot_rows",
+            f"{len(rows)} processes is more than {MAX_TREE_ROWS}; filter the frame first",
+            limit="max_tree_rows",
             value=len(rows),
         )
 
@@ -366,9 +367,20 @@ def process_tree_text(tree: pd.DataFrame, *, max_command_chars: int = 100) -> st
 def plot_process_tree(
     tree: pd.DataFrame, *, title: str = "Process tree", width: int = PLOT_WIDTH
 ) -> BokehPlot:
-    """A bokeh plot of the tree: one process a row, indented by depth, hover for details."""
+    """A bokeh plot of the tree: one process a row, indented by depth, hover for details.
+
+    Raises:
+        LimitExceededError: more than 100,000 processes (plot one host or tree at a time).
+    """
     if "proc_key" not in tree.columns:
         tree = build_process_tree(tree)
+    if len(tree) > MAX_PLOT_ROWS:
+        raise LimitExceededError(
+            f"{len(tree)} processes is more than a browser plots comfortably ({MAX_PLOT_ROWS}); "
+            "plot one tree or host at a time (the text view has no limit)",
+            limit="max_plot_rows",
+            value=len(tree),
+        )
     plotting = require("bokeh.plotting")
     models = require("bokeh.models")
     frame = tree.copy()
