@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import bisect
 from collections import defaultdict
-from collections.abc import Mapping
 from typing import Any, Literal
 
 import pandas as pd
@@ -85,25 +84,31 @@ def _pid(value: object) -> int | None:
         return None
 
 
-def _first(row: Mapping[Any, Any], columns: tuple[str, ...]) -> Any:
-    for column in columns:
-        value = row.get(column)
-        missing = value is None or (isinstance(value, float) and pd.isna(value))
-        if not missing and str(value).strip() not in ("", "-"):
-            return value
-    return None
+def _column(rows: pd.DataFrame, names: tuple[str, ...]) -> pd.Series[Any]:
+    """The first of ``names`` that holds a value, per row (blank and "-" count as missing)."""
+    found = pd.Series(None, index=rows.index, dtype=object)
+    for name in names:
+        if name not in rows.columns:
+            continue
+        values = rows[name].astype(object)
+        text = values.astype(str).str.strip()
+        usable = values.notna() & ~text.isin(["", "-"])
+        found = found.where(found.notna(), values.where(usable))
+    return found
 
 
-def _timestamp(value: object) -> pd.Timestamp | None:
-    if value is None:
-        return None
-    try:
-        stamp: object = pd.Timestamp(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-    if not isinstance(stamp, pd.Timestamp):  # NaT
-        return None
-    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+def _times(rows: pd.DataFrame) -> pd.Series[Any]:
+    found = pd.Series(pd.NaT, index=rows.index, dtype="datetime64[ns, UTC]")
+    for name in _TIME_COLUMNS:
+        if name in rows.columns:
+            parsed = pd.to_datetime(rows[name], utc=True, errors="coerce", format="mixed")
+            found = found.fillna(parsed)
+    return found
+
+
+def _as_objects(values: pd.Series[Any]) -> list[Any]:
+    """Python values with every kind of missing (NaN, NaT, NA) as ``None``."""
+    return [None if pd.isna(v) else v for v in values.astype(object).tolist()]
 
 
 def _present(value: object) -> bool:
@@ -184,23 +189,23 @@ def build_process_tree(data: pd.DataFrame, *, schema: Schema = "auto") -> pd.Dat
             value=len(rows),
         )
 
-    records: list[dict[str, Any]] = []
-    for index, row in zip(rows.index, rows.to_dict("records"), strict=True):
-        time = _timestamp(_first(row, _TIME_COLUMNS))
-        records.append(
-            {
-                "host": str(_first(row, _HOST_COLUMNS) or ""),
-                "process_id": _pid(_first(row, columns["pid"])),
-                "parent_process_id": _pid(_first(row, columns["ppid"])),
-                "image": _first(row, columns["image"]),
-                "parent_image": _first(row, columns["parent_image"]),
-                "command_line": _first(row, columns["command_line"]),
-                "account": _first(row, columns["account"]),
-                "time": time,
-                "event_id": _pid(row.get("EventID")),
-                "source_index": index,
-            }
-        )
+    fields = {
+        "host": _column(rows, _HOST_COLUMNS).fillna("").astype(str),
+        "process_id": _column(rows, columns["pid"]).map(_pid, na_action="ignore"),
+        "parent_process_id": _column(rows, columns["ppid"]).map(_pid, na_action="ignore"),
+        "image": _column(rows, columns["image"]),
+        "parent_image": _column(rows, columns["parent_image"]),
+        "command_line": _column(rows, columns["command_line"]),
+        "account": _column(rows, columns["account"]),
+        "time": _times(rows),
+        "event_id": _column(rows, ("EventID",)).map(_pid, na_action="ignore"),
+    }
+    names = list(fields)
+    lists = [_as_objects(fields[name]) for name in names]
+    records = [
+        {**dict(zip(names, values, strict=True)), "source_index": index}
+        for index, *values in zip(rows.index, *lists, strict=True)
+    ]
     records.sort(key=lambda r: (r["time"] is None, r["time"] or pd.Timestamp(0, tz="UTC")))
     return _link(records)
 
