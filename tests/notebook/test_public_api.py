@@ -35,7 +35,7 @@ def test_importing_asisdk_or_the_notebook_package_imports_no_notebook_library() 
     code = (
         "import sys, asisdk, asisdk.notebook, asisdk.entities, asisdk.data\n"
         "heavy = sorted({m.split('.')[0] for m in sys.modules} & "
-        "{'ipywidgets', 'IPython', 'bokeh', 'ipykernel'})\n"
+        "{'ipywidgets', 'IPython', 'bokeh', 'ipykernel', 'sklearn', 'matplotlib'})\n"
         "print(','.join(heavy))"
     )
     result = subprocess.run(

@@ -12,7 +12,12 @@ import pytest
 from asisdk.cluster import cluster_events
 from asisdk.decode import DecodeLimits, unpack, unpack_frame
 from asisdk.ioc import extract_frame
-from asisdk.notebook import format_cluster_result, format_unpacked, register_html_formatters
+from asisdk.notebook import (
+    format_cluster_result,
+    format_query_result,
+    format_unpacked,
+    register_html_formatters,
+)
 
 
 def _launcher_command(events: pd.DataFrame) -> str:
@@ -119,3 +124,70 @@ def test_cluster_results_display_as_html_in_the_shell(shell: object) -> None:
     result = cluster_events(frame, time_column=None)
     data, _ = shell.display_formatter.format(result)
     assert data["text/html"] == format_cluster_result(result)
+
+
+async def test_query_result_view_of_a_local_query() -> None:
+    from asisdk.data import sample_alerts
+    from asisdk.local import LocalDataSource
+    from asisdk.notebook import QueryTime
+    from asisdk.queries import QueryProvider
+
+    alert = sample_alerts()[0]
+    window = QueryTime(units="minute", before=2, after=10, origin=alert.time_window[0])
+    result = await QueryProvider(LocalDataSource.sample()).WindowsSecurity.list_host_processes(
+        alert, window
+    )
+    view = format_query_result(result, max_rows=3)
+    assert "background:#2e7d32;color:white;padding:1px 6px;border-radius:3px'>success<" in view
+    assert f"{result.row_count} rows" in view
+    assert f"{result.row_count - 3} more rows: result.to_frame()" in view
+    assert view.count("</tr>") == 4  # header and three rows
+    assert "WORKSTATION5.theshire.local" in view
+
+
+def test_query_result_view_of_a_partial_split_query() -> None:
+    from asisdk.entities import TimeSpan
+    from asisdk.loganalytics import (
+        ChunkResult,
+        Column,
+        QueryErrorInfo,
+        QueryResult,
+        QueryStatus,
+        Table,
+    )
+
+    span = TimeSpan(start="2024-01-01T00:00:00Z", end="2024-01-02T00:00:00Z")
+    halves = span.split(span.duration / 2)
+    error = QueryErrorInfo(code="PartialError", message="<limit> hit", correlation_id="c-1")
+    result = QueryResult(
+        status=QueryStatus.PARTIAL,
+        tables=(Table(name="PrimaryResult", columns=(Column(name="n", type="long"),), rows=[[1]]),),
+        error=error,
+        chunks=(
+            ChunkResult(index=0, timespan=halves[0], status=QueryStatus.SUCCESS, row_count=1),
+            ChunkResult(index=1, timespan=halves[1], status=QueryStatus.FAILURE, error=error),
+        ),
+        timespan=span,
+        hints=("split the query with split_by=...",),
+        truncated=True,
+        query="SecurityEvent | take 1",
+    )
+    view = format_query_result(result)
+    assert ">partial<" in view
+    assert "PartialError: &lt;limit&gt; hit (correlation id c-1)" in view
+    assert "2 chunks, 1 failed" in view
+    assert "truncated" in view
+    assert "hint: split the query with split_by=..." in view
+    assert "<code>SecurityEvent | take 1</code>" in view
+
+
+def test_query_results_display_as_html_in_the_shell(shell: object) -> None:
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from asisdk.loganalytics import QueryResult, QueryStatus
+
+    assert isinstance(shell, InteractiveShell)
+    register_html_formatters(shell)
+    result = QueryResult(status=QueryStatus.FAILURE)
+    data, _ = shell.display_formatter.format(result)
+    assert data["text/html"] == format_query_result(result)

@@ -5,8 +5,8 @@ bokeh). Those libraries are imported only when a widget is created or a plot is 
 importing this package is cheap and ``import asisdk`` never imports it.
 
 Importing this package registers the ``df.asi`` pandas accessor (:class:`AsiAccessor`) and,
-inside IPython, HTML views of asisdk results (``Unpacked``, ``ClusterResult``) with the
-running shell (:func:`register_html_formatters`).
+inside IPython, HTML views of asisdk results (``Unpacked``, ``ClusterResult``,
+``QueryResult``) with the running shell (:func:`register_html_formatters`).
 
 Examples:
     >>> from asisdk.notebook import QueryTime
@@ -36,6 +36,7 @@ from asisdk.notebook._process_tree import (
 from asisdk.notebook._prompt_widgets import GetEnvironmentKey, OptionButtons, Progress
 from asisdk.notebook._results import (
     format_cluster_result,
+    format_query_result,
     format_unpacked,
     register_html_formatters,
 )
@@ -66,6 +67,7 @@ __all__ = [
     "format_alert",
     "format_cluster_result",
     "format_event",
+    "format_query_result",
     "format_unpacked",
     "plot_html",
     "plot_process_tree",

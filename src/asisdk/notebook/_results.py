@@ -1,4 +1,5 @@
-"""HTML views of other packages' results (decode, cluster, ...) and their IPython registration.
+"""HTML views of other packages' results (decode, cluster, Log Analytics) and their
+registration with IPython.
 
 Those result types live in layers below the notebook layer, which must not depend on
 IPython; so their rich display is defined here and registered with the running IPython
@@ -10,14 +11,24 @@ from __future__ import annotations
 import html
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from asisdk.cluster import ClusterResult
-from asisdk.decode import Layer, Unpacked
+import pandas as pd
+
 from asisdk.notebook._defaults import MAX_CELL_CHARS
 from asisdk.notebook._lazy import current_shell
 
-__all__ = ["format_cluster_result", "format_unpacked", "register_html_formatters"]
+if TYPE_CHECKING:
+    from asisdk.cluster import ClusterResult
+    from asisdk.decode import Layer, Unpacked
+    from asisdk.loganalytics import QueryResult
+
+__all__ = [
+    "format_cluster_result",
+    "format_query_result",
+    "format_unpacked",
+    "register_html_formatters",
+]
 
 _STYLE = (
     "<style>.asisdk-unpacked{font-family:sans-serif}.asisdk-unpacked ul{margin:2px 0;"
@@ -159,9 +170,104 @@ def format_cluster_result(
     return f"<div class='asisdk-clusters'>{header}{body}{footer}</div>"
 
 
-_FORMATTERS: tuple[tuple[type[Any], Callable[[Any], str]], ...] = (
-    (Unpacked, format_unpacked),
-    (ClusterResult, format_cluster_result),
+_STATUS_COLOURS = {"success": "#2e7d32", "partial": "#ef6c00", "failure": "#c62828"}
+
+
+def _cut_value(value: object, limit: int) -> object:
+    if isinstance(value, str) and len(value) > limit:
+        return value[:limit] + "..."
+    return value
+
+
+def _small_table(frame: pd.DataFrame, max_rows: int, max_chars: int) -> str:
+    shown = frame.head(max_rows).copy()
+    for column in shown.columns:
+        if shown[column].dtype == object or pd.api.types.is_string_dtype(shown[column]):
+            shown[column] = shown[column].map(lambda v: _cut_value(v, max_chars))
+    return str(shown.to_html(index=False, escape=True, na_rep="", border=0))
+
+
+def format_query_result(result: QueryResult, *, max_rows: int = 10, max_chars: int = 120) -> str:
+    """An HTML view of a query's outcome: a status badge, rows, time range, the error and
+    hints when there are any, the chunks of a split query, and the first rows.
+
+    Args:
+        result: the result (Log Analytics or a local data source).
+        max_rows: rows of the primary table shown.
+        max_chars: cells are cut to this many characters.
+
+    Examples:
+        >>> from asisdk.loganalytics import QueryStatus
+        >>> "failure" in format_query_result(QueryResult(status=QueryStatus.FAILURE))
+        True
+    """
+    colour = _STATUS_COLOURS.get(result.status.value, "#616161")
+    facts = [
+        f"<span style='background:{colour};color:white;padding:1px 6px;border-radius:3px'>"
+        f"{html.escape(result.status.value)}</span>",
+        f"{result.row_count} rows",
+    ]
+    if result.truncated:
+        facts.append("<b>truncated by the service's limit</b>")
+    if result.timespan is not None:
+        facts.append(
+            f"{html.escape(result.timespan.start.isoformat())} &ndash; "
+            f"{html.escape(result.timespan.end.isoformat())}"
+        )
+    parts = ["<div class='asisdk-query-result'>", f"<b>QueryResult</b> {' · '.join(facts)}"]
+    if result.query:
+        parts.append(f"<div><code>{_cut(result.query, 300)}</code></div>")
+    if result.error is not None:
+        error = result.error
+        parts.append(
+            f"<div style='color:#c62828'>{html.escape(error.code)}: "
+            f"{html.escape(error.message)}"
+            + (
+                f" (correlation id {html.escape(error.correlation_id)})"
+                if error.correlation_id
+                else ""
+            )
+            + "</div>"
+        )
+    for hint in result.hints:
+        parts.append(f"<div><i>hint: {html.escape(hint)}</i></div>")
+    if result.unapplied_parameters:
+        names = ", ".join(result.unapplied_parameters)
+        parts.append(f"<div><i>parameters not applied: {html.escape(names)}</i></div>")
+    if result.chunks:
+        chunks = pd.DataFrame(
+            [
+                {
+                    "chunk": c.index,
+                    "start": c.timespan.start,
+                    "end": c.timespan.end,
+                    "status": c.status.value,
+                    "rows": c.row_count,
+                    "error": c.error.message if c.error else "",
+                }
+                for c in result.chunks
+            ]
+        )
+        parts.append(
+            f"<details><summary>{len(result.chunks)} chunks, {len(result.failed_chunks)} failed"
+            f"</summary>{_small_table(chunks, len(chunks), max_chars)}</details>"
+        )
+    if result.row_count:
+        parts.append(_small_table(result.to_frame(), max_rows, max_chars))
+        if result.row_count > max_rows:
+            parts.append(
+                f"<div><i>{result.row_count - max_rows} more rows: result.to_frame()</i></div>"
+            )
+    parts.append("</div>")
+    return "".join(parts)
+
+
+# (module, class name): registered by name, so neither IPython nor the other packages (and
+# scikit-learn behind the cluster package) are imported until such a result is displayed.
+_FORMATTERS: tuple[tuple[str, str, Callable[[Any], str]], ...] = (
+    ("asisdk.decode._model", "Unpacked", format_unpacked),
+    ("asisdk.cluster._result", "ClusterResult", format_cluster_result),
+    ("asisdk.loganalytics._result", "QueryResult", format_query_result),
 )
 
 
@@ -177,6 +283,6 @@ def register_html_formatters(shell: object | None = None) -> bool:
     )
     if formatter is None:
         return False
-    for kind, function in _FORMATTERS:
-        formatter.for_type(kind, function)
+    for module, name, function in _FORMATTERS:
+        formatter.for_type_by_name(module, name, function)
     return True
