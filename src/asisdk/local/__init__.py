@@ -1,6 +1,6 @@
 """Local data source: the query library's named queries served from local files.
 
-Example:
+Examples:
     >>> from asisdk.local import LocalDataSource
     >>> "SecurityAlert.list_alerts" in LocalDataSource.sample().queries
     True

@@ -193,7 +193,7 @@ class LocalDataSource:
             mapping (``{"queries": {...}}``) whose paths are relative to ``root``.
         root: the folder relative paths of an in-memory mapping start from.
 
-    Example:
+    Examples:
         >>> import asyncio
         >>> source = LocalDataSource.sample()
         >>> result = asyncio.run(source.run_named("WindowsSecurity.list_host_logons", {

@@ -1,6 +1,6 @@
 """Log Analytics (Microsoft Sentinel) queries: async client, msal credentials, typed results.
 
-Example:
+Examples:
     >>> from asisdk.loganalytics import LogAnalyticsClient, StaticTokenCredential
     >>> client = LogAnalyticsClient("0b1a7c6e-0000-4000-8000-000000000000",
     ...                             credential=StaticTokenCredential("token"))

@@ -68,7 +68,7 @@ def timespan_text(span: TimeSpan, *, exclusive_end: bool = False) -> str:
     Log Analytics times have 100 ns ticks, so a chunk ending at ``end - 100ns`` and the next
     starting at ``end`` never both hold a row stamped exactly at the boundary.
 
-    Example:
+    Examples:
         >>> span = TimeSpan(start="2024-05-01T00:00:00Z", end="2024-05-01T06:00:00Z")
         >>> timespan_text(span, exclusive_end=True)
         '2024-05-01T00:00:00.0000000Z/2024-05-01T05:59:59.9999999Z'
@@ -86,7 +86,7 @@ def build_body(
 ) -> dict[str, Any]:
     """The JSON body of a query request.
 
-    Example:
+    Examples:
         >>> build_body("Heartbeat | count", timespan="PT1H")
         {'query': 'Heartbeat | count', 'timespan': 'PT1H'}
     """
@@ -101,7 +101,7 @@ def build_body(
 def prefer_header(*, server_timeout: int, include_statistics: bool) -> str:
     """The ``Prefer`` header: the server-side wait, and statistics when asked for.
 
-    Example:
+    Examples:
         >>> prefer_header(server_timeout=180, include_statistics=True)
         'wait=180,include-statistics=true'
     """
@@ -146,7 +146,7 @@ def parse_response(
 ) -> QueryResult:
     """Read a 200 answer: tables, a ``PartialError`` (rows kept) or a failure, statistics.
 
-    Example:
+    Examples:
         >>> result = parse_response({"tables": [{"name": "PrimaryResult",
         ...     "columns": [{"name": "n", "type": "long"}], "rows": [[1]]}],
         ...     "error": {"code": "PartialError", "message": "some errors"}})
@@ -214,7 +214,7 @@ class LogAnalyticsClient:
         http_client: an ``httpx.AsyncClient`` to use (not closed by this client).
         sleep: the coroutine used between retries (inject to observe waits).
 
-    Example:
+    Examples:
         >>> from asisdk.loganalytics.auth import StaticTokenCredential
         >>> client = LogAnalyticsClient("0b1a7c6e-0000-4000-8000-000000000000",
         ...                             credential=StaticTokenCredential("token"))
@@ -289,7 +289,7 @@ class LogAnalyticsClient:
         the credential from :func:`~asisdk.loganalytics.auth.credential_from_config`.
         Other keyword options go to the constructor.
 
-        Example:
+        Examples:
             >>> from asisdk.config import Config
             >>> LogAnalyticsClient.from_config(config=Config(data={"loganalytics": {
             ...     "workspace_id": "0b1a7c6e-0000-4000-8000-000000000000",
@@ -380,7 +380,7 @@ class LogAnalyticsClient:
             RateLimitedError, ServerError, TransportError: after the retries (single queries;
                 a split query records these per chunk instead).
 
-        Example:
+        Examples:
             >>> # result = await client.query("SecurityEvent | where EventID == 4625",
             >>> #                             timespan=TimeSpan.last(days=7),
             >>> #                             split_by=timedelta(days=1))

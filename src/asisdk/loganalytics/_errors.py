@@ -36,7 +36,7 @@ def _chain(error: Mapping[str, Any], messages: list[str], codes: list[str]) -> N
 def error_info(error: object) -> QueryErrorInfo | None:
     """Summarise an ``error`` object: outer code, innermost message, every message.
 
-    Example:
+    Examples:
         >>> info = error_info({"code": "BadArgumentError", "message": "bad",
         ...     "innererror": {"code": "SemanticError", "message": "A semantic error occurred.",
         ...         "innererror": {"code": "SEM0100", "message": "unknown table 'X'"}}})

@@ -39,7 +39,7 @@ _TIMESPAN = re.compile(
 def parse_timespan(value: object) -> pd.Timedelta | None:
     """Parse a Log Analytics timespan (``"1.02:03:04.5000000"``) into a Timedelta.
 
-    Example:
+    Examples:
         >>> parse_timespan("1.02:03:04.5000000")
         Timedelta('1 days 02:03:04.500000')
         >>> parse_timespan(None) is None
@@ -65,7 +65,7 @@ def convert_dynamic(value: object) -> object:
 
     Text that is not JSON is returned unchanged (the service sends some scalars bare).
 
-    Example:
+    Examples:
         >>> convert_dynamic('{"a": [1, 2]}'), convert_dynamic([1]), convert_dynamic("bare")
         ({'a': [1, 2]}, [1], 'bare')
     """
@@ -160,7 +160,7 @@ def _by_unique(values: Sequence[Any], convert: Callable[[Any], Any]) -> np.ndarr
 def column_to_series(name: str, column_type: str, values: Sequence[Any]) -> pd.Series[Any]:
     """Convert one column of cells with its Log Analytics type into a typed Series.
 
-    Example:
+    Examples:
         >>> column_to_series("n", "long", [1, None, 3]).dtype
         Int64Dtype()
     """
@@ -191,7 +191,7 @@ def rows_to_frame(
 ) -> pd.DataFrame:
     """Build a typed DataFrame from ``(name, type)`` columns and positional rows.
 
-    Example:
+    Examples:
         >>> frame = rows_to_frame([("t", "datetime"), ("n", "int")], [["2024-05-01T00:00:00Z", 1]])
         >>> [str(t) for t in frame.dtypes]
         ['datetime64[ns, UTC]', 'Int64']

@@ -55,7 +55,7 @@ class Table:
     A table may instead hold a ready, typed frame (local data sources); :meth:`to_frame` then
     returns a copy of it and ``rows`` stays empty (``row_count`` counts the frame).
 
-    Example:
+    Examples:
         >>> table = Table(name="PrimaryResult", columns=(Column(name="n", type="long"),),
         ...               rows=[[1], [2]])
         >>> table.to_frame()["n"].dtype
@@ -140,7 +140,7 @@ class QueryResult:
         query: the query text that ran (or the query name, for local sources).
         truncated: the service cut the result at its row or size limit.
 
-    Example:
+    Examples:
         >>> result = QueryResult(status=QueryStatus.SUCCESS, tables=(
         ...     Table(name="PrimaryResult", columns=(Column(name="n", type="int"),), rows=[[1]]),))
         >>> result.status == "success", len(result.to_frame())

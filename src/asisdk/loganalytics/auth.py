@@ -17,7 +17,7 @@ Apps are built with ``instance_discovery=False``, so nothing but the configured
 ``authority_host`` is contacted (tests run a token endpoint on 127.0.0.1), and secrets are held
 as :class:`~asisdk.config.Secret` (masked in every repr and message).
 
-Example:
+Examples:
     >>> import asyncio
     >>> credential = StaticTokenCredential("eyJ0eXAi...")
     >>> credential
@@ -70,7 +70,7 @@ _PEM_CERT = re.compile(rb"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE----
 class AccessToken:
     """A bearer token and when it expires (UTC).
 
-    Example:
+    Examples:
         >>> AccessToken(token=Secret("abc"), expires_on=datetime(2030, 1, 1, tzinfo=UTC))
         AccessToken(token=Secret('***'), expires_on=datetime.datetime(2030, 1, 1, 0, 0, tzinfo=datetime.timezone.utc))
     """  # noqa: E501
@@ -260,7 +260,7 @@ class ClientSecretCredential(_MsalCredential):
         refresh_margin: refresh this long before expiry.
         clock: seconds since the epoch (inject for tests).
 
-    Example:
+    Examples:
         >>> ClientSecretCredential("contoso.onmicrosoft.com", "app-id", "s3cret")
         ClientSecretCredential(tenant_id='contoso.onmicrosoft.com', client_id='app-id', authority='https://login.microsoftonline.com/contoso.onmicrosoft.com', scope='https://api.loganalytics.io/.default')
     """  # noqa: E501
@@ -324,8 +324,9 @@ class CertificateCredential(_MsalCredential):
         certificate: PEM data, or the path of a PEM file, holding the private key and the
             certificate (the format ``az ad sp create-for-rbac --create-cert`` writes).
         password: the private key's password, if it is encrypted.
-        authority_host, scope, http_client, token_cache, refresh_margin, clock: as for
-            :class:`ClientSecretCredential`.
+
+    The other keyword arguments (``authority_host``, ``scope``, ``http_client``,
+    ``token_cache``, ``refresh_margin``, ``clock``) are as for :class:`ClientSecretCredential`.
     """
 
     def __init__(
@@ -412,8 +413,9 @@ class DeviceCodeCredential(_MsalCredential):
         client_id: the public client app's id.
         tenant_id: the tenant; ``"organizations"`` (any work or school account) by default.
         prompt: receives the sign-in message; prints to stderr by default.
-        authority_host, scope, http_client, token_cache, refresh_margin, clock: as for
-            :class:`ClientSecretCredential`.
+
+    The other keyword arguments (``authority_host``, ``scope``, ``http_client``,
+    ``token_cache``, ``refresh_margin``, ``clock``) are as for :class:`ClientSecretCredential`.
     """
 
     def __init__(
@@ -472,7 +474,7 @@ def credential_from_config(*, config: Config | None = None) -> TokenCredential:
     result is a :class:`ClientSecretCredential`; with only a client id, a
     :class:`DeviceCodeCredential`.
 
-    Example:
+    Examples:
         >>> from asisdk.config import Config
         >>> credential_from_config(config=Config(data={"loganalytics": {
         ...     "tenant_id": "contoso.onmicrosoft.com", "client_id": "app",

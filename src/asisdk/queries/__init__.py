@@ -1,6 +1,6 @@
 """The query library: YAML query templates with typed parameters, and the QueryProvider.
 
-Example:
+Examples:
     >>> from asisdk.queries import QueryLibrary
     >>> "WindowsSecurity.list_host_logons" in QueryLibrary.default().names()
     True

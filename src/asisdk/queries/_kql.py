@@ -37,7 +37,7 @@ _ESCAPES = {"\\": "\\\\", '"': '\\"', "'": "\\'", "\n": "\\n", "\r": "\\r", "\t"
 def kql_string(value: str) -> str:
     """A KQL string literal holding exactly ``value``.
 
-    Example:
+    Examples:
         >>> print(kql_string("x' or 1==1 //"))
         "x\\' or 1==1 //"
         >>> print(kql_string('C:\\\\Windows\\\\cmd.exe "quoted"'))
@@ -70,7 +70,7 @@ def kql_string(value: str) -> str:
 def kql_int(value: int) -> str:
     """A KQL long literal.
 
-    Example:
+    Examples:
         >>> kql_int(4624)
         '4624'
     """
@@ -82,7 +82,7 @@ def kql_int(value: int) -> str:
 def kql_real(value: float) -> str:
     """A KQL real literal.
 
-    Example:
+    Examples:
         >>> kql_real(0.5), kql_real(float("inf"))
         ('real(0.5)', 'real(+inf)')
     """
@@ -97,7 +97,7 @@ def kql_real(value: float) -> str:
 def kql_bool(value: bool) -> str:
     """``true`` or ``false``.
 
-    Example:
+    Examples:
         >>> kql_bool(True)
         'true'
     """
@@ -109,7 +109,7 @@ def kql_bool(value: bool) -> str:
 def kql_datetime(value: datetime) -> str:
     """A KQL datetime literal (UTC, 7 fractional digits).
 
-    Example:
+    Examples:
         >>> from datetime import UTC
         >>> kql_datetime(datetime(2024, 5, 1, 10, 15, 30, 123456, tzinfo=UTC))
         'datetime(2024-05-01T10:15:30.1234560Z)'
@@ -125,7 +125,7 @@ def kql_datetime(value: datetime) -> str:
 def kql_timespan(value: timedelta) -> str:
     """A KQL timespan literal (``timespan([-]d.hh:mm:ss.fffffff)``).
 
-    Example:
+    Examples:
         >>> kql_timespan(timedelta(days=1, hours=2, seconds=3.5))
         'timespan(1.02:00:03.5000000)'
     """
@@ -143,7 +143,7 @@ def kql_timespan(value: timedelta) -> str:
 def kql_dynamic_list(items: Iterable[str | int]) -> str:
     """A ``dynamic([...])`` array of string or integer literals.
 
-    Example:
+    Examples:
         >>> kql_dynamic_list(["a", 'b"c'])
         'dynamic(["a", "b\\\\"c"])'
     """

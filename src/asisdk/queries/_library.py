@@ -115,7 +115,7 @@ class QueryLibrary:
     Args:
         templates: the templates; a later one replaces an earlier one of the same name.
 
-    Example:
+    Examples:
         >>> library = QueryLibrary.default()
         >>> "WindowsSecurity.list_host_logons" in library
         True

@@ -57,7 +57,7 @@ class QueryProvider:
         library: the queries; by default the shipped library plus ``query_paths``.
         query_paths: folders or files of the user's own YAML queries.
 
-    Example:
+    Examples:
         >>> from asisdk.local import LocalDataSource
         >>> from asisdk.entities import TimeSpan
         >>> qp = QueryProvider(LocalDataSource.sample())

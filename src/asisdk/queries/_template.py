@@ -100,7 +100,7 @@ class Parameter:
         default: the value used when nobody supplies one; no default means required.
         aliases: other names accepted for it (``hostname`` for ``host_name``).
 
-    Example:
+    Examples:
         >>> p = Parameter(name="event_id", type="int", default=4624)
         >>> p.required, p.coerce("4625"), p.render(4625)
         (False, 4625, '4625')
@@ -186,7 +186,7 @@ class Parameter:
 class QueryTemplate:
     """A named query: family, description, KQL text with ``{placeholders}``, parameters.
 
-    Example:
+    Examples:
         >>> t = QueryTemplate(family="Demo", name="by_host", query="T | where Computer =~ {host}",
         ...                   parameters=(Parameter(name="host"),))
         >>> t.render({"host": "x' or 1==1 //"})
