@@ -401,11 +401,12 @@ def plot_process_tree(
     frame["colour"] = frame["in_data"].map(lambda seen: "#1f77b4" if seen else "#bbbbbb")
     position = frame.set_index("proc_key")[["x", "y"]]
     links = frame.dropna(subset=["parent_key"])
-    segments = {
-        "x0": position.loc[links["parent_key"], "x"].to_numpy(),
-        "y0": position.loc[links["parent_key"], "y"].to_numpy(),
-        "x1": links["x"].to_numpy(),
-        "y1": links["y"].to_numpy(),
+    x0 = position.loc[links["parent_key"], "x"].to_numpy()
+    y0 = position.loc[links["parent_key"], "y"].to_numpy()
+    # elbows: down from the parent, then across to the child
+    elbows = {
+        "xs": [[a, a, c] for a, c in zip(x0, links["x"].to_numpy(), strict=True)],
+        "ys": [[b, d, d] for b, d in zip(y0, links["y"].to_numpy(), strict=True)],
     }
     depth = int(frame["depth"].max()) if len(frame) else 0
     plot = plotting.figure(
@@ -416,7 +417,7 @@ def plot_process_tree(
         y_range=(len(frame), -1),
         tools="pan,wheel_zoom,reset,save",
     )
-    plot.segment(source=models.ColumnDataSource(segments), line_color="#999999")
+    plot.multi_line(xs="xs", ys="ys", source=models.ColumnDataSource(elbows), line_color="#999999")
     source = models.ColumnDataSource(
         columns_of(frame[["x", "y", "label", "pid", "when", "cmd", "who", "host", "colour"]])
     )
