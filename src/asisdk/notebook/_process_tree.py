@@ -108,7 +108,14 @@ def _times(rows: pd.DataFrame) -> pd.Series[Any]:
 
 def _as_objects(values: pd.Series[Any]) -> list[Any]:
     """Python values with every kind of missing (NaN, NaT, NA) as ``None``."""
-    return [None if pd.isna(v) else v for v in values.astype(object).tolist()]
+    objects = values.astype(object)
+    return list(objects.where(objects.notna(), None).tolist())
+
+
+def _pids(values: pd.Series[Any]) -> pd.Series[Any]:
+    """:func:`_pid` of each value, parsing each distinct value once."""
+    parsed = {value: _pid(value) for value in values.dropna().unique()}
+    return values.map(parsed, na_action="ignore").astype("Int64")
 
 
 def _present(value: object) -> bool:
@@ -191,14 +198,14 @@ def build_process_tree(data: pd.DataFrame, *, schema: Schema = "auto") -> pd.Dat
 
     fields = {
         "host": _column(rows, _HOST_COLUMNS).fillna("").astype(str),
-        "process_id": _column(rows, columns["pid"]).map(_pid, na_action="ignore"),
-        "parent_process_id": _column(rows, columns["ppid"]).map(_pid, na_action="ignore"),
+        "process_id": _pids(_column(rows, columns["pid"])),
+        "parent_process_id": _pids(_column(rows, columns["ppid"])),
         "image": _column(rows, columns["image"]),
         "parent_image": _column(rows, columns["parent_image"]),
         "command_line": _column(rows, columns["command_line"]),
         "account": _column(rows, columns["account"]),
         "time": _times(rows),
-        "event_id": _column(rows, ("EventID",)).map(_pid, na_action="ignore"),
+        "event_id": _pids(_column(rows, ("EventID",))),
     }
     names = list(fields)
     lists = [_as_objects(fields[name]) for name in names]
