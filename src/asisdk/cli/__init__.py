@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from asisdk import __version__
 from asisdk.cli._sample import add_sample_command as _add_sample_command
+from asisdk.geo._cli import add_geo_command as _add_geo_command
 
 __all__ = ["EXIT_FINDINGS_ERROR", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
 
@@ -25,6 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"asisdk {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     _add_sample_command(commands)
+    _add_geo_command(commands)
     config = commands.add_parser("config-path", help="print where the config file is read from")
     config.set_defaults(handler=_config_path)
     return parser
