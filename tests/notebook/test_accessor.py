@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import warnings
+from pathlib import Path
+
 import pandas as pd
 import respx
 
@@ -10,6 +13,7 @@ from asisdk._http import RetryPolicy
 from asisdk.config import Config
 from asisdk.data import sample_alert_rows
 from asisdk.entities import Alert, Event
+from asisdk.geo import GeoIpDatabase, StaleDatabaseWarning
 from asisdk.notebook import Progress
 from asisdk.virustotal import VirusTotalClient
 
@@ -68,3 +72,29 @@ async def test_vt_lookup_forwards_to_the_client_and_reports_progress(
     assert result["harmless"].tolist()[0] == 80
     assert result.index.equals(frame.index)
     assert bar.done == bar.total > 0
+
+
+def test_geolocate_forwards_to_the_database(events: pd.DataFrame, tmp_path: Path) -> None:
+    from mmdb_writer import MMDBWriter
+    from netaddr import IPSet
+
+    writer = MMDBWriter(ip_version=6, ipv4_compatible=True, database_type="GeoLite2-City")
+    writer.insert_network(
+        IPSet(["81.2.69.0/24"]),
+        {"country": {"iso_code": "GB", "names": {"en": "United Kingdom"}},
+         "city": {"names": {"en": "London"}},
+         "location": {"latitude": 51.5, "longitude": -0.1}},
+    )  # fmt: skip
+    path = tmp_path / "test-city.mmdb"
+    writer.to_db_file(str(path))
+    frame = pd.DataFrame({"ip": ["81.2.69.160", "10.0.0.1", "not an ip"]})
+    with GeoIpDatabase(path, stale_after=None) as db:
+        located = frame.asi.geolocate("ip", database=db)
+        pd.testing.assert_frame_equal(located, db.lookup_frame(frame, "ip"))
+    assert located["geo_status"].tolist() == ["found", "private", "invalid"]
+    assert located.loc[0, "city"] == "London"
+    logons = events[events["EventID"] == 4624]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", StaleDatabaseWarning)  # the embedded database is old
+        statuses = set(logons.asi.geolocate("IpAddress")["geo_status"])
+    assert statuses == {"private", "invalid"}  # the lab's addresses, and "-"

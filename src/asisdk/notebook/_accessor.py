@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from asisdk.cluster import ClusterResult
     from asisdk.decode import DecodeLimits
     from asisdk.executors import ProgressCallback
+    from asisdk.geo import GeoIpDatabase
     from asisdk.ioc import IocExtractor
     from asisdk.virustotal import VirusTotalClient
 
@@ -89,6 +90,24 @@ class AsiAccessor:
         from asisdk.cluster import cluster_events
 
         return cluster_events(self._frame, **options)
+
+    def geolocate(self, column: str, *, database: GeoIpDatabase | None = None) -> pd.DataFrame:
+        """:meth:`asisdk.geo.GeoIpDatabase.lookup_frame`: location columns for ``df[column]``.
+
+        Args:
+            column: the column of IP addresses (strings or ``IpAddress`` entities).
+            database: an open database (default: ``GeoIpDatabase()``, which finds the
+                configured, downloaded or embedded one, opened for this call only).
+
+        Raises:
+            GeoDatabaseError: no database was given and none could be found.
+        """
+        if database is not None:
+            return database.lookup_frame(self._frame, column)
+        from asisdk.geo import GeoIpDatabase
+
+        with GeoIpDatabase() as opened:
+            return opened.lookup_frame(self._frame, column)
 
     def timeline(
         self,
