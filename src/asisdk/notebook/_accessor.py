@@ -8,6 +8,7 @@ its first argument; see that function for the details.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -102,12 +103,19 @@ class AsiAccessor:
         Raises:
             GeoDatabaseError: no database was given and none could be found.
         """
-        if database is not None:
-            return database.lookup_frame(self._frame, column)
         from asisdk.geo import GeoIpDatabase
 
-        with GeoIpDatabase() as opened:
-            return opened.lookup_frame(self._frame, column)
+        # a staleness warning should point at the caller's cell, not at this forward
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            if database is not None:
+                located = database.lookup_frame(self._frame, column)
+            else:
+                with GeoIpDatabase() as opened:
+                    located = opened.lookup_frame(self._frame, column)
+        for warning in caught:
+            warnings.warn(warning.message, warning.category, stacklevel=2)
+        return located
 
     def timeline(
         self,
