@@ -74,21 +74,9 @@ async def test_vt_lookup_forwards_to_the_client_and_reports_progress(
     assert bar.done == bar.total > 0
 
 
-def test_geolocate_forwards_to_the_database(events: pd.DataFrame, tmp_path: Path) -> None:
-    from mmdb_writer import MMDBWriter
-    from netaddr import IPSet
-
-    writer = MMDBWriter(ip_version=6, ipv4_compatible=True, database_type="GeoLite2-City")
-    writer.insert_network(
-        IPSet(["81.2.69.0/24"]),
-        {"country": {"iso_code": "GB", "names": {"en": "United Kingdom"}},
-         "city": {"names": {"en": "London"}},
-         "location": {"latitude": 51.5, "longitude": -0.1}},
-    )  # fmt: skip
-    path = tmp_path / "test-city.mmdb"
-    writer.to_db_file(str(path))
+def test_geolocate_forwards_to_the_database(events: pd.DataFrame, city_db: Path) -> None:
     frame = pd.DataFrame({"ip": ["81.2.69.160", "10.0.0.1", "not an ip"]})
-    with GeoIpDatabase(path, stale_after=None) as db:
+    with GeoIpDatabase(city_db, stale_after=None) as db:
         located = frame.asi.geolocate("ip", database=db)
         pd.testing.assert_frame_equal(located, db.lookup_frame(frame, "ip"))
     assert located["geo_status"].tolist() == ["found", "private", "invalid"]

@@ -26,6 +26,7 @@ from asisdk.notebook._display import (
     format_alert,
     format_event,
 )
+from asisdk.notebook._map import plot_map
 from asisdk.notebook._plots import plot_html, save_plot, show_plot
 from asisdk.notebook._process_tree import (
     build_process_tree,
@@ -70,6 +71,7 @@ __all__ = [
     "format_query_result",
     "format_unpacked",
     "plot_html",
+    "plot_map",
     "plot_process_tree",
     "process_tree_text",
     "register_html_formatters",
