@@ -197,7 +197,7 @@ def format_query_result(result: QueryResult, *, max_rows: int = 10, max_chars: i
         max_chars: cells are cut to this many characters.
 
     Examples:
-        >>> from asisdk.loganalytics import QueryStatus
+        >>> from asisdk.loganalytics import QueryResult, QueryStatus
         >>> "failure" in format_query_result(QueryResult(status=QueryStatus.FAILURE))
         True
     """
