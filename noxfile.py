@@ -45,7 +45,7 @@ LINT_DEPS = ["ruff>=0.6"]
 @nox.session
 def tests(session: nox.Session) -> None:
     """Run the test suite (``nox -s tests -- -k entities`` passes arguments to pytest)."""
-    session.install("-e", ".", *TEST_DEPS)
+    session.install("-e", ".[all]", *TEST_DEPS)
     session.install(*GEO_DEFAULT_DB)
     session.run("pytest", *session.posargs)
 
@@ -77,7 +77,7 @@ def demo(session: nox.Session) -> None:
     """The main job on the bundled sample data."""
     session.install(".")
     session.install(*GEO_DEFAULT_DB)
-    session.run("asisdk", "sample", *session.posargs)
+    session.run("asisdk", "triage", *session.posargs)
 
 
 @nox.session
