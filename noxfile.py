@@ -38,7 +38,13 @@ TEST_DEPS = [
     "mmdb-writer>=0.2.7",  # GeoIP test databases built in the tests
 ]
 TYPE_DEPS = ["mypy>=1.11", "pandas-stubs>=2.1", "types-PyYAML"]
-DOCS_DEPS = ["mkdocs>=1.6", "mkdocs-material>=9.5", "mkdocstrings[python]>=0.25"]
+DOCS_DEPS = [
+    "mkdocs>=1.6",
+    "mkdocs-material>=9.5",
+    "mkdocstrings[python]>=0.25",
+    "mkdocs-jupyter>=0.25",  # renders (and executes) docs/notebooks/*.ipynb
+    "ipykernel>=6.29",
+]
 LINT_DEPS = ["ruff>=0.6"]
 
 
@@ -68,7 +74,8 @@ def typecheck(session: nox.Session) -> None:
 @nox.session
 def docs(session: nox.Session) -> None:
     """Build the documentation site with ``mkdocs build --strict`` into ``site/``."""
-    session.install("-e", ".", *DOCS_DEPS)
+    session.install("-e", ".[notebook]", *DOCS_DEPS)
+    session.install(*GEO_DEFAULT_DB)
     session.run("mkdocs", "build", "--strict", "--site-dir", "site")
 
 

@@ -25,6 +25,7 @@ MODULES = [
     "asisdk.local",
     "asisdk.loganalytics",
     "asisdk.loganalytics.auth",
+    "asisdk.notebook",
     "asisdk.pipeline",
     "asisdk.queries",
     "asisdk.virustotal",

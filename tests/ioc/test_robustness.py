@@ -146,3 +146,12 @@ def test_arbitrary_unicode_never_raises_and_values_validate(text: str) -> None:
         for value in values:
             assert ex.validate(value, kind), (kind, value)
     refang(text)
+
+
+def test_unc_prefix_without_a_host_is_not_a_path() -> None:
+    """Found by Hypothesis: ``\\\\http://`` was reported as a windows_path that fails validate."""
+    from asisdk.ioc import IocExtractor, validate
+
+    matches = list(IocExtractor().finditer('"\\\\\\\\http://"'))
+    assert all(validate(m.value, m.type) for m in matches)
+    assert not [m for m in matches if m.type == "windows_path"]

@@ -25,7 +25,7 @@ from asisdk.ioc._patterns import (
 )
 from asisdk.ioc._refang import RefangMap
 from asisdk.ioc._tlds import TLDS
-from asisdk.ioc._validate import is_domain, is_ipv4
+from asisdk.ioc._validate import is_domain, is_ipv4, is_windows_path
 
 __all__ = ["Hit", "scan"]
 
@@ -254,6 +254,8 @@ def _windows(text: str, start: int, raw: str, add: _Add, *, quoted: bool) -> Non
     end = start + len(value)
     if not quoted and "\\\\" in value[2:]:
         value = value[:2] + value[2:].replace("\\\\", "\\")  # JSON-escaped separators
+    if not is_windows_path(value):  # e.g. "\\\\http://": a UNC prefix with no host
+        return
     add(("windows_path", value, start, end))
     if value.startswith("\\\\"):
         host = value[2:].split("\\", 1)[0].split("@", 1)[0]

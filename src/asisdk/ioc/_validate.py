@@ -106,6 +106,11 @@ _REG_RE: Final = re.compile(
 )
 
 
+def is_windows_path(value: str) -> bool:
+    """Whether ``value`` is an absolute Windows path (drive, UNC, ``%VAR%\\``, ``$env:``)."""
+    return _WIN_RE.fullmatch(value) is not None
+
+
 def _matcher(pattern: re.Pattern[str]) -> Callable[[str], bool]:
     return lambda value: pattern.fullmatch(value) is not None
 
