@@ -23,7 +23,7 @@ TEST_DEPS = [
     "pyarrow>=15",
     "tqdm>=4.66",  # asisdk.virustotal progress=True (an optional extra at run time)
     "matplotlib>=3.8",  # asisdk.cluster.plot_clusters
-    "dask[distributed]>=2024.1",  # asisdk.dask and executor= on a real LocalCluster
+    "dask[dataframe,distributed]>=2024.1",  # asisdk.dask and executor= on a real LocalCluster
 ]
 TYPE_DEPS = ["mypy>=1.11", "pandas-stubs>=2.1", "types-PyYAML"]
 DOCS_DEPS = ["mkdocs>=1.6", "mkdocs-material>=9.5", "mkdocstrings[python]>=0.25"]

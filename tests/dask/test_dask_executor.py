@@ -16,10 +16,15 @@ from distributed import Client
 from pandas.testing import assert_frame_equal, assert_series_equal
 
 import asisdk.dask as adask
-from asisdk.cluster import add_process_features, cluster_events, group_patterns
+from asisdk.cluster import (
+    add_process_features,
+    cluster_events,
+    cluster_events_async,
+    group_patterns,
+)
 from asisdk.decode import unpack_frame, unpack_frame_async
 from asisdk.errors import ConfigurationError, TransportError
-from asisdk.executors import InlineExecutor
+from asisdk.executors import InlineExecutor, map_chunks, map_chunks_async
 from asisdk.ioc import extract_frame, extract_frame_async
 
 MDE_COLUMN = "CreatedProcessCommandLine"
@@ -115,6 +120,29 @@ def test_group_patterns_on_the_cluster_equals_inline(
     assert got.templates == expected.templates
     assert got.sizes == expected.sizes
     assert_series_equal(got.labels, expected.labels)
+
+
+def test_pattern_clusters_async_on_the_cluster_equal_inline(
+    dask_client: Client, sample_events: pd.DataFrame
+) -> None:
+    options = {"method": "patterns", "column": "CommandLine", "time_column": "TimeCreated"}
+    inline = cluster_events(sample_events, executor=InlineExecutor(), **options)
+    executor = dask_client.get_executor()
+    remote = asyncio.run(cluster_events_async(sample_events, executor=executor, **options))
+    assert inline.n_clusters > 1
+    assert_frame_equal(remote.summary, inline.summary)
+    assert_series_equal(remote.templates, inline.templates)
+
+
+def test_row_lists_come_back_from_dask_workers_as_they_left(dask_client: Client) -> None:
+    # Workers returning long lists of tuples (ioc rows, tokens) travel as one pickle.
+    items = [(i % 7, f"value {i}") for i in range(5000)]
+    expected = map_chunks(sorted, items, executor=InlineExecutor(), chunk_size=1000)
+    executor = dask_client.get_executor()
+    got = map_chunks(sorted, items, executor=executor, chunk_size=1000)
+    awaited = asyncio.run(map_chunks_async(sorted, items, executor=executor, chunk_size=1000))
+    assert [o.value for o in got] == [o.value for o in expected] == [o.value for o in awaited]
+    assert all(isinstance(o.value, list) for o in got)
 
 
 def test_executor_for_connects_to_a_scheduler_and_leaves_it_running(
