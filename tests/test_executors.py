@@ -53,8 +53,11 @@ def test_process_pool_gives_the_same_results() -> None:
 
 def test_default_executor_runs_many_chunks_in_processes() -> None:
     try:
-        outcomes = map_chunks(sum, list(range(600)), chunk_size=200)
-        assert [o.value for o in outcomes] == [19900, 59900, 99900]
+        items = list(range(30_000))
+        outcomes = map_chunks(sum, items, chunk_size=10_000)
+        assert [o.value for o in outcomes] == [
+            sum(items[i : i + 10_000]) for i in range(0, 30_000, 10_000)
+        ]
     finally:
         shutdown_default_executor()
 
@@ -82,6 +85,16 @@ def test_progress_reports_rows(frame: pd.DataFrame) -> None:
 def test_empty_input_gives_no_chunks() -> None:
     assert map_chunks(sum, [], executor=InlineExecutor()) == []
     assert map_frame(len, pd.DataFrame({"x": []}), executor=InlineExecutor()) == []
+
+
+def test_small_inputs_never_start_the_pool() -> None:
+    from asisdk.executors import _DEFAULT_POOL
+
+    shutdown_default_executor()
+    outcomes = map_chunks(sum, list(range(5_000)), chunk_size=100)
+    assert len(outcomes) == 50
+    assert sum(o.value or 0 for o in outcomes) == sum(range(5_000))
+    assert _DEFAULT_POOL._pool is None, "the process pool was started for a small input"
 
 
 def test_plan_chunks_bounds() -> None:

@@ -19,14 +19,21 @@ MODULES = [
     "asisdk.entities",
     "asisdk.errors",
     "asisdk.executors",
+    "asisdk.geo",
     "asisdk.ioc",
+    "asisdk.ipstack",
+    "asisdk.local",
+    "asisdk.loganalytics",
+    "asisdk.loganalytics.auth",
+    "asisdk.pipeline",
+    "asisdk.queries",
     "asisdk.virustotal",
 ]
 
 
 def _public_names(module: types.ModuleType, *, any_asisdk: bool = False) -> set[str]:
-    """Public names a module owns: classes and functions defined in it or in its private
-    submodules (``pkg._impl``), and UPPER_CASE constants."""
+    """Public names a module owns: classes and functions defined in it or in its
+    submodules, UPPER_CASE constants of built-in types, and public type aliases."""
     own = module.__name__
     names = set()
     for name, value in vars(module).items():
@@ -35,11 +42,13 @@ def _public_names(module: types.ModuleType, *, any_asisdk: bool = False) -> set[
         if inspect.isclass(value) or inspect.isfunction(value):
             owner = str(getattr(value, "__module__", ""))
             prefix = "asisdk" if any_asisdk else own
-            if owner == prefix or (
-                owner.startswith(prefix + ".") and (any_asisdk or owner.startswith(own + "._"))
-            ):
+            if owner == prefix or owner.startswith(prefix + "."):
                 names.add(name)
-        elif name.isupper() and name != "TYPE_CHECKING":
+        elif (
+            name.isupper()
+            and name != "TYPE_CHECKING"
+            and type(value).__module__ == "builtins"  # a constant, not an imported object
+        ):
             names.add(name)
         elif typing.get_origin(value) is not None and name[:1].isupper():
             names.add(name)  # a public type alias such as Literal[...]

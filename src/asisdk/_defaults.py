@@ -20,3 +20,6 @@ SECRET_MASK: Final = "***"  # noqa: S105 - the mask, not a secret
 CHUNKS_PER_WORKER: Final = 4
 MIN_CHUNK_ROWS: Final = 256
 MAX_CHUNK_ROWS: Final = 20_000
+#: With no executor given, inputs smaller than this run inline: starting worker processes
+#: costs more than the work.
+INLINE_BELOW_ROWS: Final = 10_000

@@ -3,9 +3,10 @@
 The transforms (decode, ioc, cluster) split their input into chunks and hand each chunk to a
 :class:`concurrent.futures.Executor`. Which executor is the caller's choice:
 
-* ``executor=None`` (default): one chunk runs inline in the calling thread; more chunks run in
-  a process pool sized to the usable CPUs, created lazily on first use and shared by later
-  calls (:func:`default_executor`, closed by :func:`shutdown_default_executor` or at exit).
+* ``executor=None`` (default): small inputs (one chunk, or fewer than 10,000 rows) run inline
+  in the calling thread; larger ones run in a process pool sized to the usable CPUs, created
+  lazily on first use and shared by later calls (:func:`default_executor`, closed by
+  :func:`shutdown_default_executor` or at exit).
 * any ``concurrent.futures.Executor``: a ``ProcessPoolExecutor`` you size yourself,
   :class:`InlineExecutor` for one worker in-process, or a Dask cluster's
   ``distributed.Client(...).get_executor()`` to spread chunks over many machines.
@@ -245,10 +246,12 @@ def _unwrap(value: Any) -> Any:
     return value
 
 
-def _pick_executor(executor: Executor | None, n_chunks: int) -> Executor:
+def _pick_executor(executor: Executor | None, n_chunks: int, n_rows: int) -> Executor:
     if executor is not None:
         return executor
-    return InlineExecutor() if n_chunks <= 1 else default_executor()
+    if n_chunks <= 1 or n_rows < _defaults.INLINE_BELOW_ROWS:
+        return InlineExecutor()
+    return default_executor()
 
 
 def _collect(
@@ -314,7 +317,7 @@ def map_frame(
         One :class:`ChunkOutcome` per chunk; a failed chunk carries its error and index.
     """
     chunks, indexes = _split(frame, chunk_size)
-    chosen = _pick_executor(executor, len(chunks))
+    chosen = _pick_executor(executor, len(chunks), sum(len(ix) for ix in indexes))
     futures = _submit_all(chosen, _across(chosen, _bind(func, kwargs)), chunks)
     return _collect(futures, indexes, chosen, progress)
 
@@ -333,7 +336,7 @@ def map_chunks(
     The outcome's ``index`` holds the positions of the chunk's items in ``items``.
     """
     chunks, indexes = _split(items, chunk_size)
-    chosen = _pick_executor(executor, len(chunks))
+    chosen = _pick_executor(executor, len(chunks), sum(len(ix) for ix in indexes))
     futures = _submit_all(chosen, _across(chosen, _bind(func, kwargs)), chunks)
     return _collect(futures, indexes, chosen, progress)
 
@@ -393,7 +396,7 @@ async def map_frame_async(
     in the shared process pool. Cancelling the call cancels chunks that have not started.
     """
     chunks, indexes = _split(frame, chunk_size)
-    chosen = executor if executor is not None else _async_default(len(chunks))
+    chosen = executor if executor is not None else _async_default(len(chunks), indexes)
     return await _gather_outcomes(
         chosen, _across(chosen, _bind(func, kwargs)), chunks, indexes, progress
     )
@@ -410,12 +413,14 @@ async def map_chunks_async(
 ) -> list[ChunkOutcome[_R]]:
     """Await :func:`map_chunks` without blocking the event loop."""
     chunks, indexes = _split(items, chunk_size)
-    chosen = executor if executor is not None else _async_default(len(chunks))
+    chosen = executor if executor is not None else _async_default(len(chunks), indexes)
     return await _gather_outcomes(
         chosen, _across(chosen, _bind(func, kwargs)), chunks, indexes, progress
     )
 
 
-def _async_default(n_chunks: int) -> Executor | None:
-    # One chunk: the running loop's default thread pool (None); more: the shared process pool.
-    return None if n_chunks <= 1 else default_executor()
+def _async_default(n_chunks: int, indexes: Sequence[pd.Index[Any]]) -> Executor | None:
+    # Small inputs: the running loop's default thread pool (None); more: the shared pool.
+    if n_chunks <= 1 or sum(len(ix) for ix in indexes) < _defaults.INLINE_BELOW_ROWS:
+        return None
+    return default_executor()

@@ -145,6 +145,20 @@ def test_row_lists_come_back_from_dask_workers_as_they_left(dask_client: Client)
     assert all(isinstance(o.value, list) for o in got)
 
 
+def test_triage_on_the_cluster_equals_inline(
+    dask_client: Client, sample_events: pd.DataFrame
+) -> None:
+    # What `asisdk triage --dask ADDRESS` runs: every CPU stage through one Dask executor.
+    from asisdk.pipeline import load_frame, run_triage
+
+    inline = run_triage(load_frame(sample_events), executor=InlineExecutor())
+    remote = run_triage(load_frame(sample_events), executor=dask_client.get_executor())
+    assert len(inline.decoded) > 0
+    assert len(inline.iocs) > 0
+    for name in ("events", "decoded", "ioc_hits", "iocs", "patterns"):
+        assert_frame_equal(getattr(remote, name), getattr(inline, name), obj=name)
+
+
 def test_executor_for_connects_to_a_scheduler_and_leaves_it_running(
     dask_client: Client, sample_events: pd.DataFrame
 ) -> None:

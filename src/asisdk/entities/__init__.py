@@ -36,7 +36,14 @@ from asisdk.entities._event import Event
 from asisdk.entities._file import File, FileHash
 from asisdk.entities._host import Host
 from asisdk.entities._misc import AzureResource, CloudApplication, Mailbox, Malware, UnknownEntity
-from asisdk.entities._network import Dns, GeoLocation, IpAddress, ThreatIntelligence, Url
+from asisdk.entities._network import (
+    Dns,
+    GeoLocation,
+    IpAddress,
+    ThreatIntelligence,
+    Url,
+    ip_type_of,
+)
 from asisdk.entities._params import QueryParamProvider, merge_query_params
 from asisdk.entities._process import HostLogonSession, Process
 from asisdk.entities._registry import RegistryKey, RegistryValue
@@ -74,6 +81,7 @@ __all__ = [
     "Url",
     "entity_from_dict",
     "from_sentinel_entities",
+    "ip_type_of",
     "merge",
     "merge_query_params",
 ]

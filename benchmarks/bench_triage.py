@@ -1,0 +1,196 @@
+"""Benchmark: ``asisdk triage`` end to end on 100,000 events, with 1 and 2 worker processes.
+
+The events are the 642 real OTRF events of the bundled sample, replicated with variations so
+that the work is not one cache hit repeated: every copy gets its own host names, process and
+logon ids and a shifted time; numbers in command lines change; and every encoded PowerShell
+payload is decoded, given a distinct trailing comment and re-encoded, so each copy's payload
+really has to be decoded again.
+
+Each configuration runs in a fresh Python process (peak memory is per process), through the
+same library calls as the command line: load the CSV, decode, extract indicators, group
+patterns, geolocate (embedded or configured GeoIP database; skipped when there is none) and
+write every output file. No VirusTotal (the target excludes it).
+
+There is no end-to-end peer to race: the printed ratios are 1 worker vs 2 workers and each
+run against the 60 s target for 100,000 events on 2 cores.
+
+Usage::
+
+    python benchmarks/bench_triage.py                 # 100,000 events, workers 1 and 2
+    python benchmarks/bench_triage.py --events 20000 --workers 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import os
+import random
+import re
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+
+TARGET_SECONDS = 60.0
+_ENC = re.compile(r"(-enc(?:odedcommand)?\s+)([A-Za-z0-9+/=]{40,})", re.IGNORECASE)
+_NUMBER = re.compile(r"(?<![A-Za-z0-9])\d{2,}(?![A-Za-z0-9])")
+
+
+def _vary_payload(match: re.Match[str], copy: int) -> str:
+    try:
+        script = base64.b64decode(match.group(2)).decode("utf-16-le")
+    except (ValueError, UnicodeDecodeError):
+        return match.group(0)
+    varied = f"{script};#{copy}"
+    return match.group(1) + base64.b64encode(varied.encode("utf-16-le")).decode()
+
+
+def make_events(n_events: int, seed: int = 7) -> pd.DataFrame:
+    """``n_events`` events: copies of the sample with per-copy variations."""
+    from asisdk.data import sample_events_frame
+
+    rng = random.Random(seed)
+    base = sample_events_frame()
+    copies: list[pd.DataFrame] = []
+    total = 0
+    copy = 0
+    while total < n_events:
+        frame = base.copy()
+        frame["TimeCreated"] = frame["TimeCreated"] + pd.Timedelta(hours=copy)
+        frame["Hostname"] = frame["Hostname"].str.replace(
+            r"^([A-Za-z]+)\d*", lambda m, c=copy: f"{m.group(1)}{c % 97}", regex=True
+        )
+        frame["ProcessId"] = [str(rng.randint(100, 65000)) if v else v for v in frame["ProcessId"]]
+        frame["LogonId"] = [
+            hex(rng.randint(0x10000, 0xFFFFFFF)) if v else v for v in frame["LogonId"]
+        ]
+
+        def vary(text: str, c: int = copy) -> str:
+            if not text:
+                return text
+            text = _ENC.sub(lambda m: _vary_payload(m, c), text)
+            if rng.random() < 0.3:
+                text = _NUMBER.sub(lambda m: str(rng.randint(10, 99999)), text)
+            return text
+
+        frame["CommandLine"] = frame["CommandLine"].map(vary)
+        frame["ParentCommandLine"] = frame["ParentCommandLine"].map(vary)
+        copies.append(frame)
+        total += len(frame)
+        copy += 1
+    return pd.concat(copies, ignore_index=True).head(n_events)
+
+
+def _workers_peak_mb(executor: object) -> float:
+    """Largest peak RSS (VmHWM) among a process pool's workers, read from /proc."""
+    processes = getattr(executor, "_processes", None) or {}
+    peak = 0.0
+    for pid in list(processes):
+        try:
+            status = Path(f"/proc/{pid}/status").read_text(encoding="ascii")
+        except OSError:
+            continue
+        for line in status.splitlines():
+            if line.startswith("VmHWM:"):
+                peak = max(peak, int(line.split()[1]) / 1024)
+    return peak
+
+
+def run_one(path: Path, workers: int, out: Path) -> dict[str, object]:
+    """One triage in this process; returns timings and peak memory."""
+    import warnings
+
+    from asisdk.cli._common import workers_executor
+    from asisdk.geo import GeoDatabaseError, GeoIpDatabase
+    from asisdk.pipeline import load_events, run_triage, write_report
+
+    warnings.simplefilter("ignore")
+    started = time.perf_counter()
+    loaded = load_events([path])
+    load_seconds = time.perf_counter() - started
+    try:
+        geo: GeoIpDatabase | None = GeoIpDatabase()
+    except GeoDatabaseError:
+        geo = None
+    with workers_executor(workers) as executor:
+        result = run_triage(loaded, executor=executor, geo=geo)
+        worker_peak = _workers_peak_mb(executor)
+    result, _ = write_report(result, out, timeline="svg")
+    total = time.perf_counter() - started
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {
+        "workers": workers,
+        "events": len(result.events),
+        "stages": {"load": load_seconds, **{t.stage: t.seconds for t in result.timings}},
+        "total": total,
+        "peak_rss_mb": own,
+        "peak_worker_rss_mb": worker_peak,
+        "decoded": len(result.decoded),
+        "iocs": len(result.iocs),
+        "patterns": len(result.patterns),
+        "geo": geo is not None,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=100_000)
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--run", type=Path, help=argparse.SUPPRESS)  # child mode: the CSV
+    args = parser.parse_args()
+    if args.run is not None:
+        out = Path(tempfile.mkdtemp(prefix="bench-triage-out-"))
+        print(json.dumps(run_one(args.run, args.workers[0], out)))
+        return
+
+    folder = Path(tempfile.mkdtemp(prefix="bench-triage-"))
+    csv = folder / "events.csv"
+    made = time.perf_counter()
+    make_events(args.events).to_csv(csv, index=False)
+    size = csv.stat().st_size / 1e6
+    print(
+        f"{args.events:,} events ({size:.0f} MB CSV) made in {time.perf_counter() - made:.1f}s;"
+        f" {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}"
+    )
+    results = []
+    for workers in args.workers:
+        done = subprocess.run(
+            [sys.executable, __file__, "--run", str(csv), "--workers", str(workers)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        results.append(json.loads(done.stdout.strip().splitlines()[-1]))
+    stages = list(results[0]["stages"])
+    heads = [f"{r['workers']} worker(s)" for r in results]
+    print(f"\n{'stage':<10}" + "".join(f"{h:>14}" for h in heads))
+    for stage in stages:
+        print(f"{stage:<10}" + "".join(f"{r['stages'][stage]:>13.2f}s" for r in results))
+    print(f"{'total':<10}" + "".join(f"{r['total']:>13.2f}s" for r in results))
+    print(f"{'peak RSS':<10}" + "".join(f"{r['peak_rss_mb']:>11.0f} MB" for r in results))
+    print(f"{'worker RSS':<10}" + "".join(f"{r['peak_worker_rss_mb']:>11.0f} MB" for r in results))
+    first = results[0]
+    print(
+        f"\nfound: {first['decoded']:,} decoded layers, {first['iocs']:,} indicators, "
+        f"{first['patterns']:,} patterns; geolocation {'on' if first['geo'] else 'off'}"
+    )
+    for r in results:
+        print(
+            f"{r['workers']} worker(s): {r['total']:.1f}s = {r['total'] / TARGET_SECONDS:.2f} x "
+            f"the {TARGET_SECONDS:.0f}s target ({args.events / r['total']:,.0f} events/s)"
+        )
+    if len(results) > 1:
+        print(
+            f"speed-up {results[0]['workers']} -> {results[-1]['workers']} workers: "
+            f"{results[0]['total'] / results[-1]['total']:.2f}x"
+        )
+
+
+if __name__ == "__main__":
+    main()

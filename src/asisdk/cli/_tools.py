@@ -1,0 +1,208 @@
+"""The small sub-commands over the library: ``decode``, ``ioc``, ``vt``, ``geo``, ``query``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any, Final
+
+from asisdk.cli._common import EXIT_FINDINGS_ERROR, EXIT_OK, EXIT_USAGE
+from asisdk.errors import AsiError, AuthenticationError, ConfigurationError
+
+__all__ = ["add_tool_commands"]
+
+#: Most characters read from stdin or a file by ``decode`` / ``ioc``.
+_MAX_INPUT_CHARS: Final = 16 * 1024 * 1024
+
+
+def add_tool_commands(commands: Any) -> None:
+    """Register ``decode``, ``ioc``, ``vt``, ``geo`` and ``query``."""
+    decode = commands.add_parser(
+        "decode", help="decode base64 / hex / char codes / archives in a text, recursively"
+    )
+    decode.add_argument("text", metavar="TEXT|-", help="the text, or - to read stdin")
+    decode.add_argument("--json", action="store_true", help="print the layers as JSON")
+    decode.set_defaults(handler=_run_decode)
+
+    ioc = commands.add_parser("ioc", help="extract indicators (IPs, URLs, domains, hashes ...)")
+    ioc.add_argument("source", metavar="TEXT|FILE|-", help="a text, a file, or - for stdin")
+    ioc.add_argument("--types", help="comma-separated types (default: all)")
+    ioc.add_argument("--json", action="store_true", help="print {type: [values]} as JSON")
+    ioc.set_defaults(handler=_run_ioc)
+
+    vt = commands.add_parser("vt", help="look observables up on VirusTotal (needs a key)")
+    vt.add_argument("observables", nargs="+", metavar="OBSERVABLE")
+    vt.add_argument("--json", action="store_true", help="print the reports as JSON")
+    vt.set_defaults(handler=_run_vt)
+
+    from asisdk.geo._cli import add_geo_command
+
+    add_geo_command(commands)
+
+    query = commands.add_parser(
+        "query",
+        help="run a named query (local data by default, --workspace for Log Analytics)",
+        description="Run a query of the query library and print its rows as CSV (or JSON "
+        "lines). Without --workspace it runs on the local data source (the bundled sample "
+        "unless ASISDK_LOCAL_DATA_PATH names a mapping); time ranges default to --since, else "
+        "all local data or the last day of the workspace.",
+    )
+    query.add_argument("name", metavar="NAME", nargs="?")
+    query.add_argument("--param", action="append", default=[], metavar="K=V")
+    query.add_argument("--workspace", metavar="ID", help="run on this Log Analytics workspace")
+    query.add_argument("--since", metavar="AGE", help="time range: 30m, 24h, 7d ...")
+    query.add_argument("--list", action="store_true", help="list the queries and exit")
+    query.add_argument("--json", action="store_true", help="print JSON lines instead of CSV")
+    query.set_defaults(handler=_run_query)
+
+
+def _error(command: str, exc: BaseException | str, code: int) -> int:
+    print(
+        f"asisdk {command}: {'error' if code == EXIT_USAGE else 'failed'}: {exc}", file=sys.stderr
+    )
+    return code
+
+
+def _read_text(value: str, *, files: bool) -> str:
+    if value == "-":
+        return sys.stdin.read(_MAX_INPUT_CHARS)
+    if files and len(value) < 4096 and Path(value).is_file():
+        with Path(value).open(encoding="utf-8", errors="replace") as stream:
+            return stream.read(_MAX_INPUT_CHARS)
+    return value
+
+
+def _run_decode(args: argparse.Namespace) -> int:
+    from asisdk.decode import unpack
+
+    result = unpack(_read_text(args.text, files=False))
+    if args.json:
+        layers = [
+            {
+                "layer": layer.index,
+                "parent": layer.parent,
+                "encoding": layer.encoding,
+                "file_type": layer.file_type,
+                "bytes": len(layer.data),
+                "sha256": layer.sha256,
+                "text": layer.text,
+                "error": layer.error,
+            }
+            for layer in result.layers
+        ]
+        print(json.dumps({"text": result.text, "layers": layers, "error": result.error}, indent=2))
+        return EXIT_OK
+    print(result.text)
+    if not result.layers:
+        print("(nothing encoded found)", file=sys.stderr)
+    for layer in result.layers:
+        print(
+            f"layer {layer.index:<6} {layer.encoding:<9} {layer.file_type:<8} "
+            f"{len(layer.data):>8} bytes  sha256 {layer.sha256}"
+            + (f"  stopped: {layer.error}" if layer.error else ""),
+            file=sys.stderr,
+        )
+    return EXIT_OK
+
+
+def _run_ioc(args: argparse.Namespace) -> int:
+    from asisdk.ioc import IocExtractor
+
+    types = [t.strip() for t in args.types.split(",")] if args.types else None
+    try:
+        found = IocExtractor().extract(_read_text(args.source, files=True), types=types)
+    except (ValueError, AsiError) as exc:
+        return _error("ioc", exc, EXIT_USAGE)
+    if args.json:
+        print(json.dumps({k: sorted(v) for k, v in found.items()}, indent=2))
+        return EXIT_OK
+    for kind in sorted(found):
+        for value in sorted(found[kind]):
+            print(f"{kind}\t{value}")
+    return EXIT_OK
+
+
+def _run_vt(args: argparse.Namespace) -> int:
+    from platformdirs import user_cache_dir
+
+    from asisdk.pipeline import _defaults
+    from asisdk.virustotal import VirusTotalClient
+
+    async def lookup() -> list[Any]:
+        cache = Path(user_cache_dir("asisdk")) / _defaults.VT_CACHE_FILE
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        base_url = os.environ.get("ASISDK_VT_BASE_URL")
+        extra: dict[str, Any] = {"base_url": base_url} if base_url else {}
+        async with VirusTotalClient(cache=cache, **extra) as client:
+            return await client.lookup_many(args.observables)
+
+    try:
+        reports = asyncio.run(lookup())
+    except ConfigurationError as exc:
+        return _error("vt", exc, EXIT_USAGE)
+    except (AuthenticationError, AsiError, OSError) as exc:
+        return _error("vt", exc, EXIT_FINDINGS_ERROR)
+    if args.json:
+        print(
+            json.dumps(
+                [
+                    {
+                        "observable": r.observable,
+                        "kind": r.kind,
+                        "status": r.status,
+                        "malicious": r.malicious,
+                        "suspicious": r.suspicious,
+                        "harmless": r.harmless,
+                        "reputation": r.reputation,
+                        "permalink": r.permalink,
+                        "error": r.error,
+                    }
+                    for r in reports
+                ],
+                indent=2,
+                default=str,
+            )
+        )
+    else:
+        for r in reports:
+            verdict = (
+                f"{r.malicious} malicious, {r.suspicious} suspicious"
+                if r.malicious is not None
+                else (r.error or "")
+            )
+            print(f"{r.observable}\t{r.status}\t{verdict}")
+    return EXIT_OK
+
+
+def _run_query(args: argparse.Namespace) -> int:
+    from asisdk.cli._common import UsageError, parse_since
+    from asisdk.cli._query import list_queries, parse_params, query_events
+
+    try:
+        if args.list:
+            print("\n".join(list_queries(args.workspace)))
+            return EXIT_OK
+        if not args.name:
+            raise UsageError("name a query (asisdk query --list shows them)")
+        found = query_events(
+            args.name,
+            params=parse_params(args.param),
+            workspace=args.workspace,
+            since=parse_since(args.since) if args.since else None,
+        )
+    except (UsageError, ConfigurationError) as exc:
+        return _error("query", exc, EXIT_USAGE)
+    except (AsiError, OSError) as exc:
+        return _error("query", exc, EXIT_FINDINGS_ERROR)
+    if args.json:
+        print(found.frame.to_json(orient="records", lines=True, date_format="iso"), end="")
+    else:
+        found.frame.to_csv(sys.stdout, index=False)
+    print(f"{len(found.frame):,} rows from {found.source}", file=sys.stderr)
+    if found.note:
+        print(f"asisdk query: warning: {found.note}", file=sys.stderr)
+    return EXIT_OK

@@ -1,0 +1,279 @@
+"""``asisdk triage``: a thin shell over :mod:`asisdk.pipeline`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+import warnings
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from asisdk.cli._common import (
+    EXIT_FINDINGS_ERROR,
+    EXIT_OK,
+    EXIT_USAGE,
+    StageProgress,
+    UsageError,
+    parse_since,
+    workers_executor,
+)
+from asisdk.errors import AsiError, AuthenticationError, ConfigurationError, InvalidInputError
+from asisdk.pipeline import (
+    STAGES,
+    InputProblem,
+    LoadedEvents,
+    TriageOptions,
+    TriageResult,
+    detect_columns,
+    enrich_virustotal,
+    load_events,
+    load_frame,
+    run_triage,
+    summary_text,
+    triage_summary,
+    write_report,
+)
+from asisdk.pipeline import _defaults as pipeline_defaults
+
+__all__ = ["add_triage_command", "run_triage_command"]
+
+
+def add_triage_command(commands: Any) -> None:
+    """Register ``asisdk triage`` on an argparse sub-parser collection."""
+    parser: argparse.ArgumentParser = commands.add_parser(
+        "triage",
+        help="investigate a batch of events end to end and write report.html",
+        description="Decode encoded payloads, extract indicators from the original and decoded "
+        "text, group events into patterns and rank the rare ones, geolocate public IPs "
+        "(optionally ask VirusTotal), and write report.html, CSV files, events.parquet and a "
+        "STIX 2.1 bundle. Without PATH it triages the bundled sample of real Windows events.",
+        epilog="exit codes: 0 report written, 1 the triage failed (nothing readable, a "
+        "stage or output failed, VirusTotal refused the key), 2 usage error.",
+    )
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="CSV, JSON lines, JSON or Parquet files (default: the bundled sample)",
+    )
+    parser.add_argument(
+        "--column",
+        action="append",
+        default=[],
+        metavar="COL",
+        help="command line / message column (repeatable; default: detected)",
+    )
+    parser.add_argument(
+        "--time-column", metavar="COL", help="event time column (default: detected)"
+    )
+    parser.add_argument(
+        "--format",
+        dest="input_format",
+        default="auto",
+        choices=["auto", "csv", "jsonl", "json", "parquet"],
+        help="input format (default: by file name, else content)",
+    )
+    parser.add_argument(
+        "--out",
+        default=pipeline_defaults.OUT_DIR,
+        metavar="DIR",
+        help="output folder (default: ./asisdk-report/)",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help="worker processes for the CPU stages (1: in-process; default: in-process "
+        "below 200,000 events, else one per CPU)",
+    )
+    parser.add_argument(
+        "--vt",
+        action="store_true",
+        help="look indicators up on VirusTotal (key: ASISDK_VT_API_KEY or "
+        "[virustotal] api_key in the config file)",
+    )
+    parser.add_argument(
+        "--vt-max",
+        type=int,
+        default=pipeline_defaults.VT_MAX_LOOKUPS,
+        metavar="N",
+        help=f"most indicators sent to VirusTotal (default: {pipeline_defaults.VT_MAX_LOOKUPS})",
+    )
+    parser.add_argument(
+        "--geo",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="geolocate public IPs with the local GeoIP database (default: on)",
+    )
+    parser.add_argument(
+        "--query",
+        metavar="NAME",
+        help="load events with a named query (see `asisdk query --list`)",
+    )
+    parser.add_argument(
+        "--workspace",
+        metavar="ID",
+        help="Log Analytics workspace id (without it, --query runs on the local data source)",
+    )
+    parser.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="K=V",
+        help="query parameter (repeatable), e.g. --param host_name=WS5",
+    )
+    parser.add_argument(
+        "--since", metavar="AGE", help="only events newer than this: 30m, 24h, 7d ..."
+    )
+    parser.add_argument(
+        "--timeline",
+        choices=["auto", "bokeh", "svg"],
+        default="auto",
+        help="timeline engine (auto: bokeh when installed, else inline SVG)",
+    )
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--quiet", action="store_true", help="no progress and no summary")
+    mode.add_argument("--json", action="store_true", help="print the summary as JSON on stdout")
+    parser.set_defaults(handler=run_triage_command)
+
+
+def _load(args: argparse.Namespace) -> tuple[LoadedEvents, list[str]]:
+    if args.workspace and not args.query:
+        raise UsageError("--workspace needs --query NAME (see `asisdk query --list`)")
+    if args.query:
+        if args.paths:
+            raise UsageError("give either PATH ... or --query, not both")
+        from asisdk.cli._query import parse_params, query_events
+
+        found = query_events(
+            args.query,
+            params=parse_params(args.param),
+            workspace=args.workspace,
+            since=parse_since(args.since) if args.since else None,
+        )
+        loaded = load_frame(found.frame, source=found.source)
+        if found.note is not None:
+            problem = InputProblem(
+                file=found.source, row=None, column=None, message=found.note, skipped=False
+            )
+            loaded = attrs.evolve(loaded, problems=(problem,), problem_count=1)
+        attribution = [] if args.workspace else [_sample_attribution()]
+        return loaded, attribution
+    if args.paths:
+        return load_events(args.paths, input_format=args.input_format), []
+    from asisdk.data import sample_events_frame
+
+    return load_frame(sample_events_frame(), source="bundled sample (OTRF Security Datasets)"), [
+        _sample_attribution()
+    ]
+
+
+def _sample_attribution() -> str:
+    from asisdk.data import ATTRIBUTION
+
+    return ATTRIBUTION
+
+
+def _open_geo(enabled: bool) -> tuple[Any, str | None]:
+    if not enabled:
+        return None, "geolocation switched off (--no-geo)"
+    from asisdk.geo import GeoDatabaseError, GeoIpDatabase
+
+    try:
+        return GeoIpDatabase(), None
+    except GeoDatabaseError as exc:
+        return None, f"geolocation skipped: {exc}"
+
+
+def _triage(args: argparse.Namespace, progress: StageProgress) -> tuple[TriageResult, list[str]]:
+    options = TriageOptions(
+        text_columns=tuple(args.column),
+        time_column=args.time_column,
+        # With --query the query's own time range applies --since at the source.
+        since=parse_since(args.since) if args.since and not args.query else None,
+    )
+    progress("load")
+    loaded, attribution = _load(args)
+    if len(loaded.frame) == 0:
+        problems = "; ".join(str(p) for p in loaded.problems[:5])
+        raise _NothingToTriageError(f"no events could be read{': ' + problems if problems else ''}")
+    if options.since is not None:
+        columns = detect_columns(
+            loaded.frame, text_columns=options.text_columns or None, time_column=args.time_column
+        )
+        if columns.time is None:
+            raise UsageError("--since needs a time column; name it with --time-column")
+    geo, geo_note = _open_geo(args.geo)
+    try:
+        with workers_executor(args.workers, events=len(loaded.frame)) as executor:
+            result = run_triage(
+                loaded,
+                options=options,
+                executor=executor,
+                geo=geo,
+                geo_note=geo_note,
+                progress=progress,
+            )
+    finally:
+        if geo is not None:
+            geo.close()
+    if args.vt:
+        progress("vt")
+        result = asyncio.run(_virustotal(result, args.vt_max, show=not (args.quiet or args.json)))
+    return result, attribution
+
+
+async def _virustotal(result: TriageResult, max_lookups: int, *, show: bool) -> TriageResult:
+    from platformdirs import user_cache_dir
+
+    from asisdk.virustotal import VirusTotalClient
+
+    cache = Path(user_cache_dir("asisdk")) / pipeline_defaults.VT_CACHE_FILE
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    base_url = os.environ.get("ASISDK_VT_BASE_URL")  # tests point this at 127.0.0.1
+    extra: dict[str, Any] = {"base_url": base_url} if base_url else {}
+    async with VirusTotalClient(cache=cache, **extra) as client:
+        return await enrich_virustotal(result, client, max_lookups=max_lookups, progress=show)
+
+
+class _NothingToTriageError(Exception):
+    """No event could be read (exit code 1)."""
+
+
+def run_triage_command(args: argparse.Namespace) -> int:
+    """Run ``asisdk triage``; returns the exit code."""
+    quiet = args.quiet or args.json
+    stages = ["load", *STAGES, *(["vt"] if args.vt else []), "report"]
+    progress = StageProgress(stages, enabled=not quiet)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # warnings are collected into the report instead
+            result, attribution = _triage(args, progress)
+            progress("report")
+            result, files = write_report(
+                result, args.out, data_attribution=attribution, timeline=args.timeline
+            )
+    except (UsageError, InvalidInputError, ConfigurationError) as exc:
+        progress.close()
+        print(f"asisdk triage: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except (_NothingToTriageError, AuthenticationError, AsiError, OSError) as exc:
+        progress.close()
+        print(f"asisdk triage: failed: {exc}", file=sys.stderr)
+        return EXIT_FINDINGS_ERROR
+    progress.close()
+    for problem in result.loaded.problems[:10] if not quiet else ():
+        print(f"asisdk triage: warning: {problem}", file=sys.stderr)
+    summary = triage_summary(
+        result, outputs={name: str(path.resolve()) for name, path in files.items()}
+    )
+    if args.json:
+        print(json.dumps(summary, indent=2, default=str))
+    elif not args.quiet:
+        print(summary_text(summary))
+    return EXIT_OK

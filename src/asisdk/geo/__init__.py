@@ -1,0 +1,47 @@
+"""Locate IP addresses with local GeoIP databases, and measure distances between places.
+
+:class:`GeoIpDatabase` opens a MaxMind-format City database (MaxMind GeoLite2/GeoIP2 City,
+DB-IP City Lite) and returns ``IpAddress`` entities with a ``GeoLocation``; batch and frame
+lookups give one :class:`GeoResult` per input with a :class:`GeoStatus`. Without
+configuration it uses a database downloaded by :class:`GeoDatabaseUpdater` or the embedded
+DB-IP City Lite default. :class:`GeoDatabaseUpdater` downloads a current database (DB-IP
+City Lite without a key, or MaxMind GeoLite2-City) and installs it atomically.
+:func:`geo_distance` gives haversine distances in km.
+
+Examples:
+    >>> from asisdk.geo import GeoIpDatabase, geo_distance
+    >>> with GeoIpDatabase() as geo:  # doctest: +SKIP
+    ...     a, b = geo.lookup("81.2.69.142"), geo.lookup("216.160.83.56")
+    ...     print(round(geo_distance(a, b)), geo.attribution)
+"""
+
+from __future__ import annotations
+
+from asisdk.geo._database import GeoIpDatabase
+from asisdk.geo._distance import geo_distance
+from asisdk.geo._errors import GeoDatabaseError, StaleDatabaseWarning
+from asisdk.geo._result import GeoResult, GeoStatus
+from asisdk.geo._source import (
+    DatabaseSource,
+    attribution_for,
+    default_data_dir,
+    embedded_database_path,
+    find_database,
+)
+from asisdk.geo._updater import GeoDatabaseUpdater, UpdateResult
+
+__all__ = [
+    "DatabaseSource",
+    "GeoDatabaseError",
+    "GeoDatabaseUpdater",
+    "GeoIpDatabase",
+    "GeoResult",
+    "GeoStatus",
+    "StaleDatabaseWarning",
+    "UpdateResult",
+    "attribution_for",
+    "default_data_dir",
+    "embedded_database_path",
+    "find_database",
+    "geo_distance",
+]

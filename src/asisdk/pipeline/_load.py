@@ -1,0 +1,507 @@
+"""Loading events from CSV, JSON lines, JSON and Parquet files, row by row problems kept."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import json
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any, Final, Literal
+
+import attrs
+import pandas as pd
+
+from asisdk.errors import InvalidInputError
+from asisdk.pipeline import _defaults
+
+__all__ = [
+    "InputFormat",
+    "InputProblem",
+    "LoadedEvents",
+    "detect_format",
+    "load_events",
+    "load_frame",
+]
+
+#: File formats :func:`load_events` reads (``auto`` tells them apart by name and content).
+InputFormat = Literal["auto", "csv", "jsonl", "json", "parquet"]
+
+_SUFFIXES: Final = {
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "json",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+}
+
+
+@attrs.frozen(kw_only=True)
+class InputProblem:
+    """Something wrong with one input file, row or cell.
+
+    Attributes:
+        file: the file (or ``"<frame>"`` for a DataFrame given directly).
+        row: the line number (CSV, JSON lines) or 1-based record number (JSON, Parquet) of
+            the row; ``None`` when the problem is with the whole file.
+        column: the column concerned, if one is.
+        message: what is wrong and what happened to the row.
+        skipped: whether the row (or the whole file) was left out; ``False`` when the row was
+            kept with the bad value left empty.
+
+    Examples:
+        >>> str(InputProblem(file="a.csv", row=7, column=None, message="3 fields", skipped=True))
+        'a.csv: row 7: 3 fields (row skipped)'
+    """
+
+    file: str
+    row: int | None
+    column: str | None
+    message: str
+    skipped: bool
+
+    def __str__(self) -> str:
+        where = [self.file]
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.column is not None:
+            where.append(f"column {self.column!r}")
+        outcome = " (row skipped)" if self.skipped and self.row is not None else ""
+        if self.skipped and self.row is None:
+            outcome = " (file skipped)"
+        return f"{': '.join(where)}: {self.message}{outcome}"
+
+
+@attrs.frozen(kw_only=True)
+class LoadedEvents:
+    """Events read from one or more files, with what could not be read.
+
+    Attributes:
+        frame: the events, index ``0..n-1``, plus the columns ``asi_file`` (the file) and
+            ``asi_row`` (the row's line or record number in it) that link every result back
+            to its input row.
+        sources: the files read (or a description of where the events came from).
+        problems: the problems found, up to 200 listed one by one.
+        problem_count: how many problems there were in all.
+        skipped_rows: how many rows were left out (bad rows; a skipped file counts as 0
+            rows, its problem is listed).
+        skipped_files: how many files could not be read at all.
+    """
+
+    frame: pd.DataFrame
+    sources: tuple[str, ...]
+    problems: tuple[InputProblem, ...] = ()
+    problem_count: int = 0
+    skipped_rows: int = 0
+    skipped_files: int = 0
+
+
+class _Problems:
+    """Collects problems: exact counts, a bounded list."""
+
+    def __init__(self) -> None:
+        self.listed: list[InputProblem] = []
+        self.count = 0
+        self.skipped_rows = 0
+        self.skipped_files = 0
+
+    def add(self, problem: InputProblem) -> None:
+        self.count += 1
+        if problem.skipped:
+            if problem.row is None:
+                self.skipped_files += 1
+            else:
+                self.skipped_rows += 1
+        if len(self.listed) < _defaults.MAX_LISTED_PROBLEMS:
+            self.listed.append(problem)
+
+
+def detect_format(path: str | os.PathLike[str]) -> Literal["csv", "jsonl", "json", "parquet"]:
+    """Tell a file's format from its name, else from its first bytes.
+
+    Examples:
+        >>> detect_format("events.ndjson")
+        'jsonl'
+    """
+    file = Path(path)
+    by_suffix = _SUFFIXES.get(file.suffix.lower())
+    if by_suffix is not None:
+        return by_suffix  # type: ignore[return-value]
+    with file.open("rb") as stream:
+        head = stream.read(4096)
+    if head.startswith(b"PAR1"):
+        return "parquet"
+    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if stripped.startswith(b"["):
+        return "json"
+    if stripped.startswith(b"{"):
+        return "jsonl"
+    return "csv"
+
+
+def _cell(value: object, file: str, row: int, column: str, problems: _Problems) -> object:
+    if isinstance(value, dict | list):
+        value = json.dumps(value, ensure_ascii=False, default=str)
+    if isinstance(value, str) and len(value) > _defaults.MAX_CELL_CHARS:
+        problems.add(
+            InputProblem(
+                file=file,
+                row=row,
+                column=column,
+                message=f"cell of {len(value):,} characters cut to {_defaults.MAX_CELL_CHARS:,}",
+                skipped=False,
+            )
+        )
+        return value[: _defaults.MAX_CELL_CHARS]
+    return value
+
+
+def _records_frame(
+    records: Iterable[tuple[int, dict[str, Any]]], file: str, problems: _Problems
+) -> pd.DataFrame:
+    columns: dict[str, list[object]] = {}
+    rows: list[int] = []
+    for count, (row, record) in enumerate(records):
+        for name in record.keys() - columns.keys():
+            columns[name] = [None] * count
+        for name, values in columns.items():
+            values.append(_cell(record.get(name), file, row, name, problems))
+        rows.append(row)
+    frame = pd.DataFrame(columns)
+    frame[_defaults.ROW_COLUMN] = pd.Series(rows, dtype="int64")
+    return frame
+
+
+@contextlib.contextmanager
+def _csv_field_limit(limit: int) -> Iterator[None]:
+    """Raise the csv module's (process-wide) field limit while one file is read.
+
+    The default, 131,072 characters, is shorter than real encoded PowerShell script blocks;
+    longer fields are then cut to ``MAX_CELL_CHARS`` and reported, not dropped.
+    """
+    previous = csv.field_size_limit()
+    csv.field_size_limit(max(previous, limit))
+    try:
+        yield
+    finally:
+        csv.field_size_limit(previous)
+
+
+def _read_csv(file: Path, problems: _Problems) -> pd.DataFrame:
+    with _csv_field_limit(_defaults.MAX_CSV_FIELD_CHARS):
+        return _read_csv_rows(file, problems)
+
+
+def _read_csv_rows(file: Path, problems: _Problems) -> pd.DataFrame:
+    name = str(file)
+    delimiter = "\t" if file.suffix.lower() == ".tsv" else ","
+    with file.open(encoding="utf-8-sig", errors="replace", newline="") as stream:
+        reader = csv.reader(stream, delimiter=delimiter)
+        header: list[str] | None = None
+        while header is None:
+            try:
+                header = next(reader)
+            except StopIteration:
+                return pd.DataFrame({_defaults.ROW_COLUMN: pd.Series([], dtype="int64")})
+            except csv.Error as exc:
+                raise InvalidInputError(f"{name}: cannot read the header line: {exc}") from exc
+        duplicates = sorted({c for c in header if header.count(c) > 1})
+        if duplicates:
+            raise InvalidInputError(f"{name}: the header repeats the column(s) {duplicates}")
+        return _records_frame(_csv_records(reader, header, name, problems), name, problems)
+
+
+def _csv_records(
+    reader: Any, header: list[str], name: str, problems: _Problems
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    width = len(header)
+    while True:
+        start = reader.line_num + 1
+        try:
+            fields: list[str] = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            problems.add(
+                InputProblem(file=name, row=start, column=None, message=str(exc), skipped=True)
+            )
+            continue
+        if not fields:
+            continue
+        if len(fields) != width:
+            problems.add(
+                InputProblem(
+                    file=name,
+                    row=start,
+                    column=None,
+                    message=f"expected {width} fields as in the header, found {len(fields)}",
+                    skipped=True,
+                )
+            )
+            continue
+        yield start, dict(zip(header, fields, strict=True))
+
+
+def _json_object(text: str, name: str, row: int, problems: _Problems) -> dict[str, Any] | None:
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        problems.add(
+            InputProblem(
+                file=name, row=row, column=None, message=f"invalid JSON: {exc}", skipped=True
+            )
+        )
+        return None
+    if not isinstance(value, dict):
+        problems.add(
+            InputProblem(
+                file=name,
+                row=row,
+                column=None,
+                message=f"expected a JSON object, found {type(value).__name__}",
+                skipped=True,
+            )
+        )
+        return None
+    return value
+
+
+def _read_jsonl(file: Path, problems: _Problems) -> pd.DataFrame:
+    name = str(file)
+
+    def records() -> Iterator[tuple[int, dict[str, Any]]]:
+        with file.open(encoding="utf-8-sig", errors="replace") as stream:
+            for line_number, line in enumerate(stream, start=1):
+                if not line.strip():
+                    continue
+                record = _json_object(line, name, line_number, problems)
+                if record is not None:
+                    yield line_number, record
+
+    return _records_frame(records(), name, problems)
+
+
+def _read_json(file: Path, problems: _Problems) -> pd.DataFrame:
+    name = str(file)
+    text = file.read_text(encoding="utf-8-sig", errors="replace")
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        if "Extra data" in str(exc):  # one object per line under a .json name
+            return _read_jsonl(file, problems)
+        raise InvalidInputError(f"{name}: not valid JSON: {exc}") from exc
+    if isinstance(document, dict):
+        for key in ("events", "value", "rows", "data", "records"):
+            if isinstance(document.get(key), list):
+                document = document[key]
+                break
+        else:
+            document = [document]
+    if not isinstance(document, list):
+        raise InvalidInputError(f"{name}: expected a JSON array of objects")
+
+    def records() -> Iterator[tuple[int, dict[str, Any]]]:
+        for number, item in enumerate(document, start=1):
+            if isinstance(item, dict):
+                yield number, item
+            else:
+                problems.add(
+                    InputProblem(
+                        file=name,
+                        row=number,
+                        column=None,
+                        message=f"expected a JSON object, found {type(item).__name__}",
+                        skipped=True,
+                    )
+                )
+
+    return _records_frame(records(), name, problems)
+
+
+def _read_parquet(file: Path) -> pd.DataFrame:
+    frame = pd.read_parquet(file)
+    frame = frame.reset_index(drop=True)
+    frame[_defaults.ROW_COLUMN] = pd.Series(range(1, len(frame) + 1), dtype="int64")
+    return frame
+
+
+_READERS: Final = {"csv": _read_csv, "jsonl": _read_jsonl, "json": _read_json}
+
+
+def _read_file(file: Path, fmt: str, problems: _Problems) -> pd.DataFrame:
+    if fmt == "parquet":
+        return _read_parquet(file)
+    return _READERS[fmt](file, problems)
+
+
+def _check_paths(paths: Sequence[str | os.PathLike[str]]) -> list[Path]:
+    files = [Path(p).expanduser() for p in paths]
+    missing = [str(f) for f in files if not f.exists()]
+    if missing:
+        raise InvalidInputError(f"no such file: {', '.join(missing)}")
+    directories = [str(f) for f in files if f.is_dir()]
+    if directories:
+        raise InvalidInputError(
+            f"{', '.join(directories)} is a directory; pass the event files themselves "
+            "(a shell glob such as dir/*.csv works)"
+        )
+    return files
+
+
+def load_events(
+    paths: Sequence[str | os.PathLike[str]],
+    *,
+    input_format: InputFormat = "auto",
+    time_column: str | None = None,
+) -> LoadedEvents:
+    """Read event files into one frame; bad rows and unreadable files are reported, not fatal.
+
+    A row that cannot be read (a CSV line with the wrong number of fields, a JSON line that
+    is not an object) is left out and listed with its file and line; a file that cannot be
+    read at all (corrupt Parquet, no permission) is left out and listed; every other row is
+    kept. Files of different formats and columns can be mixed.
+
+    Args:
+        paths: the files.
+        input_format: ``auto`` (by name, else by content), ``csv``, ``jsonl``, ``json`` or
+            ``parquet``.
+        time_column: a column to parse as UTC times (values that are not times are listed as
+            problems and left empty).
+
+    Returns:
+        A :class:`LoadedEvents`.
+
+    Raises:
+        InvalidInputError: a path does not exist or is a directory (nothing is read then).
+
+    Examples:
+        >>> loaded = load_events(["events.csv"], time_column="TimeGenerated")  # doctest: +SKIP
+        >>> loaded.skipped_rows, len(loaded.frame)  # doctest: +SKIP
+        (1, 4200)
+    """
+    files = _check_paths(paths)
+    problems = _Problems()
+    frames: list[pd.DataFrame] = []
+    for file in files:
+        try:
+            fmt = detect_format(file) if input_format == "auto" else input_format
+            frame = _read_file(file, fmt, problems)
+        except (OSError, ValueError, InvalidInputError) as exc:
+            problems.add(
+                InputProblem(
+                    file=str(file),
+                    row=None,
+                    column=None,
+                    message=f"cannot read the file: {exc}",
+                    skipped=True,
+                )
+            )
+            continue
+        except Exception as exc:  # pyarrow raises its own types for corrupt files
+            problems.add(
+                InputProblem(
+                    file=str(file),
+                    row=None,
+                    column=None,
+                    message=f"cannot read the file: {type(exc).__name__}: {exc}",
+                    skipped=True,
+                )
+            )
+            continue
+        frame.insert(0, _defaults.FILE_COLUMN, str(file))
+        frames.append(frame)
+    return _finish(frames, tuple(str(f) for f in files), problems, time_column)
+
+
+def load_frame(
+    frame: pd.DataFrame, *, source: str = "<frame>", time_column: str | None = None
+) -> LoadedEvents:
+    """Wrap an in-memory DataFrame as :class:`LoadedEvents` (times parsed, rows numbered).
+
+    Examples:
+        >>> from asisdk.data import sample_events_frame
+        >>> len(load_frame(sample_events_frame()).frame)
+        642
+    """
+    copy = frame.reset_index(drop=True).copy()
+    if _defaults.FILE_COLUMN not in copy.columns:
+        copy.insert(0, _defaults.FILE_COLUMN, source)
+    if _defaults.ROW_COLUMN not in copy.columns:
+        copy[_defaults.ROW_COLUMN] = pd.Series(range(1, len(copy) + 1), dtype="int64")
+    return _finish([copy], (source,), _Problems(), time_column)
+
+
+def _finish(
+    frames: list[pd.DataFrame],
+    sources: tuple[str, ...],
+    problems: _Problems,
+    time_column: str | None,
+) -> LoadedEvents:
+    if frames:
+        frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+        frame = frame.reset_index(drop=True)
+    else:
+        frame = pd.DataFrame({_defaults.FILE_COLUMN: [], _defaults.ROW_COLUMN: []})
+    if time_column is not None and time_column in frame.columns:
+        frame[time_column] = parse_times(frame, time_column, problems)
+    return LoadedEvents(
+        frame=frame,
+        sources=sources,
+        problems=tuple(problems.listed),
+        problem_count=problems.count,
+        skipped_rows=problems.skipped_rows,
+        skipped_files=problems.skipped_files,
+    )
+
+
+def parse_times(frame: pd.DataFrame, column: str, problems: _Problems) -> pd.Series[Any]:
+    """Parse ``frame[column]`` to UTC times; values that are not times become NaT (listed)."""
+    raw = frame[column]
+    if isinstance(raw.dtype, pd.DatetimeTZDtype):
+        converted: pd.Series[Any] = raw.dt.tz_convert("UTC")
+        return converted
+    if pd.api.types.is_datetime64_any_dtype(raw.dtype):
+        localized: pd.Series[Any] = raw.dt.tz_localize("UTC")
+        return localized
+    times = pd.to_datetime(raw, utc=True, errors="coerce", format="ISO8601")
+    failed = times.isna() & raw.notna() & (raw.astype(str).str.strip() != "")
+    if failed.any():
+        retry = pd.to_datetime(raw[failed], utc=True, errors="coerce", format="mixed")
+        times = times.astype("datetime64[ns, UTC]")
+        times.loc[failed] = retry
+        failed = times.isna() & failed
+    files = frame[_defaults.FILE_COLUMN].tolist()
+    rows = frame[_defaults.ROW_COLUMN].tolist()
+    values = raw.tolist()
+    for position in failed.to_numpy().nonzero()[0].tolist():
+        problems.add(
+            InputProblem(
+                file=str(files[position]),
+                row=int(rows[position]),
+                column=column,
+                message=f"{str(values[position])[:60]!r} is not a time; the row is kept "
+                "without a time",
+                skipped=False,
+            )
+        )
+    return times
+
+
+def with_times(loaded: LoadedEvents, column: str) -> LoadedEvents:
+    """Return ``loaded`` with ``column`` parsed to UTC times and any bad values listed."""
+    if column not in loaded.frame.columns:
+        raise InvalidInputError(f"--time-column {column!r}: no such column in the events")
+    problems = _Problems()
+    problems.listed = list(loaded.problems)
+    problems.count = loaded.problem_count
+    frame = loaded.frame.copy()
+    frame[column] = parse_times(frame, column, problems)
+    return attrs.evolve(
+        loaded,
+        frame=frame,
+        problems=tuple(problems.listed),
+        problem_count=problems.count,
+    )

@@ -1,0 +1,426 @@
+"""The CPU stages of triage: decode, extract indicators, group patterns, geolocate.
+
+Each stage is a pure function of frames (no files, no network) so that it can be tested
+and reused on its own; :func:`asisdk.pipeline.run_triage` chains them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from concurrent.futures import Executor
+from typing import TYPE_CHECKING, Any, Final
+
+import numpy as np
+import pandas as pd
+
+from asisdk.cluster import group_patterns
+from asisdk.decode import unpack_frame
+from asisdk.ioc import BUILTIN_TYPES, IocExtractor, extract_frame
+from asisdk.pipeline import _defaults
+
+if TYPE_CHECKING:
+    from asisdk.geo import GeoIpDatabase
+
+__all__ = [
+    "DECODED_COLUMNS",
+    "DEFAULT_IOC_TYPES",
+    "GEO_COLUMNS",
+    "IOC_COLUMNS",
+    "PATTERN_COLUMNS",
+    "decode_events",
+    "extract_iocs",
+    "find_patterns",
+    "geolocate_iocs",
+    "summarise_iocs",
+]
+
+#: Indicator types triage extracts by default (file paths are left out: every command line
+#: has several, and they drown the network and hash indicators).
+DEFAULT_IOC_TYPES: Final[tuple[str, ...]] = tuple(
+    t for t in BUILTIN_TYPES if t not in ("windows_path", "linux_path")
+)
+
+#: Columns of :func:`decode_events`' result.
+DECODED_COLUMNS: Final[tuple[str, ...]] = (
+    "src_index",
+    "asi_file",
+    "asi_row",
+    "column",
+    "layer",
+    "parent",
+    "depth",
+    "encoding",
+    "file_type",
+    "file_name",
+    "decoded_size",
+    "md5",
+    "sha1",
+    "sha256",
+    "encoded",
+    "decoded_text",
+    "error",
+)
+
+#: Columns of :func:`extract_iocs`' result (one row per indicator per place found).
+IOC_COLUMNS: Final[tuple[str, ...]] = (
+    "src_index",
+    "column",
+    "source",
+    "layer",
+    "ioc_type",
+    "observable",
+)
+
+#: Columns of :func:`find_patterns`' result.
+PATTERN_COLUMNS: Final[tuple[str, ...]] = (
+    "pattern_id",
+    "rarity_rank",
+    "rare",
+    "events",
+    "template",
+    "first_seen",
+    "last_seen",
+    "example_index",
+    "example_file",
+    "example_row",
+    "example_text",
+)
+
+#: Location columns :func:`geolocate_iocs` adds.
+GEO_COLUMNS: Final[tuple[str, ...]] = (
+    "geo_status",
+    "country_code",
+    "country_name",
+    "city",
+    "latitude",
+    "longitude",
+    "asn",
+    "organization",
+)
+
+_TEXT_PREVIEW: Final = 400
+
+
+def _text_values(frame: pd.DataFrame, column: str) -> pd.Series[Any]:
+    values = frame[column]
+    text = values.where(values.notna(), "").astype(str)
+    return text.where(text.str.strip() != "", "")
+
+
+def decode_events(
+    frame: pd.DataFrame,
+    columns: Sequence[str],
+    *,
+    executor: Executor | None = None,
+) -> pd.DataFrame:
+    """Decode every encoded payload in ``frame[columns]``; one row per layer found.
+
+    Each distinct text is unpacked once (security logs repeat the same command line many
+    times) and its layers are copied to every row that holds it, so the link to the source
+    row is exact.
+
+    Args:
+        frame: the events (index: their position; ``asi_file`` / ``asi_row`` columns when
+            loaded with :func:`load_events`).
+        columns: the text columns to decode.
+        executor: where the unpacking runs (see :mod:`asisdk.executors`).
+
+    Returns:
+        A frame with the columns of :data:`DECODED_COLUMNS`: the source row (``src_index``,
+        ``asi_file``, ``asi_row``), the ``column``, the layer (``layer`` like ``"1.1"``,
+        ``parent``, ``depth``, ``encoding``, ``file_type``, ``file_name``,
+        ``decoded_size``, hashes), the ``encoded`` text (cut at 400 characters), the
+        ``decoded_text`` and an ``error`` when a limit stopped decoding.
+
+    Examples:
+        >>> import pandas as pd
+        >>> events = pd.DataFrame({"CommandLine": ["powershell -e ZABpAHIAIABDADoAXAA="]})
+        >>> decode_events(events, ["CommandLine"])[["src_index", "encoding", "decoded_text"]]
+           src_index encoding decoded_text
+        0          0   base64       dir C:\\
+    """
+    parts: list[pd.DataFrame] = []
+    for column in columns:
+        text = _text_values(frame, column)
+        codes, uniques = pd.factorize(text)
+        distinct = pd.DataFrame({"text": np.asarray(uniques, dtype=object)})
+        candidates = distinct[distinct["text"] != ""]
+        layers = unpack_frame(candidates, "text", executor=executor)
+        if layers.empty:
+            continue
+        layers = layers.rename(columns={"src_index": "code"})
+        layers["layer_order"] = range(len(layers))
+        rows = pd.DataFrame({"code": codes, "src_index": frame.index})
+        joined = rows.merge(layers, on="code", how="inner")
+        joined["column"] = column
+        parts.append(joined)
+    if not parts:
+        return pd.DataFrame({name: pd.Series(dtype=object) for name in DECODED_COLUMNS})
+    out = pd.concat(parts, ignore_index=True)
+    out = out.sort_values(["src_index", "column", "layer_order"], kind="stable")
+    out = out.reset_index(drop=True)
+    for name in ("asi_file", "asi_row"):
+        out[name] = frame[name].reindex(out["src_index"]).to_numpy() if name in frame else None
+    out["layer"] = out["index"]
+    out["decoded_size"] = (
+        out["decoded_bytes"]
+        .map(lambda data: len(data) if isinstance(data, bytes) else pd.NA)
+        .astype("Int64")
+    )
+    out["encoded"] = out["source"].map(_preview)
+    return out[list(DECODED_COLUMNS)]
+
+
+def _preview(value: object) -> object:
+    if isinstance(value, str) and len(value) > _TEXT_PREVIEW:
+        return value[:_TEXT_PREVIEW] + f"... ({len(value):,} characters)"
+    return value
+
+
+def extract_iocs(
+    frame: pd.DataFrame,
+    columns: Sequence[str],
+    decoded: pd.DataFrame,
+    *,
+    types: Sequence[str] = DEFAULT_IOC_TYPES,
+    executor: Executor | None = None,
+    extractor: IocExtractor | None = None,
+) -> pd.DataFrame:
+    """Extract indicators from the original text and from every decoded layer.
+
+    Args:
+        frame: the events.
+        columns: the columns scanned in the original events (text and IP columns).
+        decoded: the layers from :func:`decode_events`; their ``decoded_text`` is scanned and
+            each hit keeps the layer's source row, column and layer number.
+        types: the indicator types (see :mod:`asisdk.ioc`).
+        executor: where the scanning runs.
+        extractor: a configured :class:`~asisdk.ioc.IocExtractor` (custom types).
+
+    Returns:
+        A frame with the columns of :data:`IOC_COLUMNS`; ``source`` is ``"original"`` or
+        ``"decoded"`` and ``layer`` the decoded layer (``None`` for original text).
+
+    Examples:
+        >>> import pandas as pd
+        >>> events = pd.DataFrame({"cmd": ["curl http://203.0.113.9/a"]})
+        >>> found = extract_iocs(events, ["cmd"], decode_events(events, ["cmd"]))
+        >>> sorted(found["observable"])
+        ['203.0.113.9', 'http://203.0.113.9/a']
+    """
+    wanted = list(types)
+    parts: list[pd.DataFrame] = []
+    if columns:
+        original = extract_frame(
+            frame, list(columns), types=wanted, executor=executor, extractor=extractor
+        )
+        original = original[original["error"].isna()]
+        parts.append(
+            pd.DataFrame(
+                {
+                    "src_index": original["src_index"].to_numpy(),
+                    "column": original["column"].astype(str).to_numpy(),
+                    "source": "original",
+                    "layer": None,
+                    "ioc_type": original["ioc_type"].to_numpy(),
+                    "observable": original["observable"].to_numpy(),
+                }
+            )
+        )
+    texts = decoded[decoded["decoded_text"].notna()] if len(decoded) else decoded
+    if len(texts):
+        layer_frame = pd.DataFrame({"decoded_text": texts["decoded_text"].to_numpy()})
+        hits = extract_frame(
+            layer_frame, "decoded_text", types=wanted, executor=executor, extractor=extractor
+        )
+        hits = hits[hits["error"].isna()]
+        positions = hits["src_index"].astype("int64").to_numpy()
+        parts.append(
+            pd.DataFrame(
+                {
+                    "src_index": texts["src_index"].to_numpy()[positions],
+                    "column": texts["column"].to_numpy()[positions],
+                    "source": "decoded",
+                    "layer": texts["layer"].to_numpy()[positions],
+                    "ioc_type": hits["ioc_type"].to_numpy(),
+                    "observable": hits["observable"].to_numpy(),
+                }
+            )
+        )
+    if not parts:
+        return pd.DataFrame({name: pd.Series(dtype=object) for name in IOC_COLUMNS})
+    out = pd.concat(parts, ignore_index=True)
+    out = out.drop_duplicates(["src_index", "column", "source", "layer", "ioc_type", "observable"])
+    return out.reset_index(drop=True)[list(IOC_COLUMNS)]
+
+
+def summarise_iocs(
+    iocs: pd.DataFrame, frame: pd.DataFrame, *, time_column: str | None = None
+) -> pd.DataFrame:
+    """One row per distinct indicator: where it was found, how often, first and last seen.
+
+    Args:
+        iocs: the rows of :func:`extract_iocs`.
+        frame: the events (for times and file / row links).
+        time_column: the event time column, if any.
+
+    Returns:
+        Columns ``ioc_type``, ``observable``, ``events`` (distinct events holding it),
+        ``sources`` (``original``, ``decoded`` or ``original+decoded``), ``columns``,
+        ``first_seen``, ``last_seen``, ``first_file``, ``first_row``; the rarest first
+        within each type order (hashes, URLs, IPs, domains, then the rest).
+
+    Examples:
+        >>> import pandas as pd
+        >>> events = pd.DataFrame({"cmd": ["ping 203.0.113.9", "ping 203.0.113.9"]})
+        >>> table = summarise_iocs(extract_iocs(events, ["cmd"], events.iloc[0:0]), events)
+        >>> table[["observable", "events", "sources"]].values.tolist()
+        [['203.0.113.9', 2, 'original']]
+    """
+    columns = [
+        "ioc_type",
+        "observable",
+        "events",
+        "sources",
+        "columns",
+        "first_seen",
+        "last_seen",
+        "first_file",
+        "first_row",
+    ]
+    if iocs.empty:
+        return pd.DataFrame({name: pd.Series(dtype=object) for name in columns})
+    work = iocs[["ioc_type", "observable", "src_index", "source", "column"]].copy()
+    if time_column is not None and time_column in frame.columns:
+        work["time"] = frame[time_column].reindex(work["src_index"]).to_numpy()
+    else:
+        work["time"] = pd.NaT
+    keys = ["ioc_type", "observable"]
+    grouped = work.groupby(keys, sort=False)
+    table = grouped.agg(
+        events=("src_index", "nunique"),
+        first_index=("src_index", "min"),
+        first_seen=("time", "min"),
+        last_seen=("time", "max"),
+    )
+    table["sources"] = grouped["source"].agg(lambda s: "+".join(sorted(set(s), reverse=True)))
+    table["columns"] = grouped["column"].agg(lambda s: ", ".join(sorted(set(map(str, s)))))
+    table = table.reset_index()
+    for name, target in (("asi_file", "first_file"), ("asi_row", "first_row")):
+        table[target] = (
+            frame[name].reindex(table["first_index"]).to_numpy() if name in frame else None
+        )
+    order = {t: i for i, t in enumerate(("sha256", "sha1", "md5", "url", "ipv4", "ipv6", "dns"))}
+    table["type_order"] = table["ioc_type"].map(lambda t: order.get(t, len(order)))
+    table = table.sort_values(["type_order", "events", "observable"], kind="stable").reset_index(
+        drop=True
+    )
+    return table[columns]
+
+
+def find_patterns(
+    frame: pd.DataFrame,
+    columns: Sequence[str],
+    *,
+    time_column: str | None = None,
+    executor: Executor | None = None,
+    rare_min_events: int = _defaults.RARE_MIN_EVENTS,
+    rare_share: float = _defaults.RARE_SHARE,
+) -> tuple[pd.DataFrame, pd.Series[Any]]:
+    """Group the events into patterns (templates of their text) and rank the rare ones.
+
+    The text of an event is its first non-empty column of ``columns``; events without text
+    belong to no pattern (``-1``). A pattern is rare when it covers at most
+    ``max(rare_min_events, rare_share * events with text)`` events; ``rarity_rank`` 1 is
+    the rarest (fewest events, then earliest).
+
+    Args:
+        frame: the events.
+        columns: the text columns, in order of preference.
+        time_column: the event time column, if any (first / last seen).
+        executor: where the masking of distinct lines runs.
+        rare_min_events: see above.
+        rare_share: see above.
+
+    Returns:
+        ``(patterns, labels)``: one row per pattern with the columns of
+        :data:`PATTERN_COLUMNS` sorted by ``rarity_rank``, and the ``pattern_id`` of every
+        event aligned to ``frame.index``.
+
+    Examples:
+        >>> import pandas as pd
+        >>> events = pd.DataFrame({"cmd": [f"ping -n 1 10.0.0.{i}" for i in range(3)]
+        ...                               + ["whoami /all"]})
+        >>> patterns, labels = find_patterns(events, ["cmd"], rare_min_events=1)
+        >>> patterns[["template", "events", "rare"]].values.tolist()
+        [['whoami /all', 1, True], ['ping -n <*> <*>', 3, False]]
+    """
+    text = pd.Series("", index=frame.index, dtype=object)
+    for column in reversed(list(columns)):
+        values = _text_values(frame, column)
+        text = values.where(values != "", text)
+    has_text = text != ""
+    labels = pd.Series(-1, index=frame.index, dtype="int64", name="pattern_id")
+    lines = text[has_text]
+    if lines.empty:
+        empty = pd.DataFrame({name: pd.Series(dtype=object) for name in PATTERN_COLUMNS})
+        return empty, labels
+    groups = group_patterns(lines, executor=executor)
+    labels.loc[lines.index] = groups.labels.to_numpy()
+    work = pd.DataFrame({"pattern_id": groups.labels.to_numpy(), "src_index": lines.index})
+    if time_column is not None and time_column in frame.columns:
+        work["time"] = frame.loc[lines.index, time_column].to_numpy()
+    else:
+        work["time"] = pd.NaT
+    grouped = work.groupby("pattern_id", sort=True)
+    table = grouped.agg(
+        events=("src_index", "size"),
+        example_index=("src_index", "min"),
+        first_seen=("time", "min"),
+        last_seen=("time", "max"),
+    ).reset_index()
+    table["template"] = pd.Series(
+        [groups.templates[i] for i in table["pattern_id"]], index=table.index, dtype=object
+    )
+    threshold = max(rare_min_events, math.floor(rare_share * len(lines)))
+    table["rare"] = table["events"] <= threshold
+    table = table.sort_values(["events", "first_seen", "pattern_id"], kind="stable")
+    table["rarity_rank"] = range(1, len(table) + 1)
+    for name, target in (("asi_file", "example_file"), ("asi_row", "example_row")):
+        table[target] = (
+            frame[name].reindex(table["example_index"]).to_numpy() if name in frame else None
+        )
+    table["example_text"] = pd.Series(
+        [_preview(text.at[i]) for i in table["example_index"]], index=table.index, dtype=object
+    )
+    return table.reset_index(drop=True)[list(PATTERN_COLUMNS)], labels
+
+
+def geolocate_iocs(table: pd.DataFrame, database: GeoIpDatabase) -> pd.DataFrame:
+    """Locate the IP addresses of an indicator table with a local GeoIP database.
+
+    Args:
+        table: indicators (``ioc_type``, ``observable``), e.g. from :func:`summarise_iocs`.
+        database: an open :class:`~asisdk.geo.GeoIpDatabase`.
+
+    Returns:
+        One row per distinct IPv4 / IPv6 indicator: ``observable`` and the columns of
+        :data:`GEO_COLUMNS` (``geo_status`` ``private`` for addresses that are not public:
+        they are never looked up).
+
+    Examples:
+        >>> from asisdk.geo import GeoIpDatabase
+        >>> import pandas as pd
+        >>> table = pd.DataFrame({"ioc_type": ["ipv4"], "observable": ["10.0.0.1"]})
+        >>> with GeoIpDatabase() as geo:  # doctest: +SKIP
+        ...     geolocate_iocs(table, geo)["geo_status"].tolist()
+        ['private']
+    """
+    ips = table.loc[table["ioc_type"].isin(["ipv4", "ipv6"]), ["observable"]].drop_duplicates()
+    if ips.empty:
+        return pd.DataFrame(
+            {name: pd.Series(dtype=object) for name in ("observable", *GEO_COLUMNS)}
+        )
+    located = database.lookup_frame(ips.reset_index(drop=True), "observable")
+    return located[["observable", *GEO_COLUMNS]]

@@ -1,0 +1,255 @@
+"""``run_triage``: load -> decode -> indicators -> patterns -> geolocation, timed per stage."""
+
+from __future__ import annotations
+
+import time
+import warnings
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor
+from typing import TYPE_CHECKING, Any
+
+import attrs
+import pandas as pd
+
+from asisdk.pipeline import _defaults
+from asisdk.pipeline._columns import EventColumns, detect_columns
+from asisdk.pipeline._load import LoadedEvents, with_times
+from asisdk.pipeline._stages import (
+    DEFAULT_IOC_TYPES,
+    decode_events,
+    extract_iocs,
+    find_patterns,
+    geolocate_iocs,
+    summarise_iocs,
+)
+
+if TYPE_CHECKING:
+    from asisdk.geo import GeoIpDatabase
+
+__all__ = ["STAGES", "StageTiming", "TriageOptions", "TriageResult", "run_triage"]
+
+#: The stages of :func:`run_triage`, in order (``vt`` and ``report`` run after it).
+STAGES: tuple[str, ...] = ("decode", "iocs", "patterns", "geo")
+
+#: Called with a stage name when the stage starts.
+StageCallback = Callable[[str], None]
+
+
+@attrs.frozen(kw_only=True)
+class TriageOptions:
+    """What :func:`run_triage` looks at.
+
+    Attributes:
+        text_columns: command line / message columns (default: detected).
+        time_column: the time column (default: detected).
+        ioc_types: indicator types extracted (default: all but file paths).
+        since: keep only events at most this old (needs a time column); ``None`` keeps all.
+        rare_min_events: a pattern with at most this many events is rare ...
+        rare_share: ... or with at most this share of the events with text.
+
+    Examples:
+        >>> "windows_path" in TriageOptions(text_columns=("CommandLine",)).ioc_types
+        False
+    """
+
+    text_columns: tuple[str, ...] = ()
+    time_column: str | None = None
+    ioc_types: tuple[str, ...] = DEFAULT_IOC_TYPES
+    since: pd.Timedelta | None = None
+    rare_min_events: int = _defaults.RARE_MIN_EVENTS
+    rare_share: float = _defaults.RARE_SHARE
+
+
+@attrs.frozen(kw_only=True)
+class StageTiming:
+    """Wall time of one stage.
+
+    Attributes:
+        stage: the stage name (``load``, ``decode``, ``iocs``, ``patterns``, ``geo``,
+            ``vt``, ``report``).
+        seconds: wall time.
+        rows: rows the stage produced.
+    """
+
+    stage: str
+    seconds: float
+    rows: int
+
+
+@attrs.frozen(kw_only=True, eq=False)
+class TriageResult:
+    """Everything a triage found; :func:`asisdk.pipeline.write_report` turns it into files.
+
+    Attributes:
+        loaded: the input events and their problems (skipped rows, bad values).
+        columns: the column roles used.
+        events: the events triaged (after ``since``), with a ``pattern_id`` column.
+        decoded: one row per decoded layer (:data:`DECODED_COLUMNS`).
+        ioc_hits: one row per indicator per place found (:data:`IOC_COLUMNS`).
+        iocs: one row per distinct indicator, with geolocation and VirusTotal columns when
+            those ran.
+        patterns: one row per pattern, rarest first (:data:`PATTERN_COLUMNS`).
+        geo_attribution: the attribution text of the GeoIP database (``None``: not run).
+        geo_note: why geolocation did not run, when it did not.
+        vt_note: what happened with VirusTotal (``None``: not asked).
+        timings: wall time per stage.
+        removed_by_since: events left out by ``since``.
+    """
+
+    loaded: LoadedEvents
+    columns: EventColumns
+    events: pd.DataFrame
+    decoded: pd.DataFrame
+    ioc_hits: pd.DataFrame
+    iocs: pd.DataFrame
+    patterns: pd.DataFrame
+    geo_attribution: str | None = None
+    geo_note: str | None = None
+    vt_note: str | None = None
+    timings: tuple[StageTiming, ...] = ()
+    removed_by_since: int = 0
+
+    @property
+    def rare_patterns(self) -> pd.DataFrame:
+        """The rare patterns, rarest first."""
+        return self.patterns[self.patterns["rare"].astype(bool)]
+
+    def with_timing(self, stage: str, seconds: float, rows: int) -> TriageResult:
+        """Return a copy with one more stage timing (``vt``, ``report`` run after triage)."""
+        timing = StageTiming(stage=stage, seconds=seconds, rows=rows)
+        return attrs.evolve(self, timings=(*self.timings, timing))
+
+
+def _since(
+    frame: pd.DataFrame, column: str | None, since: pd.Timedelta | None
+) -> tuple[pd.DataFrame, int]:
+    if since is None or column is None:
+        return frame, 0
+    cutoff = pd.Timestamp.now(tz="UTC") - since
+    keep = frame[column] >= cutoff
+    return frame[keep], int((~keep).sum())
+
+
+def _timed(
+    timings: list[StageTiming], stage: str, progress: StageCallback | None, func: Any
+) -> Any:
+    if progress is not None:
+        progress(stage)
+    start = time.perf_counter()
+    value = func()
+    rows = len(value[0] if isinstance(value, tuple) else value) if value is not None else 0
+    timings.append(StageTiming(stage=stage, seconds=time.perf_counter() - start, rows=rows))
+    return value
+
+
+def run_triage(
+    loaded: LoadedEvents,
+    *,
+    options: TriageOptions | None = None,
+    executor: Executor | None = None,
+    geo: GeoIpDatabase | None = None,
+    geo_note: str | None = None,
+    progress: StageCallback | None = None,
+) -> TriageResult:
+    """Decode, extract indicators, group patterns and geolocate a batch of events.
+
+    Pure apart from the executor: nothing is written and nothing leaves the machine
+    (VirusTotal runs afterwards with :func:`asisdk.pipeline.enrich_virustotal`).
+
+    Args:
+        loaded: events from :func:`load_events` or :func:`load_frame`.
+        options: columns, indicator types, ``since``, rarity (default :class:`TriageOptions`).
+        executor: where the CPU stages run (``InlineExecutor()`` for one worker, a
+            ``ProcessPoolExecutor`` for several; default: see :mod:`asisdk.executors`).
+        geo: an open :class:`~asisdk.geo.GeoIpDatabase`; ``None`` skips geolocation.
+        geo_note: why there is no ``geo`` (shown in the report), e.g. ``--no-geo``.
+        progress: called with each stage's name as it starts.
+
+    Returns:
+        A :class:`TriageResult`.
+
+    Raises:
+        InvalidInputError: a named column does not exist, or no text column was found.
+
+    Examples:
+        >>> from asisdk.data import sample_events_frame
+        >>> from asisdk.executors import InlineExecutor
+        >>> from asisdk.pipeline import load_frame, run_triage
+        >>> result = run_triage(load_frame(sample_events_frame()), executor=InlineExecutor())
+        >>> len(result.events), result.columns.text
+        (642, ('CommandLine', 'ParentCommandLine'))
+    """
+    opts = options or TriageOptions()
+    columns = detect_columns(
+        loaded.frame, text_columns=opts.text_columns or None, time_column=opts.time_column
+    )
+    if columns.time is not None:
+        loaded = with_times(loaded, columns.time)
+    events, removed = _since(loaded.frame, columns.time, opts.since)
+    timings: list[StageTiming] = []
+    decoded = _timed(
+        timings, "decode", progress, lambda: decode_events(events, columns.text, executor=executor)
+    )
+    hits = _timed(
+        timings,
+        "iocs",
+        progress,
+        lambda: extract_iocs(
+            events,
+            [*columns.text, *columns.ip],
+            decoded,
+            types=opts.ioc_types,
+            executor=executor,
+        ),
+    )
+    iocs = summarise_iocs(hits, events, time_column=columns.time)
+    patterns, labels = _timed(
+        timings,
+        "patterns",
+        progress,
+        lambda: find_patterns(
+            events,
+            columns.text,
+            time_column=columns.time,
+            executor=executor,
+            rare_min_events=opts.rare_min_events,
+            rare_share=opts.rare_share,
+        ),
+    )
+    events = events.assign(pattern_id=labels)
+    attribution = None
+    if geo is not None:
+        caught: list[warnings.WarningMessage] = []
+
+        def locate() -> pd.DataFrame:
+            with warnings.catch_warnings(record=True) as seen:
+                warnings.simplefilter("always")
+                located = geolocate_iocs(iocs, geo)
+            caught.extend(seen)
+            return located
+
+        located = _timed(timings, "geo", progress, locate)
+        iocs = iocs.merge(located, on="observable", how="left")
+        attribution = geo.attribution
+        geo_note = "; ".join(str(w.message) for w in caught) or geo_note
+    return TriageResult(
+        loaded=loaded,
+        columns=columns,
+        events=events,
+        decoded=decoded,
+        ioc_hits=hits,
+        iocs=iocs,
+        patterns=patterns,
+        geo_attribution=attribution,
+        geo_note=geo_note,
+        timings=tuple(timings),
+        removed_by_since=removed,
+    )
+
+
+def triage_columns(result: TriageResult) -> Sequence[str]:
+    """The event columns shown in reports: the roles first, then the rest."""
+    roles = [c for c in (result.columns.time, result.columns.host) if c is not None]
+    roles += [*result.columns.text, *result.columns.ip]
+    rest = [str(c) for c in result.events.columns if str(c) not in roles]
+    return [*roles, *rest]
