@@ -24,8 +24,8 @@ def executor_for(address: str, *, timeout: float = CONNECT_TIMEOUT) -> Iterator[
     :func:`asisdk.decode.unpack_frame`, :func:`asisdk.ioc.extract_frame`,
     :func:`asisdk.cluster.cluster_events` (and their ``_async`` variants) and their chunks
     run on the cluster's workers. Leaving the block closes the connection, never the
-    cluster. Enter it outside a running event loop (before ``asyncio.run``); the executor
-    itself works from async code.
+    cluster. Entering blocks while connecting (up to ``timeout``), so enter it before
+    ``asyncio.run`` where you can; the executor itself works from async code.
 
     Args:
         address: the scheduler, e.g. ``"tcp://10.0.0.5:8786"`` or ``"10.0.0.5:8786"``.
