@@ -109,3 +109,13 @@ def test_dbscan_on_given_columns_matches_across_partitions() -> None:
     )
     assert result.labels.compute().tolist() == [0, 0, 1, 1, -1, 0]
     assert result.sizes == (3, 2)
+
+
+def test_similarity_coarsens_the_merged_templates_too(mde_processes: pd.DataFrame) -> None:
+    lines = dd.from_pandas(mde_processes["CreatedProcessCommandLine"], npartitions=3)
+    plain = adask.group_patterns(lines)
+    coarse = adask.group_patterns(lines, similarity=0.5)
+    labels = coarse.labels.compute()
+    assert coarse.n_groups < plain.n_groups
+    assert list(labels.value_counts().sort_index()) == list(coarse.sizes)
+    assert list(pd.unique(labels)) == list(range(coarse.n_groups))
