@@ -1,0 +1,255 @@
+"""Template mining at scale: mine each partition, then merge the templates into one id space.
+
+1. **Per partition** (in parallel, on the workers): :func:`asisdk.cluster.group_patterns`
+   over the partition's lines gives local group ids per row and the local templates with
+   their sizes. The per-row ids stay on the workers (``persist``); only the templates (a few
+   per distinct shape of log line) travel to the client.
+2. **Merge** (on the client): the local templates, weighted by their sizes, are mined again
+   with the same miner. Templates that partitions found in different detail (``disk <*>
+   full`` where one partition saw many disks, ``disk 7 full`` where another saw one) join
+   under the more general template, because a ``<*>`` in any member makes a column variable.
+   Global ids are numbered in order of first appearance (partition order, then row order),
+   as the pandas function numbers its groups.
+3. **Relabel** (lazy, per partition): each row's local id maps to its global id.
+
+With one partition the templates and labels are exactly those of the pandas function.
+With several they are approximate: a word that is a constant in each partition (at most
+``max_constants`` distinct words there) may be a variable over all of them, and the merge
+sees templates, not lines. Every line still matches its template, and identical lines always
+share a group id.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from asisdk import cluster as _cluster
+from asisdk.cluster import _defaults as _cluster_defaults
+from asisdk.cluster._patterns import _Miner, merge_similar
+from asisdk.errors import InvalidInputError
+from asisdk.executors import InlineExecutor
+
+if TYPE_CHECKING:
+    import dask.dataframe as dd
+
+__all__ = ["DaskPatternGroups", "group_patterns"]
+
+_Tokens = tuple[str, ...]
+_LABEL_NAME = "GroupId"
+
+
+@attrs.frozen(eq=False)
+class _Mined:
+    """One partition's mining result (lives on a worker until relabelled)."""
+
+    labels: pd.Series[Any]
+    templates: tuple[str, ...]
+    sizes: tuple[int, ...]
+
+
+@attrs.frozen(eq=False)
+class DaskPatternGroups:
+    """Lines of a Dask Series grouped by template in one global id space.
+
+    Attributes:
+        labels: a lazy Dask Series ``GroupId`` (int64) aligned to the input's index and
+            divisions.
+        templates: the template of each global group id, variable parts shown as ``<*>``.
+        sizes: the number of lines in each group.
+        partition_templates: how many templates the partitions found before the merge.
+
+    Examples:
+        >>> import dask.dataframe as dd, pandas as pd
+        >>> lines = dd.from_pandas(pd.Series([f"disk {i} full" for i in range(8)]),
+        ...                        npartitions=2)
+        >>> group_patterns(lines).templates
+        ('disk <*> full',)
+    """
+
+    labels: dd.Series
+    templates: tuple[str, ...]
+    sizes: tuple[int, ...]
+    partition_templates: int
+
+    @property
+    def n_groups(self) -> int:
+        """Number of groups."""
+        return len(self.templates)
+
+    def to_frame(self) -> pd.DataFrame:
+        """Return one row per group: ``GroupId``, ``Template``, ``Size`` (largest first)."""
+        frame = pd.DataFrame(
+            {
+                "GroupId": range(len(self.templates)),
+                "Template": list(self.templates),
+                "Size": list(self.sizes),
+            }
+        )
+        return frame.sort_values(["Size", "GroupId"], ascending=[False, True], kind="stable")
+
+    def __repr__(self) -> str:
+        return (
+            f"DaskPatternGroups(groups={self.n_groups}, "
+            f"partition_templates={self.partition_templates})"
+        )
+
+
+def _mine_partition(part: pd.Series[Any], options: dict[str, Any]) -> _Mined:
+    groups = _cluster.group_patterns(part, executor=InlineExecutor(), **options)
+    return _Mined(labels=groups.labels, templates=groups.templates, sizes=groups.sizes)
+
+
+def _summary(mined: _Mined) -> tuple[tuple[str, ...], tuple[int, ...]]:
+    return mined.templates, mined.sizes
+
+
+def _relabel(mined: _Mined, mapping: npt.NDArray[np.int64]) -> pd.Series[Any]:
+    values = mapping[mined.labels.to_numpy()] if len(mined.labels) else np.zeros(0, np.int64)
+    return pd.Series(values, index=mined.labels.index, name=_LABEL_NAME, dtype=np.int64)
+
+
+def merge_templates(
+    partitions: Sequence[tuple[tuple[str, ...], tuple[int, ...]]],
+    *,
+    max_constants: int,
+    similarity: float | None,
+) -> tuple[list[npt.NDArray[np.int64]], tuple[str, ...], tuple[int, ...]]:
+    """Merge the templates of several partitions into one id space.
+
+    Args:
+        partitions: per partition, its templates and their sizes, in partition order.
+        max_constants: as in :func:`asisdk.cluster.group_patterns`.
+        similarity: as in :func:`asisdk.cluster.group_patterns` (applied to the merged set).
+
+    Returns:
+        (per partition, the global id of each local id; the global templates; their sizes).
+    """
+    used = [p for p in partitions if p[0]]
+    if len(used) <= 1:
+        # One partition with lines: its templates are already the answer (exactly the
+        # pandas function's); mining them again could only coarsen them.
+        identity = [np.arange(len(t), dtype=np.int64) for t, _ in partitions]
+        only_templates, only_sizes = used[0] if used else ((), ())
+        return identity, only_templates, only_sizes
+    shape_of: dict[_Tokens, int] = {}
+    shapes: list[_Tokens] = []
+    weights: list[int] = []
+    local_shape: list[list[int]] = []
+    for templates, sizes in partitions:
+        ids: list[int] = []
+        for template, size in zip(templates, sizes, strict=True):
+            tokens = tuple(template.split())
+            sid = shape_of.get(tokens)
+            if sid is None:
+                sid = shape_of[tokens] = len(shapes)
+                shapes.append(tokens)
+                weights.append(0)
+            weights[sid] += size
+            ids.append(sid)
+        local_shape.append(ids)
+    miner = _Miner(max_constants)
+    shape_template = np.asarray(miner.mine(shapes, weights), dtype=np.int64)
+    found = miner.templates
+    if similarity is not None and found:
+        mapping, found = merge_similar(found, similarity)
+        shape_template = np.asarray(mapping, dtype=np.int64)[shape_template]
+    # Number global groups by first appearance: partition order, then local id order (which
+    # is row order inside the partition).
+    order: dict[int, int] = {}
+    mappings: list[npt.NDArray[np.int64]] = []
+    for ids in local_shape:
+        local = [order.setdefault(int(shape_template[s]), len(order)) for s in ids]
+        mappings.append(np.asarray(local, dtype=np.int64))
+    totals = [0] * len(order)
+    for global_ids, (_, sizes) in zip(mappings, partitions, strict=True):
+        for gid, size in zip(global_ids.tolist(), sizes, strict=True):
+            totals[gid] += size
+    by_gid = sorted(order.items(), key=lambda kv: kv[1])
+    merged = tuple(" ".join(found[t]) for t, _ in by_gid)
+    return mappings, merged, tuple(totals)
+
+
+def group_patterns(
+    lines: dd.Series,
+    *,
+    masks: Mapping[str, str | re.Pattern[str]] | None = None,
+    similarity: float | None = None,
+    max_constants: int = _cluster_defaults.MAX_CONSTANTS,
+    max_line_chars: int = _cluster_defaults.MAX_LINE_CHARS,
+    max_tokens: int = _cluster_defaults.MAX_TOKENS,
+) -> DaskPatternGroups:
+    """Group the lines of a Dask Series by template: mine per partition, merge, relabel.
+
+    Mining runs now (on the cluster, one task per partition); the per-row labels stay on the
+    workers and come back as a lazy Series. See the module notes for what is exact (one
+    partition) and what is approximate (several).
+
+    Args:
+        lines: a ``dask.dataframe.Series`` of text (log lines, command lines).
+        masks: as in :func:`asisdk.cluster.group_patterns`.
+        similarity: as in :func:`asisdk.cluster.group_patterns`; applied in each partition
+            and again to the merged templates.
+        max_constants: as in :func:`asisdk.cluster.group_patterns`.
+        max_line_chars: as in :func:`asisdk.cluster.group_patterns`.
+        max_tokens: as in :func:`asisdk.cluster.group_patterns`.
+
+    Returns:
+        A :class:`DaskPatternGroups`.
+
+    Raises:
+        InvalidInputError: ``lines`` is not a Dask Series, or an option is invalid (checked
+            before anything runs).
+
+    Examples:
+        >>> import dask.dataframe as dd, pandas as pd
+        >>> lines = dd.from_pandas(pd.Series(["login from 10.0.0.1", "login from 10.0.0.2"]),
+        ...                        npartitions=2)
+        >>> groups = group_patterns(lines)
+        >>> groups.templates, groups.labels.compute().tolist()
+        (('login from <*>',), [0, 0])
+    """
+    from asisdk.dask._imports import import_dask_dataframe
+
+    dd = import_dask_dataframe()
+    import dask
+
+    if not isinstance(lines, dd.Series):
+        raise InvalidInputError(
+            "asisdk.dask.group_patterns() takes a dask.dataframe.Series (e.g. "
+            f"ddf['CommandLine']), got {type(lines).__name__}"
+        )
+    options: dict[str, Any] = {
+        "masks": masks,
+        "similarity": similarity,
+        "max_constants": max_constants,
+        "max_line_chars": max_line_chars,
+        "max_tokens": max_tokens,
+    }
+    _cluster.group_patterns(lines._meta, executor=InlineExecutor(), **options)  # validates
+    mine = dask.delayed(_mine_partition, pure=True)
+    mined = dask.persist(*[mine(part, options) for part in lines.to_delayed()])
+    summaries = dask.compute(*[dask.delayed(_summary, pure=True)(m) for m in mined])
+    mappings, templates, sizes = merge_templates(
+        list(summaries), max_constants=max_constants, similarity=similarity
+    )
+    relabel = dask.delayed(_relabel, pure=True)
+    meta = pd.Series(np.zeros(0, dtype=np.int64), index=lines._meta.index, name=_LABEL_NAME)
+    labels = dd.from_delayed(
+        [relabel(m, mapping) for m, mapping in zip(mined, mappings, strict=True)],
+        meta=meta,
+        divisions=lines.divisions if lines.known_divisions else None,
+        verify_meta=False,
+    )
+    return DaskPatternGroups(
+        labels=labels,
+        templates=templates,
+        sizes=sizes,
+        partition_templates=sum(len(t) for t, _ in summaries),
+    )
