@@ -55,11 +55,28 @@ def test_default_executor_runs_many_chunks_in_processes() -> None:
     try:
         items = list(range(30_000))
         outcomes = map_chunks(sum, items, chunk_size=10_000)
+        assert [o.error for o in outcomes] == [None, None, None]
         assert [o.value for o in outcomes] == [
             sum(items[i : i + 10_000]) for i in range(0, 30_000, 10_000)
         ]
     finally:
         shutdown_default_executor()
+
+
+class _IPythonMain:
+    """What IPython puts in ``sys.modules["__main__"]``: a module object without __spec__."""
+
+
+def test_process_pools_work_under_ipythons_main_module(monkeypatch: pytest.MonkeyPatch) -> None:
+    import multiprocessing
+    import sys
+
+    monkeypatch.setitem(sys.modules, "__main__", _IPythonMain())
+    context = multiprocessing.get_context("forkserver")
+    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+        outcomes = map_chunks(sum, list(range(100)), executor=pool, chunk_size=50)
+    assert [o.error for o in outcomes] == [None, None]
+    assert [o.value for o in outcomes] == [1225, 3725]
 
 
 def test_keyword_arguments_travel_with_each_chunk(frame: pd.DataFrame) -> None:

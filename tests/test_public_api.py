@@ -14,6 +14,7 @@ MODULES = [
     "asisdk.cli",
     "asisdk.cluster",
     "asisdk.config",
+    "asisdk.dask",
     "asisdk.data",
     "asisdk.decode",
     "asisdk.entities",

@@ -35,6 +35,7 @@ import math
 import multiprocessing
 import os
 import pickle
+import sys
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
@@ -280,9 +281,25 @@ def _collect(
     return outcomes
 
 
+def _prepare_processes(executor: Executor | None) -> None:
+    """Let process pools start workers under IPython and Jupyter.
+
+    IPython replaces ``sys.modules["__main__"]`` with a module object that has no
+    ``__spec__``; multiprocessing's spawn and forkserver start methods read that attribute when
+    they start a worker and fail with ``AttributeError``. ``None`` is what a script run from a
+    file has, and makes workers skip re-importing the main module.
+    """
+    if not isinstance(executor, ProcessPoolExecutor):
+        return
+    main = sys.modules.get("__main__")
+    if main is not None and not hasattr(main, "__spec__"):
+        main.__spec__ = None
+
+
 def _submit_all(
     executor: Executor, func: Callable[..., _R], chunks: Sequence[object]
 ) -> list[Future[_R]]:
+    _prepare_processes(executor)
     futures: list[Future[_R]] = []
     for chunk in chunks:
         try:
@@ -348,6 +365,7 @@ async def _gather_outcomes(
     indexes: Sequence[pd.Index[Any]],
     progress: ProgressCallback | None,
 ) -> list[ChunkOutcome[_R]]:
+    _prepare_processes(executor)
     loop = asyncio.get_running_loop()
     total = sum(len(ix) for ix in indexes)
     done = 0

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import sys
 import warnings
+from concurrent.futures import Executor
 from pathlib import Path
 from typing import Any
 
@@ -90,6 +92,12 @@ def add_triage_command(commands: Any) -> None:
         metavar="N",
         help="worker processes for the CPU stages (1: in-process; default: in-process "
         "below 200,000 events, else one per CPU)",
+    )
+    parser.add_argument(
+        "--dask",
+        metavar="SCHEDULER_ADDRESS",
+        help="run the CPU stages on a Dask cluster (e.g. tcp://10.0.0.5:8786; needs the "
+        "`dask` extra); not together with --workers",
     )
     parser.add_argument(
         "--vt",
@@ -208,9 +216,11 @@ def _triage(args: argparse.Namespace, progress: StageProgress) -> tuple[TriageRe
         )
         if columns.time is None:
             raise UsageError("--since needs a time column; name it with --time-column")
+    if args.dask and args.workers is not None:
+        raise UsageError("--dask and --workers exclude each other: the cluster has its workers")
     geo, geo_note = _open_geo(args.geo)
     try:
-        with workers_executor(args.workers, events=len(loaded.frame)) as executor:
+        with _executor(args, events=len(loaded.frame)) as executor:
             result = run_triage(
                 loaded,
                 options=options,
@@ -226,6 +236,17 @@ def _triage(args: argparse.Namespace, progress: StageProgress) -> tuple[TriageRe
         progress("vt")
         result = asyncio.run(_virustotal(result, args.vt_max, show=not (args.quiet or args.json)))
     return result, attribution
+
+
+def _executor(
+    args: argparse.Namespace, *, events: int
+) -> contextlib.AbstractContextManager[Executor | None]:
+    """The executor for the CPU stages: a Dask cluster's (``--dask``) or local workers."""
+    if args.dask:
+        from asisdk.dask import executor_for
+
+        return executor_for(args.dask)
+    return workers_executor(args.workers, events=events)
 
 
 async def _virustotal(result: TriageResult, max_lookups: int, *, show: bool) -> TriageResult:
