@@ -190,7 +190,8 @@ async def unpack_frame_async(
     """Await :func:`unpack_frame` without blocking the event loop.
 
     With ``executor=None`` small inputs run in the loop's default thread pool, larger ones in
-    the shared process pool (see :mod:`asisdk.executors`). Cancelling the call cancels chunks that have not started.
+    the shared process pool (see :mod:`asisdk.executors`). Cancelling the call cancels chunks
+    that have not started.
 
     Examples:
         >>> import asyncio
