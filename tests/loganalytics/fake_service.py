@@ -12,14 +12,17 @@ with a ``PartialError``), ``TooLarge`` (partial with the size-limit engine error
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import ssl
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
+import httpx
 import pandas as pd
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -294,6 +297,19 @@ class TlsLoopbackServer(LoopbackServer):
 
 def client_tls_context(cert_pem: bytes) -> ssl.SSLContext:
     return ssl.create_default_context(cadata=cert_pem.decode())
+
+
+@contextlib.asynccontextmanager
+async def entra_endpoint(
+    tokens: TokenApp, tls_material: tuple[bytes, bytes], tmp: Path
+) -> AsyncIterator[tuple[str, httpx.Client]]:
+    """A fake Entra ID token endpoint on 127.0.0.1 over TLS, and an httpx client for msal
+    that trusts it; yields ``(authority_host, msal_http_client)``."""
+    cert, key = tls_material
+    async with TlsLoopbackServer(tokens, cert_pem=cert, key_pem=key, tmp=tmp) as entra:
+        tokens.base_url = entra.base_url
+        with httpx.Client(verify=client_tls_context(cert)) as msal_http:
+            yield entra.base_url, msal_http
 
 
 def timespans_cover(spans: Iterable[str]) -> list[tuple[pd.Timestamp, pd.Timestamp]]:

@@ -21,13 +21,8 @@ from loganalytics.fake_service import (
     TlsLoopbackServer,
     TokenApp,
     client_tls_context,
-    self_signed,
+    entra_endpoint,
 )
-
-
-@pytest.fixture(scope="module")
-def tls_material() -> tuple[bytes, bytes]:
-    return self_signed()
 
 
 async def test_static_token() -> None:
@@ -44,26 +39,23 @@ async def test_static_token() -> None:
 async def test_token_is_refreshed_before_expiry(
     tls_material: tuple[bytes, bytes], tmp_path: Path
 ) -> None:
-    cert, key = tls_material
     tokens = TokenApp(expires_in=3600)
     now = [1_700_000_000.0]
-    async with TlsLoopbackServer(tokens, cert_pem=cert, key_pem=key, tmp=tmp_path) as entra:
-        tokens.base_url = entra.base_url
-        with httpx.Client(verify=client_tls_context(cert)) as msal_http:
-            credential = ClientSecretCredential(
-                "tenant-1",
-                "app",
-                tokens.client_secret,
-                authority_host=entra.base_url,
-                http_client=msal_http,
-                clock=lambda: now[0],
-                token_cache=None,
-            )
-            first = await credential.get_token()
-            now[0] += 3000  # 10 minutes left: still served from our cache
-            assert await credential.get_token() is first
-            now[0] += 400  # under 5 minutes left: refreshed
-            await credential.get_token()
+    async with entra_endpoint(tokens, tls_material, tmp_path) as (authority, msal_http):
+        credential = ClientSecretCredential(
+            "tenant-1",
+            "app",
+            tokens.client_secret,
+            authority_host=authority,
+            http_client=msal_http,
+            clock=lambda: now[0],
+            token_cache=None,
+        )
+        first = await credential.get_token()
+        now[0] += 3000  # 10 minutes left: still served from our cache
+        assert await credential.get_token() is first
+        now[0] += 400  # under 5 minutes left: refreshed
+        await credential.get_token()
     assert credential.acquire_count == 2
     assert tokens.discovery_requests == 1  # the msal app (and its discovery) is reused
 
@@ -104,19 +96,16 @@ def test_validation_and_masking(tls_material: tuple[bytes, bytes]) -> None:
 async def test_concurrent_callers_share_one_request_across_loops(
     tls_material: tuple[bytes, bytes], tmp_path: Path
 ) -> None:
-    cert, key = tls_material
     tokens = TokenApp()
-    async with TlsLoopbackServer(tokens, cert_pem=cert, key_pem=key, tmp=tmp_path) as entra:
-        tokens.base_url = entra.base_url
-        with httpx.Client(verify=client_tls_context(cert)) as msal_http:
-            credential = ClientSecretCredential(
-                "t",
-                "app",
-                tokens.client_secret,
-                authority_host=entra.base_url,
-                http_client=msal_http,
-            )
-            results = await asyncio.gather(*(credential.get_token() for _ in range(20)))
+    async with entra_endpoint(tokens, tls_material, tmp_path) as (authority, msal_http):
+        credential = ClientSecretCredential(
+            "t",
+            "app",
+            tokens.client_secret,
+            authority_host=authority,
+            http_client=msal_http,
+        )
+        results = await asyncio.gather(*(credential.get_token() for _ in range(20)))
     assert len({id(r) for r in results}) == 1
     assert tokens.token_requests == 1
 

@@ -36,19 +36,12 @@ from loganalytics.fake_service import (
     TOKEN,
     WORKSPACE,
     LogAnalyticsApp,
-    TlsLoopbackServer,
     TokenApp,
-    client_tls_context,
-    self_signed,
+    entra_endpoint,
     timespans_cover,
 )
 
 DAY = TimeSpan(start="2024-05-01T00:00:00Z", end="2024-05-02T00:00:00Z")
-
-
-@pytest.fixture(scope="module")
-def tls_material() -> tuple[bytes, bytes]:
-    return self_signed()
 
 
 def make_client(server: LoopbackServer, **kwargs: object) -> LogAnalyticsClient:
@@ -240,23 +233,20 @@ async def test_wrong_token_is_authentication_error() -> None:
 async def test_client_secret_credential_end_to_end(
     tls_material: tuple[bytes, bytes], tmp_path: Path
 ) -> None:
-    cert, key = tls_material
     tokens = TokenApp()
-    async with TlsLoopbackServer(tokens, cert_pem=cert, key_pem=key, tmp=tmp_path) as entra:
-        tokens.base_url = entra.base_url
-        with httpx.Client(verify=client_tls_context(cert)) as msal_http:
-            credential = ClientSecretCredential(
-                "contoso.onmicrosoft.com",
-                "app-id",
-                tokens.client_secret,
-                authority_host=entra.base_url,
-                http_client=msal_http,
+    async with entra_endpoint(tokens, tls_material, tmp_path) as (authority, msal_http):
+        credential = ClientSecretCredential(
+            "contoso.onmicrosoft.com",
+            "app-id",
+            tokens.client_secret,
+            authority_host=authority,
+            http_client=msal_http,
+        )
+        server = LoopbackServer(LogAnalyticsApp())
+        async with server, make_client(server, credential=credential) as client:
+            results = await asyncio.gather(
+                *(client.query("Events", timespan=DAY) for _ in range(6))
             )
-            server = LoopbackServer(LogAnalyticsApp())
-            async with server, make_client(server, credential=credential) as client:
-                results = await asyncio.gather(
-                    *(client.query("Events", timespan=DAY) for _ in range(6))
-                )
     assert all(r.status is QueryStatus.SUCCESS for r in results)
     assert tokens.token_requests == 1  # six concurrent queries shared one token request
     assert credential.acquire_count == 1
@@ -269,20 +259,17 @@ async def test_client_secret_credential_end_to_end(
 async def test_wrong_secret_raises_authentication_error_without_the_secret(
     tls_material: tuple[bytes, bytes], tmp_path: Path
 ) -> None:
-    cert, key = tls_material
     tokens = TokenApp()
-    async with TlsLoopbackServer(tokens, cert_pem=cert, key_pem=key, tmp=tmp_path) as entra:
-        tokens.base_url = entra.base_url
-        with httpx.Client(verify=client_tls_context(cert)) as msal_http:
-            credential = ClientSecretCredential(
-                "contoso.onmicrosoft.com",
-                "app-id",
-                "not-the-secret",
-                authority_host=entra.base_url,
-                http_client=msal_http,
-            )
-            with pytest.raises(AuthenticationError) as caught:
-                await credential.get_token()
+    async with entra_endpoint(tokens, tls_material, tmp_path) as (authority, msal_http):
+        credential = ClientSecretCredential(
+            "contoso.onmicrosoft.com",
+            "app-id",
+            "not-the-secret",
+            authority_host=authority,
+            http_client=msal_http,
+        )
+        with pytest.raises(AuthenticationError) as caught:
+            await credential.get_token()
     assert caught.value.service_code == "invalid_client"
     assert "AADSTS7000215" in str(caught.value)
     assert "not-the-secret" not in str(caught.value)
@@ -291,21 +278,19 @@ async def test_wrong_secret_raises_authentication_error_without_the_secret(
 async def test_certificate_credential_sends_a_signed_assertion(
     tls_material: tuple[bytes, bytes], tmp_path: Path
 ) -> None:
-    cert, key = tls_material
     tokens = TokenApp()
+    cert, key = tls_material
     pem_file = tmp_path / "app.pem"
     pem_file.write_bytes(key + cert)
-    async with TlsLoopbackServer(tokens, cert_pem=cert, key_pem=key, tmp=tmp_path) as entra:
-        tokens.base_url = entra.base_url
-        with httpx.Client(verify=client_tls_context(cert)) as msal_http:
-            credential = CertificateCredential(
-                "contoso.onmicrosoft.com",
-                "app-id",
-                certificate=pem_file,
-                authority_host=entra.base_url,
-                http_client=msal_http,
-            )
-            token = await credential.get_token()
+    async with entra_endpoint(tokens, tls_material, tmp_path) as (authority, msal_http):
+        credential = CertificateCredential(
+            "contoso.onmicrosoft.com",
+            "app-id",
+            certificate=pem_file,
+            authority_host=authority,
+            http_client=msal_http,
+        )
+        token = await credential.get_token()
     assert token.token.get() == TOKEN
     grant = tokens.grants[0]
     assert grant["client_assertion_type"].endswith("jwt-bearer")
@@ -317,20 +302,17 @@ async def test_certificate_credential_sends_a_signed_assertion(
 async def test_device_code_credential_prompts_and_polls(
     tls_material: tuple[bytes, bytes], tmp_path: Path
 ) -> None:
-    cert, key = tls_material
     tokens = TokenApp(pending_polls=1)
     prompts: list[str] = []
-    async with TlsLoopbackServer(tokens, cert_pem=cert, key_pem=key, tmp=tmp_path) as entra:
-        tokens.base_url = entra.base_url
-        with httpx.Client(verify=client_tls_context(cert)) as msal_http:
-            credential = DeviceCodeCredential(
-                "public-app-id",
-                prompt=prompts.append,
-                authority_host=entra.base_url,
-                http_client=msal_http,
-            )
-            token = await credential.get_token()
-            again = await credential.get_token()
+    async with entra_endpoint(tokens, tls_material, tmp_path) as (authority, msal_http):
+        credential = DeviceCodeCredential(
+            "public-app-id",
+            prompt=prompts.append,
+            authority_host=authority,
+            http_client=msal_http,
+        )
+        token = await credential.get_token()
+        again = await credential.get_token()
     assert token.token.get() == TOKEN
     assert again is token  # cached
     assert prompts == [
