@@ -439,9 +439,9 @@ def load_events(
     is not an object) is left out and listed with its file and line; a file that cannot be
     read at all (corrupt Parquet, no permission) is left out and listed; every other row is
     kept. Files of different formats and columns can be mixed. A Windows ``.evtx`` log is
-    told by its content and read record by record (see :func:`asisdk.pipeline._evtx.
-    flatten_event` for its columns: ``EventID``, ``Channel``, ``Computer``, ``TimeCreated``,
-    ``Image``, ``CommandLine`` ...); a corrupt record is listed, the others are kept. Any
+    told by its content and read record by record, with the columns Windows and Sysmon
+    name (``EventID``, ``Channel``, ``Computer``, ``TimeCreated``, ``Image``,
+    ``CommandLine`` ...); a corrupt record is listed, the others are kept. Any
     other binary file is refused with a one-line problem saying what it looks like.
 
     Args:
