@@ -10,6 +10,7 @@ import pytest
 MODULES = [
     "asisdk.pipeline",
     "asisdk.pipeline._columns",
+    "asisdk.pipeline._evtx",
     "asisdk.pipeline._load",
     "asisdk.pipeline._report",
     "asisdk.pipeline._stages",

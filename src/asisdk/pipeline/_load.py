@@ -1,4 +1,4 @@
-"""Loading events from CSV, JSON lines, JSON and Parquet files, row by row problems kept."""
+"""Loading events from CSV, JSON lines, JSON, Parquet and EVTX files, row problems kept."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ import pandas as pd
 
 from asisdk.errors import InvalidInputError
 from asisdk.pipeline import _defaults
+from asisdk.pipeline._evtx import EVTX_MAGIC, read_evtx_records
 
 __all__ = [
     "InputFormat",
@@ -26,7 +27,36 @@ __all__ = [
 ]
 
 #: File formats :func:`load_events` reads (``auto`` tells them apart by name and content).
-InputFormat = Literal["auto", "csv", "jsonl", "json", "parquet"]
+InputFormat = Literal["auto", "csv", "jsonl", "json", "parquet", "evtx"]
+
+#: What ``detect_format`` names a file it can read.
+_Format = Literal["csv", "jsonl", "json", "parquet", "evtx"]
+
+_SUPPORTED: Final = "CSV/TSV, JSON lines, JSON, Parquet and Windows EVTX"
+
+#: Leading bytes of binary files that are not event files, and what to call them.
+_BINARY_MAGIC: Final[tuple[tuple[bytes, str], ...]] = (
+    (b"ElfChnk\x00", "a lone EVTX chunk (no file header)"),
+    (b"PK\x03\x04", "a ZIP archive (or an XLSX/DOCX document)"),
+    (b"\x1f\x8b", "a gzip file"),
+    (b"BZh", "a bzip2 file"),
+    (b"\xfd7zXZ\x00", "an xz file"),
+    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
+    (b"Rar!", "a RAR archive"),
+    (b"\x28\xb5\x2f\xfd", "a zstd file"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an OLE2 document (XLS/DOC/MSG)"),
+    (b"SQLite format 3\x00", "an SQLite database"),
+    (b"%PDF", "a PDF document"),
+    (b"MZ", "a Windows executable (PE)"),
+    (b"\x7fELF", "an ELF executable"),
+    (b"\xd4\xc3\xb2\xa1", "a pcap capture"),
+    (b"\xa1\xb2\xc3\xd4", "a pcap capture"),
+    (b"\x0a\x0d\x0d\x0a", "a pcapng capture"),
+    (b"MDMP", "a Windows minidump"),
+    (b"regf", "a Windows registry hive"),
+    (b"\xff\xfe", "UTF-16 text (save it as UTF-8)"),
+    (b"\xfe\xff", "UTF-16 text (save it as UTF-8)"),
+)
 
 _SUFFIXES: Final = {
     ".csv": "csv",
@@ -45,7 +75,7 @@ class InputProblem:
 
     Attributes:
         file: the file (or ``"<frame>"`` for a DataFrame given directly).
-        row: the line number (CSV, JSON lines) or 1-based record number (JSON, Parquet) of
+        row: the line number (CSV, JSON lines) or 1-based record number (JSON, Parquet, EVTX) of
             the row; ``None`` when the problem is with the whole file.
         column: the column concerned, if one is.
         message: what is wrong and what happened to the row.
@@ -119,8 +149,16 @@ class _Problems:
             self.listed.append(problem)
 
 
-def detect_format(path: str | os.PathLike[str]) -> Literal["csv", "jsonl", "json", "parquet"]:
-    """Tell a file's format from its name, else from its first bytes.
+def detect_format(path: str | os.PathLike[str]) -> _Format:
+    """Tell a file's format from its first bytes, else its name, else its text.
+
+    Binary formats are told by their magic bytes whatever the name (an ``.evtx`` file
+    renamed ``.json`` is still read as EVTX); text formats by the name, else the first
+    character. A name that does not exist (yet) is judged by its name alone.
+
+    Raises:
+        InvalidInputError: the file is binary and not a format that can be read (the
+            message says what it looks like and lists the supported formats).
 
     Examples:
         >>> detect_format("events.ndjson")
@@ -128,18 +166,40 @@ def detect_format(path: str | os.PathLike[str]) -> Literal["csv", "jsonl", "json
     """
     file = Path(path)
     by_suffix = _SUFFIXES.get(file.suffix.lower())
-    if by_suffix is not None:
-        return by_suffix  # type: ignore[return-value]
-    with file.open("rb") as stream:
-        head = stream.read(4096)
+    try:
+        with file.open("rb") as stream:
+            head = stream.read(4096)
+    except FileNotFoundError:
+        if by_suffix is not None:
+            return by_suffix  # type: ignore[return-value]
+        raise
+    if head.startswith(EVTX_MAGIC):
+        return "evtx"
     if head.startswith(b"PAR1"):
         return "parquet"
+    _refuse_binary(head)
+    if by_suffix is not None:
+        return by_suffix  # type: ignore[return-value]
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if stripped.startswith(b"["):
         return "json"
     if stripped.startswith(b"{"):
         return "jsonl"
     return "csv"
+
+
+def _refuse_binary(head: bytes) -> None:
+    """Raise a short, printable error for a binary file that is no supported format."""
+    for magic, looks_like in _BINARY_MAGIC:
+        if head.startswith(magic):
+            raise InvalidInputError(
+                f"it looks like {looks_like}, not an event file; supported: {_SUPPORTED}"
+            )
+    if b"\x00" in head:
+        raise InvalidInputError(
+            f"it is a binary file (unknown format, starts {head[:8].hex(' ')}), not an event "
+            f"file; supported: {_SUPPORTED}"
+        )
 
 
 def _cell(value: object, file: str, row: int, column: str, problems: _Problems) -> object:
@@ -328,7 +388,23 @@ def _read_parquet(file: Path) -> pd.DataFrame:
     return frame
 
 
-_READERS: Final = {"csv": _read_csv, "jsonl": _read_jsonl, "json": _read_json}
+def _read_evtx(file: Path, problems: _Problems) -> pd.DataFrame:
+    name = str(file)
+
+    def record_problem(number: int, message: str) -> None:
+        problems.add(
+            InputProblem(file=name, row=number, column=None, message=message, skipped=True)
+        )
+
+    return _records_frame(read_evtx_records(file, record_problem), name, problems)
+
+
+_READERS: Final = {
+    "csv": _read_csv,
+    "jsonl": _read_jsonl,
+    "json": _read_json,
+    "evtx": _read_evtx,
+}
 
 
 def _read_file(file: Path, fmt: str, problems: _Problems) -> pd.DataFrame:
@@ -362,12 +438,16 @@ def load_events(
     A row that cannot be read (a CSV line with the wrong number of fields, a JSON line that
     is not an object) is left out and listed with its file and line; a file that cannot be
     read at all (corrupt Parquet, no permission) is left out and listed; every other row is
-    kept. Files of different formats and columns can be mixed.
+    kept. Files of different formats and columns can be mixed. A Windows ``.evtx`` log is
+    told by its content and read record by record, with the columns Windows and Sysmon
+    name (``EventID``, ``Channel``, ``Computer``, ``TimeCreated``, ``Image``,
+    ``CommandLine`` ...); a corrupt record is listed, the others are kept. Any
+    other binary file is refused with a one-line problem saying what it looks like.
 
     Args:
         paths: the files.
-        input_format: ``auto`` (by name, else by content), ``csv``, ``jsonl``, ``json`` or
-            ``parquet``.
+        input_format: ``auto`` (binary formats by content, text ones by name, else by
+            content), ``csv``, ``jsonl``, ``json``, ``parquet`` or ``evtx``.
         time_column: a column to parse as UTC times (values that are not times are listed as
             problems and left empty).
 
