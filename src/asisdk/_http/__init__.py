@@ -47,6 +47,7 @@ from __future__ import annotations
 from asisdk._http._client import ApiClient, QueryParams, retry_after_of
 from asisdk._http._errors import (
     ErrorParser,
+    EventLoopMismatchError,
     ServiceError,
     default_error_parser,
     error_type_for_status,
@@ -59,6 +60,7 @@ from asisdk._http._service import ServiceClient
 __all__ = [
     "ApiClient",
     "ErrorParser",
+    "EventLoopMismatchError",
     "Limiter",
     "QueryParams",
     "RateLimit",
