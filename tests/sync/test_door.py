@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import json
 import threading
 
 import pytest
+import respx
 
 import asisdk.errors
 import asisdk.sync
@@ -17,7 +19,7 @@ from asisdk.config import Config
 from asisdk.entities import TimeSpan
 from asisdk.ipstack import IPStackClient
 from asisdk.local import LocalDataSource
-from asisdk.loganalytics import LogAnalyticsClient
+from asisdk.loganalytics import LogAnalyticsClient, StaticTokenCredential
 from asisdk.queries import QueryProvider
 from asisdk.virustotal import VirusTotalClient, VtStatus
 
@@ -123,3 +125,30 @@ def test_a_failed_constructor_raises_the_async_error(monkeypatch: pytest.MonkeyP
     monkeypatch.delenv("ASISDK_VIRUSTOTAL_API_KEY", raising=False)
     with pytest.raises(asisdk.errors.ConfigurationError, match="ASISDK_VT_API_KEY"):
         asisdk.sync.VirusTotalClient(config=Config())
+
+
+LA_WS = "0b1a7c6e-0000-4000-8000-000000000000"
+LA_URL = f"https://api.loganalytics.io/v1/workspaces/{LA_WS}/query"
+LA_OK = {
+    "tables": [
+        {"name": "PrimaryResult", "columns": [{"name": "n", "type": "long"}], "rows": [[1], [2]]}
+    ]
+}
+
+
+def test_log_analytics_and_a_query_provider_over_the_blocking_client(
+    respx_mock: respx.MockRouter,
+) -> None:
+    route = respx_mock.post(LA_URL).respond(200, json=LA_OK)
+    with asisdk.sync.LogAnalyticsClient(
+        LA_WS, credential=StaticTokenCredential("tok-123"), retry=RetryPolicy(instant=True)
+    ) as la:
+        result = la.query("T | take 2", timespan=SPAN)
+        assert result.to_frame()["n"].tolist() == [1, 2]
+        qp = asisdk.sync.QueryProvider(la)  # the blocking client is unwrapped for the provider
+        assert qp.source is la.aio
+        alerts = qp.SecurityAlert.list_alerts(SPAN)
+    assert alerts.row_count == 2
+    assert route.call_count == 2
+    assert route.calls.last.request.headers["authorization"] == "Bearer tok-123"
+    assert "SecurityAlert" in json.loads(route.calls.last.request.content)["query"]
