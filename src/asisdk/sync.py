@@ -184,7 +184,9 @@ class _BlockingProxy:
 
     A subclass names its async twin in ``_async_class``; ``__init_subclass__`` adds one blocking
     method per public coroutine method (``aclose`` becomes ``close``), with the same signature.
-    Other attributes (``cache``, ``limits``, ``list_queries``) are forwarded as they are.
+    Other attributes are forwarded: plain values (``limits``) as they are, methods
+    (``list_queries``) with awaitable results resolved, and objects with coroutine methods
+    (``vt.cache``, ``qp.source``) wrapped so that those block too.
     """
 
     _async_class: ClassVar[type[Any]]
@@ -239,6 +241,8 @@ class _BlockingProxy:
         value = getattr(self._async, name)
         if callable(value):
             return _blocking_callable(value)
+        if _coroutine_methods(type(value)):  # vt.cache, qp.source: blocking too
+            return _BlockingNamespace(value)
         if name in vars(self._async) or hasattr(type(self._async), name):
             return value
         return _BlockingNamespace(value)  # made by the async class's __getattr__

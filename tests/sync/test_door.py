@@ -6,6 +6,7 @@ import asyncio
 import inspect
 import json
 import threading
+from pathlib import Path
 
 import pytest
 import respx
@@ -146,9 +147,23 @@ def test_log_analytics_and_a_query_provider_over_the_blocking_client(
         result = la.query("T | take 2", timespan=SPAN)
         assert result.to_frame()["n"].tolist() == [1, 2]
         qp = asisdk.sync.QueryProvider(la)  # the blocking client is unwrapped for the provider
-        assert qp.source is la.aio
+        assert qp.aio.source is la.aio
+        assert qp.source.query("T", timespan=SPAN).row_count == 2  # a blocking view of the source
         alerts = qp.SecurityAlert.list_alerts(SPAN)
     assert alerts.row_count == 2
-    assert route.call_count == 2
+    assert route.call_count == 3
     assert route.calls.last.request.headers["authorization"] == "Bearer tok-123"
     assert "SecurityAlert" in json.loads(route.calls.last.request.content)["query"]
+
+
+def test_the_cache_of_a_blocking_client_blocks_too(tmp_path: Path) -> None:
+    with (
+        threaded_server(LoopbackServer()) as server,
+        vt_door(server, cache=tmp_path / "vt.sqlite") as vt,
+    ):
+        assert vt.lookup("8.8.8.8").status is VtStatus.FOUND
+        assert vt.lookup("8.8.8.8").status is VtStatus.FOUND  # from the cache
+        assert server.stats.requests == 1
+        vt.cache.clear()  # blocks until the rows are gone
+        assert vt.lookup("8.8.8.8").status is VtStatus.FOUND
+        assert server.stats.requests == 2
