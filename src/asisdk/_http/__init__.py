@@ -5,7 +5,9 @@ only what is specific to its service: how to build a request, how to read an ans
 *error parser* that says which answers are errors. Everything else lives here, once:
 
 * **Transport**: an owned or injected ``httpx.AsyncClient``; ``base_url`` overridable (tests use
-  ``http://127.0.0.1:PORT``), HTTPS required otherwise unless ``allow_http=True``.
+  ``http://127.0.0.1:PORT``), HTTPS required otherwise unless ``allow_http=True``. An owned
+  client is re-created when the running event loop changes (``asyncio.run`` per call); an
+  injected one used from a second loop raises :class:`EventLoopMismatchError`.
 * **Limits** (:class:`RequestLimits`, :class:`RateLimit`, :class:`Limiter`): per-period rate
   quotas with aiolimiter (a 1% burst, then a steady rate, so no window of the service ever
   sees more than the quota), a per-UTC-day budget that fails fast, and a concurrency
@@ -47,6 +49,7 @@ from __future__ import annotations
 from asisdk._http._client import ApiClient, QueryParams, retry_after_of
 from asisdk._http._errors import (
     ErrorParser,
+    EventLoopMismatchError,
     ServiceError,
     default_error_parser,
     error_type_for_status,
@@ -59,6 +62,7 @@ from asisdk._http._service import ServiceClient
 __all__ = [
     "ApiClient",
     "ErrorParser",
+    "EventLoopMismatchError",
     "Limiter",
     "QueryParams",
     "RateLimit",

@@ -12,6 +12,12 @@ Ownership of the ``httpx.AsyncClient``: pass ``http_client=`` to share a pool (o
 sent per request) and never closed by us. Without it an owned client is created on first use
 and closed by :meth:`ApiClient.aclose` / ``async with``.
 
+Event loops: an owned client is bound to the loop it was created in; when a later request runs
+in another loop (a script calling ``asyncio.run`` twice) the old client is dropped (closed on
+its loop if that loop still runs) and a new one is made, like the :class:`Limiter`. An injected
+client is never replaced: using it from a second loop raises
+:class:`~asisdk._http.EventLoopMismatchError` instead of httpx's ``Event loop is closed``.
+
 Cancellation: cancelling a task inside :meth:`ApiClient.request` releases its concurrency slot
 and its rate-limiter wait, and httpx closes a connection whose response was not fully read, so
 a cancelled batch leaves no request half-done on a pooled connection.
@@ -39,7 +45,12 @@ from typing import Any, Self
 import httpx
 
 from asisdk._http import _defaults
-from asisdk._http._errors import ErrorParser, ServiceError, default_error_parser
+from asisdk._http._errors import (
+    ErrorParser,
+    EventLoopMismatchError,
+    ServiceError,
+    default_error_parser,
+)
 from asisdk._http._limits import Limiter, RequestLimits
 from asisdk._http._masking import SecretMasker
 from asisdk._http._retry import IDEMPOTENT_METHODS, RetryPolicy, parse_retry_after
@@ -165,6 +176,7 @@ class ApiClient:
         self.limits = self.limiter.limits
         self._injected = http_client
         self._owned: httpx.AsyncClient | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None  # the loop the HTTP client serves
         self._timeout = timeout
         self._error_parser = error_parser
         self._request_id_headers = tuple(request_id_headers)
@@ -193,8 +205,21 @@ class ApiClient:
     def _http(self) -> httpx.AsyncClient:
         if self._closed:
             raise RuntimeError(f"the {self.service} client is closed; create a new one")
+        loop = asyncio.get_running_loop()
         if self._injected is not None:
+            if self._loop is None:
+                self._loop = loop
+            elif loop is not self._loop:
+                raise EventLoopMismatchError(
+                    f"the injected httpx.AsyncClient of this {self.service} client was first "
+                    "used in another event loop and cannot serve this one; create the "
+                    "httpx.AsyncClient inside the loop that uses it (e.g. within one "
+                    "asyncio.run), omit http_client= to let the client manage its own, or use "
+                    "asisdk.sync for blocking calls"
+                )
             return self._injected
+        if self._owned is not None and loop is not self._loop:
+            self._drop_owned()
         if self._owned is None:
             connections = max(self.limits.max_concurrency, 1)
             self._owned = httpx.AsyncClient(
@@ -204,11 +229,24 @@ class ApiClient:
                 ),
                 headers={"User-Agent": _defaults.USER_AGENT},
             )
+            self._loop = loop
         return self._owned
+
+    def _drop_owned(self) -> None:
+        """Forget the owned client of a previous loop, closing it there if that loop runs."""
+        owned, old_loop = self._owned, self._loop
+        self._owned = self._loop = None
+        if owned is None or old_loop is None or old_loop.is_closed():
+            return  # its connections died with their loop
+        self.logger.debug("the event loop changed; a new HTTP client is made for the new one")
+        if old_loop.is_running():
+            asyncio.run_coroutine_threadsafe(owned.aclose(), old_loop)
 
     async def aclose(self) -> None:
         """Close the owned ``httpx.AsyncClient`` (an injected one is left open). Idempotent."""
         self._closed = True
+        if self._owned is not None and self._loop is not asyncio.get_running_loop():
+            self._drop_owned()  # made in a loop that is gone: nothing to close from here
         owned, self._owned = self._owned, None
         if owned is not None:
             await owned.aclose()

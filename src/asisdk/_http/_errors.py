@@ -18,13 +18,34 @@ import httpx
 from asisdk._http import _defaults
 from asisdk.errors import (
     ApiStatusError,
+    AsiError,
     AuthenticationError,
     NotFoundError,
     RateLimitedError,
     ServerError,
 )
 
-__all__ = ["ErrorParser", "ServiceError", "default_error_parser", "error_type_for_status"]
+__all__ = [
+    "ErrorParser",
+    "EventLoopMismatchError",
+    "ServiceError",
+    "default_error_parser",
+    "error_type_for_status",
+]
+
+
+class EventLoopMismatchError(AsiError, RuntimeError):
+    """An injected ``httpx.AsyncClient`` is used from another event loop than its first one.
+
+    An owned HTTP client is re-created when the loop changes (each ``asyncio.run`` makes a new
+    loop), but an injected one belongs to its creator: its connection pool is bound to the loop
+    it first ran in. Create the client inside the loop that uses it, pass no ``http_client=``,
+    or use the blocking door :mod:`asisdk.sync` (one loop serves every call).
+
+    Examples:
+        >>> issubclass(EventLoopMismatchError, RuntimeError)
+        True
+    """
 
 
 @attrs.frozen(kw_only=True)
