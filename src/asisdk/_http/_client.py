@@ -39,7 +39,7 @@ from typing import Any, Self
 import httpx
 
 from asisdk._http import _defaults
-from asisdk._http._errors import ErrorParser, ServiceError, default_error_parser
+from asisdk._http._errors import ErrorDescription, ErrorParser, default_error_parser
 from asisdk._http._limits import Limiter, RequestLimits
 from asisdk._http._masking import SecretMasker
 from asisdk._http._retry import IDEMPOTENT_METHODS, RetryPolicy, parse_retry_after
@@ -47,6 +47,7 @@ from asisdk.config import Secret
 from asisdk.errors import (
     ApiError,
     ApiStatusError,
+    ClosedError,
     ConfigurationError,
     RateLimitedError,
     RequestTimeoutError,
@@ -192,7 +193,7 @@ class ApiClient:
 
     def _http(self) -> httpx.AsyncClient:
         if self._closed:
-            raise RuntimeError(f"the {self.service} client is closed; create a new one")
+            raise ClosedError(f"the {self.service} client is closed; create a new one")
         if self._injected is not None:
             return self._injected
         if self._owned is None:
@@ -391,7 +392,7 @@ class ApiClient:
 
     def _status_error(
         self,
-        problem: ServiceError,
+        problem: ErrorDescription,
         response: httpx.Response,
         shown: str,
         retry_after: float | None,

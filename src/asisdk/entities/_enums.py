@@ -5,6 +5,8 @@ from __future__ import annotations
 import enum
 from typing import Self
 
+from asisdk.errors import InvalidInputError
+
 __all__ = [
     "Algorithm",
     "ElevationToken",
@@ -52,7 +54,7 @@ class _LenientEnum(enum.Enum):
         alias = cls._aliases().get(text)
         if alias is not None:
             return cls[alias]
-        raise ValueError(f"{value!r} is not a valid {cls.__name__}")
+        raise InvalidInputError(f"{value!r} is not a valid {cls.__name__}")
 
 
 class OSFamily(_LenientEnum):

@@ -31,7 +31,7 @@ from typing import Any, Final
 
 import yaml
 
-from asisdk.errors import ConfigurationError, QueryError
+from asisdk.errors import ConfigurationError, MissingFileError, QueryError
 from asisdk.queries._template import Parameter, QueryTemplate
 
 __all__ = ["QueryLibrary"]
@@ -154,7 +154,7 @@ class QueryLibrary:
         """
         root = Path(path)
         if not root.exists():
-            raise FileNotFoundError(f"no query file or folder at {root}")
+            raise MissingFileError(f"no query file or folder at {root}")
         files = (
             [root]
             if root.is_file()

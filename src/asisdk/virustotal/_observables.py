@@ -17,6 +17,7 @@ from urllib.parse import quote, urlsplit
 import attrs
 
 from asisdk.entities import Dns, File, FileHash, IpAddress, Url
+from asisdk.errors import InvalidInputError
 from asisdk.virustotal import _defaults
 
 __all__ = [
@@ -120,7 +121,7 @@ def parse_kind(kind: VtKind | str | None) -> VtKind | None:
     found = _KIND_ALIASES.get(str(kind).strip().lower().replace("-", "_"))
     if found is None:
         names = ", ".join(sorted(_KIND_ALIASES))
-        raise ValueError(f"VirusTotal cannot look up kind {kind!r}; kinds it knows: {names}")
+        raise InvalidInputError(f"VirusTotal cannot look up kind {kind!r}; kinds it knows: {names}")
     return found
 
 
