@@ -48,7 +48,7 @@ def sample_path(name: str) -> Path:
     """Return the path of a bundled file (``"sample_events.csv"``, ``"sample_alerts.json"``).
 
     Raises:
-        FileNotFoundError: no bundled file has that name.
+        MissingFileError: (a ``FileNotFoundError``) no bundled file has that name.
     """
     if name not in _FILES:
         raise MissingFileError(f"no bundled sample named {name!r}; choose from {sorted(_FILES)}")

@@ -43,7 +43,7 @@ class _LenientEnum(enum.Enum):
         """Return the member for ``value`` (a member, a value or a name, any case).
 
         Raises:
-            ValueError: ``value`` names no member.
+            InvalidInputError: (a ``ValueError``) ``value`` names no member.
         """
         if isinstance(value, cls):
             return value

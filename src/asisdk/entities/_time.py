@@ -19,7 +19,7 @@ def to_utc_datetime(value: object) -> datetime | None:
     fractional digits and ``Z`` included) and anything else pandas can parse.
 
     Raises:
-        ValueError: the value is not a time.
+        InvalidInputError: (a ``ValueError``) the value is not a time.
     """
     if value is None or value is pd.NaT:
         return None

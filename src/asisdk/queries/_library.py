@@ -148,7 +148,7 @@ class QueryLibrary:
         """Load every ``*.yaml`` / ``*.yml`` file of a folder (recursively), or one file.
 
         Raises:
-            FileNotFoundError: the path does not exist.
+            MissingFileError: (a ``FileNotFoundError``) the path does not exist.
             ConfigurationError: a file is malformed or too large, or two files of the folder
                 define the same query.
         """

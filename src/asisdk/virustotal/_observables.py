@@ -110,7 +110,8 @@ _UNSAFE_URL_CHARS: Final = re.compile(r"[\x00-\x20\x7f]")
 def parse_kind(kind: VtKind | str | None) -> VtKind | None:
     """Read a kind given as a :class:`VtKind` or one of its common names.
 
-    Returns ``None`` for ``None``; raises ``ValueError`` (with the accepted names) otherwise.
+    Returns ``None`` for ``None``; raises ``InvalidInputError`` (a ``ValueError``, naming the
+    accepted kinds) otherwise.
 
     Examples:
         >>> parse_kind("ipv4"), parse_kind("sha256_hash"), parse_kind("DNS")
