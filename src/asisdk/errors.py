@@ -1,7 +1,9 @@
 """The asisdk exception tree.
 
 Every error asisdk raises derives from :class:`AsiError`, so ``except asisdk.AsiError`` catches
-them all. Errors that mean "you passed a bad value" also derive from :class:`ValueError`. API
+them all. Each also keeps the built-in it means as a second base, so ``except ValueError`` (a bad
+value), ``except TypeError`` (a wrong type), ``except RuntimeError`` (a closed object),
+``except AttributeError`` (an unknown name) and ``except FileNotFoundError`` keep working. API
 errors are split by the question that matters when handling them: *did the request get an
 answer?*
 
@@ -10,6 +12,9 @@ AsiError
 ├── ConfigurationError (ValueError)      missing key, bad setting, plan does not allow a feature
 ├── InvalidInputError (ValueError)       a value that cannot be an IP, hash, URL, ...
 ├── EntityError (ValueError)             entities that cannot be built or merged
+├── InvalidArgumentError (TypeError)     an argument of the wrong type
+├── ClosedError (RuntimeError)           a client, cache or executor used after it was closed
+├── MissingFileError (FileNotFoundError) a bundled sample or query file that does not exist
 ├── LimitExceededError                   a safety limit (depth, size, count, time) was reached
 ├── ApiError                             anything that went wrong talking to a service
 │   ├── TransportError                   the request never got an answer
@@ -22,9 +27,15 @@ AsiError
 │       └── ServerError                  5xx
 └── QueryError                           a query could not run
     ├── QueryParameterError (ValueError) a missing, unknown or badly typed query parameter
+    ├── UnknownQueryError (AttributeError) no query family or query of that name
     ├── QuerySyntaxError                 the service rejected the query text
     └── QueryTimeoutError (TimeoutError) the query ran out of time on the server
 ```
+
+Examples:
+    >>> from asisdk.errors import AsiError, ClosedError
+    >>> issubclass(ClosedError, AsiError), issubclass(ClosedError, RuntimeError)
+    (True, True)
 
 Secrets never appear in messages: code that builds these errors passes masked values only.
 """
@@ -36,10 +47,13 @@ __all__ = [
     "ApiStatusError",
     "AsiError",
     "AuthenticationError",
+    "ClosedError",
     "ConfigurationError",
     "EntityError",
+    "InvalidArgumentError",
     "InvalidInputError",
     "LimitExceededError",
+    "MissingFileError",
     "NotFoundError",
     "QueryError",
     "QueryParameterError",
@@ -50,6 +64,7 @@ __all__ = [
     "RequestTimeoutError",
     "ServerError",
     "TransportError",
+    "UnknownQueryError",
 ]
 
 
@@ -67,6 +82,18 @@ class InvalidInputError(AsiError, ValueError):
 
 class EntityError(AsiError, ValueError):
     """Entities could not be built, converted or merged (for example conflicting identities)."""
+
+
+class InvalidArgumentError(AsiError, TypeError):
+    """An argument has the wrong type (for example a source a provider cannot query)."""
+
+
+class ClosedError(AsiError, RuntimeError):
+    """A client, cache or executor was used after it was closed or shut down; make a new one."""
+
+
+class MissingFileError(AsiError, FileNotFoundError):
+    """A file asisdk was told to read (a bundled sample, a query file or folder) does not exist."""
 
 
 class LimitExceededError(AsiError):
@@ -185,6 +212,10 @@ class QueryError(AsiError):
 
 class QueryParameterError(QueryError, ValueError):
     """A query parameter is missing, unknown (misspelt) or of the wrong type."""
+
+
+class UnknownQueryError(QueryError, AttributeError):
+    """No query family or query has that name (``qp.WindowsSecurity.no_such_query``)."""
 
 
 class QuerySyntaxError(QueryError):

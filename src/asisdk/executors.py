@@ -46,6 +46,7 @@ import attrs
 import pandas as pd
 
 from asisdk import _defaults
+from asisdk.errors import ClosedError, ConfigurationError
 
 __all__ = [
     "ChunkOutcome",
@@ -91,7 +92,7 @@ class InlineExecutor(Executor):
     def submit(self, fn: Callable[_P, _R], /, *args: _P.args, **kwargs: _P.kwargs) -> Future[_R]:
         with self._lock:
             if self._shutdown:
-                raise RuntimeError("cannot submit to an InlineExecutor after shutdown")
+                raise ClosedError("cannot submit to an InlineExecutor after shutdown")
         future: Future[_R] = Future()
         future.set_running_or_notify_cancel()
         try:
@@ -180,7 +181,7 @@ def plan_chunks(total: int, *, chunk_size: int | None = None, workers: int | Non
     """
     if chunk_size is not None:
         if chunk_size < 1:
-            raise ValueError(f"chunk_size must be at least 1, got {chunk_size}")
+            raise ConfigurationError(f"chunk_size must be at least 1, got {chunk_size}")
         return chunk_size
     workers = workers or cpu_count()
     size = math.ceil(total / (workers * _defaults.CHUNKS_PER_WORKER)) if total else 1

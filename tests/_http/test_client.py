@@ -8,7 +8,7 @@ import httpx
 import pytest
 import respx
 
-from asisdk._http import ApiClient, RequestLimits, RetryPolicy, ServiceError
+from asisdk._http import ApiClient, ErrorDescription, RequestLimits, RetryPolicy
 from asisdk.config import Secret
 from asisdk.errors import (
     ApiStatusError,
@@ -188,10 +188,10 @@ async def test_transport_errors_are_retried_then_mapped(respx_mock: respx.MockRo
 
 
 async def test_error_parser_can_flag_a_200_and_veto_retries(respx_mock: respx.MockRouter) -> None:
-    def parser(response: httpx.Response) -> ServiceError | None:
+    def parser(response: httpx.Response) -> ErrorDescription | None:
         body = response.json()
         if body.get("success") is False:
-            return ServiceError(
+            return ErrorDescription(
                 status_code=response.status_code,
                 service_code=str(body["error"]["code"]),
                 message=body["error"]["info"],

@@ -16,7 +16,7 @@ only what is specific to its service: how to build a request, how to read an ans
   exponential backoff and full jitter, honouring ``Retry-After`` (seconds or HTTP date; and
   Azure's ``retry-after-ms`` / ``x-ms-retry-after-ms``) up to ``max_retry_after``;
   ``RetryPolicy(instant=True)`` for tests.
-* **Errors** (:class:`ServiceError`, :data:`ErrorParser`): answers become
+* **Errors** (:class:`ErrorDescription`, :data:`ErrorParser`): answers become
   :class:`~asisdk.errors.ApiStatusError` subclasses carrying ``status_code``, ``service_code``
   and ``request_id``; no answer becomes :class:`~asisdk.errors.TransportError` /
   :class:`~asisdk.errors.RequestTimeoutError`.
@@ -48,9 +48,9 @@ from __future__ import annotations
 
 from asisdk._http._client import ApiClient, QueryParams, retry_after_of
 from asisdk._http._errors import (
+    ErrorDescription,
     ErrorParser,
     EventLoopMismatchError,
-    ServiceError,
     default_error_parser,
     error_type_for_status,
 )
@@ -61,6 +61,7 @@ from asisdk._http._service import ServiceClient
 
 __all__ = [
     "ApiClient",
+    "ErrorDescription",
     "ErrorParser",
     "EventLoopMismatchError",
     "Limiter",
@@ -70,7 +71,6 @@ __all__ = [
     "RetryPolicy",
     "SecretMasker",
     "ServiceClient",
-    "ServiceError",
     "default_error_parser",
     "error_type_for_status",
     "parse_retry_after",

@@ -46,9 +46,9 @@ import httpx
 
 from asisdk._http import _defaults
 from asisdk._http._errors import (
+    ErrorDescription,
     ErrorParser,
     EventLoopMismatchError,
-    ServiceError,
     default_error_parser,
 )
 from asisdk._http._limits import Limiter, RequestLimits
@@ -58,6 +58,7 @@ from asisdk.config import Secret
 from asisdk.errors import (
     ApiError,
     ApiStatusError,
+    ClosedError,
     ConfigurationError,
     RateLimitedError,
     RequestTimeoutError,
@@ -204,7 +205,7 @@ class ApiClient:
 
     def _http(self) -> httpx.AsyncClient:
         if self._closed:
-            raise RuntimeError(f"the {self.service} client is closed; create a new one")
+            raise ClosedError(f"the {self.service} client is closed; create a new one")
         loop = asyncio.get_running_loop()
         if self._injected is not None:
             if self._loop is None:
@@ -429,7 +430,7 @@ class ApiClient:
 
     def _status_error(
         self,
-        problem: ServiceError,
+        problem: ErrorDescription,
         response: httpx.Response,
         shown: str,
         retry_after: float | None,

@@ -1,7 +1,7 @@
 """Turning an HTTP answer into a typed error of the :mod:`asisdk.errors` tree.
 
 Each service describes its error answers with an *error parser*: a function that looks at a
-response and returns a :class:`ServiceError` (or ``None`` when the answer is a success). The
+response and returns a :class:`ErrorDescription` (or ``None`` when the answer is a success). The
 parser is where service knowledge lives: VirusTotal's ``{"error": {"code", "message"}}`` body,
 IPStack's ``{"success": false, "error": {...}}`` on HTTP 200, a daily-quota code that must not be
 retried. The client turns the description into an exception with :func:`error_from`.
@@ -26,9 +26,9 @@ from asisdk.errors import (
 )
 
 __all__ = [
+    "ErrorDescription",
     "ErrorParser",
     "EventLoopMismatchError",
-    "ServiceError",
     "default_error_parser",
     "error_type_for_status",
 ]
@@ -49,8 +49,11 @@ class EventLoopMismatchError(AsiError, RuntimeError):
 
 
 @attrs.frozen(kw_only=True)
-class ServiceError:
+class ErrorDescription:
     """What went wrong in one answer, as the service described it.
+
+    A value, not an exception: an error parser returns it and the client raises its
+    :attr:`exception_type` (an :class:`~asisdk.errors.ApiStatusError`) when it gives up.
 
     Attributes:
         status_code: the HTTP status (or the status the service reported in its body).
@@ -62,7 +65,7 @@ class ServiceError:
             :class:`~asisdk._http.RetryPolicy` decide from the status code.
 
     Examples:
-        >>> ServiceError(status_code=404, service_code="NotFoundError").exception_type.__name__
+        >>> ErrorDescription(status_code=404, service_code="NotFoundError").exception_type.__name__
         'NotFoundError'
     """
 
@@ -78,8 +81,8 @@ class ServiceError:
         return self.error_type or error_type_for_status(self.status_code)
 
 
-#: A function describing an answer: ``None`` for success, a :class:`ServiceError` otherwise.
-ErrorParser = Callable[[httpx.Response], "ServiceError | None"]
+#: A function describing an answer: ``None`` for success, a :class:`ErrorDescription` otherwise.
+ErrorParser = Callable[[httpx.Response], "ErrorDescription | None"]
 
 
 def error_type_for_status(status_code: int) -> type[ApiStatusError]:
@@ -123,17 +126,17 @@ def _body_error(response: httpx.Response) -> tuple[str | None, str]:
     return (None if code is None else str(code)), text
 
 
-def default_error_parser(response: httpx.Response) -> ServiceError | None:
+def default_error_parser(response: httpx.Response) -> ErrorDescription | None:
     """Describe any non-2xx answer; understands ``{"error": {"code", "message"}}`` bodies.
 
     Examples:
         >>> answer = httpx.Response(404, json={"error": {"code": "NotFoundError", "message": "x"}})
         >>> default_error_parser(answer)
-        ServiceError(status_code=404, service_code='NotFoundError', message='x', error_type=None, retryable=None)
+        ErrorDescription(status_code=404, service_code='NotFoundError', message='x', error_type=None, retryable=None)
         >>> default_error_parser(httpx.Response(200, json={})) is None
         True
     """  # noqa: E501
     if response.is_success:
         return None
     code, message = _body_error(response)
-    return ServiceError(status_code=response.status_code, service_code=code, message=message)
+    return ErrorDescription(status_code=response.status_code, service_code=code, message=message)

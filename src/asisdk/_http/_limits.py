@@ -43,19 +43,19 @@ import attrs
 from aiolimiter import AsyncLimiter
 
 from asisdk._http import _defaults
-from asisdk.errors import QuotaExceededError
+from asisdk.errors import ConfigurationError, QuotaExceededError
 
 __all__ = ["Limiter", "RateLimit", "RequestLimits"]
 
 
 def _positive(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
     if not (value > 0 and math.isfinite(value)):
-        raise ValueError(f"{attribute.name} must be a finite number > 0, got {value!r}")
+        raise ConfigurationError(f"{attribute.name} must be a finite number > 0, got {value!r}")
 
 
 def _non_negative(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
     if not (value >= 0 and math.isfinite(value)):
-        raise ValueError(f"{attribute.name} must be a finite number >= 0, got {value!r}")
+        raise ConfigurationError(f"{attribute.name} must be a finite number >= 0, got {value!r}")
 
 
 @attrs.frozen(kw_only=True)
@@ -114,12 +114,12 @@ def _positive_int(
     instance: object, attribute: attrs.Attribute[int | None], value: int | None
 ) -> None:
     if value is not None and value < 1:
-        raise ValueError(f"{attribute.name} must be at least 1 (or None), got {value!r}")
+        raise ConfigurationError(f"{attribute.name} must be at least 1 (or None), got {value!r}")
 
 
 def _at_least_one(instance: object, attribute: attrs.Attribute[int], value: int) -> None:
     if value < 1:
-        raise ValueError(f"{attribute.name} must be at least 1, got {value!r}")
+        raise ConfigurationError(f"{attribute.name} must be at least 1, got {value!r}")
 
 
 def _to_rates(value: Sequence[RateLimit]) -> tuple[RateLimit, ...]:

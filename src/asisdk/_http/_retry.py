@@ -29,6 +29,7 @@ from typing import Final
 import attrs
 
 from asisdk._http import _defaults
+from asisdk.errors import ConfigurationError
 
 __all__ = ["IDEMPOTENT_METHODS", "RetryPolicy", "parse_retry_after"]
 
@@ -38,12 +39,12 @@ IDEMPOTENT_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"
 
 def _positive_int(instance: object, attribute: attrs.Attribute[int], value: int) -> None:
     if value < 1:
-        raise ValueError(f"{attribute.name} must be at least 1, got {value}")
+        raise ConfigurationError(f"{attribute.name} must be at least 1, got {value}")
 
 
 def _non_negative(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
     if not (value >= 0 and math.isfinite(value)):
-        raise ValueError(f"{attribute.name} must be a finite number >= 0, got {value}")
+        raise ConfigurationError(f"{attribute.name} must be a finite number >= 0, got {value}")
 
 
 @attrs.frozen(kw_only=True)

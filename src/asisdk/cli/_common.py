@@ -12,6 +12,7 @@ from typing import Any, Final, TextIO
 
 import pandas as pd
 
+from asisdk.errors import AsiError
 from asisdk.executors import InlineExecutor
 
 __all__ = [
@@ -36,7 +37,7 @@ _SINCE: Final = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$", re.IGNORECASE
 _SECONDS: Final = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
-class UsageError(Exception):
+class UsageError(AsiError):
     """A command line that cannot run as given (exit code 2); the message says why."""
 
 

@@ -17,6 +17,8 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
+from asisdk.errors import MissingFileError
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -46,10 +48,10 @@ def sample_path(name: str) -> Path:
     """Return the path of a bundled file (``"sample_events.csv"``, ``"sample_alerts.json"``).
 
     Raises:
-        FileNotFoundError: no bundled file has that name.
+        MissingFileError: (a ``FileNotFoundError``) no bundled file has that name.
     """
     if name not in _FILES:
-        raise FileNotFoundError(f"no bundled sample named {name!r}; choose from {sorted(_FILES)}")
+        raise MissingFileError(f"no bundled sample named {name!r}; choose from {sorted(_FILES)}")
     return Path(str(resources.files(__name__).joinpath(name)))
 
 

@@ -6,6 +6,8 @@ from typing import Final, Literal
 
 import attrs
 
+from asisdk.errors import ConfigurationError
+
 __all__ = [
     "DEFAULT_MAX_ARCHIVE_MEMBERS",
     "DEFAULT_MAX_DECOMPRESSED_BYTES",
@@ -81,13 +83,15 @@ FileType = Literal[
 
 def _positive(instance: object, attribute: attrs.Attribute[int], value: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"DecodeLimits.{attribute.name} must be a positive int, got {value!r}")
+        raise ConfigurationError(
+            f"DecodeLimits.{attribute.name} must be a positive int, got {value!r}"
+        )
 
 
 def _depth(instance: object, attribute: attrs.Attribute[int], value: int) -> None:
     _positive(instance, attribute, value)
     if value > MAX_DEPTH_CEILING:
-        raise ValueError(
+        raise ConfigurationError(
             f"DecodeLimits.{attribute.name} must be at most {MAX_DEPTH_CEILING}, got {value}"
         )
 

@@ -42,7 +42,7 @@ from asisdk.entities._network import Dns, GeoLocation, IpAddress, ThreatIntellig
 from asisdk.entities._process import HostLogonSession, Process
 from asisdk.entities._registry import RegistryKey, RegistryValue
 from asisdk.entities._time import to_utc_datetime
-from asisdk.errors import EntityError
+from asisdk.errors import EntityError, InvalidInputError
 
 __all__ = [
     "ENTITY_CLASSES",
@@ -119,13 +119,13 @@ def _structure_bool(value: object, _: type) -> bool:
         return True
     if text in ("false", "0", "no"):
         return False
-    raise ValueError(f"{value!r} is not a boolean")
+    raise InvalidInputError(f"{value!r} is not a boolean")
 
 
 def _structure_datetime(value: object, _: type) -> datetime:
     parsed = to_utc_datetime(value)
     if parsed is None:
-        raise ValueError(f"{value!r} is not a date and time")
+        raise InvalidInputError(f"{value!r} is not a date and time")
     return parsed
 
 

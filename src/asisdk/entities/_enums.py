@@ -5,6 +5,8 @@ from __future__ import annotations
 import enum
 from typing import Self
 
+from asisdk.errors import InvalidInputError
+
 __all__ = [
     "Algorithm",
     "ElevationToken",
@@ -41,7 +43,7 @@ class _LenientEnum(enum.Enum):
         """Return the member for ``value`` (a member, a value or a name, any case).
 
         Raises:
-            ValueError: ``value`` names no member.
+            InvalidInputError: (a ``ValueError``) ``value`` names no member.
         """
         if isinstance(value, cls):
             return value
@@ -52,7 +54,7 @@ class _LenientEnum(enum.Enum):
         alias = cls._aliases().get(text)
         if alias is not None:
             return cls[alias]
-        raise ValueError(f"{value!r} is not a valid {cls.__name__}")
+        raise InvalidInputError(f"{value!r} is not a valid {cls.__name__}")
 
 
 class OSFamily(_LenientEnum):

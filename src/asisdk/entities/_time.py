@@ -7,6 +7,8 @@ from datetime import UTC, date, datetime
 
 import pandas as pd
 
+from asisdk.errors import InvalidInputError
+
 __all__ = ["to_utc_datetime"]
 
 
@@ -17,7 +19,7 @@ def to_utc_datetime(value: object) -> datetime | None:
     fractional digits and ``Z`` included) and anything else pandas can parse.
 
     Raises:
-        ValueError: the value is not a time.
+        InvalidInputError: (a ``ValueError``) the value is not a time.
     """
     if value is None or value is pd.NaT:
         return None
@@ -39,9 +41,9 @@ def to_utc_datetime(value: object) -> datetime | None:
             try:
                 stamp: object = pd.Timestamp(text)
             except (ValueError, TypeError) as exc:
-                raise ValueError(f"{value!r} is not a date and time") from exc
+                raise InvalidInputError(f"{value!r} is not a date and time") from exc
             if not isinstance(stamp, pd.Timestamp):  # "NaT", "nat" ...
                 return None
             parsed = stamp.to_pydatetime(warn=False)
         return to_utc_datetime(parsed)
-    raise ValueError(f"{value!r} ({type(value).__name__}) is not a date and time")
+    raise InvalidInputError(f"{value!r} ({type(value).__name__}) is not a date and time")

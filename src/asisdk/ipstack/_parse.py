@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from asisdk._http import ServiceError, default_error_parser
+from asisdk._http import ErrorDescription, default_error_parser
 from asisdk.entities import GeoLocation
 from asisdk.errors import ApiStatusError, AuthenticationError, NotFoundError, QuotaExceededError
 from asisdk.ipstack import _defaults
@@ -38,7 +38,7 @@ def body_error(body: object) -> tuple[int | None, str] | None:
     return code, f"{kind}: {info}"
 
 
-def ipstack_error_parser(response: httpx.Response) -> ServiceError | None:
+def ipstack_error_parser(response: httpx.Response) -> ErrorDescription | None:
     """Describe an IPStack error answer, including the ones sent with HTTP 200.
 
     ``{"success": false, "error": {"code", "type", "info"}}`` is an error whatever the status;
@@ -62,7 +62,7 @@ def ipstack_error_parser(response: httpx.Response) -> ServiceError | None:
     if found is None:
         return None
     code, message = found
-    return ServiceError(
+    return ErrorDescription(
         status_code=response.status_code,
         service_code=None if code is None else str(code),
         message=message,

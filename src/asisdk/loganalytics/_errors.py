@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from asisdk._http import ServiceError
+from asisdk._http import ErrorDescription
 from asisdk.loganalytics._result import QueryErrorInfo
 
 __all__ = ["error_info", "loganalytics_error_parser"]
@@ -75,7 +75,7 @@ def body_error(response: httpx.Response) -> QueryErrorInfo | None:
     return error_info(body.get("error")) if isinstance(body, Mapping) else None
 
 
-def loganalytics_error_parser(response: httpx.Response) -> ServiceError | None:
+def loganalytics_error_parser(response: httpx.Response) -> ErrorDescription | None:
     """Describe a failed answer for the HTTP layer.
 
     400 (a bad query) and 504 (the server-side timeout) are passed through as answers: the
@@ -87,11 +87,13 @@ def loganalytics_error_parser(response: httpx.Response) -> ServiceError | None:
         return None
     info = body_error(response)
     if info is None:
-        return ServiceError(
+        return ErrorDescription(
             status_code=response.status_code,
             message=response.text[:500].strip() or response.reason_phrase,
         )
     message = info.message
     if info.correlation_id:
         message = f"{message} (correlationId {info.correlation_id})"
-    return ServiceError(status_code=response.status_code, service_code=info.code, message=message)
+    return ErrorDescription(
+        status_code=response.status_code, service_code=info.code, message=message
+    )

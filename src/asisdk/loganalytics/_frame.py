@@ -29,6 +29,8 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
+from asisdk.errors import InvalidInputError
+
 __all__ = ["column_to_series", "convert_dynamic", "parse_timespan", "rows_to_frame"]
 
 _TIMESPAN = re.compile(
@@ -200,7 +202,7 @@ def rows_to_frame(
         width = len(columns)
         bad = next((i for i, row in enumerate(rows) if len(row) != width), None)
         if bad is not None:
-            raise ValueError(
+            raise InvalidInputError(
                 f"row {bad} has {len(rows[bad])} cells but the table has {width} columns"
             )
         transposed: list[Sequence[Any]] = list(zip(*rows, strict=True))

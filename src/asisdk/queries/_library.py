@@ -31,7 +31,7 @@ from typing import Any, Final
 
 import yaml
 
-from asisdk.errors import ConfigurationError, QueryError
+from asisdk.errors import ConfigurationError, MissingFileError, QueryError
 from asisdk.queries._template import Parameter, QueryTemplate
 
 __all__ = ["QueryLibrary"]
@@ -148,13 +148,13 @@ class QueryLibrary:
         """Load every ``*.yaml`` / ``*.yml`` file of a folder (recursively), or one file.
 
         Raises:
-            FileNotFoundError: the path does not exist.
+            MissingFileError: (a ``FileNotFoundError``) the path does not exist.
             ConfigurationError: a file is malformed or too large, or two files of the folder
                 define the same query.
         """
         root = Path(path)
         if not root.exists():
-            raise FileNotFoundError(f"no query file or folder at {root}")
+            raise MissingFileError(f"no query file or folder at {root}")
         files = (
             [root]
             if root.is_file()

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from asisdk.entities import QueryParamProvider, merge_query_params
-from asisdk.errors import QueryError
+from asisdk.errors import InvalidArgumentError, QueryError, UnknownQueryError
 from asisdk.loganalytics import LogAnalyticsClient, QueryResult
 from asisdk.queries._library import QueryLibrary
 from asisdk.queries._template import QueryTemplate
@@ -77,7 +77,7 @@ class QueryProvider:
         query_paths: tuple[str | Path, ...] = (),
     ) -> None:
         if not isinstance(source, LogAnalyticsClient | NamedQuerySource):
-            raise TypeError(
+            raise InvalidArgumentError(
                 "source must be a LogAnalyticsClient or a named query source such as "
                 f"LocalDataSource, not {type(source).__name__}"
             )
@@ -161,10 +161,12 @@ class QueryProvider:
 
     def __getattr__(self, family: str) -> _FamilyView:
         if family.startswith("_"):
+            # Python's own probing (copy, pickle, IPython's ``_repr_*_``): the plain protocol
+            # answer, not a user's misspelt family.
             raise AttributeError(family)
         library = self.__dict__.get("library")
         if library is None or family not in library.families():
-            raise AttributeError(
+            raise UnknownQueryError(
                 f"no query family {family!r}; families: "
                 f"{library.families() if library is not None else []}"
             )
@@ -193,7 +195,7 @@ class _FamilyView:
     def __getattr__(self, name: str) -> Callable[..., Awaitable[QueryResult]]:
         full = f"{self._family}.{name}"
         if name.startswith("_") or full not in self._provider.library:
-            raise AttributeError(f"no query {full}; {self._family} has {self._names()}")
+            raise UnknownQueryError(f"no query {full}; {self._family} has {self._names()}")
         provider = self._provider
 
         async def run(*providers: Provider, **params: Any) -> QueryResult:

@@ -27,7 +27,7 @@ from typing import Any, TypeVar
 
 import attrs
 
-from asisdk.errors import ConfigurationError
+from asisdk.errors import ClosedError, ConfigurationError
 from asisdk.virustotal import _defaults
 
 __all__ = ["CachedLookup", "VtCache"]
@@ -99,7 +99,7 @@ class VtCache:
 
     async def _run(self, function: Callable[[sqlite3.Connection], _T]) -> _T:
         if self._closed:
-            raise RuntimeError("the VirusTotal cache is closed")
+            raise ClosedError("the VirusTotal cache is closed")
         if self._executor is None:
             self._executor = concurrent.futures.ThreadPoolExecutor(
                 max_workers=1, thread_name_prefix="asisdk-vt-cache"

@@ -20,10 +20,10 @@ import httpx
 
 from asisdk._http import (
     ApiClient,
+    ErrorDescription,
     RequestLimits,
     RetryPolicy,
     ServiceClient,
-    ServiceError,
     default_error_parser,
 )
 from asisdk.config import Config, Secret, resolve_secret
@@ -64,7 +64,7 @@ _RELATIONSHIP_NAME: Final = re.compile(r"[a-z][a-z0-9_]{0,63}")
 _CACHED_STATUSES: Final = (VtStatus.FOUND, VtStatus.NOT_FOUND)
 
 
-def vt_error_parser(response: httpx.Response) -> ServiceError | None:
+def vt_error_parser(response: httpx.Response) -> ErrorDescription | None:
     """Describe a VirusTotal error answer (``{"error": {"code", "message"}}``).
 
     A 429 ``QuotaExceededError`` is raised as :class:`~asisdk.errors.QuotaExceededError` once
@@ -80,7 +80,7 @@ def vt_error_parser(response: httpx.Response) -> ServiceError | None:
     if problem is None:
         return None
     if problem.status_code == 429 and problem.service_code == "QuotaExceededError":
-        return ServiceError(
+        return ErrorDescription(
             status_code=429,
             service_code=problem.service_code,
             message=problem.message,

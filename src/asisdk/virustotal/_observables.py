@@ -17,6 +17,7 @@ from urllib.parse import quote, urlsplit
 import attrs
 
 from asisdk.entities import Dns, File, FileHash, IpAddress, Url
+from asisdk.errors import InvalidInputError
 from asisdk.virustotal import _defaults
 
 __all__ = [
@@ -109,7 +110,8 @@ _UNSAFE_URL_CHARS: Final = re.compile(r"[\x00-\x20\x7f]")
 def parse_kind(kind: VtKind | str | None) -> VtKind | None:
     """Read a kind given as a :class:`VtKind` or one of its common names.
 
-    Returns ``None`` for ``None``; raises ``ValueError`` (with the accepted names) otherwise.
+    Returns ``None`` for ``None``; raises ``InvalidInputError`` (a ``ValueError``, naming the
+    accepted kinds) otherwise.
 
     Examples:
         >>> parse_kind("ipv4"), parse_kind("sha256_hash"), parse_kind("DNS")
@@ -120,7 +122,7 @@ def parse_kind(kind: VtKind | str | None) -> VtKind | None:
     found = _KIND_ALIASES.get(str(kind).strip().lower().replace("-", "_"))
     if found is None:
         names = ", ".join(sorted(_KIND_ALIASES))
-        raise ValueError(f"VirusTotal cannot look up kind {kind!r}; kinds it knows: {names}")
+        raise InvalidInputError(f"VirusTotal cannot look up kind {kind!r}; kinds it knows: {names}")
     return found
 
 
