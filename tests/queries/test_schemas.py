@@ -382,3 +382,12 @@ def test_the_lexer_reads_strings_with_the_kql_string_reader() -> None:
     assert [t.text for t in tokens] == [
         "T", "|", "where", "A", "==", 'x" or 1==1 //', "|", "project", "B"
     ]  # fmt: skip
+
+
+def test_threat_intelligence_takes_the_latest_version_before_filtering_active() -> None:
+    for template in QueryLibrary.default():
+        query = render_sample(template)
+        if "ThreatIntelligenceIndicator" not in query or "Active" not in query:
+            continue
+        latest = query.find("arg_max(TimeGenerated, *) by IndicatorId")
+        assert 0 <= latest < query.find("Active"), template.full_name
