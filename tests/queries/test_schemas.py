@@ -15,12 +15,14 @@ import datetime as dt
 import json
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import attrs
 import pytest
 from tests.conftest import REPO_ROOT
 from tests.queries.test_kql import read_kql_string
 
+from asisdk.errors import ConfigurationError
 from asisdk.queries import QueryLibrary, QueryTemplate
 
 LA_TABLES = REPO_ROOT.parent / "shared" / "reference" / "la-tables"
@@ -391,3 +393,20 @@ def test_threat_intelligence_takes_the_latest_version_before_filtering_active() 
             continue
         latest = query.find("arg_max(TimeGenerated, *) by IndicatorId")
         assert 0 <= latest < query.find("Active"), template.full_name
+
+
+def test_tables_are_declared_per_file_and_may_be_overridden(tmp_path: Path) -> None:
+    (tmp_path / "q.yaml").write_text(
+        "family: Demo\ntables: [Syslog]\nqueries:\n"
+        "  list_a: {description: a, query: Syslog}\n"
+        "  list_b: {description: b, query: Event, metadata: {tables: [Event]}}\n",
+        encoding="utf-8",
+    )
+    library = QueryLibrary.from_path(tmp_path)
+    assert library.get("Demo.list_a").metadata["tables"] == ["Syslog"]
+    assert library.get("Demo.list_b").metadata["tables"] == ["Event"]
+    (tmp_path / "q.yaml").write_text(
+        "family: Demo\ntables: Syslog\nqueries: {list_a: {query: Syslog}}\n", encoding="utf-8"
+    )
+    with pytest.raises(ConfigurationError, match="'tables' must be a list"):
+        QueryLibrary.from_path(tmp_path)
