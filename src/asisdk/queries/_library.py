@@ -4,6 +4,7 @@ File format (one family per file; ``yaml.safe_load`` only)::
 
     family: WindowsSecurity
     description: Windows security events (SecurityEvent table)
+    tables: [SecurityEvent]     # the tables its queries read (a query's metadata may override)
     parameters:                 # shared by every query of the file
       start: {type: datetime, description: Start of the time range}
       end: {type: datetime, description: End of the time range}
@@ -17,7 +18,9 @@ File format (one family per file; ``yaml.safe_load`` only)::
           | where TimeGenerated between ({start} .. {end})
           | where EventID == 4624 and Computer =~ {host_name}
 
-A parameter without ``default`` is required. Later folders override queries of the same name
+A parameter without ``default`` is required. ``tables`` (of the file, or ``metadata.tables``
+of one query) becomes the template's ``metadata["tables"]``: the schema test checks the
+columns a query names against these tables. Later folders override queries of the same name
 from earlier ones (the user's own folders override the shipped library).
 """
 
@@ -81,6 +84,9 @@ def parse_query_file(text: str, *, source: str = "<string>") -> list[QueryTempla
     if not isinstance(data, Mapping) or "family" not in data or "queries" not in data:
         raise ConfigurationError(f"{source}: a query file needs 'family' and 'queries'")
     family = str(data["family"])
+    tables = data.get("tables") or []
+    if not isinstance(tables, list) or not all(isinstance(t, str) for t in tables):
+        raise ConfigurationError(f"{source}: 'tables' must be a list of table names")
     shared = _parameters(data.get("parameters"), source)
     queries = data["queries"]
     if not isinstance(queries, Mapping):
@@ -102,7 +108,7 @@ def parse_query_file(text: str, *, source: str = "<string>") -> list[QueryTempla
                 query=spec["query"],
                 description=str(spec.get("description", "")).strip(),
                 parameters=tuple(merged.values()),
-                metadata=dict(spec.get("metadata") or {}),
+                metadata={"tables": list(tables), **dict(spec.get("metadata") or {})},
                 source=source,
             )
         )
