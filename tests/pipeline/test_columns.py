@@ -63,6 +63,10 @@ def test_windows_events_without_text_get_their_fields_as_text(shared_data: Path)
     assert "Computer" not in fields
     assert "EventRecordID" not in fields
     assert "asi_row" not in fields
+    names = list(fields)[2:]
+    assert names == sorted(names, key=str.casefold)
+    reordered = with_event_text(frame[list(reversed(frame.columns))])
+    assert reordered[EVENT_TEXT_COLUMN].tolist() == with_text[EVENT_TEXT_COLUMN].tolist()
 
 
 def test_event_text_skips_missing_fields_and_keeps_whole_numbers_whole() -> None:

@@ -86,8 +86,8 @@ def with_event_text(frame: pd.DataFrame) -> pd.DataFrame:
     command line either. When ``frame`` has an ``EventID`` and a ``Channel`` (or
     ``Provider_Name``) column and none of the text columns :func:`detect_columns` looks for
     holds a value, this adds :data:`EVENT_TEXT_COLUMN`: ``EventID=...; Channel=...;`` then
-    every ``EventData`` / ``UserData`` field with a value, ``Name=Value`` in column order and
-    joined by ``"; "``. Any other frame is returned as it is.
+    every ``EventData`` / ``UserData`` field with a value, ``Name=Value`` in name order
+    (case-insensitive), joined by ``"; "``. Any other frame is returned as it is.
 
     Args:
         frame: the events.
@@ -101,7 +101,7 @@ def with_event_text(frame: pd.DataFrame) -> pd.DataFrame:
         ...                       "Computer": ["dc1"], "TargetUserName": ["bob"],
         ...                       "IpAddress": ["10.0.0.5"]})
         >>> with_event_text(frame)["asi_event_text"][0]
-        'EventID=4624; Channel=Security; TargetUserName=bob; IpAddress=10.0.0.5'
+        'EventID=4624; Channel=Security; IpAddress=10.0.0.5; TargetUserName=bob'
     """
     if EVENT_TEXT_COLUMN in frame.columns or not _is_windows_events(frame):
         return frame
@@ -113,7 +113,14 @@ def with_event_text(frame: pd.DataFrame) -> pd.DataFrame:
         if str(c) in _EVENT_TEXT_SYSTEM
         or (str(c) not in SYSTEM_COLUMNS and not str(c).startswith("asi_"))
     ]
-    fields.sort(key=lambda c: _EVENT_TEXT_SYSTEM.index(c) if c in _EVENT_TEXT_SYSTEM else 2)
+    # By name, not column order: the loader's column order is not stable from run to run.
+    fields.sort(
+        key=lambda c: (
+            _EVENT_TEXT_SYSTEM.index(c) if c in _EVENT_TEXT_SYSTEM else len(_EVENT_TEXT_SYSTEM),
+            c.casefold(),
+            c,
+        )
+    )
     parts = [
         ((name + "=") + text).where(text != "", "")
         for name in fields
