@@ -212,3 +212,60 @@ def test_since_without_a_time_column_is_a_usage_error(
     assert main(["triage", str(path), "--since", "1d", "--out", str(tmp_path / "o")]) == EXIT_USAGE
     assert "--since needs a time column" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
+
+
+def _evtx_files() -> list[Path]:
+    evtx = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "evtx"
+    files = sorted(evtx.rglob("*.evtx"))
+    assert len(files) >= 22
+    return files
+
+
+@pytest.mark.parametrize("evtx", _evtx_files(), ids=lambda path: path.stem)
+def test_every_evtx_log_triages_with_or_without_command_lines(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, evtx: Path
+) -> None:
+    code, summary, err = _json_run(
+        capsys, str(evtx), "--out", str(tmp_path), "--workers", "1", "--no-geo"
+    )
+
+    assert code == EXIT_OK, err
+    events = pd.read_parquet(tmp_path / "events.parquet")
+    assert summary["events"] == len(events) > 0
+    if "CommandLine" not in events.columns and "ScriptBlockText" not in events.columns:
+        assert events["asi_event_text"].str.startswith("EventID=").all()
+
+
+def test_a_logon_log_triages_on_its_event_text_with_since(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, shared_data: Path
+) -> None:
+    raw = shared_data / "evtx" / "raw" / "Command_and_Control__DE_RDP_Tunneling_4624.evtx"
+
+    code, summary, err = _json_run(
+        capsys, str(raw), "--out", str(tmp_path), "--workers", "1", "--no-geo", "--since", "100000d"
+    )
+
+    assert code == EXIT_OK, err
+    assert summary["events"] == 18
+    iocs = pd.read_csv(tmp_path / "iocs.csv")
+    assert "10.0.2.17" in set(iocs["observable"])
+
+
+def test_format_offers_evtx_and_help_lists_every_format(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, shared_data: Path
+) -> None:
+    raw = shared_data / "evtx" / "raw" / "Defense_Evasion__DE_1102_security_log_cleared.evtx"
+    renamed = tmp_path / "export.log"
+    renamed.write_bytes(raw.read_bytes())
+
+    code, summary, err = _json_run(
+        capsys, str(renamed), "--format", "evtx", "--out", str(tmp_path / "r"), "--no-geo"
+    )
+    assert code == EXIT_OK, err
+    assert summary["events"] == 112
+
+    assert main(["triage", "--help"]) == EXIT_OK
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "auto,csv,jsonl,json,parquet,evtx" in help_text
+    assert "CSV/TSV, JSON lines, JSON, Parquet or Windows EVTX files" in help_text
+    assert "CSV, JSON lines, JSON, Parquet or EVTX" in help_text

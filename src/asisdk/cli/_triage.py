@@ -41,6 +41,7 @@ from asisdk.pipeline import (
     write_report,
 )
 from asisdk.pipeline import _defaults as pipeline_defaults
+from asisdk.pipeline._columns import with_event_text
 
 __all__ = ["add_triage_command", "run_triage_command"]
 
@@ -61,7 +62,8 @@ def add_triage_command(commands: Any) -> None:
         "paths",
         nargs="*",
         metavar="PATH",
-        help="CSV, JSON lines, JSON or Parquet files (default: the bundled sample)",
+        help="CSV/TSV, JSON lines, JSON, Parquet or Windows EVTX files, mixed freely "
+        "(default: the bundled sample)",
     )
     parser.add_argument(
         "--column",
@@ -77,8 +79,9 @@ def add_triage_command(commands: Any) -> None:
         "--format",
         dest="input_format",
         default="auto",
-        choices=["auto", "csv", "jsonl", "json", "parquet"],
-        help="input format (default: by file name, else content)",
+        choices=["auto", "csv", "jsonl", "json", "parquet", "evtx"],
+        help="input format: CSV, JSON lines, JSON, Parquet or EVTX (default auto: binary "
+        "formats, EVTX and Parquet, by content; text ones by file name, else content)",
     )
     parser.add_argument(
         "--out",
@@ -212,7 +215,9 @@ def _triage(args: argparse.Namespace, progress: StageProgress) -> tuple[TriageRe
         raise _NothingToTriageError(f"no events could be read{': ' + problems if problems else ''}")
     if options.since is not None:
         columns = detect_columns(
-            loaded.frame, text_columns=options.text_columns or None, time_column=args.time_column
+            with_event_text(loaded.frame),
+            text_columns=options.text_columns or None,
+            time_column=args.time_column,
         )
         if columns.time is None:
             raise UsageError("--since needs a time column; name it with --time-column")

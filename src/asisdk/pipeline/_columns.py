@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Final
 
 import attrs
 import pandas as pd
 
 from asisdk.errors import InvalidInputError
 from asisdk.pipeline import _defaults
+from asisdk.pipeline._evtx import SYSTEM_COLUMNS
 
-__all__ = ["EventColumns", "detect_columns"]
+__all__ = ["EVENT_TEXT_COLUMN", "EventColumns", "detect_columns", "with_event_text"]
+
+#: The text :func:`with_event_text` writes for Windows events that have no text column.
+EVENT_TEXT_COLUMN: Final = "asi_event_text"
+
+#: ``System`` fields that lead the event text (the rest of ``System`` is left out).
+_EVENT_TEXT_SYSTEM: Final = ("EventID", "Channel")
 
 
 @attrs.frozen(kw_only=True)
@@ -45,6 +53,83 @@ def _has_values(frame: pd.DataFrame, column: str) -> bool:
     return bool(values.notna().any())
 
 
+def _has_text_column(frame: pd.DataFrame) -> bool:
+    names = _by_name(frame)
+    return any(
+        c.lower() in names and _has_values(frame, names[c.lower()])
+        for c in (*_defaults.TEXT_COLUMNS, EVENT_TEXT_COLUMN)
+    )
+
+
+def _is_windows_events(frame: pd.DataFrame) -> bool:
+    """Rows flattened from Windows events (``.evtx`` or its JSON): an ``EventID`` and a log."""
+    columns = set(map(str, frame.columns))
+    return "EventID" in columns and bool(columns & {"Channel", "Provider_Name"})
+
+
+def _field_text(values: pd.Series) -> pd.Series:
+    """``values`` as text, ``""`` where missing; whole floats (ints with gaps) without ``.0``."""
+    present = values.notna()
+    if pd.api.types.is_float_dtype(values.dtype):
+        kept = values[present]
+        if bool((kept % 1 == 0).all()):
+            values = values.astype("Int64")
+    text = values.astype(str).where(present, "")
+    return text.where(text.str.strip() != "", "")
+
+
+def with_event_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Give Windows events without a command line or message a readable text column.
+
+    A Windows event log (``.evtx``, or its JSON conversion) holds no rendered message, and a
+    logon (4624), a Kerberos failure (4771) or a network connection (Sysmon 3) holds no
+    command line either. When ``frame`` has an ``EventID`` and a ``Channel`` (or
+    ``Provider_Name``) column and none of the text columns :func:`detect_columns` looks for
+    holds a value, this adds :data:`EVENT_TEXT_COLUMN`: ``EventID=...; Channel=...;`` then
+    every ``EventData`` / ``UserData`` field with a value, ``Name=Value`` in name order
+    (case-insensitive), joined by ``"; "``. Any other frame is returned as it is.
+
+    Args:
+        frame: the events.
+
+    Returns:
+        ``frame``, or a copy with :data:`EVENT_TEXT_COLUMN` added.
+
+    Examples:
+        >>> import pandas as pd
+        >>> frame = pd.DataFrame({"EventID": [4624], "Channel": ["Security"],
+        ...                       "Computer": ["dc1"], "TargetUserName": ["bob"],
+        ...                       "IpAddress": ["10.0.0.5"]})
+        >>> with_event_text(frame)["asi_event_text"][0]
+        'EventID=4624; Channel=Security; IpAddress=10.0.0.5; TargetUserName=bob'
+    """
+    if EVENT_TEXT_COLUMN in frame.columns or not _is_windows_events(frame):
+        return frame
+    if _has_text_column(frame):
+        return frame
+    fields = [
+        str(c)
+        for c in frame.columns
+        if str(c) in _EVENT_TEXT_SYSTEM
+        or (str(c) not in SYSTEM_COLUMNS and not str(c).startswith("asi_"))
+    ]
+    # By name, not column order: the loader's column order is not stable from run to run.
+    fields.sort(
+        key=lambda c: (
+            _EVENT_TEXT_SYSTEM.index(c) if c in _EVENT_TEXT_SYSTEM else len(_EVENT_TEXT_SYSTEM),
+            c.casefold(),
+            c,
+        )
+    )
+    parts = [
+        ((name + "=") + text).where(text != "", "")
+        for name in fields
+        for text in (_field_text(frame[name]),)
+    ]
+    joined = ["; ".join(p for p in row if p) for row in zip(*parts, strict=True)]
+    return frame.assign(**{EVENT_TEXT_COLUMN: pd.Series(joined, index=frame.index, dtype=object)})
+
+
 def _require(frame: pd.DataFrame, column: str, option: str) -> str:
     names = _by_name(frame)
     found = names.get(column.lower())
@@ -67,7 +152,8 @@ def detect_columns(
     Names given are checked (case-insensitively); the others are detected from the usual
     Windows, Sysmon, Defender and Sentinel names (``CommandLine``, ``ProcessCommandLine``,
     ``CreatedProcessCommandLine``, ``Message`` ... and ``TimeGenerated``, ``TimeCreated``,
-    ``Timestamp`` ...). Detected text columns must hold at least one non-empty value.
+    ``Timestamp`` ...). Detected text columns must hold at least one non-empty value; when
+    none does, the event text of :func:`with_event_text` is used if the frame has it.
 
     Args:
         frame: the events.
@@ -96,6 +182,8 @@ def detect_columns(
             for c in _defaults.TEXT_COLUMNS
             if c.lower() in names and _has_values(frame, names[c.lower()])
         )
+        if not text and EVENT_TEXT_COLUMN in frame.columns:
+            text = (EVENT_TEXT_COLUMN,)
         if not text:
             available = [c for c in map(str, frame.columns) if not c.startswith("asi_")]
             raise InvalidInputError(

@@ -12,7 +12,7 @@ import attrs
 import pandas as pd
 
 from asisdk.pipeline import _defaults
-from asisdk.pipeline._columns import EventColumns, detect_columns
+from asisdk.pipeline._columns import EventColumns, detect_columns, with_event_text
 from asisdk.pipeline._load import LoadedEvents, with_times
 from asisdk.pipeline._stages import (
     DEFAULT_IOC_TYPES,
@@ -168,6 +168,9 @@ def run_triage(
     Returns:
         A :class:`TriageResult`.
 
+    Windows events with no command line or message column get one built from their fields
+    (:func:`asisdk.pipeline._columns.with_event_text`), so a log of logons triages too.
+
     Raises:
         InvalidInputError: a named column does not exist, or no text column was found.
 
@@ -180,6 +183,8 @@ def run_triage(
         (642, ('CommandLine', 'ParentCommandLine'))
     """
     opts = options or TriageOptions()
+    if not opts.text_columns:
+        loaded = attrs.evolve(loaded, frame=with_event_text(loaded.frame))
     columns = detect_columns(
         loaded.frame, text_columns=opts.text_columns or None, time_column=opts.time_column
     )
