@@ -24,17 +24,51 @@ __all__ = [
     "HASH_IN",
     "HTTP_TARGET_BEFORE",
     "SCANNER",
+    "TYPO_PUNCT",
     "URL_IN",
+    "URL_SCHEMES",
     "VERSION_BEFORE",
 ]
 
-_URL_SCHEME = r"(?:[hH][tT][tT][pP][sS]?|[fF][tT][pP][sS]?|[sS][fF][tT][pP]|[wW][sS][sS]?)://"
+#: The URL schemes recognised: the web, file transfer, and the schemes of lateral movement,
+#: C2 channels and JNDI injection (``${jndi:ldap://...}``). Matched case-insensitively.
+URL_SCHEMES: Final = (
+    "dns",
+    "file",
+    "ftp",
+    "ftps",
+    "git",
+    "http",
+    "https",
+    "iiop",
+    "irc",
+    "ldap",
+    "ldaps",
+    "rdp",
+    "rmi",
+    "s3",
+    "sftp",
+    "smb",
+    "ssh",
+    "tcp",
+    "telnet",
+    "udp",
+    "vnc",
+    "ws",
+    "wss",
+)
+# Longest first, so that ``https`` is not cut to ``http`` (the ``://`` would fail anyway).
+_URL_SCHEME = "(?i:" + "|".join(sorted(URL_SCHEMES, key=len, reverse=True)) + ")://"
+#: Typographic punctuation that word processors put around indicators: curly quotes, low
+#: quotes, primes, guillemets, dashes, ellipsis, bullets, plus CJK and full-width
+#: punctuation. It is never part of an indicator, always a boundary.
+TYPO_PUNCT: Final = "\u00ab\u00bb\u2010-\u2027\u2030-\u205e\u3000-\u303f\ufe10-\ufe6f\uff00-\uffef"
 # What a URL may contain: no whitespace, quotes, backticks, angle brackets, pipes, braces,
-# backslashes, carets, and never full-width / CJK punctuation.
-_URL_CHAR = r"[^\s<>\"'`|{}\\^\u3000-\u303f\uff00-\uffef]"
+# backslashes, carets, and never typographic punctuation.
+_URL_CHAR = rf"[^\s<>\"'`|{{}}\\^{TYPO_PUNCT}]"
 _URL_BODY = _URL_CHAR + r"{1,4096}"
-_WIN_SEG = r"[^\s\\/:*?\"'<>|,;`\u3000-\u303f\uff00-\uffef]{1,255}"
-_REG_SEG = r"[^\s\\\"'<>|,;`]{1,255}"
+_WIN_SEG = rf"[^\s\\/:*?\"'<>|,;`{TYPO_PUNCT}]{{1,255}}"
+_REG_SEG = rf"[^\s\\\"'<>|,;`{TYPO_PUNCT}]{{1,255}}"
 _LIN_SEG = r"[\w.+@%=,~-]{1,255}"
 _HEX = "[0-9A-Fa-f]"
 _HASH = f"{_HEX}{{64}}|{_HEX}{{40}}|{_HEX}{{32}}"
@@ -54,6 +88,7 @@ SCANNER: Final = re.compile(
     | (?<![\w.+%-])(?P<email>[\w+%-]{{1,64}}(?:\.[\w+%-]{{1,64}}){{0,16}}
           @(?P<edom>{_LABEL}(?:\.{_LABEL}){{1,126}}))(?![\w-]|\.[\w-])
     | (?<![\w-])(?P<mac>{_HEX}{{2}}(?:-{_HEX}{{2}}){{5}})(?![\w-])
+    | (?<![\w.-])(?P<cmac>{_HEX}{{4}}\.{_HEX}{{4}}\.{_HEX}{{4}})(?![\w@-]|\.[\w-])
     | (?<![\w-])(?P<cve>[cC][vV][eE]-\d{{4}}-\d{{4,7}})(?![\w-])
     | (?<![\w:.])(?P<v6>(?:{_HEX}{{0,4}}:){{2,7}}(?:{_HEX}{{1,4}}|\d{{1,3}}(?:\.\d{{1,3}}){{3}})?
           (?:%[\w.-]{{1,32}})?)(?![\w:]|\.\w)

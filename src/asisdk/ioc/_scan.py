@@ -25,7 +25,7 @@ from asisdk.ioc._patterns import (
 )
 from asisdk.ioc._refang import RefangMap
 from asisdk.ioc._tlds import TLDS
-from asisdk.ioc._validate import is_domain, is_ipv4, is_windows_path
+from asisdk.ioc._validate import canonical_ipv4, is_domain, is_ipv4, is_windows_path
 
 __all__ = ["Hit", "scan"]
 
@@ -82,12 +82,25 @@ def _host(text: str, host: str, start: int, add: _Add) -> None:
     if host.startswith("["):
         _ipv6(text, host[1:-1], start + 1, end - 1, add, cidr=False)
     elif is_ipv4(host):
-        add(("ipv4", host, start, end))
+        add(("ipv4", canonical_ipv4(host), start, end))
     elif is_domain(host):
         add(("dns", host.lower(), start, end))
 
 
 def _url(text: str, start: int, raw: str, add: _Add, depth: int = 0) -> None:
+    """Report a URL match, split at markdown link syntax (``[url](url)``)."""
+    link = raw.find("](", raw.index("://") + 3)
+    while link >= 0:  # a loop, not recursion: ``a](b](c...`` can repeat a long way
+        _one_url(text, start, raw[:link], add, depth)
+        inner = URL_IN.search(text, start + link + 2, start + len(raw))
+        if inner is None:
+            return
+        start, raw = inner.start(), inner.group()
+        link = raw.find("](", raw.index("://") + 3)
+    _one_url(text, start, raw, add, depth)
+
+
+def _one_url(text: str, start: int, raw: str, add: _Add, depth: int) -> None:
     prefix = text[start - 1] if start else ""
     value = _trim(raw, _URL_TRAIL + ("_" if prefix == "_" else ""))
     scheme_end = value.index("://") + 3
@@ -105,6 +118,9 @@ def _url(text: str, start: int, raw: str, add: _Add, depth: int = 0) -> None:
         host = hostport[: close + 1] if close > 0 else ""
     else:
         host = hostport.split(":", 1)[0]
+    if not host and value[:scheme_end].lower() == "file://" and len(value) > scheme_end:
+        _hostless(text, start, value, add)  # ``file:///etc/passwd``: a local file
+        return
     if not host or not (host.startswith("[") or all(c.isalnum() or c in ".-_" for c in host)):
         return
     if host.startswith("[") and not _valid_v6(host[1:-1]):
@@ -135,6 +151,13 @@ def _url(text: str, start: int, raw: str, add: _Add, depth: int = 0) -> None:
             # decoded text has its own offsets: report the whole outer URL as the span.
             for kind, val, _s, _e in sub:
                 add((kind, val, start, end))
+
+
+def _hostless(text: str, start: int, value: str, add: _Add) -> None:
+    end = start + len(value)
+    add(("url", value[:7].lower() + value[7:], start, end))
+    if len(value) >= _MIN_HASH:
+        _hashes(text, start, end, add)
 
 
 def _valid_v6(address: str) -> bool:
@@ -207,7 +230,7 @@ def _dotted(text: str, start: int, token: str, fanged: RefangMap | None, add: _A
     last = token[token.rfind(".") + 1 :]
     if last.isdigit():
         if is_ipv4(token) and not VERSION_BEFORE.search(_line_before(text, start)):
-            add(("ipv4", token, start, end))
+            add(("ipv4", canonical_ipv4(token), start, end))
         return
     if len(token) >= _MIN_HASH:
         _hashes(text, start, end, add)
@@ -310,6 +333,9 @@ def scan(text: str, fanged: RefangMap | None = None) -> list[Hit]:
             _email(text, start, value, add)
         elif kind == "mac":
             add(("mac", value.lower(), start, start + len(value)))
+        elif kind == "cmac":
+            if not VERSION_BEFORE.search(_line_before(text, start)):  # ``build 2021.0415.1200``
+                add(("mac", value.lower(), start, start + len(value)))
         elif kind == "cve":
             add(("cve", value.upper(), start, start + len(value)))
         elif kind == "reg":
