@@ -61,8 +61,14 @@ URL_SCHEMES: Final = (
 _URL_SCHEME = "(?i:" + "|".join(sorted(URL_SCHEMES, key=len, reverse=True)) + ")://"
 #: Typographic punctuation that word processors put around indicators: curly quotes, low
 #: quotes, primes, guillemets, dashes, ellipsis, bullets, plus CJK and full-width
-#: punctuation. It is never part of an indicator, always a boundary.
-TYPO_PUNCT: Final = "\u00ab\u00bb\u2010-\u2027\u2030-\u205e\u3000-\u303f\ufe10-\ufe6f\uff00-\uffef"
+#: punctuation, and the invisible format characters (zero-width space, joiners, direction
+#: marks, byte order mark) that editors slip in. Never part of an indicator: a boundary.
+TYPO_PUNCT: Final = (
+    "\u00ab\u00bb\u200b-\u200f\u2010-\u2027\u2030-\u2064"
+    "\u3000-\u303f\ufe10-\ufe6f\ufeff\uff00-\uffef"
+)
+_OPEN_QUOTES = "\u201c\u2018\u00ab\u201e"  # “ ‘ « „
+_CLOSE_QUOTES = "\u201d\u2019\u00bb\u201c"  # ” ’ » “
 # What a URL may contain: no whitespace, quotes, backticks, angle brackets, pipes, braces,
 # backslashes, carets, and never typographic punctuation.
 _URL_CHAR = rf"[^\s<>\"'`|{{}}\\^{TYPO_PUNCT}]"
@@ -73,6 +79,8 @@ _LIN_SEG = r"[\w.+@%=,~-]{1,255}"
 _HEX = "[0-9A-Fa-f]"
 _HASH = f"{_HEX}{{64}}|{_HEX}{{40}}|{_HEX}{{32}}"
 _LABEL = r"[\w-]{1,63}"
+# How a quoted Windows path starts (inside quotes it may hold spaces).
+_QUOTED_ROOT = r"(?:[A-Za-z]:\\|\\\\[\w.$@-]|%\w{1,64}%\\|\$[eE][nN][vV]:\w{1,64}\\)"
 
 SCANNER: Final = re.compile(
     rf"""
@@ -96,8 +104,10 @@ SCANNER: Final = re.compile(
     | (?<![\w\\/$-])(?<!(?<!\*)\.)(?P<dotted>{_LABEL}(?:\.{_LABEL}){{1,126}})(?![\w@-]|\.[\w-])
     | (?<![\w./\\~$-])(?<!\b[A-Za-z]:)(?P<lin>(?:~|/{_LIN_SEG})(?:/{_LIN_SEG})+/?)
     )
-    | (?P<q>["'])(?P<qwin>(?:[A-Za-z]:\\|\\\\[\w.$@-]|%\w{{1,64}}%\\|\$[eE][nN][vV]:\w{{1,64}}\\)
+    | (?P<q>["'])(?P<qwin>{_QUOTED_ROOT}
           [^"'\r\n<>|*?]{{1,260}}?)(?P=q)
+    | [{_OPEN_QUOTES}](?P<cqwin>{_QUOTED_ROOT}
+          [^"'\r\n<>|*?{_OPEN_QUOTES}{_CLOSE_QUOTES}]{{1,260}}?)[{_CLOSE_QUOTES}]
     """,
     re.VERBOSE,
 )

@@ -39,6 +39,7 @@ _LOOKBACK: Final = 40
 _URL_TRAIL: Final = ".,;:!?*'\">"
 _PATH_TRAIL: Final = ".,;:!?'\"`"
 _CLOSERS: Final = {")": "(", "]": "[", "}": "{"}
+_OPENERS: Final = {"(": ")", "[": "]"}
 _NAT64: Final = ipaddress.IPv6Network("64:ff9b::/96")
 _MAX_PREFIX6: Final = 128
 _MAX_URL_DEPTH: Final = 2
@@ -100,9 +101,27 @@ def _url(text: str, start: int, raw: str, add: _Add, depth: int = 0) -> None:
     _one_url(text, start, raw, add, depth)
 
 
+def _close_at(value: str, opener: str) -> str:
+    """Cut ``value`` at the first bracket that closes the ``opener`` written before it."""
+    closer = _OPENERS[opener]
+    depth = 0
+    for pos, char in enumerate(value):
+        if char == opener:
+            depth += 1
+        elif char == closer:
+            if depth == 0:
+                return value[:pos]
+            depth -= 1
+    return value
+
+
 def _one_url(text: str, start: int, raw: str, add: _Add, depth: int) -> None:
     prefix = text[start - 1] if start else ""
+    if prefix in _OPENERS and _OPENERS[prefix] in raw:
+        raw = _close_at(raw, prefix)  # ``(http://a.com)[b]``: glued markdown links
     value = _trim(raw, _URL_TRAIL + ("_" if prefix == "_" else ""))
+    if "://" not in value:
+        return
     scheme_end = value.index("://") + 3
     rest = value[scheme_end:]
     cut = len(rest)
@@ -118,7 +137,7 @@ def _one_url(text: str, start: int, raw: str, add: _Add, depth: int) -> None:
         host = hostport[: close + 1] if close > 0 else ""
     else:
         host = hostport.split(":", 1)[0]
-    if not host and value[:scheme_end].lower() == "file://" and len(value) > scheme_end:
+    if not host and value[:scheme_end].lower() == "file://" and value[scheme_end:].strip("/"):
         _hostless(text, start, value, add)  # ``file:///etc/passwd``: a local file
         return
     if not host or not (host.startswith("[") or all(c.isalnum() or c in ".-_" for c in host)):
@@ -327,7 +346,7 @@ def scan(text: str, fanged: RefangMap | None = None) -> list[Hit]:
             _linux(text, start, value, add)
         elif kind == "win" or kind == "unc":
             _windows(text, start, value, add, quoted=False)
-        elif kind == "qwin":
+        elif kind == "qwin" or kind == "cqwin":
             _windows(text, start, value, add, quoted=True)
         elif kind == "email":
             _email(text, start, value, add)

@@ -91,7 +91,7 @@ def _is_url(value: str) -> bool:
         return False
     host = split_host(match.group("auth"))
     if not host and value[:7].lower() == "file://":
-        return len(value) > len("file://")  # ``file:///C:/x``: a local file, no host
+        return bool(value[7:].strip("/"))  # ``file:///C:/x``: a local file, no host
     if host.startswith("["):
         return is_ipv6(host[1:-1])
     return bool(_HOST_RE.fullmatch(host))
