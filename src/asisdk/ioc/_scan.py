@@ -21,6 +21,7 @@ from asisdk.ioc._patterns import (
     HTTP_TARGET_BEFORE,
     SCANNER,
     URL_IN,
+    URL_START,
     VERSION_BEFORE,
 )
 from asisdk.ioc._refang import RefangMap
@@ -89,16 +90,19 @@ def _host(text: str, host: str, start: int, add: _Add) -> None:
 
 
 def _url(text: str, start: int, raw: str, add: _Add, depth: int = 0) -> None:
-    """Report a URL match, split at markdown link syntax (``[url](url)``)."""
-    link = raw.find("](", raw.index("://") + 3)
-    while link >= 0:  # a loop, not recursion: ``a](b](c...`` can repeat a long way
-        _one_url(text, start, raw[:link], add, depth)
-        inner = URL_IN.search(text, start + link + 2, start + len(raw))
+    """Report a URL match, split where markup ends it: ``[url](url)``, BBCode, glued links."""
+    end = start + len(raw)
+    while True:  # a loop, not recursion: ``a](b](c...`` can repeat a long way
+        link = raw.find("](", raw.index("://") + 3)
+        part = _cut_markup(text, start, raw[:link] if link >= 0 else raw)
+        _one_url(text, start, part, add, depth)
+        if len(part) == len(raw):
+            return
+        # Every character up to ``end`` is a URL character: the next URL runs to ``end`` too.
+        inner = URL_START.search(text, start + len(part), end)
         if inner is None:
             return
-        start, raw = inner.start(), inner.group()
-        link = raw.find("](", raw.index("://") + 3)
-    _one_url(text, start, raw, add, depth)
+        start, raw = inner.start(), text[inner.start() : end]
 
 
 def _close_at(value: str, opener: str) -> str:
@@ -115,10 +119,20 @@ def _close_at(value: str, opener: str) -> str:
     return value
 
 
-def _one_url(text: str, start: int, raw: str, add: _Add, depth: int) -> None:
+def _cut_markup(text: str, start: int, raw: str) -> str:
     prefix = text[start - 1] if start else ""
+    tag = raw.find("[/")
+    if tag >= 0:
+        raw = raw[:tag]  # ``[url]http://a.com/x[/url]``: a BBCode closing tag
     if prefix in _OPENERS and _OPENERS[prefix] in raw:
         raw = _close_at(raw, prefix)  # ``(http://a.com)[b]``: glued markdown links
+    if "]" in raw:
+        raw = _close_at(raw, "[")  # ``[url=http://a.com/x]text[/url]``: BBCode
+    return raw
+
+
+def _one_url(text: str, start: int, raw: str, add: _Add, depth: int) -> None:
+    prefix = text[start - 1] if start else ""
     value = _trim(raw, _URL_TRAIL + ("_" if prefix == "_" else ""))
     if "://" not in value:
         return

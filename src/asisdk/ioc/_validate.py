@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from typing import Final
 
-from asisdk.ioc._patterns import URL_SCHEMES
+from asisdk.ioc._patterns import URL_SCHEME_PREFIX, URL_SCHEMES
 from asisdk.ioc._tlds import TLDS
 
 __all__ = ["BUILTIN_VALIDATORS", "canonical_ipv4", "is_domain", "is_ipv4", "is_ipv6", "split_host"]
@@ -81,7 +81,11 @@ def split_host(authority: str) -> str:
 
 _HOST_RE: Final = re.compile(r"[\w.-]{1,253}")
 _URL_RE: Final = re.compile(
-    "(?i:" + "|".join(URL_SCHEMES) + r")://(?P<auth>[^/?#\s]*)[^\s<>\"'`|{}\\^]*", re.DOTALL
+    URL_SCHEME_PREFIX
+    + "(?i:"
+    + "|".join(URL_SCHEMES)
+    + r")://(?P<auth>[^/?#\s]*)[^\s<>\"'`|{}\\^]*",
+    re.DOTALL,
 )
 
 
@@ -90,7 +94,7 @@ def _is_url(value: str) -> bool:
     if match is None:
         return False
     host = split_host(match.group("auth"))
-    if not host and value[:7].lower() == "file://":
+    if not host and value[: len("file://")].lower() == "file://":
         return bool(value[7:].strip("/"))  # ``file:///C:/x``: a local file, no host
     if host.startswith("["):
         return is_ipv6(host[1:-1])
