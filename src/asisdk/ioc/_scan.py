@@ -21,11 +21,12 @@ from asisdk.ioc._patterns import (
     HTTP_TARGET_BEFORE,
     SCANNER,
     URL_IN,
+    URL_START,
     VERSION_BEFORE,
 )
 from asisdk.ioc._refang import RefangMap
 from asisdk.ioc._tlds import TLDS
-from asisdk.ioc._validate import is_domain, is_ipv4, is_windows_path
+from asisdk.ioc._validate import canonical_ipv4, is_domain, is_ipv4, is_windows_path
 
 __all__ = ["Hit", "scan"]
 
@@ -39,6 +40,7 @@ _LOOKBACK: Final = 40
 _URL_TRAIL: Final = ".,;:!?*'\">"
 _PATH_TRAIL: Final = ".,;:!?'\"`"
 _CLOSERS: Final = {")": "(", "]": "[", "}": "{"}
+_OPENERS: Final = {"(": ")", "[": "]"}
 _NAT64: Final = ipaddress.IPv6Network("64:ff9b::/96")
 _MAX_PREFIX6: Final = 128
 _MAX_URL_DEPTH: Final = 2
@@ -82,14 +84,60 @@ def _host(text: str, host: str, start: int, add: _Add) -> None:
     if host.startswith("["):
         _ipv6(text, host[1:-1], start + 1, end - 1, add, cidr=False)
     elif is_ipv4(host):
-        add(("ipv4", host, start, end))
+        add(("ipv4", canonical_ipv4(host), start, end))
     elif is_domain(host):
         add(("dns", host.lower(), start, end))
 
 
 def _url(text: str, start: int, raw: str, add: _Add, depth: int = 0) -> None:
+    """Report a URL match, split where markup ends it: ``[url](url)``, BBCode, glued links."""
+    end = start + len(raw)
+    while True:  # a loop, not recursion: ``a](b](c...`` can repeat a long way
+        link = raw.find("](", raw.index("://") + 3)
+        part = _cut_markup(text, start, raw[:link] if link >= 0 else raw)
+        _one_url(text, start, part, add, depth)
+        if len(part) == len(raw):
+            return
+        # Every character up to ``end`` is a URL character: the next URL runs to ``end`` too.
+        inner = URL_START.search(text, start + len(part), end)
+        if inner is None:
+            return
+        start, raw = inner.start(), text[inner.start() : end]
+
+
+def _close_at(value: str, opener: str) -> str:
+    """Cut ``value`` at the first bracket that closes the ``opener`` written before it."""
+    closer = _OPENERS[opener]
+    depth = 0
+    for pos, char in enumerate(value):
+        if char == opener:
+            depth += 1
+        elif char == closer:
+            if depth == 0:
+                return value[:pos]
+            depth -= 1
+    return value
+
+
+def _cut_markup(text: str, start: int, raw: str) -> str:
+    prefix = text[start - 1] if start else ""
+    tag = raw.find("[/")
+    if tag >= 0:
+        raw = raw[:tag]  # ``[url]http://a.com/x[/url]``: a BBCode closing tag
+    if raw.endswith("$") and text.startswith("{", start + len(raw)):
+        raw = raw[:-1]  # ``${jndi:ldap://a.com/${env:KEY}}``: a nested Log4j lookup
+    if prefix in _OPENERS and _OPENERS[prefix] in raw:
+        raw = _close_at(raw, prefix)  # ``(http://a.com)[b]``: glued markdown links
+    if "]" in raw:
+        raw = _close_at(raw, "[")  # ``[url=http://a.com/x]text[/url]``: BBCode
+    return raw
+
+
+def _one_url(text: str, start: int, raw: str, add: _Add, depth: int) -> None:
     prefix = text[start - 1] if start else ""
     value = _trim(raw, _URL_TRAIL + ("_" if prefix == "_" else ""))
+    if "://" not in value:
+        return
     scheme_end = value.index("://") + 3
     rest = value[scheme_end:]
     cut = len(rest)
@@ -105,6 +153,9 @@ def _url(text: str, start: int, raw: str, add: _Add, depth: int = 0) -> None:
         host = hostport[: close + 1] if close > 0 else ""
     else:
         host = hostport.split(":", 1)[0]
+    if not host and value[:scheme_end].lower() == "file://" and value[scheme_end:].strip("/"):
+        _hostless(text, start, value, add)  # ``file:///etc/passwd``: a local file
+        return
     if not host or not (host.startswith("[") or all(c.isalnum() or c in ".-_" for c in host)):
         return
     if host.startswith("[") and not _valid_v6(host[1:-1]):
@@ -137,6 +188,13 @@ def _url(text: str, start: int, raw: str, add: _Add, depth: int = 0) -> None:
                 add((kind, val, start, end))
 
 
+def _hostless(text: str, start: int, value: str, add: _Add) -> None:
+    end = start + len(value)
+    add(("url", value[:7].lower() + value[7:], start, end))
+    if len(value) >= _MIN_HASH:
+        _hashes(text, start, end, add)
+
+
 def _valid_v6(address: str) -> bool:
     try:
         ipaddress.IPv6Address(address.split("%", 1)[0])
@@ -147,12 +205,16 @@ def _valid_v6(address: str) -> bool:
 
 def _ipv6(text: str, cand: str, start: int, end: int, add: _Add, *, cidr: bool = True) -> None:
     address = cand.split("%", 1)[0]  # the zone index is dropped
+    span_end = start + len(address)
+    head, _, tail = address.rpartition(":")
+    if "." in tail and is_ipv4(tail):
+        address = f"{head}:{canonical_ipv4(tail)}"  # ``::ffff:010.001.002.003``
     if "::" not in address:
         colons = address.count(":")
         # Without ``::`` an address has 8 groups, or 6 groups and a dotted IPv4 tail.
         if colons != _FULL_V6_COLONS and not (colons == _V4_TAIL_COLONS and "." in address):
             if _MAC.fullmatch(address):  # six colon-separated octets: a MAC, not IPv6
-                add(("mac", address.lower(), start, start + len(address)))
+                add(("mac", address.lower(), start, span_end))
             return  # times (10:30:45) and other colon runs
     if address == "::":
         return
@@ -176,12 +238,12 @@ def _ipv6(text: str, cand: str, start: int, end: int, add: _Add, *, cidr: bool =
                 value = network.network_address.compressed
     if value == "::":
         return  # ``::/0`` and the like: ``::`` alone is never reported
-    add(("ipv6", value, start, start + len(address)))
+    add(("ipv6", value, start, span_end))
     embedded = ip.ipv4_mapped
     if embedded is None and ip in _NAT64:
         embedded = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
     if embedded is not None:
-        add(("ipv4", str(embedded), start, start + len(address)))
+        add(("ipv4", str(embedded), start, span_end))
 
 
 def _dotted(text: str, start: int, token: str, fanged: RefangMap | None, add: _Add) -> None:
@@ -207,7 +269,7 @@ def _dotted(text: str, start: int, token: str, fanged: RefangMap | None, add: _A
     last = token[token.rfind(".") + 1 :]
     if last.isdigit():
         if is_ipv4(token) and not VERSION_BEFORE.search(_line_before(text, start)):
-            add(("ipv4", token, start, end))
+            add(("ipv4", canonical_ipv4(token), start, end))
         return
     if len(token) >= _MIN_HASH:
         _hashes(text, start, end, add)
@@ -304,12 +366,15 @@ def scan(text: str, fanged: RefangMap | None = None) -> list[Hit]:
             _linux(text, start, value, add)
         elif kind == "win" or kind == "unc":
             _windows(text, start, value, add, quoted=False)
-        elif kind == "qwin":
+        elif kind == "qwin" or kind == "cqwin":
             _windows(text, start, value, add, quoted=True)
         elif kind == "email":
             _email(text, start, value, add)
         elif kind == "mac":
             add(("mac", value.lower(), start, start + len(value)))
+        elif kind == "cmac":
+            if not VERSION_BEFORE.search(_line_before(text, start)):  # ``build 2021.0415.1200``
+                add(("mac", value.lower(), start, start + len(value)))
         elif kind == "cve":
             add(("cve", value.upper(), start, start + len(value)))
         elif kind == "reg":

@@ -12,9 +12,10 @@ import re
 from collections.abc import Callable
 from typing import Final
 
+from asisdk.ioc._patterns import URL_SCHEME_PREFIX, URL_SCHEMES
 from asisdk.ioc._tlds import TLDS
 
-__all__ = ["BUILTIN_VALIDATORS", "is_domain", "is_ipv4", "is_ipv6", "split_host"]
+__all__ = ["BUILTIN_VALIDATORS", "canonical_ipv4", "is_domain", "is_ipv4", "is_ipv6", "split_host"]
 
 _LABEL_RE: Final = re.compile(r"[\w-]{1,63}")
 _MAX_DOMAIN: Final = 253
@@ -30,6 +31,19 @@ def is_ipv4(value: str) -> bool:
         p.isascii() and p.isdigit() and len(p) <= _MAX_OCTET_DIGITS and int(p) <= _MAX_OCTET
         for p in parts
     )
+
+
+def canonical_ipv4(value: str) -> str:
+    """Return a valid IPv4 address without leading zeros (``010.001.002.003`` -> ``10.1.2.3``).
+
+    Leading zeros are read as decimal, as ``ipaddress`` and most log producers mean them;
+    ``inet_aton`` would read ``010`` as octal 8, which is why some payloads use them to hide.
+
+    Examples:
+        >>> canonical_ipv4("010.001.002.003")
+        '10.1.2.3'
+    """
+    return ".".join(str(int(part)) for part in value.split("."))
 
 
 def is_ipv6(value: str) -> bool:
@@ -67,7 +81,11 @@ def split_host(authority: str) -> str:
 
 _HOST_RE: Final = re.compile(r"[\w.-]{1,253}")
 _URL_RE: Final = re.compile(
-    r"(?i:https?|ftps?|sftp|wss?)://(?P<auth>[^/?#\s]*)[^\s<>\"'`|{}\\^]*", re.DOTALL
+    URL_SCHEME_PREFIX
+    + "(?i:"
+    + "|".join(URL_SCHEMES)
+    + r")://(?P<auth>[^/?#\s]*)[^\s<>\"'`|{}\\^]*",
+    re.DOTALL,
 )
 
 
@@ -76,6 +94,8 @@ def _is_url(value: str) -> bool:
     if match is None:
         return False
     host = split_host(match.group("auth"))
+    if not host and value[: len("file://")].lower() == "file://":
+        return bool(value[7:].strip("/"))  # ``file:///C:/x``: a local file, no host
     if host.startswith("["):
         return is_ipv6(host[1:-1])
     return bool(_HOST_RE.fullmatch(host))
@@ -99,7 +119,9 @@ _WIN_RE: Final = re.compile(
 )
 _LIN_RE: Final = re.compile(r"(?:~|/[\w.+@%=,~-]+)(?:/[\w.+@%=,~-]+)+/?")
 _CVE_RE: Final = re.compile(r"CVE-\d{4}-\d{4,7}")
-_MAC_RE: Final = re.compile(r"[0-9a-f]{2}(?:([:-])[0-9a-f]{2})(?:\1[0-9a-f]{2}){4}")
+_MAC_RE: Final = re.compile(
+    r"[0-9a-f]{2}(?:([:-])[0-9a-f]{2})(?:\1[0-9a-f]{2}){4}|[0-9a-f]{4}(?:\.[0-9a-f]{4}){2}"
+)
 _REG_RE: Final = re.compile(
     r"(?:HKEY_(?:LOCAL_MACHINE|CURRENT_USER|CLASSES_ROOT|USERS|CURRENT_CONFIG)"
     r"|HK(?:LM|CU|CR|U|CC)):?(?:\\[^\s\\\"'<>|,;`]+)+"
