@@ -212,3 +212,15 @@ def test_since_without_a_time_column_is_a_usage_error(
     assert main(["triage", str(path), "--since", "1d", "--out", str(tmp_path / "o")]) == EXIT_USAGE
     assert "--since needs a time column" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize(
+    ("flag", "expected"), [((), ",'=cmd.exe"), (("--no-csv-neutralise",), ",=cmd.exe")]
+)
+def test_csv_neutralise_flag(tmp_path: Path, flag: tuple[str, ...], expected: str) -> None:
+    frame = sample_events_frame().head(20).copy()
+    frame.loc[2, "CommandLine"] = "=cmd.exe /c calc"
+    frame.to_parquet(tmp_path / "events.parquet")
+    argv = ["triage", str(tmp_path / "events.parquet"), "--out", str(tmp_path / "r"), "--quiet"]
+    assert main([*argv, "--workers", "1", "--no-geo", *flag]) == EXIT_OK
+    assert expected in (tmp_path / "r" / "clusters.csv").read_text(encoding="utf-8")
