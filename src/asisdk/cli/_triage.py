@@ -262,7 +262,6 @@ async def _virustotal(result: TriageResult, max_lookups: int, *, show: bool) -> 
     from asisdk.virustotal import VirusTotalClient
 
     cache = Path(user_cache_dir("asisdk")) / pipeline_defaults.VT_CACHE_FILE
-    cache.parent.mkdir(parents=True, exist_ok=True)
     base_url = os.environ.get("ASISDK_VT_BASE_URL")  # tests point this at 127.0.0.1
     extra: dict[str, Any] = {"base_url": base_url} if base_url else {}
     async with VirusTotalClient(cache=cache, **extra) as client:
