@@ -100,3 +100,41 @@ def test_default_location_may_be_absent(monkeypatch: pytest.MonkeyPatch, tmp_pat
     monkeypatch.delenv("ASISDK_CONFIG", raising=False)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
     assert load_config().path is None
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        '[virustotal]\napi_key = "cl\xe9"\n'.encode("latin-1"),
+        '[virustotal]\napi_key = "k"\n'.encode("utf-16"),
+    ],
+    ids=["latin-1", "utf-16"],
+)
+def test_non_utf8_file_is_a_configuration_error_with_advice(tmp_path: Path, content: bytes) -> None:
+    bad = tmp_path / "latin.toml"
+    bad.write_bytes(content)
+    with pytest.raises(ConfigurationError, match="not UTF-8") as caught:
+        load_config(bad)
+    assert "re-save it as UTF-8" in str(caught.value)
+    assert isinstance(caught.value.__cause__, UnicodeDecodeError)
+
+
+@pytest.mark.parametrize(
+    ("toml", "kind"),
+    [
+        ('[virustotal.api_key]\nvalue = "k"\n', "a table"),
+        ('[virustotal]\napi_key = { value = "k" }\n', "a table"),
+        ('[virustotal]\napi_key = ["k1", "k2"]\n', "an array"),
+    ],
+)
+def test_table_or_array_value_is_refused(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, toml: str, kind: str
+) -> None:
+    monkeypatch.delenv("ASISDK_VIRUSTOTAL_API_KEY", raising=False)
+    file = tmp_path / "config.toml"
+    file.write_text(toml, encoding="utf-8")
+    config = load_config(file)
+    with pytest.raises(ConfigurationError, match=f"virustotal.api_key in .* is {kind}"):
+        resolve_setting("virustotal.api_key", config=config)
+    with pytest.raises(ConfigurationError, match=kind):
+        resolve_secret("virustotal.api_key", config=config)

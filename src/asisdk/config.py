@@ -137,7 +137,8 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
         exist. An explicitly named file that does not exist is an error.
 
     Raises:
-        ConfigurationError: the file is missing (when named explicitly) or not valid TOML.
+        ConfigurationError: the file is missing (when named explicitly), not UTF-8 or not valid
+            TOML.
     """
     explicit = path is not None or bool(os.environ.get(_defaults.CONFIG_ENV_VAR))
     file = Path(path).expanduser() if path is not None else config_path()
@@ -151,6 +152,12 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
     try:
         with file.open("rb") as handle:
             data = tomllib.load(handle)
+    except UnicodeDecodeError as exc:
+        raise ConfigurationError(
+            f"configuration file {file} is not UTF-8 text (byte {exc.start}: {exc.reason}); "
+            "TOML files must be UTF-8: re-save it as UTF-8 (without a UTF-16 byte order mark), "
+            f"e.g. `iconv -f LATIN1 -t UTF-8 {file}`"
+        ) from exc
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise ConfigurationError(f"cannot read configuration file {file}: {exc}") from exc
     return Config(path=file, data=data)
@@ -179,6 +186,13 @@ def resolve_setting(
 
     Returns:
         The value, or ``None`` when it is set nowhere.
+
+    Raises:
+        ConfigurationError: the config file holds a table or an array at ``dotted_key``.
+
+    Examples:
+        >>> resolve_setting("geoip.db_path", config=Config(data={"geoip": {"db_path": "/x"}}))
+        '/x'
     """
     if value is not None:
         return value
@@ -190,6 +204,13 @@ def resolve_setting(
     found_cfg = cfg.get(dotted_key)
     if found_cfg is None:
         return None
+    if isinstance(found_cfg, Mapping | list):
+        table, _, key = dotted_key.rpartition(".")
+        kind = "a table" if isinstance(found_cfg, Mapping) else "an array"
+        raise ConfigurationError(
+            f"{dotted_key} in {cfg.path or 'the configuration'} is {kind}, not a single value; "
+            f'write it as `{key} = "..."`' + (f" under [{table}]" if table else "")
+        )
     return str(found_cfg)
 
 

@@ -269,3 +269,15 @@ def test_format_offers_evtx_and_help_lists_every_format(
     assert "auto,csv,jsonl,json,parquet,evtx" in help_text
     assert "CSV/TSV, JSON lines, JSON, Parquet or Windows EVTX files" in help_text
     assert "CSV, JSON lines, JSON, Parquet or EVTX" in help_text
+
+
+@pytest.mark.parametrize(
+    ("flag", "expected"), [((), ",'=cmd.exe"), (("--no-csv-neutralise",), ",=cmd.exe")]
+)
+def test_csv_neutralise_flag(tmp_path: Path, flag: tuple[str, ...], expected: str) -> None:
+    frame = sample_events_frame().head(20).copy()
+    frame.loc[2, "CommandLine"] = "=cmd.exe /c calc"
+    frame.to_parquet(tmp_path / "events.parquet")
+    argv = ["triage", str(tmp_path / "events.parquet"), "--out", str(tmp_path / "r"), "--quiet"]
+    assert main([*argv, "--workers", "1", "--no-geo", *flag]) == EXIT_OK
+    assert expected in (tmp_path / "r" / "clusters.csv").read_text(encoding="utf-8")

@@ -17,13 +17,27 @@ from asisdk.config import Secret
 __all__ = ["SecretMasker"]
 
 _MASK = _root_defaults.SECRET_MASK
+#: Authorization schemes whose credential (the part after the scheme) is a secret of its own:
+#: a service that echoes the header back may quote the token without ``Bearer``.
+_AUTH_SCHEMES = frozenset({"basic", "bearer", "token"})
+
+
+def _with_credentials(values: Iterable[str]) -> set[str]:
+    found = set()
+    for value in values:
+        found.add(value)
+        scheme, space, credential = value.partition(" ")
+        if space and scheme.lower() in _AUTH_SCHEMES and credential.strip():
+            found.add(credential.strip())
+    return found
 
 
 class SecretMasker:
     """Replace secret values and secret query parameters with ``***``.
 
     Args:
-        secrets: secret values (``Secret`` or plain strings) to remove from any text.
+        secrets: secret values (``Secret`` or plain strings) to remove from any text. A value
+            such as ``Bearer <token>`` also registers the bare ``<token>``.
         query_params: names of query parameters whose values are always masked in URLs, even
             when the value is not a known secret (case-insensitive).
 
@@ -31,6 +45,8 @@ class SecretMasker:
         >>> masker = SecretMasker([Secret("k3y-123")], query_params=["access_key"])
         >>> masker.text("bad key k3y-123")
         'bad key ***'
+        >>> SecretMasker([Secret("Bearer eyJ0")]).text("echoed: eyJ0")
+        'echoed: ***'
         >>> masker.url(httpx.URL("https://api.example/8.8.8.8?access_key=abc&fields=ip"))
         'https://api.example/8.8.8.8?access_key=***&fields=ip'
     """
@@ -38,7 +54,7 @@ class SecretMasker:
     __slots__ = ("_params", "_values")
 
     def __init__(self, secrets: Iterable[Secret | str] = (), *, query_params: Iterable[str] = ()):
-        values = {s.get() if isinstance(s, Secret) else s for s in secrets}
+        values = _with_credentials(s.get() if isinstance(s, Secret) else s for s in secrets)
         # Longest first, so a secret that contains another is masked whole.
         self._values = tuple(sorted((v for v in values if v), key=len, reverse=True))
         self._params = frozenset(p.lower() for p in query_params)

@@ -147,6 +147,13 @@ def add_triage_command(commands: Any) -> None:
         default="auto",
         help="timeline engine (auto: bokeh when installed, else inline SVG)",
     )
+    parser.add_argument(
+        "--no-csv-neutralise",
+        dest="csv_neutralise",
+        action="store_false",
+        help="write CSV text cells that begin with = + - @ tab or CR as they are (default: "
+        "prefixed with ' so a spreadsheet does not run them as formulas)",
+    )
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--quiet", action="store_true", help="no progress and no summary")
     mode.add_argument("--json", action="store_true", help="print the summary as JSON on stdout")
@@ -260,7 +267,6 @@ async def _virustotal(result: TriageResult, max_lookups: int, *, show: bool) -> 
     from asisdk.virustotal import VirusTotalClient
 
     cache = Path(user_cache_dir("asisdk")) / pipeline_defaults.VT_CACHE_FILE
-    cache.parent.mkdir(parents=True, exist_ok=True)
     base_url = os.environ.get("ASISDK_VT_BASE_URL")  # tests point this at 127.0.0.1
     extra: dict[str, Any] = {"base_url": base_url} if base_url else {}
     async with VirusTotalClient(cache=cache, **extra) as client:
@@ -282,7 +288,11 @@ def run_triage_command(args: argparse.Namespace) -> int:
             result, attribution = _triage(args, progress)
             progress("report")
             result, files = write_report(
-                result, args.out, data_attribution=attribution, timeline=args.timeline
+                result,
+                args.out,
+                data_attribution=attribution,
+                timeline=args.timeline,
+                neutralise_csv=args.csv_neutralise,
             )
     except (UsageError, InvalidInputError, ConfigurationError) as exc:
         progress.close()

@@ -415,17 +415,22 @@ class LogAnalyticsClient(ServiceClient):
             json=build_body(kql, timespan=timespan, additional_workspaces=workspaces),
             idempotent=True,
         )
+        # The service may echo the request (Authorization header included) in any message it
+        # sends back: every text taken from an answer is masked with the token registered.
+        masker = self._api.masker.with_secrets([token.token])
         if response.status_code == 400:
             info = body_error(response)
             message = info.message if info is not None else response.text[:500]
             raise QuerySyntaxError(
-                f"Log Analytics rejected the query: {message}"
-                + (
-                    f" (correlationId {info.correlation_id})"
-                    if info and info.correlation_id
-                    else ""
+                masker.text(
+                    f"Log Analytics rejected the query: {message}"
+                    + (
+                        f" (correlationId {info.correlation_id})"
+                        if info and info.correlation_id
+                        else ""
+                    )
                 ),
-                details=info.details if info is not None else (),
+                details=tuple(masker.text(d) for d in info.details) if info is not None else (),
             )
         if response.status_code == 504:
             raise QueryTimeoutError(
@@ -436,7 +441,16 @@ class LogAnalyticsClient(ServiceClient):
         body = self._api.decode_json(response)
         if not isinstance(body, Mapping):
             raise InvalidInputError("Log Analytics answered with JSON that is not an object")
-        return parse_response(body, query=kql, timespan=span)
+        result = parse_response(body, query=kql, timespan=span)
+        if result.error is None:
+            return result
+        error = result.error
+        masked = attrs.evolve(
+            error,
+            message=masker.text(error.message),
+            details=tuple(masker.text(d) for d in error.details),
+        )
+        return attrs.evolve(result, error=masked)
 
     # -- split queries ---------------------------------------------------------------------
 

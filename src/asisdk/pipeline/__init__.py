@@ -25,7 +25,7 @@ from asisdk.pipeline._load import (
     load_events,
     load_frame,
 )
-from asisdk.pipeline._outputs import OUTPUT_FILES, write_report
+from asisdk.pipeline._outputs import CSV_FORMULA_PREFIXES, OUTPUT_FILES, write_csv, write_report
 from asisdk.pipeline._report import SECTIONS, render_report
 from asisdk.pipeline._stages import (
     DECODED_COLUMNS,
@@ -46,6 +46,7 @@ from asisdk.pipeline._triage import STAGES, StageTiming, TriageOptions, TriageRe
 from asisdk.pipeline._virustotal import VT_COLUMNS, enrich_virustotal, vt_candidates
 
 __all__ = [
+    "CSV_FORMULA_PREFIXES",
     "DECODED_COLUMNS",
     "DEFAULT_IOC_TYPES",
     "GEO_COLUMNS",
@@ -79,5 +80,6 @@ __all__ = [
     "summary_text",
     "triage_summary",
     "vt_candidates",
+    "write_csv",
     "write_report",
 ]

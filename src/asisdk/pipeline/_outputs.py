@@ -16,7 +16,7 @@ from asisdk.pipeline._stix import stix_bundle
 from asisdk.pipeline._timeline import TimelineEngine
 from asisdk.pipeline._triage import TriageResult
 
-__all__ = ["OUTPUT_FILES", "write_report"]
+__all__ = ["CSV_FORMULA_PREFIXES", "OUTPUT_FILES", "write_csv", "write_report"]
 
 #: The files :func:`write_report` writes, in order.
 OUTPUT_FILES: Final[tuple[str, ...]] = (
@@ -28,6 +28,60 @@ OUTPUT_FILES: Final[tuple[str, ...]] = (
     "events.parquet",
     "iocs.stix.json",
 )
+
+
+#: First characters that make a spreadsheet read a cell as a formula (CSV / formula injection).
+CSV_FORMULA_PREFIXES: Final[tuple[str, ...]] = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _neutralise_cell(value: object) -> object:
+    if isinstance(value, str) and value.startswith(CSV_FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def write_csv(
+    frame: pd.DataFrame, path: str | os.PathLike[str], *, neutralise: bool = True
+) -> Path:
+    """Write ``frame`` to ``path`` as CSV, with formula-like text cells neutralised.
+
+    Command lines and decoded payloads are attacker-controlled: a cell such as
+    ``=HYPERLINK(...)`` or ``-cmd|' /c calc'!A1`` runs as a formula when the file is opened in
+    a spreadsheet. Every *text* cell that begins with one of :data:`CSV_FORMULA_PREFIXES` is
+    written with a leading ``'``, which spreadsheets show as text. Numbers (``-5`` in a numeric
+    column) stay numbers, and the frame itself is not changed.
+
+    Args:
+        frame: the table to write (its index is not written).
+        path: the file (replaced when it exists).
+        neutralise: ``False`` writes text cells exactly as they are, e.g. for a tool that
+            reads the CSV back and must see ``-enc ...`` unchanged (``asisdk triage
+            --no-csv-neutralise``).
+
+    Returns:
+        The path written.
+
+    Raises:
+        OSError: the file cannot be written.
+
+    Examples:
+        >>> import pandas as pd
+        >>> out = write_csv(pd.DataFrame({"cmd": ["=1+2", "ok"], "n": [-5, 3]}), "t.csv")  # doctest: +SKIP
+        >>> print(open("t.csv").read())  # doctest: +SKIP
+        cmd,n
+        '=1+2,-5
+        ok,3
+    """  # noqa: E501
+    out = frame
+    if neutralise:
+        text = [c for c in frame.columns if frame[c].dtype == object or frame[c].dtype == "string"]
+        if text:
+            out = frame.copy()
+            for name in text:
+                out[name] = out[name].map(_neutralise_cell, na_action="ignore")
+    target = Path(path)
+    out.to_csv(target, index=False)
+    return target
 
 
 def _parquet_ready(frame: pd.DataFrame) -> pd.DataFrame:
@@ -50,6 +104,7 @@ def write_report(
     *,
     data_attribution: Sequence[str] = (),
     timeline: TimelineEngine = "auto",
+    neutralise_csv: bool = True,
 ) -> tuple[TriageResult, dict[str, Path]]:
     """Write report.html, the CSV files, events.parquet and iocs.stix.json to ``out_dir``.
 
@@ -58,6 +113,8 @@ def write_report(
         out_dir: the folder (created when missing; files in it are replaced).
         data_attribution: credit lines of the input data, shown in the report.
         timeline: the timeline engine (see :func:`render_report`).
+        neutralise_csv: prefix text cells that a spreadsheet would run as a formula with
+            ``'`` in every CSV file (see :func:`write_csv`); ``False`` writes them unchanged.
 
     Returns:
         ``(result, files)``: the result with the ``report`` stage timing added, and the path
@@ -77,10 +134,14 @@ def write_report(
     folder = Path(out_dir).expanduser()
     folder.mkdir(parents=True, exist_ok=True)
     files = {name: folder / name for name in OUTPUT_FILES}
-    result.iocs.to_csv(files["iocs.csv"], index=False)
-    result.ioc_hits.to_csv(files["ioc_hits.csv"], index=False)
-    result.decoded.to_csv(files["decoded.csv"], index=False)
-    result.patterns.to_csv(files["clusters.csv"], index=False)
+    tables = {
+        "iocs.csv": result.iocs,
+        "ioc_hits.csv": result.ioc_hits,
+        "decoded.csv": result.decoded,
+        "clusters.csv": result.patterns,
+    }
+    for name, table in tables.items():
+        write_csv(table, files[name], neutralise=neutralise_csv)
     _parquet_ready(result.events).to_parquet(files["events.parquet"], index=True)
     bundle = stix_bundle(result.iocs)
     # stix2's own pretty printer re-orders every key in Python and is slow on big bundles.

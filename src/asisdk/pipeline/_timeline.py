@@ -15,7 +15,7 @@ import pandas as pd
 
 from asisdk.pipeline import _defaults
 
-__all__ = ["TimelineEngine", "timeline_html", "timeline_points"]
+__all__ = ["TimelineEngine", "json_for_html", "timeline_html", "timeline_points"]
 
 #: ``auto`` uses bokeh when it is installed (the ``notebook`` extra), else ``svg``.
 TimelineEngine = Literal["auto", "bokeh", "svg"]
@@ -158,6 +158,21 @@ def _bokeh_html(points: pd.DataFrame) -> tuple[str, str]:
     return INLINE.render(), f'<div id="timeline-plot" data-engine="bokeh">{div}</div>{script}'
 
 
+def json_for_html(data: object) -> str:
+    """Serialise ``data`` as JSON that is safe inside an HTML ``<script>`` element.
+
+    ``<``, ``>`` and ``&`` become ``\\u003c``, ``\\u003e`` and ``\\u0026`` (still the same JSON
+    string values), so text such as a command line with ``</script>`` or ``<!--<script>`` cannot
+    end the element or switch the HTML parser into its script-escape states.
+
+    Examples:
+        >>> json_for_html({"cmd": "<!--<script>a&b"})
+        '{"cmd": "\\\\u003c!--\\\\u003cscript\\\\u003ea\\\\u0026b"}'
+    """
+    text = json.dumps(data, ensure_ascii=True)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
 def _svg_html(points: pd.DataFrame) -> str:
     data: dict[str, Any] = {
         "lanes": sorted(points["lane"].unique().tolist()),
@@ -168,7 +183,7 @@ def _svg_html(points: pd.DataFrame) -> str:
             ].itertuples(index=False, name=None)
         ],
     }
-    payload = json.dumps(data, ensure_ascii=True).replace("</", "<\\/")
+    payload = json_for_html(data)
     return (
         '<div id="timeline-plot" data-engine="svg">'
         '<div class="timeline-tools"><button type="button" id="timeline-reset">Reset zoom</button>'

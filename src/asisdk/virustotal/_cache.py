@@ -45,6 +45,23 @@ CREATE TABLE IF NOT EXISTS vt_lookups (
 """
 
 
+def _create_private(path: Path) -> None:
+    """Create the folders (0700) and the database file (0600) before SQLite opens it.
+
+    SQLite gives its ``-wal`` and ``-shm`` files the database file's mode, so they are private
+    too. An existing cache file is made private; an existing folder is left as it is (it may be
+    one the user shares on purpose).
+    """
+    missing = [p for p in (path.parent, *path.parent.parents) if not p.exists()]
+    for folder in reversed(missing):
+        folder.mkdir(mode=_defaults.CACHE_DIR_MODE, exist_ok=True)
+    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, _defaults.CACHE_FILE_MODE)
+    try:
+        os.fchmod(descriptor, _defaults.CACHE_FILE_MODE)
+    finally:
+        os.close(descriptor)
+
+
 @attrs.frozen
 class CachedLookup:
     """A stored answer: ``status`` (``found`` / ``not_found``), the ``data`` object, its age."""
@@ -111,7 +128,7 @@ class VtCache:
         # Runs on the cache thread only: the connection never crosses threads.
         if self._connection is None:
             try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
+                _create_private(self.path)
                 connection = sqlite3.connect(self.path, isolation_level=None)
                 connection.execute("PRAGMA journal_mode=WAL")
                 connection.execute("PRAGMA synchronous=NORMAL")
