@@ -148,22 +148,26 @@ async def test_lookup_frame_adds_report_columns(
 ) -> None:
     respx_mock.get(f"{BASE}/ip_addresses/8.8.8.8").respond(200, json=IP)
     respx_mock.get(f"{BASE}/domains/example.com").respond(200, json=DOMAIN)
+    respx_mock.get(f"{BASE}/files/{EICAR_MD5}").respond(200, json=FILE)
     df = pd.DataFrame(
         {
-            "Observable": ["8.8.8.8", "example.com", None, "x@example.com"],
-            "IoCType": ["ipv4", "dns", "dns", "email"],
-            "status": ["a", "b", "c", "d"],
+            "Observable": ["8.8.8.8", "example.com", None, "x@example.com", EICAR_MD5],
+            "IoCType": ["ipv4", "dns", "dns", "email", "md5_hash"],
+            "status": ["a", "b", "c", "d", "e"],
         },
-        index=[10, 20, 30, 40],
+        index=[10, 20, 30, 40, 50],
     )
     out = await make_vt().lookup_frame(df, "Observable", kind_column="IoCType")
-    assert list(out.index) == [10, 20, 30, 40]
+    assert list(out.index) == [10, 20, 30, 40, 50]
     assert list(out.columns[:3]) == ["Observable", "IoCType", "status"]
     assert out.loc[10, "status_vt"] == "found"
-    assert list(out["status_vt"]) == ["found", "found", "invalid", "invalid"]
+    assert list(out["status_vt"]) == ["found", "found", "invalid", "invalid", "found"]
     assert list(out["kind"])[:2] == ["ip_address", "domain"]
     assert str(out["malicious"].dtype) == "Int64"
-    assert out["malicious"].isna().tolist() == [False, False, True, True]
+    assert out["malicious"].isna().tolist() == [False, False, True, True, False]
+    assert str(out["type_unsupported"].dtype) == "Int64"
+    assert out["type_unsupported"].isna().tolist() == [True, True, True, True, False]
+    assert out.loc[50, "type_unsupported"] == 8
     assert str(out["last_analysis_date"].dtype).startswith("datetime64")
     assert str(out["last_analysis_date"].dt.tz) == "UTC"
     assert "cannot look up kind 'email'" in out.loc[40, "error"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 
 from asisdk.virustotal import VtKind, VtReport, VtStatus
@@ -86,3 +87,31 @@ def test_equality_ignores_raw_attributes() -> None:
     a = VtReport(observable="x", kind=None, status=VtStatus.ERROR, attributes={"a": 1})
     b = VtReport(observable="x", kind=None, status=VtStatus.ERROR, attributes={"b": 2})
     assert a == b
+
+
+def test_every_last_analysis_stats_key_of_a_file_is_kept() -> None:
+    data = copy.deepcopy(FILE["data"])
+    data["attributes"]["last_analysis_stats"] = {
+        "harmless": 1,
+        "type-unsupported": 8,
+        "suspicious": 2,
+        "confirmed-timeout": 3,
+        "timeout": 4,
+        "failure": 6,
+        "malicious": 62,
+        "undetected": 5,
+    }
+    report = report_from_object(EICAR_MD5, resolve_target(EICAR_MD5), data)
+    assert (report.harmless, report.suspicious, report.timeout) == (1, 2, 4)
+    assert (report.malicious, report.undetected) == (62, 5)
+    assert (report.type_unsupported, report.confirmed_timeout, report.failure) == (8, 3, 6)
+    assert "type-unsupported 8" in report._repr_html_()
+    assert "confirmed-timeout 3" in report._repr_html_()
+
+
+def test_url_stats_have_no_file_only_counts() -> None:
+    report = report_from_object(
+        "https://example.com/", resolve_target("https://example.com/"), URL["data"]
+    )
+    assert (report.type_unsupported, report.confirmed_timeout, report.failure) == (None, None, None)
+    assert "type-unsupported" not in report._repr_html_()

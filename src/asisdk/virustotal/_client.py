@@ -261,8 +261,9 @@ class VirusTotalClient(ServiceClient):
         Returns:
             A new frame with ``df``'s index and columns followed by ``kind``, ``status``,
             ``malicious``, ``suspicious``, ``harmless``, ``undetected``, ``timeout``,
-            ``reputation``, ``last_analysis_date``, ``tags``, ``permalink``, ``attributes``,
-            ``error`` (a name already in ``df`` gets the suffix ``_vt``).
+            ``type_unsupported``, ``confirmed_timeout``, ``failure``, ``reputation``,
+            ``last_analysis_date``, ``tags``, ``permalink``, ``attributes``, ``error``
+            (a name already in ``df`` gets the suffix ``_vt``).
 
         Raises:
             InvalidInputError: a named column is not in ``df``.

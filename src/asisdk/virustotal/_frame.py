@@ -16,7 +16,17 @@ __all__ = ["REPORT_COLUMNS", "reports_to_frame"]
 REPORT_COLUMNS: Final = tuple(
     field.name for field in attrs.fields(VtReport) if field.name != "observable"
 )
-_COUNTS: Final = ("malicious", "suspicious", "harmless", "undetected", "timeout", "reputation")
+_COUNTS: Final = (
+    "malicious",
+    "suspicious",
+    "harmless",
+    "undetected",
+    "timeout",
+    "type_unsupported",
+    "confirmed_timeout",
+    "failure",
+    "reputation",
+)
 _SUFFIX: Final = "_vt"
 
 

@@ -33,6 +33,12 @@ class VtStatus(enum.StrEnum):
 
 
 _STATS: Final = ("malicious", "suspicious", "harmless", "undetected", "timeout")
+#: ``last_analysis_stats`` keys VirusTotal sends for files only, hyphenated, by field name.
+_FILE_STATS: Final = {
+    "type_unsupported": "type-unsupported",
+    "confirmed_timeout": "confirmed-timeout",
+    "failure": "failure",
+}
 _STATUS_COLOURS: Final = {
     VtStatus.FOUND: "#2e7d32",
     VtStatus.NOT_FOUND: "#616161",
@@ -66,6 +72,8 @@ class VtReport:
         status: the outcome; only ``found`` reports carry analysis data.
         malicious, suspicious, harmless, undetected, timeout: engine counts from
             ``last_analysis_stats`` (``None`` when absent).
+        type_unsupported, confirmed_timeout, failure: the counts VirusTotal adds for files
+            (``type-unsupported``, ``confirmed-timeout``, ``failure``; ``None`` when absent).
         reputation: the community reputation score.
         last_analysis_date: when VirusTotal last analysed the object (aware, UTC).
         tags: VirusTotal's tags.
@@ -89,6 +97,9 @@ class VtReport:
     harmless: int | None = None
     undetected: int | None = None
     timeout: int | None = None
+    type_unsupported: int | None = None
+    confirmed_timeout: int | None = None
+    failure: int | None = None
     reputation: int | None = None
     last_analysis_date: dt.datetime | None = None
     tags: tuple[str, ...] = ()
@@ -108,6 +119,8 @@ class VtReport:
         ]
         if self.status is VtStatus.FOUND:
             counts = ", ".join(f"{name} {getattr(self, name)}" for name in _STATS)
+            extra = [(key, getattr(self, name)) for name, key in _FILE_STATS.items()]
+            counts += "".join(f", {key} {value}" for key, value in extra if value is not None)
             rows.append(("detections", html.escape(counts)))
             rows.append(("reputation", html.escape(str(self.reputation))))
             if self.last_analysis_date is not None:
@@ -193,6 +206,9 @@ def report_from_object(observable: str, target: Target, data: Mapping[str, Any])
         harmless=_int_or_none(stats.get("harmless")),
         undetected=_int_or_none(stats.get("undetected")),
         timeout=_int_or_none(stats.get("timeout")),
+        type_unsupported=_int_or_none(stats.get("type-unsupported")),
+        confirmed_timeout=_int_or_none(stats.get("confirmed-timeout")),
+        failure=_int_or_none(stats.get("failure")),
         reputation=_int_or_none(attributes.get("reputation")),
         last_analysis_date=_timestamp(attributes.get("last_analysis_date")),
         tags=tags,
