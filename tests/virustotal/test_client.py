@@ -289,3 +289,27 @@ async def test_client_side_daily_budget_skips_the_rest_without_sending(
     assert len(respx_mock.calls) == 2
     assert reports[2].error is not None
     assert "daily budget of 2" in reports[2].error
+
+
+async def test_a_value_virustotal_refuses_is_invalid_not_an_error(
+    respx_mock: respx.MockRouter, make_vt: MakeVt
+) -> None:
+    refused = respx_mock.get(f"{BASE}/domains/under_score.example").respond(
+        400,
+        json=error(
+            "InvalidArgumentError", 'Domain "under_score.example" is not a valid domain pattern'
+        ),
+    )
+    other = respx_mock.get(f"{BASE}/domains/bad-request.example").respond(
+        400, json=error("BadRequestError", "The API request is invalid or malformed")
+    )
+    ip = respx_mock.get(f"{BASE}/ip_addresses/8.8.8.8").respond(200, json=IP)
+    values = ["under_score.example", "8.8.8.8", "bad-request.example"]
+    async with make_vt(retry=RetryPolicy(instant=True, max_attempts=2)) as vt:
+        reports = await vt.lookup_many(values)
+    assert [r.status for r in reports] == [VtStatus.INVALID, VtStatus.FOUND, VtStatus.ERROR]
+    assert reports[0].error is not None
+    assert "not a valid domain pattern" in reports[0].error
+    assert "code=InvalidArgumentError" in reports[0].error
+    assert reports[0].kind is VtKind.DOMAIN
+    assert (refused.call_count, ip.call_count, other.call_count) == (1, 1, 1)

@@ -24,7 +24,8 @@ class VtStatus(enum.StrEnum):
     FOUND = "found"
     #: VirusTotal does not know the object (HTTP 404): a normal "no data" answer.
     NOT_FOUND = "not_found"
-    #: The value is not a valid IP, domain, URL or hash (nothing was sent).
+    #: The value is not a valid IP, domain, URL or hash: nothing was sent, or VirusTotal
+    #: refused it (HTTP 400 ``InvalidArgumentError``).
     INVALID = "invalid"
     #: The lookup failed after retries (server errors, network); see ``error``.
     ERROR = "error"
