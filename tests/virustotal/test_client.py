@@ -170,6 +170,12 @@ async def test_lookup_frame_adds_report_columns(
     assert out.loc[50, "type_unsupported"] == 8
     assert str(out["last_analysis_date"].dtype).startswith("datetime64")
     assert str(out["last_analysis_date"].dt.tz) == "UTC"
+    for name in ("first_submission_date", "last_modification_date", "creation_date"):
+        assert str(out[name].dt.tz) == "UTC"
+    assert out[["creation_date", "first_submission_date"]].isna().sum().tolist() == [3, 4]
+    assert out.loc[50, "first_submission_date"] == pd.Timestamp(1148301722, unit="s", tz="UTC")
+    assert out.loc[20, "dates"]["whois_date"] == pd.Timestamp(1714400000, unit="s", tz="UTC")
+    assert out.loc[30, "dates"] == {}
     assert "cannot look up kind 'email'" in out.loc[40, "error"]
     assert list(df.columns) == ["Observable", "IoCType", "status"]  # input untouched
 

@@ -265,7 +265,9 @@ class VirusTotalClient(ServiceClient):
             A new frame with ``df``'s index and columns followed by ``kind``, ``status``,
             ``malicious``, ``suspicious``, ``harmless``, ``undetected``, ``timeout``,
             ``type_unsupported``, ``confirmed_timeout``, ``failure``, ``reputation``,
-            ``last_analysis_date``, ``tags``, ``permalink``, ``attributes``, ``error``
+            ``last_analysis_date``, ``first_submission_date``, ``last_submission_date``,
+            ``last_modification_date``, ``creation_date`` (datetimes, UTC), ``dates``,
+            ``tags``, ``permalink``, ``attributes``, ``error``
             (a name already in ``df`` gets the suffix ``_vt``).
 
         Raises:
