@@ -148,24 +148,34 @@ async def test_lookup_frame_adds_report_columns(
 ) -> None:
     respx_mock.get(f"{BASE}/ip_addresses/8.8.8.8").respond(200, json=IP)
     respx_mock.get(f"{BASE}/domains/example.com").respond(200, json=DOMAIN)
+    respx_mock.get(f"{BASE}/files/{EICAR_MD5}").respond(200, json=FILE)
     df = pd.DataFrame(
         {
-            "Observable": ["8.8.8.8", "example.com", None, "x@example.com"],
-            "IoCType": ["ipv4", "dns", "dns", "email"],
-            "status": ["a", "b", "c", "d"],
+            "Observable": ["8.8.8.8", "example.com", None, "x@example.com", EICAR_MD5],
+            "IoCType": ["ipv4", "dns", "dns", "email", "md5_hash"],
+            "status": ["a", "b", "c", "d", "e"],
         },
-        index=[10, 20, 30, 40],
+        index=[10, 20, 30, 40, 50],
     )
     out = await make_vt().lookup_frame(df, "Observable", kind_column="IoCType")
-    assert list(out.index) == [10, 20, 30, 40]
+    assert list(out.index) == [10, 20, 30, 40, 50]
     assert list(out.columns[:3]) == ["Observable", "IoCType", "status"]
     assert out.loc[10, "status_vt"] == "found"
-    assert list(out["status_vt"]) == ["found", "found", "invalid", "invalid"]
+    assert list(out["status_vt"]) == ["found", "found", "invalid", "invalid", "found"]
     assert list(out["kind"])[:2] == ["ip_address", "domain"]
     assert str(out["malicious"].dtype) == "Int64"
-    assert out["malicious"].isna().tolist() == [False, False, True, True]
+    assert out["malicious"].isna().tolist() == [False, False, True, True, False]
+    assert str(out["type_unsupported"].dtype) == "Int64"
+    assert out["type_unsupported"].isna().tolist() == [True, True, True, True, False]
+    assert out.loc[50, "type_unsupported"] == 8
     assert str(out["last_analysis_date"].dtype).startswith("datetime64")
     assert str(out["last_analysis_date"].dt.tz) == "UTC"
+    for name in ("first_submission_date", "last_modification_date", "creation_date"):
+        assert str(out[name].dt.tz) == "UTC"
+    assert out[["creation_date", "first_submission_date"]].isna().sum().tolist() == [3, 4]
+    assert out.loc[50, "first_submission_date"] == pd.Timestamp(1148301722, unit="s", tz="UTC")
+    assert out.loc[20, "dates"]["whois_date"] == pd.Timestamp(1714400000, unit="s", tz="UTC")
+    assert out.loc[30, "dates"] == {}
     assert "cannot look up kind 'email'" in out.loc[40, "error"]
     assert list(df.columns) == ["Observable", "IoCType", "status"]  # input untouched
 
@@ -285,3 +295,27 @@ async def test_client_side_daily_budget_skips_the_rest_without_sending(
     assert len(respx_mock.calls) == 2
     assert reports[2].error is not None
     assert "daily budget of 2" in reports[2].error
+
+
+async def test_a_value_virustotal_refuses_is_invalid_not_an_error(
+    respx_mock: respx.MockRouter, make_vt: MakeVt
+) -> None:
+    refused = respx_mock.get(f"{BASE}/domains/under_score.example").respond(
+        400,
+        json=error(
+            "InvalidArgumentError", 'Domain "under_score.example" is not a valid domain pattern'
+        ),
+    )
+    other = respx_mock.get(f"{BASE}/domains/bad-request.example").respond(
+        400, json=error("BadRequestError", "The API request is invalid or malformed")
+    )
+    ip = respx_mock.get(f"{BASE}/ip_addresses/8.8.8.8").respond(200, json=IP)
+    values = ["under_score.example", "8.8.8.8", "bad-request.example"]
+    async with make_vt(retry=RetryPolicy(instant=True, max_attempts=2)) as vt:
+        reports = await vt.lookup_many(values)
+    assert [r.status for r in reports] == [VtStatus.INVALID, VtStatus.FOUND, VtStatus.ERROR]
+    assert reports[0].error is not None
+    assert "not a valid domain pattern" in reports[0].error
+    assert "code=InvalidArgumentError" in reports[0].error
+    assert reports[0].kind is VtKind.DOMAIN
+    assert (refused.call_count, ip.call_count, other.call_count) == (1, 1, 1)

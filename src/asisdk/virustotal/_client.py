@@ -29,6 +29,7 @@ from asisdk._http import (
 from asisdk.config import Config, Secret, resolve_secret
 from asisdk.errors import (
     ApiError,
+    ApiStatusError,
     AuthenticationError,
     InvalidInputError,
     NotFoundError,
@@ -62,6 +63,8 @@ _log = logging.getLogger("asisdk.virustotal")
 
 _RELATIONSHIP_NAME: Final = re.compile(r"[a-z][a-z0-9_]{0,63}")
 _CACHED_STATUSES: Final = (VtStatus.FOUND, VtStatus.NOT_FOUND)
+#: The code of VirusTotal's 400 answer to a value it will not take ("not a valid domain").
+_INVALID_ARGUMENT: Final = "InvalidArgumentError"
 
 
 def vt_error_parser(response: httpx.Response) -> ErrorDescription | None:
@@ -222,9 +225,9 @@ class VirusTotalClient(ServiceClient):
 
         Returns:
             Reports in input order: ``found``, ``not_found`` (HTTP 404), ``invalid`` (never
-            sent), ``error`` (failed after retries; ``error`` says why) or
-            ``quota_exhausted`` (the daily quota ran out first; re-run later, with a cache
-            nothing already fetched is asked again).
+            sent, or refused by VirusTotal with a 400 ``InvalidArgumentError``), ``error``
+            (failed after retries; ``error`` says why) or ``quota_exhausted`` (the daily quota
+            ran out first; re-run later, with a cache nothing already fetched is asked again).
 
         Raises:
             AuthenticationError: the key was refused (401/403); nothing else could succeed,
@@ -261,8 +264,11 @@ class VirusTotalClient(ServiceClient):
         Returns:
             A new frame with ``df``'s index and columns followed by ``kind``, ``status``,
             ``malicious``, ``suspicious``, ``harmless``, ``undetected``, ``timeout``,
-            ``reputation``, ``last_analysis_date``, ``tags``, ``permalink``, ``attributes``,
-            ``error`` (a name already in ``df`` gets the suffix ``_vt``).
+            ``type_unsupported``, ``confirmed_timeout``, ``failure``, ``reputation``,
+            ``last_analysis_date``, ``first_submission_date``, ``last_submission_date``,
+            ``last_modification_date``, ``creation_date`` (datetimes, UTC), ``dates``,
+            ``tags``, ``permalink``, ``attributes``, ``error``
+            (a name already in ``df`` gets the suffix ``_vt``).
 
         Raises:
             InvalidInputError: a named column is not in ``df``.
@@ -438,6 +444,12 @@ class VirusTotalClient(ServiceClient):
             return report
         except (AuthenticationError, QuotaExceededError):
             raise
+        except ApiStatusError as exc:
+            # VirusTotal's own validation is stricter than ours in places: a value it rejects
+            # is an invalid value, like one we never sent, not a failed lookup.
+            rejected = exc.status_code == 400 and exc.service_code == _INVALID_ARGUMENT
+            status = VtStatus.INVALID if rejected else VtStatus.ERROR
+            return report_without_data(observable, target, status, str(exc))
         except ApiError as exc:
             return report_without_data(observable, target, VtStatus.ERROR, str(exc))
         data = body.get("data") if isinstance(body, Mapping) else None

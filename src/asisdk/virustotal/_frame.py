@@ -8,7 +8,7 @@ from typing import Final
 import attrs
 import pandas as pd
 
-from asisdk.virustotal._report import VtReport
+from asisdk.virustotal._report import DATE_FIELDS, VtReport
 
 __all__ = ["REPORT_COLUMNS", "reports_to_frame"]
 
@@ -16,7 +16,17 @@ __all__ = ["REPORT_COLUMNS", "reports_to_frame"]
 REPORT_COLUMNS: Final = tuple(
     field.name for field in attrs.fields(VtReport) if field.name != "observable"
 )
-_COUNTS: Final = ("malicious", "suspicious", "harmless", "undetected", "timeout", "reputation")
+_COUNTS: Final = (
+    "malicious",
+    "suspicious",
+    "harmless",
+    "undetected",
+    "timeout",
+    "type_unsupported",
+    "confirmed_timeout",
+    "failure",
+    "reputation",
+)
 _SUFFIX: Final = "_vt"
 
 
@@ -30,9 +40,11 @@ def reports_to_frame(df: pd.DataFrame, reports: Sequence[VtReport]) -> pd.DataFr
     }
     for name in _COUNTS:
         columns[name] = pd.array([getattr(r, name) for r in reports], dtype="Int64")
-    columns["last_analysis_date"] = pd.to_datetime(
-        pd.Series([r.last_analysis_date for r in reports], dtype="object"), utc=True
-    )
+    for name in DATE_FIELDS:
+        columns[name] = pd.to_datetime(
+            pd.Series([getattr(r, name) for r in reports], dtype="object"), utc=True
+        )
+    columns["dates"] = pd.Series([dict(r.dates) for r in reports], dtype="object")
     columns["tags"] = pd.Series([list(r.tags) for r in reports], dtype="object")
     columns["permalink"] = pd.Series([r.permalink for r in reports], dtype="object")
     columns["attributes"] = pd.Series([dict(r.attributes) for r in reports], dtype="object")

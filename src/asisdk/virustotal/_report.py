@@ -24,7 +24,8 @@ class VtStatus(enum.StrEnum):
     FOUND = "found"
     #: VirusTotal does not know the object (HTTP 404): a normal "no data" answer.
     NOT_FOUND = "not_found"
-    #: The value is not a valid IP, domain, URL or hash (nothing was sent).
+    #: The value is not a valid IP, domain, URL or hash: nothing was sent, or VirusTotal
+    #: refused it (HTTP 400 ``InvalidArgumentError``).
     INVALID = "invalid"
     #: The lookup failed after retries (server errors, network); see ``error``.
     ERROR = "error"
@@ -33,6 +34,20 @@ class VtStatus(enum.StrEnum):
 
 
 _STATS: Final = ("malicious", "suspicious", "harmless", "undetected", "timeout")
+#: ``last_analysis_stats`` keys VirusTotal sends for files only, hyphenated, by field name.
+_FILE_STATS: Final = {
+    "type_unsupported": "type-unsupported",
+    "confirmed_timeout": "confirmed-timeout",
+    "failure": "failure",
+}
+#: The dates with a field of their own; every other ``*_date`` is only in ``VtReport.dates``.
+DATE_FIELDS: Final = (
+    "last_analysis_date",
+    "first_submission_date",
+    "last_submission_date",
+    "last_modification_date",
+    "creation_date",
+)
 _STATUS_COLOURS: Final = {
     VtStatus.FOUND: "#2e7d32",
     VtStatus.NOT_FOUND: "#616161",
@@ -66,8 +81,18 @@ class VtReport:
         status: the outcome; only ``found`` reports carry analysis data.
         malicious, suspicious, harmless, undetected, timeout: engine counts from
             ``last_analysis_stats`` (``None`` when absent).
+        type_unsupported, confirmed_timeout, failure: the counts VirusTotal adds for files
+            (``type-unsupported``, ``confirmed-timeout``, ``failure``; ``None`` when absent).
         reputation: the community reputation score.
         last_analysis_date: when VirusTotal last analysed the object (aware, UTC).
+        first_submission_date, last_submission_date: when the file or URL was first and
+            last submitted (aware, UTC).
+        last_modification_date: when VirusTotal last changed the object (aware, UTC).
+        creation_date: a domain's registration date, or a file's build (compile) time
+            (aware, UTC).
+        dates: every ``*_date`` attribute VirusTotal sent (``whois_date``,
+            ``last_dns_records_date``, ``expiration_date``, ...) as an aware UTC datetime,
+            by attribute name (derived from ``attributes``, excluded from equality).
         tags: VirusTotal's tags.
         permalink: the VirusTotal web page of the object.
         attributes: the raw ``attributes`` of the API object (excluded from equality).
@@ -89,8 +114,16 @@ class VtReport:
     harmless: int | None = None
     undetected: int | None = None
     timeout: int | None = None
+    type_unsupported: int | None = None
+    confirmed_timeout: int | None = None
+    failure: int | None = None
     reputation: int | None = None
     last_analysis_date: dt.datetime | None = None
+    first_submission_date: dt.datetime | None = None
+    last_submission_date: dt.datetime | None = None
+    last_modification_date: dt.datetime | None = None
+    creation_date: dt.datetime | None = None
+    dates: Mapping[str, dt.datetime] = attrs.field(factory=dict, eq=False, repr=False)
     tags: tuple[str, ...] = ()
     permalink: str | None = None
     attributes: Mapping[str, Any] = attrs.field(factory=dict, eq=False, repr=False)
@@ -108,6 +141,8 @@ class VtReport:
         ]
         if self.status is VtStatus.FOUND:
             counts = ", ".join(f"{name} {getattr(self, name)}" for name in _STATS)
+            extra = [(key, getattr(self, name)) for name, key in _FILE_STATS.items()]
+            counts += "".join(f", {key} {value}" for key, value in extra if value is not None)
             rows.append(("detections", html.escape(counts)))
             rows.append(("reputation", html.escape(str(self.reputation))))
             if self.last_analysis_date is not None:
@@ -170,11 +205,14 @@ def report_from_object(observable: str, target: Target, data: Mapping[str, Any])
         >>> r = report_from_object("example.com", resolve_target("example.com"), data)
         >>> r.malicious, r.undetected, r.permalink, r.last_analysis_date.year
         (2, None, 'https://www.virustotal.com/gui/domain/example.com', 1970)
+        >>> r.dates["last_analysis_date"].tzinfo
+        datetime.timezone.utc
     """
     raw = data.get("attributes")
     attributes: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
     stats_raw = attributes.get("last_analysis_stats")
     stats: Mapping[str, Any] = stats_raw if isinstance(stats_raw, Mapping) else {}
+    dates = _dates(attributes)
     tags_raw = attributes.get("tags")
     tags = tuple(str(t) for t in tags_raw) if isinstance(tags_raw, list) else ()
     ident = data.get("id")
@@ -193,12 +231,31 @@ def report_from_object(observable: str, target: Target, data: Mapping[str, Any])
         harmless=_int_or_none(stats.get("harmless")),
         undetected=_int_or_none(stats.get("undetected")),
         timeout=_int_or_none(stats.get("timeout")),
+        type_unsupported=_int_or_none(stats.get("type-unsupported")),
+        confirmed_timeout=_int_or_none(stats.get("confirmed-timeout")),
+        failure=_int_or_none(stats.get("failure")),
         reputation=_int_or_none(attributes.get("reputation")),
-        last_analysis_date=_timestamp(attributes.get("last_analysis_date")),
+        last_analysis_date=dates.get("last_analysis_date"),
+        first_submission_date=dates.get("first_submission_date"),
+        last_submission_date=dates.get("last_submission_date"),
+        last_modification_date=dates.get("last_modification_date"),
+        creation_date=dates.get("creation_date"),
+        dates=dates,
         tags=tags,
         permalink=link,
         attributes=dict(attributes),
     )
+
+
+def _dates(attributes: Mapping[str, Any]) -> dict[str, dt.datetime]:
+    """Every ``*_date`` attribute holding Unix seconds, as an aware UTC datetime."""
+    dates = {}
+    for name, value in attributes.items():
+        if isinstance(name, str) and name.endswith("_date"):
+            when = _timestamp(value)
+            if when is not None:
+                dates[name] = when
+    return dates
 
 
 def report_without_data(
