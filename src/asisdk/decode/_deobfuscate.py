@@ -32,17 +32,21 @@ _SQ = rf"'[^'\n]{{0,{_MAX_PIECE}}}'"
 _DQ = rf'"[^"\n$`]{{0,{_MAX_PIECE}}}"'
 _QUOTED = rf"(?:{_SQ}|{_DQ})"
 _QUOTED_ONE = re.compile(_QUOTED)
+_CHAR = r"(?i:\[char\])\s*\d{1,7}"
+_CONCAT_PIECE = rf"(?:{_QUOTED}|{_CHAR})"
+_CONCAT_PIECE_ONE = re.compile(rf"{_QUOTED}|(?i:\[char\])\s*(?P<code>\d{{1,7}})")
 
 #: One cheap pass: text without any of these holds no script candidate.
 SCRIPT_PREFILTER: Final = re.compile(
     r"['\"]\s*\+\s*['\"]"
     r"|(?i:-f\s*['\"]|-join\b|fromcharcode|frombase64string|atob\s*\(|base64\s+-{1,2}d)"
     r"|`[A-Za-z]"
+    r"|(?i:\[char\]\s*\d{1,7}\s*\+)"
     r"|&#?\w{1,8};"
     r"|\\u[0-9A-Fa-f{]"
 )
 
-_CONCAT = re.compile(rf"{_QUOTED}(?:\s*\+\s*{_QUOTED})+")
+_CONCAT = re.compile(rf"{_CONCAT_PIECE}(?:\s*\+\s*{_CONCAT_PIECE})+")
 _FORMAT = re.compile(
     rf"\"(?P<fmt>(?:\{{\d{{1,3}}\}}|[^\"{{}}\n$`]){{1,{_MAX_PIECE}}})\"\s*-[fF]\s*"
     rf"(?P<args>{_QUOTED}(?:\s*,\s*{_QUOTED})*)"
@@ -196,6 +200,19 @@ def _pieces(text: str) -> list[str]:
     return [_unquote(m.group()) for m in _QUOTED_ONE.finditer(text)]
 
 
+def _concat(source: str) -> str | None:
+    out: list[str] = []
+    for match in _CONCAT_PIECE_ONE.finditer(source):
+        code = match.group("code")
+        if code is None:
+            out.append(_unquote(match.group()))
+        elif int(code) > _MAX_CODE_POINT or int(code) in _SURROGATES:
+            return None
+        else:
+            out.append(chr(int(code)))
+    return "".join(out)
+
+
 def _format(source: str) -> str | None:
     match = _FORMAT.fullmatch(source)
     if match is None:
@@ -256,7 +273,9 @@ def decode_script(encoding: Encoding, source: str) -> str | None:
         >>> decode_script("ps_format", "\\"{1}{0}\\" -f 'String','Download'")
         'DownloadString'
     """
-    if encoding in ("ps_concat", "ps_join"):
+    if encoding == "ps_concat":
+        return _concat(source)
+    if encoding == "ps_join":
         return "".join(_pieces(source))
     if encoding == "ps_format":
         return _format(source)
