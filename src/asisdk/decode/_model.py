@@ -36,7 +36,8 @@ DEFAULT_MAX_ARCHIVE_MEMBERS: Final = 256
 #: Longest input examined (characters of a string, bytes of a bytes input).
 DEFAULT_MAX_INPUT_CHARS: Final = 1024 * 1024
 
-#: How a layer's ``data`` was obtained from its ``source``.
+#: How a layer's ``data`` was obtained from its ``source`` (``ps_*``, ``html_entity`` and
+#: ``js_*`` layers are deobfuscated script text: ``data`` is that text in UTF-8).
 Encoding = Literal[
     "base64",
     "base64url",

@@ -453,10 +453,15 @@ def unpack(
 
     Finds standard and URL-safe base64 (padded or not, wrapped over lines, in URLs and
     ``data:`` URIs, PowerShell ``-EncodedCommand`` payloads), hex, character-code lists and
-    percent-encoding; opens gzip, zlib, raw deflate, bz2, xz, zip and tar. A candidate that
-    decodes to neither text nor a known format is not a layer, so hashes, GUIDs, paths and
-    identifiers are left alone. Never raises on the content: limits and corrupt data are
-    reported on the layers (``Layer.error``) and on the result (``Unpacked.error``).
+    percent-encoding; opens gzip, zlib, raw deflate, bz2, xz, zip and tar. Short base64 is
+    decoded when a call names it (``FromBase64String('...')``, ``atob``, ``| base64 -d``).
+    Script obfuscation (PowerShell ``'a'+'b'``, ``"{1}{0}" -f``, ``-join``, backticks; HTML
+    entities; JavaScript ``String.fromCharCode`` and ``\\u`` escapes; percent-encoded
+    letters) is a layer only when the result reveals a URL, a cmdlet or a keyword that its
+    source hid, or holds more encoded content. A candidate that decodes to neither text nor
+    a known format is not a layer, so hashes, GUIDs, paths and identifiers are left alone.
+    Never raises on the content: limits and corrupt data are reported on the layers
+    (``Layer.error``) and on the result (``Unpacked.error``).
 
     Args:
         text: the input; bytes are opened directly when they are an archive or compressed,
