@@ -94,9 +94,18 @@ def test_real_command_lines_give_no_false_positives(shared_data: object) -> None
     for line in frame["CommandLine"].dropna():
         result = unpack(line)
         found.extend(layer.text for layer in result.layers)
-    # The PowerShell -enc line in the table is the only encoded content.
+    # The -enc line is the only encoded content; three more lines hide names and a URL
+    # with backticks and string concatenation (msticpy's own obfuscation samples).
     assert found
-    assert set(found) == {"$t = 'dir';\r\n& ('Invoke'+'-Expression') $t"}
+    assert set(found) == {
+        "$t = 'dir';\r\n& ('Invoke'+'-Expression') $t",
+        "Invoke-Expression",
+        "nEW-obJEcT",
+        ".WebClient",
+        "DownloadString(('ht'+'tp://paste'+ 'bin/'+'raw/'+'pqCwEm17'))",
+        "http://pastebin/raw/pqCwEm17",
+        "http://pastebbin/raw/pqCwEm17",
+    }
 
 
 def test_mde_command_lines_decode_only_real_payloads(shared_data: object) -> None:

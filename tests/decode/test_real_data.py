@@ -73,14 +73,21 @@ def test_empire_launchers_decode_end_to_end(otrf: pd.DataFrame) -> None:
         assert full.startswith(otrf.loc[label, "CommandLine"].split(" -enc ")[0])
         assert re.search(r"-enc\s+if\(\$psversiontable", full, re.IGNORECASE)
         # The C2 address is base64 of UTF-16LE again, one level down.
-        inner = rows[rows["depth"] == 2]
+        inner = rows[(rows["depth"] == 2) & (rows["encoding"] == "base64")]
         assert len(inner) == 1
+        # Empire's AMSI bypass splits its two names into concatenated strings.
+        joined = rows[rows["encoding"] == "ps_concat"]["decoded_text"].tolist()
+        assert joined == ["System.Management.Automation.AmsiUtils", "amsiInitFailed"]
         assert inner["decoded_text"].iloc[0].startswith("http://10.10.10.5")
         assert re.search(r"frombase64string\('http://10\.10\.10\.5", full, re.IGNORECASE)
 
 
 def test_every_field_of_the_empire_vbs_dataset(shared_data: Path) -> None:
-    """2,067 raw events (Sysmon, Security, PowerShell): only the launcher decodes."""
+    """2,067 raw events (Sysmon, Security, PowerShell): only the launcher decodes.
+
+    Inside it, the C2 address is base64 again and the AMSI bypass hides two names by
+    concatenation.
+    """
     import json
 
     path = shared_data / "events" / "otrf" / "empire_launcher_vbs_2020-09-04160940.json"
@@ -90,8 +97,9 @@ def test_every_field_of_the_empire_vbs_dataset(shared_data: Path) -> None:
             for value in json.loads(line).values():
                 if isinstance(value, str):
                     texts.update(layer.text for layer in unpack(value).layers)
-    assert len(texts) == 2
-    assert "http://10.10.10.5" in texts
-    (script,) = texts - {"http://10.10.10.5"}
+    inner = {"http://10.10.10.5", "System.Management.Automation.AmsiUtils", "amsiInitFailed"}
+    assert len(texts) == 4
+    assert inner <= texts
+    (script,) = texts - inner
     assert script is not None
     assert script.startswith("If($PSVERSiOnTaBlE.PSVErSIOn.MajOR -gE 3)")

@@ -1,5 +1,8 @@
 """Find and decode encoded content, recursively: base64, hex, char codes, archives.
 
+Script obfuscation counts too (PowerShell concatenation, ``-f``, ``-join`` and backticks,
+HTML entities, JavaScript ``String.fromCharCode``), when what it hides is worth showing.
+
 :func:`unpack` takes a string (or bytes) and returns an :class:`Unpacked`: the text with every
 decoded span replaced by what it decodes to, and each :class:`Layer` found on the way
 (base64 in PowerShell ``-EncodedCommand`` holding a gzip holding a zip member ...).

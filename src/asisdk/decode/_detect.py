@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from typing import Final, Literal, NamedTuple
 
+from asisdk.decode._deobfuscate import find_explicit_base64
+
 __all__ = [
     "MIN_BLOCK_CHARS",
     "PREFILTER",
@@ -119,6 +121,8 @@ def find_candidates(text: str) -> list[Candidate]:
         for m in _POWERSHELL.finditer(text)
         if _left_bounded(text, m.start(), word=False)
     )
+    # A decode call says its argument is base64: it is tried however short it is.
+    found.extend(Candidate(start, end, "context") for start, end in find_explicit_base64(text))
     if "ase64," in text or "ASE64," in text:
         found.extend(
             Candidate(m.start("payload"), m.end("payload"), "context")

@@ -38,7 +38,8 @@ DEFAULT_MAX_ARCHIVE_MEMBERS: Final = 256
 #: Longest input examined (characters of a string, bytes of a bytes input).
 DEFAULT_MAX_INPUT_CHARS: Final = 1024 * 1024
 
-#: How a layer's ``data`` was obtained from its ``source``.
+#: How a layer's ``data`` was obtained from its ``source`` (``ps_*``, ``html_entity`` and
+#: ``js_*`` layers are deobfuscated script text: ``data`` is that text in UTF-8).
 Encoding = Literal[
     "base64",
     "base64url",
@@ -46,6 +47,13 @@ Encoding = Literal[
     "charcode",
     "percent",
     "utf-16le",
+    "ps_concat",
+    "ps_format",
+    "ps_join",
+    "ps_backtick",
+    "html_entity",
+    "js_charcode",
+    "js_escape",
     "gzip",
     "zlib",
     "deflate",

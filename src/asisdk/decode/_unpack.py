@@ -6,6 +6,14 @@ from typing import Final
 
 from asisdk.decode import _containers as containers
 from asisdk.decode._codecs import decode_base64, decode_charcodes, decode_hex, decode_percent
+from asisdk.decode._deobfuscate import (
+    SCRIPT_PREFILTER,
+    ScriptCandidate,
+    decode_script,
+    escapes_alnum,
+    find_script_candidates,
+    reveals,
+)
 from asisdk.decode._detect import (
     PREFILTER,
     Candidate,
@@ -21,7 +29,7 @@ from asisdk.decode._model import (
     FileType,
     Unpacked,
 )
-from asisdk.decode._sniff import sniff_format, sniff_text
+from asisdk.decode._sniff import looks_like_text, sniff_format, sniff_text
 from asisdk.decode._tree import ARCHIVES, Node, flatten, render, splice
 from asisdk.errors import InvalidInputError
 
@@ -197,14 +205,29 @@ class _Session:
 
     def scan_text(self, text: str, depth: int) -> list[Node]:
         """Return the layers found directly in ``text`` (in document order)."""
-        if self.error is not None or not PREFILTER.search(text):
+        if self.error is not None:
             return []
+        encoded = PREFILTER.search(text) is not None
+        scripted = SCRIPT_PREFILTER.search(text) is not None
+        if not encoded and not scripted:
+            return []
+        candidates: list[Candidate | ScriptCandidate] = []
+        candidates.extend(find_candidates(text))
+        if scripted:
+            candidates.extend(find_script_candidates(text))
+            # Script spans after encoded ones at the same offset; longer spans first.
+            candidates.sort(key=lambda c: (c.start, isinstance(c, ScriptCandidate), -c.end))
         children: list[Node] = []
         cursor = 0
-        for candidate in find_candidates(text):
+        for candidate in candidates:
             if candidate.start < cursor:
                 continue
-            for node in self.try_candidate(text, candidate, depth):
+            if isinstance(candidate, ScriptCandidate):
+                script = self.try_script(text, candidate, depth)
+                found = [script] if script is not None else []
+            else:
+                found = self.try_candidate(text, candidate, depth)
+            for node in found:
                 children.append(node)
                 cursor = max(cursor, node.end)
             if self.stopped:
@@ -310,17 +333,48 @@ class _Session:
         )
 
     def try_percent(self, source: str, start: int, end: int, depth: int) -> Node | None:
-        """A percent-encoded token is a layer only when it hides more encoded content."""
-        if depth > self.max_depth:
-            return None
+        """A percent-encoded token is a layer only when it hides something (see reveals)."""
         data = decode_percent(source)
         text = sniff_text(data)
-        if text is None or text == source:
+        if text is None:
             return None
+        return self.accept_revealing(
+            "percent", source, start, end, text, depth, alone=escapes_alnum("percent", source)
+        )
+
+    def try_script(self, text: str, candidate: ScriptCandidate, depth: int) -> Node | None:
+        source = text[candidate.start : candidate.end]
+        decoded = decode_script(candidate.encoding, source)
+        if decoded is None or not looks_like_text(decoded):
+            return None
+        return self.accept_revealing(
+            candidate.encoding, source, candidate.start, candidate.end, decoded, depth, alone=True
+        )
+
+    def accept_revealing(
+        self,
+        encoding: Encoding,
+        source: str,
+        start: int,
+        end: int,
+        text: str,
+        depth: int,
+        *,
+        alone: bool,
+    ) -> Node | None:
+        """A layer for deobfuscated ``text`` only when it reveals what ``source`` hid.
+
+        Percent-encoding, concatenation and the like are also written in harmless text; only
+        a result with encoded content inside, or (when ``alone``) with a new URL, cmdlet or
+        keyword, is worth a layer.
+        """
+        if depth > self.max_depth or text == source:
+            return None
+        data = text.encode("utf-8", "surrogatepass")
         if not self._spend(len(data)):
             return None
         node = Node(
-            encoding="percent",
+            encoding=encoding,
             source=source,
             start=start,
             end=end,
@@ -329,7 +383,8 @@ class _Session:
             file_type="text",
         )
         self.expand(node, depth)
-        if not node.children:
+        encoded_inside = bool(node.children)
+        if not (encoded_inside or (alone and reveals(source, text, encoded_inside=False))):
             self._refund(len(data))
             return None
         return node
@@ -398,10 +453,15 @@ def unpack(
 
     Finds standard and URL-safe base64 (padded or not, wrapped over lines, in URLs and
     ``data:`` URIs, PowerShell ``-EncodedCommand`` payloads), hex, character-code lists and
-    percent-encoding; opens gzip, zlib, raw deflate, bz2, xz, zip and tar. A candidate that
-    decodes to neither text nor a known format is not a layer, so hashes, GUIDs, paths and
-    identifiers are left alone. Never raises on the content: limits and corrupt data are
-    reported on the layers (``Layer.error``) and on the result (``Unpacked.error``).
+    percent-encoding; opens gzip, zlib, raw deflate, bz2, xz, zip and tar. Short base64 is
+    decoded when a call names it (``FromBase64String('...')``, ``atob``, ``| base64 -d``).
+    Script obfuscation (PowerShell ``'a'+'b'``, ``"{1}{0}" -f``, ``-join``, backticks; HTML
+    entities; JavaScript ``String.fromCharCode`` and ``\\u`` escapes; percent-encoded
+    letters) is a layer only when the result reveals a URL, a cmdlet or a keyword that its
+    source hid, or holds more encoded content. A candidate that decodes to neither text nor
+    a known format is not a layer, so hashes, GUIDs, paths and identifiers are left alone.
+    Never raises on the content: limits and corrupt data are reported on the layers
+    (``Layer.error``) and on the result (``Unpacked.error``).
 
     Args:
         text: the input; bytes are opened directly when they are an archive or compressed,

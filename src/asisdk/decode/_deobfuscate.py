@@ -1,0 +1,292 @@
+"""Script-level obfuscation: PowerShell concatenation, format, join and backticks; entities;
+JavaScript ``String.fromCharCode`` and ``\\u`` escapes; short base64 in explicit decode calls.
+
+Unlike base64 or hex, these are written by hand in ordinary scripts too (``'a' + 'b'`` is
+just code), so a span only becomes a layer when its result *reveals* something its source
+hid: a URL, a cmdlet or suspicious keyword, or more encoded content (see :func:`reveals`).
+Every pattern is a linear sequence of bounded, mutually exclusive pieces, so a hostile
+megabyte of ``'a'+`` costs one pass, not a backtracking explosion.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Final, NamedTuple
+
+from asisdk.decode._model import Encoding
+
+__all__ = [
+    "SCRIPT_PREFILTER",
+    "ScriptCandidate",
+    "decode_script",
+    "escapes_alnum",
+    "find_explicit_base64",
+    "find_script_candidates",
+    "reveals",
+]
+
+#: Longest quoted piece considered part of an obfuscated expression.
+_MAX_PIECE: Final = 4096
+_SQ = rf"'[^'\n]{{0,{_MAX_PIECE}}}'"
+_DQ = rf'"[^"\n$`]{{0,{_MAX_PIECE}}}"'
+_QUOTED = rf"(?:{_SQ}|{_DQ})"
+_QUOTED_ONE = re.compile(_QUOTED)
+_CHAR = r"(?i:\[char\])\s*\d{1,7}"
+_CONCAT_PIECE = rf"(?:{_QUOTED}|{_CHAR})"
+_CONCAT_PIECE_ONE = re.compile(rf"{_QUOTED}|(?i:\[char\])\s*(?P<code>\d{{1,7}})")
+
+#: One cheap pass: text without any of these holds no script candidate.
+SCRIPT_PREFILTER: Final = re.compile(
+    r"['\"]\s*\+\s*['\"]"
+    r"|(?i:-f\s*['\"]|-join\b|fromcharcode|frombase64string|atob\s*\(|base64\s+-{1,2}d)"
+    r"|`[A-Za-z]"
+    r"|(?i:\[char\]\s*\d{1,7}\s*\+)"
+    r"|&#?\w{1,8};"
+    r"|\\u[0-9A-Fa-f{]"
+)
+
+_CONCAT = re.compile(rf"{_CONCAT_PIECE}(?:\s*\+\s*{_CONCAT_PIECE})+")
+_FORMAT = re.compile(
+    rf"\"(?P<fmt>(?:\{{\d{{1,3}}\}}|[^\"{{}}\n$`]){{1,{_MAX_PIECE}}})\"\s*-[fF]\s*"
+    rf"(?P<args>{_QUOTED}(?:\s*,\s*{_QUOTED})*)"
+)
+_JOIN_AFTER = re.compile(rf"\(\s*{_QUOTED}(?:\s*,\s*{_QUOTED})+\s*\)\s*-(?i:join)\s*(?:''|\"\")")
+_JOIN_BEFORE = re.compile(rf"-(?i:join)\s*\(\s*{_QUOTED}(?:\s*,\s*{_QUOTED})+\s*\)")
+# The look-behind anchors a name at its first character: without it, every position of a long
+# word would rescan the rest of the word.
+_BACKTICK = re.compile(r"(?<![\w.\-])[\w.\-]*(?:`[A-Za-z][\w.\-]*)+")
+_TOKEN = re.compile(r"[^\s\"'<>`]+")
+_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6}|[A-Za-z]{2,8});")
+_FROMCHARCODE = re.compile(
+    r"String\.fromCharCode\s*\(\s*(?:0[xX][0-9A-Fa-f]{1,6}|\d{1,7})"
+    r"(?:\s*,\s*(?:0[xX][0-9A-Fa-f]{1,6}|\d{1,7}))*\s*\)"
+)
+_JS_ESCAPE_ONE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\u\{([0-9A-Fa-f]{1,6})\}|\\x([0-9A-Fa-f]{2})")
+_EXPLICIT_CALL = re.compile(
+    r"(?i:frombase64string|atob)\s*\(\s*(?P<q>['\"])(?P<payload>[A-Za-z0-9+/]{4,}={0,2})(?P=q)"
+)
+_EXPLICIT_PIPE = re.compile(
+    r"(?i:echo|printf)\s+(?:-n\s+)?(?P<q>['\"]?)(?P<payload>[A-Za-z0-9+/]{4,}={0,2})(?P=q)"
+    r"\s*\|\s*(?i:base64)\s+(?:-d|--decode|-D)\b"
+)
+_PERCENT_ALNUM = re.compile(r"%(?:3[0-9]|[46][1-9A-Fa-f]|[57][0-9Aa])")
+_NUMERIC_ENTITY = re.compile(r"&#(?:([0-9]{1,7})|[xX]([0-9A-Fa-f]{1,6}));")
+_NUMBER = re.compile(r"0[xX][0-9A-Fa-f]+|\d+")
+_FORMAT_ITEM = re.compile(r"\{(\d{1,3})\}")
+_MAX_CODE_POINT: Final = 0x10FFFF
+_SURROGATES: Final = range(0xD800, 0xE000)
+
+# What a deobfuscated text must show that its source did not.
+_REVEALING = re.compile(
+    r"(?i:https?://[\w.\-:@\[\]]+|\\\\[\w.\-]+\\[\w$]+"
+    r"|\b(?:iex|invoke-expression|invoke-webrequest|iwr|downloadstring|downloadfile|downloaddata"
+    r"|net\.webclient|webclient|start-process|new-object|invoke-command|invoke-mimikatz"
+    r"|frombase64string|encodedcommand|bitstransfer|system\.reflection\.assembly|amsiutils"
+    r"|amsiinitfailed|virtualalloc|createthread|shellexecute|wscript\.shell|powershell"
+    r"|cmd\.exe|mshta|rundll32|regsvr32|certutil|bitsadmin|eval|document\.write|unescape"
+    r"|activexobject|xmlhttp|<script)\b)"
+    r"|\b[A-Z][a-z]{1,11}-[A-Z][A-Za-z]{2,40}\b"
+)
+
+
+class ScriptCandidate(NamedTuple):
+    """A span that may be script-level obfuscation; ``encoding`` says which kind."""
+
+    start: int
+    end: int
+    encoding: Encoding
+
+
+def _indicators(text: str) -> set[str]:
+    return {match.lower() for match in _REVEALING.findall(text)}
+
+
+def reveals(source: str, decoded: str, *, encoded_inside: bool) -> bool:
+    """Whether ``decoded`` shows something ``source`` hid (an indicator or encoded content).
+
+    Args:
+        source: the obfuscated span as written.
+        decoded: what it stands for.
+        encoded_inside: whether ``decoded`` holds further encoded content.
+
+    Examples:
+        >>> reveals("'Down'+'loadString'", "DownloadString", encoded_inside=False)
+        True
+        >>> reveals("'C:\\\\'+'temp'", "C:\\\\temp", encoded_inside=False)
+        False
+    """
+    if decoded == source:
+        return False
+    return encoded_inside or bool(_indicators(decoded) - _indicators(source))
+
+
+def escapes_alnum(encoding: Encoding, source: str) -> bool:
+    """Whether ``source`` escapes a letter or digit, which no encoder needs to do.
+
+    URLs percent-encode ``:/?&`` and HTML writes ``&amp;`` in ordinary text; writing ``h`` as
+    ``%68`` or ``&#104;`` is done to hide a word.
+
+    Examples:
+        >>> escapes_alnum("percent", "%68%74%74%70%3A%2F%2F"), escapes_alnum("percent", "%3A%2F")
+        (True, False)
+    """
+    if encoding == "percent":
+        return _PERCENT_ALNUM.search(source) is not None
+    for match in _NUMERIC_ENTITY.finditer(source):
+        decimal, hexadecimal = match.groups()
+        code = int(decimal) if decimal else int(hexadecimal, 16)
+        if code < _MAX_CODE_POINT and chr(code).isascii() and chr(code).isalnum():
+            return True
+    return False
+
+
+def find_script_candidates(text: str) -> list[ScriptCandidate]:
+    """Return every span of ``text`` that may be script obfuscation (unordered)."""
+    found: list[ScriptCandidate] = []
+    lowered = text.lower()
+    if "+" in text:
+        found.extend(
+            ScriptCandidate(m.start(), m.end(), "ps_concat") for m in _CONCAT.finditer(text)
+        )
+    if "-f" in lowered:
+        found.extend(
+            ScriptCandidate(m.start(), m.end(), "ps_format") for m in _FORMAT.finditer(text)
+        )
+    if "-join" in lowered:
+        for pattern in (_JOIN_AFTER, _JOIN_BEFORE):
+            found.extend(
+                ScriptCandidate(m.start(), m.end(), "ps_join") for m in pattern.finditer(text)
+            )
+    if "`" in text:
+        found.extend(
+            ScriptCandidate(m.start(), m.end(), "ps_backtick") for m in _BACKTICK.finditer(text)
+        )
+    if "&" in text and ";" in text:
+        found.extend(
+            ScriptCandidate(m.start(), m.end(), "html_entity")
+            for m in _TOKEN.finditer(text)
+            if _ENTITY.search(m.group())
+        )
+    if "fromcharcode" in lowered:
+        found.extend(
+            ScriptCandidate(m.start(), m.end(), "js_charcode") for m in _FROMCHARCODE.finditer(text)
+        )
+    if "\\u" in text:
+        found.extend(
+            ScriptCandidate(m.start(), m.end(), "js_escape")
+            for m in _TOKEN.finditer(text)
+            if "\\u" in m.group() and _JS_ESCAPE_ONE.search(m.group())
+        )
+    return found
+
+
+def find_explicit_base64(text: str) -> list[tuple[int, int]]:
+    """Spans of base64 payloads that a decode call names as base64, however short."""
+    lowered = text.lower()
+    spans: list[tuple[int, int]] = []
+    if "frombase64string" in lowered or "atob" in lowered:
+        spans.extend(m.span("payload") for m in _EXPLICIT_CALL.finditer(text))
+    if "base64" in lowered and "|" in text:
+        spans.extend(m.span("payload") for m in _EXPLICIT_PIPE.finditer(text))
+    return spans
+
+
+def _unquote(piece: str) -> str:
+    return piece[1:-1]
+
+
+def _pieces(text: str) -> list[str]:
+    return [_unquote(m.group()) for m in _QUOTED_ONE.finditer(text)]
+
+
+def _concat(source: str) -> str | None:
+    out: list[str] = []
+    for match in _CONCAT_PIECE_ONE.finditer(source):
+        code = match.group("code")
+        if code is None:
+            out.append(_unquote(match.group()))
+        elif int(code) > _MAX_CODE_POINT or int(code) in _SURROGATES:
+            return None
+        else:
+            out.append(chr(int(code)))
+    return "".join(out)
+
+
+def _format(source: str) -> str | None:
+    match = _FORMAT.fullmatch(source)
+    if match is None:
+        return None
+    args = _pieces(match.group("args"))
+    out: list[str] = []
+    position = 0
+    fmt = match.group("fmt")
+    for item in _FORMAT_ITEM.finditer(fmt):
+        out.append(fmt[position : item.start()])
+        index = int(item.group(1))
+        if index >= len(args):
+            return None
+        out.append(args[index])
+        position = item.end()
+    if position == 0:
+        return None  # no placeholder: not an obfuscation
+    out.append(fmt[position:])
+    return "".join(out)
+
+
+def _backtick(source: str) -> str | None:
+    out: list[str] = []
+    chars = iter(source)
+    for char in chars:
+        if char != "`":
+            out.append(char)
+            continue
+        # Outside double quotes a backtick only makes the next character literal.
+        out.append(next(chars, ""))
+    return "".join(out)
+
+
+def _code_points(codes: list[int]) -> str | None:
+    if any(code > _MAX_CODE_POINT or code in _SURROGATES for code in codes):
+        return None
+    return "".join(map(chr, codes))
+
+
+def _js_escape(match: re.Match[str]) -> str:
+    code = int(next(group for group in match.groups() if group), 16)
+    if code > _MAX_CODE_POINT or code in _SURROGATES:
+        raise ValueError(code)
+    return chr(code)
+
+
+def _js_escapes(source: str) -> str | None:
+    try:
+        return _JS_ESCAPE_ONE.sub(_js_escape, source)
+    except ValueError:
+        return None
+
+
+def decode_script(encoding: Encoding, source: str) -> str | None:
+    """Return the text that the obfuscated ``source`` stands for, or ``None``.
+
+    Examples:
+        >>> decode_script("ps_format", "\\"{1}{0}\\" -f 'String','Download'")
+        'DownloadString'
+    """
+    if encoding == "ps_concat":
+        return _concat(source)
+    if encoding == "ps_join":
+        return "".join(_pieces(source))
+    if encoding == "ps_format":
+        return _format(source)
+    if encoding == "ps_backtick":
+        return _backtick(source)
+    if encoding == "html_entity":
+        return html.unescape(source) if escapes_alnum(encoding, source) else None
+    if encoding == "js_charcode":
+        start = source.index("(")
+        numbers = _NUMBER.findall(source[start:])
+        return _code_points([int(n, 16 if n[:2] in ("0x", "0X") else 10) for n in numbers])
+    if encoding == "js_escape":
+        return _js_escapes(source)
+    return None
