@@ -24,7 +24,7 @@ _GEO_ACTIONS = frozenset({"update", "lookup", "info", "-h", "--help"})
 #: Every sub-command with its one-line help, in ``--help`` order. The sub-command modules
 #: import pandas, the pipeline and the HTTP stack; :func:`main` imports them only when a
 #: sub-command is given, so ``asisdk --help`` and ``--version`` stay fast. The help lines
-#: must equal the ones the modules register (tests/cli/test_cli.py compares both parsers).
+#: must equal the ones the modules register (tests/test_imports.py compares both parsers).
 _COMMAND_HELP: Final = {
     "triage": "investigate a batch of events end to end and write report.html",
     "decode": "decode base64 / hex / char codes / archives in a text, recursively",

@@ -28,11 +28,11 @@ def to_utc_datetime(value: object) -> datetime | None:
     """
     if value is None:
         return None
-    pd = sys.modules.get("pandas")
-    if pd is not None:
-        if value is pd.NaT:
+    loaded_pandas = sys.modules.get("pandas")
+    if loaded_pandas is not None:
+        if value is loaded_pandas.NaT:
             return None
-        if isinstance(value, pd.Timestamp):
+        if isinstance(value, loaded_pandas.Timestamp):
             value = value.to_pydatetime(warn=False)
     if isinstance(value, float) and math.isnan(value):
         return None
