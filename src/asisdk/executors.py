@@ -40,13 +40,17 @@ import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any, Generic, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar
 
 import attrs
-import pandas as pd
 
 from asisdk import _defaults
 from asisdk.errors import ClosedError, ConfigurationError
+
+# pandas is imported where a frame is cut, so importing the executors (asisdk.ioc does)
+# stays cheap for callers that never pass a DataFrame.
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "ChunkOutcome",
@@ -196,6 +200,8 @@ def _split(
     data: pd.DataFrame | Sequence[Any], chunk_size: int | None
 ) -> tuple[list[Any], list[pd.Index[Any]]]:
     """Cut a frame (keeping its index labels) or a sequence (indexed by position) into chunks."""
+    import pandas as pd
+
     size = plan_chunks(len(data), chunk_size=chunk_size)
     starts = range(0, len(data), size)
     if isinstance(data, pd.DataFrame):

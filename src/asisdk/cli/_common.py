@@ -8,12 +8,14 @@ import re
 import sys
 from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
-from typing import Any, Final, TextIO
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any, Final, TextIO
 
 from asisdk.errors import AsiError
-from asisdk.executors import InlineExecutor
+
+# pandas and asisdk.executors are imported where they are used: every sub-command, and so
+# `asisdk --help`, imports this module.
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "EXIT_FINDINGS_ERROR",
@@ -50,6 +52,8 @@ def parse_since(text: str) -> pd.Timedelta:
     match = _SINCE.match(text)
     if match is None:
         raise UsageError(f"--since {text!r}: give a number and a unit: 90s, 30m, 24h, 7d or 2w")
+    import pandas as pd
+
     return pd.Timedelta(seconds=float(match.group(1)) * _SECONDS[match.group(2).lower()])
 
 
@@ -64,6 +68,8 @@ def workers_executor(workers: int | None, *, events: int = 0) -> Iterator[Execut
     Raises:
         UsageError: ``workers`` below 1.
     """
+    from asisdk.executors import InlineExecutor
+
     if workers is None:
         yield InlineExecutor() if events < INLINE_BELOW_EVENTS else None
         return

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import math
+import sys
 from datetime import UTC, date, datetime
-
-import pandas as pd
 
 from asisdk.errors import InvalidInputError
 
@@ -18,15 +17,27 @@ def to_utc_datetime(value: object) -> datetime | None:
     Accepts datetimes (naive ones are taken as UTC), pandas Timestamps, ISO 8601 strings (7
     fractional digits and ``Z`` included) and anything else pandas can parse.
 
+    pandas is imported only to parse a string that is not ISO 8601: entities are value
+    objects and ``import asisdk.entities`` must stay cheap. A ``NaT`` or ``Timestamp`` can
+    only exist once pandas is loaded, so those checks look pandas up in ``sys.modules``.
+
     Raises:
         InvalidInputError: (a ``ValueError``) the value is not a time.
+
+    Example:
+        >>> to_utc_datetime("2024-01-02T03:04:05.1234567Z").isoformat()
+        '2024-01-02T03:04:05.123456+00:00'
     """
-    if value is None or value is pd.NaT:
+    if value is None:
         return None
+    loaded_pandas = sys.modules.get("pandas")
+    if loaded_pandas is not None:
+        if value is loaded_pandas.NaT:
+            return None
+        if isinstance(value, loaded_pandas.Timestamp):
+            value = value.to_pydatetime(warn=False)
     if isinstance(value, float) and math.isnan(value):
         return None
-    if isinstance(value, pd.Timestamp):
-        value = value.to_pydatetime(warn=False)
     if isinstance(value, datetime):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
     if isinstance(value, date):
@@ -38,6 +49,8 @@ def to_utc_datetime(value: object) -> datetime | None:
         try:
             parsed = datetime.fromisoformat(text)
         except ValueError:
+            import pandas as pd  # slow: loaded only for strings that are not ISO 8601
+
             try:
                 stamp: object = pd.Timestamp(text)
             except (ValueError, TypeError) as exc:

@@ -12,14 +12,17 @@ import bisect
 import math
 from collections.abc import Hashable, Iterable, Sequence
 from concurrent.futures import Executor
-from typing import Any, Final
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any, Final
 
 from asisdk.errors import InvalidInputError
 from asisdk.executors import ChunkOutcome, map_frame, map_frame_async
 from asisdk.ioc._extractor import IocExtractor
 from asisdk.ioc._refang import RefangMap, refang_with_map
+
+# pandas (~0.5 s) is imported by the functions that need it, so `import asisdk.ioc` for text
+# extraction does not pay for it; a DataFrame caller has loaded it already.
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["FRAME_COLUMNS", "extract_frame", "extract_frame_async"]
 
@@ -36,9 +39,11 @@ def _cell_text(value: object) -> str | None:
         text = value
     elif isinstance(value, bytes | bytearray | memoryview):
         text = bytes(value).decode("utf-8", errors="replace")
-    elif (isinstance(value, float) and math.isnan(value)) or value is pd.NA or value is pd.NaT:
-        return None
     else:
+        import pandas as pd
+
+        if (isinstance(value, float) and math.isnan(value)) or value is pd.NA or value is pd.NaT:
+            return None
         text = str(value)
     return text[:MAX_CELL_CHARS] if text else None
 
@@ -102,6 +107,8 @@ def _check(
     extractor: IocExtractor | None,
     types: Iterable[str] | None,
 ) -> tuple[list[Hashable], IocExtractor, list[str]]:
+    import pandas as pd
+
     if not isinstance(df, pd.DataFrame):
         raise InvalidInputError(f"df must be a pandas DataFrame, got {type(df).__name__}")
     cols: list[Hashable] = (
@@ -124,6 +131,8 @@ def _check(
 def _assemble(
     outcomes: list[ChunkOutcome[list[tuple[str, str, Hashable, Hashable]]]],
 ) -> pd.DataFrame:
+    import pandas as pd
+
     records: list[tuple[Any, ...]] = []
     for outcome in outcomes:
         if outcome.ok and outcome.value is not None:
