@@ -136,3 +136,24 @@ def test_triage_a_log_analytics_query(
     assert route.calls.last.request.headers["authorization"] == "Bearer token-from-az-cli"
     report = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert f"Log Analytics workspace {WS}" in report
+
+
+def test_list_groups_queries_by_family_with_descriptions(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from asisdk.queries import QueryLibrary
+
+    library = QueryLibrary.default()
+    assert main(["query", "--list", "--workspace", WS]) == EXIT_OK
+    out = capsys.readouterr().out
+    blocks = out.strip().split("\n\n")
+    assert [block.splitlines()[0] for block in blocks] == library.families()
+    listed = 0
+    for block in blocks:
+        family, *rows = block.splitlines()
+        for row in rows:
+            name, description = row.split(maxsplit=1)
+            assert name.startswith(f"{family}.")
+            assert description == library.get(name).description.strip().splitlines()[0]
+            listed += 1
+    assert listed == len(library.names())

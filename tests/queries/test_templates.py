@@ -194,3 +194,33 @@ def test_datetime_values_from_strings_and_naive_datetimes(provider: QueryProvide
         "between (datetime(2024-05-01T00:00:00.0000000Z) .. "
         "datetime(2024-05-02T00:00:00.0000000Z))" in kql
     )
+
+
+def test_help_shows_description_tables_and_every_parameter(provider: QueryProvider) -> None:
+    text = provider.help("WindowsSecurity.get_process_tree")
+    lines = text.splitlines()
+    assert lines[0] == "WindowsSecurity.get_process_tree"
+    template = provider.library.get("WindowsSecurity.get_process_tree")
+    assert template.description in text
+    assert "Tables: SecurityEvent" in lines
+    assert "  start (datetime, required): Start of the time range" in lines
+    assert "  host_name (str, required) (aliases: hostname, computer): " in text
+    assert "  depth (int, default 4): Generations to follow up and down" in lines
+    parameters = lines[lines.index("Parameters:") + 1 : lines.index("Query:") - 1]
+    assert [line.split()[0] for line in parameters] == [p.name for p in template.parameters]
+    query = lines[lines.index("Query:") + 1 :]
+    assert query == [f"  {line}" for line in template.query.rstrip().splitlines()]
+
+
+def test_help_of_every_query_names_its_tables(provider: QueryProvider) -> None:
+    for template in provider.library:
+        text = provider.help(template.full_name)
+        tables = template.metadata["tables"]
+        assert f"Tables: {', '.join(tables)}" in text, template.full_name
+        for parameter in template.parameters:
+            assert f"  {parameter.name} ({parameter.type}, " in text
+
+
+def test_help_of_an_unknown_query(provider: QueryProvider) -> None:
+    with pytest.raises(QueryError, match="no_such_query"):
+        provider.help("WindowsSecurity.no_such_query")

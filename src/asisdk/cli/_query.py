@@ -169,3 +169,29 @@ def list_queries(workspace: str | None) -> list[str]:
     local = resolve_setting("local.data_path")
     source = LocalDataSource(local) if local else LocalDataSource.sample()
     return [n for n in QueryLibrary.default().names() if source.supports(n)]
+
+
+def format_query_list(workspace: str | None) -> str:
+    """``asisdk query --list``: every query the source can run with its one-line
+    description, grouped under its family.
+
+    Examples:
+        >>> print(format_query_list("my-workspace").splitlines()[0])  # every query
+        Azure
+    """
+    from asisdk.queries import QueryLibrary
+
+    library = QueryLibrary.default()
+    names = list_queries(workspace)
+    width = max((len(n) for n in names), default=0)
+    blocks: list[str] = []
+    for family in library.families():
+        members = [n for n in names if n.split(".", 1)[0] == family]
+        if not members:
+            continue
+        rows = [family]
+        for name in members:
+            summary = library.get(name).description.strip().splitlines()
+            rows.append(f"  {name.ljust(width)}  {summary[0] if summary else ''}".rstrip())
+        blocks.append("\n".join(rows))
+    return "\n\n".join(blocks)

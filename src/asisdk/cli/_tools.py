@@ -180,11 +180,11 @@ def _run_vt(args: argparse.Namespace) -> int:
 
 def _run_query(args: argparse.Namespace) -> int:
     from asisdk.cli._common import UsageError, parse_since
-    from asisdk.cli._query import list_queries, parse_params, query_events
+    from asisdk.cli._query import format_query_list, parse_params, query_events
 
     try:
         if args.list:
-            print("\n".join(list_queries(args.workspace)))
+            print(format_query_list(args.workspace))
             return EXIT_OK
         if not args.name:
             raise UsageError("name a query (asisdk query --list shows them)")

@@ -35,7 +35,14 @@ from asisdk.entities._enums import (
 from asisdk.entities._event import Event
 from asisdk.entities._file import File, FileHash
 from asisdk.entities._host import Host
-from asisdk.entities._misc import AzureResource, CloudApplication, Mailbox, Malware, UnknownEntity
+from asisdk.entities._misc import (
+    AlertReference,
+    AzureResource,
+    CloudApplication,
+    Mailbox,
+    Malware,
+    UnknownEntity,
+)
 from asisdk.entities._network import (
     Dns,
     GeoLocation,
@@ -52,6 +59,7 @@ from asisdk.entities._timespan import TimeSpan
 __all__ = [
     "Account",
     "Alert",
+    "AlertReference",
     "Algorithm",
     "AzureResource",
     "CloudApplication",

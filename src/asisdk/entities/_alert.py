@@ -60,8 +60,16 @@ def _severity(value: object) -> Severity | None:
     return Severity.optional(value, lenient=True)
 
 
+# Sentinel writes these when an alert has no tactics; they are not tactic names.
+_NO_TACTIC = frozenset({"unknown", "none", "n/a", "null"})
+
+
 def _string_list(value: object) -> tuple[str, ...]:
-    """Tactics / techniques arrive as a JSON array, a comma-separated string or a list."""
+    """Tactics / techniques arrive as a JSON array, a comma-separated string or a list.
+
+    Placeholders such as ``"Unknown"`` (Sentinel's value for an alert without tactics) are
+    dropped, so such an alert has no tactics.
+    """
     if value is None:
         return ()
     if isinstance(value, str):
@@ -74,8 +82,10 @@ def _string_list(value: object) -> tuple[str, ...]:
         else:
             value = text.split(",")
     if isinstance(value, Sequence) and not isinstance(value, str):
-        return tuple(str(v).strip().strip("'\"") for v in value if str(v).strip())
-    return (str(value),)
+        items = (str(v).strip().strip("'\"").strip() for v in value)
+        return tuple(item for item in items if item and item.casefold() not in _NO_TACTIC)
+    text = str(value).strip()
+    return (text,) if text and text.casefold() not in _NO_TACTIC else ()
 
 
 def _mapping(value: object) -> dict[str, Any]:

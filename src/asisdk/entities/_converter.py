@@ -37,7 +37,14 @@ from asisdk.entities._base import Entity, sentinel_key
 from asisdk.entities._enums import _LenientEnum
 from asisdk.entities._file import File, FileHash
 from asisdk.entities._host import Host
-from asisdk.entities._misc import AzureResource, CloudApplication, Mailbox, Malware, UnknownEntity
+from asisdk.entities._misc import (
+    AlertReference,
+    AzureResource,
+    CloudApplication,
+    Mailbox,
+    Malware,
+    UnknownEntity,
+)
 from asisdk.entities._network import Dns, GeoLocation, IpAddress, ThreatIntelligence, Url
 from asisdk.entities._process import HostLogonSession, Process
 from asisdk.entities._registry import RegistryKey, RegistryValue
@@ -74,6 +81,7 @@ ENTITY_CLASSES: tuple[type[Entity], ...] = (
     CloudApplication,
     Mailbox,
     AzureResource,
+    AlertReference,
     UnknownEntity,
 )
 
@@ -85,6 +93,8 @@ _TYPE_ALIASES: dict[str, type[Entity]] = {
     "dnsresolve": Dns,
     "dnsresolution": Dns,
     "location": GeoLocation,
+    "alert": AlertReference,
+    "securityalert": AlertReference,
 }
 
 _REF = "$ref"

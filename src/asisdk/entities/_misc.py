@@ -4,15 +4,25 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any, ClassVar
 
 import attrs
 
 from asisdk.entities._base import Entity, entity_field
+from asisdk.entities._enums import Severity
 from asisdk.entities._file import File
 from asisdk.entities._process import Process
+from asisdk.entities._time import to_utc_datetime
 
-__all__ = ["AzureResource", "CloudApplication", "Mailbox", "Malware", "UnknownEntity"]
+__all__ = [
+    "AlertReference",
+    "AzureResource",
+    "CloudApplication",
+    "Mailbox",
+    "Malware",
+    "UnknownEntity",
+]
 
 
 @attrs.frozen(kw_only=True, eq=False, repr=False)
@@ -26,6 +36,52 @@ class Malware(Entity):
     category: str | None = entity_field()
     files: tuple[File, ...] = entity_field(factory=tuple, converter=tuple)
     processes: tuple[Process, ...] = entity_field(factory=tuple, converter=tuple)
+
+
+def _optional_severity(value: object) -> Severity | None:
+    return Severity.optional(value, lenient=True)
+
+
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class AlertReference(Entity):
+    """An alert named as an entity (``Type: "alerts"``), as in an incident's ``Entities``.
+
+    It is a pointer to a :class:`~asisdk.entities.Alert`, not the alert itself: it carries
+    the summary fields Sentinel writes and :meth:`query_params` gives ``system_alert_id``,
+    so the full alert can be fetched. Identity: the system alert id.
+
+    Examples:
+        >>> from asisdk.entities import from_sentinel_entities
+        >>> [ref] = from_sentinel_entities(
+        ...     '[{"$id": "3", "Type": "alerts", "SystemAlertId": "a1", "Severity": "High"}]')
+        >>> ref.query_params(), ref.severity
+        ({'system_alert_id': 'a1'}, <Severity.HIGH: 'High'>)
+    """
+
+    ENTITY_TYPE: ClassVar[str] = "alerts"
+    IDENTITY: ClassVar[tuple[str, ...]] = ("system_alert_id",)
+    LABEL: ClassVar[tuple[str, ...]] = ("alert_display_name", "system_alert_id")
+
+    system_alert_id: str | None = entity_field()
+    alert_display_name: str | None = entity_field(compare=False)
+    alert_type: str | None = entity_field(compare=False)
+    severity: Severity | None = entity_field(converter=_optional_severity, compare=False)
+    status: str | None = entity_field(compare=False)
+    product_name: str | None = entity_field(compare=False)
+    vendor_name: str | None = entity_field(compare=False)
+    provider_alert_id: str | None = entity_field(compare=False)
+    compromised_entity: str | None = entity_field(compare=False)
+    start_time: datetime | None = entity_field(
+        sentinel="StartTimeUtc", converter=to_utc_datetime, compare=False
+    )
+    end_time: datetime | None = entity_field(
+        sentinel="EndTimeUtc", converter=to_utc_datetime, compare=False
+    )
+    time_generated: datetime | None = entity_field(converter=to_utc_datetime, compare=False)
+
+    def query_params(self) -> dict[str, object]:
+        """``system_alert_id``."""
+        return {"system_alert_id": self.system_alert_id} if self.system_alert_id else {}
 
 
 @attrs.frozen(kw_only=True, eq=False, repr=False)

@@ -48,6 +48,23 @@ def _describe(provider: object) -> str:
     return f"{type(provider).__name__}({', '.join(offered)})"
 
 
+def query_help(template: QueryTemplate) -> str:
+    """The help text of one template (see :meth:`QueryProvider.help`)."""
+    lines = [template.full_name, "", template.description or "(no description)", ""]
+    tables = template.metadata.get("tables") or []
+    lines.append(f"Tables: {', '.join(map(str, tables)) if tables else '(not declared)'}")
+    lines += ["", "Parameters:"]
+    if not template.parameters:
+        lines.append("  (none)")
+    for p in template.parameters:
+        flag = "required" if p.required else f"default {p.default!r}"
+        alias = f" (aliases: {', '.join(p.aliases)})" if p.aliases else ""
+        doc = f": {p.description}" if p.description else ""
+        lines.append(f"  {p.name} ({p.type}, {flag}){alias}{doc}")
+    lines += ["", "Query:", *(f"  {line}" for line in template.query.rstrip().splitlines())]
+    return "\n".join(lines)
+
+
 class QueryProvider:
     """Runs named queries of a :class:`QueryLibrary` against a source.
 
@@ -97,8 +114,25 @@ class QueryProvider:
         return [n for n in names if self.source.supports(n)]
 
     def help(self, name: str) -> str:
-        """The description, parameters (types, defaults, aliases) and text of a query."""
-        return self.library.get(name).help()
+        """A query's description, tables, parameters and KQL, as readable text.
+
+        Each parameter shows its type, whether it is required or its default, its aliases
+        and what it means; parameters shared by the whole file (``start``, ``end``) are
+        included.
+
+        Args:
+            name: ``Family.name`` (see :meth:`list_queries`).
+
+        Raises:
+            QueryError: no such query.
+
+        Examples:
+            >>> from asisdk.local import LocalDataSource
+            >>> qp = QueryProvider(LocalDataSource.sample())
+            >>> print(qp.help("WindowsSecurity.get_process_tree").splitlines()[4])
+            Tables: SecurityEvent
+        """
+        return query_help(self.library.get(name))
 
     # -- parameters and rendering ----------------------------------------------------------
 
