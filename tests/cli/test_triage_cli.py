@@ -281,3 +281,17 @@ def test_csv_neutralise_flag(tmp_path: Path, flag: tuple[str, ...], expected: st
     argv = ["triage", str(tmp_path / "events.parquet"), "--out", str(tmp_path / "r"), "--quiet"]
     assert main([*argv, "--workers", "1", "--no-geo", *flag]) == EXIT_OK
     assert expected in (tmp_path / "r" / "clusters.csv").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(("flag", "kept"), [((), False), (("--keep-noise-addresses",), True)])
+def test_noise_addresses_in_iocs_csv_only_with_the_flag(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, flag: tuple[str, ...], kept: bool
+) -> None:
+    code, summary, _ = _json_run(capsys, "--out", str(tmp_path), "--workers", "1", *flag)
+    assert code == EXIT_OK
+    observables = set(pd.read_csv(tmp_path / "iocs.csv")["observable"])
+    noise = {"::1", "fe80::9582:39e0:356b:ef4e"}
+    assert (noise & observables) == (noise if kept else set())
+    assert summary["noise_addresses"] == (0 if kept else 2)
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert ("fe80::9582:39e0:356b:ef4e" in html) is kept

@@ -67,27 +67,29 @@ async def test_enrichment_respects_the_limit_and_the_cache(
     respx_mock.get(f"{BASE}/ip_addresses/216.160.83.56").respond(
         200, json=_ip_report("216.160.83.56", 7)
     )
-    respx_mock.get(url__regex=rf"{BASE}/urls/.*").respond(
+    respx_mock.get(url__regex=rf"{BASE}/(urls|domains)/.*").respond(
         404, json={"error": {"code": "NotFoundError", "message": "x"}}
     )
     result = _result()
+    # The lookups follow the suspicion order: the URL, the domain, then public IPs.
     async with _client(tmp_path / "vt.sqlite") as vt:
-        enriched = await enrich_virustotal(result, vt, max_lookups=2)
+        enriched = await enrich_virustotal(result, vt, max_lookups=3)
     table = enriched.iocs.set_index("observable")
     assert table.loc["http://81.2.69.142/a.exe", "vt_status"] == "not_found"
+    assert table.loc["evil.example.com", "vt_status"] == "not_found"
     assert table.loc["216.160.83.56", "vt_status"] == "found"
     assert table.loc["216.160.83.56", "vt_malicious"] == 7
     assert table.loc["81.2.69.142", "vt_status"] == "skipped"  # past the limit
     assert pd.isna(table.loc["10.0.0.5", "vt_status"])  # private: never eligible
     assert enriched.vt_note is not None
-    assert "looked up 2 of 4" in enriched.vt_note
+    assert "looked up 3 of 4" in enriched.vt_note
     assert "1 flagged malicious" in enriched.vt_note
     assert enriched.timings[-1].stage == "vt"
     calls = len(respx_mock.calls)
-    assert calls == 2
+    assert calls == 3
 
     async with _client(tmp_path / "vt.sqlite") as vt:
-        again = await enrich_virustotal(result, vt, max_lookups=2)
+        again = await enrich_virustotal(result, vt, max_lookups=3)
     assert len(respx_mock.calls) == calls  # answered from the persistent cache
     assert again.iocs.set_index("observable").loc["216.160.83.56", "vt_malicious"] == 7
 

@@ -154,6 +154,12 @@ def add_triage_command(commands: Any) -> None:
         help="write CSV text cells that begin with = + - @ tab or CR as they are (default: "
         "prefixed with ' so a spreadsheet does not run them as formulas)",
     )
+    parser.add_argument(
+        "--keep-noise-addresses",
+        action="store_true",
+        help="keep unspecified, loopback, link-local, multicast and broadcast addresses as "
+        "indicators (default: set aside and counted in the summary)",
+    )
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--quiet", action="store_true", help="no progress and no summary")
     mode.add_argument("--json", action="store_true", help="print the summary as JSON on stdout")
@@ -214,6 +220,7 @@ def _triage(args: argparse.Namespace, progress: StageProgress) -> tuple[TriageRe
         time_column=args.time_column,
         # With --query the query's own time range applies --since at the source.
         since=parse_since(args.since) if args.since and not args.query else None,
+        keep_noise_addresses=args.keep_noise_addresses,
     )
     progress("load")
     loaded, attribution = _load(args)

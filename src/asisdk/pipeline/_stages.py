@@ -6,6 +6,7 @@ and reused on its own; :func:`asisdk.pipeline.run_triage` chains them.
 
 from __future__ import annotations
 
+import ipaddress
 import math
 from collections.abc import Sequence
 from concurrent.futures import Executor
@@ -16,6 +17,7 @@ import pandas as pd
 
 from asisdk.cluster import group_patterns
 from asisdk.decode import unpack_frame
+from asisdk.entities import IpType, ip_type_of
 from asisdk.ioc import BUILTIN_TYPES, IocExtractor, extract_frame
 from asisdk.pipeline import _defaults
 
@@ -27,11 +29,15 @@ __all__ = [
     "DEFAULT_IOC_TYPES",
     "GEO_COLUMNS",
     "IOC_COLUMNS",
+    "NOISE_IP_TYPES",
     "PATTERN_COLUMNS",
+    "SUSPICION_ORDER",
     "decode_events",
     "extract_iocs",
     "find_patterns",
     "geolocate_iocs",
+    "noise_address_mask",
+    "rank_iocs",
     "summarise_iocs",
 ]
 
@@ -100,6 +106,30 @@ GEO_COLUMNS: Final[tuple[str, ...]] = (
 )
 
 _TEXT_PREVIEW: Final = 400
+
+#: Address types that are never indicators of an attack (triage sets them aside by default):
+#: ``0.0.0.0``/``::``, loopback, link-local (``169.254/16``, ``fe80::/10``) and multicast
+#: (``224.0.0.251`` mDNS, ``239.255.255.250`` SSDP, ``ff02::...``). The classification is
+#: :func:`asisdk.entities.ip_type_of`; the limited broadcast ``255.255.255.255`` is set aside
+#: too.
+NOISE_IP_TYPES: Final[frozenset[IpType]] = frozenset(
+    {IpType.UNSPECIFIED, IpType.LOOPBACK, IpType.LINK_LOCAL, IpType.MULTICAST}
+)
+
+_BROADCAST: Final = ipaddress.IPv4Address("255.255.255.255")
+
+#: How :func:`rank_iocs` orders indicators, most suspicious first (``dns`` is a domain).
+SUSPICION_ORDER: Final[tuple[str, ...]] = (
+    "url",
+    "dns",
+    "public ip",
+    "hash",
+    "other ip",
+    "other",
+    "microsoft-signed hash",
+)
+
+_HASH_TYPES: Final = frozenset({"md5", "sha1", "sha256"})
 
 
 def _text_values(frame: pd.DataFrame, column: str) -> pd.Series[Any]:
@@ -317,6 +347,107 @@ def summarise_iocs(
         drop=True
     )
     return table[columns]
+
+
+def _is_noise_address(ioc_type: object, observable: object) -> bool:
+    if ioc_type not in ("ipv4", "ipv6") or not isinstance(observable, str):
+        return False
+    try:
+        address = ipaddress.ip_address(observable.split("%", 1)[0])
+    except ValueError:
+        return False
+    return address == _BROADCAST or ip_type_of(address) in NOISE_IP_TYPES
+
+
+def noise_address_mask(table: pd.DataFrame) -> pd.Series[bool]:
+    """Which rows of an indicator table are noise addresses (see :data:`NOISE_IP_TYPES`).
+
+    Args:
+        table: indicators with ``ioc_type`` and ``observable`` columns.
+
+    Returns:
+        A boolean series aligned to ``table``: ``True`` for unspecified, loopback,
+        link-local, multicast and broadcast IPv4 / IPv6 addresses.
+
+    Examples:
+        >>> import pandas as pd
+        >>> table = pd.DataFrame({"ioc_type": ["ipv4", "ipv4", "ipv6", "dns"],
+        ...     "observable": ["239.255.255.250", "203.0.113.9", "fe80::1", "0.0.0.0"]})
+        >>> noise_address_mask(table).tolist()
+        [True, False, True, False]
+    """
+    flags = [
+        _is_noise_address(kind, value)
+        for kind, value in zip(table["ioc_type"], table["observable"], strict=True)
+    ]
+    return pd.Series(flags, index=table.index, dtype=bool)
+
+
+def _microsoft_signed_events(frame: pd.DataFrame) -> pd.Series[bool]:
+    """Events whose image Sysmon marks as signed by Microsoft (``Signed`` and ``Signature``)."""
+    if "Signed" not in frame.columns or "Signature" not in frame.columns:
+        return pd.Series(False, index=frame.index, dtype=bool)
+    signed = frame["Signed"].map(lambda v: v is True or str(v).strip().lower() == "true")
+    signature = frame["Signature"].where(frame["Signature"].notna(), "").astype(str)
+    return (signed & signature.str.contains("microsoft", case=False, regex=False)).astype(bool)
+
+
+def rank_iocs(table: pd.DataFrame, hits: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
+    """Order an indicator table by suspicion (:data:`SUSPICION_ORDER`), rarest first within.
+
+    URLs, then domains, then public IP addresses, then hashes, then other IP addresses
+    (private, reserved), then the other types; hashes found only in events whose image
+    Sysmon marks as signed by Microsoft (``Signed`` true, ``Signature`` naming Microsoft,
+    e.g. Sysmon 7 image loads of Windows DLLs) come last.
+
+    Args:
+        table: the rows of :func:`summarise_iocs`.
+        hits: the rows of :func:`extract_iocs` (which events hold each indicator).
+        frame: the events (``Signed`` / ``Signature`` columns, when there are any).
+
+    Returns:
+        ``table`` reordered, with a fresh index.
+
+    Examples:
+        >>> import pandas as pd
+        >>> events = pd.DataFrame({"cmd": ["md5 d41d8cd98f00b204e9800998ecf8427e",
+        ...     "curl http://10.0.5.13/a.exe"]})
+        >>> hits = extract_iocs(events, ["cmd"], events.iloc[0:0])
+        >>> rank_iocs(summarise_iocs(hits, events), hits, events)["ioc_type"].tolist()
+        ['url', 'md5', 'ipv4']
+    """
+    if table.empty:
+        return table
+    signed_events = _microsoft_signed_events(frame)
+    demoted: set[str] = set()
+    hashes = hits[hits["ioc_type"].isin(list(_HASH_TYPES))]
+    if len(hashes) and bool(signed_events.any()):
+        flags = signed_events.reindex(hashes["src_index"]).fillna(False).to_numpy(dtype=bool)
+        per_hash = pd.Series(flags).groupby(hashes["observable"].to_numpy()).all()
+        demoted = {str(h) for h in per_hash[per_hash].index}
+    tier = {name: i for i, name in enumerate(SUSPICION_ORDER)}
+
+    def suspicion(kind: object, value: object) -> int:
+        if kind in ("url", "dns"):
+            return tier[str(kind)]
+        if kind in _HASH_TYPES:
+            return tier["microsoft-signed hash" if value in demoted else "hash"]
+        if kind in ("ipv4", "ipv6") and isinstance(value, str):
+            try:
+                public = ip_type_of(ipaddress.ip_address(value.split("%", 1)[0]))
+            except ValueError:
+                return tier["other ip"]
+            return tier["public ip" if public is IpType.PUBLIC else "other ip"]
+        return tier["other"]
+
+    work = table.assign(
+        _suspicion=[
+            suspicion(kind, value)
+            for kind, value in zip(table["ioc_type"], table["observable"], strict=True)
+        ]
+    )
+    work = work.sort_values(["_suspicion", "events", "observable"], kind="stable")
+    return work.drop(columns="_suspicion").reset_index(drop=True)
 
 
 def find_patterns(

@@ -23,9 +23,10 @@ def triage_summary(
     Keys: ``events``, ``skipped_rows``, ``skipped_files``, ``input_problems``, ``problems``
     (the first 20, as text),
     ``removed_by_since``, ``decoded_payloads``, ``events_with_payloads``, ``iocs``,
-    ``iocs_by_type``, ``patterns``, ``rare_patterns``, ``top_rare_patterns``, ``top_iocs``,
-    ``public_ips_located``, ``geo`` (``ran`` / ``not run``), ``geo_note``, ``virustotal``,
-    ``columns``, ``timings`` and ``outputs`` (file name -> path, when given).
+    ``iocs_by_type``, ``noise_addresses`` (set aside), ``patterns``, ``rare_patterns``,
+    ``top_rare_patterns``, ``top_iocs`` (the five most suspicious), ``public_ips_located``,
+    ``geo`` (``ran`` / ``not run``), ``geo_note``, ``virustotal``, ``columns``, ``timings``
+    and ``outputs`` (file name -> path, when given).
 
     Examples:
         >>> from asisdk.data import sample_events_frame
@@ -52,6 +53,7 @@ def triage_summary(
         else 0,
         "iocs": len(iocs),
         "iocs_by_type": {str(k): int(v) for k, v in by_type.items()} if by_type is not None else {},
+        "noise_addresses": result.noise_addresses,
         "patterns": len(result.patterns),
         "rare_patterns": len(rare),
         "top_rare_patterns": [
@@ -87,6 +89,16 @@ def _cut(text: str, width: int) -> str:
     return flat if len(flat) <= width else flat[: width - 3] + "..."
 
 
+def _noise_note(summary: Mapping[str, Any]) -> list[str]:
+    noise = int(summary.get("noise_addresses", 0))
+    if not noise:
+        return []
+    return [
+        f"  noise     {noise:,} loopback/link-local/multicast/unspecified address"
+        f"{'' if noise == 1 else 'es'} set aside (--keep-noise-addresses)"
+    ]
+
+
 def summary_text(summary: Mapping[str, Any]) -> str:
     """Format :func:`triage_summary` for a terminal (fits one screen).
 
@@ -106,6 +118,7 @@ def summary_text(summary: Mapping[str, Any]) -> str:
         f"  iocs      {summary['iocs']:,} distinct ("
         + (", ".join(f"{n} {t}" for t, n in summary["iocs_by_type"].items()) or "none")
         + ")",
+        *_noise_note(summary),
         f"  patterns  {summary['patterns']:,}, of which {summary['rare_patterns']:,} rare",
         f"  geo       {summary['public_ips_located']:,} public IPs located"
         if summary.get("geo", "ran") == "ran"

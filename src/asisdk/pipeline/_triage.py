@@ -20,6 +20,8 @@ from asisdk.pipeline._stages import (
     extract_iocs,
     find_patterns,
     geolocate_iocs,
+    noise_address_mask,
+    rank_iocs,
     summarise_iocs,
 )
 
@@ -46,6 +48,9 @@ class TriageOptions:
         since: keep only events at most this old (needs a time column); ``None`` keeps all.
         rare_min_events: a pattern with at most this many events is rare ...
         rare_share: ... or with at most this share of the events with text.
+        keep_noise_addresses: keep unspecified, loopback, link-local, multicast and
+            broadcast addresses as indicators (default: set aside; see
+            :data:`asisdk.pipeline._stages.NOISE_IP_TYPES`). ``ioc_hits`` always has them.
 
     Examples:
         >>> "windows_path" in TriageOptions(text_columns=("CommandLine",)).ioc_types
@@ -58,6 +63,7 @@ class TriageOptions:
     since: pd.Timedelta | None = None
     rare_min_events: int = _defaults.RARE_MIN_EVENTS
     rare_share: float = _defaults.RARE_SHARE
+    keep_noise_addresses: bool = False
 
 
 @attrs.frozen(kw_only=True)
@@ -86,14 +92,16 @@ class TriageResult:
         events: the events triaged (after ``since``), with a ``pattern_id`` column.
         decoded: one row per decoded layer (:data:`DECODED_COLUMNS`).
         ioc_hits: one row per indicator per place found (:data:`IOC_COLUMNS`).
-        iocs: one row per distinct indicator, with geolocation and VirusTotal columns when
-            those ran.
+        iocs: one row per distinct indicator, most suspicious first
+            (:func:`asisdk.pipeline._stages.rank_iocs`), without noise addresses unless
+            kept, with geolocation and VirusTotal columns when those ran.
         patterns: one row per pattern, rarest first (:data:`PATTERN_COLUMNS`).
         geo_attribution: the attribution text of the GeoIP database (``None``: not run).
         geo_note: why geolocation did not run, when it did not.
         vt_note: what happened with VirusTotal (``None``: not asked).
         timings: wall time per stage.
         removed_by_since: events left out by ``since``.
+        noise_addresses: distinct noise addresses set aside from ``iocs``.
     """
 
     loaded: LoadedEvents
@@ -108,6 +116,7 @@ class TriageResult:
     vt_note: str | None = None
     timings: tuple[StageTiming, ...] = ()
     removed_by_since: int = 0
+    noise_addresses: int = 0
 
     @property
     def rare_patterns(self) -> pd.DataFrame:
@@ -208,6 +217,12 @@ def run_triage(
         ),
     )
     iocs = summarise_iocs(hits, events, time_column=columns.time)
+    noise = 0
+    if not opts.keep_noise_addresses and len(iocs):
+        is_noise = noise_address_mask(iocs)
+        noise = int(is_noise.sum())
+        iocs = iocs[~is_noise]
+    iocs = rank_iocs(iocs, hits, events)
     patterns, labels = _timed(
         timings,
         "patterns",
@@ -249,6 +264,7 @@ def run_triage(
         geo_note=geo_note,
         timings=tuple(timings),
         removed_by_since=removed,
+        noise_addresses=noise,
     )
 
 
