@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -110,6 +111,14 @@ def _int(value: object) -> int | None:
     return int(number) if number is not None and number.is_integer() else None
 
 
+def _radius_km(value: object) -> int | None:
+    """IPStack's ``radius`` (km, often a string such as ``"54.05969"``), rounded to whole km."""
+    number = _float(value)
+    if number is None or number < 0 or not math.isfinite(number):
+        return None
+    return round(number)
+
+
 def location_from_record(record: Mapping[str, Any]) -> GeoLocation | None:
     """A :class:`GeoLocation` from one IPStack record; ``None`` when it locates nothing.
 
@@ -131,7 +140,7 @@ def location_from_record(record: Mapping[str, Any]) -> GeoLocation | None:
         latitude=_float(record.get("latitude")),
         longitude=_float(record.get("longitude")),
         asn=_int(_get(record.get("connection"), "asn")),
-        accuracy_radius=_int(record.get("radius")),
+        accuracy_radius=_radius_km(record.get("radius")),
         time_zone=_str(_get(record.get("time_zone"), "id")),
         postal_code=_str(record.get("zip")),
         continent=_str(record.get("continent_code")),
