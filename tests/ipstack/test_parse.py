@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import respx
+
 from asisdk.entities import GeoLocation
+from asisdk.geo import GeoStatus
 from asisdk.ipstack import location_from_record
+
+from .conftest import BASE, MakeClient
 
 #: A single lookup as the current apilayer docs show it (Basic plan and up): ``radius`` and
 #: ``ip_routing_type`` at the top level, ``radius`` as a string.
@@ -82,3 +87,54 @@ def test_radius_number_and_garbage() -> None:
     assert _located(radius="n/a").accuracy_radius is None
     assert _located(radius="-1").accuracy_radius is None
     assert _located(radius=None).accuracy_radius is None
+
+
+#: What IPStack answers for an address it cannot place: nulls, and coordinates 0/0.
+UNPLACED: dict[str, Any] = {
+    "ip": "45.12.200.9",
+    "type": "ipv4",
+    "continent_code": None,
+    "continent_name": None,
+    "country_code": None,
+    "country_name": None,
+    "region_code": None,
+    "region_name": None,
+    "city": None,
+    "zip": None,
+    "latitude": 0,
+    "longitude": 0,
+    "location": {
+        "geoname_id": None,
+        "capital": None,
+        "languages": None,
+        "country_flag": None,
+        "country_flag_emoji": None,
+        "country_flag_emoji_unicode": None,
+        "calling_code": None,
+        "is_eu": None,
+    },
+}
+
+
+def test_no_country_and_zero_coordinates_is_not_a_location() -> None:
+    assert location_from_record(UNPLACED) is None
+    assert location_from_record({**UNPLACED, "latitude": "0.0", "longitude": 0.0}) is None
+
+
+def test_zero_coordinates_with_a_country_or_real_coordinates_stay() -> None:
+    assert _located(latitude=0, longitude=0).country_code == "US"
+    placed = location_from_record({**UNPLACED, "latitude": 0.0, "longitude": 6.5})
+    assert placed is not None
+    assert placed.coordinates == (0.0, 6.5)
+
+
+async def test_unplaced_address_is_a_not_found_row(
+    respx_mock: respx.MockRouter, make_client: MakeClient
+) -> None:
+    respx_mock.get(url__startswith=BASE).respond(200, json=UNPLACED)
+    async with make_client() as client:
+        [result] = await client.lookup_many([UNPLACED["ip"]])
+        ip = await client.lookup(UNPLACED["ip"])
+    assert result.status is GeoStatus.NOT_FOUND
+    assert result.location is None
+    assert ip.location is None

@@ -123,7 +123,8 @@ def location_from_record(record: Mapping[str, Any]) -> GeoLocation | None:
     """A :class:`GeoLocation` from one IPStack record; ``None`` when it locates nothing.
 
     IPStack answers unknown (and reserved) addresses with mostly-null fields rather than an
-    error, so a record without a country and without coordinates is "not found".
+    error, so a record without a country and without coordinates (or with coordinates 0/0,
+    which IPStack also sends for them) is "not found".
 
     Examples:
         >>> loc = location_from_record({"ip": "134.201.250.155", "country_code": "US",
@@ -147,6 +148,6 @@ def location_from_record(record: Mapping[str, Any]) -> GeoLocation | None:
         network=None,
         organization=_str(_get(record.get("connection"), "isp")),
     )
-    if location.country_code is None and location.coordinates is None:
-        return None
+    if location.country_code is None and location.coordinates in (None, (0.0, 0.0)):
+        return None  # IPStack fills 0/0 ("Null Island") for addresses it cannot place
     return location
