@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 import respx
 
 from asisdk.entities import GeoLocation
+from asisdk.errors import ConfigurationError
 from asisdk.geo import GeoStatus
 from asisdk.ipstack import location_from_record
 
-from .conftest import BASE, MakeClient
+from .conftest import BASE, MakeClient, ipstack_error
 
 #: A single lookup as the current apilayer docs show it (Basic plan and up): ``radius`` and
 #: ``ip_routing_type`` at the top level, ``radius`` as a string.
@@ -138,3 +140,33 @@ async def test_unplaced_address_is_a_not_found_row(
     assert result.status is GeoStatus.NOT_FOUND
     assert result.location is None
     assert ip.location is None
+
+
+@pytest.mark.parametrize(
+    ("kind", "says", "does_not_say"),
+    [
+        ("https_access_restricted", "allow_http=True", "bulk=False"),
+        ("function_access_restricted", "bulk=False", "allow_http=True"),
+    ],
+)
+async def test_error_105_advice_follows_its_type(
+    respx_mock: respx.MockRouter,
+    make_client: MakeClient,
+    kind: str,
+    says: str,
+    does_not_say: str,
+) -> None:
+    info = {
+        "https_access_restricted": "Access Restricted - Your current Subscription Plan does "
+        "not support HTTPS Encryption.",
+        "function_access_restricted": "Access Restricted - Your current Subscription Plan "
+        "does not support this API Function.",
+    }[kind]
+    respx_mock.get(url__startswith=BASE).respond(200, json=ipstack_error(105, kind, info))
+    async with make_client() as client:
+        with pytest.raises(ConfigurationError) as caught:
+            await client.lookup("8.8.8.8")
+    text = str(caught.value)
+    assert says in text
+    assert does_not_say not in text
+    assert kind in text
