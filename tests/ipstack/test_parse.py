@@ -170,3 +170,42 @@ async def test_error_105_advice_follows_its_type(
     assert says in text
     assert does_not_say not in text
     assert kind in text
+
+
+def test_fields_without_a_typed_home_are_kept_in_additional_data() -> None:
+    location = _located()
+    assert (location.asn, location.organization) == (
+        25876,
+        "Los Angeles Department of Water & Power",
+    )
+    assert location.time_zone == "America/Los_Angeles"
+    extra = location.additional_data
+    assert extra["is_eu"] is False
+    assert extra["capital"] == "Washington D.C."
+    assert extra["languages"] == [{"code": "en", "name": "English", "native": "English"}]
+    assert extra["calling_code"] == "1"
+    assert extra["geoname_id"] == 5368361
+    assert extra["ip_routing_type"] == "fixed"
+    assert extra["connection_type"] == "tx"
+    assert extra["radius"] == 54.05969
+    assert extra["currency"] == DOCUMENTED["currency"]
+    assert extra["connection"] == {
+        "sld": "ladwp",
+        "tld": "com",
+        "carrier": "los angeles department of water & power",
+    }
+    assert extra["time_zone_details"]["gmt_offset"] == -25200
+    assert "id" not in extra["time_zone_details"]
+    assert extra["ip_version"] == "ipv4"
+    for typed in ("ip", "country_code", "latitude", "zip", "continent_code", "location"):
+        assert typed not in extra
+    # the extras travel with the entity's dictionary form, and come back from it
+    assert location.to_dict()["is_eu"] is False
+    again = GeoLocation.from_dict(location.to_dict())
+    assert again == location
+    assert again.additional_data == extra
+
+
+def test_eu_membership_is_kept_true_too() -> None:
+    berlin = {**DOCUMENTED, "country_code": "DE", "location": {"is_eu": True}}
+    assert _located(**berlin).additional_data["is_eu"] is True
