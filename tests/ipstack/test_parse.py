@@ -209,3 +209,15 @@ def test_fields_without_a_typed_home_are_kept_in_additional_data() -> None:
 def test_eu_membership_is_kept_true_too() -> None:
     berlin = {**DOCUMENTED, "country_code": "DE", "location": {"is_eu": True}}
     assert _located(**berlin).additional_data["is_eu"] is True
+
+
+async def test_error_105_of_an_unknown_type_names_both_causes(
+    respx_mock: respx.MockRouter, make_client: MakeClient
+) -> None:
+    body = {"success": False, "error": {"code": 105, "info": "Access Restricted"}}
+    respx_mock.get(url__startswith=BASE).respond(200, json=body)
+    async with make_client() as client:
+        with pytest.raises(ConfigurationError) as caught:
+            await client.lookup("8.8.8.8")
+    assert "allow_http=True" in str(caught.value)
+    assert "bulk=False" in str(caught.value)
