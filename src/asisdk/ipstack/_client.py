@@ -138,8 +138,8 @@ class IPStackClient(ServiceClient):
                 error 106).
             AuthenticationError: the key is missing, wrong or inactive (101, 102).
             QuotaExceededError: the monthly allowance is used up (104).
-            ConfigurationError: the plan does not allow HTTPS (105); the message says what
-                to change.
+            ConfigurationError: the plan does not allow HTTPS or this function (105); the
+                message says which, and what to change.
             ApiError: any other failure after retries.
 
         Examples:
@@ -175,7 +175,8 @@ class IPStackClient(ServiceClient):
 
         Raises:
             AuthenticationError: the key was refused; nothing else could succeed.
-            ConfigurationError: the plan does not allow HTTPS (105) or bulk requests (303).
+            ConfigurationError: the plan does not allow HTTPS or this function (105), or
+                bulk requests (303).
 
         Examples:
             >>> async def batch(ipstack: IPStackClient) -> list[str]:
@@ -309,13 +310,37 @@ def _missing() -> _Answer:
     return GeoStatus.ERROR, None, "no answer for this address"
 
 
+def _error_kind(exc: ApiStatusError) -> str:
+    """Which error-105 ``type`` the message (``"GET ... -> type: info"``) names; else ``""``."""
+    message = str(exc.args[0]) if exc.args else ""
+    for kind in (_defaults.TYPE_HTTPS_RESTRICTED, _defaults.TYPE_FUNCTION_RESTRICTED):
+        if f"{kind}:" in message:
+            return kind
+    return ""
+
+
 def _configuration_error(exc: ApiStatusError) -> ConfigurationError | None:
     if exc.service_code == str(_defaults.CODE_ACCESS_RESTRICTED):
+        kind = _error_kind(exc)
+        if kind == _defaults.TYPE_HTTPS_RESTRICTED:
+            advice = (
+                "the plan does not allow HTTPS: upgrade the plan, or pass "
+                "base_url='http://api.ipstack.com' with allow_http=True (the key then travels "
+                "in clear text)"
+            )
+        elif kind == _defaults.TYPE_FUNCTION_RESTRICTED:
+            advice = (
+                "the plan does not include this function (for example bulk lookups, or the "
+                "hostname, security or language options): upgrade the plan, or stop using "
+                "the function (bulk=False for bulk lookups)"
+            )
+        else:
+            advice = (
+                "the plan lacks HTTPS (use http with allow_http=True) or this function (for "
+                "example bulk: use bulk=False); or upgrade the plan"
+            )
         error = ConfigurationError(
-            f"IPStack refused the request because the plan does not allow it (error 105: "
-            f"{exc}). Most often the plan does not allow HTTPS: upgrade the plan, or pass "
-            "base_url='http://api.ipstack.com' with allow_http=True (the key then travels in "
-            "clear text)."
+            f"IPStack refused the request because {advice} (error 105: {exc})."
         )
     elif exc.service_code == str(_defaults.CODE_BULK_NOT_SUPPORTED):
         error = ConfigurationError(

@@ -23,3 +23,6 @@ CODE_USAGE_LIMIT: Final = 104
 CODE_ACCESS_RESTRICTED: Final = 105
 CODE_INVALID_IP: Final = 106
 CODE_BULK_NOT_SUPPORTED: Final = 303
+#: The two ``type`` values of error 105: the plan refuses HTTPS, or the function asked for.
+TYPE_HTTPS_RESTRICTED: Final = "https_access_restricted"
+TYPE_FUNCTION_RESTRICTED: Final = "function_access_restricted"

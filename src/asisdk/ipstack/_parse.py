@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -110,11 +111,68 @@ def _int(value: object) -> int | None:
     return int(number) if number is not None and number.is_integer() else None
 
 
+def _radius_km(value: object) -> int | None:
+    """IPStack's ``radius`` (km, often a string such as ``"54.05969"``), rounded to whole km."""
+    number = _float(value)
+    if number is None or number < 0 or not math.isfinite(number):
+        return None
+    return round(number)
+
+
+#: Top-level keys that become typed :class:`GeoLocation` fields (or are the address itself).
+_TYPED_KEYS = frozenset(
+    {"ip", "country_code", "country_name", "region_name", "city", "latitude", "longitude"}
+    | {"zip", "continent_code", "success", "error"}
+)
+#: Keys of nested objects that become typed fields: ``connection.asn`` / ``.isp``, ``time_zone.id``.
+_TYPED_NESTED: Mapping[str, frozenset[str]] = {
+    "connection": frozenset({"asn", "isp"}),
+    "time_zone": frozenset({"id"}),
+}
+
+
+#: Extras renamed so that they cannot be read back as a typed field (``TimeZone``, ``Type``).
+_RENAMED: Mapping[str, str] = {"time_zone": "time_zone_details", "type": "ip_version"}
+
+
+def _extras(record: Mapping[str, Any]) -> dict[str, Any]:
+    """What the record says beyond the typed fields, nulls left out.
+
+    ``location.*`` (``capital``, ``languages``, ``calling_code``, ``geoname_id``, ``is_eu``,
+    flags) is lifted to the top; ``connection``, ``currency``, ``time_zone`` (as
+    ``time_zone_details``) and ``security`` stay objects, without the keys that have a typed
+    field. ``radius`` is kept exact; ``type`` becomes ``ip_version``.
+    """
+    extras: dict[str, Any] = {}
+    for key, value in record.items():
+        if key in _TYPED_KEYS or value is None:
+            continue
+        if key == "location" and isinstance(value, Mapping):
+            extras.update({k: v for k, v in value.items() if v is not None})
+        elif isinstance(value, Mapping):
+            typed = _TYPED_NESTED.get(key, frozenset())
+            kept = {k: v for k, v in value.items() if v is not None and k not in typed}
+            if kept:
+                extras[_RENAMED.get(key, key)] = kept
+        elif key == "radius":
+            radius = _float(value)
+            if radius is not None:
+                extras[key] = radius
+        else:
+            extras[_RENAMED.get(key, key)] = value
+    return extras
+
+
 def location_from_record(record: Mapping[str, Any]) -> GeoLocation | None:
     """A :class:`GeoLocation` from one IPStack record; ``None`` when it locates nothing.
 
     IPStack answers unknown (and reserved) addresses with mostly-null fields rather than an
-    error, so a record without a country and without coordinates is "not found".
+    error, so a record without a country and without coordinates (or with coordinates 0/0,
+    which IPStack also sends for them) is "not found".
+
+    Fields without a :class:`GeoLocation` field of their own (``is_eu``, ``capital``,
+    ``languages``, ``calling_code``, ``geoname_id``, ``ip_routing_type``, ``currency``, the
+    rest of ``connection`` and ``time_zone``, ...) are kept in ``additional_data``.
 
     Examples:
         >>> loc = location_from_record({"ip": "134.201.250.155", "country_code": "US",
@@ -122,6 +180,9 @@ def location_from_record(record: Mapping[str, Any]) -> GeoLocation | None:
         ...     "longitude": -118.2413, "connection": {"asn": 25876, "isp": "LADWP"}})
         >>> loc.state, loc.asn, loc.organization
         ('California', 25876, 'LADWP')
+        >>> location_from_record({"ip": "1.1.1.1", "country_code": "AU",
+        ...     "location": {"is_eu": False}}).additional_data
+        {'is_eu': False}
     """
     location = GeoLocation(
         country_code=_str(record.get("country_code")),
@@ -131,13 +192,14 @@ def location_from_record(record: Mapping[str, Any]) -> GeoLocation | None:
         latitude=_float(record.get("latitude")),
         longitude=_float(record.get("longitude")),
         asn=_int(_get(record.get("connection"), "asn")),
-        accuracy_radius=_int(record.get("radius")),
+        accuracy_radius=_radius_km(record.get("radius")),
         time_zone=_str(_get(record.get("time_zone"), "id")),
         postal_code=_str(record.get("zip")),
         continent=_str(record.get("continent_code")),
         network=None,
         organization=_str(_get(record.get("connection"), "isp")),
+        additional_data=_extras(record),
     )
-    if location.country_code is None and location.coordinates is None:
-        return None
+    if location.country_code is None and location.coordinates in (None, (0.0, 0.0)):
+        return None  # IPStack fills 0/0 ("Null Island") for addresses it cannot place
     return location
