@@ -16,6 +16,7 @@ import pandas as pd
 from asisdk.errors import InvalidInputError
 from asisdk.pipeline import _defaults
 from asisdk.pipeline._evtx import EVTX_MAGIC, read_evtx_records
+from asisdk.pipeline._zeek import is_zeek, read_zeek
 
 __all__ = [
     "InputFormat",
@@ -27,10 +28,10 @@ __all__ = [
 ]
 
 #: File formats :func:`load_events` reads (``auto`` tells them apart by name and content).
-InputFormat = Literal["auto", "csv", "jsonl", "json", "parquet", "evtx"]
+InputFormat = Literal["auto", "csv", "jsonl", "json", "parquet", "evtx", "zeek"]
 
 #: What ``detect_format`` names a file it can read.
-_Format = Literal["csv", "jsonl", "json", "parquet", "evtx"]
+_Format = Literal["csv", "jsonl", "json", "parquet", "evtx", "zeek"]
 
 _SUPPORTED: Final = "CSV/TSV, JSON lines, JSON, Parquet and Windows EVTX"
 
@@ -178,6 +179,8 @@ def detect_format(path: str | os.PathLike[str]) -> _Format:
     if head.startswith(b"PAR1"):
         return "parquet"
     _refuse_binary(head)
+    if is_zeek(head):
+        return "zeek"
     if by_suffix is not None:
         return by_suffix  # type: ignore[return-value]
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
@@ -399,11 +402,21 @@ def _read_evtx(file: Path, problems: _Problems) -> pd.DataFrame:
     return _records_frame(read_evtx_records(file, record_problem), name, problems)
 
 
+def _read_zeek(file: Path, problems: _Problems) -> pd.DataFrame:
+    def row_problem(row: int, message: str) -> None:
+        problems.add(
+            InputProblem(file=str(file), row=row, column=None, message=message, skipped=True)
+        )
+
+    return read_zeek(file, row_problem)
+
+
 _READERS: Final = {
     "csv": _read_csv,
     "jsonl": _read_jsonl,
     "json": _read_json,
     "evtx": _read_evtx,
+    "zeek": _read_zeek,
 }
 
 
