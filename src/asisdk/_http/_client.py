@@ -281,17 +281,37 @@ class ApiClient:
         return self.decode_json(response)
 
     def decode_json(self, response: httpx.Response) -> Any:
-        """Decode a response body as JSON, raising an :class:`ApiStatusError` if it is not."""
+        """Decode a response body as JSON, raising an :class:`ApiStatusError` if it is not.
+
+        A body nested deeper than the interpreter's recursion limit (``[[[[...]]]]``, a hostile
+        or broken answer) is an :class:`ApiStatusError` too, never a ``RecursionError``.
+        """
         try:
             return response.json()
+        except RecursionError as exc:
+            raise self._bad_body(response, "with JSON nested too deeply to decode") from exc
         except ValueError as exc:
-            raise ApiStatusError(
-                f"{self.service} answered {response.request.method} "
-                f"{self._masker.url(response.request.url)} with a body that is not JSON",
+            raise self._bad_body(response, "with a body that is not JSON") from exc
+
+    def _bad_body(self, response: httpx.Response, what: str) -> ApiStatusError:
+        return ApiStatusError(
+            f"{self.service} answered {response.request.method} "
+            f"{self._masker.url(response.request.url)} {what}",
+            status_code=response.status_code,
+            request_id=self._request_id(response),
+            service=self.service,
+        )
+
+    def _describe(self, response: httpx.Response) -> ErrorDescription | None:
+        """The error parser's verdict; a body too deeply nested for it is a final error."""
+        try:
+            return self._error_parser(response)
+        except RecursionError:
+            return ErrorDescription(
                 status_code=response.status_code,
-                request_id=self._request_id(response),
-                service=self.service,
-            ) from exc
+                message="the answer's JSON is nested too deeply to decode",
+                retryable=False,
+            )
 
     async def request(
         self,
@@ -364,7 +384,7 @@ class ApiClient:
                 cause: BaseException | None = exc
             else:
                 elapsed = time.monotonic() - started
-                problem = self._error_parser(response)
+                problem = self._describe(response)
                 if problem is None:
                     self.logger.debug(
                         "%s -> %s in %.3fs (attempt %d)",

@@ -1,0 +1,92 @@
+"""One bad answer never costs the batch: hostile bodies become per-item errors or typed errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import respx
+
+from asisdk._http import RetryPolicy
+from asisdk.config import Config
+from asisdk.errors import ApiStatusError, AsiError
+from asisdk.geo import GeoStatus
+from asisdk.ipstack import IPStackClient
+from asisdk.loganalytics import LogAnalyticsClient, StaticTokenCredential
+from asisdk.virustotal import VirusTotalClient, VtStatus
+
+VT = "https://www.virustotal.com/api/v3"
+IPSTACK = "https://api.ipstack.com"
+WS = "0b1a7c6e-0000-4000-8000-000000000000"
+LA = f"https://api.loganalytics.io/v1/workspaces/{WS}/query"
+#: Nesting far beyond the interpreter's recursion limit.
+DEEP_ARRAY = b"[" * 100_000 + b"]" * 100_000
+DEEP_OBJECT = b'{"a":' * 50_000 + b"1" + b"}" * 50_000
+IP_RECORD = {"ip": "8.8.8.8", "type": "ipv4", "country_code": "US"}
+VT_IP = {"data": {"type": "ip_address", "id": "1.1.1.1", "attributes": {}}}
+
+
+def vt_client(**kwargs: object) -> VirusTotalClient:
+    return VirusTotalClient(
+        api_key="vt-test-key",
+        requests_per_minute=None,
+        requests_per_day=None,
+        retry=RetryPolicy(instant=True),
+        config=Config(),
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+def ipstack_client() -> IPStackClient:
+    return IPStackClient(
+        api_key="ipstack-key",
+        requests_per_minute=None,
+        retry=RetryPolicy(instant=True),
+        config=Config(),
+    )
+
+
+@pytest.mark.parametrize("body", [DEEP_ARRAY, DEEP_OBJECT], ids=["array", "object"])
+async def test_deeply_nested_json_is_one_error_row_in_a_vt_batch(
+    respx_mock: respx.MockRouter, body: bytes
+) -> None:
+    respx_mock.get(f"{VT}/ip_addresses/8.8.8.8").respond(200, content=body)
+    respx_mock.get(f"{VT}/ip_addresses/1.1.1.1").respond(200, json=VT_IP)
+    async with vt_client() as vt:
+        reports = await vt.lookup_many(["8.8.8.8", "1.1.1.1"])
+    assert [r.status for r in reports] == [VtStatus.ERROR, VtStatus.FOUND]
+    assert "nested" in (reports[0].error or "")
+
+
+@pytest.mark.parametrize("status", [200, 400, 500])
+async def test_deeply_nested_json_is_an_error_row_in_an_ipstack_batch(
+    respx_mock: respx.MockRouter, status: int
+) -> None:
+    respx_mock.get(f"{IPSTACK}/8.8.4.4").respond(status, content=DEEP_ARRAY)
+    respx_mock.get(f"{IPSTACK}/8.8.8.8").respond(200, json=IP_RECORD)
+    async with ipstack_client() as ipstack:
+        # Two addresses of one bulk request would share the bad answer: send them one by one.
+        results = [await ipstack.lookup_many([ip]) for ip in ("8.8.4.4", "8.8.8.8")]
+    assert [r[0].status for r in results] == [GeoStatus.ERROR, GeoStatus.FOUND]
+
+
+@pytest.mark.parametrize("status", [200, 400])
+async def test_deeply_nested_json_is_a_typed_log_analytics_error(
+    respx_mock: respx.MockRouter, status: int
+) -> None:
+    respx_mock.post(LA).respond(status, content=DEEP_OBJECT)
+    client = LogAnalyticsClient(
+        WS,
+        credential=StaticTokenCredential("tok"),
+        retry=RetryPolicy(instant=True, max_attempts=1),
+    )
+    async with client:
+        with pytest.raises(AsiError):
+            await client.query("T | take 1", timespan=dt.timedelta(hours=1))
+
+
+async def test_decode_json_names_the_nesting(respx_mock: respx.MockRouter) -> None:
+    respx_mock.get(f"{VT}/ip_addresses/8.8.8.8").respond(200, content=DEEP_ARRAY)
+    async with vt_client() as vt:
+        with pytest.raises(ApiStatusError, match="nested"):
+            await vt._api.get_json("/ip_addresses/8.8.8.8")
