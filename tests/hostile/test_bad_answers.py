@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
+import httpx
 import pytest
 import respx
 
@@ -90,3 +92,23 @@ async def test_decode_json_names_the_nesting(respx_mock: respx.MockRouter) -> No
     async with vt_client() as vt:
         with pytest.raises(ApiStatusError, match="nested"):
             await vt._api.get_json("/ip_addresses/8.8.8.8")
+
+
+@pytest.mark.parametrize("cursors", [["c1", "c1"], ["c1", "c2", "c1"]], ids=["same", "cycle"])
+async def test_relationships_end_when_the_cursor_repeats(
+    respx_mock: respx.MockRouter, cursors: list[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    pages: dict[str | None, str] = {None: cursors[0], **dict(itertools.pairwise(cursors))}
+
+    def page(request: httpx.Request) -> httpx.Response:
+        cursor = request.url.params.get("cursor")
+        item = {"type": "resolution", "id": f"r-{cursor}", "attributes": {}}
+        return httpx.Response(200, json={"data": [item], "meta": {"cursor": pages[cursor]}})
+
+    route = respx_mock.get(f"{VT}/domains/example.com/resolutions").mock(side_effect=page)
+    async with vt_client() as vt:
+        ids = [o.id async for o in vt.relationships("example.com", "resolutions")]
+    distinct = len(set(cursors))
+    assert route.call_count == distinct + 1
+    assert len(ids) == distinct + 1
+    assert "repeated the cursor" in caplog.text
