@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import itertools
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
 
 import httpx
 import pytest
 import respx
 
-from asisdk._http import RetryPolicy
+from asisdk._http import RequestLimits, RetryPolicy
 from asisdk.config import Config
-from asisdk.errors import ApiStatusError, AsiError
+from asisdk.errors import ApiStatusError, AsiError, ResponseTooLargeError
 from asisdk.geo import GeoStatus
 from asisdk.ipstack import IPStackClient
 from asisdk.loganalytics import LogAnalyticsClient, StaticTokenCredential
-from asisdk.virustotal import VirusTotalClient, VtStatus
+from asisdk.virustotal import VirusTotalClient, VtCache, VtStatus
 
 VT = "https://www.virustotal.com/api/v3"
 IPSTACK = "https://api.ipstack.com"
@@ -112,3 +116,59 @@ async def test_relationships_end_when_the_cursor_repeats(
     assert route.call_count == distinct + 1
     assert len(ids) == distinct + 1
     assert "repeated the cursor" in caplog.text
+
+
+CAP = 4096
+BIG_IP = {"data": {"type": "ip_address", "id": "8.8.8.8", "attributes": {"pad": "x" * 10 * CAP}}}
+
+
+async def _endless() -> AsyncIterator[bytes]:
+    yield b'{"data": {"id": "8.8.8.8", "attributes": {"pad": "'
+    while True:  # an answer that never ends: only the cap stops the read
+        yield b"x" * 1024
+
+
+def _big_answer(how: str) -> httpx.Response:
+    if how == "content-length":
+        return httpx.Response(200, json=BIG_IP)
+    if how == "chunked":
+        return httpx.Response(200, content=_endless())
+    packed = gzip.compress(json.dumps(BIG_IP).encode())  # small on the wire, big unpacked
+    assert len(packed) < CAP
+    return httpx.Response(200, content=packed, headers={"content-encoding": "gzip"})
+
+
+@pytest.mark.parametrize("how", ["content-length", "chunked", "gzip"])
+async def test_an_answer_over_the_cap_is_one_error_row_and_is_never_cached(
+    respx_mock: respx.MockRouter, how: str, tmp_path: Path
+) -> None:
+    respx_mock.get(f"{VT}/ip_addresses/8.8.8.8").mock(return_value=_big_answer(how))
+    respx_mock.get(f"{VT}/ip_addresses/1.1.1.1").respond(200, json=VT_IP)
+    cache = VtCache(tmp_path / "vt.sqlite")
+    limits = RequestLimits(max_response_bytes=CAP)
+    async with vt_client(limits=limits, cache=cache) as vt:
+        reports = await vt.lookup_many(["8.8.8.8", "1.1.1.1"])
+        assert [r.status for r in reports] == [VtStatus.ERROR, VtStatus.FOUND]
+        assert "max_response_bytes=4096" in (reports[0].error or "")
+        assert set(await cache.get_many(["ip_address:8.8.8.8", "ip_address:1.1.1.1"])) == {
+            "ip_address:1.1.1.1"
+        }
+    await cache.aclose()
+
+
+async def test_the_cap_is_a_typed_error_and_not_retried(respx_mock: respx.MockRouter) -> None:
+    route = respx_mock.get(f"{VT}/ip_addresses/8.8.8.8").mock(
+        side_effect=lambda request: _big_answer("chunked")
+    )
+    async with vt_client(limits=RequestLimits(max_response_bytes=CAP)) as vt:
+        with pytest.raises(ResponseTooLargeError) as caught:
+            await vt._api.get_json("/ip_addresses/8.8.8.8")
+    assert caught.value.limit == CAP
+    assert route.call_count == 1
+
+
+async def test_answers_within_the_default_cap_are_read_whole(respx_mock: respx.MockRouter) -> None:
+    assert RequestLimits().max_response_bytes == 64 * 1024 * 1024
+    respx_mock.get(f"{VT}/ip_addresses/8.8.8.8").respond(200, json=BIG_IP)
+    async with vt_client() as vt:
+        assert await vt._api.get_json("/ip_addresses/8.8.8.8") == BIG_IP

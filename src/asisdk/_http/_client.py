@@ -18,6 +18,10 @@ its loop if that loop still runs) and a new one is made, like the :class:`Limite
 client is never replaced: using it from a second loop raises
 :class:`~asisdk._http.EventLoopMismatchError` instead of httpx's ``Event loop is closed``.
 
+Response size: bodies are streamed and read up to ``RequestLimits.max_response_bytes`` (64 MiB
+by default, counted after gzip/deflate decoding); a bigger answer raises
+:class:`~asisdk.errors.ResponseTooLargeError` instead of filling memory.
+
 Cancellation: cancelling a task inside :meth:`ApiClient.request` releases its concurrency slot
 and its rate-limiter wait, and httpx closes a connection whose response was not fully read, so
 a cancelled batch leaves no request half-done on a pooled connection.
@@ -62,6 +66,7 @@ from asisdk.errors import (
     ConfigurationError,
     RateLimitedError,
     RequestTimeoutError,
+    ResponseTooLargeError,
     TransportError,
 )
 
@@ -344,6 +349,8 @@ class ApiClient:
             ServerError, ApiStatusError: the service answered with an error (after retries
                 where the policy retries it).
             RequestTimeoutError, TransportError: no answer after all retries.
+            ResponseTooLargeError: the body passed ``limits.max_response_bytes`` (never
+                retried; the body is streamed, so no more than that is ever held).
         """
         method = method.upper()
         url = self.url(path)
@@ -369,14 +376,21 @@ class ApiClient:
             try:
                 async with self.limiter.slot():
                     await self.limiter.wait_for_rate()
-                    response = await http.request(
-                        method,
-                        url,
-                        params=merged_params,
-                        headers=sent_headers,
-                        json=json,
-                        data=data,
+                    response = await http.send(
+                        http.build_request(
+                            method,
+                            url,
+                            params=merged_params,
+                            headers=sent_headers,
+                            json=json,
+                            data=data,
+                        ),
+                        stream=True,
                     )
+                    try:
+                        await self._read_capped(response, shown)
+                    finally:
+                        await response.aclose()
             except httpx.TransportError as exc:
                 error: ApiError = self._transport_error(exc, shown, attempt, masker)
                 retryable = isinstance(exc, _RETRYABLE_TRANSPORT)
@@ -422,6 +436,31 @@ class ApiClient:
                 self.retry.max_attempts,
             )
             await self._sleep(wait)
+
+    async def _read_capped(self, response: httpx.Response, shown: str) -> None:
+        """Read a streamed body, refusing it once it passes ``limits.max_response_bytes``."""
+        cap = self.limits.max_response_bytes
+        declared = response.headers.get("content-length", "")
+        too_big = declared.isdigit() and int(declared) > cap
+        chunks: list[bytes] = []
+        size = 0
+        if not too_big:
+            async for chunk in response.aiter_bytes():  # decoded: a gzip bomb counts unpacked
+                size += len(chunk)
+                if size > cap:
+                    too_big = True
+                    break
+                chunks.append(chunk)
+        if too_big:
+            raise ResponseTooLargeError(
+                f"{shown} -> {response.status_code}: the answer is larger than "
+                f"max_response_bytes={cap}; it was not read further (raise "
+                "RequestLimits.max_response_bytes if such answers are expected)",
+                limit=cap,
+                service=self.service,
+            )
+        # What Response.aread() does; the body is then available as .content / .json().
+        response._content = b"".join(chunks)
 
     # -- error mapping ---------------------------------------------------------------------
 
