@@ -172,3 +172,18 @@ async def test_answers_within_the_default_cap_are_read_whole(respx_mock: respx.M
     respx_mock.get(f"{VT}/ip_addresses/8.8.8.8").respond(200, json=BIG_IP)
     async with vt_client() as vt:
         assert await vt._api.get_json("/ip_addresses/8.8.8.8") == BIG_IP
+
+
+async def test_an_ipstack_answer_over_the_cap_is_an_error_row(respx_mock: respx.MockRouter) -> None:
+    respx_mock.get(f"{IPSTACK}/8.8.4.4").mock(side_effect=lambda request: _big_answer("chunked"))
+    respx_mock.get(f"{IPSTACK}/8.8.8.8").respond(200, json=IP_RECORD)
+    ipstack = IPStackClient(
+        api_key="ipstack-key",
+        requests_per_minute=None,
+        retry=RetryPolicy(instant=True),
+        config=Config(),
+        limits=RequestLimits(max_response_bytes=CAP),
+    )
+    async with ipstack:
+        results = [await ipstack.lookup_many([ip]) for ip in ("8.8.4.4", "8.8.8.8")]
+    assert [r[0].status for r in results] == [GeoStatus.ERROR, GeoStatus.FOUND]
