@@ -19,6 +19,7 @@ AsiError
 ├── ApiError                             anything that went wrong talking to a service
 │   ├── TransportError                   the request never got an answer
 │   │   └── RequestTimeoutError (TimeoutError)
+│   ├── ResponseTooLargeError            the answer was bigger than max_response_bytes
 │   └── ApiStatusError                   the service answered "no" (status, code, request id)
 │       ├── AuthenticationError          401 / 403: bad or missing credentials
 │       ├── NotFoundError                404
@@ -62,6 +63,7 @@ __all__ = [
     "QuotaExceededError",
     "RateLimitedError",
     "RequestTimeoutError",
+    "ResponseTooLargeError",
     "ServerError",
     "TransportError",
     "UnknownQueryError",
@@ -128,6 +130,26 @@ class TransportError(ApiError):
 
 class RequestTimeoutError(TransportError, TimeoutError):
     """The request got no answer in time."""
+
+
+class ResponseTooLargeError(ApiError):
+    """The service's answer was bigger than the client accepts (``max_response_bytes``).
+
+    The body is read as a stream and the read stops at the limit, so a huge or endless answer
+    costs at most that much memory; nothing of it is decoded or cached.
+
+    Attributes:
+        limit: the configured ``max_response_bytes``.
+
+    Examples:
+        >>> error = ResponseTooLargeError("too big", limit=1024, service="virustotal")
+        >>> error.limit, isinstance(error, ApiError)
+        (1024, True)
+    """
+
+    def __init__(self, message: str, *, limit: int, service: str | None = None) -> None:
+        super().__init__(message, service=service)
+        self.limit = limit
 
 
 class ApiStatusError(ApiError):

@@ -18,6 +18,10 @@ its loop if that loop still runs) and a new one is made, like the :class:`Limite
 client is never replaced: using it from a second loop raises
 :class:`~asisdk._http.EventLoopMismatchError` instead of httpx's ``Event loop is closed``.
 
+Response size: bodies are streamed and read up to ``RequestLimits.max_response_bytes`` (64 MiB
+by default, counted after gzip/deflate decoding); a bigger answer raises
+:class:`~asisdk.errors.ResponseTooLargeError` instead of filling memory.
+
 Cancellation: cancelling a task inside :meth:`ApiClient.request` releases its concurrency slot
 and its rate-limiter wait, and httpx closes a connection whose response was not fully read, so
 a cancelled batch leaves no request half-done on a pooled connection.
@@ -62,6 +66,7 @@ from asisdk.errors import (
     ConfigurationError,
     RateLimitedError,
     RequestTimeoutError,
+    ResponseTooLargeError,
     TransportError,
 )
 
@@ -281,17 +286,37 @@ class ApiClient:
         return self.decode_json(response)
 
     def decode_json(self, response: httpx.Response) -> Any:
-        """Decode a response body as JSON, raising an :class:`ApiStatusError` if it is not."""
+        """Decode a response body as JSON, raising an :class:`ApiStatusError` if it is not.
+
+        A body nested deeper than the interpreter's recursion limit (``[[[[...]]]]``, a hostile
+        or broken answer) is an :class:`ApiStatusError` too, never a ``RecursionError``.
+        """
         try:
             return response.json()
+        except RecursionError as exc:
+            raise self._bad_body(response, "with JSON nested too deeply to decode") from exc
         except ValueError as exc:
-            raise ApiStatusError(
-                f"{self.service} answered {response.request.method} "
-                f"{self._masker.url(response.request.url)} with a body that is not JSON",
+            raise self._bad_body(response, "with a body that is not JSON") from exc
+
+    def _bad_body(self, response: httpx.Response, what: str) -> ApiStatusError:
+        return ApiStatusError(
+            f"{self.service} answered {response.request.method} "
+            f"{self._masker.url(response.request.url)} {what}",
+            status_code=response.status_code,
+            request_id=self._request_id(response),
+            service=self.service,
+        )
+
+    def _describe(self, response: httpx.Response) -> ErrorDescription | None:
+        """The error parser's verdict; a body too deeply nested for it is a final error."""
+        try:
+            return self._error_parser(response)
+        except RecursionError:
+            return ErrorDescription(
                 status_code=response.status_code,
-                request_id=self._request_id(response),
-                service=self.service,
-            ) from exc
+                message="the answer's JSON is nested too deeply to decode",
+                retryable=False,
+            )
 
     async def request(
         self,
@@ -324,6 +349,8 @@ class ApiClient:
             ServerError, ApiStatusError: the service answered with an error (after retries
                 where the policy retries it).
             RequestTimeoutError, TransportError: no answer after all retries.
+            ResponseTooLargeError: the body passed ``limits.max_response_bytes`` (never
+                retried; the body is streamed, so no more than that is ever held).
         """
         method = method.upper()
         url = self.url(path)
@@ -349,14 +376,21 @@ class ApiClient:
             try:
                 async with self.limiter.slot():
                     await self.limiter.wait_for_rate()
-                    response = await http.request(
-                        method,
-                        url,
-                        params=merged_params,
-                        headers=sent_headers,
-                        json=json,
-                        data=data,
+                    response = await http.send(
+                        http.build_request(
+                            method,
+                            url,
+                            params=merged_params,
+                            headers=sent_headers,
+                            json=json,
+                            data=data,
+                        ),
+                        stream=True,
                     )
+                    try:
+                        await self._read_capped(response, shown)
+                    finally:
+                        await response.aclose()
             except httpx.TransportError as exc:
                 error: ApiError = self._transport_error(exc, shown, attempt, masker)
                 retryable = isinstance(exc, _RETRYABLE_TRANSPORT)
@@ -364,7 +398,7 @@ class ApiClient:
                 cause: BaseException | None = exc
             else:
                 elapsed = time.monotonic() - started
-                problem = self._error_parser(response)
+                problem = self._describe(response)
                 if problem is None:
                     self.logger.debug(
                         "%s -> %s in %.3fs (attempt %d)",
@@ -402,6 +436,31 @@ class ApiClient:
                 self.retry.max_attempts,
             )
             await self._sleep(wait)
+
+    async def _read_capped(self, response: httpx.Response, shown: str) -> None:
+        """Read a streamed body, refusing it once it passes ``limits.max_response_bytes``."""
+        cap = self.limits.max_response_bytes
+        declared = response.headers.get("content-length", "")
+        too_big = declared.isdigit() and int(declared) > cap
+        chunks: list[bytes] = []
+        size = 0
+        if not too_big:
+            async for chunk in response.aiter_bytes():  # decoded: a gzip bomb counts unpacked
+                size += len(chunk)
+                if size > cap:
+                    too_big = True
+                    break
+                chunks.append(chunk)
+        if too_big:
+            raise ResponseTooLargeError(
+                f"{shown} -> {response.status_code}: the answer is larger than "
+                f"max_response_bytes={cap}; it was not read further (raise "
+                "RequestLimits.max_response_bytes if such answers are expected)",
+                limit=cap,
+                service=self.service,
+            )
+        # What Response.aread() does; the body is then available as .content / .json().
+        response._content = b"".join(chunks)
 
     # -- error mapping ---------------------------------------------------------------------
 

@@ -33,6 +33,8 @@ MAX_CONCURRENCY: Final = 4
 MINUTE: Final = 60.0
 DAY: Final = 86_400.0
 
+#: Largest response body read, in bytes (after content decoding); bigger answers are refused.
+MAX_RESPONSE_BYTES: Final = 64 * 1024 * 1024
 #: Timeouts of an owned ``httpx.AsyncClient`` (seconds).
 TIMEOUT: Final = httpx.Timeout(connect=10.0, read=30.0, write=30.0, pool=30.0)
 #: Response headers that may carry the service's request id, tried in order.

@@ -107,7 +107,7 @@ def _body_error(response: httpx.Response) -> tuple[str | None, str]:
     """(code, message) from the common JSON error shapes, else the start of the body text."""
     try:
         body = json.loads(response.content)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # not JSON, or nested too deeply
         body = None
     code: object = None
     message: object = None

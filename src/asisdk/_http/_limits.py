@@ -134,16 +134,24 @@ class RequestLimits:
         rates: rate quotas, all enforced (e.g. per second and per minute).
         per_day: requests per UTC calendar day, or ``None`` for no daily budget.
         max_concurrency: requests in flight at once.
+        max_response_bytes: the largest response body read (after gzip/deflate decoding),
+            64 MiB by default; the body is streamed and a bigger answer raises
+            :class:`~asisdk.errors.ResponseTooLargeError` as soon as the limit is passed.
 
     Examples:
         >>> limits = RequestLimits.create(requests_per_minute=4, requests_per_day=500)
         >>> limits.rates[0].interval, limits.per_day, limits.max_concurrency
         (15.0, 500, 4)
+        >>> RequestLimits(max_response_bytes=1024).max_response_bytes
+        1024
     """
 
     rates: tuple[RateLimit, ...] = attrs.field(default=(), converter=_to_rates)
     per_day: int | None = attrs.field(default=None, validator=_positive_int)
     max_concurrency: int = attrs.field(default=_defaults.MAX_CONCURRENCY, validator=_at_least_one)
+    max_response_bytes: int = attrs.field(
+        default=_defaults.MAX_RESPONSE_BYTES, validator=_at_least_one
+    )
 
     @classmethod
     def create(

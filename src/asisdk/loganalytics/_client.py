@@ -419,7 +419,10 @@ class LogAnalyticsClient(ServiceClient):
         # sends back: every text taken from an answer is masked with the token registered.
         masker = self._api.masker.with_secrets([token.token])
         if response.status_code == 400:
-            info = body_error(response)
+            try:
+                info = body_error(response)
+            except RecursionError:  # JSON nested too deeply to decode: keep the raw text
+                info = None
             message = info.message if info is not None else response.text[:500]
             raise QuerySyntaxError(
                 masker.text(

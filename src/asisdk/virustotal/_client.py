@@ -316,7 +316,8 @@ class VirusTotalClient(ServiceClient):
             descriptors_only: list only ``type`` and ``id`` (a cheaper call).
 
         Yields:
-            The related objects, page after page.
+            The related objects, page after page. Iteration ends (with a warning logged) if the
+            API hands out a cursor it already gave, instead of paging forever.
 
         Raises:
             InvalidInputError: the observable or the relationship name is not valid.
@@ -343,6 +344,7 @@ class VirusTotalClient(ServiceClient):
         )
         yielded = 0
         cursor: str | None = None
+        seen: set[str] = set()
         while True:
             want = _defaults.RELATIONSHIP_PAGE_SIZE
             if limit is not None:
@@ -362,6 +364,16 @@ class VirusTotalClient(ServiceClient):
             if not next_cursor or not items:
                 return
             cursor = str(next_cursor)
+            if cursor in seen:
+                # A cursor handed out twice would page forever: end where the pages repeat.
+                _log.warning(
+                    "VirusTotal repeated the cursor of %s/%s; stopping after %d objects",
+                    target.cache_key,
+                    name,
+                    yielded,
+                )
+                return
+            seen.add(cursor)
 
     # -- batch engine ----------------------------------------------------------------------
 
