@@ -23,7 +23,7 @@ import zipfile
 import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO, Final, Literal
+from typing import IO, Final, Literal, cast
 
 import attrs
 
@@ -59,7 +59,7 @@ _CORRUPT: Final = (
 )
 
 _OPENERS: Final[dict[str, Callable[[Path], IO[bytes]]]] = {
-    "gzip": lambda path: gzip.open(path, "rb"),  # noqa: SIM115 - the caller closes it
+    "gzip": lambda path: cast("IO[bytes]", gzip.open(path, "rb")),  # noqa: SIM115 - caller closes
     "bz2": lambda path: bz2.open(path, "rb"),  # noqa: SIM115
     "xz": lambda path: lzma.open(path, "rb"),  # noqa: SIM115
 }
