@@ -252,7 +252,7 @@ def test_an_unsupported_binary_file_gets_one_short_line(
         detect_format(path)
     message = str(caught.value)
     assert looks_like in message
-    assert "supported: CSV/TSV, JSON lines, JSON, Parquet and Windows EVTX" in message
+    assert "supported: CSV/TSV, JSON lines, JSON, Parquet, Windows EVTX and Zeek logs" in message
     assert len(message) <= 300
     assert "\n" not in message
     assert message.isprintable()

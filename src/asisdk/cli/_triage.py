@@ -79,8 +79,8 @@ def add_triage_command(commands: Any) -> None:
         "--format",
         dest="input_format",
         default="auto",
-        choices=["auto", "csv", "jsonl", "json", "parquet", "evtx"],
-        help="input format: CSV, JSON lines, JSON, Parquet or EVTX (default auto: binary "
+        choices=["auto", "csv", "jsonl", "json", "parquet", "evtx", "zeek"],
+        help="input format: CSV, JSON lines, JSON, Parquet, EVTX or Zeek (default auto: binary "
         "formats, EVTX and Parquet, by content; text ones by file name, else content)",
     )
     parser.add_argument(

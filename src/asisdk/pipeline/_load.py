@@ -1,4 +1,5 @@
-"""Loading events from CSV, JSON lines, JSON, Parquet and EVTX files, row problems kept."""
+"""Loading events from CSV, JSON lines, JSON, Parquet and EVTX files (also inside zip, gzip,
+bzip2, xz and tar archives), row problems kept."""
 
 from __future__ import annotations
 
@@ -15,6 +16,12 @@ import pandas as pd
 
 from asisdk.errors import InvalidInputError
 from asisdk.pipeline import _defaults
+from asisdk.pipeline._archives import (
+    DEFAULT_MAX_DECOMPRESSED_BYTES,
+    ArchiveKind,
+    archive_kind,
+    iter_archive,
+)
 from asisdk.pipeline._evtx import EVTX_MAGIC, read_evtx_records
 from asisdk.pipeline._zeek import is_zeek, read_zeek
 
@@ -33,7 +40,10 @@ InputFormat = Literal["auto", "csv", "jsonl", "json", "parquet", "evtx", "zeek"]
 #: What ``detect_format`` names a file it can read.
 _Format = Literal["csv", "jsonl", "json", "parquet", "evtx", "zeek"]
 
-_SUPPORTED: Final = "CSV/TSV, JSON lines, JSON, Parquet and Windows EVTX"
+_SUPPORTED: Final = (
+    "CSV/TSV, JSON lines, JSON, Parquet, Windows EVTX and Zeek logs, plain or in zip, gzip, "
+    "bzip2, xz or tar archives"
+)
 
 #: Leading bytes of binary files that are not event files, and what to call them.
 _BINARY_MAGIC: Final[tuple[tuple[bytes, str], ...]] = (
@@ -75,7 +85,8 @@ class InputProblem:
     """Something wrong with one input file, row or cell.
 
     Attributes:
-        file: the file (or ``"<frame>"`` for a DataFrame given directly).
+        file: the file (``archive.zip!member.json`` for an archive member, ``"<frame>"`` for
+            a DataFrame given directly).
         row: the line number (CSV, JSON lines) or 1-based record number (JSON, Parquet, EVTX) of
             the row; ``None`` when the problem is with the whole file.
         column: the column concerned, if one is.
@@ -148,6 +159,21 @@ class _Problems:
                 self.skipped_rows += 1
         if len(self.listed) < _defaults.MAX_LISTED_PROBLEMS:
             self.listed.append(problem)
+
+
+class _RenamedProblems(_Problems):
+    """Passes problems on to ``target``, naming a temporary file as its archive member."""
+
+    def __init__(self, target: _Problems, temporary: str, name: str) -> None:
+        super().__init__()
+        self._target = target
+        self._temporary = temporary
+        self._name = name
+
+    def add(self, problem: InputProblem) -> None:
+        if problem.file == self._temporary:
+            problem = attrs.evolve(problem, file=self._name)
+        self._target.add(problem)
 
 
 def detect_format(path: str | os.PathLike[str]) -> _Format:
@@ -440,11 +466,47 @@ def _check_paths(paths: Sequence[str | os.PathLike[str]]) -> list[Path]:
     return files
 
 
+def _archive_kind(file: Path) -> ArchiveKind | None:
+    try:
+        with file.open("rb") as stream:
+            head = stream.read(512)
+    except OSError:
+        return None  # reported when the file is read
+    return archive_kind(head)
+
+
+def _read_one(
+    file: Path, name: str, input_format: InputFormat, problems: _Problems
+) -> pd.DataFrame | None:
+    """Read one (non-archive) file as ``name``; a file that cannot be read is listed."""
+    try:
+        fmt = detect_format(file) if input_format == "auto" else input_format
+        frame = _read_file(file, fmt, problems)
+    except (OSError, ValueError, InvalidInputError) as exc:
+        message = f"cannot read the file: {exc}"
+    except Exception as exc:  # pyarrow raises its own types for corrupt files
+        message = f"cannot read the file: {type(exc).__name__}: {exc}"
+    else:
+        frame.insert(0, _defaults.FILE_COLUMN, name)
+        return frame
+    problems.add(
+        InputProblem(
+            file=name,
+            row=None,
+            column=None,
+            message=message.replace(str(file), name),
+            skipped=True,
+        )
+    )
+    return None
+
+
 def load_events(
     paths: Sequence[str | os.PathLike[str]],
     *,
     input_format: InputFormat = "auto",
     time_column: str | None = None,
+    max_decompressed_bytes: int = DEFAULT_MAX_DECOMPRESSED_BYTES,
 ) -> LoadedEvents:
     """Read event files into one frame; bad rows and unreadable files are reported, not fatal.
 
@@ -454,8 +516,16 @@ def load_events(
     kept. Files of different formats and columns can be mixed. A Windows ``.evtx`` log is
     told by its content and read record by record, with the columns Windows and Sysmon
     name (``EventID``, ``Channel``, ``Computer``, ``TimeCreated``, ``Image``,
-    ``CommandLine`` ...); a corrupt record is listed, the others are kept. Any
-    other binary file is refused with a one-line problem saying what it looks like.
+    ``CommandLine`` ...); a corrupt record is listed, the others are kept.
+
+    A zip, gzip, bzip2, xz or tar (``.tar.gz``, ``.tar.bz2``, ``.tar.xz``) archive is told by
+    its content and each member read as a file of its own (its format sniffed by content
+    like a top-level file; archives inside archives are not opened). Members are streamed,
+    never extracted by their names; their events are named ``archive.zip!member.json`` in
+    ``asi_file``. A corrupt member is listed by that name and the others are read; once
+    ``max_decompressed_bytes`` have come out of one archive, the member being read is
+    listed and the rest of that archive is left. Any other binary file is refused with a
+    one-line problem saying what it looks like.
 
     Args:
         paths: the files.
@@ -463,6 +533,8 @@ def load_events(
             content), ``csv``, ``jsonl``, ``json``, ``parquet`` or ``evtx``.
         time_column: a column to parse as UTC times (values that are not times are listed as
             problems and left empty).
+        max_decompressed_bytes: most bytes read out of one archive (4 GiB by default), a
+            bound on what a decompression bomb costs.
 
     Returns:
         A :class:`LoadedEvents`.
@@ -479,33 +551,28 @@ def load_events(
     problems = _Problems()
     frames: list[pd.DataFrame] = []
     for file in files:
-        try:
-            fmt = detect_format(file) if input_format == "auto" else input_format
-            frame = _read_file(file, fmt, problems)
-        except (OSError, ValueError, InvalidInputError) as exc:
-            problems.add(
-                InputProblem(
-                    file=str(file),
-                    row=None,
-                    column=None,
-                    message=f"cannot read the file: {exc}",
-                    skipped=True,
-                )
-            )
+        kind = _archive_kind(file)
+        if kind is None:
+            frame = _read_one(file, str(file), input_format, problems)
+            if frame is not None:
+                frames.append(frame)
             continue
-        except Exception as exc:  # pyarrow raises its own types for corrupt files
-            problems.add(
-                InputProblem(
-                    file=str(file),
-                    row=None,
-                    column=None,
-                    message=f"cannot read the file: {type(exc).__name__}: {exc}",
-                    skipped=True,
+        for member in iter_archive(file, kind, max_decompressed_bytes=max_decompressed_bytes):
+            if member.path is None:
+                problems.add(
+                    InputProblem(
+                        file=member.name,
+                        row=None,
+                        column=None,
+                        message=member.error or "cannot be read",
+                        skipped=True,
+                    )
                 )
-            )
-            continue
-        frame.insert(0, _defaults.FILE_COLUMN, str(file))
-        frames.append(frame)
+                continue
+            renamed = _RenamedProblems(problems, str(member.path), member.name)
+            frame = _read_one(member.path, member.name, input_format, renamed)
+            if frame is not None:
+                frames.append(frame)
     return _finish(frames, tuple(str(f) for f in files), problems, time_column)
 
 

@@ -1,0 +1,287 @@
+"""Reading the members of zip, gzip, bzip2, xz and tar archives as event files.
+
+Members are streamed out of the archive one at a time into a private temporary file (named
+only by a random name and the member's extension, never by the member's path, so a member
+called ``../../etc/passwd`` cannot land anywhere), read by the ordinary reader for its
+format and deleted. Decompression stops at a byte budget for the whole archive, so a bomb
+costs at most that much disk and little memory; reaching it is reported, not raised.
+
+Events from a member are named ``archive!member`` in ``asi_file``, e.g.
+``logs.zip!dc01/Security.evtx`` or ``events.json.gz!events.json``.
+"""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import lzma
+import os
+import re
+import tarfile
+import tempfile
+import zipfile
+import zlib
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import IO, Final, Literal, cast
+
+import attrs
+
+__all__ = [
+    "DEFAULT_MAX_DECOMPRESSED_BYTES",
+    "ArchiveKind",
+    "ArchiveMember",
+    "archive_kind",
+    "iter_archive",
+]
+
+#: Default for ``load_events(max_decompressed_bytes=...)``: 4 GiB per archive file.
+DEFAULT_MAX_DECOMPRESSED_BYTES: Final = 4 * 1024**3
+
+#: Archive and compression formats whose members are read as event files.
+ArchiveKind = Literal["zip", "gzip", "bz2", "xz", "tar"]
+
+_CHUNK: Final = 1024 * 1024
+
+_SAFE_SUFFIX: Final = re.compile(r"\.[A-Za-z0-9]{1,12}")
+
+#: Errors decompressors and archive readers raise for corrupt or unsupported data.
+_CORRUPT: Final = (
+    OSError,
+    EOFError,
+    ValueError,
+    RuntimeError,
+    NotImplementedError,
+    zipfile.BadZipFile,
+    tarfile.TarError,
+    zlib.error,
+    lzma.LZMAError,
+)
+
+_OPENERS: Final[dict[str, Callable[[Path], IO[bytes]]]] = {
+    "gzip": lambda path: cast("IO[bytes]", gzip.open(path, "rb")),  # noqa: SIM115 - caller closes
+    "bz2": lambda path: bz2.open(path, "rb"),  # noqa: SIM115
+    "xz": lambda path: lzma.open(path, "rb"),  # noqa: SIM115
+}
+
+
+@attrs.frozen(kw_only=True)
+class ArchiveMember:
+    """One member of an archive, ready to read, or why it cannot be.
+
+    Attributes:
+        name: ``archive!member`` (the archive itself when the whole archive is unreadable).
+        path: a temporary copy of the member's content (deleted when the next member is
+            asked for); ``None`` with an ``error``.
+        error: what is wrong with the member (or the archive), else ``None``.
+    """
+
+    name: str
+    path: Path | None
+    error: str | None = None
+
+
+class _LimitReachedError(Exception):
+    pass
+
+
+def archive_kind(head: bytes) -> ArchiveKind | None:
+    """Tell an archive from its first bytes (at least 512 to see a plain tar).
+
+    Examples:
+        >>> archive_kind(b"PK\\x03\\x04rest"), archive_kind(b"{}")
+        ('zip', None)
+    """
+    if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+        return "zip"
+    if head.startswith(b"\x1f\x8b"):
+        return "gzip"
+    if head.startswith(b"BZh"):
+        return "bz2"
+    if head.startswith(b"\xfd7zXZ\x00"):
+        return "xz"
+    if head[257:262] == b"ustar":
+        return "tar"
+    return None
+
+
+def _short(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())[:200]
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+class _Budget:
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.used = 0
+
+    def copy(self, source: IO[bytes], target: IO[bytes], first: bytes = b"") -> None:
+        chunk = first
+        while True:
+            if chunk:
+                self.used += len(chunk)
+                if self.used > self.limit:
+                    raise _LimitReachedError
+                target.write(chunk)
+            chunk = source.read(min(_CHUNK, self.limit - self.used + 1))
+            if not chunk:
+                return
+
+    def message(self) -> str:
+        return (
+            f"decompressed content passed the limit of {self.limit:,} bytes "
+            "(max_decompressed_bytes); the rest of the archive was not read"
+        )
+
+
+def _spool(workdir: Path, member: str) -> tuple[Path, IO[bytes]]:
+    suffix = Path(member).suffix
+    if not _SAFE_SUFFIX.fullmatch(suffix):
+        suffix = ""
+    handle, name = tempfile.mkstemp(suffix=suffix, dir=workdir)
+    return Path(name), os.fdopen(handle, "wb")
+
+
+def iter_archive(
+    file: Path, kind: ArchiveKind, *, max_decompressed_bytes: int = DEFAULT_MAX_DECOMPRESSED_BYTES
+) -> Iterator[ArchiveMember]:
+    """Yield each regular member of an archive as a temporary file, or as an error.
+
+    Directories, links and devices in a tar are passed over. A corrupt zip member is
+    reported and the next one read; a tar or compressed stream cannot be resumed after
+    corruption, so reading stops there. Once ``max_decompressed_bytes`` have come out of
+    the archive the member being read is reported and nothing more is read.
+
+    Examples:
+        >>> import gzip, pathlib, tempfile
+        >>> path = pathlib.Path(tempfile.mkdtemp()) / "events.jsonl.gz"
+        >>> _ = path.write_bytes(gzip.compress(b'{"a": 1}\\n'))
+        >>> [m.name.endswith("events.jsonl.gz!events.jsonl") for m in iter_archive(path, "gzip")]
+        [True]
+    """
+    budget = _Budget(max_decompressed_bytes)
+    with tempfile.TemporaryDirectory(prefix="asisdk-archive-") as work:
+        workdir = Path(work)
+        if kind == "zip":
+            yield from _zip_members(file, workdir, budget)
+        elif kind == "tar":
+            yield from _tar_members(file, None, workdir, budget)
+        else:
+            yield from _stream_members(file, kind, workdir, budget)
+
+
+def _zip_members(file: Path, workdir: Path, budget: _Budget) -> Iterator[ArchiveMember]:
+    try:
+        archive = zipfile.ZipFile(file)
+    except _CORRUPT as exc:
+        yield ArchiveMember(
+            name=str(file), path=None, error=f"cannot read the archive: {_short(exc)}"
+        )
+        return
+    with archive:
+        for info in archive.infolist():
+            if info.is_dir():
+                continue
+            name = f"{file}!{info.filename}"
+            path, target = _spool(workdir, info.filename)
+            try:
+                with target, archive.open(info) as source:
+                    budget.copy(source, target)
+            except _LimitReachedError:
+                path.unlink()
+                yield ArchiveMember(name=name, path=None, error=budget.message())
+                return
+            except _CORRUPT as exc:
+                path.unlink()
+                yield ArchiveMember(
+                    name=name, path=None, error=f"cannot read the member: {_short(exc)}"
+                )
+                continue
+            yield ArchiveMember(name=name, path=path)
+            path.unlink(missing_ok=True)
+
+
+def _tar_members(
+    file: Path, stream: IO[bytes] | None, workdir: Path, budget: _Budget
+) -> Iterator[ArchiveMember]:
+    name = str(file)
+    try:
+        archive = (
+            tarfile.open(fileobj=stream, mode="r|")  # noqa: SIM115 - closed below
+            if stream is not None
+            else tarfile.open(file, mode="r|")  # noqa: SIM115
+        )
+    except _CORRUPT as exc:
+        yield ArchiveMember(name=name, path=None, error=f"cannot read the archive: {_short(exc)}")
+        return
+    with archive:
+        members = iter(archive)
+        while True:
+            try:
+                info = next(members)
+            except StopIteration:
+                return
+            except _CORRUPT as exc:
+                yield ArchiveMember(
+                    name=name,
+                    path=None,
+                    error=f"cannot read the rest of the archive: {_short(exc)}",
+                )
+                return
+            if not info.isfile():
+                continue
+            name = f"{file}!{info.name}"
+            path, target = _spool(workdir, info.name)
+            try:
+                source = archive.extractfile(info)
+                with target:
+                    if source is not None:
+                        budget.copy(source, target)
+            except _LimitReachedError:
+                path.unlink()
+                yield ArchiveMember(name=name, path=None, error=budget.message())
+                return
+            except _CORRUPT as exc:
+                path.unlink()
+                yield ArchiveMember(
+                    name=name,
+                    path=None,
+                    error=f"cannot read the member (the rest of the archive is not read): "
+                    f"{_short(exc)}",
+                )
+                return
+            yield ArchiveMember(name=name, path=path)
+            path.unlink(missing_ok=True)
+
+
+def _stream_members(
+    file: Path, kind: ArchiveKind, workdir: Path, budget: _Budget
+) -> Iterator[ArchiveMember]:
+    try:
+        with _OPENERS[kind](file) as probe:
+            head = probe.read(512)
+    except _CORRUPT as exc:
+        yield ArchiveMember(
+            name=str(file), path=None, error=f"cannot read the archive: {_short(exc)}"
+        )
+        return
+    if archive_kind(head) == "tar":
+        with _OPENERS[kind](file) as stream:
+            yield from _tar_members(file, stream, workdir, budget)
+        return
+    inner = file.stem if file.suffix else f"{file.name}.out"
+    name = f"{file}!{inner}"
+    path, target = _spool(workdir, inner)
+    try:
+        with target, _OPENERS[kind](file) as source:
+            budget.copy(source, target)
+    except _LimitReachedError:
+        path.unlink()
+        yield ArchiveMember(name=name, path=None, error=budget.message())
+        return
+    except _CORRUPT as exc:
+        path.unlink()
+        yield ArchiveMember(name=name, path=None, error=f"cannot decompress: {_short(exc)}")
+        return
+    yield ArchiveMember(name=name, path=path)
+    path.unlink(missing_ok=True)
