@@ -418,11 +418,12 @@ class LogAnalyticsClient(ServiceClient):
         # The service may echo the request (Authorization header included) in any message it
         # sends back: every text taken from an answer is masked with the token registered.
         masker = self._api.masker.with_secrets([token.token])
-        if response.status_code == 400:
+        if response.status_code in (400, 504):
             try:
                 info = body_error(response)
             except RecursionError:  # JSON nested too deeply to decode: keep the raw text
                 info = None
+        if response.status_code == 400:
             message = info.message if info is not None else response.text[:500]
             raise QuerySyntaxError(
                 masker.text(
@@ -436,10 +437,17 @@ class LogAnalyticsClient(ServiceClient):
                 details=tuple(masker.text(d) for d in info.details) if info is not None else (),
             )
         if response.status_code == 504:
+            service = ""
+            if info is not None:
+                service = f": {info.message}" if info.message else ""
+                if info.correlation_id:
+                    service += f" (correlationId {info.correlation_id})"
             raise QueryTimeoutError(
-                f"the query ran longer than the server timeout ({self.server_timeout}s); "
-                "split the time range with split_by=timedelta(...), narrow the query, or raise "
-                f"server_timeout (at most {_defaults.MAX_SERVER_TIMEOUT}s)"
+                masker.text(
+                    f"the query ran longer than the server timeout ({self.server_timeout}s)"
+                    f"{service}; split the time range with split_by=timedelta(...), narrow the "
+                    f"query, or raise server_timeout (at most {_defaults.MAX_SERVER_TIMEOUT}s)"
+                )
             )
         body = self._api.decode_json(response)
         if not isinstance(body, Mapping):
