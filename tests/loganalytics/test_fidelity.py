@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import httpx
 import pytest
 import respx
 
 from asisdk._http import RetryPolicy
+from asisdk.entities import TimeSpan
 from asisdk.errors import QueryTimeoutError
 from asisdk.loganalytics import LogAnalyticsClient, StaticTokenCredential
 from asisdk.loganalytics._client import parse_response
@@ -137,3 +140,54 @@ def test_most_severe_detail_wins_and_absent_severity_is_none() -> None:
         None,
         False,
     )
+
+
+RENDERED = {
+    "tables": [
+        {
+            "name": "PrimaryResult",
+            "columns": [
+                {"name": "TimeGenerated", "type": "datetime"},
+                {"name": "count_", "type": "long"},
+            ],
+            "rows": [["2024-05-01T10:00:00Z", 3], ["2024-05-01T11:00:00Z", 5]],
+        }
+    ],
+    "statistics": {"query": {"executionTime": 0.0312}},
+    "render": {"visualization": "timechart", "title": "Logons"},
+}
+
+
+@respx.mock
+async def test_include_render_asks_for_and_keeps_render() -> None:
+    route = respx.post(URL).respond(200, json=RENDERED)
+    async with client() as la:
+        result = await la.query(
+            "T | summarize count() by bin(TimeGenerated, 1h) | render timechart",
+            timespan=None,
+            include_statistics=True,
+            include_render=True,
+        )
+        assert route.calls.last.request.headers["prefer"] == (
+            "wait=180,include-statistics=true,include-render=true"
+        )
+        assert result.render == {"visualization": "timechart", "title": "Logons"}
+        await la.query("T", timespan=None)
+        assert "include-render" not in route.calls.last.request.headers["prefer"]
+
+
+@respx.mock
+async def test_split_query_keeps_render() -> None:
+    route = respx.post(URL).respond(200, json=RENDERED)
+    span = TimeSpan(start="2024-05-01T00:00:00Z", end="2024-05-01T04:00:00Z")
+    async with client() as la:
+        result = await la.query(
+            "T | render timechart",
+            timespan=span,
+            split_by=dt.timedelta(hours=2),
+            include_render=True,
+        )
+    assert route.call_count == 2
+    assert all("include-render=true" in c.request.headers["prefer"] for c in route.calls)
+    assert result.render == {"visualization": "timechart", "title": "Logons"}
+    assert result.row_count == 4

@@ -155,6 +155,8 @@ class QueryResult:
         tables: the result tables (normally one, ``PrimaryResult``).
         error: the service's error, or a summary of failed chunks.
         statistics: the ``statistics`` object when requested (``include_statistics=True``).
+        render: the ``| render`` visualisation hints when requested (``include_render=True``),
+            e.g. ``{"visualization": "timechart"}``.
         chunks: per-chunk outcomes of a split query, in time order (empty otherwise).
         timespan: the time range the query covered, when it had one.
         hints: advice for the caller ("split the query with split_by=...").
@@ -173,6 +175,7 @@ class QueryResult:
     tables: tuple[Table, ...] = ()
     error: QueryErrorInfo | None = None
     statistics: Mapping[str, Any] | None = None
+    render: Mapping[str, Any] | None = None
     chunks: tuple[ChunkResult, ...] = ()
     timespan: TimeSpan | None = None
     hints: tuple[str, ...] = ()
