@@ -97,16 +97,22 @@ def build_body(
     return body
 
 
-def prefer_header(*, server_timeout: int, include_statistics: bool) -> str:
-    """The ``Prefer`` header: the server-side wait, and statistics when asked for.
+def prefer_header(
+    *, server_timeout: int, include_statistics: bool, include_render: bool = False
+) -> str:
+    """The ``Prefer`` header: the server-side wait, statistics and render hints when asked for.
 
     Examples:
         >>> prefer_header(server_timeout=180, include_statistics=True)
         'wait=180,include-statistics=true'
+        >>> prefer_header(server_timeout=600, include_statistics=True, include_render=True)
+        'wait=600,include-statistics=true,include-render=true'
     """
     parts = [f"wait={server_timeout}"]
     if include_statistics:
         parts.append("include-statistics=true")
+    if include_render:
+        parts.append("include-render=true")
     return ",".join(parts)
 
 
@@ -167,11 +173,13 @@ def parse_response(
         if status is QueryStatus.SUCCESS:
             status = QueryStatus.PARTIAL
     statistics = body.get("statistics")
+    render = body.get("render")
     return QueryResult(
         status=status,
         tables=tables,
         error=error,
         statistics=statistics if isinstance(statistics, Mapping) else None,
+        render=render if isinstance(render, Mapping) else None,
         timespan=timespan,
         hints=tuple(hints),
         query=query,
@@ -334,6 +342,7 @@ class LogAnalyticsClient(ServiceClient):
         additional_workspaces: Sequence[str] = (),
         split_by: timedelta | None = None,
         include_statistics: bool = False,
+        include_render: bool = False,
     ) -> QueryResult:
         """Run a KQL query and return a typed result.
 
@@ -346,6 +355,8 @@ class LogAnalyticsClient(ServiceClient):
                 ``max_concurrency``) and are re-assembled in time order; a failed chunk makes
                 the result ``partial`` and is named in ``result.chunks``.
             include_statistics: ask for the service's query statistics.
+            include_render: ask for the query's ``| render`` visualisation hints
+                (``result.render``).
 
         Returns:
             A :class:`QueryResult`: ``success``, ``partial`` (rows kept; see ``error`` and
@@ -377,7 +388,9 @@ class LogAnalyticsClient(ServiceClient):
         span = _coerce_span(timespan)
         if split_by is None:
             text = None if span is None else timespan_text(span)
-            return await self._query_once(kql, text, span, workspaces, include_statistics)
+            return await self._query_once(
+                kql, text, span, workspaces, include_statistics, include_render
+            )
         if span is None:
             raise InvalidInputError("split_by needs a timespan to split")
         if split_by <= timedelta(0):
@@ -389,7 +402,9 @@ class LogAnalyticsClient(ServiceClient):
                 limit="max_chunks",
                 value=_defaults.MAX_CHUNKS,
             )
-        return await self._query_split(kql, span, split_by, workspaces, include_statistics)
+        return await self._query_split(
+            kql, span, split_by, workspaces, include_statistics, include_render
+        )
 
     # -- one request -----------------------------------------------------------------------
 
@@ -400,12 +415,15 @@ class LogAnalyticsClient(ServiceClient):
         span: TimeSpan | None,
         workspaces: Sequence[str],
         include_statistics: bool,
+        include_render: bool,
     ) -> QueryResult:
         token = await self.credential.get_token()
         headers: dict[str, str | Secret] = {
             "Authorization": Secret(f"Bearer {token.token.get()}"),
             "Prefer": prefer_header(
-                server_timeout=self.server_timeout, include_statistics=include_statistics
+                server_timeout=self.server_timeout,
+                include_statistics=include_statistics,
+                include_render=include_render,
             ),
         }
         response = await self._api.request(
@@ -418,11 +436,12 @@ class LogAnalyticsClient(ServiceClient):
         # The service may echo the request (Authorization header included) in any message it
         # sends back: every text taken from an answer is masked with the token registered.
         masker = self._api.masker.with_secrets([token.token])
-        if response.status_code == 400:
+        if response.status_code in (400, 504):
             try:
                 info = body_error(response)
             except RecursionError:  # JSON nested too deeply to decode: keep the raw text
                 info = None
+        if response.status_code == 400:
             message = info.message if info is not None else response.text[:500]
             raise QuerySyntaxError(
                 masker.text(
@@ -436,10 +455,17 @@ class LogAnalyticsClient(ServiceClient):
                 details=tuple(masker.text(d) for d in info.details) if info is not None else (),
             )
         if response.status_code == 504:
+            service = ""
+            if info is not None:
+                service = f": {info.message}" if info.message else ""
+                if info.correlation_id:
+                    service += f" (correlationId {info.correlation_id})"
             raise QueryTimeoutError(
-                f"the query ran longer than the server timeout ({self.server_timeout}s); "
-                "split the time range with split_by=timedelta(...), narrow the query, or raise "
-                f"server_timeout (at most {_defaults.MAX_SERVER_TIMEOUT}s)"
+                masker.text(
+                    f"the query ran longer than the server timeout ({self.server_timeout}s)"
+                    f"{service}; split the time range with split_by=timedelta(...), narrow the "
+                    f"query, or raise server_timeout (at most {_defaults.MAX_SERVER_TIMEOUT}s)"
+                )
             )
         body = self._api.decode_json(response)
         if not isinstance(body, Mapping):
@@ -464,6 +490,7 @@ class LogAnalyticsClient(ServiceClient):
         split_by: timedelta,
         workspaces: Sequence[str],
         include_statistics: bool,
+        include_render: bool,
     ) -> QueryResult:
         pieces = span.split(split_by)
         last = len(pieces) - 1
@@ -478,6 +505,7 @@ class LogAnalyticsClient(ServiceClient):
                     piece,
                     workspaces,
                     include_statistics,
+                    include_render,
                 )
             except Exception as exc:  # kept per chunk; sorted out below
                 outcome = exc
@@ -581,11 +609,14 @@ def _assemble(
                 "re-run the failed chunks (result.failed_chunks) or use a shorter split_by"
             )
     statistics = [r.statistics for r in good if r.statistics is not None]
+    # the render hints come from the query text, so every chunk carries the same ones
+    render = next((r.render for r in good if r.render is not None), None)
     return QueryResult(
         status=status,
         tables=() if table is None else (table,),
         error=error,
         statistics={"chunks": statistics} if statistics else None,
+        render=render,
         chunks=tuple(chunks),
         timespan=span,
         hints=tuple(hints),

@@ -33,6 +33,27 @@ def _chain(error: Mapping[str, Any], messages: list[str], codes: list[str]) -> N
         node = node.get("innererror")
 
 
+def _severities(node: object, found: list[tuple[int | None, str | None]]) -> None:
+    """Collect ``(severity, severityName)`` along one ``innererror`` chain (bounded)."""
+    for _ in range(_MAX_DEPTH):
+        if not isinstance(node, Mapping):
+            return
+        level, name = node.get("severity"), node.get("severityName")
+        level = level if isinstance(level, int) and not isinstance(level, bool) else None
+        name = name if isinstance(name, str) and name else None
+        if level is not None or name is not None:
+            found.append((level, name))
+        node = node.get("innererror")
+
+
+def _most_severe(found: list[tuple[int | None, str | None]]) -> tuple[int | None, str | None]:
+    """The lowest (most severe) level found; a bare name only when no level was given."""
+    levelled = [item for item in found if item[0] is not None]
+    if levelled:
+        return min(levelled, key=lambda item: item[0] or 0)
+    return found[0] if found else (None, None)
+
+
 def error_info(error: object) -> QueryErrorInfo | None:
     """Summarise an ``error`` object: outer code, innermost message, every message.
 
@@ -50,19 +71,25 @@ def error_info(error: object) -> QueryErrorInfo | None:
     _chain(error, messages, codes)
     details = error.get("details")
     innermost = messages[-1] if messages else ""
+    found: list[tuple[int | None, str | None]] = []
+    _severities(error, found)
     if isinstance(details, list):
         for detail in details[:_MAX_DETAILS]:
             if isinstance(detail, Mapping):
+                _severities(detail, found)
                 before = len(messages)
                 _chain(detail, messages, [])
                 if len(messages) > before:
                     innermost = messages[-1]
     correlation = error.get("correlationId")
+    severity, severity_name = _most_severe(found)
     return QueryErrorInfo(
         code=str(error.get("code") or (codes[0] if codes else "UnknownError")),
         message=innermost,
         details=tuple(messages),
         correlation_id=correlation if isinstance(correlation, str) else None,
+        severity=severity,
+        severity_name=severity_name,
     )
 
 

@@ -40,12 +40,34 @@ class QueryErrorInfo:
         message: the innermost message (the most specific one, as Microsoft's SDK reports).
         details: every distinct message found, outermost first.
         correlation_id: the service's ``correlationId``, for support tickets.
+        severity: the most severe ``severity`` found in the inner errors (Kusto levels:
+            1 critical, 2 error, 3 warning, 4 information), ``None`` when the service gave none.
+        severity_name: the ``severityName`` that goes with ``severity`` (``"Error"``,
+            ``"Warning"``...).
+
+    Examples:
+        >>> QueryErrorInfo(code="PartialError", message="m", severity=3,
+        ...                severity_name="Warning").is_warning
+        True
     """
 
     code: str
     message: str
     details: tuple[str, ...] = ()
     correlation_id: str | None = None
+    severity: int | None = None
+    severity_name: str | None = None
+
+    @property
+    def is_warning(self) -> bool:
+        """The service reported only warnings (or milder): the rows it sent are complete."""
+        if self.severity is not None:
+            return self.severity >= _WARNING
+        return self.severity_name is not None and self.severity_name.lower() in _MILD_NAMES
+
+
+_WARNING = 3
+_MILD_NAMES = frozenset({"warning", "information", "informational", "verbose"})
 
 
 @attrs.frozen(kw_only=True, eq=False)
@@ -133,6 +155,8 @@ class QueryResult:
         tables: the result tables (normally one, ``PrimaryResult``).
         error: the service's error, or a summary of failed chunks.
         statistics: the ``statistics`` object when requested (``include_statistics=True``).
+        render: the ``| render`` visualisation hints when requested (``include_render=True``),
+            e.g. ``{"visualization": "timechart"}``.
         chunks: per-chunk outcomes of a split query, in time order (empty otherwise).
         timespan: the time range the query covered, when it had one.
         hints: advice for the caller ("split the query with split_by=...").
@@ -151,6 +175,7 @@ class QueryResult:
     tables: tuple[Table, ...] = ()
     error: QueryErrorInfo | None = None
     statistics: Mapping[str, Any] | None = None
+    render: Mapping[str, Any] | None = None
     chunks: tuple[ChunkResult, ...] = ()
     timespan: TimeSpan | None = None
     hints: tuple[str, ...] = ()
