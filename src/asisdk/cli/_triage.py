@@ -55,8 +55,9 @@ def add_triage_command(commands: Any) -> None:
         "text, group events into patterns and rank the rare ones, geolocate public IPs "
         "(optionally ask VirusTotal), and write report.html, CSV files, events.parquet and a "
         "STIX 2.1 bundle. Without PATH it triages the bundled sample of real Windows events.",
-        epilog="exit codes: 0 report written, 1 the triage failed (nothing readable, a "
-        "stage or output failed, VirusTotal refused the key), 2 usage error.",
+        epilog="exit codes: 0 report written, 1 the triage failed (nothing readable, --since "
+        "left out every event, a stage or output failed, VirusTotal refused the key), 2 usage "
+        "error.",
     )
     parser.add_argument(
         "paths",
@@ -315,8 +316,26 @@ def run_triage_command(args: argparse.Namespace) -> int:
     summary = triage_summary(
         result, outputs={name: str(path.resolve()) for name, path in files.items()}
     )
+    failure = _since_removed_all(result, args.since)
+    if failure is not None:
+        summary["failure"] = failure
     if args.json:
         print(json.dumps(summary, indent=2, default=str))
     elif not args.quiet:
         print(summary_text(summary))
+        if failure is not None:
+            print(f"failed: {failure}")
+    if failure is not None:
+        print(f"asisdk triage: failed: {failure}", file=sys.stderr)
+        return EXIT_FINDINGS_ERROR
     return EXIT_OK
+
+
+def _since_removed_all(result: TriageResult, since: str | None) -> str | None:
+    """Why a triage whose ``--since`` left out every event failed, else ``None``."""
+    if len(result.events) or not result.removed_by_since:
+        return None
+    return (
+        f"--since {since} left out all {result.removed_by_since:,} events "
+        "(none is newer); try a longer --since"
+    )

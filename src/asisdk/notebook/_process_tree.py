@@ -56,6 +56,8 @@ _SYSMON = {
     "parent_image": ("ParentImage",),
     "command_line": ("CommandLine",),
     "account": ("User",),
+    "guid": ("ProcessGuid",),
+    "parent_guid": ("ParentProcessGuid",),
 }
 _SECURITY = {
     "image": ("NewProcessName", "Image"),
@@ -65,6 +67,8 @@ _SECURITY = {
     "parent_image": ("ParentProcessName", "ParentImage"),
     "command_line": ("CommandLine",),
     "account": ("SubjectUserName", "User"),
+    "guid": (),
+    "parent_guid": (),
 }
 _TIME_COLUMNS = ("TimeCreatedUtc", "UtcTime", "TimeGenerated", "TimeCreated", "Timestamp")
 _HOST_COLUMNS = ("Computer", "Hostname", "HostName", "DeviceName")
@@ -118,6 +122,11 @@ def _pids(values: pd.Series[Any]) -> pd.Series[Any]:
     return values.map(parsed, na_action="ignore").astype("Int64")
 
 
+def _guids(values: pd.Series[Any]) -> pd.Series[Any]:
+    """Process GUIDs compared as Windows does: case-insensitive, braces optional."""
+    return values.map(lambda v: str(v).strip().strip("{}").casefold(), na_action="ignore")
+
+
 def _present(value: object) -> bool:
     return value is not None and not (isinstance(value, float) and pd.isna(value)) and value != ""
 
@@ -156,7 +165,9 @@ def build_process_tree(data: pd.DataFrame, *, schema: Schema = "auto") -> pd.Dat
     the child (ids are reused). A parent that is not in the data is added with
     ``in_data=False``. 4688 rows without ``NewProcessId`` (the OTRF/Mordor flattened layout)
     get their id from a child: the latest process on the host with the child's parent image
-    and no id yet; ``pid_inferred`` marks them.
+    and no id yet; ``pid_inferred`` marks them. Sysmon rows without ``ParentProcessId`` (the
+    2019 OTRF layout has only ``ProcessGuid`` and ``ParentProcessGuid``) link by GUID, and a
+    ``ParentProcessGuid`` of a process in the data links to it even when the ids do not.
 
     Args:
         data: events; other event ids are ignored.
@@ -206,6 +217,8 @@ def build_process_tree(data: pd.DataFrame, *, schema: Schema = "auto") -> pd.Dat
         "account": _column(rows, columns["account"]),
         "time": _times(rows),
         "event_id": _pids(_column(rows, ("EventID",))),
+        "guid": _guids(_column(rows, columns["guid"])),
+        "parent_guid": _guids(_column(rows, columns["parent_guid"])),
     }
     names = list(fields)
     lists = [_as_objects(fields[name]) for name in names]
@@ -223,6 +236,7 @@ class _Linker:
         self.by_pid: dict[tuple[str, int], list[tuple[pd.Timestamp, int]]] = defaultdict(list)
         self.pidless: dict[tuple[str, str], list[int]] = defaultdict(list)
         self.added: dict[tuple[str, int, str], int] = {}
+        self.by_guid: dict[tuple[str, str], int] = {}
 
     def index_pid(self, node: int, pid: int) -> None:
         record = self.nodes[node]
@@ -232,8 +246,11 @@ class _Linker:
 
     def parent_of(self, record: dict[str, Any]) -> int | None:
         host, ppid = record["host"], record["parent_process_id"]
+        guid = record.get("parent_guid")
+        if guid is not None and (host, guid) in self.by_guid:
+            return self.by_guid[(host, guid)]  # a GUID names one process: no id reuse
         if ppid is None:
-            return None
+            return self.parent_by_guid(record)
         moment = record["time"] or pd.Timestamp.max.tz_localize("UTC")
         entries = self.by_pid.get((host, ppid), [])
         earlier = [node for time, node in entries if time <= moment]
@@ -268,10 +285,40 @@ class _Linker:
             )
         return self.added[key]
 
+    def parent_by_guid(self, record: dict[str, Any]) -> int | None:
+        """The parent named by ``ParentProcessGuid`` (added when not in the data), if any."""
+        host, guid = record["host"], record.get("parent_guid")
+        if guid is None:
+            return None
+        if (host, guid) not in self.by_guid:
+            self.add(
+                {
+                    "host": host,
+                    "process_id": None,
+                    "parent_process_id": None,
+                    "image": record["parent_image"],
+                    "command_line": None,
+                    "account": None,
+                    "time": None,
+                    "event_id": None,
+                    "source_index": None,
+                    "in_data": False,
+                    "parent": None,
+                    "guid": guid,
+                }
+            )
+        return self.by_guid[(host, guid)]
+
     def add(self, record: dict[str, Any]) -> int:
         node = len(self.nodes)
         record.setdefault("pid_inferred", False)
         self.nodes.append(record)
+        guid = record.get("guid")
+        if guid is not None:
+            # A GUID names one process; an added parent gives way to its own event.
+            self.by_guid[(record["host"], guid)] = node
+            if record["process_id"] is None:
+                return node
         if record["process_id"] is not None:
             self.index_pid(node, record["process_id"])
         elif record["image"]:
