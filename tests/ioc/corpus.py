@@ -756,4 +756,46 @@ CASES += [
         '"C:\\ProgramData\\Microsoft\\Search\\Data\\Temp\\usgthrsvc" "DownLevelDaemon"  "1"',
         windows_path="C:\\ProgramData\\Microsoft\\Search\\Data\\Temp\\usgthrsvc",
     ),
+    # ---------------------------------------------------------------- spaced components
+    C(
+        "Persistence via HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Winlogon (Userinit modified).",
+        registry_key="HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Winlogon",
+    ),
+    C(
+        "reg add HKCU\\Control Panel\\Desktop /v SCRNSAVE.EXE /d C:\\Users\\Public\\s.scr /f",
+        registry_key="HKCU\\Control Panel\\Desktop",
+        windows_path="C:\\Users\\Public\\s.scr",
+    ),
+    C(
+        "ProxyServer set under HKCU\\Software\\Microsoft\\Windows\\CurrentVersion\\Internet Settings, value 1",
+        registry_key="HKCU\\Software\\Microsoft\\Windows\\CurrentVersion\\Internet Settings",
+    ),
+    C(
+        "Debugger under HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Image File Execution Options\\sethc.exe",
+        registry_key="HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Image File Execution Options\\sethc.exe",
+    ),
+    C(
+        "dropped C:\\Program Files (x86)\\Common Files\\Microsoft Shared\\ink\\tipsvc.dll and loaded it",
+        windows_path="C:\\Program Files (x86)\\Common Files\\Microsoft Shared\\ink\\tipsvc.dll",
+    ),
+    C(
+        "C:\\Program Files\\Windows Defender\\MpCmdRun.exe -RemoveDefinitions -All",
+        windows_path="C:\\Program Files\\Windows Defender\\MpCmdRun.exe",
+    ),
+    C(
+        "staged in C:\\System Volume Information\\SPP\\x.bin",
+        windows_path="C:\\System Volume Information\\SPP\\x.bin",
+    ),
+    C(
+        "LaunchAgent copied to /Library/Application Support/com.apple.updater/agent.plist by the dropper",
+        linux_path="/Library/Application Support/com.apple.updater/agent.plist",
+    ),
+    C(
+        "copied to C:\\Users\\Public\\Windows NTFS volume notes",
+        windows_path="C:\\Users\\Public\\Windows",
+    ),
+    C(
+        "wrote C:\\Windows\\Temp\\Program then exited",
+        windows_path="C:\\Windows\\Temp\\Program",
+    ),
 ]

@@ -23,13 +23,17 @@ __all__ = [
     "FILE_EXTENSION_TLDS",
     "HASH_IN",
     "HTTP_TARGET_BEFORE",
+    "LIN_MORE",
+    "REG_MORE",
     "SCANNER",
+    "SPACED_NAMES",
     "TYPO_PUNCT",
     "URL_IN",
     "URL_SCHEMES",
     "URL_SCHEME_PREFIX",
     "URL_START",
     "VERSION_BEFORE",
+    "WIN_MORE",
 ]
 
 #: The URL schemes recognised: the web, file transfer, and the schemes of lateral movement,
@@ -116,6 +120,53 @@ SCANNER: Final = re.compile(
           [^"'\r\n<>|*?{_OPEN_QUOTES}{_CLOSE_QUOTES}]{{1,260}}?)[{_CLOSE_QUOTES}]
     """,
     re.VERBOSE,
+)
+
+#: The rest of a path or key after a component with spaces (``Program Files``): more segments.
+WIN_MORE: Final = re.compile(rf"(?:\\{{1,2}}{_WIN_SEG})*\\?")
+REG_MORE: Final = re.compile(rf"(?:\\{_REG_SEG})*")
+LIN_MORE: Final = re.compile(rf"(?:/{_LIN_SEG})*/?")
+
+#: Well-known path and registry components that contain spaces, lower-cased. An unquoted
+#: path or key runs on through one of these instead of stopping at the space (arbitrary
+#: words after a path are prose, so only these names are taken).
+SPACED_NAMES: Final = frozenset(
+    {
+        "active setup",
+        "app paths",
+        "application data",
+        "application support",
+        "common files",
+        "control panel",
+        "documents and settings",
+        "google chrome",
+        "image file execution options",
+        "installed components",
+        "internet explorer",
+        "internet settings",
+        "local settings",
+        "microsoft office",
+        "microsoft shared",
+        "mozilla firefox",
+        "my documents",
+        "program files",
+        "program files (x86)",
+        "shell folders",
+        "start menu",
+        "system volume information",
+        "terminal server",
+        "terminal server client",
+        "user shell folders",
+        "windows defender",
+        "windows error reporting",
+        "windows mail",
+        "windows media player",
+        "windows messaging subsystem",
+        "windows nt",
+        "windows photo viewer",
+        "windows powershell",
+        "windows sidebar",
+    }
 )
 
 #: URLs inside a URL (query parameters, redirects).

@@ -19,10 +19,14 @@ from asisdk.ioc._patterns import (
     FILE_EXTENSION_TLDS,
     HASH_IN,
     HTTP_TARGET_BEFORE,
+    LIN_MORE,
+    REG_MORE,
     SCANNER,
+    SPACED_NAMES,
     URL_IN,
     URL_START,
     VERSION_BEFORE,
+    WIN_MORE,
 )
 from asisdk.ioc._refang import RefangMap
 from asisdk.ioc._tlds import TLDS
@@ -52,6 +56,12 @@ _CJK: Final = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af"
 _CJK_PREFIX: Final = re.compile(f"[{_CJK}]+(?=[A-Za-z0-9])")
 _CJK_SUFFIX: Final = re.compile(f"(?<=[A-Za-z0-9])[{_CJK}]+$")
 _MAC: Final = re.compile(r"[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}")
+# The spaced names by their first word, longest first (``Program Files (x86)`` before
+# ``Program Files``).
+_SPACED: Final[dict[str, list[str]]] = {}
+for _name in sorted(SPACED_NAMES, key=len, reverse=True):
+    _SPACED.setdefault(_name.split(" ", 1)[0], []).append(_name)
+_MORE: Final = {"win": WIN_MORE, "unc": WIN_MORE, "reg": REG_MORE, "lin": LIN_MORE}
 
 
 def _trim(value: str, trail: str) -> str:
@@ -63,6 +73,28 @@ def _trim(value: str, trail: str) -> str:
         else:
             break
     return value
+
+
+def _spaced(text: str, start: int, value: str, kind: str) -> str:
+    """Run a path or key on through well-known components with spaces (``Windows NT``)."""
+    sep = "/" if kind == "lin" else "\\"
+    more = _MORE[kind]
+    end = start + len(value)
+    seg_start = start + value.rfind(sep) + 1
+    while text.startswith(" ", end):
+        stop = 0
+        for name in _SPACED.get(text[seg_start:end].lower(), ()):
+            after = seg_start + len(name)
+            if text[seg_start:after].lower() == name and not text[after : after + 1].isalnum():
+                stop = after
+                break
+        if not stop:
+            break
+        tail = more.match(text, stop)
+        end = tail.end() if tail else stop
+        if end > stop:  # the last segment of the run just matched
+            seg_start = text.rfind(sep, stop, end) + 1 or stop
+    return text[start:end]
 
 
 def _hashes(text: str, start: int, end: int, add: _Add) -> None:
@@ -350,10 +382,16 @@ def scan(text: str, fanged: RefangMap | None = None) -> list[Hit]:
     """
     hits: list[Hit] = []
     add = hits.append
+    covered = 0  # the end of the last path run on through spaced names
     for m in SCANNER.finditer(text):
         kind = m.lastgroup or ""
         start = m.start(kind)
+        if start < covered:
+            continue
         value = m.group(kind)
+        if kind in _MORE and text.startswith(" ", m.end(kind)):
+            value = _spaced(text, start, value, kind)
+            covered = start + len(value)
         if kind == "dotted":
             _dotted(text, start, value, fanged, add)
         elif kind == "url":

@@ -117,14 +117,14 @@ def _hex(length: int) -> Callable[[str], bool]:
 _WIN_RE: Final = re.compile(
     r"(?:[A-Za-z]:\\|\\\\[\w.$@-]+\\|%\w+%\\|\$env:\w+\\)[^\r\n\"<>|*?]+", re.IGNORECASE
 )
-_LIN_RE: Final = re.compile(r"(?:~|/[\w.+@%=,~-]+)(?:/[\w.+@%=,~-]+)+/?")
+_LIN_RE: Final = re.compile(r"(?:~|/[\w.+@%=,~-]+)(?:/[\w.+@%=,~() -]+)+/?")
 _CVE_RE: Final = re.compile(r"CVE-\d{4}-\d{4,7}")
 _MAC_RE: Final = re.compile(
     r"[0-9a-f]{2}(?:([:-])[0-9a-f]{2})(?:\1[0-9a-f]{2}){4}|[0-9a-f]{4}(?:\.[0-9a-f]{4}){2}"
 )
 _REG_RE: Final = re.compile(
     r"(?:HKEY_(?:LOCAL_MACHINE|CURRENT_USER|CLASSES_ROOT|USERS|CURRENT_CONFIG)"
-    r"|HK(?:LM|CU|CR|U|CC)):?(?:\\[^\s\\\"'<>|,;`]+)+"
+    r"|HK(?:LM|CU|CR|U|CC)):?(?:\\[^\t\r\n\\\"'<>|,;`]+)+"
 )
 
 
