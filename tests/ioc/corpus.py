@@ -798,4 +798,34 @@ CASES += [
         "wrote C:\\Windows\\Temp\\Program then exited",
         windows_path="C:\\Windows\\Temp\\Program",
     ),
+    # ---------------------------------------------------------------- labelled hash kinds
+    C(
+        "PE imphash: f34d5f2d4577ed6d9ceec516c1f5a744, MD5 " + H_MD5,
+        imphash="f34d5f2d4577ed6d9ceec516c1f5a744",
+        md5=H_MD5,
+    ),
+    C(
+        '{"imphash": "F34D5F2D4577ED6D9CEEC516C1F5A744", "sha256": "' + H_SHA256 + '"}',
+        imphash="f34d5f2d4577ed6d9ceec516c1f5a744",
+        sha256=H_SHA256,
+    ),
+    C(
+        "Authentihash: 3e4f0b2a9c1d7e8f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f",
+        authentihash="3e4f0b2a9c1d7e8f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f",
+    ),
+    C(
+        "SHA512 " + "cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce"
+        "47d0d13c5d85f2b0ff8318d2877eec2f63b931bd47417a81a538327af927da3e",
+        sha512="cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce"
+        "47d0d13c5d85f2b0ff8318d2877eec2f63b931bd47417a81a538327af927da3e",
+    ),
+    C(
+        'ssdeep 1536:9sJkV2AB7fTdy0HXQnbM2yHq3eV6v3o:9sJkV2uoHXQnbQHqPd,"invoice.exe"',
+        ssdeep="1536:9sJkV2AB7fTdy0HXQnbM2yHq3eV6v3o:9sJkV2uoHXQnbQHqPd",
+    ),
+    C(
+        "TLSH T1A2B3C4D5E6F708192A3B4C5D6E7F8091A2B3C4D5E6F708192A3B4C5D6E7F8091A2B3C4 (VirusTotal)",
+        tlsh="T1A2B3C4D5E6F708192A3B4C5D6E7F8091A2B3C4D5E6F708192A3B4C5D6E7F8091A2B3C4",
+    ),
+    C("logged at 12:30:45 and 96:abc:def, ratio 3:1:2"),
 ]

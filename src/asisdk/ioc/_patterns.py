@@ -22,6 +22,7 @@ __all__ = [
     "CODE_NAMES",
     "FILE_EXTENSION_TLDS",
     "HASH_IN",
+    "HASH_LABEL_BEFORE",
     "HTTP_TARGET_BEFORE",
     "LIN_MORE",
     "REG_MORE",
@@ -87,7 +88,7 @@ _WIN_SEG = rf"[^\s\\/:*?\"'<>|,;`{TYPO_PUNCT}]{{1,255}}"
 _REG_SEG = rf"[^\s\\\"'<>|,;`{TYPO_PUNCT}]{{1,255}}"
 _LIN_SEG = r"[\w.+@%=,~-]{1,255}"
 _HEX = "[0-9A-Fa-f]"
-_HASH = f"{_HEX}{{64}}|{_HEX}{{40}}|{_HEX}{{32}}"
+_HASH = f"{_HEX}{{128}}|{_HEX}{{64}}|{_HEX}{{40}}|{_HEX}{{32}}"
 _LABEL = r"[\w-]{1,63}"
 # How a quoted Windows path starts (inside quotes it may hold spaces).
 _QUOTED_ROOT = r"(?:[A-Za-z]:\\|\\\\[\w.$@-]|%\w{1,64}%\\|\$[eE][nN][vV]:\w{1,64}\\)"
@@ -108,6 +109,8 @@ SCANNER: Final = re.compile(
     | (?<![\w-])(?P<mac>{_HEX}{{2}}(?:-{_HEX}{{2}}){{5}})(?![\w-])
     | (?<![\w.-])(?P<cmac>{_HEX}{{4}}\.{_HEX}{{4}}\.{_HEX}{{4}})(?![\w@-]|\.[\w-])
     | (?<![\w-])(?P<cve>[cC][vV][eE]-\d{{4}}-\d{{4,7}})(?![\w-])
+    | (?<![0-9A-Za-z])(?P<tlsh>(?:T1)?{_HEX}{{70}})(?![0-9A-Za-z])
+    | (?<![\w:])(?P<ssdeep>\d{{1,8}}:[A-Za-z0-9+/]{{1,64}}:[A-Za-z0-9+/]{{1,64}})(?![\w+/:])
     | (?<![\w:.])(?P<v6>(?:{_HEX}{{0,4}}:){{2,7}}(?:{_HEX}{{1,4}}|\d{{1,3}}(?:\.\d{{1,3}}){{3}})?
           (?:%[\w.-]{{1,32}})?)(?![\w:]|\.\w)
     | (?<![0-9A-Za-z])(?P<hash>{_HASH})(?![0-9A-Za-z])
@@ -177,6 +180,11 @@ URL_START: Final = re.compile(rf"(?<![A-Za-z0-9]){_URL_SCHEME}")
 
 #: Hashes inside a path, file name or URL (``_`` and ``-`` are boundaries).
 HASH_IN: Final = re.compile(rf"(?<![0-9A-Za-z])(?:{_HASH})(?![0-9A-Za-z])")
+
+#: A label naming the kind of a hash right before it (``imphash: ...``, ``"tlsh": "...``).
+HASH_LABEL_BEFORE: Final = re.compile(
+    r"""\b(imphash|authentihash|tlsh)["']?\s*[:=]?\s*["']?\s*$""", re.IGNORECASE
+)
 
 #: A version marker right before a dotted quad (``version 1.2.3.4``, ``"version": "...``).
 VERSION_BEFORE: Final = re.compile(
@@ -250,6 +258,11 @@ BUILTIN_PRIORITIES: Final = {
     "md5": 1,
     "sha1": 1,
     "sha256": 1,
+    "sha512": 1,
+    "imphash": 1,
+    "authentihash": 1,
+    "ssdeep": 1,
+    "tlsh": 1,
     "cve": 1,
     "mac": 1,
     "dns": 2,

@@ -18,6 +18,7 @@ from asisdk.ioc._patterns import (
     CODE_NAMES,
     FILE_EXTENSION_TLDS,
     HASH_IN,
+    HASH_LABEL_BEFORE,
     HTTP_TARGET_BEFORE,
     LIN_MORE,
     REG_MORE,
@@ -38,7 +39,12 @@ __all__ = ["Hit", "scan"]
 Hit = tuple[str, str, int, int]
 _Add = Callable[[Hit], None]
 
-_HASH_TYPES: Final = {32: "md5", 40: "sha1", 64: "sha256"}
+_HASH_TYPES: Final = {32: "md5", 40: "sha1", 64: "sha256", 128: "sha512"}
+# A labelled hash of the right length is of the labelled kind (an imphash is not an md5).
+_LABELLED: Final = {("imphash", 32): "imphash", ("authentihash", 64): "authentihash"}
+_TLSH_LEN: Final = 72
+_SSDEEP_MIN_BLOCK: Final = 3
+_SSDEEP_MIN_CHUNK: Final = 8
 _MIN_HASH: Final = 32
 _LOOKBACK: Final = 40
 _URL_TRAIL: Final = ".,;:!?*'\">"
@@ -95,6 +101,31 @@ def _spaced(text: str, start: int, value: str, kind: str) -> str:
         if end > stop:  # the last segment of the run just matched
             seg_start = text.rfind(sep, stop, end) + 1 or stop
     return text[start:end]
+
+
+def _hash(text: str, start: int, value: str, add: _Add) -> None:
+    kind = _HASH_TYPES[len(value)]
+    label = HASH_LABEL_BEFORE.search(_line_before(text, start))
+    if label:
+        kind = _LABELLED.get((label.group(1).lower(), len(value)), kind)
+    add((kind, value.lower(), start, start + len(value)))
+
+
+def _tlsh(text: str, start: int, value: str, add: _Add) -> None:
+    label = HASH_LABEL_BEFORE.search(_line_before(text, start))
+    if len(value) == _TLSH_LEN or (label and label.group(1).lower() == "tlsh"):
+        add(("tlsh", value.upper(), start, start + len(value)))
+
+
+def _ssdeep(start: int, value: str, add: _Add) -> None:
+    """Report ``blocksize:chunk:double_chunk``: the block size is 3 times a power of two."""
+    block, chunk, _double = value.split(":")
+    size = int(block)
+    if size < _SSDEEP_MIN_BLOCK or size % 3 or (size // 3) & (size // 3 - 1):
+        return
+    if len(chunk) < _SSDEEP_MIN_CHUNK or chunk.isdigit():
+        return  # times (``12:30:45``) and short colon runs
+    add(("ssdeep", value, start, start + len(value)))
 
 
 def _hashes(text: str, start: int, end: int, add: _Add) -> None:
@@ -397,7 +428,11 @@ def scan(text: str, fanged: RefangMap | None = None) -> list[Hit]:
         elif kind == "url":
             _url(text, start, value, add)
         elif kind == "hash":
-            add((_HASH_TYPES[len(value)], value.lower(), start, start + len(value)))
+            _hash(text, start, value, add)
+        elif kind == "tlsh":
+            _tlsh(text, start, value, add)
+        elif kind == "ssdeep":
+            _ssdeep(start, value, add)
         elif kind == "v6":
             _ipv6(text, value, start, start + len(value), add)
         elif kind == "lin":
