@@ -828,4 +828,27 @@ CASES += [
         tlsh="T1A2B3C4D5E6F708192A3B4C5D6E7F8091A2B3C4D5E6F708192A3B4C5D6E7F8091A2B3C4",
     ),
     C("logged at 12:30:45 and 96:abc:def, ratio 3:1:2"),
+    # ---------------------------------------------------------------- escaped @
+    C(
+        '<a href="mailto:billing%40invoice-portal.net">pay</a>',
+        email="billing@invoice-portal.net",
+        dns="invoice-portal.net",
+    ),
+    C(
+        "redirect?contact=hr.dept%2540payroll-update.com&lang=en",
+        email="hr.dept@payroll-update.com",
+        dns="payroll-update.com",
+    ),
+    C(
+        "Reply-To: =?utf-8?Q?support=40secure-login.info?=",
+        email="support@secure-login.info",
+        dns="secure-login.info",
+    ),
+    C(
+        r"$u = 'ops\x40c2-relay.org'; Send-MailMessage -To $u",
+        email="ops@c2-relay.org",
+        dns="c2-relay.org",
+    ),
+    C("query q=%40cdn-static.net returned", dns="cdn-static.net"),
+    C("ratio=40.5 and width=40px"),
 ]

@@ -117,6 +117,7 @@ SCANNER: Final = re.compile(
     | (?<![\w\\/$-])(?<!(?<!\*)\.)(?P<dotted>{_LABEL}(?:\.{_LABEL}){{1,126}})(?![\w@-]|\.[\w-])
     | (?<![\w./\\~$-])(?<!\b[A-Za-z]:)(?P<lin>(?:~|/{_LIN_SEG})(?:/{_LIN_SEG})+/?)
     )
+    | (?<=\\x40)(?P<xdom>{_LABEL}(?:\.{_LABEL}){{1,126}})(?![\w@-]|\.[\w-])
     | (?P<q>["'])(?P<qwin>{_QUOTED_ROOT}
           [^"'\r\n<>|*?]{{1,260}}?)(?P=q)
     | [{_OPEN_QUOTES}](?P<cqwin>{_QUOTED_ROOT}

@@ -128,6 +128,36 @@ def _ssdeep(start: int, value: str, add: _Add) -> None:
     add(("ssdeep", value, start, start + len(value)))
 
 
+_LOCAL_BEFORE: Final = re.compile(r"(?<![\w.+-])[\w+-][\w.+-]{0,63}$")
+# An escaped ``@`` glued to a name: ``%40``, double-encoded ``%2540``, quoted-printable ``=40``.
+_ESCAPES: Final = (("%", "2540"), ("%", "40"), ("=", "40"))
+
+
+def _escaped(text: str, start: int, token: str, fanged: RefangMap | None, add: _Add) -> bool:
+    """Decode an escaped ``@`` before a name: the e-mail and the domain, not ``40evil.com``."""
+    esc = -1
+    for mark, digits in _ESCAPES:
+        rest = token[len(digits) :]
+        if token.startswith(digits) and text.startswith(mark, start - 1) and rest[:1].isalpha():
+            esc, start, token = start - 1, start + len(digits), rest
+            break
+    if esc < 0:
+        return False
+    _at_escape(text, esc, start, token, fanged, add)
+    return True
+
+
+def _at_escape(
+    text: str, esc: int, start: int, token: str, fanged: RefangMap | None, add: _Add
+) -> None:
+    if "." not in token:
+        return
+    local = _LOCAL_BEFORE.search(text, max(0, esc - 64), esc)
+    if local and not local.group().endswith(".") and is_domain(token):
+        add(("email", f"{local.group()}@{token.lower()}", local.start(), start + len(token)))
+    _dotted(text, start, token, fanged, add)
+
+
 def _hashes(text: str, start: int, end: int, add: _Add) -> None:
     for m in HASH_IN.finditer(text, start, end):
         value = m.group()
@@ -424,7 +454,10 @@ def scan(text: str, fanged: RefangMap | None = None) -> list[Hit]:
             value = _spaced(text, start, value, kind)
             covered = start + len(value)
         if kind == "dotted":
-            _dotted(text, start, value, fanged, add)
+            if not _escaped(text, start, value, fanged, add):
+                _dotted(text, start, value, fanged, add)
+        elif kind == "xdom":
+            _at_escape(text, start - 4, start, value, fanged, add)
         elif kind == "url":
             _url(text, start, value, add)
         elif kind == "hash":
