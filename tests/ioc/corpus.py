@@ -851,4 +851,9 @@ CASES += [
     ),
     C("query q=%40cdn-static.net returned", dns="cdn-static.net"),
     C("ratio=40.5 and width=40px"),
+    # ---------------------------------------------------------------- version separators
+    C("StringFileInfo FileVersion\x004.0.0.1\x00ProductVersion\x00\x0010.0.19041.1"),
+    C("FileVersion\t6.3.9600.17415\tCompanyName\tMicrosoft Corporation"),
+    C("ProductVersion      2.4.1.9     (x64) beacon to 185.220.101.47", ipv4="185.220.101.47"),
+    C("Version:\x00\x005.1.2600.5512"),
 ]

@@ -187,9 +187,11 @@ HASH_LABEL_BEFORE: Final = re.compile(
     r"""\b(imphash|authentihash|tlsh)["']?\s*[:=]?\s*["']?\s*$""", re.IGNORECASE
 )
 
-#: A version marker right before a dotted quad (``version 1.2.3.4``, ``"version": "...``).
+#: A version marker right before a dotted quad, separated by spaces, tabs or NULs (PE
+#: resource strings: ``FileVersion\x004.0.0.1``) (``version 1.2.3.4``, ``"version": "...``).
 VERSION_BEFORE: Final = re.compile(
-    r"""(?:version|\bver\.?|\bv\.?|\bbuild)["']?\s*[:=]?\s*["']?\s*$""", re.IGNORECASE
+    r"""(?:version|\bver\.?|\bv\.?|\bbuild)["']?[\s\x00]*[:=]?[\s\x00]*["']?[\s\x00]*$""",
+    re.IGNORECASE,
 )
 
 #: An HTTP method right before a path: the path is a request target, not a file.
