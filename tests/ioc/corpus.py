@@ -756,4 +756,104 @@ CASES += [
         '"C:\\ProgramData\\Microsoft\\Search\\Data\\Temp\\usgthrsvc" "DownLevelDaemon"  "1"',
         windows_path="C:\\ProgramData\\Microsoft\\Search\\Data\\Temp\\usgthrsvc",
     ),
+    # ---------------------------------------------------------------- spaced components
+    C(
+        "Persistence via HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Winlogon (Userinit modified).",
+        registry_key="HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Winlogon",
+    ),
+    C(
+        "reg add HKCU\\Control Panel\\Desktop /v SCRNSAVE.EXE /d C:\\Users\\Public\\s.scr /f",
+        registry_key="HKCU\\Control Panel\\Desktop",
+        windows_path="C:\\Users\\Public\\s.scr",
+    ),
+    C(
+        "ProxyServer set under HKCU\\Software\\Microsoft\\Windows\\CurrentVersion\\Internet Settings, value 1",
+        registry_key="HKCU\\Software\\Microsoft\\Windows\\CurrentVersion\\Internet Settings",
+    ),
+    C(
+        "Debugger under HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Image File Execution Options\\sethc.exe",
+        registry_key="HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Image File Execution Options\\sethc.exe",
+    ),
+    C(
+        "dropped C:\\Program Files (x86)\\Common Files\\Microsoft Shared\\ink\\tipsvc.dll and loaded it",
+        windows_path="C:\\Program Files (x86)\\Common Files\\Microsoft Shared\\ink\\tipsvc.dll",
+    ),
+    C(
+        "C:\\Program Files\\Windows Defender\\MpCmdRun.exe -RemoveDefinitions -All",
+        windows_path="C:\\Program Files\\Windows Defender\\MpCmdRun.exe",
+    ),
+    C(
+        "staged in C:\\System Volume Information\\SPP\\x.bin",
+        windows_path="C:\\System Volume Information\\SPP\\x.bin",
+    ),
+    C(
+        "LaunchAgent copied to /Library/Application Support/com.apple.updater/agent.plist by the dropper",
+        linux_path="/Library/Application Support/com.apple.updater/agent.plist",
+    ),
+    C(
+        "copied to C:\\Users\\Public\\Windows NTFS volume notes",
+        windows_path="C:\\Users\\Public\\Windows",
+    ),
+    C(
+        "wrote C:\\Windows\\Temp\\Program then exited",
+        windows_path="C:\\Windows\\Temp\\Program",
+    ),
+    # ---------------------------------------------------------------- labelled hash kinds
+    C(
+        "PE imphash: f34d5f2d4577ed6d9ceec516c1f5a744, MD5 " + H_MD5,
+        imphash="f34d5f2d4577ed6d9ceec516c1f5a744",
+        md5=H_MD5,
+    ),
+    C(
+        '{"imphash": "F34D5F2D4577ED6D9CEEC516C1F5A744", "sha256": "' + H_SHA256 + '"}',
+        imphash="f34d5f2d4577ed6d9ceec516c1f5a744",
+        sha256=H_SHA256,
+    ),
+    C(
+        "Authentihash: 3e4f0b2a9c1d7e8f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f",
+        authentihash="3e4f0b2a9c1d7e8f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f",
+    ),
+    C(
+        "SHA512 " + "cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce"
+        "47d0d13c5d85f2b0ff8318d2877eec2f63b931bd47417a81a538327af927da3e",
+        sha512="cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce"
+        "47d0d13c5d85f2b0ff8318d2877eec2f63b931bd47417a81a538327af927da3e",
+    ),
+    C(
+        'ssdeep 1536:9sJkV2AB7fTdy0HXQnbM2yHq3eV6v3o:9sJkV2uoHXQnbQHqPd,"invoice.exe"',
+        ssdeep="1536:9sJkV2AB7fTdy0HXQnbM2yHq3eV6v3o:9sJkV2uoHXQnbQHqPd",
+    ),
+    C(
+        "TLSH T1A2B3C4D5E6F708192A3B4C5D6E7F8091A2B3C4D5E6F708192A3B4C5D6E7F8091A2B3C4 (VirusTotal)",
+        tlsh="T1A2B3C4D5E6F708192A3B4C5D6E7F8091A2B3C4D5E6F708192A3B4C5D6E7F8091A2B3C4",
+    ),
+    C("logged at 12:30:45 and 96:abc:def, ratio 3:1:2"),
+    # ---------------------------------------------------------------- escaped @
+    C(
+        '<a href="mailto:billing%40invoice-portal.net">pay</a>',
+        email="billing@invoice-portal.net",
+        dns="invoice-portal.net",
+    ),
+    C(
+        "redirect?contact=hr.dept%2540payroll-update.com&lang=en",
+        email="hr.dept@payroll-update.com",
+        dns="payroll-update.com",
+    ),
+    C(
+        "Reply-To: =?utf-8?Q?support=40secure-login.info?=",
+        email="support@secure-login.info",
+        dns="secure-login.info",
+    ),
+    C(
+        r"$u = 'ops\x40c2-relay.org'; Send-MailMessage -To $u",
+        email="ops@c2-relay.org",
+        dns="c2-relay.org",
+    ),
+    C("query q=%40cdn-static.net returned", dns="cdn-static.net"),
+    C("ratio=40.5 and width=40px"),
+    # ---------------------------------------------------------------- version separators
+    C("StringFileInfo FileVersion\x004.0.0.1\x00ProductVersion\x00\x0010.0.19041.1"),
+    C("FileVersion\t6.3.9600.17415\tCompanyName\tMicrosoft Corporation"),
+    C("ProductVersion      2.4.1.9     (x64) beacon to 185.220.101.47", ipv4="185.220.101.47"),
+    C("Version:\x00\x005.1.2600.5512"),
 ]

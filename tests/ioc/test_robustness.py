@@ -59,6 +59,11 @@ ADVERSARIAL = {
     "jndi": "${jndi:ldap://" * (MB // 14),
     "file_urls": "file:///" * (MB // 8),
     "zero_quads": "0." * (MB // 2),
+    "pct_ats": "a%40a." * (MB // 6),
+    "hex_ats": "a\\x40a." * (MB // 7),
+    "spaced_keys": "HKLM\\Windows NT\\" * (MB // 16),
+    "spaced_paths": "/Library/Application Support" * (MB // 28),
+    "spaced_drives": "C:\\Program Files " * (MB // 17),
 }
 
 

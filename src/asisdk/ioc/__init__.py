@@ -1,7 +1,8 @@
 """Extract indicators of compromise (IoCs) from text and DataFrames.
 
 Built-in types: ``ipv4``, ``ipv6``, ``url``, ``dns``, ``email``, ``md5``, ``sha1``,
-``sha256``, ``windows_path``, ``linux_path``, ``cve``, ``mac``, ``registry_key``; more can be
+``sha256``, ``sha512``, ``imphash``, ``authentihash``, ``ssdeep``, ``tlsh``, ``windows_path``,
+``linux_path``, ``cve``, ``mac``, ``registry_key``; more can be
 added per extractor with :meth:`IocExtractor.add_type`. Defanged spellings are refanged,
 components are reported too (a URL's host, an email's domain, a hash inside a path), and
 nothing touches the network: the IANA TLD list is bundled.

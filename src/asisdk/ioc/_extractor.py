@@ -29,11 +29,16 @@ CLASSIFY_ORDER: Final = (
     "md5",
     "sha1",
     "sha256",
+    "sha512",
+    "tlsh",
+    "ssdeep",
     "cve",
     "registry_key",
     "windows_path",
     "linux_path",
     "dns",
+    "imphash",
+    "authentihash",
 )
 _NAME_RE: Final = re.compile(r"[a-z][a-z0-9_]{0,63}")
 _IP_TYPES: Final = frozenset({"ipv4", "ipv6"})

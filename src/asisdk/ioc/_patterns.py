@@ -22,14 +22,19 @@ __all__ = [
     "CODE_NAMES",
     "FILE_EXTENSION_TLDS",
     "HASH_IN",
+    "HASH_LABEL_BEFORE",
     "HTTP_TARGET_BEFORE",
+    "LIN_MORE",
+    "REG_MORE",
     "SCANNER",
+    "SPACED_NAMES",
     "TYPO_PUNCT",
     "URL_IN",
     "URL_SCHEMES",
     "URL_SCHEME_PREFIX",
     "URL_START",
     "VERSION_BEFORE",
+    "WIN_MORE",
 ]
 
 #: The URL schemes recognised: the web, file transfer, and the schemes of lateral movement,
@@ -83,7 +88,7 @@ _WIN_SEG = rf"[^\s\\/:*?\"'<>|,;`{TYPO_PUNCT}]{{1,255}}"
 _REG_SEG = rf"[^\s\\\"'<>|,;`{TYPO_PUNCT}]{{1,255}}"
 _LIN_SEG = r"[\w.+@%=,~-]{1,255}"
 _HEX = "[0-9A-Fa-f]"
-_HASH = f"{_HEX}{{64}}|{_HEX}{{40}}|{_HEX}{{32}}"
+_HASH = f"{_HEX}{{128}}|{_HEX}{{64}}|{_HEX}{{40}}|{_HEX}{{32}}"
 _LABEL = r"[\w-]{1,63}"
 # How a quoted Windows path starts (inside quotes it may hold spaces).
 _QUOTED_ROOT = r"(?:[A-Za-z]:\\|\\\\[\w.$@-]|%\w{1,64}%\\|\$[eE][nN][vV]:\w{1,64}\\)"
@@ -104,18 +109,68 @@ SCANNER: Final = re.compile(
     | (?<![\w-])(?P<mac>{_HEX}{{2}}(?:-{_HEX}{{2}}){{5}})(?![\w-])
     | (?<![\w.-])(?P<cmac>{_HEX}{{4}}\.{_HEX}{{4}}\.{_HEX}{{4}})(?![\w@-]|\.[\w-])
     | (?<![\w-])(?P<cve>[cC][vV][eE]-\d{{4}}-\d{{4,7}})(?![\w-])
+    | (?<![0-9A-Za-z])(?P<tlsh>(?:T1)?{_HEX}{{70}})(?![0-9A-Za-z])
+    | (?<![\w:])(?P<ssdeep>\d{{1,8}}:[A-Za-z0-9+/]{{1,64}}:[A-Za-z0-9+/]{{1,64}})(?![\w+/:])
     | (?<![\w:.])(?P<v6>(?:{_HEX}{{0,4}}:){{2,7}}(?:{_HEX}{{1,4}}|\d{{1,3}}(?:\.\d{{1,3}}){{3}})?
           (?:%[\w.-]{{1,32}})?)(?![\w:]|\.\w)
     | (?<![0-9A-Za-z])(?P<hash>{_HASH})(?![0-9A-Za-z])
     | (?<![\w\\/$-])(?<!(?<!\*)\.)(?P<dotted>{_LABEL}(?:\.{_LABEL}){{1,126}})(?![\w@-]|\.[\w-])
     | (?<![\w./\\~$-])(?<!\b[A-Za-z]:)(?P<lin>(?:~|/{_LIN_SEG})(?:/{_LIN_SEG})+/?)
     )
+    | (?<=\\x40)(?P<xdom>{_LABEL}(?:\.{_LABEL}){{1,126}})(?![\w@-]|\.[\w-])
     | (?P<q>["'])(?P<qwin>{_QUOTED_ROOT}
           [^"'\r\n<>|*?]{{1,260}}?)(?P=q)
     | [{_OPEN_QUOTES}](?P<cqwin>{_QUOTED_ROOT}
           [^"'\r\n<>|*?{_OPEN_QUOTES}{_CLOSE_QUOTES}]{{1,260}}?)[{_CLOSE_QUOTES}]
     """,
     re.VERBOSE,
+)
+
+#: The rest of a path or key after a component with spaces (``Program Files``): more segments.
+WIN_MORE: Final = re.compile(rf"(?:\\{{1,2}}{_WIN_SEG})*\\?")
+REG_MORE: Final = re.compile(rf"(?:\\{_REG_SEG})*")
+LIN_MORE: Final = re.compile(rf"(?:/{_LIN_SEG})*/?")
+
+#: Well-known path and registry components that contain spaces, lower-cased. An unquoted
+#: path or key runs on through one of these instead of stopping at the space (arbitrary
+#: words after a path are prose, so only these names are taken).
+SPACED_NAMES: Final = frozenset(
+    {
+        "active setup",
+        "app paths",
+        "application data",
+        "application support",
+        "common files",
+        "control panel",
+        "documents and settings",
+        "google chrome",
+        "image file execution options",
+        "installed components",
+        "internet explorer",
+        "internet settings",
+        "local settings",
+        "microsoft office",
+        "microsoft shared",
+        "mozilla firefox",
+        "my documents",
+        "program files",
+        "program files (x86)",
+        "shell folders",
+        "start menu",
+        "system volume information",
+        "terminal server",
+        "terminal server client",
+        "user shell folders",
+        "windows defender",
+        "windows error reporting",
+        "windows mail",
+        "windows media player",
+        "windows messaging subsystem",
+        "windows nt",
+        "windows photo viewer",
+        "windows powershell",
+        "windows sidebar",
+    }
 )
 
 #: URLs inside a URL (query parameters, redirects).
@@ -127,9 +182,16 @@ URL_START: Final = re.compile(rf"(?<![A-Za-z0-9]){_URL_SCHEME}")
 #: Hashes inside a path, file name or URL (``_`` and ``-`` are boundaries).
 HASH_IN: Final = re.compile(rf"(?<![0-9A-Za-z])(?:{_HASH})(?![0-9A-Za-z])")
 
-#: A version marker right before a dotted quad (``version 1.2.3.4``, ``"version": "...``).
+#: A label naming the kind of a hash right before it (``imphash: ...``, ``"tlsh": "...``).
+HASH_LABEL_BEFORE: Final = re.compile(
+    r"""\b(imphash|authentihash|tlsh)["']?\s*[:=]?\s*["']?\s*$""", re.IGNORECASE
+)
+
+#: A version marker right before a dotted quad, separated by spaces, tabs or NULs (PE
+#: resource strings: ``FileVersion\x004.0.0.1``) (``version 1.2.3.4``, ``"version": "...``).
 VERSION_BEFORE: Final = re.compile(
-    r"""(?:version|\bver\.?|\bv\.?|\bbuild)["']?\s*[:=]?\s*["']?\s*$""", re.IGNORECASE
+    r"""(?:version|\bver\.?|\bv\.?|\bbuild)["']?[\s\x00]*[:=]?[\s\x00]*["']?[\s\x00]*$""",
+    re.IGNORECASE,
 )
 
 #: An HTTP method right before a path: the path is a request target, not a file.
@@ -199,6 +261,11 @@ BUILTIN_PRIORITIES: Final = {
     "md5": 1,
     "sha1": 1,
     "sha256": 1,
+    "sha512": 1,
+    "imphash": 1,
+    "authentihash": 1,
+    "ssdeep": 1,
+    "tlsh": 1,
     "cve": 1,
     "mac": 1,
     "dns": 2,

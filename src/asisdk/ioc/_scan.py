@@ -18,11 +18,16 @@ from asisdk.ioc._patterns import (
     CODE_NAMES,
     FILE_EXTENSION_TLDS,
     HASH_IN,
+    HASH_LABEL_BEFORE,
     HTTP_TARGET_BEFORE,
+    LIN_MORE,
+    REG_MORE,
     SCANNER,
+    SPACED_NAMES,
     URL_IN,
     URL_START,
     VERSION_BEFORE,
+    WIN_MORE,
 )
 from asisdk.ioc._refang import RefangMap
 from asisdk.ioc._tlds import TLDS
@@ -34,7 +39,12 @@ __all__ = ["Hit", "scan"]
 Hit = tuple[str, str, int, int]
 _Add = Callable[[Hit], None]
 
-_HASH_TYPES: Final = {32: "md5", 40: "sha1", 64: "sha256"}
+_HASH_TYPES: Final = {32: "md5", 40: "sha1", 64: "sha256", 128: "sha512"}
+# A labelled hash of the right length is of the labelled kind (an imphash is not an md5).
+_LABELLED: Final = {("imphash", 32): "imphash", ("authentihash", 64): "authentihash"}
+_TLSH_LEN: Final = 72
+_SSDEEP_MIN_BLOCK: Final = 3
+_SSDEEP_MIN_CHUNK: Final = 8
 _MIN_HASH: Final = 32
 _LOOKBACK: Final = 40
 _URL_TRAIL: Final = ".,;:!?*'\">"
@@ -52,6 +62,12 @@ _CJK: Final = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af"
 _CJK_PREFIX: Final = re.compile(f"[{_CJK}]+(?=[A-Za-z0-9])")
 _CJK_SUFFIX: Final = re.compile(f"(?<=[A-Za-z0-9])[{_CJK}]+$")
 _MAC: Final = re.compile(r"[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}")
+# The spaced names by their first word, longest first (``Program Files (x86)`` before
+# ``Program Files``).
+_SPACED: Final[dict[str, list[str]]] = {}
+for _name in sorted(SPACED_NAMES, key=len, reverse=True):
+    _SPACED.setdefault(_name.split(" ", 1)[0], []).append(_name)
+_MORE: Final = {"win": WIN_MORE, "unc": WIN_MORE, "reg": REG_MORE, "lin": LIN_MORE}
 
 
 def _trim(value: str, trail: str) -> str:
@@ -63,6 +79,83 @@ def _trim(value: str, trail: str) -> str:
         else:
             break
     return value
+
+
+def _spaced(text: str, start: int, value: str, kind: str) -> str:
+    """Run a path or key on through well-known components with spaces (``Windows NT``)."""
+    sep = "/" if kind == "lin" else "\\"
+    more = _MORE[kind]
+    end = start + len(value)
+    seg_start = start + value.rfind(sep) + 1
+    while text.startswith(" ", end):
+        stop = 0
+        for name in _SPACED.get(text[seg_start:end].lower(), ()):
+            after = seg_start + len(name)
+            if text[seg_start:after].lower() == name and not text[after : after + 1].isalnum():
+                stop = after
+                break
+        if not stop:
+            break
+        tail = more.match(text, stop)
+        end = tail.end() if tail else stop
+        if end > stop:  # the last segment of the run just matched
+            seg_start = text.rfind(sep, stop, end) + 1 or stop
+    return text[start:end]
+
+
+def _hash(text: str, start: int, value: str, add: _Add) -> None:
+    kind = _HASH_TYPES[len(value)]
+    label = HASH_LABEL_BEFORE.search(_line_before(text, start))
+    if label:
+        kind = _LABELLED.get((label.group(1).lower(), len(value)), kind)
+    add((kind, value.lower(), start, start + len(value)))
+
+
+def _tlsh(text: str, start: int, value: str, add: _Add) -> None:
+    label = HASH_LABEL_BEFORE.search(_line_before(text, start))
+    if len(value) == _TLSH_LEN or (label and label.group(1).lower() == "tlsh"):
+        add(("tlsh", value.upper(), start, start + len(value)))
+
+
+def _ssdeep(start: int, value: str, add: _Add) -> None:
+    """Report ``blocksize:chunk:double_chunk``: the block size is 3 times a power of two."""
+    block, chunk, _double = value.split(":")
+    size = int(block)
+    if size < _SSDEEP_MIN_BLOCK or size % 3 or (size // 3) & (size // 3 - 1):
+        return
+    if len(chunk) < _SSDEEP_MIN_CHUNK or chunk.isdigit():
+        return  # times (``12:30:45``) and short colon runs
+    add(("ssdeep", value, start, start + len(value)))
+
+
+_LOCAL_BEFORE: Final = re.compile(r"(?<![\w.+-])[\w+-][\w.+-]{0,63}$")
+# An escaped ``@`` glued to a name: ``%40``, double-encoded ``%2540``, quoted-printable ``=40``.
+_ESCAPES: Final = (("%", "2540"), ("%", "40"), ("=", "40"))
+
+
+def _escaped(text: str, start: int, token: str, fanged: RefangMap | None, add: _Add) -> bool:
+    """Decode an escaped ``@`` before a name: the e-mail and the domain, not ``40evil.com``."""
+    esc = -1
+    for mark, digits in _ESCAPES:
+        rest = token[len(digits) :]
+        if token.startswith(digits) and text.startswith(mark, start - 1) and rest[:1].isalpha():
+            esc, start, token = start - 1, start + len(digits), rest
+            break
+    if esc < 0:
+        return False
+    _at_escape(text, esc, start, token, fanged, add)
+    return True
+
+
+def _at_escape(
+    text: str, esc: int, start: int, token: str, fanged: RefangMap | None, add: _Add
+) -> None:
+    if "." not in token:
+        return
+    local = _LOCAL_BEFORE.search(text, max(0, esc - 64), esc)
+    if local and not local.group().endswith(".") and is_domain(token):
+        add(("email", f"{local.group()}@{token.lower()}", local.start(), start + len(token)))
+    _dotted(text, start, token, fanged, add)
 
 
 def _hashes(text: str, start: int, end: int, add: _Add) -> None:
@@ -350,16 +443,29 @@ def scan(text: str, fanged: RefangMap | None = None) -> list[Hit]:
     """
     hits: list[Hit] = []
     add = hits.append
+    covered = 0  # the end of the last path run on through spaced names
     for m in SCANNER.finditer(text):
         kind = m.lastgroup or ""
         start = m.start(kind)
+        if start < covered:
+            continue
         value = m.group(kind)
+        if kind in _MORE and text.startswith(" ", m.end(kind)):
+            value = _spaced(text, start, value, kind)
+            covered = start + len(value)
         if kind == "dotted":
-            _dotted(text, start, value, fanged, add)
+            if not _escaped(text, start, value, fanged, add):
+                _dotted(text, start, value, fanged, add)
+        elif kind == "xdom":
+            _at_escape(text, start - 4, start, value, fanged, add)
         elif kind == "url":
             _url(text, start, value, add)
         elif kind == "hash":
-            add((_HASH_TYPES[len(value)], value.lower(), start, start + len(value)))
+            _hash(text, start, value, add)
+        elif kind == "tlsh":
+            _tlsh(text, start, value, add)
+        elif kind == "ssdeep":
+            _ssdeep(start, value, add)
         elif kind == "v6":
             _ipv6(text, value, start, start + len(value), add)
         elif kind == "lin":

@@ -117,14 +117,16 @@ def _hex(length: int) -> Callable[[str], bool]:
 _WIN_RE: Final = re.compile(
     r"(?:[A-Za-z]:\\|\\\\[\w.$@-]+\\|%\w+%\\|\$env:\w+\\)[^\r\n\"<>|*?]+", re.IGNORECASE
 )
-_LIN_RE: Final = re.compile(r"(?:~|/[\w.+@%=,~-]+)(?:/[\w.+@%=,~-]+)+/?")
+_LIN_RE: Final = re.compile(r"(?:~|/[\w.+@%=,~-]+)(?:/[\w.+@%=,~() -]+)+/?")
+_SSDEEP_RE: Final = re.compile(r"\d{1,8}:[A-Za-z0-9+/]{1,64}:[A-Za-z0-9+/]{1,64}")
+_TLSH_RE: Final = re.compile(r"(?:T1)?[0-9A-Fa-f]{70}")
 _CVE_RE: Final = re.compile(r"CVE-\d{4}-\d{4,7}")
 _MAC_RE: Final = re.compile(
     r"[0-9a-f]{2}(?:([:-])[0-9a-f]{2})(?:\1[0-9a-f]{2}){4}|[0-9a-f]{4}(?:\.[0-9a-f]{4}){2}"
 )
 _REG_RE: Final = re.compile(
     r"(?:HKEY_(?:LOCAL_MACHINE|CURRENT_USER|CLASSES_ROOT|USERS|CURRENT_CONFIG)"
-    r"|HK(?:LM|CU|CR|U|CC)):?(?:\\[^\s\\\"'<>|,;`]+)+"
+    r"|HK(?:LM|CU|CR|U|CC)):?(?:\\[^\t\r\n\\\"'<>|,;`]+)+"
 )
 
 
@@ -147,6 +149,11 @@ BUILTIN_VALIDATORS: Final[dict[str, Callable[[str], bool]]] = {
     "linux_path": _matcher(_LIN_RE),
     "mac": lambda value: _MAC_RE.fullmatch(value.lower()) is not None,
     "md5": _hex(32),
+    "imphash": _hex(32),
+    "authentihash": _hex(64),
+    "sha512": _hex(128),
+    "ssdeep": _matcher(_SSDEEP_RE),
+    "tlsh": _matcher(_TLSH_RE),
     "registry_key": _matcher(_REG_RE),
     "sha1": _hex(40),
     "sha256": _hex(64),
