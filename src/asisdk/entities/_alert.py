@@ -79,6 +79,8 @@ def _string_list(value: object) -> tuple[str, ...]:
                 value = json.loads(text)
             except json.JSONDecodeError:
                 value = text.strip("[]").split(",")
+            except RecursionError as exc:
+                raise EntityError("a tactics / techniques list is nested too deeply") from exc
         else:
             value = text.split(",")
     if isinstance(value, Sequence) and not isinstance(value, str):
@@ -96,6 +98,8 @@ def _mapping(value: object) -> dict[str, Any]:
             value = json.loads(value)
         except json.JSONDecodeError as exc:
             raise EntityError(f"ExtendedProperties is not valid JSON: {exc}") from exc
+        except RecursionError as exc:
+            raise EntityError("ExtendedProperties is nested too deeply to be read") from exc
     if not isinstance(value, Mapping):
         raise EntityError(f"ExtendedProperties must be a JSON object, not {type(value).__name__}")
     return dict(value)

@@ -296,8 +296,13 @@ def _conversion(strict: bool, index: dict[str, Any] | None = None) -> Iterator[_
 
 def _collect_ids(node: object, index: dict[str, Any]) -> None:
     stack = [node]
+    seen: set[int] = set()  # a self-containing dict or list is walked once
     while stack:
         item = stack.pop()
+        if isinstance(item, Mapping | list | tuple):
+            if id(item) in seen:
+                continue
+            seen.add(id(item))
         if isinstance(item, Mapping):
             if _ID in item and _REF not in item:
                 index.setdefault(str(item[_ID]), item)
@@ -334,6 +339,8 @@ def _parse_json(value: object, what: str) -> object:
             return json.loads(text)
         except json.JSONDecodeError as exc:
             raise EntityError(f"{what} is not valid JSON: {exc}") from exc
+        except RecursionError as exc:
+            raise EntityError(f"{what} is nested too deeply to be read") from exc
     return value
 
 
@@ -480,6 +487,12 @@ def _structure_known(
         if field.entity_class is not None:
             built = _build_nested(value, field, ctx, active)
             if built is _MISSING:
+                inline_cycle = isinstance(value, Mapping) and not _is_ref(value)
+                inline_cycle = inline_cycle and _UNRESOLVED not in value
+                if inline_cycle and (id(value) in active or id(value) not in ctx.built):
+                    # an object containing itself: keep a marker, not the loop
+                    extras[raw_key] = {_UNRESOLVED: str(value.get(_ID, "circular"))}
+                    continue
                 extras[raw_key] = _unlink(value)
                 continue
             prepared[field.key] = built
