@@ -60,3 +60,17 @@ def test_a_self_containing_entity_does_not_loop() -> None:
 def test_deeply_nested_tactics_are_an_entity_error() -> None:
     with pytest.raises(EntityError):
         Alert.from_sentinel({"SystemAlertId": "a", "Tactics": "[" * DEEP + "]" * DEEP})
+
+
+def test_a_number_for_a_display_name_becomes_text() -> None:
+    alert = Alert.from_sentinel({"SystemAlertId": "a", "DisplayName": 12345})
+    assert alert.display_name == "12345"
+    assert "12345" in repr(alert)
+    assert alert == Alert.from_sentinel({"SystemAlertId": "a", "DisplayName": "12345"})
+
+
+def test_bytes_that_are_not_utf8_are_an_entity_error() -> None:
+    with pytest.raises(EntityError):
+        Alert.from_sentinel({"SystemAlertId": "a", "DisplayName": b"\xff\xfe"})
+    with pytest.raises(EntityError):
+        Alert.from_sentinel({"SystemAlertId": "a", "Entities": b"[\xff]"})

@@ -332,7 +332,10 @@ def _deref(node: Any, ctx: _Context, seen: frozenset[int] = frozenset()) -> Any:
 # -- structuring ----------------------------------------------------------------------------
 def _parse_json(value: object, what: str) -> object:
     if isinstance(value, str | bytes):
-        text = value.decode() if isinstance(value, bytes) else value
+        try:
+            text = value.decode() if isinstance(value, bytes) else value
+        except UnicodeDecodeError as exc:
+            raise EntityError(f"{what} is not UTF-8: {exc}") from exc
         if not text.strip():
             return None
         try:
