@@ -384,8 +384,6 @@ def _children(data: Mapping[str, Any], cls: type[Entity], ctx: _Context) -> list
     spec = _spec(target)
     found: list[Any] = []
     for raw_key, value in data.items():
-        if not isinstance(raw_key, str):
-            continue
         field = spec.by_key.get(raw_key.casefold())
         if field is None or field.entity_class is None or value is None:
             continue
