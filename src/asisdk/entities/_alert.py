@@ -79,6 +79,8 @@ def _string_list(value: object) -> tuple[str, ...]:
                 value = json.loads(text)
             except json.JSONDecodeError:
                 value = text.strip("[]").split(",")
+            except RecursionError as exc:
+                raise EntityError("a tactics / techniques list is nested too deeply") from exc
         else:
             value = text.split(",")
     if isinstance(value, Sequence) and not isinstance(value, str):
@@ -86,6 +88,20 @@ def _string_list(value: object) -> tuple[str, ...]:
         return tuple(item for item in items if item and item.casefold() not in _NO_TACTIC)
     text = str(value).strip()
     return (text,) if text and text.casefold() not in _NO_TACTIC else ()
+
+
+def _text(value: object) -> str | None:
+    """A text column: numbers become strings, bytes must be UTF-8."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bytes):
+        try:
+            return value.decode()
+        except UnicodeDecodeError as exc:
+            raise EntityError(f"a text column is not UTF-8: {exc}") from exc
+    if isinstance(value, bool | int | float):
+        return str(value)
+    raise EntityError(f"a text column holds a {type(value).__name__}, not text")
 
 
 def _mapping(value: object) -> dict[str, Any]:
@@ -96,6 +112,8 @@ def _mapping(value: object) -> dict[str, Any]:
             value = json.loads(value)
         except json.JSONDecodeError as exc:
             raise EntityError(f"ExtendedProperties is not valid JSON: {exc}") from exc
+        except RecursionError as exc:
+            raise EntityError("ExtendedProperties is nested too deeply to be read") from exc
     if not isinstance(value, Mapping):
         raise EntityError(f"ExtendedProperties must be a JSON object, not {type(value).__name__}")
     return dict(value)
@@ -120,18 +138,18 @@ class Alert:
     """
 
     system_alert_id: str | None = None
-    display_name: str | None = None
-    alert_type: str | None = None
+    display_name: str | None = attrs.field(default=None, converter=_text)
+    alert_type: str | None = attrs.field(default=None, converter=_text)
     severity: Severity | None = attrs.field(default=None, converter=_severity)
-    status: str | None = None
+    status: str | None = attrs.field(default=None, converter=_text)
     start_time: datetime | None = attrs.field(default=None, converter=to_utc_datetime)
     end_time: datetime | None = attrs.field(default=None, converter=to_utc_datetime)
     time_generated: datetime | None = attrs.field(default=None, converter=to_utc_datetime)
-    provider_name: str | None = None
-    product_name: str | None = None
-    vendor_name: str | None = None
-    compromised_entity: str | None = None
-    description: str | None = None
+    provider_name: str | None = attrs.field(default=None, converter=_text)
+    product_name: str | None = attrs.field(default=None, converter=_text)
+    vendor_name: str | None = attrs.field(default=None, converter=_text)
+    compromised_entity: str | None = attrs.field(default=None, converter=_text)
+    description: str | None = attrs.field(default=None, converter=_text)
     tactics: tuple[str, ...] = attrs.field(factory=tuple, converter=_string_list)
     techniques: tuple[str, ...] = attrs.field(factory=tuple, converter=_string_list)
     extended_properties: Mapping[str, Any] = attrs.field(factory=dict, converter=_mapping)

@@ -270,6 +270,9 @@ class _Context:
     resolved: dict[int, Any] = attrs.Factory(dict)
     failures: list[UnknownEntity] = attrs.Factory(list)
     strict: bool = False
+    #: Set while :func:`_prebuild` builds children before parents: a nested object not yet
+    #: built is then an ancestor (a cycle), so it is cut instead of being built recursively.
+    ordered: bool = False
 
 
 _CONTEXT: contextvars.ContextVar[_Context | None] = contextvars.ContextVar(
@@ -293,8 +296,13 @@ def _conversion(strict: bool, index: dict[str, Any] | None = None) -> Iterator[_
 
 def _collect_ids(node: object, index: dict[str, Any]) -> None:
     stack = [node]
+    seen: set[int] = set()  # a self-containing dict or list is walked once
     while stack:
         item = stack.pop()
+        if isinstance(item, Mapping | list | tuple):
+            if id(item) in seen:
+                continue
+            seen.add(id(item))
         if isinstance(item, Mapping):
             if _ID in item and _REF not in item:
                 index.setdefault(str(item[_ID]), item)
@@ -324,13 +332,18 @@ def _deref(node: Any, ctx: _Context, seen: frozenset[int] = frozenset()) -> Any:
 # -- structuring ----------------------------------------------------------------------------
 def _parse_json(value: object, what: str) -> object:
     if isinstance(value, str | bytes):
-        text = value.decode() if isinstance(value, bytes) else value
+        try:
+            text = value.decode() if isinstance(value, bytes) else value
+        except UnicodeDecodeError as exc:
+            raise EntityError(f"{what} is not UTF-8: {exc}") from exc
         if not text.strip():
             return None
         try:
             return json.loads(text)
         except json.JSONDecodeError as exc:
             raise EntityError(f"{what} is not valid JSON: {exc}") from exc
+        except RecursionError as exc:
+            raise EntityError(f"{what} is nested too deeply to be read") from exc
     return value
 
 
@@ -353,6 +366,67 @@ def structure_entity(
         return _build(data, cls, ctx, frozenset())
 
 
+def _target_class(data: Mapping[str, Any], cls: type[Entity]) -> type[Entity] | None:
+    """The class :func:`_build` would structure ``data`` as, or ``None`` for a leaf."""
+    type_name = data.get(_TYPE)
+    if isinstance(type_name, str) and type_name:
+        target = entity_class_for(type_name)
+    else:
+        target = None if cls is Entity else cls
+    return None if target is None or target is UnknownEntity else target
+
+
+def _children(data: Mapping[str, Any], cls: type[Entity], ctx: _Context) -> list[Any]:
+    """The raw nested objects of ``data`` that :func:`_build` would build, with their class."""
+    target = _target_class(data, cls)
+    if target is None:
+        return []
+    spec = _spec(target)
+    found: list[Any] = []
+    for raw_key, value in data.items():
+        field = spec.by_key.get(raw_key.casefold())
+        if field is None or field.entity_class is None or value is None:
+            continue
+        items = value if field.many and isinstance(value, list | tuple) else [value]
+        for item in items:
+            child = _deref(item, ctx)
+            if isinstance(child, Mapping) and not isinstance(child, Entity):
+                found.append((child, field.entity_class))
+    return found
+
+
+def _prebuild(data: Mapping[str, Any], cls: type[Entity], ctx: _Context) -> None:
+    """Build every object nested in ``data`` children first, without recursion.
+
+    A depth-first walk with an explicit stack and a visited set orders the objects; building
+    them in post-order means a parent only ever meets children already built (or, along a
+    cycle, an ancestor, which :func:`_build_one_nested` cuts), so a ``ParentProcess`` chain
+    of any length costs no Python stack.
+    """
+    visited = {id(data)}
+    order: list[tuple[Mapping[str, Any], type[Entity]]] = []
+    stack: list[tuple[Mapping[str, Any], type[Entity], Iterator[Any]]] = [
+        (data, cls, iter(_children(data, cls, ctx)))
+    ]
+    while stack:
+        node, node_cls, pending = stack[-1]
+        for child, child_cls in pending:
+            if id(child) not in visited and id(child) not in ctx.built:
+                visited.add(id(child))
+                stack.append((child, child_cls, iter(_children(child, child_cls, ctx))))
+                break
+        else:
+            stack.pop()
+            order.append((node, node_cls))
+    previous = ctx.ordered
+    ctx.ordered = True
+    try:
+        for node, node_cls in order[:-1]:  # the last one is ``data`` itself
+            _build(node, node_cls, ctx, frozenset())
+    finally:
+        ctx.ordered = previous
+
+
 def _build(data: Any, cls: type[Entity], ctx: _Context, active: frozenset[int]) -> Entity:
     if isinstance(data, Entity):
         return data
@@ -361,6 +435,8 @@ def _build(data: Any, cls: type[Entity], ctx: _Context, active: frozenset[int]) 
     key = id(data)
     if key in ctx.built:
         return ctx.built[key]
+    if not ctx.ordered:
+        _prebuild(data, cls, ctx)
     type_name = data.get(_TYPE)
     target = cls
     if isinstance(type_name, str) and type_name:
@@ -412,6 +488,12 @@ def _structure_known(
         if field.entity_class is not None:
             built = _build_nested(value, field, ctx, active)
             if built is _MISSING:
+                inline_cycle = isinstance(value, Mapping) and not _is_ref(value)
+                inline_cycle = inline_cycle and _UNRESOLVED not in value
+                if inline_cycle and (id(value) in active or id(value) not in ctx.built):
+                    # an object containing itself: keep a marker, not the loop
+                    extras[raw_key] = {_UNRESOLVED: str(value.get(_ID, "circular"))}
+                    continue
                 extras[raw_key] = _unlink(value)
                 continue
             prepared[field.key] = built
@@ -467,7 +549,8 @@ def _build_one_nested(value: Any, cls: type[Entity], ctx: _Context, active: froz
     if isinstance(value, Mapping) and _UNRESOLVED in value and _TYPE not in value:
         return _MISSING  # a reference asisdk already found dangling: keep it as it is
     target = _deref(value, ctx)
-    if target is None or not isinstance(target, Mapping) or id(target) in active:
+    circular = id(target) in active or (ctx.ordered and id(target) not in ctx.built)
+    if target is None or not isinstance(target, Mapping) or circular:
         _log.warning("kept an unresolvable or circular nested reference in additional_data")
         return _MISSING
     built = _build(target, cls, ctx, active)
