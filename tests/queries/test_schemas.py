@@ -19,11 +19,13 @@ from pathlib import Path
 
 import attrs
 import pytest
-from tests.conftest import REPO_ROOT
-from tests.queries.test_kql import read_kql_string
 
 from asisdk.errors import ConfigurationError
 from asisdk.queries import QueryLibrary, QueryTemplate
+
+from .test_kql import read_kql_string
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 LA_TABLES = REPO_ROOT.parent / "shared" / "reference" / "la-tables"
 
