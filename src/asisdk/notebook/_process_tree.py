@@ -268,21 +268,7 @@ class _Linker:
                     return node
         key = (host, ppid, parent_image)
         if key not in self.added:
-            self.added[key] = self.add(
-                {
-                    "host": host,
-                    "process_id": ppid,
-                    "parent_process_id": None,
-                    "image": record["parent_image"],
-                    "command_line": None,
-                    "account": None,
-                    "time": None,
-                    "event_id": None,
-                    "source_index": None,
-                    "in_data": False,
-                    "parent": None,
-                }
-            )
+            self.added[key] = self.add(_missing_parent(host, record["parent_image"], pid=ppid))
         return self.added[key]
 
     def parent_by_guid(self, record: dict[str, Any]) -> int | None:
@@ -291,22 +277,7 @@ class _Linker:
         if guid is None:
             return None
         if (host, guid) not in self.by_guid:
-            self.add(
-                {
-                    "host": host,
-                    "process_id": None,
-                    "parent_process_id": None,
-                    "image": record["parent_image"],
-                    "command_line": None,
-                    "account": None,
-                    "time": None,
-                    "event_id": None,
-                    "source_index": None,
-                    "in_data": False,
-                    "parent": None,
-                    "guid": guid,
-                }
-            )
+            self.add(_missing_parent(host, record["parent_image"], guid=guid))
         return self.by_guid[(host, guid)]
 
     def add(self, record: dict[str, Any]) -> int:
@@ -532,3 +503,25 @@ def display_process_tree(
     if show:
         show_plot(plot)
     return plot
+
+
+def _missing_parent(
+    host: object, image: object, *, pid: object = None, guid: object = None
+) -> dict[str, Any]:
+    """The node of a parent that the events name but do not contain."""
+    node: dict[str, Any] = {
+        "host": host,
+        "process_id": pid,
+        "parent_process_id": None,
+        "image": image,
+        "command_line": None,
+        "account": None,
+        "time": None,
+        "event_id": None,
+        "source_index": None,
+        "in_data": False,
+        "parent": None,
+    }
+    if guid is not None:
+        node["guid"] = guid
+    return node
