@@ -65,8 +65,9 @@ def catalogue(library: QueryLibrary) -> str:
         for name in library.names(family):
             tpl = library.get(name)
             params = [_parameter(tpl, p.name) for p in tpl.parameters if not _implied(p)]
+            also = f" (also {', '.join(f'`{a}`' for a in tpl.aliases)})" if tpl.aliases else ""
             lines.append(
-                f"| `{tpl.name}` | {_cell(tpl.description)} | {', '.join(_tables(tpl))} | "
+                f"| `{tpl.name}`{also} | {_cell(tpl.description)} | {', '.join(_tables(tpl))} | "
                 f"{'<br>'.join(params) or '&ndash;'} |"
             )
     return "\n".join(lines)

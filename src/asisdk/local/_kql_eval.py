@@ -747,6 +747,11 @@ class _Evaluator:
             if name.startswith("isnot"):
                 return ~missing if _is_series(missing) else not missing
             return missing
+        if name == "column_ifexists" and len(args) == 2 and isinstance(args[0], str):
+            if args[0] in self.frame.columns:
+                return self.frame[args[0]]
+            default = args[1]
+            return pd.Series([default] * len(self.frame), index=self.frame.index, dtype="object")
         if name in ("tolower", "toupper", "tostring") and len(args) == 1:
             text = _text(args[0])
             if name == "tostring" or text is None:
@@ -1157,7 +1162,23 @@ def _union_items(tokens: Sequence[_Token]) -> list[list[_Token]]:
     return items
 
 
+def _table_call(head: Sequence[_Token]) -> str | None:
+    """The name in ``table("Name")``, or ``None`` when ``head`` is not that."""
+    if (
+        len(head) == 4
+        and head[0].value == "table"
+        and head[1].value == "("
+        and head[2].kind == "string"
+        and head[3].value == ")"
+    ):
+        return str(head[2].value)
+    return None
+
+
 def _source_tables(head: list[_Token]) -> list[str]:
+    named = _table_call(head)
+    if named is not None:
+        return [named]
     if len(head) == 1 and head[0].kind == "ident":
         return [head[0].value]
     if head and head[0].value == "union":
@@ -1251,6 +1272,9 @@ class _Run:
         self.missing: set[str] = set()
 
     def source(self, head: list[_Token]) -> pd.DataFrame | None:
+        named = _table_call(head)
+        if named is not None:
+            head = [_Token("ident", named, head[0].start, head[-1].end)]
         if len(head) == 1 and head[0].kind == "ident" and head[0].value in self.views:
             name = head[0].value
             if name not in self.view_frames:

@@ -423,7 +423,8 @@ class LocalDataSource:
             return None
         template = self.library.get(name)
         read = query_tables(_PLACEHOLDER.sub('""', template.query))
-        return template if read and any(t in self.tables for t in read) else None
+        # table({table}) reads whichever table the caller names: any held table will do
+        return template if read and any(t in self.tables or t == "" for t in read) else None
 
     def supports(self, name: str) -> bool:
         """Whether ``name`` is mapped to a file, or reads a table this source holds."""
@@ -492,14 +493,17 @@ class LocalDataSource:
                     )
                 )
                 continue
-            if not any(t in self.tables for t in read):
+            if not any(t in self.tables or t == "" for t in read):
                 report.append(
                     QueryCoverage(
                         name=template.full_name, tables=read, served=False, complete=False
                     )
                 )
                 continue
-            result = self._evaluate(template, _sample_values(template))
+            values = _sample_values(template)
+            if "table" in values:
+                values["table"] = sorted(self.tables)[0]
+            result = self._evaluate(template, values)
             report.append(
                 QueryCoverage(
                     name=template.full_name,
