@@ -457,7 +457,8 @@ def utc_times(series: pd.Series[Any]) -> pd.Series[Any]:
     else:
         times = pd.to_datetime(series, utc=True, format="ISO8601", errors="coerce")
     inside = (times >= _EARLIEST) & (times <= _LATEST)
-    return times.where(inside).dt.as_unit("ns")
+    result: pd.Series[Any] = times.where(inside).dt.as_unit("ns")
+    return result
 
 
 def _datetime(value: _Value) -> _Value:
