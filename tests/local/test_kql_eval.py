@@ -308,3 +308,73 @@ async def test_any_table_time_series_and_aliases_run_locally() -> None:
     )
     assert anomalies.status == QueryStatus.PARTIAL
     assert any("make-series" in hint for hint in anomalies.hints)
+
+
+async def test_flow_queries_find_external_flows_through_vmip_and_public_ips(
+    tmp_path: Path,
+) -> None:
+    """Traffic Analytics leaves SrcIP_s/DestIP_s blank on external flows (issue 20)."""
+    rows = [
+        {  # inbound from the internet: the VM is in VMIP_s, the remote side in PublicIPs_s
+            "TimeGenerated": "2024-05-01T10:00:00Z",
+            "SubType_s": "FlowLog",
+            "FlowType_s": "ExternalPublic",
+            "FlowDirection_s": "I",
+            "VM_s": "rg1/web01",
+            "VMIP_s": "10.1.0.4",
+            "SrcIP_s": "",
+            "DestIP_s": "",
+            "PublicIPs_s": "52.160.10.20|3|0|0|0|0 198.51.100.7|1|0|0|0|0",
+            "DestPort_d": 443,
+            "L4Protocol_s": "T",
+            "FlowStatus_s": "A",
+            "AllowedInFlows_d": 4,
+            "AllowedOutFlows_d": 0,
+            "DeniedInFlows_d": 0,
+            "DeniedOutFlows_d": 0,
+        },
+        {  # intra-VNet: both sides in SrcIP_s / DestIP_s
+            "TimeGenerated": "2024-05-01T11:00:00Z",
+            "SubType_s": "FlowLog",
+            "FlowType_s": "IntraVNet",
+            "FlowDirection_s": "O",
+            "VM_s": "rg1/web01",
+            "VMIP_s": "10.1.0.4",
+            "SrcIP_s": "10.1.0.4",
+            "DestIP_s": "10.1.0.9",
+            "PublicIPs_s": "",
+            "DestPort_d": 1433,
+        },
+        {  # a topology record names the address too, but is not a flow
+            "TimeGenerated": "2024-05-01T12:00:00Z",
+            "SubType_s": "Topology",
+            "VM_s": "rg1/web01",
+            "VMIP_s": "10.1.0.4",
+            "PublicIPs_s": "52.160.10.20",
+        },
+    ]
+    (tmp_path / "flows.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    source = LocalDataSource(
+        {"tables": {"AzureNetworkAnalytics_CL": {"file": "flows.jsonl"}}}, root=tmp_path
+    )
+    window = {
+        "start": dt.datetime(2024, 5, 1, tzinfo=dt.UTC),
+        "end": dt.datetime(2024, 5, 2, tzinfo=dt.UTC),
+    }
+    by_ip = source.filter(
+        "Network.list_connections_for_ip", {**window, "ip_address": ["52.160.10.20"]}
+    )
+    frame = by_ip.to_frame()
+    assert frame[["SourceIP", "DestinationIP", "FlowType"]].to_dict("records") == [
+        {"SourceIP": "52.160.10.20", "DestinationIP": "10.1.0.4", "FlowType": "ExternalPublic"}
+    ]
+    assert frame["Flows"].tolist() == [4]
+    # 52.160.10.2 is a prefix of the address, not the address
+    partial = source.filter(
+        "Network.list_connections_for_ip", {**window, "ip_address": ["52.160.10.2"]}
+    )
+    assert partial.row_count == 0
+    by_host = source.filter("Network.list_connections_for_host", {**window, "host_name": "web01"})
+    assert by_host.to_frame()["DestinationIP"].tolist() == ["10.1.0.4", "10.1.0.9"]
+    assert by_host.hints[0] == "not evaluated locally: CommonSecurityLog: no local data"
+    assert any("VM1_s: not in the local data" in hint for hint in by_host.hints)
