@@ -28,6 +28,8 @@ def _cell(text: str) -> str:
 
 
 def _tables(template: QueryTemplate) -> list[str]:
+    if template.metadata.get("any_table"):
+        return ["any (the `table` parameter)"]
     return [str(t) for t in template.metadata.get("tables") or []]
 
 
