@@ -28,6 +28,8 @@ def _cell(text: str) -> str:
 
 
 def _tables(template: QueryTemplate) -> list[str]:
+    if template.metadata.get("any_table"):
+        return ["any (the `table` parameter)"]
     return [str(t) for t in template.metadata.get("tables") or []]
 
 
@@ -65,8 +67,9 @@ def catalogue(library: QueryLibrary) -> str:
         for name in library.names(family):
             tpl = library.get(name)
             params = [_parameter(tpl, p.name) for p in tpl.parameters if not _implied(p)]
+            also = f" (also {', '.join(f'`{a}`' for a in tpl.aliases)})" if tpl.aliases else ""
             lines.append(
-                f"| `{tpl.name}` | {_cell(tpl.description)} | {', '.join(_tables(tpl))} | "
+                f"| `{tpl.name}`{also} | {_cell(tpl.description)} | {', '.join(_tables(tpl))} | "
                 f"{'<br>'.join(params) or '&ndash;'} |"
             )
     return "\n".join(lines)

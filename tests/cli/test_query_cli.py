@@ -154,6 +154,8 @@ def test_list_groups_queries_by_family_with_descriptions(
         for row in rows:
             name, description = row.split(maxsplit=1)
             assert name.startswith(f"{family}.")
-            assert description == library.get(name).description.strip().splitlines()[0]
+            template = library.get(name)
+            also = f" (also {', '.join(template.aliases)})" if template.aliases else ""
+            assert description == template.description.strip().splitlines()[0] + also
             listed += 1
     assert listed == len(library.names())

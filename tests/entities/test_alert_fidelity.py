@@ -135,3 +135,32 @@ def test_alert_listing_its_incident_alerts() -> None:
     assert ref.system_alert_id == alert.system_alert_id
     assert alert.primary_host is not None
     assert alert.primary_host.host_name == "web01"
+
+
+def test_alert_times_keep_their_100_ns_tick() -> None:
+    import pickle
+
+    import pandas as pd
+
+    from asisdk.entities import PreciseTime
+
+    row = {
+        **UNMAPPED_ALERT,
+        "TimeGenerated": "2024-05-01T10:06:03.3338239Z",
+        "StartTime": "2024-05-01T09:55:00.1000001Z",
+    }
+    alert = Alert.from_sentinel(row)
+    assert isinstance(alert.time_generated, PreciseTime)
+    written = alert.to_dict()
+    assert written["TimeGenerated"] == "2024-05-01T10:06:03.3338239Z"
+    assert written["StartTime"] == "2024-05-01T09:55:00.1000001Z"
+    assert written["EndTime"] == "2024-05-01T10:05:00Z"  # no tick, no extra digit
+    assert Alert.from_sentinel(written).to_dict()["TimeGenerated"] == written["TimeGenerated"]
+    assert pickle.loads(pickle.dumps(alert)).to_dict() == written
+    # A Log Analytics frame holds nanoseconds: the tick survives the conversion too
+    stamp = pd.Timestamp("2024-05-01T10:06:03.3338239Z")
+    assert Alert.from_sentinel({**row, "TimeGenerated": stamp}).time_generated == (
+        alert.time_generated
+    )
+    assert alert.time_generated.nanoseconds == stamp.value
+    assert alert.time_generated == datetime(2024, 5, 1, 10, 6, 3, 333823, tzinfo=UTC)

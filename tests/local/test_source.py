@@ -124,7 +124,7 @@ def test_bad_mappings(tmp_path: Path) -> None:
     source = LocalDataSource({"queries": {"A.b": {"file": "missing.csv"}}}, root=tmp_path)
     with pytest.raises(QueryError, match="does not exist"):
         source.filter("A.b", {})
-    with pytest.raises(QueryError, match="no local data mapped"):
+    with pytest.raises(QueryError, match=r"no local data for A\.c"):
         source.filter("A.c", {})
 
 

@@ -37,7 +37,7 @@ def test_docs_queries_md_is_up_to_date() -> None:
 def test_every_query_and_parameter_is_documented() -> None:
     text = (DOCS / "queries.md").read_text(encoding="utf-8")
     library = QueryLibrary.default()
-    rows = re.findall(r"^\| `(\w+)` \|", text, flags=re.MULTILINE)
+    rows = re.findall(r"^\| `(\w+)`(?: \(also [^)]*\))? \|", text, flags=re.MULTILINE)
     assert sorted(rows) == sorted(t.name for t in library)
     for template in library:
         for parameter in template.parameters:
@@ -66,7 +66,7 @@ def test_a_changed_library_changes_the_docs() -> None:
         "| `list_brand_new_things` | A query \\| with a pipe. | SecurityEvent | "
         "`limit`: int = `10` (`top`) |" in changed
     )
-    assert f"{len(library.names())} queries in 9 families" in changed
+    assert f"{len(library.names())} queries in {len(library.families())} families" in changed
     assert len(library.names()) == len(QueryLibrary.default().names()) + 1
     before, after = current.split(gen.BEGIN)[0], current.split(gen.END)[1]
     assert changed.startswith(before)

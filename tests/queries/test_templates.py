@@ -224,3 +224,20 @@ def test_help_of_every_query_names_its_tables(provider: QueryProvider) -> None:
 def test_help_of_an_unknown_query(provider: QueryProvider) -> None:
     with pytest.raises(QueryError, match="no_such_query"):
         provider.help("WindowsSecurity.no_such_query")
+
+
+def test_query_aliases_find_the_query_and_cannot_shadow_another() -> None:
+    library = QueryLibrary.default()
+    assert library.get("LinuxSyslog.cron_activity").full_name == "LinuxSyslog.list_cron_jobs"
+    assert "WindowsSecurity.list_matching_processes" in library
+    assert "WindowsSecurity.list_matching_processes" not in library.names()
+    assert library.aliases()["SecurityAlert.list_alerts_for_ip"] == (
+        "SecurityAlert.list_alerts_by_entity"
+    )
+    assert "Also called: all_syslog" in library.get("LinuxSyslog.all_syslog").help()
+    first = QueryTemplate(family="Demo", name="list_a", query="T", aliases=("list_b",))
+    second = QueryTemplate(family="Demo", name="list_b", query="T")
+    with pytest.raises(ConfigurationError, match="already names"):
+        QueryLibrary([first, second])
+    with pytest.raises(QueryParameterError, match="alias"):
+        QueryTemplate(family="Demo", name="list_a", query="T", aliases=("list a",))

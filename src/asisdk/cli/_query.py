@@ -145,7 +145,7 @@ def query_events(
         except QueryParameterError as exc:
             raise UsageError(f"query {name}: {exc}") from exc
         except QueryError as exc:
-            if name not in provider.library.names():
+            if name not in provider.library:
                 raise UsageError(
                     f"no query named {name!r}; run `asisdk query --list` to see them"
                 ) from exc
@@ -153,7 +153,8 @@ def query_events(
         status = str(result.status)
         if status == "failure":
             raise QueryError(f"query {name} on {where} failed: {result.error}")
-        note = f"partial result: {result.error}" if status == "partial" else None
+        detail = str(result.error) if result.error else "; ".join(result.hints)
+        note = f"partial result: {detail}" if status == "partial" else None
         return QueryEvents(result.to_frame(), f"query {name} on {where}", note)
 
     return asyncio.run(run())
@@ -191,7 +192,9 @@ def format_query_list(workspace: str | None) -> str:
             continue
         rows = [family]
         for name in members:
-            summary = library.get(name).description.strip().splitlines()
-            rows.append(f"  {name.ljust(width)}  {summary[0] if summary else ''}".rstrip())
+            template = library.get(name)
+            summary = template.description.strip().splitlines()
+            also = f" (also {', '.join(template.aliases)})" if template.aliases else ""
+            rows.append(f"  {name.ljust(width)}  {summary[0] if summary else ''}{also}".rstrip())
         blocks.append("\n".join(rows))
     return "\n\n".join(blocks)

@@ -54,6 +54,7 @@ from asisdk.entities._network import (
 from asisdk.entities._params import QueryParamProvider, merge_query_params
 from asisdk.entities._process import HostLogonSession, Process
 from asisdk.entities._registry import RegistryKey, RegistryValue
+from asisdk.entities._time import PreciseTime
 from asisdk.entities._timespan import TimeSpan
 
 __all__ = [
@@ -77,6 +78,7 @@ __all__ = [
     "Mailbox",
     "Malware",
     "OSFamily",
+    "PreciseTime",
     "Process",
     "QueryParamProvider",
     "RegistryHive",

@@ -1,7 +1,23 @@
 """LocalDataSource: library queries answered from local CSV, JSON and Parquet files.
 
-A small YAML mapping names, for each query, the file that holds its data, the time column,
-fixed equality filters (``where``) and which parameter filters which column::
+A small YAML mapping says which file holds which Log Analytics table. With a table mapped,
+the source answers *every* library query that reads that table: it renders the query as for
+Log Analytics and evaluates the KQL stages it can evaluate exactly (``where`` with
+``==``/``=~``/``has``/``contains``/``startswith``/``in``/``between``..., ``project``,
+``extend``, ``summarize`` with the common aggregates, ``sort``, ``take``, ``top``, ``union``;
+see :mod:`asisdk.local._kql_eval`). What it cannot evaluate is reported in the result's
+hints and ``unapplied_parameters``, never silently dropped::
+
+    root: data                        # optional; relative to the mapping file
+    tables:
+      SecurityEvent:
+        file: security_events.csv     # .csv, .jsonl/.ndjson (JSON lines), .json (array), .parquet
+        where: {Channel: [Security]}  # optional: the file's rows that belong to the table
+        columns: {Computer: Hostname, TimeGenerated: TimeCreated}   # table column: file column
+
+A query can also be mapped by hand (the older form, for data whose shape differs from the
+table's): the file, the time column, fixed equality filters (``where``) and which parameter
+filters which column::
 
     root: data                       # optional; relative to the mapping file
     queries:
@@ -23,20 +39,25 @@ refused (loading one can run arbitrary code); files must stay under the mapping'
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from importlib import resources
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 import attrs
 import pandas as pd
 import yaml
 
 from asisdk.errors import ConfigurationError, QueryError
+from asisdk.local._kql_eval import UnsupportedQuery, evaluate, query_tables, utc_times
 from asisdk.loganalytics import QueryResult, QueryStatus, Table
 
-__all__ = ["ColumnFilter", "LocalDataSource", "LocalQuery"]
+if TYPE_CHECKING:
+    from asisdk.queries import QueryLibrary, QueryTemplate
+
+__all__ = ["ColumnFilter", "LocalDataSource", "LocalQuery", "LocalTable", "QueryCoverage"]
 
 #: The mapping file looked for when a folder is given.
 MAPPING_FILE: Final = "asisdk-local.yaml"
@@ -75,6 +96,44 @@ class LocalQuery:
     columns: Mapping[str, ColumnFilter] = attrs.field(factory=dict)
 
 
+@attrs.frozen(kw_only=True)
+class LocalTable:
+    """The local data of one Log Analytics table.
+
+    Attributes:
+        name: the table name (``SecurityEvent``).
+        file: the data file.
+        format: how it is read.
+        where: fixed filters selecting the file's rows that belong to the table.
+        columns: table column -> file column, for files that name columns differently.
+    """
+
+    name: str
+    file: Path
+    format: Format
+    where: Mapping[str, tuple[object, ...]] = attrs.field(factory=dict)
+    columns: Mapping[str, str] = attrs.field(factory=dict)
+
+
+@attrs.frozen(kw_only=True)
+class QueryCoverage:
+    """How a local source answers one library query (see :meth:`LocalDataSource.coverage`).
+
+    Attributes:
+        name: ``Family.name``.
+        tables: the tables the query reads.
+        served: whether the source holds one of them (the query runs locally).
+        complete: whether every stage was evaluated (the answer equals Log Analytics').
+        unapplied: what is not evaluated locally, with the reason.
+    """
+
+    name: str
+    tables: tuple[str, ...]
+    served: bool
+    complete: bool
+    unapplied: tuple[str, ...] = ()
+
+
 def _file_format(path: Path, declared: object) -> Format:
     if path.suffix.lower() in _REFUSED or declared in ("pickle", "pkl"):
         raise ConfigurationError(
@@ -101,13 +160,59 @@ def _inside(root: Path, relative: str) -> Path:
     return path
 
 
-def _parse_mapping(data: object, root: Path) -> dict[str, LocalQuery]:
-    if not isinstance(data, Mapping) or not isinstance(data.get("queries"), Mapping):
-        raise ConfigurationError("a local data mapping needs a 'queries' mapping")
+def _where(name: str, raw: object) -> dict[str, tuple[object, ...]]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, Mapping):
+        raise ConfigurationError(f"{name}: 'where' must map columns to allowed values")
+    where: dict[str, tuple[object, ...]] = {}
+    for column, allowed in raw.items():
+        values = allowed if isinstance(allowed, list | tuple) else [allowed]
+        where[str(column)] = tuple(values)
+    return where
+
+
+def _parse_tables(data: Mapping[str, Any], root: Path) -> dict[str, LocalTable]:
+    raw = data.get("tables") or {}
+    if not isinstance(raw, Mapping):
+        raise ConfigurationError("'tables' must map table names to their files")
+    tables: dict[str, LocalTable] = {}
+    for name, spec in raw.items():
+        if not isinstance(spec, Mapping) or not isinstance(spec.get("file"), str):
+            raise ConfigurationError(f"local table {name!r} needs a 'file'")
+        unknown = set(spec) - {"file", "format", "where", "columns"}
+        if unknown:
+            raise ConfigurationError(f"local table {name!r}: unknown keys {sorted(unknown)}")
+        columns = spec.get("columns") or {}
+        if not isinstance(columns, Mapping) or not all(
+            isinstance(v, str) for v in columns.values()
+        ):
+            raise ConfigurationError(
+                f"local table {name!r}: 'columns' maps table columns to file column names"
+            )
+        path = _inside(root, spec["file"])
+        tables[str(name)] = LocalTable(
+            name=str(name),
+            file=path,
+            format=_file_format(path, spec.get("format")),
+            where=_where(str(name), spec.get("where")),
+            columns={str(k): v for k, v in columns.items()},
+        )
+    return tables
+
+
+def _parse_mapping(data: object, root: Path) -> tuple[dict[str, LocalQuery], dict[str, LocalTable]]:
+    if not isinstance(data, Mapping) or not (
+        isinstance(data.get("queries"), Mapping) or isinstance(data.get("tables"), Mapping)
+    ):
+        raise ConfigurationError("a local data mapping needs a 'tables' or 'queries' mapping")
+    unknown = set(data) - {"root", "tables", "queries"}
+    if unknown:
+        raise ConfigurationError(f"local data mapping: unknown keys {sorted(unknown)}")
     if data.get("root"):
         root = _inside(root, str(data["root"]))
     queries: dict[str, LocalQuery] = {}
-    for name, spec in data["queries"].items():
+    for name, spec in (data.get("queries") or {}).items():
         if not isinstance(spec, Mapping) or not isinstance(spec.get("file"), str):
             raise ConfigurationError(f"local query {name!r} needs a 'file'")
         unknown = set(spec) - {"file", "format", "time_column", "where", "columns"}
@@ -125,40 +230,82 @@ def _parse_mapping(data: object, root: Path) -> dict[str, LocalQuery]:
                 columns[str(param)] = ColumnFilter(column=target["column"], match=match)
             else:
                 raise ConfigurationError(f"{name}: column mapping of {param!r} is not valid")
-        where: dict[str, tuple[object, ...]] = {}
-        for column, allowed in (spec.get("where") or {}).items():
-            values = allowed if isinstance(allowed, list | tuple) else [allowed]
-            where[str(column)] = tuple(values)
         queries[str(name)] = LocalQuery(
             name=str(name),
             file=path,
             format=_file_format(path, spec.get("format")),
             time_column=str(spec.get("time_column", "TimeGenerated")),
-            where=where,
+            where=_where(str(name), spec.get("where")),
             columns=columns,
         )
-    return queries
+    return queries, _parse_tables(data, root)
+
+
+def _read_file(name: str, path: Path, format: Format) -> pd.DataFrame:
+    if not path.is_file():
+        raise QueryError(f"{name}: data file {path} does not exist")
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise QueryError(f"{name}: {path} is larger than {MAX_FILE_BYTES} bytes")
+    if format == "csv":
+        return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+    if format == "jsonl":
+        return pd.read_json(path, lines=True, dtype=False)
+    if format == "json":
+        return pd.read_json(path, orient="records", dtype=False)
+    return pd.read_parquet(path)
+
+
+def _as_time(frame: pd.DataFrame, column: str) -> None:
+    if column in frame.columns:
+        frame[column] = utc_times(frame[column])
 
 
 def _read(query: LocalQuery) -> pd.DataFrame:
-    path = query.file
-    if not path.is_file():
-        raise QueryError(f"{query.name}: data file {path} does not exist")
-    if path.stat().st_size > MAX_FILE_BYTES:
-        raise QueryError(f"{query.name}: {path} is larger than {MAX_FILE_BYTES} bytes")
-    if query.format == "csv":
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
-    elif query.format == "jsonl":
-        frame = pd.read_json(path, lines=True, dtype=False)
-    elif query.format == "json":
-        frame = pd.read_json(path, orient="records", dtype=False)
-    else:
-        frame = pd.read_parquet(path)
-    if query.time_column in frame.columns:
-        frame[query.time_column] = pd.to_datetime(
-            frame[query.time_column], utc=True, format="ISO8601", errors="coerce"
-        ).astype("datetime64[ns, UTC]")
+    frame = _read_file(query.name, query.file, query.format)
+    _as_time(frame, query.time_column)
     return frame
+
+
+def _read_table(table: LocalTable) -> pd.DataFrame:
+    frame = _read_file(table.name, table.file, table.format)
+    for column, allowed in table.where.items():
+        if column not in frame.columns:
+            raise QueryError(f"{table.name}: the 'where' column {column!r} is not in {table.file}")
+        keep = _text(frame[column]).isin(_values(allowed)).fillna(False).astype(bool)
+        frame = frame[keep.to_numpy()].reset_index(drop=True)
+    for target, source in table.columns.items():
+        if source in frame.columns and target not in frame.columns:
+            frame[target] = frame[source]  # a copy: two table columns may share one
+    _as_time(frame, "TimeGenerated")
+    return frame
+
+
+_PLACEHOLDER: Final = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_SAMPLES: Final[Mapping[str, object]] = {
+    "str": "sample",
+    "int": 1,
+    "float": 1.0,
+    "bool": True,
+    "datetime": datetime(2020, 1, 1, tzinfo=UTC),
+    "timespan": timedelta(hours=1),
+    "list[str]": ["sample"],
+    "list[int]": [1],
+}
+
+
+def _sample_values(template: QueryTemplate) -> dict[str, object]:
+    values: dict[str, object] = {
+        p.name: _SAMPLES[p.type] for p in template.parameters if p.required
+    }
+    if "end" in values:
+        values["end"] = datetime(2100, 1, 1, tzinfo=UTC)
+    return values
+
+
+def _mentions(item: str, literal: str) -> bool:
+    """Whether an unapplied stage's text names a parameter's rendered value."""
+    bare = literal.strip('"')
+    return literal in item or (len(bare) > 2 and bare in item)
 
 
 def _text(series: pd.Series[Any]) -> pd.Series[Any]:
@@ -188,22 +335,34 @@ def _equality(series: pd.Series[Any], value: object, match: str) -> pd.Series[bo
 class LocalDataSource:
     """Serve library queries from local files, mapped by a small YAML file.
 
-    Args:
-        source: a folder holding ``asisdk-local.yaml``, the path of a mapping file, or a
-            mapping (``{"queries": {...}}``) whose paths are relative to ``root``.
-        root: the folder relative paths of an in-memory mapping start from.
+        Args:
+            source: a folder holding ``asisdk-local.yaml``, the path of a mapping file, or a
+                mapping (``{"tables": {...}, "queries": {...}}``) whose paths are relative to
+                ``root``.
+            root: the folder relative paths of an in-memory mapping start from.
+            library: the query library whose queries the mapped tables answer (the default
+                library when not given).
 
-    Examples:
-        >>> import asyncio
-        >>> source = LocalDataSource.sample()
-        >>> result = asyncio.run(source.run_named("WindowsSecurity.list_host_logons", {
-        ...     "start": datetime(2020, 9, 1), "end": datetime(2020, 9, 30),
-        ...     "host_name": "MORDORDC"}))
-        >>> result.status.value, result.row_count
-        ('success', 19)
+        Examples:
+            >>> import asyncio
+    import re
+            >>> source = LocalDataSource.sample()
+            >>> result = asyncio.run(source.run_named("WindowsSecurity.list_host_logons", {
+            ...     "start": datetime(2020, 9, 1), "end": datetime(2020, 9, 30),
+            ...     "host_name": "MORDORDC"}))
+            >>> result.status.value, result.row_count
+            ('success', 19)
+            >>> len(source.served_queries()) > 40
+            True
     """
 
-    def __init__(self, source: str | Path | Mapping[str, Any], *, root: str | Path = ".") -> None:
+    def __init__(
+        self,
+        source: str | Path | Mapping[str, Any],
+        *,
+        root: str | Path = ".",
+        library: QueryLibrary | None = None,
+    ) -> None:
         if isinstance(source, Mapping):
             data: object = source
             base = Path(root)
@@ -222,8 +381,10 @@ class LocalDataSource:
                 raise ConfigurationError(f"{mapping_file}: not valid YAML: {exc}") from exc
             base = mapping_file.parent
             self.origin = str(mapping_file)
-        self.queries = _parse_mapping(data, base)
+        self.queries, self.tables = _parse_mapping(data, base)
+        self._library = library
         self._frames: dict[Path, pd.DataFrame] = {}
+        self._table_frames: dict[str, pd.DataFrame] = {}
 
     @classmethod
     def sample(cls) -> LocalDataSource:
@@ -242,11 +403,38 @@ class LocalDataSource:
         return source
 
     def __repr__(self) -> str:
-        return f"LocalDataSource({self.origin!r}, queries={sorted(self.queries)})"
+        return (
+            f"LocalDataSource({self.origin!r}, tables={sorted(self.tables)}, "
+            f"queries={sorted(self.queries)})"
+        )
+
+    @property
+    def library(self) -> QueryLibrary:
+        """The query library whose queries the mapped tables answer."""
+        if self._library is None:
+            from asisdk.queries import QueryLibrary
+
+            self._library = QueryLibrary.default()
+        return self._library
+
+    def _template(self, name: str) -> QueryTemplate | None:
+        """The library template of ``name`` when a mapped table answers it."""
+        if not self.tables or name not in self.library:
+            return None
+        template = self.library.get(name)
+        read = query_tables(_PLACEHOLDER.sub('""', template.query))
+        # table({table}) reads whichever table the caller names: any held table will do
+        return template if read and any(t in self.tables or t == "" for t in read) else None
 
     def supports(self, name: str) -> bool:
-        """Whether ``name`` is mapped to a file."""
-        return name in self.queries
+        """Whether ``name`` is mapped to a file, or reads a table this source holds."""
+        return name in self.queries or self._template(name) is not None
+
+    def served_queries(self) -> list[str]:
+        """Every library query this source answers (mapped by hand or through a table)."""
+        names = set(self.queries)
+        names.update(t.full_name for t in self.library if self._template(t.full_name))
+        return sorted(names)
 
     def _frame(self, query: LocalQuery) -> pd.DataFrame:
         frame = self._frames.get(query.file)
@@ -255,15 +443,101 @@ class LocalDataSource:
             self._frames[query.file] = frame
         return frame
 
+    def _table_frame(self, name: str) -> pd.DataFrame:
+        frame = self._table_frames.get(name)
+        if frame is None:
+            frame = _read_table(self.tables[name])
+            self._table_frames[name] = frame
+        return frame
+
+    def _evaluate(self, template: QueryTemplate, params: Mapping[str, object]) -> QueryResult:
+        values = template.resolve({}, params)
+        text = template.render(values)
+        loaders = {name: (lambda n=name: self._table_frame(n)) for name in self.tables}
+        try:
+            answer = evaluate(text, loaders)
+        except UnsupportedQuery as exc:
+            raise QueryError(f"{template.full_name} cannot run on local data: {exc}") from exc
+        unapplied_params = sorted(
+            p.name
+            for p in template.parameters
+            if values.get(p.name) not in (None, "", [])
+            and any(_mentions(item, p.render(values[p.name])) for item in answer.unapplied)
+        )
+        hints = tuple(f"not evaluated locally: {item}" for item in answer.unapplied)
+        return QueryResult(
+            status=QueryStatus.SUCCESS if answer.complete else QueryStatus.PARTIAL,
+            tables=(Table.from_frame(answer.frame),),
+            hints=hints,
+            unapplied_parameters=tuple(unapplied_params),
+            query=template.full_name,
+        )
+
+    def coverage(self) -> list[QueryCoverage]:
+        """How every library query fares on this source, evaluated with sample values.
+
+        A query is *served* when the source holds one of its tables and *complete* when
+        every stage is evaluated locally. Blocking: it reads the mapped files.
+        """
+        report: list[QueryCoverage] = []
+        for template in self.library:
+            read = query_tables(_PLACEHOLDER.sub('""', template.query)) or ()
+            if template.full_name in self.queries:
+                report.append(
+                    QueryCoverage(
+                        name=template.full_name,
+                        tables=read,
+                        served=True,
+                        complete=False,
+                        unapplied=("mapped by hand: only the mapped filters apply",),
+                    )
+                )
+                continue
+            if not any(t in self.tables or t == "" for t in read):
+                report.append(
+                    QueryCoverage(
+                        name=template.full_name, tables=read, served=False, complete=False
+                    )
+                )
+                continue
+            values = _sample_values(template)
+            if "table" in values:
+                values["table"] = sorted(self.tables)[0]
+            result = self._evaluate(template, values)
+            report.append(
+                QueryCoverage(
+                    name=template.full_name,
+                    tables=read,
+                    served=True,
+                    complete=result.status is QueryStatus.SUCCESS,
+                    unapplied=tuple(
+                        h.removeprefix("not evaluated locally: ") for h in result.hints
+                    ),
+                )
+            )
+        return report
+
     def filter(self, name: str, params: Mapping[str, object]) -> QueryResult:
-        """Apply the mapping's filters and the parameters to the query's file (blocking).
+        """Answer a query from the local files (blocking).
+
+        A query mapped by hand applies the mapping's filters and the parameters; any other
+        query that reads a mapped table is evaluated from its KQL (see the module docs).
+        A result whose query was not evaluated completely has status ``partial`` and says
+        what was left out in its hints.
 
         Raises:
-            QueryError: the query is not mapped or its file is missing.
+            QueryError: the query is not served or its file is missing.
         """
         query = self.queries.get(name)
         if query is None:
-            raise QueryError(f"no local data mapped for {name}; mapped: {sorted(self.queries)}")
+            template = self._template(name)
+            if template is None:
+                raise QueryError(
+                    f"no local data for {name}: map its table under 'tables' (it reads "
+                    f"{self._tables_of(name)}) or the query under 'queries'; this source "
+                    f"holds tables {sorted(self.tables)} and queries {sorted(self.queries)}"
+                )
+            return self._evaluate(template, params)
         frame = self._frame(query)
         mask = pd.Series(True, index=frame.index)
         unapplied: list[str] = []
@@ -310,6 +584,11 @@ class LocalDataSource:
             unapplied_parameters=tuple(sorted(unapplied)),
             query=name,
         )
+
+    def _tables_of(self, name: str) -> list[str]:
+        if name not in self.library:
+            return []
+        return list(query_tables(_PLACEHOLDER.sub('""', self.library.get(name).query)) or ())
 
     async def run_named(self, name: str, params: Mapping[str, object]) -> QueryResult:
         """:meth:`filter` in a worker thread (file reads never block the event loop)."""

@@ -96,9 +96,12 @@ def parse_query_file(text: str, *, source: str = "<string>") -> list[QueryTempla
         where = f"{source}: {family}.{name}"
         if not isinstance(spec, Mapping) or not isinstance(spec.get("query"), str):
             raise ConfigurationError(f"{where}: each query needs a 'query' text")
-        unknown = set(spec) - {"description", "parameters", "query", "metadata"}
+        unknown = set(spec) - {"description", "parameters", "query", "metadata", "aliases"}
         if unknown:
             raise ConfigurationError(f"{where}: unknown keys {sorted(unknown)}")
+        aliases = spec.get("aliases") or []
+        if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
+            raise ConfigurationError(f"{where}: 'aliases' must be a list of query names")
         own = _parameters(spec.get("parameters"), where)
         merged = {**shared, **own}
         templates.append(
@@ -110,6 +113,7 @@ def parse_query_file(text: str, *, source: str = "<string>") -> list[QueryTempla
                 parameters=tuple(merged.values()),
                 metadata={"tables": list(tables), **dict(spec.get("metadata") or {})},
                 source=source,
+                aliases=tuple(aliases),
             )
         )
     return templates
@@ -120,11 +124,18 @@ class QueryLibrary:
 
     Args:
         templates: the templates; a later one replaces an earlier one of the same name.
+            A template's ``aliases`` (names hunters already type, within its family) find it
+            too; an alias may not be another query's name.
+
+    Raises:
+        ConfigurationError: an alias is another query's name, or two queries share one.
 
     Examples:
         >>> library = QueryLibrary.default()
         >>> "WindowsSecurity.list_host_logons" in library
         True
+        >>> library.get("LinuxSyslog.all_syslog").full_name
+        'LinuxSyslog.list_all_syslog_for_host'
         >>> library.get("SecurityAlert.list_alerts").parameter_names
         ('start', 'end', 'severity')
     """
@@ -133,6 +144,16 @@ class QueryLibrary:
         self._templates: dict[str, QueryTemplate] = {}
         for template in templates:
             self._templates[template.full_name] = template
+        self._aliases: dict[str, str] = {}
+        for template in self._templates.values():
+            for alias in template.aliases:
+                full = f"{template.family}.{alias}"
+                owner = self._aliases.get(full)
+                if full in self._templates or (owner is not None and owner != template.full_name):
+                    raise ConfigurationError(
+                        f"{template.full_name}: the alias {alias!r} already names {owner or full}"
+                    )
+                self._aliases[full] = template.full_name
 
     @classmethod
     def default(cls, *, paths: Iterable[str | Path] = ()) -> QueryLibrary:
@@ -192,7 +213,7 @@ class QueryLibrary:
         return len(self._templates)
 
     def __contains__(self, name: object) -> bool:
-        return name in self._templates
+        return name in self._templates or name in self._aliases
 
     def __repr__(self) -> str:
         return f"QueryLibrary({len(self)} queries, families={self.families()})"
@@ -205,15 +226,20 @@ class QueryLibrary:
         """Sorted ``Family.name`` of every query (of one family, if given)."""
         return sorted(t.full_name for t in self if family is None or t.family == family)
 
+    def aliases(self) -> dict[str, str]:
+        """Every alias (``Family.alias``) and the query it names."""
+        return dict(self._aliases)
+
     def get(self, name: str) -> QueryTemplate:
-        """The template called ``Family.name``.
+        """The template called ``Family.name`` (or one of its aliases).
 
         Raises:
             QueryError: no such query (with the closest names).
         """
-        template = self._templates.get(name)
+        template = self._templates.get(self._aliases.get(name, name))
         if template is None:
-            close = difflib.get_close_matches(name, list(self._templates), n=3, cutoff=0.5)
+            known = [*self._templates, *self._aliases]
+            close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
             hint = f"; did you mean {', '.join(close)}?" if close else ""
             raise QueryError(f"no query named {name!r}{hint}")
         return template

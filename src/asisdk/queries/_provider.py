@@ -178,6 +178,7 @@ class QueryProvider:
             QueryError: the source cannot run this query.
         """
         template, values = self.resolve(name, *providers, **params)
+        name = template.full_name  # an alias runs as the query it names
         if isinstance(self.source, LogAnalyticsClient):
             start, end = values.get("start"), values.get("end")
             timespan = (start, end) if start is not None and end is not None else None
@@ -224,7 +225,9 @@ class _FamilyView:
         return [n.split(".", 1)[1] for n in self._provider.library.names(self._family)]
 
     def __dir__(self) -> list[str]:
-        return self._names()
+        aliases = self._provider.library.aliases()
+        own = [a.split(".", 1)[1] for a in aliases if a.startswith(f"{self._family}.")]
+        return sorted({*self._names(), *own})
 
     def __getattr__(self, name: str) -> Callable[..., Awaitable[QueryResult]]:
         full = f"{self._family}.{name}"

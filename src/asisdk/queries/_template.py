@@ -200,11 +200,15 @@ class QueryTemplate:
     parameters: tuple[Parameter, ...] = attrs.field(default=(), converter=_parameter_tuple)
     metadata: Mapping[str, Any] = attrs.field(factory=dict)
     source: str = ""
+    aliases: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple)
 
     def __attrs_post_init__(self) -> None:
         for label, value in (("family", self.family), ("name", self.name)):
             if not _NAME.match(value):
                 raise QueryParameterError(f"query {label} {value!r} is not a valid identifier")
+        for alias in self.aliases:
+            if not _NAME.match(alias) or alias == self.name:
+                raise QueryParameterError(f"{self.full_name}: alias {alias!r} is not a valid name")
         declared = {p.name for p in self.parameters}
         seen: set[str] = set()
         for p in self.parameters:
@@ -314,7 +318,10 @@ class QueryTemplate:
 
     def help(self) -> str:
         """A readable description of the query and its parameters."""
-        lines = [f"{self.full_name}: {self.description}".rstrip(": "), "", "Parameters:"]
+        lines = [f"{self.full_name}: {self.description}".rstrip(": ")]
+        if self.aliases:
+            lines.append(f"Also called: {', '.join(self.aliases)}")
+        lines += ["", "Parameters:"]
         for p in self.parameters:
             flag = "required" if p.required else f"default {p.default!r}"
             alias = f" (aliases: {', '.join(p.aliases)})" if p.aliases else ""
