@@ -146,3 +146,68 @@ async def test_sample_source_serves_alerts() -> None:
     # the short-name alert ("WORKSTATION5") matches the FQDN as well
     assert related.row_count == 2
     assert related.unapplied_parameters == ("account_name",)
+
+
+def test_unreadable_files_are_query_errors_that_name_the_file(tmp_path: Path) -> None:
+    (tmp_path / "broken.parquet").write_bytes(b"PAR1 this is not parquet")
+    (tmp_path / "broken.jsonl").write_text('{"a": 1}\n{"a": \n', encoding="utf-8")
+    (tmp_path / "deep.json").write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    source = LocalDataSource(
+        {
+            "tables": {
+                "SecurityEvent": {"file": "broken.parquet"},
+                "Syslog": {"file": "broken.jsonl"},
+                "Heartbeat": {"file": "deep.json"},
+            }
+        },
+        root=tmp_path,
+    )
+    window = {"start": T0, "end": T0}
+    for query, file, kind, params in [
+        ("WindowsSecurity.list_host_logons", "broken.parquet", "parquet", {"host_name": "x"}),
+        ("LinuxSyslog.list_all_syslog_for_host", "broken.jsonl", "jsonl", {"host_name": "x"}),
+        ("Heartbeat.list_silent_hosts", "deep.json", "json", {}),
+    ]:
+        with pytest.raises(QueryError, match=rf"cannot read .*{file} as {kind}"):
+            source.filter(query, {**window, **params})
+
+
+def test_latin1_and_utf16_csvs_are_read_and_said_so(tmp_path: Path) -> None:
+    frame = pd.DataFrame(ROWS)
+    frame.loc[0, "Account"] = "jos\u00e9"
+    frame.to_csv(tmp_path / "latin1.csv", index=False, encoding="latin-1")
+    frame.to_csv(tmp_path / "utf16.csv", index=False, encoding="utf-16")
+    for file, note in [("latin1.csv", "read as latin-1"), ("utf16.csv", None)]:
+        source = LocalDataSource(mapping(file), root=tmp_path)
+        result = source.filter("WindowsSecurity.list_host_logons", {"account_name": "jos\u00e9"})
+        assert result.to_frame()["Account"].tolist() == ["jos\u00e9"]
+        assert (note in result.hints[0]) if note else not any("latin" in h for h in result.hints)
+
+
+def test_a_link_swapped_after_mapping_cannot_leave_the_root(tmp_path: Path) -> None:
+    inside = tmp_path / "case"
+    inside.mkdir()
+    outside = tmp_path / "secret.csv"
+    pd.DataFrame(ROWS).to_csv(outside, index=False)
+    pd.DataFrame(ROWS).to_csv(inside / "real.csv", index=False)
+    (inside / "events.csv").symlink_to(inside / "real.csv")
+    source = LocalDataSource(mapping("events.csv"), root=inside)
+    (inside / "real.csv").unlink()
+    (inside / "real.csv").symlink_to(outside)  # swapped after the mapping was checked
+    with pytest.raises(QueryError, match="outside the mapping root"):
+        source.filter("WindowsSecurity.list_host_logons", {})
+
+
+def test_values_of_mixed_types_are_reported_not_raised(tmp_path: Path) -> None:
+    rows = [
+        {"TimeGenerated": "2024-05-01T00:00:00Z", "Computer": "a", "EventID": {"x": 1}},
+        {"TimeGenerated": "2024-05-01T00:00:00Z", "Computer": "b", "EventID": [4624]},
+        {"TimeGenerated": "2024-05-01T00:00:00Z", "Computer": "c", "EventID": 4624},
+    ]
+    (tmp_path / "mixed.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    source = LocalDataSource({"tables": {"SecurityEvent": {"file": "mixed.jsonl"}}}, root=tmp_path)
+    result = source.filter(
+        "WindowsSecurity.list_host_logons",
+        {"host_name": "c", "start": T0, "end": T0 + dt.timedelta(days=1)},
+    )
+    assert result.to_frame()["Computer"].tolist() == ["c"]

@@ -137,7 +137,7 @@ class Alert:
         ('web1', <Severity.HIGH: 'High'>)
     """
 
-    system_alert_id: str | None = None
+    system_alert_id: str | None = attrs.field(default=None, converter=_text)
     display_name: str | None = attrs.field(default=None, converter=_text)
     alert_type: str | None = attrs.field(default=None, converter=_text)
     severity: Severity | None = attrs.field(default=None, converter=_severity)

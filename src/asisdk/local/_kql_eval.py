@@ -1319,9 +1319,14 @@ class _Run:
                     frame = self.join(frame, stage[1:])
                 else:
                     frame = _apply_stage(frame, stage, self.missing)
-            except UnsupportedQuery as exc:
+            except (UnsupportedQuery, TypeError, ValueError, OverflowError) as exc:
                 remaining = " | ".join(_source_text(self.text, s) for s in stages[position:])
-                self.unapplied.append(f"{remaining}: {exc}")
+                reason = (
+                    str(exc)
+                    if isinstance(exc, UnsupportedQuery)
+                    else f"the data's values do not fit ({type(exc).__name__}: {exc})"
+                )
+                self.unapplied.append(f"{remaining}: {reason}")
                 break
             self.applied.append(_source_text(self.text, stage))
         return frame.reset_index(drop=True)
@@ -1403,6 +1408,11 @@ class _Run:
                 mask &= _as_bool(evaluator(conjunct), frame.index)
             except UnsupportedQuery as exc:
                 self.unapplied.append(f"where {_render(conjunct)}: {exc}")
+            except (TypeError, ValueError, OverflowError) as exc:  # values of mixed types
+                self.unapplied.append(
+                    f"where {_render(conjunct)}: the data's values cannot be compared "
+                    f"({type(exc).__name__}: {exc})"
+                )
         self.applied.append(_source_text(self.text, stage))
         return frame[mask.to_numpy()].reset_index(drop=True)
 

@@ -71,6 +71,8 @@ _FORMATS: Final = {
     ".parquet": "parquet",
     ".pq": "parquet",
 }
+#: ``frame.attrs`` key of a note about how a file was read (shown in the result's hints).
+READ_NOTE: Final = "asisdk_read_note"
 _REFUSED: Final = (".pkl", ".pickle", ".pck", ".joblib")
 _TIME_PARAMS: Final = ("start", "end")
 Format = Literal["csv", "jsonl", "json", "parquet"]
@@ -91,6 +93,7 @@ class LocalQuery:
     name: str
     file: Path
     format: Format
+    root: Path = attrs.field(default=Path("/"))
     time_column: str = "TimeGenerated"
     where: Mapping[str, tuple[object, ...]] = attrs.field(factory=dict)
     columns: Mapping[str, ColumnFilter] = attrs.field(factory=dict)
@@ -111,6 +114,7 @@ class LocalTable:
     name: str
     file: Path
     format: Format
+    root: Path = attrs.field(default=Path("/"))
     where: Mapping[str, tuple[object, ...]] = attrs.field(factory=dict)
     columns: Mapping[str, str] = attrs.field(factory=dict)
 
@@ -195,6 +199,7 @@ def _parse_tables(data: Mapping[str, Any], root: Path) -> dict[str, LocalTable]:
             name=str(name),
             file=path,
             format=_file_format(path, spec.get("format")),
+            root=root.resolve(),
             where=_where(str(name), spec.get("where")),
             columns={str(k): v for k, v in columns.items()},
         )
@@ -234,6 +239,7 @@ def _parse_mapping(data: object, root: Path) -> tuple[dict[str, LocalQuery], dic
             name=str(name),
             file=path,
             format=_file_format(path, spec.get("format")),
+            root=root.resolve(),
             time_column=str(spec.get("time_column", "TimeGenerated")),
             where=_where(str(name), spec.get("where")),
             columns=columns,
@@ -241,18 +247,58 @@ def _parse_mapping(data: object, root: Path) -> tuple[dict[str, LocalQuery], dic
     return queries, _parse_tables(data, root)
 
 
-def _read_file(name: str, path: Path, format: Format) -> pd.DataFrame:
-    if not path.is_file():
+def _read_file(name: str, path: Path, format: Format, root: Path) -> pd.DataFrame:
+    """Read a mapped file; every failure is a :class:`QueryError` that names the file."""
+    # The path was checked when the mapping was read; a symlink swapped since then must not
+    # lead outside the root either.
+    resolved = path.resolve()
+    if not resolved.is_relative_to(root):
+        raise QueryError(
+            f"{name}: {path} now resolves to {resolved}, outside the mapping root {root}; "
+            "fix the link or the mapping"
+        )
+    if not resolved.is_file():
         raise QueryError(f"{name}: data file {path} does not exist")
-    if path.stat().st_size > MAX_FILE_BYTES:
+    if resolved.stat().st_size > MAX_FILE_BYTES:
         raise QueryError(f"{name}: {path} is larger than {MAX_FILE_BYTES} bytes")
-    if format == "csv":
-        return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
-    if format == "jsonl":
-        return pd.read_json(path, lines=True, dtype=False)
-    if format == "json":
-        return pd.read_json(path, orient="records", dtype=False)
-    return pd.read_parquet(path)
+    try:
+        if format == "csv":
+            return _read_csv(resolved)
+        if format == "jsonl":
+            return pd.read_json(resolved, lines=True, dtype=False)
+        if format == "json":
+            return pd.read_json(resolved, orient="records", dtype=False)
+        return pd.read_parquet(resolved)
+    except (ValueError, TypeError, OSError, RecursionError) as exc:
+        # pandas' ParserError and pyarrow's ArrowInvalid are ValueErrors; ArrowTypeError a
+        # TypeError; a bad gzip or a truncated Parquet footer an OSError.
+        kind = type(exc).__name__
+        advice = {
+            "csv": "is it a comma-separated file with a header row?",
+            "jsonl": "is it JSON lines (one object per line)?",
+            "json": "is it one JSON array of objects?",
+            "parquet": "is it a complete Parquet file (re-export it)?",
+        }[format]
+        raise QueryError(
+            f"{name}: cannot read {path} as {format} ({kind}: {exc}); {advice}"
+        ) from exc
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    """A CSV as text columns: UTF-8 (BOM or not), UTF-16 with a BOM, else latin-1 (said so)."""
+    with path.open("rb") as stream:
+        head = stream.read(2)
+    encoding = "utf-16" if head in (b"\xff\xfe", b"\xfe\xff") else "utf-8-sig"
+    try:
+        frame = pd.read_csv(
+            path, encoding=encoding, dtype=str, keep_default_na=False, na_values=[""]
+        )
+    except UnicodeDecodeError:
+        frame = pd.read_csv(
+            path, encoding="latin-1", dtype=str, keep_default_na=False, na_values=[""]
+        )
+        frame.attrs[READ_NOTE] = f"{path.name} is not UTF-8: read as latin-1"
+    return frame
 
 
 def _as_time(frame: pd.DataFrame, column: str) -> None:
@@ -261,13 +307,13 @@ def _as_time(frame: pd.DataFrame, column: str) -> None:
 
 
 def _read(query: LocalQuery) -> pd.DataFrame:
-    frame = _read_file(query.name, query.file, query.format)
+    frame = _read_file(query.name, query.file, query.format, query.root)
     _as_time(frame, query.time_column)
     return frame
 
 
 def _read_table(table: LocalTable) -> pd.DataFrame:
-    frame = _read_file(table.name, table.file, table.format)
+    frame = _read_file(table.name, table.file, table.format, table.root)
     for column, allowed in table.where.items():
         if column not in frame.columns:
             raise QueryError(f"{table.name}: the 'where' column {column!r} is not in {table.file}")
@@ -385,6 +431,7 @@ class LocalDataSource:
         self._library = library
         self._frames: dict[Path, pd.DataFrame] = {}
         self._table_frames: dict[str, pd.DataFrame] = {}
+        self._notes: dict[str, str] = {}  # table or query name -> how its file was read
 
     @classmethod
     def sample(cls) -> LocalDataSource:
@@ -441,6 +488,8 @@ class LocalDataSource:
         if frame is None:
             frame = _read(query)
             self._frames[query.file] = frame
+        if READ_NOTE in frame.attrs:
+            self._notes[query.name] = str(frame.attrs[READ_NOTE])
         return frame
 
     def _table_frame(self, name: str) -> pd.DataFrame:
@@ -448,6 +497,8 @@ class LocalDataSource:
         if frame is None:
             frame = _read_table(self.tables[name])
             self._table_frames[name] = frame
+            if READ_NOTE in frame.attrs:
+                self._notes[name] = str(frame.attrs[READ_NOTE])
         return frame
 
     def _evaluate(self, template: QueryTemplate, params: Mapping[str, object]) -> QueryResult:
@@ -464,7 +515,8 @@ class LocalDataSource:
             if values.get(p.name) not in (None, "", [])
             and any(_mentions(item, p.render(values[p.name])) for item in answer.unapplied)
         )
-        hints = tuple(f"not evaluated locally: {item}" for item in answer.unapplied)
+        hints = tuple(self._notes[t] for t in answer.tables if t in self._notes)
+        hints += tuple(f"not evaluated locally: {item}" for item in answer.unapplied)
         return QueryResult(
             status=QueryStatus.SUCCESS if answer.complete else QueryStatus.PARTIAL,
             tables=(Table.from_frame(answer.frame),),
@@ -577,6 +629,8 @@ class LocalDataSource:
             if unapplied
             else ()
         )
+        if name in self._notes:
+            hints = (self._notes[name], *hints)
         return QueryResult(
             status=QueryStatus.SUCCESS,
             tables=(Table.from_frame(result_frame),),
