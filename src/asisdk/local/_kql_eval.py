@@ -87,7 +87,12 @@ _IDENT = re.compile(r"[A-Za-z_$][A-Za-z0-9_\-]*(?<!-)")
 _RAW_LITERAL = re.compile(r"(datetime|timespan|real)\(([^()]*)\)")
 _OPERATORS: Final = ("==", "!=", "=~", "!~", ">=", "<=", "..", ">", "<", "=", "+", "-", "*", "/")
 _NEGATABLE: Final = frozenset(
-    {"has", "contains", "startswith", "endswith", "in", "has_cs", "contains_cs", "between"}
+    {
+        f"{name}{case}"
+        for name in ("has", "contains", "startswith", "endswith")
+        for case in ("", "_cs")
+    }
+    | {"in", "between"}
 )
 _ESCAPE: Final = {"n": "\n", "r": "\r", "t": "\t", "\\": "\\", '"': '"', "'": "'", "0": "\0"}
 _TIMESPAN_TEXT = re.compile(r"(-)?(?:(\d+)\.)?(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d{1,7}))?")
@@ -223,24 +228,15 @@ def _lex(text: str) -> list[_Token]:
 # -- parsing ---------------------------------------------------------------------------------
 
 _COMPARISONS: Final = frozenset({"==", "!=", "=~", "!~", ">", "<", ">=", "<="})
+#: has, !has, has_cs, !has_cs ... for each string operator, and matches (regex).
 _WORD_OPERATORS: Final = frozenset(
     {
-        "has",
-        "!has",
-        "has_cs",
-        "!has_cs",
-        "contains",
-        "!contains",
-        "contains_cs",
-        "!contains_cs",
-        "startswith",
-        "!startswith",
-        "startswith_cs",
-        "endswith",
-        "!endswith",
-        "endswith_cs",
-        "matches",
+        f"{negation}{name}{case}"
+        for name in ("has", "contains", "startswith", "endswith")
+        for negation in ("", "!")
+        for case in ("", "_cs")
     }
+    | {"matches"}
 )
 _LIST_OPERATORS: Final = frozenset(
     {"in", "in~", "!in", "!in~", "has_any", "has_any~", "has_all", "has_all~"}
