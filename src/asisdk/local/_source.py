@@ -391,7 +391,6 @@ class LocalDataSource:
 
         Examples:
             >>> import asyncio
-    import re
             >>> source = LocalDataSource.sample()
             >>> result = asyncio.run(source.run_named("WindowsSecurity.list_host_logons", {
             ...     "start": datetime(2020, 9, 1), "end": datetime(2020, 9, 30),
