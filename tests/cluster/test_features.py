@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from asisdk.cluster import (
@@ -58,7 +58,6 @@ def test_series_form_keeps_index_and_treats_missing_as_empty() -> None:
 _text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=60)
 
 
-@settings(max_examples=60, deadline=None)
 @given(st.lists(_text, max_size=12))
 def test_vectorised_equals_scalar(values: list[str]) -> None:
     series = pd.Series(values, dtype=object)

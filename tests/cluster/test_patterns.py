@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from asisdk.cluster import DEFAULT_MASKS, PatternGroups, group_patterns
@@ -133,7 +133,6 @@ def test_to_frame_sorted_by_size() -> None:
 _line = st.lists(st.sampled_from(["GET", "POST", "/a", "/b", "42", "7", "ok", "fail"]), max_size=6)
 
 
-@settings(max_examples=50, deadline=None)
 @given(st.lists(_line.map(" ".join), max_size=30))
 def test_every_line_matches_its_template(lines: list[str]) -> None:
     groups = group_patterns(lines)

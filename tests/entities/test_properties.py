@@ -59,7 +59,7 @@ def _objects(children: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
 values = st.recursive(st.one_of(scalars, refs), _objects, max_leaves=25)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.one_of(values, refs), max_size=8))
 def test_any_entities_array_parses_without_crashing(items: list[Any]) -> None:
     entities = from_sentinel_entities(json.dumps(items))
@@ -75,7 +75,6 @@ def test_any_entities_array_parses_without_crashing(items: list[Any]) -> None:
         entity._repr_html_()
 
 
-@settings(max_examples=100, deadline=None)
 @given(st.lists(st.one_of(values, refs), max_size=6))
 def test_any_alert_round_trips(items: list[Any]) -> None:
     alert = Alert.from_sentinel({"SystemAlertId": "x", "Entities": json.dumps(items)})

@@ -95,7 +95,7 @@ def _exercise(alert: Alert) -> None:
     json.dumps(written, default=str)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(rows)
 def test_any_row_is_an_alert_or_an_entity_error(row: dict[str, Any]) -> None:
     try:
@@ -105,7 +105,7 @@ def test_any_row_is_an_alert_or_an_entity_error(row: dict[str, Any]) -> None:
     _exercise(alert)
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(values, max_size=6) | values)
 def test_any_entities_value_parses_or_is_an_entity_error(value: Any) -> None:
     for form in (value, json.dumps(value, default=str)):
@@ -118,7 +118,6 @@ def test_any_entities_value_parses_or_is_an_entity_error(value: Any) -> None:
             hash(entity)
 
 
-@settings(max_examples=100, deadline=None)
 @given(st.dictionaries(st.text(max_size=12), scalars, max_size=10))
 def test_any_event_row_is_an_event_or_an_entity_error(row: dict[str, Any]) -> None:
     try:

@@ -7,7 +7,7 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from asisdk.loganalytics._frame import parse_timespan, rows_to_frame
@@ -118,7 +118,6 @@ def test_ragged_rows_are_refused() -> None:
         rows_to_frame([("a", "int"), ("b", "int")], [[1, 2], [1]])
 
 
-@settings(max_examples=60, deadline=None)
 @given(
     st.timedeltas(
         min_value=pd.Timedelta(days=-9999).to_pytimedelta(),
@@ -137,7 +136,6 @@ def test_timespan_round_trip(value: object) -> None:
     assert parse_timespan(text) == delta
 
 
-@settings(max_examples=60, deadline=None)
 @given(st.lists(st.one_of(st.none(), st.integers(-(2**63), 2**63 - 1)), max_size=30))
 def test_long_columns_are_exact(values: list[int | None]) -> None:
     series = rows_to_frame([("n", "long")], [[v] for v in values])["n"]

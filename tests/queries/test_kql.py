@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from asisdk.errors import QueryParameterError
@@ -64,7 +64,6 @@ def test_injection_attempts_stay_one_literal(value: str) -> None:
     assert end == len(literal)
 
 
-@settings(max_examples=200, deadline=None)
 @given(
     st.text(
         alphabet=st.characters(
