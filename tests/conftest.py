@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from pathlib import Path
 
@@ -17,6 +18,32 @@ settings.register_profile(
 settings.load_profile(
     os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev")
 )
+
+#: The optional extras and the modules that tell whether each is installed. Without one (the
+#: ``tests-core`` nox session installs none) its test folder is not collected, so the rest
+#: of the suite proves that a core install never needs it.
+EXTRAS = {"dask": ("dask", "distributed"), "notebook": ("bokeh", "ipywidgets", "IPython")}
+MISSING_EXTRAS = sorted(
+    extra
+    for extra, modules in EXTRAS.items()
+    if any(importlib.util.find_spec(m) is None for m in modules)
+)
+collect_ignore_glob = [f"{extra}/*" for extra in MISSING_EXTRAS]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests parametrized over ``asisdk.<extra>`` skip when that extra is not installed."""
+    for item in items:
+        for extra in MISSING_EXTRAS:
+            if f"[asisdk.{extra}" in item.nodeid:
+                item.add_marker(pytest.mark.skip(reason=f"the {extra} extra is not installed"))
+
+
+def pytest_report_header() -> str:
+    if not MISSING_EXTRAS:
+        return "asisdk extras: all installed"
+    return f"asisdk extras not installed (their tests are not collected): {MISSING_EXTRAS}"
+
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
