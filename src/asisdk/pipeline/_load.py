@@ -23,6 +23,7 @@ from asisdk.pipeline._archives import (
     iter_archive,
 )
 from asisdk.pipeline._evtx import EVTX_MAGIC, read_evtx_records
+from asisdk.pipeline._nested import flatten_records, iter_json_documents
 from asisdk.pipeline._zeek import is_zeek, read_zeek
 
 __all__ = [
@@ -264,6 +265,17 @@ def _records_frame(
     return frame
 
 
+def _flat_records_frame(
+    records: Iterable[tuple[int, dict[str, Any]]], file: str, problems: _Problems
+) -> pd.DataFrame:
+    """:func:`_records_frame` of records flattened to dotted names (``_nested``)."""
+
+    def note(row: int, message: str) -> None:
+        problems.add(InputProblem(file=file, row=row, column=None, message=message, skipped=False))
+
+    return _records_frame(flatten_records(records, note), file, problems)
+
+
 @contextlib.contextmanager
 def _csv_field_limit(limit: int) -> Iterator[None]:
     """Raise the csv module's (process-wide) field limit while one file is read.
@@ -300,7 +312,7 @@ def _read_csv_rows(file: Path, problems: _Problems) -> pd.DataFrame:
         duplicates = sorted({c for c in header if header.count(c) > 1})
         if duplicates:
             raise InvalidInputError(f"{name}: the header repeats the column(s) {duplicates}")
-        return _records_frame(_csv_records(reader, header, name, problems), name, problems)
+        return _flat_records_frame(_csv_records(reader, header, name, problems), name, problems)
 
 
 def _csv_records(
@@ -370,7 +382,7 @@ def _read_jsonl(file: Path, problems: _Problems) -> pd.DataFrame:
                 if record is not None:
                     yield line_number, record
 
-    return _records_frame(records(), name, problems)
+    return _flat_records_frame(records(), name, problems)
 
 
 def _read_json(file: Path, problems: _Problems) -> pd.DataFrame:
@@ -379,8 +391,8 @@ def _read_json(file: Path, problems: _Problems) -> pd.DataFrame:
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
-        if "Extra data" in str(exc):  # one object per line under a .json name
-            return _read_jsonl(file, problems)
+        if "Extra data" in str(exc):  # objects one after another (one per line, or not)
+            return _read_concatenated_json(file, text, problems)
         raise InvalidInputError(f"{name}: not valid JSON: {exc}") from exc
     if isinstance(document, dict):
         for key in ("events", "value", "rows", "data", "records"):
@@ -392,22 +404,36 @@ def _read_json(file: Path, problems: _Problems) -> pd.DataFrame:
     if not isinstance(document, list):
         raise InvalidInputError(f"{name}: expected a JSON array of objects")
 
-    def records() -> Iterator[tuple[int, dict[str, Any]]]:
-        for number, item in enumerate(document, start=1):
-            if isinstance(item, dict):
-                yield number, item
-            else:
-                problems.add(
-                    InputProblem(
-                        file=name,
-                        row=number,
-                        column=None,
-                        message=f"expected a JSON object, found {type(item).__name__}",
-                        skipped=True,
-                    )
-                )
+    return _flat_records_frame(
+        _objects(enumerate(document, start=1), name, problems), name, problems
+    )
 
-    return _records_frame(records(), name, problems)
+
+def _objects(
+    documents: Iterable[tuple[int, object]], name: str, problems: _Problems
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    for number, item in documents:
+        if isinstance(item, dict):
+            yield number, item
+        else:
+            problems.add(
+                InputProblem(
+                    file=name,
+                    row=number,
+                    column=None,
+                    message=f"expected a JSON object, found {type(item).__name__}",
+                    skipped=True,
+                )
+            )
+
+
+def _read_concatenated_json(file: Path, text: str, problems: _Problems) -> pd.DataFrame:
+    """Objects written one after another; one per line is read as JSON lines (bad lines kept)."""
+    try:
+        documents = list(iter_json_documents(text))
+    except (ValueError, RecursionError):
+        return _read_jsonl(file, problems)
+    return _flat_records_frame(_objects(documents, str(file), problems), str(file), problems)
 
 
 def _read_parquet(file: Path) -> pd.DataFrame:
