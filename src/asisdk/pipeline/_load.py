@@ -7,7 +7,8 @@ import contextlib
 import csv
 import json
 import os
-from collections.abc import Iterable, Iterator, Sequence
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Final, Literal
 
@@ -22,8 +23,17 @@ from asisdk.pipeline._archives import (
     archive_kind,
     iter_archive,
 )
+from asisdk.pipeline._encoding import text_head, text_lines
 from asisdk.pipeline._evtx import EVTX_MAGIC, read_evtx_records
 from asisdk.pipeline._nested import flatten_records, iter_json_documents
+from asisdk.pipeline._textlogs import (
+    TEXT_LOG_FORMATS,
+    TextLogFormat,
+    looks_delimited,
+    read_text_log,
+    sniff_text_log,
+)
+from asisdk.pipeline._winxml import is_event_xml, read_event_xml
 from asisdk.pipeline._zeek import is_zeek, read_zeek
 
 __all__ = [
@@ -36,14 +46,41 @@ __all__ = [
 ]
 
 #: File formats :func:`load_events` reads (``auto`` tells them apart by name and content).
-InputFormat = Literal["auto", "csv", "jsonl", "json", "parquet", "evtx", "zeek"]
+InputFormat = Literal[
+    "auto",
+    "csv",
+    "jsonl",
+    "json",
+    "parquet",
+    "evtx",
+    "zeek",
+    "winxml",
+    "syslog",
+    "auditd",
+    "access",
+    "iis",
+    "text",
+]
 
 #: What ``detect_format`` names a file it can read.
-_Format = Literal["csv", "jsonl", "json", "parquet", "evtx", "zeek"]
+_Format = Literal[
+    "csv",
+    "jsonl",
+    "json",
+    "parquet",
+    "evtx",
+    "zeek",
+    "winxml",
+    "syslog",
+    "auditd",
+    "access",
+    "iis",
+    "text",
+]
 
 _SUPPORTED: Final = (
-    "CSV/TSV, JSON lines, JSON, Parquet, Windows EVTX and Zeek logs, plain or in zip, gzip, "
-    "bzip2, xz or tar archives"
+    "CSV/TSV, JSON lines, JSON, Parquet, Windows EVTX and event XML, Zeek, syslog, auditd, "
+    "web access, IIS and text logs, or zip/gzip/bzip2/xz/tar of them"
 )
 
 #: Leading bytes of binary files that are not event files, and what to call them.
@@ -66,8 +103,6 @@ _BINARY_MAGIC: Final[tuple[tuple[bytes, str], ...]] = (
     (b"\x0a\x0d\x0d\x0a", "a pcapng capture"),
     (b"MDMP", "a Windows minidump"),
     (b"regf", "a Windows registry hive"),
-    (b"\xff\xfe", "UTF-16 text (save it as UTF-8)"),
-    (b"\xfe\xff", "UTF-16 text (save it as UTF-8)"),
 )
 
 _SUFFIXES: Final = {
@@ -206,16 +241,22 @@ def detect_format(path: str | os.PathLike[str]) -> _Format:
     if head.startswith(b"PAR1"):
         return "parquet"
     _refuse_binary(head)
-    if is_zeek(head):
+    text = text_head(head)  # UTF-16/32 text re-encoded, a UTF-8 BOM dropped
+    if is_zeek(text):
         return "zeek"
+    if is_event_xml(text):
+        return "winxml"
+    text_log = sniff_text_log(text)
+    if text_log is not None:
+        return text_log
     if by_suffix is not None:
         return by_suffix  # type: ignore[return-value]
-    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-    if stripped.startswith(b"["):
+    stripped = text.lstrip(b" \t\r\n")
+    if re.match(rb"\[\s*[{\]]", stripped):  # an array of objects, not "[Sun Dec 04 ..."
         return "json"
     if stripped.startswith(b"{"):
         return "jsonl"
-    return "csv"
+    return "csv" if looks_delimited(text) else "text"
 
 
 def _refuse_binary(head: bytes) -> None:
@@ -225,7 +266,7 @@ def _refuse_binary(head: bytes) -> None:
             raise InvalidInputError(
                 f"it looks like {looks_like}, not an event file; supported: {_SUPPORTED}"
             )
-    if b"\x00" in head:
+    if b"\x00" in text_head(head):
         raise InvalidInputError(
             f"it is a binary file (unknown format, starts {head[:8].hex(' ')}), not an event "
             f"file; supported: {_SUPPORTED}"
@@ -463,7 +504,38 @@ def _read_zeek(file: Path, problems: _Problems) -> pd.DataFrame:
     return read_zeek(file, row_problem)
 
 
-_READERS: Final = {
+def _read_winxml(file: Path, problems: _Problems) -> pd.DataFrame:
+    name = str(file)
+
+    def event_problem(number: int, message: str) -> None:
+        problems.add(
+            InputProblem(file=name, row=number, column=None, message=message, skipped=True)
+        )
+
+    return _records_frame(read_event_xml(file, event_problem), name, problems)
+
+
+_Reader = Callable[[Path, "_Problems"], pd.DataFrame]
+
+
+def _text_log_reader(kind: TextLogFormat) -> _Reader:
+    def read(file: Path, problems: _Problems) -> pd.DataFrame:
+        name = str(file)
+
+        def line_problem(row: int, message: str, skipped: bool = True) -> None:
+            problems.add(
+                InputProblem(file=name, row=row, column=None, message=message, skipped=skipped)
+            )
+
+        lines = text_lines(file, lambda row, message: line_problem(row, message, False))
+        return _records_frame(read_text_log(file, kind, lines, line_problem), name, problems)
+
+    return read
+
+
+_READERS: Final[dict[str, _Reader]] = {
+    **{kind: _text_log_reader(kind) for kind in TEXT_LOG_FORMATS},
+    "winxml": _read_winxml,
     "csv": _read_csv,
     "jsonl": _read_jsonl,
     "json": _read_json,
