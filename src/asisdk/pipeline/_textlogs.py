@@ -60,6 +60,9 @@ MAX_OPEN_AUDIT_EVENTS: Final = 64
 #: Lines looked at to tell a format; this share of them must match it.
 _SNIFF_LINES: Final = 20
 _SNIFF_SHARE: Final = 0.8
+#: A CSV header field is at most this long and this many words.
+_MAX_HEADER_CHARS: Final = 128
+_MAX_HEADER_WORDS: Final = 6
 
 _MONTHS: Final = {
     m: i
@@ -132,8 +135,14 @@ def _mostly(lines: list[str], pattern: re.Pattern[str]) -> bool:
     )
 
 
+def _header_like(field: str) -> bool:
+    """A CSV header name is short (``TimeGenerated``, ``Event ID``), not a sentence."""
+    return len(field) <= _MAX_HEADER_CHARS and len(field.split()) <= _MAX_HEADER_WORDS
+
+
 def looks_delimited(head: bytes) -> bool:
-    """Whether a text file's first lines look like CSV/TSV: the same number of fields each.
+    """Whether a text file's first lines look like CSV/TSV: a header of short names, then
+    rows of as many fields.
 
     Examples:
         >>> looks_delimited(b"a,b,c\n1,2,3\n"), looks_delimited(b"just a line, of text\nmore")
@@ -145,7 +154,7 @@ def looks_delimited(head: bytes) -> bool:
     for delimiter in (",", "\t", ";"):
         rows = list(csv.reader(lines, delimiter=delimiter))
         width = len(rows[0])
-        if width < 2:
+        if width < 2 or not all(_header_like(field) for field in rows[0]):
             continue
         if len(rows) == 1 or sum(len(r) == width for r in rows[1:]) >= _SNIFF_SHARE * (
             len(rows) - 1
@@ -300,7 +309,7 @@ def _syslog_line(line: str, reference: dt.date) -> Row | None:
             return None
         _priority(match["pri"], row)
         row["SyslogFormat"] = "rfc3164"
-        row["Timestamp"] = match["stamp"]
+        row["Timestamp"] = _iso(match["stamp"])
     host, _, rest = match["rest"].partition(" ")
     row["Hostname"] = host
     _tagged(rest, row)
@@ -508,10 +517,15 @@ def _read_iis(
 # --- plain text ---------------------------------------------------------------------------
 
 
+def _iso(stamp: str) -> str:
+    """``2015-07-29 17:41:44,747`` (a comma before the fraction, as log4j writes) as ISO 8601."""
+    return stamp.replace(",", ".", 1)
+
+
 def _text_time(line: str) -> str | None:
     match = _ISO_PREFIX.match(line)
     if match is not None:
-        return match.group(0)
+        return _iso(match.group(0))
     match = _APACHE_ERROR_PREFIX.match(line)
     if match is not None and match["month"] in _MONTHS:
         month = _MONTHS[match["month"]]
