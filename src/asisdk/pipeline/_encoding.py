@@ -13,11 +13,19 @@ from __future__ import annotations
 
 import codecs
 import io
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Final
 
-__all__ = ["DEFAULT_MAX_LINE_BYTES", "sniff_encoding", "text_head", "text_lines"]
+__all__ = [
+    "DEFAULT_MAX_LINE_BYTES",
+    "may_hold_surrogates",
+    "replace_lone_surrogates",
+    "sniff_encoding",
+    "text_head",
+    "text_lines",
+]
 
 #: Longest line read whole (longer lines are cut and reported): 64 MiB.
 DEFAULT_MAX_LINE_BYTES: Final = 64 * 1024 * 1024
@@ -154,3 +162,51 @@ def _limited(stream: Any, limit: int) -> Iterator[tuple[Any, bool]]:
             if not rest or rest.endswith(newline):
                 break
         yield line + newline, True
+
+
+_SURROGATE_ESCAPE: Final = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE: Final = re.compile("[\ud800-\udfff]")
+
+
+def may_hold_surrogates(json_text: str) -> bool:
+    """Whether JSON text escapes a UTF-16 surrogate (``\\ud800``), which may be left lone.
+
+    Examples:
+        >>> may_hold_surrogates('{"a": "\\\\ud83d\\\\ude00"}'), may_hold_surrogates('{"a": 1}')
+        (True, False)
+    """
+    return "\\u" in json_text and _SURROGATE_ESCAPE.search(json_text) is not None
+
+
+def replace_lone_surrogates(value: Any) -> tuple[Any, int]:
+    """``value`` (a parsed JSON value) with lone surrogates as U+FFFD, and how many there were.
+
+    A lone surrogate is not text: it cannot be written as UTF-8 (Parquet, CSV, the report).
+    Walks nested objects and lists without recursion.
+
+    Examples:
+        >>> replace_lone_surrogates({"a": ["x\\ud800"]})
+        ({'a': ['x\\ufffd']}, 1)
+    """
+    count = 0
+
+    def clean(text: str) -> str:
+        nonlocal count
+        fixed, replaced = _SURROGATE.subn("\ufffd", text)
+        count += replaced
+        return fixed
+
+    if isinstance(value, str):
+        return clean(value), count
+    stack: list[Any] = [value]
+    while stack:
+        node = stack.pop()
+        items = list(node.items()) if isinstance(node, dict) else list(enumerate(node))
+        for key, item in items:
+            if isinstance(item, str):
+                node[key] = clean(item)
+            elif isinstance(item, dict | list):
+                stack.append(item)
+            if isinstance(key, str) and _SURROGATE.search(key):
+                node[clean(key)] = node.pop(key)
+    return value, count

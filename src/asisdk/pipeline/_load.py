@@ -23,9 +23,16 @@ from asisdk.pipeline._archives import (
     archive_kind,
     iter_archive,
 )
-from asisdk.pipeline._encoding import text_head, text_lines
+from asisdk.pipeline._csvrows import CsvRecord, csv_records
+from asisdk.pipeline._encoding import (
+    may_hold_surrogates,
+    replace_lone_surrogates,
+    text_head,
+    text_lines,
+)
 from asisdk.pipeline._evtx import EVTX_MAGIC, read_evtx_records
 from asisdk.pipeline._nested import flatten_records, iter_json_documents
+from asisdk.pipeline._parquet import read_parquet_file
 from asisdk.pipeline._textlogs import (
     TEXT_LOG_FORMATS,
     TextLogFormat,
@@ -301,7 +308,7 @@ def _records_frame(
         for name, values in columns.items():
             values.append(_cell(record.get(name), file, row, name, problems))
         rows.append(row)
-    frame = pd.DataFrame(columns)
+    frame = _renamed_reserved(pd.DataFrame(columns), file, problems)
     frame[_defaults.ROW_COLUMN] = pd.Series(rows, dtype="int64")
     return frame
 
@@ -337,38 +344,43 @@ def _read_csv(file: Path, problems: _Problems) -> pd.DataFrame:
         return _read_csv_rows(file, problems)
 
 
+def _line_notes(name: str, problems: _Problems) -> Callable[[int, str], None]:
+    """Report a line decoded otherwise than as UTF-8 (or cut), the row kept."""
+
+    def note(row: int, message: str) -> None:
+        problems.add(InputProblem(file=name, row=row, column=None, message=message, skipped=False))
+
+    return note
+
+
 def _read_csv_rows(file: Path, problems: _Problems) -> pd.DataFrame:
     name = str(file)
     delimiter = "\t" if file.suffix.lower() == ".tsv" else ","
-    with file.open(encoding="utf-8-sig", errors="replace", newline="") as stream:
-        reader = csv.reader(stream, delimiter=delimiter)
-        header: list[str] | None = None
-        while header is None:
-            try:
-                header = next(reader)
-            except StopIteration:
-                return pd.DataFrame({_defaults.ROW_COLUMN: pd.Series([], dtype="int64")})
-            except csv.Error as exc:
-                raise InvalidInputError(f"{name}: cannot read the header line: {exc}") from exc
-        duplicates = sorted({c for c in header if header.count(c) > 1})
-        if duplicates:
-            raise InvalidInputError(f"{name}: the header repeats the column(s) {duplicates}")
-        return _flat_records_frame(_csv_records(reader, header, name, problems), name, problems)
+    lines = text_lines(file, _line_notes(name, problems))
+    records = csv_records(lines, delimiter=delimiter, width=None)
+    header: list[str] | None = None
+    for _, fields in records:
+        if isinstance(fields, str):
+            raise InvalidInputError(f"{name}: cannot read the header line: {fields}")
+        if fields:
+            header = fields
+            break
+    if header is None:
+        return pd.DataFrame({_defaults.ROW_COLUMN: pd.Series([], dtype="int64")})
+    duplicates = sorted({c for c in header if header.count(c) > 1})
+    if duplicates:
+        raise InvalidInputError(f"{name}: the header repeats the column(s) {duplicates}")
+    return _flat_records_frame(_csv_records(records, header, name, problems), name, problems)
 
 
 def _csv_records(
-    reader: Any, header: list[str], name: str, problems: _Problems
+    records: Iterable[CsvRecord], header: list[str], name: str, problems: _Problems
 ) -> Iterator[tuple[int, dict[str, Any]]]:
     width = len(header)
-    while True:
-        start = reader.line_num + 1
-        try:
-            fields: list[str] = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
+    for start, fields in records:
+        if isinstance(fields, str):
             problems.add(
-                InputProblem(file=name, row=start, column=None, message=str(exc), skipped=True)
+                InputProblem(file=name, row=start, column=None, message=fields, skipped=True)
             )
             continue
         if not fields:
@@ -390,13 +402,26 @@ def _csv_records(
 def _json_object(text: str, name: str, row: int, problems: _Problems) -> dict[str, Any] | None:
     try:
         value = json.loads(text)
-    except json.JSONDecodeError as exc:
+    except (ValueError, RecursionError) as exc:  # also too deep, or a 5,000-digit integer
+        reason = "nested too deep" if isinstance(exc, RecursionError) else str(exc)[:200]
         problems.add(
             InputProblem(
-                file=name, row=row, column=None, message=f"invalid JSON: {exc}", skipped=True
+                file=name, row=row, column=None, message=f"invalid JSON: {reason}", skipped=True
             )
         )
         return None
+    if may_hold_surrogates(text):
+        value, replaced = replace_lone_surrogates(value)
+        if replaced:
+            problems.add(
+                InputProblem(
+                    file=name,
+                    row=row,
+                    column=None,
+                    message=f"{replaced} lone UTF-16 surrogate(s) (not text) replaced by U+FFFD",
+                    skipped=False,
+                )
+            )
     if not isinstance(value, dict):
         problems.add(
             InputProblem(
@@ -415,26 +440,29 @@ def _read_jsonl(file: Path, problems: _Problems) -> pd.DataFrame:
     name = str(file)
 
     def records() -> Iterator[tuple[int, dict[str, Any]]]:
-        with file.open(encoding="utf-8-sig", errors="replace") as stream:
-            for line_number, line in enumerate(stream, start=1):
-                if not line.strip():
-                    continue
-                record = _json_object(line, name, line_number, problems)
-                if record is not None:
-                    yield line_number, record
+        lines = text_lines(file, _line_notes(name, problems))
+        for line_number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            record = _json_object(line, name, line_number, problems)
+            if record is not None:
+                yield line_number, record
 
     return _flat_records_frame(records(), name, problems)
 
 
 def _read_json(file: Path, problems: _Problems) -> pd.DataFrame:
     name = str(file)
-    text = file.read_text(encoding="utf-8-sig", errors="replace")
+    notes = _Problems()
+    text = "".join(text_lines(file, _line_notes(name, notes)))
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
         if "Extra data" in str(exc):  # objects one after another (one per line, or not)
             return _read_concatenated_json(file, text, problems)
         raise InvalidInputError(f"{name}: not valid JSON: {exc}") from exc
+    for note in notes.listed:
+        problems.add(note)
     if isinstance(document, dict):
         for key in ("events", "value", "rows", "data", "records"):
             if isinstance(document.get(key), list):
@@ -446,15 +474,29 @@ def _read_json(file: Path, problems: _Problems) -> pd.DataFrame:
         raise InvalidInputError(f"{name}: expected a JSON array of objects")
 
     return _flat_records_frame(
-        _objects(enumerate(document, start=1), name, problems), name, problems
+        _objects(enumerate(document, start=1), name, problems, scrub=may_hold_surrogates(text)),
+        name,
+        problems,
     )
 
 
 def _objects(
-    documents: Iterable[tuple[int, object]], name: str, problems: _Problems
+    documents: Iterable[tuple[int, object]], name: str, problems: _Problems, *, scrub: bool
 ) -> Iterator[tuple[int, dict[str, Any]]]:
     for number, item in documents:
         if isinstance(item, dict):
+            item, replaced = replace_lone_surrogates(item) if scrub else (item, 0)
+            if replaced:
+                problems.add(
+                    InputProblem(
+                        file=name,
+                        row=number,
+                        column=None,
+                        message=f"{replaced} lone UTF-16 surrogate(s) (not text) replaced by "
+                        "U+FFFD",
+                        skipped=False,
+                    )
+                )
             yield number, item
         else:
             problems.add(
@@ -474,14 +516,41 @@ def _read_concatenated_json(file: Path, text: str, problems: _Problems) -> pd.Da
         documents = list(iter_json_documents(text))
     except (ValueError, RecursionError):
         return _read_jsonl(file, problems)
-    return _flat_records_frame(_objects(documents, str(file), problems), str(file), problems)
+    return _flat_records_frame(
+        _objects(documents, str(file), problems, scrub=may_hold_surrogates(text)),
+        str(file),
+        problems,
+    )
 
 
-def _read_parquet(file: Path) -> pd.DataFrame:
-    frame = pd.read_parquet(file)
-    frame = frame.reset_index(drop=True)
+def _read_parquet(file: Path, problems: _Problems) -> pd.DataFrame:
+    name = str(file)
+
+    def cell_problem(row: int, column: str, message: str) -> None:
+        problems.add(
+            InputProblem(file=name, row=row, column=column, message=message, skipped=False)
+        )
+
+    frame = _renamed_reserved(read_parquet_file(file, cell_problem), name, problems)
     frame[_defaults.ROW_COLUMN] = pd.Series(range(1, len(frame) + 1), dtype="int64")
     return frame
+
+
+def _renamed_reserved(frame: pd.DataFrame, name: str, problems: _Problems) -> pd.DataFrame:
+    """Input columns named as the loader's own (``asi_file``, ``asi_row``) get ``input_``."""
+    clashes = [c for c in (_defaults.FILE_COLUMN, _defaults.ROW_COLUMN) if c in frame.columns]
+    for column in clashes:
+        problems.add(
+            InputProblem(
+                file=name,
+                row=None,
+                column=column,
+                message=f"the input has a column {column!r}, a name the loader gives its own "
+                f"column; it is kept as 'input_{column}'",
+                skipped=False,
+            )
+        )
+    return frame.rename(columns={c: f"input_{c}" for c in clashes}) if clashes else frame
 
 
 def _read_evtx(file: Path, problems: _Problems) -> pd.DataFrame:
@@ -536,6 +605,7 @@ def _text_log_reader(kind: TextLogFormat) -> _Reader:
 _READERS: Final[dict[str, _Reader]] = {
     **{kind: _text_log_reader(kind) for kind in TEXT_LOG_FORMATS},
     "winxml": _read_winxml,
+    "parquet": _read_parquet,
     "csv": _read_csv,
     "jsonl": _read_jsonl,
     "json": _read_json,
@@ -545,8 +615,6 @@ _READERS: Final[dict[str, _Reader]] = {
 
 
 def _read_file(file: Path, fmt: str, problems: _Problems) -> pd.DataFrame:
-    if fmt == "parquet":
-        return _read_parquet(file)
     return _READERS[fmt](file, problems)
 
 
