@@ -233,7 +233,7 @@ def iter_json_documents(text: str) -> Iterator[tuple[int, object]]:
     array around them. Stops with :class:`json.JSONDecodeError` at the first bad document.
 
     Examples:
-        >>> list(iter_json_documents('{"a": 1}\n{\n  "a": 2\n}\n'))
+        >>> list(iter_json_documents('{"a": 1}\\n{\\n  "a": 2\\n}\\n'))
         [(1, {'a': 1}), (2, {'a': 2})]
     """
     decoder = json.JSONDecoder()

@@ -145,7 +145,7 @@ def looks_delimited(head: bytes) -> bool:
     rows of as many fields.
 
     Examples:
-        >>> looks_delimited(b"a,b,c\n1,2,3\n"), looks_delimited(b"just a line, of text\nmore")
+        >>> looks_delimited(b"a,b,c\\n1,2,3\\n"), looks_delimited(b"just a line, of text\\nmore")
         (True, False)
     """
     lines = _sample(head)
