@@ -12,7 +12,9 @@ import csv
 import io
 import json
 import resource
+import tarfile
 import time
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -253,3 +255,92 @@ def test_one_endless_line_is_cut_not_held(tmp_path: Path) -> None:
 
     assert [len(line) for line in lines] == [6, 1_000_001, 5]
     assert notes == [(2, "line longer than 1,000,000 bytes cut")]
+
+
+def _zip_of(members: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def test_a_zip_with_more_members_than_allowed_is_not_opened(
+    shared_data: Path, tmp_path: Path
+) -> None:
+    line = json.dumps(_real_rows(shared_data, 1)[0]).encode() + b"\n"
+    path = tmp_path / "many.zip"
+    path.write_bytes(_zip_of({f"m{i}.jsonl": line for i in range(50)}))
+
+    before = time.process_time()
+    refused = load_events([path], max_archive_members=20)
+    read = load_events([path], max_archive_members=50)
+
+    assert time.process_time() - before < _CPU_SECONDS
+    (problem,) = refused.problems
+    assert problem.file == str(path)
+    assert "max_archive_members" in problem.message
+    assert len(refused.frame) == 0
+    assert read.problem_count == 0
+    assert len(read.frame) == 50
+
+
+def test_a_forged_zip_directory_is_refused_before_it_is_parsed(tmp_path: Path) -> None:
+    one = _zip_of({"a.jsonl": b'{"CommandLine": "x"}\n'})
+    directory_start = one.rfind(b"PK\x01\x02")
+    end = one.rfind(b"PK\x05\x06")
+    entry = one[directory_start:end]
+    copies = 350_000
+    body = one[:directory_start]
+    forged_end = (
+        b"PK\x05\x06"
+        + b"\x00" * 4
+        + (0xFFFF).to_bytes(2, "little") * 2
+        + (len(entry) * copies).to_bytes(4, "little")
+        + len(body).to_bytes(4, "little")
+        + b"\x00\x00"
+    )
+    path = tmp_path / "forged.zip"
+    path.write_bytes(body + entry * copies + forged_end)
+
+    before = time.process_time()
+    loaded = load_events([path])
+
+    assert time.process_time() - before < 2.0
+    (problem,) = loaded.problems
+    assert "350,000" in problem.message or "max_archive_members" in problem.message
+
+
+def test_a_zip_member_with_an_empty_name_is_one_problem(shared_data: Path, tmp_path: Path) -> None:
+    line = json.dumps(_real_rows(shared_data, 1)[0]).encode() + b"\n"
+    path = tmp_path / "empty-name.zip"
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("renamed.jsonl", line)
+        archive.writestr("good.jsonl", line)
+        archive.filelist[0].filename = ""  # written so in the central directory
+    path.write_bytes(buffer.getvalue())
+
+    loaded = load_events([path])
+
+    (problem,) = loaded.problems
+    assert "empty name" in problem.message
+    assert len(loaded.frame) == 1
+
+
+def test_a_tar_stops_after_max_archive_members(shared_data: Path, tmp_path: Path) -> None:
+    line = json.dumps(_real_rows(shared_data, 1)[0]).encode() + b"\n"
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as archive:
+        for number in range(30):
+            info = tarfile.TarInfo(f"m{number}.jsonl")
+            info.size = len(line)
+            archive.addfile(info, io.BytesIO(line))
+    path = tmp_path / "many.tar"
+    path.write_bytes(buffer.getvalue())
+
+    loaded = load_events([path], max_archive_members=10)
+
+    assert len(loaded.frame) == 10
+    (problem,) = loaded.problems
+    assert "max_archive_members" in problem.message

@@ -18,6 +18,7 @@ import pandas as pd
 from asisdk.errors import InvalidInputError
 from asisdk.pipeline import _defaults
 from asisdk.pipeline._archives import (
+    DEFAULT_MAX_ARCHIVE_MEMBERS,
     DEFAULT_MAX_DECOMPRESSED_BYTES,
     ArchiveKind,
     archive_kind,
@@ -673,6 +674,7 @@ def load_events(
     input_format: InputFormat = "auto",
     time_column: str | None = None,
     max_decompressed_bytes: int = DEFAULT_MAX_DECOMPRESSED_BYTES,
+    max_archive_members: int = DEFAULT_MAX_ARCHIVE_MEMBERS,
 ) -> LoadedEvents:
     """Read event files into one frame; bad rows and unreadable files are reported, not fatal.
 
@@ -701,6 +703,8 @@ def load_events(
             problems and left empty).
         max_decompressed_bytes: most bytes read out of one archive (4 GiB by default), a
             bound on what a decompression bomb costs.
+        max_archive_members: most members read from one archive (10,000 by default); a zip
+            whose directory could hold more is not opened, a tar stops there.
 
     Returns:
         A :class:`LoadedEvents`.
@@ -723,7 +727,12 @@ def load_events(
             if frame is not None:
                 frames.append(frame)
             continue
-        for member in iter_archive(file, kind, max_decompressed_bytes=max_decompressed_bytes):
+        for member in iter_archive(
+            file,
+            kind,
+            max_decompressed_bytes=max_decompressed_bytes,
+            max_archive_members=max_archive_members,
+        ):
             if member.path is None:
                 problems.add(
                     InputProblem(
