@@ -157,9 +157,9 @@ def zip_directory_size(file: Path) -> int | None:
     """An upper bound on the entries of a zip's central directory, read from its end record.
 
     The larger of the entry count the end record states and the entries of 302 bytes (the
-    fixed part, a 256-character name) its directory size could hold, so neither a forged count nor a forged size hides a
-    directory of hundreds of thousands of entries; ``None`` when no end record is found
-    (``zipfile`` then reports the archive as corrupt).
+    fixed part, a 256-character name) its directory size could hold, so neither a forged
+    count nor a forged size hides a directory of hundreds of thousands of entries; ``None``
+    when no end record is found (``zipfile`` then reports the archive as corrupt).
 
     Examples:
         >>> import io, pathlib, tempfile, zipfile
