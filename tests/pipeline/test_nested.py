@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape
 
 import pandas as pd
 import pytest
@@ -133,7 +134,6 @@ def test_log_analytics_event_rows_expand_eventdata_xml_and_additional_fields(
 ) -> None:
     event = _real_sysmon_event(shared_data)
     fields = {k: event[k] for k in ("Image", "CommandLine", "ParentImage") if k in event}
-    from xml.sax.saxutils import escape
 
     rows = pd.DataFrame(
         {
@@ -198,3 +198,19 @@ def test_text_that_only_looks_like_markup_is_left_alone() -> None:
     assert row == {"CommandLine": "<script>alert(1)</script>", "Message": "{not json}", "n": "{}"}
     assert notes == []
     assert expand_xml_text('<!DOCTYPE x [<!ENTITY a "b">]><E><Data Name="a">&a;</Data></E>') is None
+
+
+def test_triage_runs_on_the_regression_json_in_the_evtx_layout(
+    shared_data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    files = [j for j, _ in _regression_pairs(shared_data)][:40]
+    records = sum(len(load_events([f]).frame) for f in files)
+
+    code = main(
+        ["triage", *map(str, files), "--out", str(tmp_path / "out"), "--workers", "1", "--no-geo"]
+    )
+
+    assert code == EXIT_OK, capsys.readouterr().err
+    events = pd.read_parquet(tmp_path / "out" / "events.parquet")
+    assert len(events) == records >= 40
+    assert {"EventID", "Channel", "Computer"} <= set(events.columns)

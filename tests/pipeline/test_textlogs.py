@@ -333,3 +333,34 @@ def test_random_text_lines_are_plain_messages(tmp_path: Path) -> None:
     frame = load_events([path], input_format="text").frame
 
     assert frame["Message"].tolist() == lines
+
+
+def test_triage_mixes_text_logs_with_other_formats(
+    shared_data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    syslog, rows = _write_loghub(shared_data, "Linux", tmp_path)
+    events, source = _auditd_lines(shared_data)
+    audit = tmp_path / "audit.log"
+    audit.write_text("".join(line for event in events for line in event), encoding="utf-8")
+    otrf = shared_data / "events" / "otrf" / "otrf_process_logon_events.csv"
+
+    code = main(
+        [
+            "triage",
+            str(syslog),
+            str(audit),
+            str(otrf),
+            "--out",
+            str(tmp_path / "out"),
+            "--workers",
+            "1",
+            "--no-geo",
+        ]
+    )
+
+    assert code == EXIT_OK, capsys.readouterr().err
+    frame = pd.read_parquet(tmp_path / "out" / "events.parquet")
+    counts = frame["asi_file"].value_counts()
+    assert counts[str(syslog)] == len(rows)
+    assert counts[str(audit)] == len(source)
+    assert counts[str(otrf)] == 642

@@ -684,7 +684,11 @@ def load_events(
     kept. Files of different formats and columns can be mixed. A Windows ``.evtx`` log is
     told by its content and read record by record, with the columns Windows and Sysmon
     name (``EventID``, ``Channel``, ``Computer``, ``TimeCreated``, ``Image``,
-    ``CommandLine`` ...); a corrupt record is listed, the others are kept.
+    ``CommandLine`` ...); a corrupt record is listed, the others are kept. Nested JSON is
+    flattened to dotted names (``winlog.event_data.CommandLine``), JSON or Windows XML held
+    in a text cell is expanded beside it (``EventData.SubjectUserName``), and Windows event
+    XML, syslog, auditd, access, IIS W3C and plain text logs are read one event per record
+    or line (docs/inputs.md).
 
     A zip, gzip, bzip2, xz or tar (``.tar.gz``, ``.tar.bz2``, ``.tar.xz``) archive is told by
     its content and each member read as a file of its own (its format sniffed by content
@@ -697,8 +701,10 @@ def load_events(
 
     Args:
         paths: the files.
-        input_format: ``auto`` (binary formats by content, text ones by name, else by
-            content), ``csv``, ``jsonl``, ``json``, ``parquet`` or ``evtx``.
+        input_format: ``auto`` (told by content; CSV and JSON by name when the content does
+            not say), ``csv``, ``jsonl``, ``json``, ``parquet``, ``evtx``, ``zeek``,
+            ``winxml`` (Windows event XML), ``syslog``, ``auditd``, ``access`` (Apache/nginx),
+            ``iis`` (W3C extended) or ``text`` (one event per line); see docs/inputs.md.
         time_column: a column to parse as UTC times (values that are not times are listed as
             problems and left empty).
         max_decompressed_bytes: most bytes read out of one archive (4 GiB by default), a

@@ -122,6 +122,12 @@ def _is_windows_event(record: dict[str, Any]) -> bool:
 
 
 def _needs_flattening(record: dict[str, Any], *, expand_text: bool) -> bool:
+    try:
+        joined = "".join(record.values())  # CSV rows: all text, one C-speed scan
+    except TypeError:
+        pass
+    else:
+        return expand_text and ("{" in joined or "<" in joined)
     for value in record.values():
         if isinstance(value, dict):
             return True
