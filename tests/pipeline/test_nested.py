@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from asisdk.cli import EXIT_OK, main
-from asisdk.pipeline import load_events
+from asisdk.pipeline import load_events, load_frame
 from asisdk.pipeline._nested import (
     MAX_FLATTEN_COLUMNS,
     MAX_FLATTEN_DEPTH,
@@ -214,3 +214,31 @@ def test_triage_runs_on_the_regression_json_in_the_evtx_layout(
     events = pd.read_parquet(tmp_path / "out" / "events.parquet")
     assert len(events) == records >= 40
     assert {"EventID", "Channel", "Computer"} <= set(events.columns)
+
+
+def test_a_query_result_frame_expands_eventdata_xml_too(shared_data: Path) -> None:
+    event = _real_sysmon_event(shared_data)
+    frame = pd.DataFrame(
+        {
+            "TimeGenerated": [str(event["EventTime"])],
+            "EventData": [_event_data_xml({"CommandLine": escape(event["CommandLine"])})],
+            "EventID": [1],
+        }
+    )
+
+    loaded = load_frame(frame, source="query")
+
+    assert loaded.frame["EventData.CommandLine"].tolist() == [event["CommandLine"]]
+    assert loaded.frame["EventData"].tolist() == frame["EventData"].tolist()
+
+
+def test_parquet_text_columns_are_expanded(tmp_path: Path) -> None:
+    path = tmp_path / "alerts.parquet"
+    pd.DataFrame(
+        {"AdditionalFields": [json.dumps({"Account": {"Name": "bob"}}), "", None]}
+    ).to_parquet(path)
+
+    frame = load_events([path]).frame
+
+    assert frame["AdditionalFields.Account.Name"].tolist()[0] == "bob"
+    assert frame["AdditionalFields.Account.Name"].isna().tolist()[1:] == [True, True]

@@ -32,7 +32,7 @@ from asisdk.pipeline._encoding import (
     text_lines,
 )
 from asisdk.pipeline._evtx import EVTX_MAGIC, read_evtx_records
-from asisdk.pipeline._nested import flatten_records, iter_json_documents
+from asisdk.pipeline._nested import expand_text_columns, flatten_records, iter_json_documents
 from asisdk.pipeline._parquet import read_parquet_file
 from asisdk.pipeline._textlogs import (
     TEXT_LOG_FORMATS,
@@ -532,7 +532,8 @@ def _read_parquet(file: Path, problems: _Problems) -> pd.DataFrame:
             InputProblem(file=name, row=row, column=column, message=message, skipped=False)
         )
 
-    frame = _renamed_reserved(read_parquet_file(file, cell_problem), name, problems)
+    frame = read_parquet_file(file, cell_problem)
+    frame = _renamed_reserved(expand_text_columns(frame), name, problems)
     frame[_defaults.ROW_COLUMN] = pd.Series(range(1, len(frame) + 1), dtype="int64")
     return frame
 
@@ -762,12 +763,16 @@ def load_frame(
 ) -> LoadedEvents:
     """Wrap an in-memory DataFrame as :class:`LoadedEvents` (times parsed, rows numbered).
 
+    Text columns holding JSON objects (``AdditionalFields``) or Windows event XML
+    (``EventData`` of the Log Analytics ``Event`` table) are expanded beside themselves
+    (``EventData.SubjectUserName``), as the file readers do.
+
     Examples:
         >>> from asisdk.data import sample_events_frame
         >>> len(load_frame(sample_events_frame()).frame)
         642
     """
-    copy = frame.reset_index(drop=True).copy()
+    copy = expand_text_columns(frame.reset_index(drop=True).copy())
     if _defaults.FILE_COLUMN not in copy.columns:
         copy.insert(0, _defaults.FILE_COLUMN, source)
     if _defaults.ROW_COLUMN not in copy.columns:

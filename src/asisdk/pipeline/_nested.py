@@ -25,12 +25,15 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Final
 from xml.etree import ElementTree
 
+import pandas as pd
+
 from asisdk.pipeline._evtx import flatten_event
 
 __all__ = [
     "MAX_EMBEDDED_CHARS",
     "MAX_FLATTEN_COLUMNS",
     "MAX_FLATTEN_DEPTH",
+    "expand_text_columns",
     "expand_xml_text",
     "flatten_record",
     "flatten_records",
@@ -254,3 +257,52 @@ def iter_json_documents(text: str) -> Iterator[tuple[int, object]]:
         value, position = decoder.raw_decode(text, position)
         number += 1
         yield number, value
+
+
+#: Values looked at to decide whether a frame column holds JSON objects or event XML.
+_SAMPLE_VALUES: Final = 50
+
+
+def _column_holds_markup(values: pd.Series[Any]) -> bool:
+    sample = values.dropna().head(_SAMPLE_VALUES)
+    return any(isinstance(value, str) and bool(_expand_text(value)) for value in sample)
+
+
+def expand_text_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with JSON-object and Windows-XML text columns expanded beside themselves.
+
+    For frames that did not come through a row reader (a Log Analytics query result, a
+    Parquet file): a text column is expanded when one of its first 50 values is a JSON object
+    or event XML with ``<Data Name=...>`` elements; then every value of it is, giving
+    ``Column.field`` columns (the original kept). Other frames are returned as they are.
+
+    Examples:
+        >>> import pandas as pd
+        >>> frame = pd.DataFrame({"AdditionalFields": ['{"Account": "bob"}', None]})
+        >>> expand_text_columns(frame).columns.tolist()
+        ['AdditionalFields', 'AdditionalFields.Account']
+    """
+    added: dict[str, list[Any]] = {}
+    for column in frame.columns:
+        values = frame[column]
+        if not (values.dtype == object or pd.api.types.is_string_dtype(values.dtype)):
+            continue
+        if not _column_holds_markup(values):
+            continue
+        for position, value in enumerate(values.tolist()):
+            fields = _expand_text(value) if isinstance(value, str) else None
+            if not fields:
+                continue
+            flat, _ = flatten_record(fields, expand_text=False)
+            for key, sub in flat.items():
+                name = f"{column}.{key}"
+                if name in frame.columns:
+                    continue
+                cells = added.setdefault(name, [None] * len(frame))
+                cells[position] = _as_json_text(sub) if isinstance(sub, list) else sub
+            if len(added) > MAX_FLATTEN_COLUMNS:
+                break
+    if not added:
+        return frame
+    extra = pd.DataFrame(added, index=frame.index)
+    return pd.concat([frame, extra], axis=1)
