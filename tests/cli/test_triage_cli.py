@@ -266,9 +266,13 @@ def test_format_offers_evtx_and_help_lists_every_format(
 
     assert main(["triage", "--help"]) == EXIT_OK
     help_text = " ".join(capsys.readouterr().out.split())
-    assert "auto,csv,jsonl,json,parquet,evtx,zeek" in help_text
+    assert "auto,csv,jsonl,json,parquet,evtx,zeek,winxml,syslog,auditd,access,iis,text" in (
+        help_text
+    )
     assert "CSV/TSV, JSON lines, JSON, Parquet or Windows EVTX files" in help_text
-    assert "CSV, JSON lines, JSON, Parquet, EVTX or Zeek" in help_text
+    assert "CSV, JSON lines, JSON, Parquet, EVTX, Windows event XML (winxml), Zeek, syslog" in (
+        help_text
+    )
 
 
 @pytest.mark.parametrize(

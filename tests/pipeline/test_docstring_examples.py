@@ -11,13 +11,18 @@ MODULES = [
     "asisdk.pipeline",
     "asisdk.pipeline._archives",
     "asisdk.pipeline._columns",
+    "asisdk.pipeline._csvrows",
+    "asisdk.pipeline._encoding",
     "asisdk.pipeline._evtx",
     "asisdk.pipeline._load",
+    "asisdk.pipeline._nested",
     "asisdk.pipeline._report",
     "asisdk.pipeline._stages",
     "asisdk.pipeline._stix",
     "asisdk.pipeline._summary",
+    "asisdk.pipeline._textlogs",
     "asisdk.pipeline._triage",
+    "asisdk.pipeline._winxml",
 ]
 
 

@@ -80,9 +80,24 @@ def add_triage_command(commands: Any) -> None:
         "--format",
         dest="input_format",
         default="auto",
-        choices=["auto", "csv", "jsonl", "json", "parquet", "evtx", "zeek"],
-        help="input format: CSV, JSON lines, JSON, Parquet, EVTX or Zeek (default auto: binary "
-        "formats, EVTX and Parquet, by content; text ones by file name, else content)",
+        choices=[
+            "auto",
+            "csv",
+            "jsonl",
+            "json",
+            "parquet",
+            "evtx",
+            "zeek",
+            "winxml",
+            "syslog",
+            "auditd",
+            "access",
+            "iis",
+            "text",
+        ],
+        help="input format: CSV, JSON lines, JSON, Parquet, EVTX, Windows event XML (winxml), "
+        "Zeek, syslog, auditd, Apache/nginx access, IIS W3C or plain text lines (default auto: "
+        "told by content; CSV and JSON by file name when the content does not say)",
     )
     parser.add_argument(
         "--out",

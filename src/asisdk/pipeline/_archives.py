@@ -28,15 +28,26 @@ from typing import IO, Final, Literal, cast
 import attrs
 
 __all__ = [
+    "DEFAULT_MAX_ARCHIVE_MEMBERS",
     "DEFAULT_MAX_DECOMPRESSED_BYTES",
     "ArchiveKind",
     "ArchiveMember",
     "archive_kind",
     "iter_archive",
+    "zip_directory_size",
 ]
 
 #: Default for ``load_events(max_decompressed_bytes=...)``: 4 GiB per archive file.
 DEFAULT_MAX_DECOMPRESSED_BYTES: Final = 4 * 1024**3
+
+#: Default for ``load_events(max_archive_members=...)``: members read from one archive.
+DEFAULT_MAX_ARCHIVE_MEMBERS: Final = 10_000
+
+#: Bytes allowed per zip directory entry (the 46-byte fixed part, a name and extra fields)
+#: when a directory's size is turned into an entry count.
+_ZIP_ENTRY_BYTES: Final = 46 + 256
+#: The end of a zip: its end-of-central-directory record plus the longest comment.
+_ZIP_TAIL_BYTES: Final = 22 + 65_535 + 20 + 56
 
 #: Archive and compression formats whose members are read as event files.
 ArchiveKind = Literal["zip", "gzip", "bz2", "xz", "tar"]
@@ -142,15 +153,64 @@ def _spool(workdir: Path, member: str) -> tuple[Path, IO[bytes]]:
     return Path(name), os.fdopen(handle, "wb")
 
 
+def zip_directory_size(file: Path) -> int | None:
+    """An upper bound on the entries of a zip's central directory, read from its end record.
+
+    The larger of the entry count the end record states and the entries of 302 bytes (the
+    fixed part, a 256-character name) its directory size could hold, so neither a forged
+    count nor a forged size hides a directory of hundreds of thousands of entries; ``None``
+    when no end record is found (``zipfile`` then reports the archive as corrupt).
+
+    Examples:
+        >>> import io, pathlib, tempfile, zipfile
+        >>> path = pathlib.Path(tempfile.mkdtemp()) / "two.zip"
+        >>> with zipfile.ZipFile(path, "w") as archive:
+        ...     archive.writestr("a.json", "{}")
+        ...     archive.writestr("b.json", "{}")
+        >>> zip_directory_size(path)
+        2
+    """
+    with file.open("rb") as stream:
+        stream.seek(0, os.SEEK_END)
+        size = stream.tell()
+        stream.seek(max(0, size - _ZIP_TAIL_BYTES))
+        tail = stream.read()
+    end = tail.rfind(b"PK\x05\x06")
+    if end < 0 or len(tail) - end < 22:
+        return None
+    count = int.from_bytes(tail[end + 10 : end + 12], "little")
+    directory = int.from_bytes(tail[end + 12 : end + 16], "little")
+    zip64 = tail.rfind(b"PK\x06\x06", 0, end)
+    if zip64 >= 0 and end - zip64 >= 56:
+        count = max(count, int.from_bytes(tail[zip64 + 32 : zip64 + 40], "little"))
+        directory = max(directory, int.from_bytes(tail[zip64 + 40 : zip64 + 48], "little"))
+    return max(count, directory // _ZIP_ENTRY_BYTES)
+
+
+def _too_many(file: Path, limit: int) -> ArchiveMember:
+    return ArchiveMember(
+        name=str(file),
+        path=None,
+        error=f"more than {limit:,} members (max_archive_members); the rest of the archive "
+        "was not read",
+    )
+
+
 def iter_archive(
-    file: Path, kind: ArchiveKind, *, max_decompressed_bytes: int = DEFAULT_MAX_DECOMPRESSED_BYTES
+    file: Path,
+    kind: ArchiveKind,
+    *,
+    max_decompressed_bytes: int = DEFAULT_MAX_DECOMPRESSED_BYTES,
+    max_archive_members: int = DEFAULT_MAX_ARCHIVE_MEMBERS,
 ) -> Iterator[ArchiveMember]:
     """Yield each regular member of an archive as a temporary file, or as an error.
 
     Directories, links and devices in a tar are passed over. A corrupt zip member is
     reported and the next one read; a tar or compressed stream cannot be resumed after
     corruption, so reading stops there. Once ``max_decompressed_bytes`` have come out of
-    the archive the member being read is reported and nothing more is read.
+    the archive the member being read is reported and nothing more is read. A zip whose
+    directory could hold more than ``max_archive_members`` entries is not opened at all
+    (parsing a forged directory is the cost); a tar stops after that many members.
 
     Examples:
         >>> import gzip, pathlib, tempfile
@@ -163,11 +223,32 @@ def iter_archive(
     with tempfile.TemporaryDirectory(prefix="asisdk-archive-") as work:
         workdir = Path(work)
         if kind == "zip":
+            entries = zip_directory_size(file)
+            if entries is not None and entries > max_archive_members:
+                yield ArchiveMember(
+                    name=str(file),
+                    path=None,
+                    error=f"the zip directory has room for {entries:,} entries, more than "
+                    f"{max_archive_members:,} (max_archive_members); the archive was not read",
+                )
+                return
             yield from _zip_members(file, workdir, budget)
         elif kind == "tar":
-            yield from _tar_members(file, None, workdir, budget)
+            yield from _counted(
+                _tar_members(file, None, workdir, budget), file, max_archive_members
+            )
         else:
-            yield from _stream_members(file, kind, workdir, budget)
+            yield from _counted(
+                _stream_members(file, kind, workdir, budget), file, max_archive_members
+            )
+
+
+def _counted(members: Iterator[ArchiveMember], file: Path, limit: int) -> Iterator[ArchiveMember]:
+    for count, member in enumerate(members, start=1):
+        if count > limit:
+            yield _too_many(file, limit)
+            return
+        yield member
 
 
 def _zip_members(file: Path, workdir: Path, budget: _Budget) -> Iterator[ArchiveMember]:
@@ -180,9 +261,12 @@ def _zip_members(file: Path, workdir: Path, budget: _Budget) -> Iterator[Archive
         return
     with archive:
         for info in archive.infolist():
+            name = f"{file}!{info.filename}"
+            if not info.filename:  # is_dir() raises IndexError on it
+                yield ArchiveMember(name=name, path=None, error="a member with an empty name")
+                continue
             if info.is_dir():
                 continue
-            name = f"{file}!{info.filename}"
             path, target = _spool(workdir, info.filename)
             try:
                 with target, archive.open(info) as source:

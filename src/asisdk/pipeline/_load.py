@@ -7,7 +7,8 @@ import contextlib
 import csv
 import json
 import os
-from collections.abc import Iterable, Iterator, Sequence
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Final, Literal
 
@@ -17,12 +18,30 @@ import pandas as pd
 from asisdk.errors import InvalidInputError
 from asisdk.pipeline import _defaults
 from asisdk.pipeline._archives import (
+    DEFAULT_MAX_ARCHIVE_MEMBERS,
     DEFAULT_MAX_DECOMPRESSED_BYTES,
     ArchiveKind,
     archive_kind,
     iter_archive,
 )
+from asisdk.pipeline._csvrows import CsvRecord, csv_records
+from asisdk.pipeline._encoding import (
+    may_hold_surrogates,
+    replace_lone_surrogates,
+    text_head,
+    text_lines,
+)
 from asisdk.pipeline._evtx import EVTX_MAGIC, read_evtx_records
+from asisdk.pipeline._nested import expand_text_columns, flatten_records, iter_json_documents
+from asisdk.pipeline._parquet import read_parquet_file
+from asisdk.pipeline._textlogs import (
+    TEXT_LOG_FORMATS,
+    TextLogFormat,
+    looks_delimited,
+    read_text_log,
+    sniff_text_log,
+)
+from asisdk.pipeline._winxml import is_event_xml, read_event_xml
 from asisdk.pipeline._zeek import is_zeek, read_zeek
 
 __all__ = [
@@ -35,14 +54,41 @@ __all__ = [
 ]
 
 #: File formats :func:`load_events` reads (``auto`` tells them apart by name and content).
-InputFormat = Literal["auto", "csv", "jsonl", "json", "parquet", "evtx", "zeek"]
+InputFormat = Literal[
+    "auto",
+    "csv",
+    "jsonl",
+    "json",
+    "parquet",
+    "evtx",
+    "zeek",
+    "winxml",
+    "syslog",
+    "auditd",
+    "access",
+    "iis",
+    "text",
+]
 
 #: What ``detect_format`` names a file it can read.
-_Format = Literal["csv", "jsonl", "json", "parquet", "evtx", "zeek"]
+_Format = Literal[
+    "csv",
+    "jsonl",
+    "json",
+    "parquet",
+    "evtx",
+    "zeek",
+    "winxml",
+    "syslog",
+    "auditd",
+    "access",
+    "iis",
+    "text",
+]
 
 _SUPPORTED: Final = (
-    "CSV/TSV, JSON lines, JSON, Parquet, Windows EVTX and Zeek logs, plain or in zip, gzip, "
-    "bzip2, xz or tar archives"
+    "CSV/TSV, JSON lines, JSON, Parquet, Windows EVTX and event XML, Zeek, syslog, auditd, "
+    "web access, IIS and text logs, or zip/gzip/bzip2/xz/tar of them"
 )
 
 #: Leading bytes of binary files that are not event files, and what to call them.
@@ -65,8 +111,6 @@ _BINARY_MAGIC: Final[tuple[tuple[bytes, str], ...]] = (
     (b"\x0a\x0d\x0d\x0a", "a pcapng capture"),
     (b"MDMP", "a Windows minidump"),
     (b"regf", "a Windows registry hive"),
-    (b"\xff\xfe", "UTF-16 text (save it as UTF-8)"),
-    (b"\xfe\xff", "UTF-16 text (save it as UTF-8)"),
 )
 
 _SUFFIXES: Final = {
@@ -205,16 +249,22 @@ def detect_format(path: str | os.PathLike[str]) -> _Format:
     if head.startswith(b"PAR1"):
         return "parquet"
     _refuse_binary(head)
-    if is_zeek(head):
+    text = text_head(head)  # UTF-16/32 text re-encoded, a UTF-8 BOM dropped
+    if is_zeek(text):
         return "zeek"
+    if is_event_xml(text):
+        return "winxml"
+    text_log = sniff_text_log(text)
+    if text_log is not None:
+        return text_log
     if by_suffix is not None:
         return by_suffix  # type: ignore[return-value]
-    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-    if stripped.startswith(b"["):
+    stripped = text.lstrip(b" \t\r\n")
+    if re.match(rb"\[\s*[{\]]", stripped):  # an array of objects, not "[Sun Dec 04 ..."
         return "json"
     if stripped.startswith(b"{"):
         return "jsonl"
-    return "csv"
+    return "csv" if looks_delimited(text) else "text"
 
 
 def _refuse_binary(head: bytes) -> None:
@@ -224,7 +274,7 @@ def _refuse_binary(head: bytes) -> None:
             raise InvalidInputError(
                 f"it looks like {looks_like}, not an event file; supported: {_SUPPORTED}"
             )
-    if b"\x00" in head:
+    if b"\x00" in text_head(head):
         raise InvalidInputError(
             f"it is a binary file (unknown format, starts {head[:8].hex(' ')}), not an event "
             f"file; supported: {_SUPPORTED}"
@@ -259,9 +309,20 @@ def _records_frame(
         for name, values in columns.items():
             values.append(_cell(record.get(name), file, row, name, problems))
         rows.append(row)
-    frame = pd.DataFrame(columns)
+    frame = _renamed_reserved(pd.DataFrame(columns), file, problems)
     frame[_defaults.ROW_COLUMN] = pd.Series(rows, dtype="int64")
     return frame
+
+
+def _flat_records_frame(
+    records: Iterable[tuple[int, dict[str, Any]]], file: str, problems: _Problems
+) -> pd.DataFrame:
+    """:func:`_records_frame` of records flattened to dotted names (``_nested``)."""
+
+    def note(row: int, message: str) -> None:
+        problems.add(InputProblem(file=file, row=row, column=None, message=message, skipped=False))
+
+    return _records_frame(flatten_records(records, note), file, problems)
 
 
 @contextlib.contextmanager
@@ -284,38 +345,43 @@ def _read_csv(file: Path, problems: _Problems) -> pd.DataFrame:
         return _read_csv_rows(file, problems)
 
 
+def _line_notes(name: str, problems: _Problems) -> Callable[[int, str], None]:
+    """Report a line decoded otherwise than as UTF-8 (or cut), the row kept."""
+
+    def note(row: int, message: str) -> None:
+        problems.add(InputProblem(file=name, row=row, column=None, message=message, skipped=False))
+
+    return note
+
+
 def _read_csv_rows(file: Path, problems: _Problems) -> pd.DataFrame:
     name = str(file)
     delimiter = "\t" if file.suffix.lower() == ".tsv" else ","
-    with file.open(encoding="utf-8-sig", errors="replace", newline="") as stream:
-        reader = csv.reader(stream, delimiter=delimiter)
-        header: list[str] | None = None
-        while header is None:
-            try:
-                header = next(reader)
-            except StopIteration:
-                return pd.DataFrame({_defaults.ROW_COLUMN: pd.Series([], dtype="int64")})
-            except csv.Error as exc:
-                raise InvalidInputError(f"{name}: cannot read the header line: {exc}") from exc
-        duplicates = sorted({c for c in header if header.count(c) > 1})
-        if duplicates:
-            raise InvalidInputError(f"{name}: the header repeats the column(s) {duplicates}")
-        return _records_frame(_csv_records(reader, header, name, problems), name, problems)
+    lines = text_lines(file, _line_notes(name, problems))
+    records = csv_records(lines, delimiter=delimiter, width=None)
+    header: list[str] | None = None
+    for _, fields in records:
+        if isinstance(fields, str):
+            raise InvalidInputError(f"{name}: cannot read the header line: {fields}")
+        if fields:
+            header = fields
+            break
+    if header is None:
+        return pd.DataFrame({_defaults.ROW_COLUMN: pd.Series([], dtype="int64")})
+    duplicates = sorted({c for c in header if header.count(c) > 1})
+    if duplicates:
+        raise InvalidInputError(f"{name}: the header repeats the column(s) {duplicates}")
+    return _flat_records_frame(_csv_records(records, header, name, problems), name, problems)
 
 
 def _csv_records(
-    reader: Any, header: list[str], name: str, problems: _Problems
+    records: Iterable[CsvRecord], header: list[str], name: str, problems: _Problems
 ) -> Iterator[tuple[int, dict[str, Any]]]:
     width = len(header)
-    while True:
-        start = reader.line_num + 1
-        try:
-            fields: list[str] = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
+    for start, fields in records:
+        if isinstance(fields, str):
             problems.add(
-                InputProblem(file=name, row=start, column=None, message=str(exc), skipped=True)
+                InputProblem(file=name, row=start, column=None, message=fields, skipped=True)
             )
             continue
         if not fields:
@@ -337,13 +403,26 @@ def _csv_records(
 def _json_object(text: str, name: str, row: int, problems: _Problems) -> dict[str, Any] | None:
     try:
         value = json.loads(text)
-    except json.JSONDecodeError as exc:
+    except (ValueError, RecursionError) as exc:  # also too deep, or a 5,000-digit integer
+        reason = "nested too deep" if isinstance(exc, RecursionError) else str(exc)[:200]
         problems.add(
             InputProblem(
-                file=name, row=row, column=None, message=f"invalid JSON: {exc}", skipped=True
+                file=name, row=row, column=None, message=f"invalid JSON: {reason}", skipped=True
             )
         )
         return None
+    if may_hold_surrogates(text):
+        value, replaced = replace_lone_surrogates(value)
+        if replaced:
+            problems.add(
+                InputProblem(
+                    file=name,
+                    row=row,
+                    column=None,
+                    message=f"{replaced} lone UTF-16 surrogate(s) (not text) replaced by U+FFFD",
+                    skipped=False,
+                )
+            )
     if not isinstance(value, dict):
         problems.add(
             InputProblem(
@@ -362,26 +441,29 @@ def _read_jsonl(file: Path, problems: _Problems) -> pd.DataFrame:
     name = str(file)
 
     def records() -> Iterator[tuple[int, dict[str, Any]]]:
-        with file.open(encoding="utf-8-sig", errors="replace") as stream:
-            for line_number, line in enumerate(stream, start=1):
-                if not line.strip():
-                    continue
-                record = _json_object(line, name, line_number, problems)
-                if record is not None:
-                    yield line_number, record
+        lines = text_lines(file, _line_notes(name, problems))
+        for line_number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            record = _json_object(line, name, line_number, problems)
+            if record is not None:
+                yield line_number, record
 
-    return _records_frame(records(), name, problems)
+    return _flat_records_frame(records(), name, problems)
 
 
 def _read_json(file: Path, problems: _Problems) -> pd.DataFrame:
     name = str(file)
-    text = file.read_text(encoding="utf-8-sig", errors="replace")
+    notes = _Problems()
+    text = "".join(text_lines(file, _line_notes(name, notes)))
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
-        if "Extra data" in str(exc):  # one object per line under a .json name
-            return _read_jsonl(file, problems)
+        if "Extra data" in str(exc):  # objects one after another (one per line, or not)
+            return _read_concatenated_json(file, text, problems)
         raise InvalidInputError(f"{name}: not valid JSON: {exc}") from exc
+    for note in notes.listed:
+        problems.add(note)
     if isinstance(document, dict):
         for key in ("events", "value", "rows", "data", "records"):
             if isinstance(document.get(key), list):
@@ -392,29 +474,85 @@ def _read_json(file: Path, problems: _Problems) -> pd.DataFrame:
     if not isinstance(document, list):
         raise InvalidInputError(f"{name}: expected a JSON array of objects")
 
-    def records() -> Iterator[tuple[int, dict[str, Any]]]:
-        for number, item in enumerate(document, start=1):
-            if isinstance(item, dict):
-                yield number, item
-            else:
+    return _flat_records_frame(
+        _objects(enumerate(document, start=1), name, problems, scrub=may_hold_surrogates(text)),
+        name,
+        problems,
+    )
+
+
+def _objects(
+    documents: Iterable[tuple[int, object]], name: str, problems: _Problems, *, scrub: bool
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    for number, item in documents:
+        if isinstance(item, dict):
+            item, replaced = replace_lone_surrogates(item) if scrub else (item, 0)
+            if replaced:
                 problems.add(
                     InputProblem(
                         file=name,
                         row=number,
                         column=None,
-                        message=f"expected a JSON object, found {type(item).__name__}",
-                        skipped=True,
+                        message=f"{replaced} lone UTF-16 surrogate(s) (not text) replaced by "
+                        "U+FFFD",
+                        skipped=False,
                     )
                 )
+            yield number, item
+        else:
+            problems.add(
+                InputProblem(
+                    file=name,
+                    row=number,
+                    column=None,
+                    message=f"expected a JSON object, found {type(item).__name__}",
+                    skipped=True,
+                )
+            )
 
-    return _records_frame(records(), name, problems)
+
+def _read_concatenated_json(file: Path, text: str, problems: _Problems) -> pd.DataFrame:
+    """Objects written one after another; one per line is read as JSON lines (bad lines kept)."""
+    try:
+        documents = list(iter_json_documents(text))
+    except (ValueError, RecursionError):
+        return _read_jsonl(file, problems)
+    return _flat_records_frame(
+        _objects(documents, str(file), problems, scrub=may_hold_surrogates(text)),
+        str(file),
+        problems,
+    )
 
 
-def _read_parquet(file: Path) -> pd.DataFrame:
-    frame = pd.read_parquet(file)
-    frame = frame.reset_index(drop=True)
+def _read_parquet(file: Path, problems: _Problems) -> pd.DataFrame:
+    name = str(file)
+
+    def cell_problem(row: int, column: str, message: str) -> None:
+        problems.add(
+            InputProblem(file=name, row=row, column=column, message=message, skipped=False)
+        )
+
+    frame = read_parquet_file(file, cell_problem)
+    frame = _renamed_reserved(expand_text_columns(frame), name, problems)
     frame[_defaults.ROW_COLUMN] = pd.Series(range(1, len(frame) + 1), dtype="int64")
     return frame
+
+
+def _renamed_reserved(frame: pd.DataFrame, name: str, problems: _Problems) -> pd.DataFrame:
+    """Input columns named as the loader's own (``asi_file``, ``asi_row``) get ``input_``."""
+    clashes = [c for c in (_defaults.FILE_COLUMN, _defaults.ROW_COLUMN) if c in frame.columns]
+    for column in clashes:
+        problems.add(
+            InputProblem(
+                file=name,
+                row=None,
+                column=column,
+                message=f"the input has a column {column!r}, a name the loader gives its own "
+                f"column; it is kept as 'input_{column}'",
+                skipped=False,
+            )
+        )
+    return frame.rename(columns={c: f"input_{c}" for c in clashes}) if clashes else frame
 
 
 def _read_evtx(file: Path, problems: _Problems) -> pd.DataFrame:
@@ -437,7 +575,39 @@ def _read_zeek(file: Path, problems: _Problems) -> pd.DataFrame:
     return read_zeek(file, row_problem)
 
 
-_READERS: Final = {
+def _read_winxml(file: Path, problems: _Problems) -> pd.DataFrame:
+    name = str(file)
+
+    def event_problem(number: int, message: str) -> None:
+        problems.add(
+            InputProblem(file=name, row=number, column=None, message=message, skipped=True)
+        )
+
+    return _records_frame(read_event_xml(file, event_problem), name, problems)
+
+
+_Reader = Callable[[Path, "_Problems"], pd.DataFrame]
+
+
+def _text_log_reader(kind: TextLogFormat) -> _Reader:
+    def read(file: Path, problems: _Problems) -> pd.DataFrame:
+        name = str(file)
+
+        def line_problem(row: int, message: str, skipped: bool = True) -> None:
+            problems.add(
+                InputProblem(file=name, row=row, column=None, message=message, skipped=skipped)
+            )
+
+        lines = text_lines(file, lambda row, message: line_problem(row, message, False))
+        return _records_frame(read_text_log(file, kind, lines, line_problem), name, problems)
+
+    return read
+
+
+_READERS: Final[dict[str, _Reader]] = {
+    **{kind: _text_log_reader(kind) for kind in TEXT_LOG_FORMATS},
+    "winxml": _read_winxml,
+    "parquet": _read_parquet,
     "csv": _read_csv,
     "jsonl": _read_jsonl,
     "json": _read_json,
@@ -447,8 +617,6 @@ _READERS: Final = {
 
 
 def _read_file(file: Path, fmt: str, problems: _Problems) -> pd.DataFrame:
-    if fmt == "parquet":
-        return _read_parquet(file)
     return _READERS[fmt](file, problems)
 
 
@@ -507,6 +675,7 @@ def load_events(
     input_format: InputFormat = "auto",
     time_column: str | None = None,
     max_decompressed_bytes: int = DEFAULT_MAX_DECOMPRESSED_BYTES,
+    max_archive_members: int = DEFAULT_MAX_ARCHIVE_MEMBERS,
 ) -> LoadedEvents:
     """Read event files into one frame; bad rows and unreadable files are reported, not fatal.
 
@@ -516,7 +685,11 @@ def load_events(
     kept. Files of different formats and columns can be mixed. A Windows ``.evtx`` log is
     told by its content and read record by record, with the columns Windows and Sysmon
     name (``EventID``, ``Channel``, ``Computer``, ``TimeCreated``, ``Image``,
-    ``CommandLine`` ...); a corrupt record is listed, the others are kept.
+    ``CommandLine`` ...); a corrupt record is listed, the others are kept. Nested JSON is
+    flattened to dotted names (``winlog.event_data.CommandLine``), JSON or Windows XML held
+    in a text cell is expanded beside it (``EventData.SubjectUserName``), and Windows event
+    XML, syslog, auditd, access, IIS W3C and plain text logs are read one event per record
+    or line (docs/inputs.md).
 
     A zip, gzip, bzip2, xz or tar (``.tar.gz``, ``.tar.bz2``, ``.tar.xz``) archive is told by
     its content and each member read as a file of its own (its format sniffed by content
@@ -529,12 +702,16 @@ def load_events(
 
     Args:
         paths: the files.
-        input_format: ``auto`` (binary formats by content, text ones by name, else by
-            content), ``csv``, ``jsonl``, ``json``, ``parquet`` or ``evtx``.
+        input_format: ``auto`` (told by content; CSV and JSON by name when the content does
+            not say), ``csv``, ``jsonl``, ``json``, ``parquet``, ``evtx``, ``zeek``,
+            ``winxml`` (Windows event XML), ``syslog``, ``auditd``, ``access`` (Apache/nginx),
+            ``iis`` (W3C extended) or ``text`` (one event per line); see docs/inputs.md.
         time_column: a column to parse as UTC times (values that are not times are listed as
             problems and left empty).
         max_decompressed_bytes: most bytes read out of one archive (4 GiB by default), a
             bound on what a decompression bomb costs.
+        max_archive_members: most members read from one archive (10,000 by default); a zip
+            whose directory could hold more is not opened, a tar stops there.
 
     Returns:
         A :class:`LoadedEvents`.
@@ -557,7 +734,12 @@ def load_events(
             if frame is not None:
                 frames.append(frame)
             continue
-        for member in iter_archive(file, kind, max_decompressed_bytes=max_decompressed_bytes):
+        for member in iter_archive(
+            file,
+            kind,
+            max_decompressed_bytes=max_decompressed_bytes,
+            max_archive_members=max_archive_members,
+        ):
             if member.path is None:
                 problems.add(
                     InputProblem(
@@ -581,12 +763,16 @@ def load_frame(
 ) -> LoadedEvents:
     """Wrap an in-memory DataFrame as :class:`LoadedEvents` (times parsed, rows numbered).
 
+    Text columns holding JSON objects (``AdditionalFields``) or Windows event XML
+    (``EventData`` of the Log Analytics ``Event`` table) are expanded beside themselves
+    (``EventData.SubjectUserName``), as the file readers do.
+
     Examples:
         >>> from asisdk.data import sample_events_frame
         >>> len(load_frame(sample_events_frame()).frame)
         642
     """
-    copy = frame.reset_index(drop=True).copy()
+    copy = expand_text_columns(frame.reset_index(drop=True).copy())
     if _defaults.FILE_COLUMN not in copy.columns:
         copy.insert(0, _defaults.FILE_COLUMN, source)
     if _defaults.ROW_COLUMN not in copy.columns:
