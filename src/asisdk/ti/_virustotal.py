@@ -42,7 +42,7 @@ def answer_from_vt(report: VtReport) -> Answer:
         >>> report = VtReport(observable="x.example", kind=VtKind.DOMAIN,
         ...                   status=VtStatus.FOUND, malicious=5, harmless=60)
         >>> answer_from_vt(report).verdict, answer_from_vt(report).severity
-        (<Verdict.MALICIOUS: 'malicious'>, 80)
+        (<Verdict.MALICIOUS: 'malicious'>, 85)
     """
     status = _STATUSES[report.status]
     if status is not TiStatus.FOUND:
