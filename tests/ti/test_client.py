@@ -178,3 +178,18 @@ def test_a_provider_twice_or_unknown_is_a_configuration_error() -> None:
         ThreatIntel(["circl", "hashlookup"])
     with pytest.raises(ConfigurationError, match="unknown"):
         ThreatIntel(["nosuch"])
+
+
+def test_blocking_twin(make: MakeProvider) -> None:
+    import asisdk.sync
+    from _http.threaded import threaded_server
+
+    app = servers.InternetDbApp()
+    with threaded_server(LoopbackServer(app)) as server:
+        provider = make("internetdb", server.base_url)
+        with asisdk.sync.ThreatIntel([provider]) as ti:
+            report = ti.lookup(IPS[0])
+            reports = ti.lookup_many(IPS[:3])
+    assert report.results[0].status is TiStatus.FOUND
+    assert len(reports) == 3
+    assert "ThreatIntel" in asisdk.sync.__all__
