@@ -2,9 +2,11 @@
 
 Only answers (``found``, ``not_found``) are stored, each with its own expiry: the time to live
 depends on the verdict (:data:`asisdk.ti._defaults.TTL_BY_VERDICT`) and is shortest for
-``not_found``. Each answer is written as soon as it arrives, so a batch interrupted by a crash,
-a cancellation or a quota keeps what it paid for, and a re-run asks only what is missing or
-expired.
+``not_found``. Each answer is queued for writing as soon as it arrives and written in the
+background, in one transaction per batch of what arrived meanwhile (a commit per answer would
+make the disk, not the providers' quotas, the limit of a large batch); a batch interrupted by
+a crash, a cancellation or a quota keeps what it paid for (all but the answers of the last few
+milliseconds), and a re-run asks only what is missing or expired.
 
 SQLite is blocking: every operation runs on one thread that owns the connection (the event
 loop never waits on disk). WAL journaling lets other processes read during a batch.
@@ -15,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import datetime as dt
+import functools
 import json
 import logging
 import os
@@ -73,6 +76,23 @@ def _create_private(path: Path) -> None:
         os.close(descriptor)
 
 
+_INSERT = (
+    "INSERT OR REPLACE INTO ti_lookups (provider, type, value, status, verdict, severity, "
+    "reasons, raw, permalink, fetched_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def _write_rows(connection: sqlite3.Connection, rows: list[tuple[object, ...]]) -> None:
+    """Write a batch of answers in one transaction (runs on the cache thread)."""
+    connection.execute("BEGIN")
+    try:
+        connection.executemany(_INSERT, rows)
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+    connection.execute("COMMIT")
+
+
 class TiCache:
     """SQLite cache of threat-intelligence answers, shared by all providers.
 
@@ -118,6 +138,8 @@ class TiCache:
         self._executor: concurrent.futures.ThreadPoolExecutor | None = None
         self._connection: sqlite3.Connection | None = None
         self._closed = False
+        self._pending: list[tuple[object, ...]] = []
+        self._writer: asyncio.Task[None] | None = None
 
     def __repr__(self) -> str:
         return f"TiCache(path={str(self.path)!r})"
@@ -151,9 +173,10 @@ class TiCache:
         return function(self._connection)
 
     async def aclose(self) -> None:
-        """Close the database and its thread. Idempotent."""
+        """Write what is queued, then close the database and its thread. Idempotent."""
         if self._closed:
             return
+        await self.flush()
         self._closed = True
         executor, self._executor = self._executor, None
         if executor is not None:
@@ -185,6 +208,7 @@ class TiCache:
         wanted = list(dict.fromkeys(keys))
         if not wanted:
             return {}
+        await self.flush()
         now = self._clock()
 
         def read(connection: sqlite3.Connection) -> dict[tuple[str, str], TiResult]:
@@ -225,7 +249,13 @@ class TiCache:
         return await self._run(read)
 
     async def put(self, result: TiResult) -> None:
-        """Store an answer (``found`` / ``not_found``; other statuses are ignored)."""
+        """Queue an answer for writing (``found`` / ``not_found``; others are ignored).
+
+        Returns at once; the answer is written in the background with whatever else arrives
+        meanwhile. :meth:`flush` waits until everything queued is written.
+        """
+        if self._closed:
+            raise ClosedError("the threat-intelligence cache is closed")
         if result.status not in _STORED or result.type is None or result.value is None:
             return
         now = self._clock()
@@ -242,19 +272,31 @@ class TiCache:
             now,
             now + self.expiry(result),
         )
+        self._pending.append(row)
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.get_running_loop().create_task(self._write_pending())
 
-        def write(connection: sqlite3.Connection) -> None:
-            connection.execute(
-                "INSERT OR REPLACE INTO ti_lookups (provider, type, value, status, verdict, "
-                "severity, reasons, raw, permalink, fetched_at, expires_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                row,
-            )
+    async def flush(self) -> None:
+        """Wait until every queued answer is written."""
+        while self._writer is not None and not self._writer.done():
+            await asyncio.shield(self._writer)
+        if self._writer is not None and self._writer.done() and not self._writer.cancelled():
+            error = self._writer.exception()
+            self._writer = None
+            if error is not None:
+                raise error
+        if self._pending:
+            await self._write_pending()
 
-        await self._run(write)
+    async def _write_pending(self) -> None:
+        while self._pending:
+            rows, self._pending = self._pending, []
+
+            await self._run(functools.partial(_write_rows, rows=rows))
 
     async def purge_expired(self) -> int:
         """Delete expired answers; returns how many were removed."""
+        await self.flush()
         now = self._clock()
         return await self._run(
             lambda c: c.execute("DELETE FROM ti_lookups WHERE expires_at <= ?", (now,)).rowcount
@@ -262,4 +304,5 @@ class TiCache:
 
     async def clear(self) -> None:
         """Delete every answer."""
+        await self.flush()
         await self._run(lambda c: c.execute("DELETE FROM ti_lookups"))

@@ -213,6 +213,8 @@ class ThreatIntel:
             todo = [o for o in todo if o.key not in into]
         store = cache.put if cache is not None else None
         into.update(await dispatch(provider, todo, on_result=store))
+        if cache is not None:
+            await cache.flush()  # everything paid for is on disk when the call returns
 
     def _report(
         self, observable: TiObservable, answered: dict[str, dict[str, TiResult]]
