@@ -36,6 +36,7 @@ import argparse
 import asyncio
 import hashlib
 import json
+import os
 import random
 import subprocess
 import sys
@@ -150,7 +151,7 @@ async def run_asisdk(
         options: dict[str, Any] = {
             "base_url": f"http://127.0.0.1:{ports[name]}{ROOTS[name]}",
             "limits": RequestLimits(
-                rates=[RateLimit(max_requests=quota, period=window)], max_concurrency=16
+                rates=[RateLimit(max_requests=quota, period=window)], max_concurrency=4
             ),
             "config": Config(),
         }
@@ -158,16 +159,16 @@ async def run_asisdk(
             options["api_key"] = KEYS[name]
         providers.append(make_provider(name, **options))
     async with ThreatIntel(providers, cache=cache) as ti:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         reports = await ti.lookup_many(values)
-        elapsed = time.perf_counter() - started
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     for provider in providers:
         await provider.aclose()
     statuses: dict[str, int] = {}
     for report in reports:
         for result in report.results:
             statuses[result.status.value] = statuses.get(result.status.value, 0) + 1
-    return {"seconds": round(elapsed, 2), "statuses": statuses}
+    return {"seconds": round(elapsed, 2), "client_cpu_seconds": round(cpu, 2), "statuses": statuses}
 
 
 def run_msticpy(python: str, ports: dict[str, int], values: list[str]) -> dict[str, Any] | None:
@@ -202,6 +203,8 @@ def main() -> None:
         "distinct": len(set(values)),
         "window_seconds": args.window,
         "quotas_per_window": QUOTAS,
+        "load_average_before": [round(x, 2) for x in os.getloadavg()],
+        "cpus": os.cpu_count(),
     }
     try:
         with tempfile.TemporaryDirectory() as folder:
@@ -244,6 +247,7 @@ def main() -> None:
     finally:
         process.terminate()
         process.wait(timeout=10)
+    report["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
     print(json.dumps(report, indent=2))
 
 
