@@ -193,3 +193,32 @@ def test_blocking_twin(make: MakeProvider) -> None:
     assert report.results[0].status is TiStatus.FOUND
     assert len(reports) == 3
     assert "ThreatIntel" in asisdk.sync.__all__
+
+
+async def test_an_interrupted_batch_resumes_from_the_cache(
+    make: MakeProvider, tmp_path: Path
+) -> None:
+    import asyncio
+
+    app = servers.InternetDbApp()
+    values = [f"45.155.206.{n}" for n in range(1, 41)]
+    async with LoopbackServer(app, latency=0.05) as server:
+        provider = make("internetdb", server.base_url, limits=RequestLimits(max_concurrency=2))
+        async with provider:
+            async with ThreatIntel([provider], cache=tmp_path / "ti.sqlite") as ti:
+                task = asyncio.create_task(ti.lookup_many(values))
+                while app.stats.requests < 10:  # noqa: ASYNC110 - polling the server's count
+                    await asyncio.sleep(0.01)
+                task.cancel()
+                with pytest.raises(asyncio.CancelledError):
+                    await task
+            await asyncio.sleep(0.2)  # requests in flight at the cancellation land
+            asked_first = app.stats.requests
+            app.reset()
+            async with ThreatIntel([provider], cache=tmp_path / "ti.sqlite") as ti:
+                reports = await ti.lookup_many(values)
+    assert 10 <= asked_first < len(values)
+    assert {r.results[0].status for r in reports} == {TiStatus.FOUND}
+    cached = sum(r.results[0].cached for r in reports)
+    assert cached >= asked_first - 2, "what was answered before the interruption is reused"
+    assert app.stats.requests == len(values) - cached, "the re-run asks only what is missing"

@@ -15,6 +15,7 @@ MODULES = [
     "asisdk.ti._abuseipdb",
     "asisdk.ti._cache",
     "asisdk.ti._circl",
+    "asisdk.ti._client",
     "asisdk.ti._greynoise",
     "asisdk.ti._internetdb",
     "asisdk.ti._misp",
@@ -26,6 +27,7 @@ MODULES = [
     "asisdk.ti._tor",
     "asisdk.ti._virustotal",
     "asisdk.cli._ti",
+    "asisdk.pipeline._ti",
 ]
 
 
