@@ -261,3 +261,26 @@ async def test_tor_list_is_downloaded_once_and_answers_offline(
     assert second.verdict.value == "suspicious"
     assert third.results[0].status is TiStatus.FOUND
     assert app.stats.requests == 1
+
+
+async def test_tor_list_unreachable_is_tried_once_and_an_old_copy_is_used(
+    make: MakeProvider, tmp_path: object
+) -> None:
+    import os
+    from pathlib import Path
+
+    folder = Path(str(tmp_path))
+    app = servers.TorApp(exits=[IPS[0]])
+    async with LoopbackServer(app, faults={"/torbulkexitlist": ["500"] * 50}) as server:
+        tor = make("tor", server.base_url, list_path=folder / "exits.txt")
+        async with tor, ThreatIntel([tor]) as ti:
+            reports = await ti.lookup_many(IPS[:4])
+        assert {r.results[0].status for r in reports} == {TiStatus.ERROR}
+        assert server.stats.faults == RetryPolicy().max_attempts, "one download, retried"
+        stale = folder / "exits.txt"
+        stale.write_text(f"{IPS[1]}\n", encoding="utf-8")
+        os.utime(stale, (1, 1))  # far older than a day
+        again = make("tor", server.base_url, list_path=stale)
+        async with again, ThreatIntel([again]) as ti:
+            report = await ti.lookup(IPS[1])
+    assert report.results[0].status is TiStatus.FOUND, "the older copy answers"

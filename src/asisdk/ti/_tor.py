@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import logging
 import os
 import time
 from collections.abc import Callable
@@ -14,12 +15,15 @@ import httpx
 
 from asisdk._http import ApiClient, RequestLimits, RetryPolicy
 from asisdk.config import Config, resolve_setting
+from asisdk.errors import ApiError
 from asisdk.ti import _defaults
 from asisdk.ti._model import TiStatus, Verdict
 from asisdk.ti._observables import TiObservable
 from asisdk.ti._provider import Answer, Provider
 
 __all__ = ["TorExitProvider", "parse_exit_list"]
+
+_log = logging.getLogger("asisdk.ti.tor")
 
 
 def parse_exit_list(text: str) -> frozenset[str]:
@@ -52,6 +56,8 @@ class TorExitProvider(Provider):
 
     The list is downloaded from the Tor Project (no key) on first use when the local copy
     is missing or older than a day, and kept at ``list_path``; lookups then need no network.
+    When the download fails an older copy is used (with a warning); without one, the failure
+    is the answer for every address of the batch (it is not tried again per address).
 
     Args:
         list_path: where the list is kept (default: the user cache directory).
@@ -92,6 +98,8 @@ class TorExitProvider(Provider):
         self._exits: frozenset[str] | None = None
         self._loaded_at = 0.0
         self._lock: asyncio.Lock | None = None
+        self._failure: ApiError | None = None
+        self._failed_at = 0.0
 
     def __repr__(self) -> str:
         return f"TorExitProvider(list_path={str(self.list_path)!r})"
@@ -108,17 +116,31 @@ class TorExitProvider(Provider):
             now = self._clock()
             if self._exits is not None and now - self._loaded_at < self.max_age:
                 return self._exits
-            text = await asyncio.to_thread(self._read_fresh, now)
+            if self._failure is not None and now - self._failed_at < self.max_age:
+                raise self._failure  # asked once per batch, not once per address
+            text = await asyncio.to_thread(self._read, now, fresh_only=True)
             if text is None:
-                response = await self._api.request("GET", _defaults.TOR_LIST_PATH)
-                text = response.text
-                await asyncio.to_thread(self._write, text)
+                try:
+                    response = await self._api.request("GET", _defaults.TOR_LIST_PATH)
+                except ApiError as exc:
+                    text = await asyncio.to_thread(self._read, now, fresh_only=False)
+                    if text is None:
+                        self._failure, self._failed_at = exc, now
+                        raise
+                    _log.warning(
+                        "the Tor exit list could not be refreshed (%s); using the older copy at %s",
+                        exc,
+                        self.list_path,
+                    )
+                else:
+                    text = response.text
+                    await asyncio.to_thread(self._write, text)
             self._exits, self._loaded_at = parse_exit_list(text), now
             return self._exits
 
-    def _read_fresh(self, now: float) -> str | None:
+    def _read(self, now: float, *, fresh_only: bool) -> str | None:
         try:
-            if now - self.list_path.stat().st_mtime >= self.max_age:
+            if fresh_only and now - self.list_path.stat().st_mtime >= self.max_age:
                 return None
             return self.list_path.read_text(encoding="utf-8")
         except OSError:
