@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from asisdk.entities import Dns, File, FileHash, IpAddress, Url
 from asisdk.ti import TiReport, TiResult, TiStatus, Verdict, to_observable
@@ -77,3 +79,14 @@ def test_merged_view_takes_the_worst_verdict() -> None:
     nothing = TiReport(observable="x", type="dns", value="x", results=results[3:])
     assert nothing.verdict is Verdict.UNKNOWN
     assert not nothing.demote
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=300))
+def test_any_text_is_typed_or_invalid_never_an_exception(text: str) -> None:
+    observable = to_observable(text)
+    assert observable.valid or observable.error
+    if observable.valid:
+        assert observable.type is not None
+        assert observable.value
+        assert to_observable(observable.value).key == observable.key, "normalising is stable"
