@@ -99,6 +99,11 @@ class ProviderApp:
         self.stats = AppStats()
         self._started = time.monotonic()
 
+    def retry_after(self) -> str:
+        """Seconds until the current window ends (what a quota answer's Retry-After says)."""
+        elapsed = time.monotonic() - self._started
+        return f"{self.window - elapsed % self.window:.3f}"
+
     def __call__(self, request: Request) -> Reply:
         if request.path == STATS_PATH:
             return Reply.json(200, self.stats.as_dict())
@@ -138,7 +143,9 @@ class ProviderApp:
         return Reply.json(401, {"detail": "Authentication failed"})
 
     def quota_reply(self) -> Reply:
-        return Reply.json(429, {"detail": "Too many requests"}, **{"retry-after": "0"})
+        return Reply.json(
+            429, {"detail": "Too many requests"}, **{"retry-after": self.retry_after()}
+        )
 
 
 def form(request: Request) -> dict[str, str]:
@@ -163,7 +170,7 @@ class OtxApp(ProviderApp):
         return Reply.json(
             429,
             {"detail": "Request was throttled. Expected available in 1 second."},
-            **{"retry-after": "0"},
+            **{"retry-after": self.retry_after()},
         )
 
     def answer(self, request: Request, value: str) -> Reply:
@@ -248,7 +255,7 @@ class AbuseIpdbApp(ProviderApp):
         return Reply.json(
             429,
             {"errors": [{"detail": "Too Many Requests", "status": 429}]},
-            **{"retry-after": "0"},
+            **{"retry-after": self.retry_after()},
         )
 
     def answer(self, request: Request, value: str) -> Reply:
@@ -356,7 +363,9 @@ class CirclApp(ProviderApp):
         return parts[3]
 
     def quota_reply(self) -> Reply:
-        return Reply.json(429, {"message": "Too many requests"}, **{"retry-after": "0"})
+        return Reply.json(
+            429, {"message": "Too many requests"}, **{"retry-after": self.retry_after()}
+        )
 
     def answer(self, request: Request, value: str) -> Reply:
         kind = request.path.split("/")[2]

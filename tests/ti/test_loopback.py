@@ -204,19 +204,34 @@ async def test_abuseipdb_daily_limit_is_quota_exhausted(make: MakeProvider) -> N
     assert "Daily rate limit" in (reports[3].results[0].error or "")
 
 
-async def test_short_429s_are_retried_and_never_surface(make: MakeProvider) -> None:
-    # A server stricter than the client was told (3 per window instead of 6): its 429s
-    # (Retry-After: 0) are absorbed by retries; every item still ends found.
-    app = servers.InternetDbApp(quota=3, window=WINDOW)
+@pytest.mark.parametrize(
+    "name",
+    ["otx", "abuseipdb", "circl", "internetdb", "urlhaus", "threatfox", "malwarebazaar", "misp"],
+)
+async def test_short_429s_are_retried_and_never_surface(name: str, make: MakeProvider) -> None:
+    # A server stricter than the client was told (3 per window instead of 30): its quota
+    # answers (429 with the provider's body, Retry-After: 0) are absorbed by retries; every
+    # item still ends found.
+    case = CASES[name]
+    first = case.found[0]
+    extra = (
+        [f"185.220.102.{n}" for n in range(1, 9)]
+        if first[0].isdigit() and "." in first
+        else [f"{n:032x}" for n in range(100, 108)]
+        if len(first) == 32
+        else [f"pad{n}.loopback-test.com" for n in range(8)]
+    )
+    values = [*case.found, *extra]
+    app = case.app(api_key=KEYS.get(name), quota=3, window=WINDOW, good=values)
     async with LoopbackServer(app) as server:
         provider = make(
-            "internetdb",
+            name,
             server.base_url,
-            limits=RequestLimits(rates=[RateLimit(max_requests=6, period=WINDOW)]),
-            retry=RetryPolicy(max_attempts=10, backoff_initial=0.05, backoff_max=0.2),
+            limits=RequestLimits(rates=[RateLimit(max_requests=30, period=WINDOW)]),
+            retry=RetryPolicy(max_attempts=20, backoff_initial=0.05, backoff_max=0.2),
         )
         async with provider, ThreatIntel([provider]) as ti:
-            reports = await ti.lookup_many(IPS)
+            reports = await ti.lookup_many(values)
     assert app.stats.sent_429 > 0, "the server did push back"
     assert {r.results[0].status for r in reports} == {TiStatus.FOUND}
 
