@@ -314,3 +314,21 @@ class QueryProvider(_BlockingProxy):
     """
 
     _async_class = _AsyncQueryProvider
+
+
+# -- threat intelligence (issue 21; one additive block) -------------------------------------
+from asisdk.ti import ThreatIntel as _AsyncThreatIntel  # noqa: E402
+
+
+class ThreatIntel(_BlockingProxy):
+    """Blocking :class:`asisdk.ti.ThreatIntel` (same arguments and methods).
+
+    Examples:
+        >>> with ThreatIntel(["circl", "tor"], cache="ti.sqlite") as ti:  # doctest: +SKIP
+        ...     print(ti.lookup("8.8.8.8").verdict)
+    """
+
+    _async_class = _AsyncThreatIntel
+
+
+__all__ = sorted([*__all__, "ThreatIntel"])

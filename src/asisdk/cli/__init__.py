@@ -1,7 +1,7 @@
 """The ``asisdk`` command line (``asisdk --help``; also ``python -m asisdk``).
 
 Sub-commands: ``triage`` (the main job), ``decode``, ``ioc``, ``vt``, ``geo``, ``query``,
-``sample`` and ``config-path``. Exit codes: 0 ok, 1 the work failed (findings error),
+``ti``, ``sample`` and ``config-path``. Exit codes: 0 ok, 1 the work failed (findings error),
 2 usage error.
 """
 
@@ -32,6 +32,7 @@ _COMMAND_HELP: Final = {
     "vt": "look observables up on VirusTotal (needs a key)",
     "geo": "local GeoIP database: update, lookup, info",
     "query": "run a named query (local data by default, --workspace for Log Analytics)",
+    "ti": "look observables up in threat-intelligence providers (OTX, AbuseIPDB, ...)",
     "sample": "parse the bundled sample alerts and events and print their entities",
     "config-path": "print where the config file is read from",
 }
@@ -60,12 +61,14 @@ def build_parser() -> argparse.ArgumentParser:
         'config-path'
     """
     from asisdk.cli._sample import add_sample_command
+    from asisdk.cli._ti import add_ti_command
     from asisdk.cli._tools import add_tool_commands
     from asisdk.cli._triage import add_triage_command
 
     parser, commands = _top_parser()
     add_triage_command(commands)
     add_tool_commands(commands)
+    add_ti_command(commands)
     add_sample_command(commands)
     config = commands.add_parser("config-path", help=_COMMAND_HELP["config-path"])
     config.set_defaults(handler=_config_path)

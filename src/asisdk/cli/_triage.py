@@ -8,6 +8,7 @@ import contextlib
 import json
 import os
 import sys
+import time
 import warnings
 from concurrent.futures import Executor
 from pathlib import Path
@@ -130,6 +131,12 @@ def add_triage_command(commands: Any) -> None:
         default=pipeline_defaults.VT_MAX_LOOKUPS,
         metavar="N",
         help=f"most indicators sent to VirusTotal (default: {pipeline_defaults.VT_MAX_LOOKUPS})",
+    )
+    parser.add_argument(
+        "--ti",
+        metavar="PROVIDERS",
+        help="look indicators up in threat-intelligence providers, e.g. otx,greynoise,circl "
+        "(keys: ASISDK_<PROVIDER>_API_KEY); known-good answers set ti_demote (see asisdk ti)",
     )
     parser.add_argument(
         "--geo",
@@ -270,6 +277,9 @@ def _triage(args: argparse.Namespace, progress: StageProgress) -> tuple[TriageRe
     if args.vt:
         progress("vt")
         result = asyncio.run(_virustotal(result, args.vt_max, show=not (args.quiet or args.json)))
+    if args.ti:
+        progress("ti")
+        result = asyncio.run(_threat_intel(result, args.ti))
     return result, attribution
 
 
@@ -296,6 +306,19 @@ async def _virustotal(result: TriageResult, max_lookups: int, *, show: bool) -> 
         return await enrich_virustotal(result, client, max_lookups=max_lookups, progress=show)
 
 
+async def _threat_intel(result: TriageResult, providers: str) -> TriageResult:
+    """``--ti``: verdicts of :mod:`asisdk.ti` merged into the indicator table (ti_* columns)."""
+    from asisdk.cli._ti import default_cache_path, parse_providers
+    from asisdk.pipeline._ti import enrich_ti_iocs, ti_verdicts
+    from asisdk.ti import ThreatIntel
+
+    start = time.perf_counter()
+    async with ThreatIntel(parse_providers(providers), cache=default_cache_path()) as ti:
+        verdicts = await ti_verdicts(result.iocs, ti)
+    done = attrs.evolve(result, iocs=enrich_ti_iocs(result.iocs, verdicts))
+    return done.with_timing("ti", time.perf_counter() - start, len(verdicts))
+
+
 class _NothingToTriageError(Exception):
     """No event could be read (exit code 1)."""
 
@@ -303,7 +326,7 @@ class _NothingToTriageError(Exception):
 def run_triage_command(args: argparse.Namespace) -> int:
     """Run ``asisdk triage``; returns the exit code."""
     quiet = args.quiet or args.json
-    stages = ["load", *STAGES, *(["vt"] if args.vt else []), "report"]
+    stages = ["load", *STAGES, *(["vt"] if args.vt else []), *(["ti"] if args.ti else []), "report"]
     progress = StageProgress(stages, enabled=not quiet)
     try:
         with warnings.catch_warnings():

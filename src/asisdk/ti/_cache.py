@@ -1,0 +1,308 @@
+"""One persistent SQLite cache shared by every provider, keyed by (provider, type, value).
+
+Only answers (``found``, ``not_found``) are stored, each with its own expiry: the time to live
+depends on the verdict (:data:`asisdk.ti._defaults.TTL_BY_VERDICT`) and is shortest for
+``not_found``. Each answer is queued for writing as soon as it arrives and written in the
+background, in one transaction per batch of what arrived meanwhile (a commit per answer would
+make the disk, not the providers' quotas, the limit of a large batch); a batch interrupted by
+a crash, a cancellation or a quota keeps what it paid for (all but the answers of the last few
+milliseconds), and a re-run asks only what is missing or expired.
+
+SQLite is blocking: every operation runs on one thread that owns the connection (the event
+loop never waits on disk). WAL journaling lets other processes read during a batch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import datetime as dt
+import functools
+import json
+import logging
+import os
+import sqlite3
+import time
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import Any, TypeVar
+
+from asisdk.errors import ClosedError, ConfigurationError
+from asisdk.ti import _defaults
+from asisdk.ti._model import TiResult, TiStatus, Verdict
+
+__all__ = ["TiCache"]
+
+_T = TypeVar("_T")
+_log = logging.getLogger("asisdk.ti.cache")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS ti_lookups (
+    provider TEXT NOT NULL,
+    type TEXT NOT NULL,
+    value TEXT NOT NULL,
+    status TEXT NOT NULL,
+    verdict TEXT NOT NULL,
+    severity INTEGER NOT NULL,
+    reasons TEXT NOT NULL,
+    raw TEXT,
+    permalink TEXT,
+    fetched_at REAL NOT NULL,
+    expires_at REAL NOT NULL,
+    PRIMARY KEY (provider, type, value)
+)
+"""
+_STORED = frozenset({TiStatus.FOUND, TiStatus.NOT_FOUND})
+
+#: (provider, type, value): the cache key.
+CacheKey = tuple[str, str, str]
+
+
+def _seconds(value: dt.timedelta | float) -> float:
+    seconds = value.total_seconds() if isinstance(value, dt.timedelta) else float(value)
+    if not seconds > 0:
+        raise ConfigurationError(f"a cache time to live must be positive, got {value!r}")
+    return seconds
+
+
+def _create_private(path: Path) -> None:
+    missing = [p for p in (path.parent, *path.parent.parents) if not p.exists()]
+    for folder in reversed(missing):
+        folder.mkdir(mode=_defaults.CACHE_DIR_MODE, exist_ok=True)
+    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, _defaults.CACHE_FILE_MODE)
+    try:
+        os.fchmod(descriptor, _defaults.CACHE_FILE_MODE)
+    finally:
+        os.close(descriptor)
+
+
+_INSERT = (
+    "INSERT OR REPLACE INTO ti_lookups (provider, type, value, status, verdict, severity, "
+    "reasons, raw, permalink, fetched_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def _write_rows(connection: sqlite3.Connection, rows: list[tuple[object, ...]]) -> None:
+    """Write a batch of answers in one transaction (runs on the cache thread)."""
+    connection.execute("BEGIN")
+    try:
+        connection.executemany(_INSERT, rows)
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+    connection.execute("COMMIT")
+
+
+class TiCache:
+    """SQLite cache of threat-intelligence answers, shared by all providers.
+
+    Args:
+        path: the database file (created, private to the user, with its folders).
+        ttl: time to live per verdict (``{"malicious": timedelta(days=1), ...}``); verdicts
+            not named keep their default.
+        not_found_ttl: time to live of ``not_found`` answers.
+        clock: the current Unix time (injectable for tests).
+
+    Examples:
+        >>> import asyncio, tempfile, pathlib
+        >>> from asisdk.ti import TiResult, TiStatus
+        >>> async def demo(path: pathlib.Path) -> int:
+        ...     cache = TiCache(path)
+        ...     miss = TiResult(observable="1.1.1.1", type="ipv4", value="1.1.1.1",
+        ...                     provider="tor", status=TiStatus.NOT_FOUND)
+        ...     await cache.put(miss)
+        ...     found = await cache.get_many("tor", [("ipv4", "1.1.1.1"), ("ipv4", "9.9.9.9")])
+        ...     await cache.aclose()
+        ...     return len(found)
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     asyncio.run(demo(pathlib.Path(folder) / "ti.sqlite"))
+        1
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        ttl: Mapping[str, dt.timedelta | float] | None = None,
+        not_found_ttl: dt.timedelta | float = _defaults.TTL_NOT_FOUND,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.path = Path(path).expanduser()
+        merged: dict[str, dt.timedelta | float] = {**_defaults.TTL_BY_VERDICT, **(ttl or {})}
+        unknown = set(merged) - {v.value for v in Verdict}
+        if unknown:
+            raise ConfigurationError(f"unknown verdicts in ttl: {sorted(unknown)}")
+        self.ttl = {Verdict(name): _seconds(value) for name, value in merged.items()}
+        self.not_found_ttl = _seconds(not_found_ttl)
+        self._clock = clock
+        self._executor: concurrent.futures.ThreadPoolExecutor | None = None
+        self._connection: sqlite3.Connection | None = None
+        self._closed = False
+        self._pending: list[tuple[object, ...]] = []
+        self._writer: asyncio.Task[None] | None = None
+
+    def __repr__(self) -> str:
+        return f"TiCache(path={str(self.path)!r})"
+
+    # -- thread plumbing -------------------------------------------------------------------
+
+    async def _run(self, function: Callable[[sqlite3.Connection], _T]) -> _T:
+        if self._closed:
+            raise ClosedError("the threat-intelligence cache is closed")
+        if self._executor is None:
+            self._executor = concurrent.futures.ThreadPoolExecutor(
+                max_workers=1, thread_name_prefix="asisdk-ti-cache"
+            )
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, self._with_connection, function)
+
+    def _with_connection(self, function: Callable[[sqlite3.Connection], _T]) -> _T:
+        if self._connection is None:
+            try:
+                _create_private(self.path)
+                connection = sqlite3.connect(self.path, isolation_level=None)
+                connection.execute("PRAGMA journal_mode=WAL")
+                connection.execute("PRAGMA synchronous=NORMAL")
+                connection.execute(_SCHEMA)
+            except (OSError, sqlite3.Error) as exc:
+                raise ConfigurationError(
+                    f"cannot open the threat-intelligence cache at {self.path}: {exc}; pass "
+                    "another cache path or cache=None"
+                ) from exc
+            self._connection = connection
+        return function(self._connection)
+
+    async def aclose(self) -> None:
+        """Write what is queued, then close the database and its thread. Idempotent."""
+        if self._closed:
+            return
+        await self.flush()
+        self._closed = True
+        executor, self._executor = self._executor, None
+        if executor is not None:
+            loop = asyncio.get_running_loop()
+            await loop.run_in_executor(executor, self._close_connection)
+            executor.shutdown(wait=False)
+
+    def _close_connection(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+    # -- operations ------------------------------------------------------------------------
+
+    def expiry(self, result: TiResult) -> float:
+        """Seconds a result is reused for."""
+        if result.status is TiStatus.NOT_FOUND:
+            return self.not_found_ttl
+        return self.ttl[result.verdict]
+
+    async def get_many(
+        self, provider: str, keys: Iterable[tuple[str, str]]
+    ) -> dict[tuple[str, str], TiResult]:
+        """The unexpired answers of ``provider`` for ``(type, value)`` keys.
+
+        The results carry ``cached=True`` and the normalised value as ``observable`` (the
+        caller puts the input text back).
+        """
+        wanted = list(dict.fromkeys(keys))
+        if not wanted:
+            return {}
+        await self.flush()
+        now = self._clock()
+
+        def read(connection: sqlite3.Connection) -> dict[tuple[str, str], TiResult]:
+            found: dict[tuple[str, str], TiResult] = {}
+            step = _defaults.CACHE_READ_CHUNK
+            for start in range(0, len(wanted), step):
+                chunk = wanted[start : start + step]
+                marks = ",".join("(?, ?)" for _ in chunk)
+                flat = [item for pair in chunk for item in pair]
+                rows = connection.execute(
+                    "SELECT type, value, status, verdict, severity, reasons, raw, permalink "  # noqa: S608
+                    f"FROM ti_lookups WHERE provider = ? AND expires_at > ? "
+                    f"AND (type, value) IN (VALUES {marks})",
+                    [provider, now, *flat],
+                )
+                for kind, value, status, verdict, severity, reasons, raw, link in rows:
+                    try:
+                        decoded: Any = {} if raw is None else json.loads(raw)
+                        result = TiResult(
+                            observable=value,
+                            type=kind,
+                            value=value,
+                            provider=provider,
+                            status=TiStatus(status),
+                            verdict=Verdict(verdict),
+                            severity=int(severity),
+                            reasons=tuple(json.loads(reasons)),
+                            raw=decoded if isinstance(decoded, dict) else {},
+                            permalink=link,
+                            cached=True,
+                        )
+                    except ValueError:
+                        _log.warning("ignoring a corrupt cache entry for %s %s", provider, value)
+                        continue
+                    found[(kind, value)] = result
+            return found
+
+        return await self._run(read)
+
+    async def put(self, result: TiResult) -> None:
+        """Queue an answer for writing (``found`` / ``not_found``; others are ignored).
+
+        Returns at once; the answer is written in the background with whatever else arrives
+        meanwhile. :meth:`flush` waits until everything queued is written.
+        """
+        if self._closed:
+            raise ClosedError("the threat-intelligence cache is closed")
+        if result.status not in _STORED or result.type is None or result.value is None:
+            return
+        now = self._clock()
+        row = (
+            result.provider,
+            result.type,
+            result.value,
+            result.status.value,
+            result.verdict.value,
+            result.severity,
+            json.dumps(list(result.reasons)),
+            json.dumps(dict(result.raw), separators=(",", ":"), default=str),
+            result.permalink,
+            now,
+            now + self.expiry(result),
+        )
+        self._pending.append(row)
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.get_running_loop().create_task(self._write_pending())
+
+    async def flush(self) -> None:
+        """Wait until every queued answer is written."""
+        while self._writer is not None and not self._writer.done():
+            await asyncio.shield(self._writer)
+        if self._writer is not None and self._writer.done() and not self._writer.cancelled():
+            error = self._writer.exception()
+            self._writer = None
+            if error is not None:
+                raise error
+        if self._pending:
+            await self._write_pending()
+
+    async def _write_pending(self) -> None:
+        while self._pending:
+            rows, self._pending = self._pending, []
+
+            await self._run(functools.partial(_write_rows, rows=rows))
+
+    async def purge_expired(self) -> int:
+        """Delete expired answers; returns how many were removed."""
+        await self.flush()
+        now = self._clock()
+        return await self._run(
+            lambda c: c.execute("DELETE FROM ti_lookups WHERE expires_at <= ?", (now,)).rowcount
+        )
+
+    async def clear(self) -> None:
+        """Delete every answer."""
+        await self.flush()
+        await self._run(lambda c: c.execute("DELETE FROM ti_lookups"))

@@ -1,0 +1,108 @@
+"""Shodan InternetDB: open ports, tags, CPEs and CVEs of an IP address (no key)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Final
+
+import httpx
+
+from asisdk._http import RateLimit, RequestLimits, RetryPolicy
+from asisdk.config import Config
+from asisdk.ti import _defaults
+from asisdk.ti._model import TiStatus, Verdict
+from asisdk.ti._observables import TiObservable
+from asisdk.ti._provider import Answer, HttpProvider
+
+__all__ = ["InternetDbProvider", "parse_internetdb"]
+
+_MALICIOUS_SEVERITY: Final = 80
+_LISTED: Final = 10
+
+
+def _strings(value: object) -> list[str]:
+    return [str(v) for v in value] if isinstance(value, list) else []
+
+
+def parse_internetdb(body: Mapping[str, Any]) -> Answer:
+    """The answer from an InternetDB JSON body (pure).
+
+    Tags naming compromise (``c2``, ``compromised``, ``malware``) make an address
+    ``malicious``; known CVEs make it ``suspicious`` (exposed, maybe exploited); otherwise the
+    answer is context only (``unknown``).
+
+    Examples:
+        >>> parse_internetdb({"ip": "203.0.113.5", "ports": [22, 80], "tags": ["c2"],
+        ...                   "vulns": [], "cpes": [], "hostnames": []}).verdict
+        <Verdict.MALICIOUS: 'malicious'>
+    """
+    ports, tags, vulns = (
+        _strings(body.get("ports")),
+        _strings(body.get("tags")),
+        _strings(body.get("vulns")),
+    )
+    hostnames = _strings(body.get("hostnames"))
+    reasons = []
+    if ports:
+        reasons.append("ports " + ", ".join(ports[:_LISTED]))
+    if tags:
+        reasons.append("tags: " + ", ".join(tags))
+    if vulns:
+        reasons.append(f"{len(vulns)} CVE(s): " + ", ".join(sorted(vulns)[:_LISTED]))
+    if hostnames:
+        reasons.append("hostnames: " + ", ".join(hostnames[:_LISTED]))
+    if _defaults.INTERNETDB_MALICIOUS_TAGS & set(tags):
+        verdict, severity = Verdict.MALICIOUS, _MALICIOUS_SEVERITY
+    elif vulns:
+        verdict = Verdict.SUSPICIOUS
+        severity = min(
+            _defaults.MALICIOUS_SEVERITY - 1,
+            _defaults.INTERNETDB_CVE_BASE + _defaults.INTERNETDB_CVE_STEP * (len(vulns) - 1),
+        )
+    else:
+        verdict, severity = Verdict.UNKNOWN, 0
+    address = str(body.get("ip", ""))
+    return Answer(
+        status=TiStatus.FOUND,
+        verdict=verdict,
+        severity=severity,
+        reasons=tuple(reasons),
+        raw=dict(body),
+        permalink=f"{_defaults.INTERNETDB_GUI}/{address}" if address else None,
+    )
+
+
+class InternetDbProvider(HttpProvider):
+    """Shodan InternetDB (no key; 1 request per second by default)."""
+
+    name = "internetdb"
+    types = frozenset({"ipv4"})
+    default_url = _defaults.INTERNETDB_URL
+
+    def __init__(
+        self,
+        *,
+        base_url: str | None = None,
+        limits: RequestLimits | None = None,
+        retry: RetryPolicy | None = None,
+        http_client: httpx.AsyncClient | None = None,
+        timeout: httpx.Timeout | None = None,
+        config: Config | None = None,
+    ) -> None:
+        super().__init__(
+            headers={},
+            base_url=base_url,
+            limits=limits
+            or RequestLimits(
+                rates=[RateLimit(max_requests=_defaults.INTERNETDB_PER_SECOND, period=1.0)],
+                max_concurrency=_defaults.MAX_CONCURRENCY,
+            ),
+            retry=retry,
+            http_client=http_client,
+            timeout=timeout,
+            config=config,
+        )
+
+    async def query(self, observable: TiObservable) -> Answer:
+        body = await self._api.get_json(f"/{observable.value}")
+        return parse_internetdb(body if isinstance(body, Mapping) else {})
