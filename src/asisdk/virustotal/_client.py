@@ -7,11 +7,9 @@ batch.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import re
-from collections import deque
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
@@ -20,11 +18,15 @@ import httpx
 
 from asisdk._http import (
     ApiClient,
+    BatchResult,
+    BatchStatus,
     ErrorDescription,
+    ProgressOption,
     RequestLimits,
     RetryPolicy,
     ServiceClient,
     default_error_parser,
+    run_batch,
 )
 from asisdk.config import Config, Secret, resolve_secret
 from asisdk.errors import (
@@ -44,7 +46,6 @@ from asisdk.virustotal._observables import (
     observable_text,
     resolve_target,
 )
-from asisdk.virustotal._progress import Progress, ProgressCallback
 from asisdk.virustotal._report import (
     VtObject,
     VtReport,
@@ -208,7 +209,7 @@ class VirusTotalClient(ServiceClient):
         observables: Iterable[Observable],
         *,
         kind: VtKind | str | None = None,
-        progress: ProgressCallback | bool | None = None,
+        progress: ProgressOption = None,
     ) -> list[VtReport]:
         """Look up many observables within the account's quotas; one report per input.
 
@@ -220,8 +221,8 @@ class VirusTotalClient(ServiceClient):
         Args:
             observables: the values (strings or entities) to look up (any iterable; read once).
             kind: the kind of every value, when known; detected per value otherwise.
-            progress: a ``callback(done, total)`` over distinct observables, or ``True`` for a
-                tqdm bar (``pip install tqdm``).
+            progress: a ``callback(done, total)`` over distinct observables, a tqdm-like bar
+                (anything with ``update(n)``), or ``True`` for a tqdm bar (``pip install tqdm``).
 
         Returns:
             Reports in input order: ``found``, ``not_found`` (HTTP 404), ``invalid`` (never
@@ -248,7 +249,7 @@ class VirusTotalClient(ServiceClient):
         column: str,
         *,
         kind_column: str | None = None,
-        progress: ProgressCallback | bool | None = None,
+        progress: ProgressOption = None,
     ) -> pd.DataFrame:
         """Look up the observables in ``df[column]``; return ``df`` with the report columns.
 
@@ -380,17 +381,30 @@ class VirusTotalClient(ServiceClient):
     async def _lookup_items(
         self,
         items: Sequence[tuple[str, Target]],
-        progress: ProgressCallback | bool | None,
+        progress: ProgressOption,
     ) -> list[VtReport]:
         targets: dict[str, Target] = {}
         for _, target in items:
             if target.valid:
                 targets.setdefault(target.cache_key, target)
-        tracker = Progress(len(targets), progress)
-        try:
-            results = await self._resolve(targets, tracker)
-        finally:
-            tracker.close()
+        cached = await self._cached(targets)
+
+        async def resolve(target: Target) -> VtReport:
+            hit = cached.get(target.cache_key)
+            return hit if hit is not None else await self._fetch(target)
+
+        outcomes = await run_batch(
+            targets.values(),
+            resolve,
+            limits=self._api.limits,
+            key=_cache_key,
+            progress=progress,
+            description="VirusTotal",
+        )
+        results = {_cache_key(outcome.item): _report_of(outcome) for outcome in outcomes}
+        skipped = sum(o.status is BatchStatus.QUOTA_EXHAUSTED for o in outcomes)
+        if skipped:
+            _log.warning("the VirusTotal quota is exhausted; %d lookups were skipped", skipped)
         reports = []
         for text, target in items:
             if not target.valid:
@@ -400,50 +414,18 @@ class VirusTotalClient(ServiceClient):
             reports.append(shared if shared.observable == text else _with_observable(shared, text))
         return reports
 
-    async def _resolve(
-        self, targets: Mapping[str, Target], tracker: Progress
-    ) -> dict[str, VtReport]:
+    async def _cached(self, targets: Mapping[str, Target]) -> dict[str, VtReport]:
+        """The reports the cache already holds for ``targets`` (none without a cache)."""
+        if self.cache is None or not targets:
+            return {}
         results: dict[str, VtReport] = {}
-        if self.cache is not None and targets:
-            for key, hit in (await self.cache.get_many(list(targets))).items():
-                target = targets[key]
-                results[key] = (
-                    report_from_object(target.key or "", target, hit.data)
-                    if hit.status == VtStatus.FOUND and hit.data is not None
-                    else report_without_data(target.key or "", target, VtStatus.NOT_FOUND)
-                )
-            tracker.advance(len(results))
-        pending = deque(key for key in targets if key not in results)
-        quota_error: list[QuotaExceededError] = []
-
-        async def worker() -> None:
-            while pending and not quota_error:
-                key = pending.popleft()
-                target = targets[key]
-                try:
-                    results[key] = await self._fetch(target)
-                except QuotaExceededError as exc:
-                    quota_error.append(exc)
-                    results[key] = _quota_report(target, exc)
-                tracker.advance()
-
-        workers = [
-            asyncio.create_task(worker())
-            for _ in range(min(self._api.limits.max_concurrency, len(pending)))
-        ]
-        try:
-            await asyncio.gather(*workers)
-        finally:
-            # On an authentication error or a cancellation, stop every other worker and wait
-            # for it: nothing keeps running after this call returns or raises.
-            for task in workers:
-                task.cancel()
-            await asyncio.gather(*workers, return_exceptions=True)
-        if quota_error:
-            _log.warning("the VirusTotal quota is exhausted; %d lookups were skipped", len(pending))
-            for key in pending:
-                results[key] = _quota_report(targets[key], quota_error[0])
-            tracker.advance(len(pending))
+        for key, hit in (await self.cache.get_many(list(targets))).items():
+            target = targets[key]
+            results[key] = (
+                report_from_object(target.key or "", target, hit.data)
+                if hit.status == VtStatus.FOUND and hit.data is not None
+                else report_without_data(target.key or "", target, VtStatus.NOT_FOUND)
+            )
         return results
 
     async def _fetch(self, target: Target) -> VtReport:
@@ -488,10 +470,21 @@ def _with_observable(report: VtReport, observable: str) -> VtReport:
     return attrs.evolve(report, observable=observable)
 
 
-def _quota_report(target: Target, exc: QuotaExceededError) -> VtReport:
-    return report_without_data(
-        target.key or "",
-        target,
-        VtStatus.QUOTA_EXHAUSTED,
-        f"skipped: the VirusTotal quota is exhausted ({exc.args[0] if exc.args else exc})",
-    )
+def _cache_key(target: Target) -> str:
+    return target.cache_key
+
+
+def _report_of(outcome: BatchResult[Target, VtReport]) -> VtReport:
+    """One target's report from its batch outcome (``_fetch`` turns failures into reports)."""
+    if outcome.value is not None:
+        return outcome.value
+    target, exc = outcome.item, outcome.error
+    if outcome.status is BatchStatus.QUOTA_EXHAUSTED:
+        reason = exc.args[0] if exc is not None and exc.args else exc
+        return report_without_data(
+            target.key or "",
+            target,
+            VtStatus.QUOTA_EXHAUSTED,
+            f"skipped: the VirusTotal quota is exhausted ({reason})",
+        )
+    return report_without_data(target.key or "", target, VtStatus.ERROR, str(exc))
