@@ -25,8 +25,9 @@ only what is specific to its service: how to build a request, how to read an ans
 * **Batches** (:func:`run_batch`, :func:`iter_batch`, :class:`BatchResult`): the one engine
   behind every ``lookup_many``: deduplicated, bounded concurrency, per-item statuses, stop on
   quota exhaustion, ``progress=``, cancellation that leaves no task behind.
-* **Logging**: ``logging.getLogger("asisdk.http.<service>")``; debug per request, warning per
-  retry; no handlers are added.
+* **Logging**: ``logging.getLogger("asisdk.http.<service>")``; DEBUG per attempt and per
+  retry (retries heal themselves), INFO when a request gives up; secrets masked; no handlers
+  are added.
 
 A minimal service client::
 

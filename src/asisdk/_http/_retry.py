@@ -148,6 +148,36 @@ class RetryPolicy:
             return max(retry_after, 0.0)
         return self.backoff(attempt, uniform=uniform)
 
+    def next_wait(
+        self,
+        attempt: int,
+        *,
+        retryable: bool,
+        retry_after: float | None = None,
+        uniform: Callable[[], float] = random.random,
+    ) -> float | None:
+        """The wait before another attempt, or ``None`` to give up (the retry driver's question).
+
+        Args:
+            attempt: the attempt that just failed (1-based).
+            retryable: whether the failure is worth another attempt at all (a retryable status
+                or transport error, on a request that may be repeated).
+            retry_after: the service's ``Retry-After`` in seconds, if it sent one.
+            uniform: a source of floats in ``[0, 1)`` for the jitter.
+
+        Examples:
+            >>> policy = RetryPolicy(max_attempts=2, jitter=False)
+            >>> policy.next_wait(1, retryable=True), policy.next_wait(2, retryable=True)
+            (1.0, None)
+            >>> policy.next_wait(1, retryable=True, retry_after=600.0) is None  # too long
+            True
+        """
+        if not retryable or attempt >= self.max_attempts:
+            return None
+        if not self.honours_retry_after(retry_after):
+            return None
+        return self.delay(attempt, retry_after=retry_after, uniform=uniform)
+
     def honours_retry_after(self, retry_after: float | None) -> bool:
         """Whether a ``Retry-After`` of this many seconds is short enough to wait for."""
         return retry_after is None or retry_after <= self.max_retry_after
