@@ -94,6 +94,8 @@ class _Portal:
 
 
 _PORTAL = _Portal()
+#: The door class of each async client class, filled as the door classes are defined.
+_DOORS: dict[type, type[_BlockingProxy]] = {}
 
 
 async def _await(awaitable: Awaitable[_T]) -> _T:
@@ -125,9 +127,12 @@ def _unwrap(value: Any) -> Any:
 
 def _resolve(result: Any) -> Any:
     if inspect.isawaitable(result):
-        return _PORTAL.call(_await(result))
-    if isinstance(result, AsyncIterator):
+        result = _PORTAL.call(_await(result))
+    elif isinstance(result, AsyncIterator):
         return _iterate(result)
+    door = _DOORS.get(type(result))
+    if door is not None:  # vt.with_options(...): a blocking client again
+        return door._wrap(result)
     return result
 
 
@@ -195,6 +200,7 @@ class _BlockingProxy:
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         source = cls._async_class
+        _DOORS[source] = cls
         for name, function in _coroutine_methods(source).items():
             if name != "aclose":
                 setattr(cls, name, _forwarder(name, function))
@@ -218,11 +224,16 @@ class _BlockingProxy:
             instance = _PORTAL.call(_build(build))
             if not isinstance(instance, door._async_class):
                 return instance
-            proxy = door.__new__(door)
-            proxy._async = instance
-            return proxy
+            return door._wrap(instance)
 
         return classmethod(make)
+
+    @classmethod
+    def _wrap(cls, instance: Any) -> Self:
+        """A door object around an async instance already built."""
+        proxy = cls.__new__(cls)
+        proxy._async = instance
+        return proxy
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         args = tuple(_unwrap(a) for a in args)

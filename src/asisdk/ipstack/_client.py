@@ -17,6 +17,7 @@ from asisdk._http import (
     ServiceClient,
     run_batch,
 )
+from asisdk._http._service import limits_or_shortcuts
 from asisdk.config import Config, Secret, resolve_secret
 from asisdk.entities import GeoLocation, IpAddress
 from asisdk.errors import (
@@ -62,19 +63,19 @@ class IPStackClient(ServiceClient):
         api_key: the access key; by default ``ASISDK_IPSTACK_API_KEY``, then
             ``[ipstack] api_key`` in the config file.
         base_url: the API root (tests point it at ``http://127.0.0.1:PORT``).
+        retry: the retry policy (``RetryPolicy(instant=True)`` in tests).
+        limits: every client-side limit; when given, the shortcuts below are not
+            read.
+        timeout: timeouts of the owned HTTP client.
+        http_client: an ``httpx.AsyncClient`` to use (not closed by this client).
+        config: an already loaded configuration (for the key).
         bulk: pack up to 50 addresses per request (needs a Professional plan or higher;
             otherwise IPStack answers error 303 and this client raises ``ConfigurationError``).
-        requests_per_minute: client-side rate limit; ``None`` for none.
-        max_concurrency: requests in flight at once.
-        retry: the retry policy (``RetryPolicy(instant=True)`` in tests).
-        http_client: an ``httpx.AsyncClient`` to use (not closed by this client).
-        timeout: timeouts of the owned HTTP client.
-        config: an already loaded configuration (for the key).
-        limits: full control of the limits; replaces ``requests_per_minute`` and
-            ``max_concurrency``.
         allow_http: allow a plain-http ``base_url`` (IPStack's free plan refuses HTTPS with
             error 105). The key then crosses the network in clear text: use only if you accept
             that.
+        requests_per_minute: shortcut: client-side rate limit; ``None`` for none.
+        max_concurrency: shortcut: requests in flight at once.
 
     Raises:
         ConfigurationError: no access key was found; the message says where it was looked for.
@@ -91,25 +92,36 @@ class IPStackClient(ServiceClient):
         api_key: str | Secret | None = None,
         *,
         base_url: str = _defaults.BASE_URL,
+        retry: RetryPolicy | None = None,
+        limits: RequestLimits | None = None,
+        timeout: httpx.Timeout | None = None,
+        http_client: httpx.AsyncClient | None = None,
+        config: Config | None = None,
         bulk: bool = False,
+        allow_http: bool = False,
         requests_per_minute: float | None = _defaults.REQUESTS_PER_MINUTE,
         max_concurrency: int = _defaults.MAX_CONCURRENCY,
-        retry: RetryPolicy | None = None,
-        http_client: httpx.AsyncClient | None = None,
-        timeout: httpx.Timeout | None = None,
-        config: Config | None = None,
-        limits: RequestLimits | None = None,
-        allow_http: bool = False,
     ) -> None:
         key = resolve_secret(_defaults.API_KEY_SETTING, api_key, config=config)
         assert key is not None
         install_key_filter(_defaults.KEY_PARAM)
-        if limits is None:
-            limits = RequestLimits.create(
-                requests_per_minute=requests_per_minute, max_concurrency=max_concurrency
-            )
+        limits = limits_or_shortcuts(
+            limits,
+            {"requests_per_minute": requests_per_minute, "max_concurrency": max_concurrency},
+        )
+        self._keep_options(
+            api_key=key,
+            base_url=base_url,
+            retry=retry,
+            limits=limits,
+            timeout=timeout,
+            http_client=http_client,
+            config=config,
+            bulk=bulk,
+            allow_http=allow_http,
+        )
         extra: dict[str, Any] = {} if timeout is None else {"timeout": timeout}
-        self.bulk = bulk
+        self._bulk = bulk
         self._api = ApiClient(
             service="ipstack",
             base_url=base_url,
@@ -123,6 +135,11 @@ class IPStackClient(ServiceClient):
             allow_http=allow_http,
             **extra,
         )
+
+    @property
+    def bulk(self) -> bool:
+        """Whether up to 50 addresses are packed per request."""
+        return self._bulk
 
     def __repr__(self) -> str:
         return (

@@ -28,6 +28,7 @@ from asisdk._http import (
     default_error_parser,
     run_batch,
 )
+from asisdk._http._service import limits_or_shortcuts
 from asisdk.config import Config, Secret, resolve_secret
 from asisdk.errors import (
     ApiError,
@@ -101,19 +102,20 @@ class VirusTotalClient(ServiceClient):
             ``ASISDK_VIRUSTOTAL_API_KEY``, then ``[virustotal] api_key`` in the config file.
             It is sent only in the ``x-apikey`` header and never shown.
         base_url: the API root (tests point it at ``http://127.0.0.1:PORT/api/v3``).
-        requests_per_minute: the account's per-minute quota (public keys: 4); ``None`` for no
-            client-side rate limit. Requests are paced so that no minute ever sees more.
-        requests_per_day: the account's daily quota (public keys: 500), counted per UTC day;
-            ``None`` for none.
-        max_concurrency: requests in flight at once.
         retry: the retry policy (``RetryPolicy(instant=True)`` in tests).
-        http_client: an ``httpx.AsyncClient`` to use (not closed by this client).
-        cache: a :class:`VtCache` or the path of its SQLite file; ``None`` for no cache.
-        timeout: timeouts of the owned HTTP client.
-        config: an already loaded configuration (for the key).
-        limits: full control of the limits (e.g. a premium contract with per-second and
+        limits: every client-side limit (e.g. a premium contract with per-second and
             per-minute quotas, ``RequestLimits(rates=[RateLimit(max_requests=..., period=1)])``);
-            replaces ``requests_per_minute``, ``requests_per_day`` and ``max_concurrency``.
+            when given, the shortcuts below are not read.
+        timeout: timeouts of the owned HTTP client.
+        http_client: an ``httpx.AsyncClient`` to use (not closed by this client).
+        config: an already loaded configuration (for the key).
+        cache: a :class:`VtCache` or the path of its SQLite file; ``None`` for no cache.
+        requests_per_minute: shortcut: the account's per-minute quota (public keys: 4);
+            ``None`` for no client-side rate limit. Requests are paced so that no minute ever
+            sees more.
+        requests_per_day: shortcut: the account's daily quota (public keys: 500), counted per
+            UTC day; ``None`` for none.
+        max_concurrency: shortcut: requests in flight at once.
 
     Raises:
         ConfigurationError: no API key was found; the message says where it was looked for.
@@ -130,26 +132,38 @@ class VirusTotalClient(ServiceClient):
         api_key: str | Secret | None = None,
         *,
         base_url: str = _defaults.BASE_URL,
+        retry: RetryPolicy | None = None,
+        limits: RequestLimits | None = None,
+        timeout: httpx.Timeout | None = None,
+        http_client: httpx.AsyncClient | None = None,
+        config: Config | None = None,
+        cache: VtCache | str | os.PathLike[str] | None = None,
         requests_per_minute: float | None = _defaults.REQUESTS_PER_MINUTE,
         requests_per_day: int | None = _defaults.REQUESTS_PER_DAY,
         max_concurrency: int = _defaults.MAX_CONCURRENCY,
-        retry: RetryPolicy | None = None,
-        http_client: httpx.AsyncClient | None = None,
-        cache: VtCache | str | os.PathLike[str] | None = None,
-        timeout: httpx.Timeout | None = None,
-        config: Config | None = None,
-        limits: RequestLimits | None = None,
     ) -> None:
         key = resolve_secret(
             _defaults.API_KEY_SETTING, api_key, env_aliases=_defaults.API_KEY_ENV, config=config
         )
         assert key is not None
-        if limits is None:
-            limits = RequestLimits.create(
-                requests_per_minute=requests_per_minute,
-                requests_per_day=requests_per_day,
-                max_concurrency=max_concurrency,
-            )
+        limits = limits_or_shortcuts(
+            limits,
+            {
+                "requests_per_minute": requests_per_minute,
+                "requests_per_day": requests_per_day,
+                "max_concurrency": max_concurrency,
+            },
+        )
+        self._keep_options(
+            api_key=key,
+            base_url=base_url,
+            retry=retry,
+            limits=limits,
+            timeout=timeout,
+            http_client=http_client,
+            config=config,
+            cache=cache,
+        )
         extra: dict[str, Any] = {} if timeout is None else {"timeout": timeout}
         self._api = ApiClient(
             service="virustotal",
@@ -162,9 +176,14 @@ class VirusTotalClient(ServiceClient):
             **extra,
         )
         self._owns_cache = cache is not None and not isinstance(cache, VtCache)
-        self.cache: VtCache | None = (
+        self._cache: VtCache | None = (
             cache if isinstance(cache, VtCache) or cache is None else VtCache(cache)
         )
+
+    @property
+    def cache(self) -> VtCache | None:
+        """The persistent cache, or ``None``."""
+        return self._cache
 
     def __repr__(self) -> str:
         return (
