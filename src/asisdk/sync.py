@@ -28,6 +28,7 @@ Examples:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import inspect
 import threading
@@ -69,6 +70,10 @@ class _Portal:
                 self._loop, self._thread = loop, thread
             return self._loop
 
+    def is_running(self) -> bool:
+        """Whether the private loop's thread is alive."""
+        return self._thread is not None and self._thread.is_alive()
+
     def check_thread(self) -> None:
         """Refuse a blocking call from the loop's own thread (it would wait for itself)."""
         if self._thread is not None and threading.current_thread() is self._thread:
@@ -106,18 +111,48 @@ async def _build(factory: Callable[[], _T]) -> _T:
     return factory()  # inside the private loop, so loop-bound state binds to it
 
 
-def _iterate(iterator: AsyncIterator[_T]) -> Iterator[_T]:
-    """A blocking iterator over an async iterator living in the private loop."""
-    try:
-        while True:
-            try:
-                yield _PORTAL.call(_await(anext(iterator)))
-            except StopAsyncIteration:
-                return
-    finally:
-        aclose = getattr(iterator, "aclose", None)
+class _BlockingIterator(Iterator[_T]):
+    """A blocking iterator over an async iterator living in the private loop.
+
+    Other attributes are the async iterator's (``vt.relationships(...).cursor``).
+    """
+
+    def __init__(self, iterator: AsyncIterator[_T]) -> None:
+        self._iterator = iterator
+        self._closed = False
+
+    def __repr__(self) -> str:
+        return f"<blocking {self._iterator!r}>"
+
+    def __next__(self) -> _T:
+        if self._closed:
+            raise StopIteration
+        try:
+            return _PORTAL.call(_await(anext(self._iterator)))
+        except StopAsyncIteration:
+            self.close()
+            raise StopIteration from None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._iterator, name)
+
+    def close(self) -> None:
+        """Close the async iterator (an async generator runs its ``finally``). Idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        aclose = getattr(self._iterator, "aclose", None)
         if aclose is not None:
             _PORTAL.call(_await(aclose()))
+
+    def __del__(self) -> None:
+        if not self._closed and _PORTAL.is_running():
+            with contextlib.suppress(Exception):  # nothing to tell at garbage collection
+                self.close()
+
+
+def _iterate(iterator: AsyncIterator[_T]) -> Iterator[_T]:
+    return _BlockingIterator(iterator)
 
 
 def _unwrap(value: Any) -> Any:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import re
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
 import attrs
@@ -47,11 +47,10 @@ from asisdk.virustotal._observables import (
     observable_text,
     resolve_target,
 )
+from asisdk.virustotal._relationships import RelationshipCursor, VtRelationships
 from asisdk.virustotal._report import (
-    VtObject,
     VtReport,
     VtStatus,
-    object_from_item,
     report_from_object,
     report_without_data,
 )
@@ -316,7 +315,7 @@ class VirusTotalClient(ServiceClient):
 
     # -- relationships ---------------------------------------------------------------------
 
-    async def relationships(
+    def relationships(
         self,
         observable: Observable,
         name: str,
@@ -324,8 +323,9 @@ class VirusTotalClient(ServiceClient):
         kind: VtKind | str | None = None,
         limit: int | None = None,
         descriptors_only: bool = False,
-    ) -> AsyncIterator[VtObject]:
-        """Iterate over an object's related objects, following the API's cursor.
+        cursor: str | None = None,
+    ) -> VtRelationships:
+        """Iterate over an object's related objects, following the API's pages; resumable.
 
         Args:
             observable: the object (IP, domain, URL or hash).
@@ -333,22 +333,30 @@ class VirusTotalClient(ServiceClient):
                 ``"contacted_ips"`` (files), ``"subdomains"``.
             kind: the observable's kind when known.
             limit: stop after this many objects (``None``: all pages).
-            descriptors_only: list only ``type`` and ``id`` (a cheaper call).
+            descriptors_only: list only ``type``, ``id`` and ``context_attributes`` (a cheaper
+                call).
+            cursor: resume where an earlier iteration's ``cursor`` attribute said it stopped.
 
-        Yields:
-            The related objects, page after page. Iteration ends (with a warning logged) if the
-            API hands out a cursor it already gave, instead of paging forever.
+        Returns:
+            A :class:`~asisdk.virustotal.VtRelationships`: iterate it with ``async for``; its
+            ``cursor`` says where the next object is (``None`` when all were given). Each
+            object keeps ``attributes``, ``context_attributes`` and ``links``.
 
         Raises:
-            InvalidInputError: the observable or the relationship name is not valid.
-            NotFoundError: VirusTotal does not know the observable.
+            InvalidInputError: the observable, the relationship name, the limit or the cursor
+                is not valid (raised by this call).
+            NotFoundError: VirusTotal does not know the observable (raised while iterating).
             AuthenticationError: the key was refused or may not use this relationship (many
-                are premium-only).
+                are premium-only; raised while iterating).
 
         Examples:
             >>> async def resolutions(vt: VirusTotalClient) -> list[str]:
-            ...     return [o.id async for o in vt.relationships("example.com", "resolutions",
-            ...                                                    limit=20)]
+            ...     first = vt.relationships("example.com", "resolutions", limit=20)
+            ...     ids = [o.id async for o in first]
+            ...     if first.cursor is not None:  # more to come: go on from there later
+            ...         ids += [o.id async for o in vt.relationships(
+            ...             "example.com", "resolutions", limit=20, cursor=first.cursor)]
+            ...     return ids
         """
         target = resolve_target(observable, kind)
         if not target.valid:
@@ -359,41 +367,17 @@ class VirusTotalClient(ServiceClient):
             raise InvalidInputError(f"{name!r} is not a relationship name (e.g. 'resolutions')")
         if limit is not None and limit < 1:
             raise InvalidInputError(f"limit must be at least 1, got {limit}")
+        start = RelationshipCursor.parse(cursor) if cursor is not None else None
         path = (
             f"{target.path}/relationships/{name}" if descriptors_only else f"{target.path}/{name}"
         )
-        yielded = 0
-        cursor: str | None = None
-        seen: set[str] = set()
-        while True:
-            want = _defaults.RELATIONSHIP_PAGE_SIZE
-            if limit is not None:
-                want = min(want, limit - yielded)
-            page = await self._api.get_json(path, params={"limit": want, "cursor": cursor})
-            items = page.get("data") if isinstance(page, Mapping) else None
-            for item in items if isinstance(items, list) else []:
-                related = object_from_item(item)
-                if related is None:
-                    continue
-                yield related
-                yielded += 1
-                if limit is not None and yielded >= limit:
-                    return
-            meta = page.get("meta") if isinstance(page, Mapping) else None
-            next_cursor = meta.get("cursor") if isinstance(meta, Mapping) else None
-            if not next_cursor or not items:
-                return
-            cursor = str(next_cursor)
-            if cursor in seen:
-                # A cursor handed out twice would page forever: end where the pages repeat.
-                _log.warning(
-                    "VirusTotal repeated the cursor of %s/%s; stopping after %d objects",
-                    target.cache_key,
-                    name,
-                    yielded,
-                )
-                return
-            seen.add(cursor)
+
+        async def fetch_page(page: str | None, size: int) -> Any:
+            return await self._api.get_json(path, params={"limit": size, "cursor": page})
+
+        return VtRelationships(
+            fetch_page, label=f"{target.cache_key}/{name}", limit=limit, start=start
+        )
 
     # -- batch engine ----------------------------------------------------------------------
 
