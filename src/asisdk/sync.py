@@ -62,6 +62,9 @@ class _Portal:
         self._thread: threading.Thread | None = None
 
     def _running_loop(self) -> asyncio.AbstractEventLoop:
+        loop, thread = self._loop, self._thread
+        if loop is not None and thread is not None and thread.is_alive():
+            return loop  # the common case, without taking the lock
         with self._lock:
             if self._loop is None or self._thread is None or not self._thread.is_alive():
                 loop = asyncio.new_event_loop()
@@ -161,7 +164,9 @@ def _unwrap(value: Any) -> Any:
 
 
 def _resolve(result: Any) -> Any:
-    if inspect.isawaitable(result):
+    if asyncio.iscoroutine(result):
+        result = _PORTAL.call(result)
+    elif inspect.isawaitable(result):
         result = _PORTAL.call(_await(result))
     elif isinstance(result, AsyncIterator):
         return _iterate(result)
@@ -171,15 +176,26 @@ def _resolve(result: Any) -> Any:
     return result
 
 
+def _invoke(function: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """Call ``function`` (door objects unwrapped) and resolve its result in the private loop.
+
+    The coroutine is made here and run there; this path is what every door call costs, so it
+    builds no wrapper and copies nothing it does not need to.
+    """
+    _PORTAL.check_thread()
+    if args:
+        args = tuple(_unwrap(a) for a in args)
+    if kwargs:
+        kwargs = {k: _unwrap(v) for k, v in kwargs.items()}
+    return _resolve(function(*args, **kwargs))
+
+
 def _blocking_callable(function: Callable[..., Any]) -> Callable[..., Any]:
     """``function`` with its awaitable or async-iterator result resolved in the private loop."""
 
     @functools.wraps(function)
     def call(*args: Any, **kwargs: Any) -> Any:
-        _PORTAL.check_thread()
-        return _resolve(
-            function(*(_unwrap(a) for a in args), **{k: _unwrap(v) for k, v in kwargs.items()})
-        )
+        return _invoke(function, args, kwargs)
 
     return call
 
@@ -187,7 +203,7 @@ def _blocking_callable(function: Callable[..., Any]) -> Callable[..., Any]:
 def _forwarder(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(function)
     def method(self: _BlockingProxy, *args: Any, **kwargs: Any) -> Any:
-        return _blocking_callable(getattr(self._async, name))(*args, **kwargs)
+        return _invoke(getattr(self._async, name), args, kwargs)
 
     return method
 
