@@ -151,10 +151,10 @@ class Progress:
             self._owns_bar = True
         elif progress is None or progress is False:
             pass
+        elif callable(progress):  # a callback, or a bar that is also one (notebook Progress)
+            self._callback = progress
         elif isinstance(progress, ProgressBar):
             self._bar = progress
-        elif callable(progress):
-            self._callback = progress
         else:
             raise ConfigurationError(
                 f"progress= takes a callback(done, total), a tqdm-like bar or True, "
