@@ -327,7 +327,9 @@ class GeoIpDatabase:
             results.append(result)
         return results
 
-    def _entries(self, values: Iterable[object], stacklevel: int) -> list[_Entry]:
+    def _entries(
+        self, values: Iterable[object], stacklevel: int, *, extras: bool = True
+    ) -> list[_Entry]:
         """One entry per input; identical inputs share one entry object (logs repeat a lot),
         spellings of one address share one lookup, addresses of one network one location."""
         reader = self._reader
@@ -339,7 +341,7 @@ class GeoIpDatabase:
         by_network: dict[object, GeoLocation] = {}
         entries: list[_Entry] = []
         with _cyclic_gc_paused():
-            self._fill(reader, values, entries, by_input, by_address, by_network)
+            self._fill(reader, values, entries, by_input, by_address, by_network, extras)
         return entries
 
     def _fill(
@@ -350,6 +352,7 @@ class GeoIpDatabase:
         by_input: dict[str, _Entry],
         by_address: dict[str, _Answer],
         by_network: dict[object, GeoLocation],
+        extras: bool,
     ) -> None:
         for value in values:
             key = value if isinstance(value, str) else None
@@ -362,7 +365,7 @@ class GeoIpDatabase:
                 else:
                     answer = by_address.get(item.address)
                     if answer is None:
-                        answer = self._locate(reader, item, by_network)
+                        answer = self._locate(reader, item, by_network, extras)
                         by_address[item.address] = answer
                     entry = (answer[0], IpType.PUBLIC, answer[1], answer[2], item)
                 if key is not None:
@@ -370,12 +373,16 @@ class GeoIpDatabase:
             entries.append(entry)
 
     def _locate(
-        self, reader: Any, item: Classified, by_network: dict[object, GeoLocation]
+        self,
+        reader: Any,
+        item: Classified,
+        by_network: dict[object, GeoLocation],
+        extras: bool = True,
     ) -> _Answer:
         try:
-            location = self._find(reader, 0, item, by_network)
+            location = self._find(reader, 0, item, by_network, extras)
             if self._layers:
-                location = self._layered(location, item, by_network)
+                location = self._layered(location, item, by_network, extras)
         except maxminddb.errors.InvalidDatabaseError as exc:
             return GeoStatus.ERROR, None, f"the database {self.path} is corrupt: {exc}"
         except ValueError:  # a closed reader (_find returns None for other ValueErrors)
@@ -385,7 +392,12 @@ class GeoIpDatabase:
         return GeoStatus.FOUND, location, None
 
     def _find(
-        self, reader: Any, index: int, item: Classified, by_network: dict[object, GeoLocation]
+        self,
+        reader: Any,
+        index: int,
+        item: Classified,
+        by_network: dict[object, GeoLocation],
+        extras: bool,
     ) -> GeoLocation | None:
         """The location database ``index`` (0: the main one) gives, cached per network."""
         try:
@@ -403,7 +415,7 @@ class GeoIpDatabase:
         location = by_network.get(key)
         if location is None:
             network = f"{type(item.parsed)(base << host_bits)}/{prefix}"
-            location = record_to_location(record, network, self.locales)
+            location = record_to_location(record, network, self.locales, extras=extras)
             by_network[key] = location
         return location
 
@@ -412,11 +424,12 @@ class GeoIpDatabase:
         main: GeoLocation | None,
         item: Classified,
         by_network: dict[object, GeoLocation],
+        extras: bool,
     ) -> GeoLocation | None:
         """``main`` with the fields it lacks filled from the layered databases."""
         found = [main] if main is not None else []
         for index, layer in enumerate(self._layers, start=1):
-            location = self._find(layer.reader, index, item, by_network)
+            location = self._find(layer.reader, index, item, by_network, extras)
             if location is not None:
                 found.append(location)
         if len(found) <= 1:
@@ -443,7 +456,9 @@ class GeoIpDatabase:
             >>> located = geo.lookup_frame(logons, "IpAddress")  # doctest: +SKIP
             >>> located.groupby("country_code").size()  # doctest: +SKIP
         """
-        return rows_to_frame(df, self._entries(column_values(df, column), _CALLER))
+        # The frame has no column for additional_data: its fields are not read (faster).
+        entries = self._entries(column_values(df, column), _CALLER, extras=False)
+        return rows_to_frame(df, entries)
 
     async def lookup_async(self, ip: IpInput) -> IpAddress:
         """:meth:`lookup` for async code (a lookup takes microseconds; run inline).

@@ -65,29 +65,42 @@ def _int(value: object) -> int | None:
 
 
 #: Flags kept in ``additional_data`` when true (in ``traits``, or flat in Anonymous-IP records).
-_FLAGS: Final = (
-    "is_anycast",
-    "is_satellite_provider",
-    "is_anonymous_proxy",
-    "is_legitimate_proxy",
-    "is_anonymous",
-    "is_anonymous_vpn",
-    "is_hosting_provider",
-    "is_public_proxy",
-    "is_residential_proxy",
-    "is_tor_exit_node",
+_FLAGS: Final = frozenset(
+    {
+        "is_anycast",
+        "is_satellite_provider",
+        "is_anonymous_proxy",
+        "is_legitimate_proxy",
+        "is_anonymous",
+        "is_anonymous_vpn",
+        "is_hosting_provider",
+        "is_public_proxy",
+        "is_residential_proxy",
+        "is_tor_exit_node",
+    }
 )
 #: Texts kept in ``additional_data`` (in ``traits``, or flat in ISP / Connection-Type / Domain).
-_TEXTS: Final = (
-    "isp",
-    "connection_type",
-    "user_type",
-    "domain",
-    "mobile_country_code",
-    "mobile_network_code",
+_TEXTS: Final = frozenset(
+    {
+        "isp",
+        "connection_type",
+        "user_type",
+        "domain",
+        "mobile_country_code",
+        "mobile_network_code",
+    }
 )
 #: Enterprise confidences (0-100) kept as ``<part>_confidence``.
 _CONFIDENT_PARTS: Final = ("country", "city", "postal")
+
+
+def _flags_and_texts(node: Mapping[str, Any], extra: dict[str, object]) -> None:
+    # Only the keys a record has are looked at: a City record has few, so this stays cheap.
+    for key, value in node.items():
+        if value is True and key in _FLAGS:
+            extra[key] = True
+        elif key in _TEXTS and type(value) is str and value:
+            extra.setdefault(key, value)
 
 
 def _extras(
@@ -100,46 +113,50 @@ def _extras(
     extra: dict[str, object] = {}
     if country:
         extra["is_in_european_union"] = country.get("is_in_european_union") is True
-    registered = _map(record.get("registered_country"))
-    if registered:
+    registered = record.get("registered_country")
+    if type(registered) is dict:
         extra["registered_country"] = _str(registered.get("iso_code"))
         if registered.get("is_in_european_union") is True:
             extra["registered_country_in_european_union"] = True
-    represented = _map(record.get("represented_country"))
-    if represented:
+    represented = record.get("represented_country")
+    if type(represented) is dict:
         extra["represented_country"] = _str(represented.get("iso_code"))
         extra["represented_country_type"] = _str(represented.get("type"))
-    metro = _int(location.get("metro_code"))
-    if metro is not None:
+    metro = location.get("metro_code")
+    if type(metro) is int:
         extra["metro_code"] = metro
-    for flag in _FLAGS:
-        if traits.get(flag) is True or record.get(flag) is True:
-            extra[flag] = True
-    for name in _TEXTS:
-        text = _str(traits.get(name)) or _str(record.get(name))
-        if text is not None:
-            extra[name] = text
-    score = _float(traits.get("static_ip_score"))
-    if score is not None:
-        extra["static_ip_score"] = score
-    for part in _CONFIDENT_PARTS:
-        confidence = _int(_map(record.get(part)).get("confidence"))
+    if traits:
+        _flags_and_texts(traits, extra)
+        score = _float(traits.get("static_ip_score"))
+        if score is not None:
+            extra["static_ip_score"] = score
+    if not country:  # flat ASN / ISP / Anonymous-IP / Connection-Type / Domain records
+        _flags_and_texts(record, extra)
+    elif "confidence" in country:  # Enterprise
+        for part in _CONFIDENT_PARTS:
+            confidence = _int(_map(record.get(part)).get("confidence"))
+            if confidence is not None:
+                extra[f"{part}_confidence"] = confidence
+        confidence = _int(first_subdivision.get("confidence"))
         if confidence is not None:
-            extra[f"{part}_confidence"] = confidence
-    confidence = _int(first_subdivision.get("confidence"))
-    if confidence is not None:
-        extra["subdivision_confidence"] = confidence
+            extra["subdivision_confidence"] = confidence
     return extra
 
 
 def record_to_location(
-    record: Mapping[str, object], network: str | None, locales: Sequence[str]
+    record: Mapping[str, object],
+    network: str | None,
+    locales: Sequence[str],
+    *,
+    extras: bool = True,
 ) -> GeoLocation:
     """Build a :class:`GeoLocation` from one raw record of any supported database kind.
 
     ``country`` falls back to ``registered_country`` (some networks, e.g. satellite providers,
     have only the latter); ``state`` is the most general subdivision (England, California);
     ``asn`` and ``organization`` come from ``traits`` (Enterprise) or the flat ASN / ISP keys.
+    With ``extras=False`` the fields without an attribute of their own are not read (frames,
+    which have no column for them).
 
     Examples:
         >>> record = {"country": {"iso_code": "GB", "names": {"en": "United Kingdom"}},
@@ -176,5 +193,5 @@ def record_to_location(
         or _str(record.get("organization"))
         or _str(record.get("autonomous_system_organization"))
         or _str(record.get("isp")),
-        additional_data=_extras(record, country, location, traits, first),
+        additional_data=_extras(record, country, location, traits, first) if extras else {},
     )
