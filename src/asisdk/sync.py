@@ -32,6 +32,7 @@ import contextlib
 import functools
 import inspect
 import threading
+import typing
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
 from types import TracebackType
 from typing import Any, ClassVar, Self, TypeVar
@@ -208,13 +209,27 @@ def _forwarder(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
     return method
 
 
+def _returns_async_iterator(function: Callable[..., Any]) -> bool:
+    """Whether a plain method is declared to return an async iterator (``relationships``)."""
+    try:
+        returned = typing.get_type_hints(function).get("return")
+    except Exception:  # names imported only for type checking (pd.DataFrame): not ours
+        return False
+    return isinstance(returned, type) and issubclass(returned, AsyncIterator)
+
+
 def _coroutine_methods(cls: type) -> dict[str, Callable[..., Any]]:
-    """The public coroutine and async-generator methods of ``cls`` (its ``aclose`` included)."""
+    """The public coroutine and async-generator methods of ``cls`` (its ``aclose`` included),
+    and its methods that return an async iterator object."""
     return {
         name: function
         for name, function in inspect.getmembers(cls, inspect.isfunction)
         if not name.startswith("_")
-        and (inspect.iscoroutinefunction(function) or inspect.isasyncgenfunction(function))
+        and (
+            inspect.iscoroutinefunction(function)
+            or inspect.isasyncgenfunction(function)
+            or _returns_async_iterator(function)
+        )
     }
 
 
