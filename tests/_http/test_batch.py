@@ -285,3 +285,16 @@ async def test_api_error_is_a_per_item_status_never_raised() -> None:
 
     results = await run_batch([1, 2], worker)
     assert [r.status for r in results] == [BatchStatus.FAILED, BatchStatus.FAILED]
+
+
+async def test_keyboard_interrupt_in_a_worker_stops_the_batch_and_is_raised() -> None:
+    async def worker(n: int) -> int:
+        if n == 2:
+            raise KeyboardInterrupt
+        await asyncio.sleep(0.01)
+        return n
+
+    before = asyncio.all_tasks()
+    with pytest.raises(KeyboardInterrupt):
+        await run_batch(range(6), worker, max_concurrency=2)
+    assert asyncio.all_tasks() == before

@@ -212,8 +212,9 @@ async def iter_batch(
 
     Arguments as :func:`run_batch`. One result is yielded per *distinct* key (its ``index`` is
     the key's first position); items never started because a quota ran out are yielded last.
-    Leaving the loop early (``break``, an exception, cancellation) cancels the workers still
-    running and waits for them.
+    Closing the iterator early (``await it.aclose()``, or ``async with
+    contextlib.aclosing(iter_batch(...)) as it``, then ``break``), or cancelling the task that
+    iterates, cancels the workers still running and waits for them.
 
     Raises:
         Exception: the first ``fatal`` exception a worker raised (the other workers are
@@ -236,6 +237,10 @@ async def iter_batch(
                 try:
                     value = await worker(item)
                 except fatal as exc:
+                    stopped.append(exc)
+                    queue.put_nowait(exc)
+                    return
+                except (KeyboardInterrupt, SystemExit) as exc:  # the caller's, not the item's
                     stopped.append(exc)
                     queue.put_nowait(exc)
                     return
@@ -266,14 +271,17 @@ async def iter_batch(
                 raise message
             else:
                 yield message
-        reason = stopped[0] if stopped else None
+        # Left over: not started because a quota ran out (or, rarely, because every worker
+        # was cancelled from inside its work).
+        reason: BaseException = (
+            stopped[0] if stopped else asyncio.CancelledError("the batch's workers were cancelled")
+        )
+        status = BatchStatus.QUOTA_EXHAUSTED if stopped else BatchStatus.FAILED
         skipped = list(reversed(pending))
         pending.clear()
         for index, item in skipped:
             tracker.advance(weight(item))
-            yield BatchResult(
-                index=index, item=item, status=BatchStatus.QUOTA_EXHAUSTED, error=reason
-            )
+            yield BatchResult(index=index, item=item, status=status, error=reason)
     finally:
         pending.clear()
         for task in tasks:
@@ -348,7 +356,15 @@ async def run_batch(
         outcomes[key(result.item)] = result
     ordered: list[BatchResult[T, R]] = []
     for index, item in enumerate(materialised):
-        shared = outcomes[key(item)]
+        shared = outcomes.get(key(item))
+        if shared is None:  # its worker was cancelled from inside (not by us): say so
+            shared = BatchResult(
+                index=index,
+                item=item,
+                status=BatchStatus.FAILED,
+                error=asyncio.CancelledError("the item's work was cancelled"),
+            )
+            outcomes[key(item)] = shared
         ordered.append(
             shared if shared.index == index else attrs.evolve(shared, index=index, item=item)
         )
