@@ -272,6 +272,8 @@ ALLOWED_BARE_RAISES = {
     ("geo/_updater.py", "AssertionError"),  # an unreachable line
     ("ioc/_tlds.py", "SystemExit"),  # the module's script entry point
     ("sync.py", "AttributeError"),  # __getattr__ before __init__ finished (copy, pickle probe)
+    ("sync.py", "StopIteration"),  # the iterator protocol's end of a blocking relationships()
+    ("virustotal/_relationships.py", "StopAsyncIteration"),  # the async iterator protocol
     ("__init__.py", "AttributeError"),  # PEP 562 module __getattr__: the protocol needs it
     ("decode/_deobfuscate.py", "ValueError"),  # internal, caught at once: rejects an escape run
 }

@@ -12,6 +12,7 @@ import importlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from asisdk._policies import RateLimit, RequestLimits, RetryPolicy
     from asisdk.config import Secret
     from asisdk.entities import (
         Account,
@@ -59,7 +60,10 @@ _EXPORTS: dict[str, str] = {
     "IpAddress": "asisdk.entities",
     "Process": "asisdk.entities",
     "QuotaExceededError": "asisdk.errors",
+    "RateLimit": "asisdk._policies",
     "RateLimitedError": "asisdk.errors",
+    "RequestLimits": "asisdk._policies",
+    "RetryPolicy": "asisdk._policies",
     "Secret": "asisdk.config",
     "TimeSpan": "asisdk.entities",
     "Url": "asisdk.entities",
@@ -86,7 +90,10 @@ __all__ = [
     "IpAddress",
     "Process",
     "QuotaExceededError",
+    "RateLimit",
     "RateLimitedError",
+    "RequestLimits",
+    "RetryPolicy",
     "Secret",
     "TimeSpan",
     "Url",

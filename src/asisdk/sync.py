@@ -28,9 +28,11 @@ Examples:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import inspect
 import threading
+import typing
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
 from types import TracebackType
 from typing import Any, ClassVar, Self, TypeVar
@@ -61,6 +63,9 @@ class _Portal:
         self._thread: threading.Thread | None = None
 
     def _running_loop(self) -> asyncio.AbstractEventLoop:
+        loop, thread = self._loop, self._thread
+        if loop is not None and thread is not None and thread.is_alive():
+            return loop  # the common case, without taking the lock
         with self._lock:
             if self._loop is None or self._thread is None or not self._thread.is_alive():
                 loop = asyncio.new_event_loop()
@@ -68,6 +73,10 @@ class _Portal:
                 thread.start()
                 self._loop, self._thread = loop, thread
             return self._loop
+
+    def is_running(self) -> bool:
+        """Whether the private loop's thread is alive."""
+        return self._thread is not None and self._thread.is_alive()
 
     def check_thread(self) -> None:
         """Refuse a blocking call from the loop's own thread (it would wait for itself)."""
@@ -94,6 +103,8 @@ class _Portal:
 
 
 _PORTAL = _Portal()
+#: The door class of each async client class, filled as the door classes are defined.
+_DOORS: dict[type, type[_BlockingProxy]] = {}
 
 
 async def _await(awaitable: Awaitable[_T]) -> _T:
@@ -104,18 +115,48 @@ async def _build(factory: Callable[[], _T]) -> _T:
     return factory()  # inside the private loop, so loop-bound state binds to it
 
 
-def _iterate(iterator: AsyncIterator[_T]) -> Iterator[_T]:
-    """A blocking iterator over an async iterator living in the private loop."""
-    try:
-        while True:
-            try:
-                yield _PORTAL.call(_await(anext(iterator)))
-            except StopAsyncIteration:
-                return
-    finally:
-        aclose = getattr(iterator, "aclose", None)
+class _BlockingIterator(Iterator[_T]):
+    """A blocking iterator over an async iterator living in the private loop.
+
+    Other attributes are the async iterator's (``vt.relationships(...).cursor``).
+    """
+
+    def __init__(self, iterator: AsyncIterator[_T]) -> None:
+        self._iterator = iterator
+        self._closed = False
+
+    def __repr__(self) -> str:
+        return f"<blocking {self._iterator!r}>"
+
+    def __next__(self) -> _T:
+        if self._closed:
+            raise StopIteration
+        try:
+            return _PORTAL.call(_await(anext(self._iterator)))
+        except StopAsyncIteration:
+            self.close()
+            raise StopIteration from None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._iterator, name)
+
+    def close(self) -> None:
+        """Close the async iterator (an async generator runs its ``finally``). Idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        aclose = getattr(self._iterator, "aclose", None)
         if aclose is not None:
             _PORTAL.call(_await(aclose()))
+
+    def __del__(self) -> None:
+        if not self._closed and _PORTAL.is_running():
+            with contextlib.suppress(Exception):  # nothing to tell at garbage collection
+                self.close()
+
+
+def _iterate(iterator: AsyncIterator[_T]) -> Iterator[_T]:
+    return _BlockingIterator(iterator)
 
 
 def _unwrap(value: Any) -> Any:
@@ -124,11 +165,30 @@ def _unwrap(value: Any) -> Any:
 
 
 def _resolve(result: Any) -> Any:
-    if inspect.isawaitable(result):
-        return _PORTAL.call(_await(result))
-    if isinstance(result, AsyncIterator):
+    if asyncio.iscoroutine(result):
+        result = _PORTAL.call(result)
+    elif inspect.isawaitable(result):
+        result = _PORTAL.call(_await(result))
+    elif isinstance(result, AsyncIterator):
         return _iterate(result)
+    door = _DOORS.get(type(result))
+    if door is not None:  # vt.with_options(...): a blocking client again
+        return door._wrap(result)
     return result
+
+
+def _invoke(function: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """Call ``function`` (door objects unwrapped) and resolve its result in the private loop.
+
+    The coroutine is made here and run there; this path is what every door call costs, so it
+    builds no wrapper and copies nothing it does not need to.
+    """
+    _PORTAL.check_thread()
+    if args:
+        args = tuple(_unwrap(a) for a in args)
+    if kwargs:
+        kwargs = {k: _unwrap(v) for k, v in kwargs.items()}
+    return _resolve(function(*args, **kwargs))
 
 
 def _blocking_callable(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -136,10 +196,7 @@ def _blocking_callable(function: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(function)
     def call(*args: Any, **kwargs: Any) -> Any:
-        _PORTAL.check_thread()
-        return _resolve(
-            function(*(_unwrap(a) for a in args), **{k: _unwrap(v) for k, v in kwargs.items()})
-        )
+        return _invoke(function, args, kwargs)
 
     return call
 
@@ -147,18 +204,32 @@ def _blocking_callable(function: Callable[..., Any]) -> Callable[..., Any]:
 def _forwarder(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(function)
     def method(self: _BlockingProxy, *args: Any, **kwargs: Any) -> Any:
-        return _blocking_callable(getattr(self._async, name))(*args, **kwargs)
+        return _invoke(getattr(self._async, name), args, kwargs)
 
     return method
 
 
+def _returns_async_iterator(function: Callable[..., Any]) -> bool:
+    """Whether a plain method is declared to return an async iterator (``relationships``)."""
+    try:
+        returned = typing.get_type_hints(function).get("return")
+    except Exception:  # names imported only for type checking (pd.DataFrame): not ours
+        return False
+    return isinstance(returned, type) and issubclass(returned, AsyncIterator)
+
+
 def _coroutine_methods(cls: type) -> dict[str, Callable[..., Any]]:
-    """The public coroutine and async-generator methods of ``cls`` (its ``aclose`` included)."""
+    """The public coroutine and async-generator methods of ``cls`` (its ``aclose`` included),
+    and its methods that return an async iterator object."""
     return {
         name: function
         for name, function in inspect.getmembers(cls, inspect.isfunction)
         if not name.startswith("_")
-        and (inspect.iscoroutinefunction(function) or inspect.isasyncgenfunction(function))
+        and (
+            inspect.iscoroutinefunction(function)
+            or inspect.isasyncgenfunction(function)
+            or _returns_async_iterator(function)
+        )
     }
 
 
@@ -195,6 +266,7 @@ class _BlockingProxy:
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         source = cls._async_class
+        _DOORS[source] = cls
         for name, function in _coroutine_methods(source).items():
             if name != "aclose":
                 setattr(cls, name, _forwarder(name, function))
@@ -218,11 +290,16 @@ class _BlockingProxy:
             instance = _PORTAL.call(_build(build))
             if not isinstance(instance, door._async_class):
                 return instance
-            proxy = door.__new__(door)
-            proxy._async = instance
-            return proxy
+            return door._wrap(instance)
 
         return classmethod(make)
+
+    @classmethod
+    def _wrap(cls, instance: Any) -> Self:
+        """A door object around an async instance already built."""
+        proxy = cls.__new__(cls)
+        proxy._async = instance
+        return proxy
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         args = tuple(_unwrap(a) for a in args)

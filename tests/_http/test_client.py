@@ -277,3 +277,39 @@ async def test_owned_client_is_closed_by_aclose(respx_mock: respx.MockRouter) ->
     await api.aclose()
     assert owned.is_closed
     await api.aclose()  # idempotent
+
+
+async def test_retries_log_at_debug_and_giving_up_at_info_without_secrets(
+    respx_mock: respx.MockRouter, caplog: pytest.LogCaptureFixture
+) -> None:
+    respx_mock.get(f"{BASE}/1.1.1.1").respond(503)
+    api = make_client(
+        headers={"x-apikey": Secret("header-secret")},
+        params={"access_key": "plain-query-key"},
+        masked_params=["access_key"],
+        retry=RetryPolicy(instant=True, max_attempts=3),
+    )
+    with (
+        caplog.at_level(logging.DEBUG, logger="asisdk.http.demo"),
+        pytest.raises(ServerError),
+    ):
+        await api.get_json("/1.1.1.1")
+    retries = [r for r in caplog.records if "retrying" in r.getMessage()]
+    giving_up = [r for r in caplog.records if "giving up" in r.getMessage()]
+    assert [r.levelno for r in retries] == [logging.DEBUG, logging.DEBUG]  # one per retry
+    assert [r.levelno for r in giving_up] == [logging.INFO]
+    assert "after 3 attempt(s)" in giving_up[0].getMessage()
+    assert all(r.levelno < logging.WARNING for r in caplog.records)
+    for record in caplog.records:
+        assert "plain-query-key" not in record.getMessage()
+        assert "header-secret" not in record.getMessage()
+
+
+def test_the_retry_driver_asks_the_policy() -> None:
+    policy = RetryPolicy(max_attempts=3, jitter=False, backoff_initial=0.5, max_retry_after=10)
+    assert policy.next_wait(1, retryable=False) is None
+    assert policy.next_wait(1, retryable=True) == 0.5
+    assert policy.next_wait(2, retryable=True) == 1.0
+    assert policy.next_wait(3, retryable=True) is None
+    assert policy.next_wait(1, retryable=True, retry_after=4.0) == 4.0
+    assert policy.next_wait(1, retryable=True, retry_after=11.0) is None

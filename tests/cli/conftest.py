@@ -13,6 +13,8 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, shared_da
         "ASISDK_VT_API_KEY",
         "ASISDK_VIRUSTOTAL_API_KEY",
         "ASISDK_VT_BASE_URL",
+        "ASISDK_IPSTACK_API_KEY",
+        "ASISDK_IPSTACK_BASE_URL",
         "ASISDK_LOGANALYTICS_TOKEN",
         "ASISDK_LOGANALYTICS_TENANT_ID",
         "ASISDK_LOGANALYTICS_CLIENT_ID",

@@ -57,3 +57,40 @@ def test_geo_addresses_are_looked_up(capsys: pytest.CaptureFixture[str]) -> None
 def test_vt_without_a_key_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["vt", "8.8.8.8"]) == EXIT_USAGE
     assert "ASISDK_VT_API_KEY" in capsys.readouterr().err
+
+
+def test_vt_looks_up_through_the_blocking_door(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from _http.loopback import LoopbackServer, VtApp
+    from _http.threaded import threaded_server
+
+    with threaded_server(LoopbackServer(VtApp(not_found={"missing.example"}))) as server:
+        monkeypatch.setenv("ASISDK_VT_API_KEY", "cli-vt-key")
+        monkeypatch.setenv("ASISDK_VT_BASE_URL", f"{server.base_url}/api/v3")
+        assert main(["vt", "example.com", "missing.example", "--json"]) == EXIT_OK
+        assert server.stats.api_keys == {"cli-vt-key": 2}
+    reports = json.loads(capsys.readouterr().out)
+    assert [r["status"] for r in reports] == ["found", "not_found"]
+
+
+def test_ipstack_command_locates_through_the_blocking_door(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from _http.loopback import LoopbackServer
+    from _http.threaded import threaded_server
+    from ipstack.conftest import API_KEY, IPStackApp
+
+    with threaded_server(LoopbackServer(IPStackApp())) as server:
+        monkeypatch.setenv("ASISDK_IPSTACK_API_KEY", API_KEY)
+        monkeypatch.setenv("ASISDK_IPSTACK_BASE_URL", server.base_url)
+        code = main(["ipstack", "134.201.250.155", "10.0.0.1", "nope", "--json", "--bulk"])
+    assert code == EXIT_OK
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [r["status"] for r in rows] == ["found", "private", "invalid"]
+    assert rows[0]["country_code"] is not None
+
+
+def test_ipstack_without_a_key_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["ipstack", "8.8.8.8"]) == EXIT_USAGE
+    assert "ASISDK_IPSTACK_API_KEY" in capsys.readouterr().err

@@ -198,9 +198,9 @@ def test_corrupt_database_is_a_clear_error_and_an_error_row(corrupt_db: Path) ->
     assert "corrupt" in results[0].error
 
 
-def test_files_that_are_not_city_databases(tmp_path: Path, shared_data: Path) -> None:
-    with pytest.raises(GeoDatabaseError, match="needs a City database"):
-        GeoIpDatabase(shared_data / "geoip" / "GeoLite2-ASN-Test.mmdb")
+def test_files_that_are_not_geoip_databases(tmp_path: Path, shared_data: Path) -> None:
+    with pytest.raises(GeoDatabaseError, match="does not read"):
+        GeoIpDatabase(shared_data / "geoip" / "MaxMind-DB-test-decoder.mmdb")
     junk = tmp_path / "junk.mmdb"
     junk.write_bytes(b"this is not a database" * 100)
     with pytest.raises(GeoDatabaseError, match="cannot open"):

@@ -248,7 +248,7 @@ def test_geolite2_needs_credentials_and_editions_are_checked(
     with pytest.raises(ConfigurationError, match="ASISDK_GEOIP_LICENSE_KEY"):
         GeoDatabaseUpdater(edition="GeoLite2-City", data_dir=tmp_path, config=Config())
     with pytest.raises(ConfigurationError, match="unknown GeoIP edition"):
-        GeoDatabaseUpdater(edition="GeoLite2-ASN", data_dir=tmp_path)
+        GeoDatabaseUpdater(edition="GeoLite2-Country", data_dir=tmp_path)
     updater = GeoDatabaseUpdater(
         edition="GeoLite2-City",
         data_dir=tmp_path,

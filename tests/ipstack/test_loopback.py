@@ -104,3 +104,25 @@ async def test_slow_single_lookup_raises_a_timeout(make_client: MakeClient) -> N
             await client.lookup("5.0.0.1")
     assert API_KEY not in str(caught.value)
     assert "access_key=***" in str(caught.value)
+
+
+async def test_bulk_batch_reports_progress_per_address_and_stops_on_quota(
+    make_client: MakeClient,
+) -> None:
+    # 120 distinct addresses in bulk: 3 requests of 50, 50 and 20; the monthly allowance
+    # allows 2 requests, so the third chunk's addresses are quota_exhausted, none lost.
+    app = IPStackApp(monthly_limit=2)
+    values = [f"1.0.{n // 256}.{n % 256}" for n in range(1, 121)]
+    ticks: list[tuple[int, int]] = []
+    async with (
+        LoopbackServer(app) as server,
+        make_client(base_url=server.base_url, bulk=True, max_concurrency=1) as client,
+    ):
+        results = await client.lookup_many(
+            [*values, "10.0.0.1"], progress=lambda done, total: ticks.append((done, total))
+        )
+    statuses = [r.status for r in results]
+    assert statuses[:100] == [GeoStatus.FOUND] * 100
+    assert statuses[100:120] == [GeoStatus.QUOTA_EXHAUSTED] * 20
+    assert statuses[120] is GeoStatus.PRIVATE
+    assert ticks == [(50, 120), (100, 120), (120, 120)]

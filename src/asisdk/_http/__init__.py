@@ -22,8 +22,12 @@ only what is specific to its service: how to build a request, how to read an ans
   :class:`~asisdk.errors.RequestTimeoutError`.
 * **Secrets** (:class:`SecretMasker`): ``Secret`` header and parameter values, and parameters
   named in ``masked_params`` (IPStack's ``access_key``), are masked in logs, reprs and errors.
-* **Logging**: ``logging.getLogger("asisdk.http.<service>")``; debug per request, warning per
-  retry; no handlers are added.
+* **Batches** (:func:`run_batch`, :func:`iter_batch`, :class:`BatchResult`): the one engine
+  behind every ``lookup_many``: deduplicated, bounded concurrency, per-item statuses, stop on
+  quota exhaustion, ``progress=``, cancellation that leaves no task behind.
+* **Logging**: ``logging.getLogger("asisdk.http.<service>")``; DEBUG per attempt and per
+  retry (retries heal themselves), INFO when a request gives up; secrets masked; no handlers
+  are added.
 
 A minimal service client::
 
@@ -46,6 +50,16 @@ A minimal service client::
 
 from __future__ import annotations
 
+from asisdk._http._batch import (
+    BatchResult,
+    BatchStatus,
+    Progress,
+    ProgressBar,
+    ProgressCallback,
+    ProgressOption,
+    iter_batch,
+    run_batch,
+)
 from asisdk._http._client import ApiClient, QueryParams, retry_after_of
 from asisdk._http._errors import (
     ErrorDescription,
@@ -61,10 +75,16 @@ from asisdk._http._service import ServiceClient
 
 __all__ = [
     "ApiClient",
+    "BatchResult",
+    "BatchStatus",
     "ErrorDescription",
     "ErrorParser",
     "EventLoopMismatchError",
     "Limiter",
+    "Progress",
+    "ProgressBar",
+    "ProgressCallback",
+    "ProgressOption",
     "QueryParams",
     "RateLimit",
     "RequestLimits",
@@ -73,6 +93,8 @@ __all__ = [
     "ServiceClient",
     "default_error_parser",
     "error_type_for_status",
+    "iter_batch",
     "parse_retry_after",
     "retry_after_of",
+    "run_batch",
 ]

@@ -46,6 +46,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Self
 
+import attrs
 import httpx
 
 from asisdk._http import _defaults
@@ -78,6 +79,33 @@ QueryParams = Mapping[str, "str | int | float | bool | Secret | None"]
 #: Transport failures worth another attempt (the request may not have reached the service, or
 #: the answer was lost). Local protocol errors and unsupported schemes are our own bugs.
 _RETRYABLE_TRANSPORT = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
+
+
+@attrs.frozen(kw_only=True)
+class _Prepared:
+    """One request, ready to send: merged parameters and headers, and how it is shown."""
+
+    method: str
+    url: httpx.URL
+    params: list[tuple[str, str | int | float | bool | None]]
+    headers: dict[str, str]
+    json: object
+    data: Mapping[str, str] | None
+    may_retry: bool
+    #: ``METHOD url`` with secrets masked, for logs and errors.
+    shown: str
+    masker: SecretMasker
+
+
+@attrs.frozen(kw_only=True)
+class _Outcome:
+    """What one attempt gave: a successful response, or an error and whether to retry it."""
+
+    response: httpx.Response | None = None
+    error: ApiError | None = None
+    retryable: bool = False
+    retry_after: float | None = None
+    cause: BaseException | None = None
 
 
 def retry_after_of(response: httpx.Response) -> float | None:
@@ -352,6 +380,60 @@ class ApiClient:
             ResponseTooLargeError: the body passed ``limits.max_response_bytes`` (never
                 retried; the body is streamed, so no more than that is ever held).
         """
+        prepared = self._prepare(
+            method,
+            path,
+            params=params,
+            headers=headers,
+            json=json,
+            data=data,
+            idempotent=idempotent,
+        )
+        http = self._http()
+        attempt = 0
+        while True:
+            attempt += 1
+            outcome = await self._attempt(http, prepared, attempt)
+            if outcome.response is not None:
+                return outcome.response
+            assert outcome.error is not None
+            wait = self.retry.next_wait(
+                attempt,
+                retryable=prepared.may_retry and outcome.retryable,
+                retry_after=outcome.retry_after,
+            )
+            if wait is None:
+                self.logger.info(
+                    "%s failed after %d attempt(s), giving up: %s",
+                    prepared.shown,
+                    attempt,
+                    outcome.error,
+                )
+                if outcome.cause is not None:
+                    raise outcome.error from outcome.cause
+                raise outcome.error
+            self.logger.debug(
+                "%s failed (%s); retrying in %.2fs (attempt %d of %d)",
+                prepared.shown,
+                outcome.error,
+                wait,
+                attempt,
+                self.retry.max_attempts,
+            )
+            await self._sleep(wait)
+
+    def _prepare(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: QueryParams | None,
+        headers: Mapping[str, str | Secret] | None,
+        json: object,
+        data: Mapping[str, str] | None,
+        idempotent: bool | None,
+    ) -> _Prepared:
+        """Merge the defaults with this call's parameters and headers (pure; no I/O)."""
         method = method.upper()
         url = self.url(path)
         merged_params: list[tuple[str, str | int | float | bool | None]] = [
@@ -365,77 +447,69 @@ class ApiClient:
             if isinstance(v, Secret)
         ]
         masker = self._masker.with_secrets(extra_secrets) if extra_secrets else self._masker
-        sent_headers = {k: _plain(v) for k, v in {**self._headers, **(headers or {})}.items()}
-        may_retry = idempotent if idempotent is not None else method in IDEMPOTENT_METHODS
-        shown = f"{method} {masker.url(url.copy_with(params=merged_params))}"
-        http = self._http()
-        attempt = 0
-        while True:
-            attempt += 1
-            started = time.monotonic()
-            try:
-                async with self.limiter.slot():
-                    await self.limiter.wait_for_rate()
-                    response = await http.send(
-                        http.build_request(
-                            method,
-                            url,
-                            params=merged_params,
-                            headers=sent_headers,
-                            json=json,
-                            data=data,
-                        ),
-                        stream=True,
-                    )
-                    try:
-                        await self._read_capped(response, shown)
-                    finally:
-                        await response.aclose()
-            except httpx.TransportError as exc:
-                error: ApiError = self._transport_error(exc, shown, attempt, masker)
-                retryable = isinstance(exc, _RETRYABLE_TRANSPORT)
-                retry_after: float | None = None
-                cause: BaseException | None = exc
-            else:
-                elapsed = time.monotonic() - started
-                problem = self._describe(response)
-                if problem is None:
-                    self.logger.debug(
-                        "%s -> %s in %.3fs (attempt %d)",
-                        shown,
-                        response.status_code,
-                        elapsed,
-                        attempt,
-                    )
-                    return response
-                retry_after = retry_after_of(response)
-                error = self._status_error(problem, response, shown, retry_after, masker)
-                retryable = (
-                    problem.retryable
-                    if problem.retryable is not None
-                    else self.retry.should_retry_status(problem.status_code)
+        return _Prepared(
+            method=method,
+            url=url,
+            params=merged_params,
+            headers={k: _plain(v) for k, v in {**self._headers, **(headers or {})}.items()},
+            json=json,
+            data=data,
+            may_retry=idempotent if idempotent is not None else method in IDEMPOTENT_METHODS,
+            shown=f"{method} {masker.url(url.copy_with(params=merged_params))}",
+            masker=masker,
+        )
+
+    async def _attempt(
+        self, http: httpx.AsyncClient, prepared: _Prepared, attempt: int
+    ) -> _Outcome:
+        """Send once (within the limits); the response, or the error it maps to."""
+        started = time.monotonic()
+        try:
+            async with self.limiter.slot():
+                await self.limiter.wait_for_rate()
+                response = await http.send(
+                    http.build_request(
+                        prepared.method,
+                        prepared.url,
+                        params=prepared.params,
+                        headers=prepared.headers,
+                        json=prepared.json,
+                        data=prepared.data,
+                    ),
+                    stream=True,
                 )
-                cause = None
-            if not (
-                may_retry
-                and retryable
-                and attempt < self.retry.max_attempts
-                and self.retry.honours_retry_after(retry_after)
-            ):
-                self.logger.debug("%s failed for good: %s", shown, error)
-                if cause is not None:
-                    raise error from cause
-                raise error
-            wait = self.retry.delay(attempt, retry_after=retry_after)
-            self.logger.warning(
-                "%s failed (%s); retrying in %.2fs (attempt %d of %d)",
-                shown,
-                error,
-                wait,
-                attempt,
-                self.retry.max_attempts,
+                try:
+                    await self._read_capped(response, prepared.shown)
+                finally:
+                    await response.aclose()
+        except httpx.TransportError as exc:
+            return _Outcome(
+                error=self._transport_error(exc, prepared.shown, attempt, prepared.masker),
+                retryable=isinstance(exc, _RETRYABLE_TRANSPORT),
+                cause=exc,
             )
-            await self._sleep(wait)
+        problem = self._describe(response)
+        if problem is None:
+            self.logger.debug(
+                "%s -> %s in %.3fs (attempt %d)",
+                prepared.shown,
+                response.status_code,
+                time.monotonic() - started,
+                attempt,
+            )
+            return _Outcome(response=response)
+        retry_after = retry_after_of(response)
+        return _Outcome(
+            error=self._status_error(
+                problem, response, prepared.shown, retry_after, prepared.masker
+            ),
+            retryable=(
+                problem.retryable
+                if problem.retryable is not None
+                else self.retry.should_retry_status(problem.status_code)
+            ),
+            retry_after=retry_after,
+        )
 
     async def _read_capped(self, response: httpx.Response, shown: str) -> None:
         """Read a streamed body, refusing it once it passes ``limits.max_response_bytes``."""

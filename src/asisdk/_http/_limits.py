@@ -35,135 +35,15 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import math
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
-import attrs
 from aiolimiter import AsyncLimiter
 
-from asisdk._http import _defaults
-from asisdk.errors import ConfigurationError, QuotaExceededError
+from asisdk._policies import RateLimit, RequestLimits
+from asisdk.errors import QuotaExceededError
 
 __all__ = ["Limiter", "RateLimit", "RequestLimits"]
-
-
-def _positive(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
-    if not (value > 0 and math.isfinite(value)):
-        raise ConfigurationError(f"{attribute.name} must be a finite number > 0, got {value!r}")
-
-
-def _non_negative(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
-    if not (value >= 0 and math.isfinite(value)):
-        raise ConfigurationError(f"{attribute.name} must be a finite number >= 0, got {value!r}")
-
-
-@attrs.frozen(kw_only=True)
-class RateLimit:
-    """At most ``max_requests`` requests in any window of ``period`` seconds.
-
-    Attributes:
-        max_requests: requests allowed per window (may be fractional: 0.5 per minute).
-        period: the window length in seconds.
-        jitter: seconds by which the server's view of our send times may be stretched
-            (network and scheduling delays); the rate is lowered just enough to absorb it.
-
-    Examples:
-        >>> RateLimit.per_minute(4).interval, RateLimit.per_minute(4).burst
-        (15.0, 1)
-        >>> round(1 / RateLimit.per_minute(4).sustained_rate, 3)  # seconds between requests
-        15.025
-        >>> limit = RateLimit(max_requests=600, period=60.0)
-        >>> limit.burst, round(limit.sustained_rate * 60, 1)
-        (6, 593.0)
-    """
-
-    max_requests: float = attrs.field(validator=_positive)
-    period: float = attrs.field(default=_defaults.MINUTE, validator=_positive)
-    jitter: float = attrs.field(default=_defaults.RATE_JITTER, validator=_non_negative)
-
-    @classmethod
-    def per_minute(cls, max_requests: float) -> RateLimit:
-        """A quota of ``max_requests`` per minute."""
-        return cls(max_requests=max_requests, period=_defaults.MINUTE)
-
-    @property
-    def interval(self) -> float:
-        """Seconds between two requests at the quota's nominal rate."""
-        return self.period / self.max_requests
-
-    @property
-    def burst(self) -> int:
-        """Requests that may go out back to back (1% of the quota, at least 1)."""
-        return max(1, int(self.max_requests * _defaults.RATE_BURST_FRACTION))
-
-    @property
-    def sustained_rate(self) -> float:
-        """Requests per second granted in the long run."""
-        burst = self.burst
-        allowed = self.max_requests if burst == 1 else self.max_requests - burst
-        return allowed / (self.period + self.jitter)
-
-    def new_limiter(self) -> AsyncLimiter:
-        """A fresh ``AsyncLimiter`` for this quota (call inside the running loop)."""
-        burst = self.burst
-        return AsyncLimiter(burst, burst / self.sustained_rate)
-
-
-def _positive_int(
-    instance: object, attribute: attrs.Attribute[int | None], value: int | None
-) -> None:
-    if value is not None and value < 1:
-        raise ConfigurationError(f"{attribute.name} must be at least 1 (or None), got {value!r}")
-
-
-def _at_least_one(instance: object, attribute: attrs.Attribute[int], value: int) -> None:
-    if value < 1:
-        raise ConfigurationError(f"{attribute.name} must be at least 1, got {value!r}")
-
-
-def _to_rates(value: Sequence[RateLimit]) -> tuple[RateLimit, ...]:
-    return tuple(value)
-
-
-@attrs.frozen(kw_only=True)
-class RequestLimits:
-    """The limits a client applies to its own requests.
-
-    Attributes:
-        rates: rate quotas, all enforced (e.g. per second and per minute).
-        per_day: requests per UTC calendar day, or ``None`` for no daily budget.
-        max_concurrency: requests in flight at once.
-        max_response_bytes: the largest response body read (after gzip/deflate decoding),
-            64 MiB by default; the body is streamed and a bigger answer raises
-            :class:`~asisdk.errors.ResponseTooLargeError` as soon as the limit is passed.
-
-    Examples:
-        >>> limits = RequestLimits.create(requests_per_minute=4, requests_per_day=500)
-        >>> limits.rates[0].interval, limits.per_day, limits.max_concurrency
-        (15.0, 500, 4)
-        >>> RequestLimits(max_response_bytes=1024).max_response_bytes
-        1024
-    """
-
-    rates: tuple[RateLimit, ...] = attrs.field(default=(), converter=_to_rates)
-    per_day: int | None = attrs.field(default=None, validator=_positive_int)
-    max_concurrency: int = attrs.field(default=_defaults.MAX_CONCURRENCY, validator=_at_least_one)
-    max_response_bytes: int = attrs.field(
-        default=_defaults.MAX_RESPONSE_BYTES, validator=_at_least_one
-    )
-
-    @classmethod
-    def create(
-        cls,
-        *,
-        requests_per_minute: float | None = None,
-        requests_per_day: int | None = None,
-        max_concurrency: int = _defaults.MAX_CONCURRENCY,
-    ) -> RequestLimits:
-        """The common case: an optional per-minute quota, daily budget and concurrency bound."""
-        rates = () if requests_per_minute is None else (RateLimit.per_minute(requests_per_minute),)
-        return cls(rates=rates, per_day=requests_per_day, max_concurrency=max_concurrency)
 
 
 def _utc_today() -> dt.date:

@@ -1,6 +1,7 @@
 """Retry policy: which failures are retried, how long to wait, and the ``instant`` switch.
 
-:class:`RetryPolicy` is a frozen value object. A client holds one; callers read it, replace it
+:class:`RetryPolicy` (defined in :mod:`asisdk._policies`, public as ``asisdk.RetryPolicy``) is
+a frozen value object. A client holds one; callers read it, replace it
 (``attrs.evolve(policy, max_attempts=2)``) or pass :meth:`RetryPolicy.disabled`. Nothing in it
 does I/O, so every decision (``should_retry_status``, ``delay``) is a pure function tested
 without a network or a clock.
@@ -22,135 +23,14 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import math
-import random
-from collections.abc import Callable
 from typing import Final
 
-import attrs
-
-from asisdk._http import _defaults
-from asisdk.errors import ConfigurationError
+from asisdk._policies import RetryPolicy
 
 __all__ = ["IDEMPOTENT_METHODS", "RetryPolicy", "parse_retry_after"]
 
 #: HTTP methods retried without being told they are safe to repeat.
 IDEMPOTENT_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
-
-
-def _positive_int(instance: object, attribute: attrs.Attribute[int], value: int) -> None:
-    if value < 1:
-        raise ConfigurationError(f"{attribute.name} must be at least 1, got {value}")
-
-
-def _non_negative(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
-    if not (value >= 0 and math.isfinite(value)):
-        raise ConfigurationError(f"{attribute.name} must be a finite number >= 0, got {value}")
-
-
-@attrs.frozen(kw_only=True)
-class RetryPolicy:
-    """How a client retries failed requests.
-
-    Retried: transport errors (connection refused or reset, dropped connections, protocol
-    errors), timeouts, and the statuses in ``retry_statuses`` (by default 408, 429, 500, 502,
-    503, 504). Only idempotent requests are retried (``GET``, ``HEAD``, ``OPTIONS``, ``PUT``,
-    ``DELETE``, or a request the caller marks ``idempotent=True``). A service adapter may veto or
-    force a retry for a specific answer (a daily-quota error, a "try later" body on HTTP 200).
-
-    Attributes:
-        max_attempts: total attempts per request, including the first (1 disables retries).
-        backoff_initial: the backoff cap of the first retry, in seconds; it doubles per retry.
-        backoff_max: the largest backoff cap, in seconds.
-        jitter: draw the wait uniformly from ``[0, cap]`` ("full jitter") rather than waiting
-            the cap itself; spreads retries of concurrent requests apart.
-        max_retry_after: the longest ``Retry-After`` honoured, in seconds; a longer one fails the
-            request at once with ``retry_after`` set on the error.
-        retry_statuses: the HTTP statuses that are retried.
-        instant: make every wait zero (tests); the retry decisions stay the same.
-
-    Examples:
-        >>> policy = RetryPolicy(max_attempts=3, backoff_initial=1.0, jitter=False)
-        >>> [policy.delay(n) for n in (1, 2, 3)]
-        [1.0, 2.0, 4.0]
-        >>> policy.delay(1, retry_after=7.0)
-        7.0
-        >>> RetryPolicy(instant=True).delay(5, retry_after=30.0)
-        0.0
-    """
-
-    max_attempts: int = attrs.field(default=_defaults.MAX_ATTEMPTS, validator=_positive_int)
-    backoff_initial: float = attrs.field(default=_defaults.BACKOFF_INITIAL, validator=_non_negative)
-    backoff_max: float = attrs.field(default=_defaults.BACKOFF_MAX, validator=_non_negative)
-    jitter: bool = True
-    max_retry_after: float = attrs.field(default=_defaults.MAX_RETRY_AFTER, validator=_non_negative)
-    retry_statuses: frozenset[int] = attrs.field(
-        default=_defaults.RETRY_STATUSES, converter=frozenset
-    )
-    instant: bool = False
-
-    @classmethod
-    def disabled(cls) -> RetryPolicy:
-        """A policy that never retries (one attempt per request).
-
-        Examples:
-            >>> RetryPolicy.disabled().max_attempts
-            1
-        """
-        return cls(max_attempts=1)
-
-    def should_retry_status(self, status_code: int) -> bool:
-        """Whether an answer with this HTTP status is worth another attempt.
-
-        Examples:
-            >>> RetryPolicy().should_retry_status(503), RetryPolicy().should_retry_status(404)
-            (True, False)
-        """
-        return status_code in self.retry_statuses
-
-    def backoff(self, attempt: int, *, uniform: Callable[[], float] = random.random) -> float:
-        """The backoff wait after failed attempt number ``attempt`` (1-based), in seconds.
-
-        Args:
-            attempt: the attempt that just failed (1 for the first request).
-            uniform: a source of floats in ``[0, 1)``; injectable for deterministic tests.
-
-        Returns:
-            ``min(backoff_max, backoff_initial * 2 ** (attempt - 1))``, multiplied by a random
-            factor when ``jitter`` is on; 0 when ``instant``.
-        """
-        if self.instant:
-            return 0.0
-        exponent = min(max(attempt - 1, 0), _defaults.MAX_BACKOFF_EXPONENT)
-        cap = min(self.backoff_max, self.backoff_initial * (2.0**exponent))
-        return cap * uniform() if self.jitter else cap
-
-    def delay(
-        self,
-        attempt: int,
-        *,
-        retry_after: float | None = None,
-        uniform: Callable[[], float] = random.random,
-    ) -> float:
-        """The wait before the next attempt, honouring the service's ``Retry-After``.
-
-        Args:
-            attempt: the attempt that just failed (1-based).
-            retry_after: the parsed ``Retry-After`` in seconds, if the service sent one.
-            uniform: a source of floats in ``[0, 1)`` for the jitter.
-
-        Returns:
-            ``retry_after`` when given (callers check :meth:`honours_retry_after` first),
-            otherwise :meth:`backoff`; 0 when ``instant``.
-        """
-        if self.instant:
-            return 0.0
-        if retry_after is not None:
-            return max(retry_after, 0.0)
-        return self.backoff(attempt, uniform=uniform)
-
-    def honours_retry_after(self, retry_after: float | None) -> bool:
-        """Whether a ``Retry-After`` of this many seconds is short enough to wait for."""
-        return retry_after is None or retry_after <= self.max_retry_after
 
 
 def parse_retry_after(value: str | None, *, now: dt.datetime | None = None) -> float | None:

@@ -31,6 +31,7 @@ _COMMAND_HELP: Final = {
     "ioc": "extract indicators (IPs, URLs, domains, hashes ...)",
     "vt": "look observables up on VirusTotal (needs a key)",
     "geo": "local GeoIP database: update, lookup, info",
+    "ipstack": "locate IP addresses with the IPStack API (needs a key)",
     "query": "run a named query (local data by default, --workspace for Log Analytics)",
     "ti": "look observables up in threat-intelligence providers (OTX, AbuseIPDB, ...)",
     "sample": "parse the bundled sample alerts and events and print their entities",

@@ -1,9 +1,13 @@
-"""The small sub-commands over the library: ``decode``, ``ioc``, ``vt``, ``geo``, ``query``."""
+"""The small sub-commands over the library: ``decode``, ``ioc``, ``vt``, ``geo``, ``ipstack``,
+``query``.
+
+The service commands (``vt``, ``ipstack``) call the clients through the blocking door
+:mod:`asisdk.sync`; ``geo update`` and ``query`` run one ``asyncio.run`` per command.
+"""
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import sys
@@ -15,12 +19,23 @@ from asisdk.errors import AsiError, AuthenticationError, ConfigurationError
 
 __all__ = ["add_tool_commands"]
 
+#: Location fields printed by ``asisdk ipstack --json``.
+_IPSTACK_FIELDS: Final = (
+    "country_code",
+    "country_name",
+    "state",
+    "city",
+    "latitude",
+    "longitude",
+    "accuracy_radius",
+    "asn",
+)
 #: Most characters read from stdin or a file by ``decode`` / ``ioc``.
 _MAX_INPUT_CHARS: Final = 16 * 1024 * 1024
 
 
 def add_tool_commands(commands: Any) -> None:
-    """Register ``decode``, ``ioc``, ``vt``, ``geo`` and ``query``."""
+    """Register ``decode``, ``ioc``, ``vt``, ``geo``, ``ipstack`` and ``query``."""
     decode = commands.add_parser(
         "decode", help="decode base64 / hex / char codes / archives in a text, recursively"
     )
@@ -42,6 +57,14 @@ def add_tool_commands(commands: Any) -> None:
     from asisdk.geo._cli import add_geo_command
 
     add_geo_command(commands)
+
+    ipstack = commands.add_parser(
+        "ipstack", help="locate IP addresses with the IPStack API (needs a key)"
+    )
+    ipstack.add_argument("addresses", nargs="+", metavar="IP")
+    ipstack.add_argument("--bulk", action="store_true", help="50 addresses per request")
+    ipstack.add_argument("--json", action="store_true", help="print JSON lines")
+    ipstack.set_defaults(handler=_run_ipstack)
 
     query = commands.add_parser(
         "query",
@@ -129,19 +152,16 @@ def _run_ioc(args: argparse.Namespace) -> int:
 def _run_vt(args: argparse.Namespace) -> int:
     from platformdirs import user_cache_dir
 
+    from asisdk import sync
     from asisdk.pipeline import _defaults
-    from asisdk.virustotal import VirusTotalClient
 
-    async def lookup() -> list[Any]:
+    try:
         cache = Path(user_cache_dir("asisdk")) / _defaults.VT_CACHE_FILE
         cache.parent.mkdir(parents=True, exist_ok=True)
         base_url = os.environ.get("ASISDK_VT_BASE_URL")
         extra: dict[str, Any] = {"base_url": base_url} if base_url else {}
-        async with VirusTotalClient(cache=cache, **extra) as client:
-            return await client.lookup_many(args.observables)
-
-    try:
-        reports = asyncio.run(lookup())
+        with sync.VirusTotalClient(cache=cache, **extra) as client:
+            reports = client.lookup_many(args.observables)
     except ConfigurationError as exc:
         return _error("vt", exc, EXIT_USAGE)
     except (AuthenticationError, AsiError, OSError) as exc:
@@ -175,6 +195,36 @@ def _run_vt(args: argparse.Namespace) -> int:
                 else (r.error or "")
             )
             print(f"{r.observable}\t{r.status}\t{verdict}")
+    return EXIT_OK
+
+
+def _run_ipstack(args: argparse.Namespace) -> int:
+    from asisdk import sync
+
+    base_url = os.environ.get("ASISDK_IPSTACK_BASE_URL")
+    extra: dict[str, Any] = {"base_url": base_url} if base_url else {}
+    try:
+        with sync.IPStackClient(bulk=args.bulk, **extra) as client:
+            results = client.lookup_many(args.addresses)
+    except ConfigurationError as exc:
+        return _error("ipstack", exc, EXIT_USAGE)
+    except (AsiError, OSError) as exc:
+        return _error("ipstack", exc, EXIT_FINDINGS_ERROR)
+    for result in results:
+        location = result.location
+        if args.json:
+            row: dict[str, object] = {
+                "query": result.query,
+                "status": result.status.value,
+                "ip_type": None if result.ip is None else result.ip.ip_type.value,
+                "error": result.error,
+            }
+            if location is not None:
+                row.update((name, getattr(location, name)) for name in _IPSTACK_FIELDS)
+            print(json.dumps(row, ensure_ascii=False, default=str))
+        else:
+            where = location.label if location is not None else (result.error or "-")
+            print(f"{result.query:<40} {result.status.value:<15} {where}")
     return EXIT_OK
 
 

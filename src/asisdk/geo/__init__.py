@@ -1,11 +1,13 @@
 """Locate IP addresses with local GeoIP databases, and measure distances between places.
 
-:class:`GeoIpDatabase` opens a MaxMind-format City database (MaxMind GeoLite2/GeoIP2 City,
-DB-IP City Lite) and returns ``IpAddress`` entities with a ``GeoLocation``; batch and frame
-lookups give one :class:`GeoResult` per input with a :class:`GeoStatus`. Without
-configuration it uses a database downloaded by :class:`GeoDatabaseUpdater` or the embedded
-DB-IP City Lite default. :class:`GeoDatabaseUpdater` downloads a current database (DB-IP
-City Lite without a key, or MaxMind GeoLite2-City) and installs it atomically.
+:class:`GeoIpDatabase` opens MaxMind-format databases (City, Country, Enterprise, ASN, ISP,
+Anonymous-IP, Connection-Type, Domain; MaxMind GeoLite2/GeoIP2, DB-IP Lite; an ASN database
+is layered on the City one when installed) and returns ``IpAddress`` entities with a
+``GeoLocation``; batch and frame lookups give one :class:`GeoResult` per input with a
+:class:`GeoStatus`. Without configuration it uses a database downloaded by
+:class:`GeoDatabaseUpdater` or the embedded DB-IP City Lite default.
+:class:`GeoDatabaseUpdater` downloads a current database (DB-IP City Lite without a key, or
+MaxMind GeoLite2-City; or their ASN databases) and installs it atomically.
 :func:`geo_distance` gives haversine distances in km.
 
 Examples:
@@ -17,7 +19,7 @@ Examples:
 
 from __future__ import annotations
 
-from asisdk.geo._database import GeoIpDatabase
+from asisdk.geo._database import GeoIpDatabase, database_kind
 from asisdk.geo._distance import geo_distance
 from asisdk.geo._errors import GeoDatabaseError, StaleDatabaseWarning
 from asisdk.geo._result import GeoResult, GeoStatus
@@ -26,6 +28,7 @@ from asisdk.geo._source import (
     attribution_for,
     default_data_dir,
     embedded_database_path,
+    find_asn_database,
     find_database,
 )
 from asisdk.geo._updater import GeoDatabaseUpdater, UpdateResult
@@ -40,8 +43,10 @@ __all__ = [
     "StaleDatabaseWarning",
     "UpdateResult",
     "attribution_for",
+    "database_kind",
     "default_data_dir",
     "embedded_database_path",
+    "find_asn_database",
     "find_database",
     "geo_distance",
 ]

@@ -34,15 +34,21 @@ def add_geo_command(commands: Any) -> None:
 
     update = actions.add_parser(
         "update",
-        help="download a current City database and install it atomically",
+        help="download a current City (or, with --asn, ASN) database and install it atomically",
         description="Download DB-IP City Lite (no key) or MaxMind GeoLite2-City (needs "
-        "ASISDK_GEOIP_ACCOUNT_ID and ASISDK_GEOIP_LICENSE_KEY). On any failure the database "
-        "in place is kept and the command exits 1.",
+        "ASISDK_GEOIP_ACCOUNT_ID and ASISDK_GEOIP_LICENSE_KEY); with --asn, the same "
+        "provider's ASN database, which lookups then use for the network's AS number and "
+        "organisation. On any failure the database in place is kept and the command exits 1.",
     )
     update.add_argument(
         "--edition",
         choices=(_defaults.EDITION_DBIP, _defaults.EDITION_GEOLITE2),
         default=_defaults.EDITION_DBIP,
+    )
+    update.add_argument(
+        "--asn",
+        action="store_true",
+        help="install the edition's ASN database (dbip-asn-lite or GeoLite2-ASN) instead",
     )
     update.add_argument("--data-dir", help="install here instead of the user data directory")
     update.add_argument("--force", action="store_true", help="download even if fresh")
@@ -52,11 +58,16 @@ def add_geo_command(commands: Any) -> None:
     lookup = actions.add_parser("lookup", help="locate IP addresses in the local database")
     lookup.add_argument("addresses", nargs="+", metavar="IP")
     lookup.add_argument("--db", help="database file (default: the configured one)")
+    lookup.add_argument(
+        "--asn-db", help="ASN database layered on it (default: an installed one, if any)"
+    )
+    lookup.add_argument("--data-dir", help="where downloaded databases are looked for")
     lookup.add_argument("--json", action="store_true", help="print JSON lines")
     lookup.set_defaults(handler=_run_lookup)
 
     info = actions.add_parser("info", help="show which database is used, its age and licence")
     info.add_argument("--db", help="database file (default: the configured one)")
+    info.add_argument("--data-dir", help="where downloaded databases are looked for")
     info.set_defaults(handler=_run_info)
 
 
@@ -67,8 +78,9 @@ def _fail(error: AsiError) -> int:
 
 def _run_update(args: argparse.Namespace) -> int:
     async def update() -> int:
+        edition = _defaults.ASN_EDITION_OF[args.edition] if args.asn else args.edition
         async with GeoDatabaseUpdater(
-            edition=args.edition, data_dir=args.data_dir, base_url=args.base_url
+            edition=edition, data_dir=args.data_dir, base_url=args.base_url
         ) as updater:
             result = await updater.update(force=args.force)
         verb = "installed" if result.updated else "kept (still fresh)"
@@ -83,7 +95,8 @@ def _run_update(args: argparse.Namespace) -> int:
 
 def _run_lookup(args: argparse.Namespace) -> int:
     try:
-        with GeoIpDatabase(args.db) as geo:
+        asn: bool | str = args.asn_db or True
+        with GeoIpDatabase(args.db, data_dir=args.data_dir, asn=asn) as geo:
             results = geo.lookup_many(args.addresses)
             attribution = geo.attribution
     except AsiError as error:
@@ -102,6 +115,10 @@ def _run_lookup(args: argparse.Namespace) -> int:
             print(json.dumps(row, ensure_ascii=False))
         else:
             where = location.label if location is not None else (result.error or "-")
+            if location is not None and location.asn is not None:
+                where += f"  AS{location.asn}"
+                if location.organization:
+                    where += f" {location.organization}"
             print(f"{result.query:<40} {result.status.value:<10} {where}")
     if not args.json:
         print(f"\n{attribution}")
@@ -109,15 +126,21 @@ def _run_lookup(args: argparse.Namespace) -> int:
 
 
 def _location_fields(location: GeoLocation) -> dict[str, object]:
-    return {field.name: getattr(location, field.name) for field in attrs.fields(type(location))}
+    fields = {f.name: getattr(location, f.name) for f in attrs.fields(type(location))}
+    extras = fields.pop("additional_data", None) or {}
+    return {**fields, **{k: v for k, v in dict(extras).items() if k not in fields}}
 
 
 def _run_info(args: argparse.Namespace) -> int:
     try:
-        with GeoIpDatabase(args.db, stale_after=None) as geo:
+        with GeoIpDatabase(args.db, data_dir=args.data_dir, stale_after=None) as geo:
             print(f"database: {geo.path}")
             print(f"source:   {geo.source.value}")
             print(f"type:     {geo.database_type}")
+            for path, database_type in geo.layers:
+                print(f"layered:  {path} ({database_type})")
+            if not geo.layers and geo.kind not in ("asn", "isp", "enterprise"):
+                print("asn:      none (run `asisdk geo update --asn` for AS numbers)")
             print(f"built:    {geo.build_date:%Y-%m-%d} ({geo.age.days} days ago)")
             print(f"licence:  {geo.attribution}")
     except AsiError as error:

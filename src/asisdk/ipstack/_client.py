@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from asisdk._http import ApiClient, RequestLimits, RetryPolicy, ServiceClient
+from asisdk._http import (
+    ApiClient,
+    BatchStatus,
+    ProgressOption,
+    RequestLimits,
+    RetryPolicy,
+    ServiceClient,
+    run_batch,
+)
+from asisdk._http._service import limits_or_shortcuts
 from asisdk.config import Config, Secret, resolve_secret
 from asisdk.entities import GeoLocation, IpAddress
 from asisdk.errors import (
@@ -56,19 +63,19 @@ class IPStackClient(ServiceClient):
         api_key: the access key; by default ``ASISDK_IPSTACK_API_KEY``, then
             ``[ipstack] api_key`` in the config file.
         base_url: the API root (tests point it at ``http://127.0.0.1:PORT``).
+        retry: the retry policy (``RetryPolicy(instant=True)`` in tests).
+        limits: every client-side limit; when given, the shortcuts below are not
+            read.
+        timeout: timeouts of the owned HTTP client.
+        http_client: an ``httpx.AsyncClient`` to use (not closed by this client).
+        config: an already loaded configuration (for the key).
         bulk: pack up to 50 addresses per request (needs a Professional plan or higher;
             otherwise IPStack answers error 303 and this client raises ``ConfigurationError``).
-        requests_per_minute: client-side rate limit; ``None`` for none.
-        max_concurrency: requests in flight at once.
-        retry: the retry policy (``RetryPolicy(instant=True)`` in tests).
-        http_client: an ``httpx.AsyncClient`` to use (not closed by this client).
-        timeout: timeouts of the owned HTTP client.
-        config: an already loaded configuration (for the key).
-        limits: full control of the limits; replaces ``requests_per_minute`` and
-            ``max_concurrency``.
         allow_http: allow a plain-http ``base_url`` (IPStack's free plan refuses HTTPS with
             error 105). The key then crosses the network in clear text: use only if you accept
             that.
+        requests_per_minute: shortcut: client-side rate limit; ``None`` for none.
+        max_concurrency: shortcut: requests in flight at once.
 
     Raises:
         ConfigurationError: no access key was found; the message says where it was looked for.
@@ -85,25 +92,36 @@ class IPStackClient(ServiceClient):
         api_key: str | Secret | None = None,
         *,
         base_url: str = _defaults.BASE_URL,
+        retry: RetryPolicy | None = None,
+        limits: RequestLimits | None = None,
+        timeout: httpx.Timeout | None = None,
+        http_client: httpx.AsyncClient | None = None,
+        config: Config | None = None,
         bulk: bool = False,
+        allow_http: bool = False,
         requests_per_minute: float | None = _defaults.REQUESTS_PER_MINUTE,
         max_concurrency: int = _defaults.MAX_CONCURRENCY,
-        retry: RetryPolicy | None = None,
-        http_client: httpx.AsyncClient | None = None,
-        timeout: httpx.Timeout | None = None,
-        config: Config | None = None,
-        limits: RequestLimits | None = None,
-        allow_http: bool = False,
     ) -> None:
         key = resolve_secret(_defaults.API_KEY_SETTING, api_key, config=config)
         assert key is not None
         install_key_filter(_defaults.KEY_PARAM)
-        if limits is None:
-            limits = RequestLimits.create(
-                requests_per_minute=requests_per_minute, max_concurrency=max_concurrency
-            )
+        limits = limits_or_shortcuts(
+            limits,
+            {"requests_per_minute": requests_per_minute, "max_concurrency": max_concurrency},
+        )
+        self._keep_options(
+            api_key=key,
+            base_url=base_url,
+            retry=retry,
+            limits=limits,
+            timeout=timeout,
+            http_client=http_client,
+            config=config,
+            bulk=bulk,
+            allow_http=allow_http,
+        )
         extra: dict[str, Any] = {} if timeout is None else {"timeout": timeout}
-        self.bulk = bulk
+        self._bulk = bulk
         self._api = ApiClient(
             service="ipstack",
             base_url=base_url,
@@ -117,6 +135,11 @@ class IPStackClient(ServiceClient):
             allow_http=allow_http,
             **extra,
         )
+
+    @property
+    def bulk(self) -> bool:
+        """Whether up to 50 addresses are packed per request."""
+        return self._bulk
 
     def __repr__(self) -> str:
         return (
@@ -165,13 +188,20 @@ class IPStackClient(ServiceClient):
         assert result.ip is not None
         return result.ip
 
-    async def lookup_many(self, ips: Iterable[IpInput]) -> list[GeoResult]:
+    async def lookup_many(
+        self, ips: Iterable[IpInput], *, progress: ProgressOption = None
+    ) -> list[GeoResult]:
         """Locate many addresses; one :class:`~asisdk.geo.GeoResult` per input, in order.
 
         Distinct public addresses are sent once each (with ``bulk=True``, 50 per request);
         duplicates share the answer. Statuses: ``found``, ``not_found``, ``private`` (not
         sent), ``invalid`` (not sent, or IPStack's error 106), ``error`` (failed after retries;
         ``error`` says why) and ``quota_exhausted`` (the monthly allowance ran out first).
+
+        Args:
+            ips: the addresses (strings, ``ipaddress`` objects or ``IpAddress`` entities).
+            progress: a ``callback(done, total)`` over distinct public addresses, a tqdm-like
+                bar, or ``True`` for a tqdm bar.
 
         Raises:
             AuthenticationError: the key was refused; nothing else could succeed.
@@ -185,7 +215,7 @@ class IPStackClient(ServiceClient):
         """
         items = [classify(value) for value in ips]
         pending = list(dict.fromkeys(item.address for item in items if item.final is None))
-        answers = await self._resolve(pending)
+        answers = await self._resolve(pending, progress)
         return [
             item.final
             if item.final is not None
@@ -193,7 +223,9 @@ class IPStackClient(ServiceClient):
             for item in items
         ]
 
-    async def lookup_frame(self, df: pd.DataFrame, column: str) -> pd.DataFrame:
+    async def lookup_frame(
+        self, df: pd.DataFrame, column: str, *, progress: ProgressOption = None
+    ) -> pd.DataFrame:
         """Locate the addresses in ``df[column]``; return ``df`` with location columns.
 
         The added columns are the same as :meth:`asisdk.geo.GeoIpDatabase.lookup_frame`'s
@@ -208,46 +240,48 @@ class IPStackClient(ServiceClient):
             ...     return await ipstack.lookup_frame(df, "SourceIP")
         """
         values = column_values(df, column)
-        return results_to_frame(df, await self.lookup_many(values))  # type: ignore[arg-type]
+        results = await self.lookup_many(values, progress=progress)  # type: ignore[arg-type]
+        return results_to_frame(df, results)
 
     # -- batch engine ----------------------------------------------------------------------
 
-    async def _resolve(self, addresses: Sequence[str]) -> dict[str, _Answer]:
+    async def _resolve(
+        self, addresses: Sequence[str], progress: ProgressOption = None
+    ) -> dict[str, _Answer]:
         size = _defaults.BULK_SIZE if self.bulk else 1
-        chunks = deque(
-            list(addresses[start : start + size]) for start in range(0, len(addresses), size)
+        chunks = [
+            tuple(addresses[start : start + size]) for start in range(0, len(addresses), size)
+        ]
+        outcomes = await run_batch(
+            chunks,
+            self._fetch,
+            limits=self._api.limits,
+            progress=progress,
+            weight=len,
+            fatal=(AuthenticationError, ConfigurationError),
+            description="IPStack",
         )
         answers: dict[str, _Answer] = {}
-        quota: list[QuotaExceededError] = []
-
-        async def worker() -> None:
-            while chunks and not quota:
-                chunk = chunks.popleft()
-                try:
-                    answers.update(await self._fetch(chunk))
-                except QuotaExceededError as exc:
-                    quota.append(exc)
-                    chunks.appendleft(chunk)
-
-        workers = [
-            asyncio.create_task(worker())
-            for _ in range(min(self._api.limits.max_concurrency, len(chunks)))
-        ]
-        try:
-            await asyncio.gather(*workers)
-        finally:
-            for task in workers:
-                task.cancel()
-            await asyncio.gather(*workers, return_exceptions=True)
-        if quota:
-            skipped = [address for chunk in chunks for address in chunk]
-            _log.warning("the IPStack quota is used up; %d addresses were skipped", len(skipped))
-            reason = f"skipped: the IPStack quota is used up ({quota[0]})"
-            for address in skipped:
-                answers.setdefault(address, (GeoStatus.QUOTA_EXHAUSTED, None, reason))
+        skipped = 0
+        for outcome in outcomes:
+            if outcome.value is not None:
+                answers.update(outcome.value)
+                continue
+            if outcome.status is BatchStatus.QUOTA_EXHAUSTED:
+                skipped += len(outcome.item)
+                answer: _Answer = (
+                    GeoStatus.QUOTA_EXHAUSTED,
+                    None,
+                    f"skipped: the IPStack quota is used up ({outcome.error})",
+                )
+            else:
+                answer = (GeoStatus.ERROR, None, str(outcome.error))
+            answers.update(dict.fromkeys(outcome.item, answer))
+        if skipped:
+            _log.warning("the IPStack quota is used up; %d addresses were skipped", skipped)
         return answers
 
-    async def _fetch(self, chunk: list[str]) -> dict[str, _Answer]:
+    async def _fetch(self, chunk: Sequence[str]) -> dict[str, _Answer]:
         """Answers for one request's addresses; error rows for failures that concern only it."""
         try:
             return await self._request(chunk)
@@ -266,7 +300,7 @@ class IPStackClient(ServiceClient):
         except ApiError as exc:
             return {address: (GeoStatus.ERROR, None, str(exc)) for address in chunk}
 
-    async def _request(self, chunk: list[str]) -> dict[str, _Answer]:
+    async def _request(self, chunk: Sequence[str]) -> dict[str, _Answer]:
         try:
             body = await self._api.get_json("/" + ",".join(chunk))
         except ApiStatusError as exc:

@@ -212,13 +212,20 @@ class LogAnalyticsClient(ServiceClient):
 
     Args:
         workspace_id: the workspace (customer) id, a GUID.
-        credential: gives bearer tokens (:mod:`asisdk.loganalytics.auth`).
+        credential: gives bearer tokens (:mod:`asisdk.loganalytics.auth`); by default the
+            one the settings describe (:func:`~asisdk.loganalytics.auth.credential_from_config`).
         base_url: the query host; ``https://api.loganalytics.azure.com`` and sovereign hosts
             work too; tests use ``http://127.0.0.1:PORT``.
-        server_timeout: seconds the service may run a query (``Prefer: wait``; at most 600).
-        max_concurrency: queries in flight at once (the service allows 5 per identity).
         retry: the retry policy (429 honouring ``Retry-After``, 5xx, transport errors).
+        limits: every client-side limit (``max_concurrency`` is then not read); by default
+            200 requests per 30 s and ``max_concurrency``.
+        timeout: timeouts of the owned HTTP client; by default a read timeout of
+            ``server_timeout`` plus 30 s, so it follows ``server_timeout``.
         http_client: an ``httpx.AsyncClient`` to use (not closed by this client).
+        config: an already loaded configuration (for the default credential).
+        server_timeout: seconds the service may run a query (``Prefer: wait``; at most 600).
+        max_concurrency: shortcut: queries in flight at once (the service allows 5 per
+            identity).
         sleep: the coroutine used between retries (inject to observe waits).
 
     Examples:
@@ -235,12 +242,15 @@ class LogAnalyticsClient(ServiceClient):
         self,
         workspace_id: str,
         *,
-        credential: TokenCredential,
+        credential: TokenCredential | None = None,
         base_url: str = _defaults.BASE_URL,
+        retry: RetryPolicy | None = None,
+        limits: RequestLimits | None = None,
+        timeout: httpx.Timeout | None = None,
+        http_client: httpx.AsyncClient | None = None,
+        config: Config | None = None,
         server_timeout: int = _defaults.SERVER_TIMEOUT,
         max_concurrency: int = _defaults.MAX_CONCURRENCY,
-        retry: RetryPolicy | None = None,
-        http_client: httpx.AsyncClient | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         if not _WORKSPACE.match(workspace_id or ""):
@@ -255,30 +265,68 @@ class LogAnalyticsClient(ServiceClient):
             )
         if max_concurrency < 1:
             raise ConfigurationError(f"max_concurrency must be at least 1, got {max_concurrency}")
+        if credential is None:
+            credential = credential_from_config(config=config)
         if not callable(getattr(credential, "get_token", None)):
             raise ConfigurationError(
                 "credential must have an async get_token() (see asisdk.loganalytics.auth)"
             )
-        self.workspace_id = workspace_id
-        self.credential = credential
-        self.server_timeout = server_timeout
-        self.max_concurrency = max_concurrency
-        read = server_timeout + _defaults.READ_TIMEOUT_MARGIN
-        self._api = ApiClient(
-            service=_SERVICE,
-            base_url=base_url,
-            limits=RequestLimits(
+        if limits is None:
+            limits = RequestLimits(
                 rates=(
                     RateLimit(max_requests=_defaults.RATE_REQUESTS, period=_defaults.RATE_PERIOD),
                 ),
                 max_concurrency=max_concurrency,
-            ),
+            )
+        self._keep_options(
+            workspace_id=workspace_id,
+            credential=credential,
+            base_url=base_url,
+            retry=retry,
+            limits=limits,
+            timeout=timeout,
+            http_client=http_client,
+            config=config,
+            server_timeout=server_timeout,
+            sleep=sleep,
+        )
+        self._workspace_id = workspace_id
+        self._credential = credential
+        self._server_timeout = server_timeout
+        if timeout is None:
+            # The read timeout follows the server's: a query may run server_timeout seconds.
+            read = server_timeout + _defaults.READ_TIMEOUT_MARGIN
+            timeout = httpx.Timeout(connect=10.0, read=read, write=30.0, pool=read)
+        self._api = ApiClient(
+            service=_SERVICE,
+            base_url=base_url,
+            limits=limits,
             retry=retry,
             http_client=http_client,
-            timeout=httpx.Timeout(connect=10.0, read=read, write=30.0, pool=read),
+            timeout=timeout,
             error_parser=loganalytics_error_parser,
             sleep=sleep,
         )
+
+    @property
+    def workspace_id(self) -> str:
+        """The workspace queried."""
+        return self._workspace_id
+
+    @property
+    def credential(self) -> TokenCredential:
+        """The credential giving bearer tokens."""
+        return self._credential
+
+    @property
+    def server_timeout(self) -> int:
+        """Seconds the service may run a query."""
+        return self._server_timeout
+
+    @property
+    def max_concurrency(self) -> int:
+        """Queries in flight at once."""
+        return self.limits.max_concurrency
 
     @classmethod
     def from_config(

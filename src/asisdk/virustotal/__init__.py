@@ -19,14 +19,17 @@ from __future__ import annotations
 from asisdk.virustotal._cache import VtCache
 from asisdk.virustotal._client import VirusTotalClient
 from asisdk.virustotal._observables import Observable, VtKind, url_id
+from asisdk.virustotal._relationships import RelationshipCursor, VtRelationships
 from asisdk.virustotal._report import VtObject, VtReport, VtStatus
 
 __all__ = [
     "Observable",
+    "RelationshipCursor",
     "VirusTotalClient",
     "VtCache",
     "VtKind",
     "VtObject",
+    "VtRelationships",
     "VtReport",
     "VtStatus",
     "url_id",

@@ -7,12 +7,10 @@ batch.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import re
-from collections import deque
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
 import attrs
@@ -20,12 +18,17 @@ import httpx
 
 from asisdk._http import (
     ApiClient,
+    BatchResult,
+    BatchStatus,
     ErrorDescription,
+    ProgressOption,
     RequestLimits,
     RetryPolicy,
     ServiceClient,
     default_error_parser,
+    run_batch,
 )
+from asisdk._http._service import limits_or_shortcuts
 from asisdk.config import Config, Secret, resolve_secret
 from asisdk.errors import (
     ApiError,
@@ -44,12 +47,10 @@ from asisdk.virustotal._observables import (
     observable_text,
     resolve_target,
 )
-from asisdk.virustotal._progress import Progress, ProgressCallback
+from asisdk.virustotal._relationships import RelationshipCursor, VtRelationships
 from asisdk.virustotal._report import (
-    VtObject,
     VtReport,
     VtStatus,
-    object_from_item,
     report_from_object,
     report_without_data,
 )
@@ -100,19 +101,20 @@ class VirusTotalClient(ServiceClient):
             ``ASISDK_VIRUSTOTAL_API_KEY``, then ``[virustotal] api_key`` in the config file.
             It is sent only in the ``x-apikey`` header and never shown.
         base_url: the API root (tests point it at ``http://127.0.0.1:PORT/api/v3``).
-        requests_per_minute: the account's per-minute quota (public keys: 4); ``None`` for no
-            client-side rate limit. Requests are paced so that no minute ever sees more.
-        requests_per_day: the account's daily quota (public keys: 500), counted per UTC day;
-            ``None`` for none.
-        max_concurrency: requests in flight at once.
         retry: the retry policy (``RetryPolicy(instant=True)`` in tests).
-        http_client: an ``httpx.AsyncClient`` to use (not closed by this client).
-        cache: a :class:`VtCache` or the path of its SQLite file; ``None`` for no cache.
-        timeout: timeouts of the owned HTTP client.
-        config: an already loaded configuration (for the key).
-        limits: full control of the limits (e.g. a premium contract with per-second and
+        limits: every client-side limit (e.g. a premium contract with per-second and
             per-minute quotas, ``RequestLimits(rates=[RateLimit(max_requests=..., period=1)])``);
-            replaces ``requests_per_minute``, ``requests_per_day`` and ``max_concurrency``.
+            when given, the shortcuts below are not read.
+        timeout: timeouts of the owned HTTP client.
+        http_client: an ``httpx.AsyncClient`` to use (not closed by this client).
+        config: an already loaded configuration (for the key).
+        cache: a :class:`VtCache` or the path of its SQLite file; ``None`` for no cache.
+        requests_per_minute: shortcut: the account's per-minute quota (public keys: 4);
+            ``None`` for no client-side rate limit. Requests are paced so that no minute ever
+            sees more.
+        requests_per_day: shortcut: the account's daily quota (public keys: 500), counted per
+            UTC day; ``None`` for none.
+        max_concurrency: shortcut: requests in flight at once.
 
     Raises:
         ConfigurationError: no API key was found; the message says where it was looked for.
@@ -129,26 +131,38 @@ class VirusTotalClient(ServiceClient):
         api_key: str | Secret | None = None,
         *,
         base_url: str = _defaults.BASE_URL,
+        retry: RetryPolicy | None = None,
+        limits: RequestLimits | None = None,
+        timeout: httpx.Timeout | None = None,
+        http_client: httpx.AsyncClient | None = None,
+        config: Config | None = None,
+        cache: VtCache | str | os.PathLike[str] | None = None,
         requests_per_minute: float | None = _defaults.REQUESTS_PER_MINUTE,
         requests_per_day: int | None = _defaults.REQUESTS_PER_DAY,
         max_concurrency: int = _defaults.MAX_CONCURRENCY,
-        retry: RetryPolicy | None = None,
-        http_client: httpx.AsyncClient | None = None,
-        cache: VtCache | str | os.PathLike[str] | None = None,
-        timeout: httpx.Timeout | None = None,
-        config: Config | None = None,
-        limits: RequestLimits | None = None,
     ) -> None:
         key = resolve_secret(
             _defaults.API_KEY_SETTING, api_key, env_aliases=_defaults.API_KEY_ENV, config=config
         )
         assert key is not None
-        if limits is None:
-            limits = RequestLimits.create(
-                requests_per_minute=requests_per_minute,
-                requests_per_day=requests_per_day,
-                max_concurrency=max_concurrency,
-            )
+        limits = limits_or_shortcuts(
+            limits,
+            {
+                "requests_per_minute": requests_per_minute,
+                "requests_per_day": requests_per_day,
+                "max_concurrency": max_concurrency,
+            },
+        )
+        self._keep_options(
+            api_key=key,
+            base_url=base_url,
+            retry=retry,
+            limits=limits,
+            timeout=timeout,
+            http_client=http_client,
+            config=config,
+            cache=cache,
+        )
         extra: dict[str, Any] = {} if timeout is None else {"timeout": timeout}
         self._api = ApiClient(
             service="virustotal",
@@ -161,9 +175,14 @@ class VirusTotalClient(ServiceClient):
             **extra,
         )
         self._owns_cache = cache is not None and not isinstance(cache, VtCache)
-        self.cache: VtCache | None = (
+        self._cache: VtCache | None = (
             cache if isinstance(cache, VtCache) or cache is None else VtCache(cache)
         )
+
+    @property
+    def cache(self) -> VtCache | None:
+        """The persistent cache, or ``None``."""
+        return self._cache
 
     def __repr__(self) -> str:
         return (
@@ -208,7 +227,7 @@ class VirusTotalClient(ServiceClient):
         observables: Iterable[Observable],
         *,
         kind: VtKind | str | None = None,
-        progress: ProgressCallback | bool | None = None,
+        progress: ProgressOption = None,
     ) -> list[VtReport]:
         """Look up many observables within the account's quotas; one report per input.
 
@@ -220,8 +239,8 @@ class VirusTotalClient(ServiceClient):
         Args:
             observables: the values (strings or entities) to look up (any iterable; read once).
             kind: the kind of every value, when known; detected per value otherwise.
-            progress: a ``callback(done, total)`` over distinct observables, or ``True`` for a
-                tqdm bar (``pip install tqdm``).
+            progress: a ``callback(done, total)`` over distinct observables, a tqdm-like bar
+                (anything with ``update(n)``), or ``True`` for a tqdm bar (``pip install tqdm``).
 
         Returns:
             Reports in input order: ``found``, ``not_found`` (HTTP 404), ``invalid`` (never
@@ -248,7 +267,7 @@ class VirusTotalClient(ServiceClient):
         column: str,
         *,
         kind_column: str | None = None,
-        progress: ProgressCallback | bool | None = None,
+        progress: ProgressOption = None,
     ) -> pd.DataFrame:
         """Look up the observables in ``df[column]``; return ``df`` with the report columns.
 
@@ -296,7 +315,7 @@ class VirusTotalClient(ServiceClient):
 
     # -- relationships ---------------------------------------------------------------------
 
-    async def relationships(
+    def relationships(
         self,
         observable: Observable,
         name: str,
@@ -304,8 +323,9 @@ class VirusTotalClient(ServiceClient):
         kind: VtKind | str | None = None,
         limit: int | None = None,
         descriptors_only: bool = False,
-    ) -> AsyncIterator[VtObject]:
-        """Iterate over an object's related objects, following the API's cursor.
+        cursor: str | None = None,
+    ) -> VtRelationships:
+        """Iterate over an object's related objects, following the API's pages; resumable.
 
         Args:
             observable: the object (IP, domain, URL or hash).
@@ -313,22 +333,30 @@ class VirusTotalClient(ServiceClient):
                 ``"contacted_ips"`` (files), ``"subdomains"``.
             kind: the observable's kind when known.
             limit: stop after this many objects (``None``: all pages).
-            descriptors_only: list only ``type`` and ``id`` (a cheaper call).
+            descriptors_only: list only ``type``, ``id`` and ``context_attributes`` (a cheaper
+                call).
+            cursor: resume where an earlier iteration's ``cursor`` attribute said it stopped.
 
-        Yields:
-            The related objects, page after page. Iteration ends (with a warning logged) if the
-            API hands out a cursor it already gave, instead of paging forever.
+        Returns:
+            A :class:`~asisdk.virustotal.VtRelationships`: iterate it with ``async for``; its
+            ``cursor`` says where the next object is (``None`` when all were given). Each
+            object keeps ``attributes``, ``context_attributes`` and ``links``.
 
         Raises:
-            InvalidInputError: the observable or the relationship name is not valid.
-            NotFoundError: VirusTotal does not know the observable.
+            InvalidInputError: the observable, the relationship name, the limit or the cursor
+                is not valid (raised by this call).
+            NotFoundError: VirusTotal does not know the observable (raised while iterating).
             AuthenticationError: the key was refused or may not use this relationship (many
-                are premium-only).
+                are premium-only; raised while iterating).
 
         Examples:
             >>> async def resolutions(vt: VirusTotalClient) -> list[str]:
-            ...     return [o.id async for o in vt.relationships("example.com", "resolutions",
-            ...                                                    limit=20)]
+            ...     first = vt.relationships("example.com", "resolutions", limit=20)
+            ...     ids = [o.id async for o in first]
+            ...     if first.cursor is not None:  # more to come: go on from there later
+            ...         ids += [o.id async for o in vt.relationships(
+            ...             "example.com", "resolutions", limit=20, cursor=first.cursor)]
+            ...     return ids
         """
         target = resolve_target(observable, kind)
         if not target.valid:
@@ -339,58 +367,47 @@ class VirusTotalClient(ServiceClient):
             raise InvalidInputError(f"{name!r} is not a relationship name (e.g. 'resolutions')")
         if limit is not None and limit < 1:
             raise InvalidInputError(f"limit must be at least 1, got {limit}")
+        start = RelationshipCursor.parse(cursor) if cursor is not None else None
         path = (
             f"{target.path}/relationships/{name}" if descriptors_only else f"{target.path}/{name}"
         )
-        yielded = 0
-        cursor: str | None = None
-        seen: set[str] = set()
-        while True:
-            want = _defaults.RELATIONSHIP_PAGE_SIZE
-            if limit is not None:
-                want = min(want, limit - yielded)
-            page = await self._api.get_json(path, params={"limit": want, "cursor": cursor})
-            items = page.get("data") if isinstance(page, Mapping) else None
-            for item in items if isinstance(items, list) else []:
-                related = object_from_item(item)
-                if related is None:
-                    continue
-                yield related
-                yielded += 1
-                if limit is not None and yielded >= limit:
-                    return
-            meta = page.get("meta") if isinstance(page, Mapping) else None
-            next_cursor = meta.get("cursor") if isinstance(meta, Mapping) else None
-            if not next_cursor or not items:
-                return
-            cursor = str(next_cursor)
-            if cursor in seen:
-                # A cursor handed out twice would page forever: end where the pages repeat.
-                _log.warning(
-                    "VirusTotal repeated the cursor of %s/%s; stopping after %d objects",
-                    target.cache_key,
-                    name,
-                    yielded,
-                )
-                return
-            seen.add(cursor)
+
+        async def fetch_page(page: str | None, size: int) -> Any:
+            return await self._api.get_json(path, params={"limit": size, "cursor": page})
+
+        return VtRelationships(
+            fetch_page, label=f"{target.cache_key}/{name}", limit=limit, start=start
+        )
 
     # -- batch engine ----------------------------------------------------------------------
 
     async def _lookup_items(
         self,
         items: Sequence[tuple[str, Target]],
-        progress: ProgressCallback | bool | None,
+        progress: ProgressOption,
     ) -> list[VtReport]:
         targets: dict[str, Target] = {}
         for _, target in items:
             if target.valid:
                 targets.setdefault(target.cache_key, target)
-        tracker = Progress(len(targets), progress)
-        try:
-            results = await self._resolve(targets, tracker)
-        finally:
-            tracker.close()
+        cached = await self._cached(targets)
+
+        async def resolve(target: Target) -> VtReport:
+            hit = cached.get(target.cache_key)
+            return hit if hit is not None else await self._fetch(target)
+
+        outcomes = await run_batch(
+            targets.values(),
+            resolve,
+            limits=self._api.limits,
+            key=_cache_key,
+            progress=progress,
+            description="VirusTotal",
+        )
+        results = {_cache_key(outcome.item): _report_of(outcome) for outcome in outcomes}
+        skipped = sum(o.status is BatchStatus.QUOTA_EXHAUSTED for o in outcomes)
+        if skipped:
+            _log.warning("the VirusTotal quota is exhausted; %d lookups were skipped", skipped)
         reports = []
         for text, target in items:
             if not target.valid:
@@ -400,50 +417,18 @@ class VirusTotalClient(ServiceClient):
             reports.append(shared if shared.observable == text else _with_observable(shared, text))
         return reports
 
-    async def _resolve(
-        self, targets: Mapping[str, Target], tracker: Progress
-    ) -> dict[str, VtReport]:
+    async def _cached(self, targets: Mapping[str, Target]) -> dict[str, VtReport]:
+        """The reports the cache already holds for ``targets`` (none without a cache)."""
+        if self.cache is None or not targets:
+            return {}
         results: dict[str, VtReport] = {}
-        if self.cache is not None and targets:
-            for key, hit in (await self.cache.get_many(list(targets))).items():
-                target = targets[key]
-                results[key] = (
-                    report_from_object(target.key or "", target, hit.data)
-                    if hit.status == VtStatus.FOUND and hit.data is not None
-                    else report_without_data(target.key or "", target, VtStatus.NOT_FOUND)
-                )
-            tracker.advance(len(results))
-        pending = deque(key for key in targets if key not in results)
-        quota_error: list[QuotaExceededError] = []
-
-        async def worker() -> None:
-            while pending and not quota_error:
-                key = pending.popleft()
-                target = targets[key]
-                try:
-                    results[key] = await self._fetch(target)
-                except QuotaExceededError as exc:
-                    quota_error.append(exc)
-                    results[key] = _quota_report(target, exc)
-                tracker.advance()
-
-        workers = [
-            asyncio.create_task(worker())
-            for _ in range(min(self._api.limits.max_concurrency, len(pending)))
-        ]
-        try:
-            await asyncio.gather(*workers)
-        finally:
-            # On an authentication error or a cancellation, stop every other worker and wait
-            # for it: nothing keeps running after this call returns or raises.
-            for task in workers:
-                task.cancel()
-            await asyncio.gather(*workers, return_exceptions=True)
-        if quota_error:
-            _log.warning("the VirusTotal quota is exhausted; %d lookups were skipped", len(pending))
-            for key in pending:
-                results[key] = _quota_report(targets[key], quota_error[0])
-            tracker.advance(len(pending))
+        for key, hit in (await self.cache.get_many(list(targets))).items():
+            target = targets[key]
+            results[key] = (
+                report_from_object(target.key or "", target, hit.data)
+                if hit.status == VtStatus.FOUND and hit.data is not None
+                else report_without_data(target.key or "", target, VtStatus.NOT_FOUND)
+            )
         return results
 
     async def _fetch(self, target: Target) -> VtReport:
@@ -488,10 +473,21 @@ def _with_observable(report: VtReport, observable: str) -> VtReport:
     return attrs.evolve(report, observable=observable)
 
 
-def _quota_report(target: Target, exc: QuotaExceededError) -> VtReport:
-    return report_without_data(
-        target.key or "",
-        target,
-        VtStatus.QUOTA_EXHAUSTED,
-        f"skipped: the VirusTotal quota is exhausted ({exc.args[0] if exc.args else exc})",
-    )
+def _cache_key(target: Target) -> str:
+    return target.cache_key
+
+
+def _report_of(outcome: BatchResult[Target, VtReport]) -> VtReport:
+    """One target's report from its batch outcome (``_fetch`` turns failures into reports)."""
+    if outcome.value is not None:
+        return outcome.value
+    target, exc = outcome.item, outcome.error
+    if outcome.status is BatchStatus.QUOTA_EXHAUSTED:
+        reason = exc.args[0] if exc is not None and exc.args else exc
+        return report_without_data(
+            target.key or "",
+            target,
+            VtStatus.QUOTA_EXHAUSTED,
+            f"skipped: the VirusTotal quota is exhausted ({reason})",
+        )
+    return report_without_data(target.key or "", target, VtStatus.ERROR, str(exc))

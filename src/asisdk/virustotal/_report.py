@@ -172,12 +172,36 @@ class VtObject:
         id: the object id.
         attributes: its attributes (empty for descriptors-only listings).
         error: the service's error code when the collection holds an error stub for it.
+        context_attributes: what the relationship says about this object (for a URL listed by
+            ``/relationships/urls``: its ``url``; for a contacted file: the verdict seen), as
+            VirusTotal sends them.
+        links: the object's API links (``self``: its own endpoint).
+
+    Examples:
+        >>> item = {"type": "url", "id": "a1b2", "context_attributes": {"url": "http://x.test/"},
+        ...         "links": {"self": "https://www.virustotal.com/api/v3/urls/a1b2"}}
+        >>> related = object_from_item(item)
+        >>> related.url, related.links["self"]
+        ('http://x.test/', 'https://www.virustotal.com/api/v3/urls/a1b2')
     """
 
     type: str
     id: str
     attributes: Mapping[str, Any] = attrs.field(factory=dict, eq=False, repr=False)
     error: str | None = None
+    context_attributes: Mapping[str, Any] = attrs.field(factory=dict, eq=False, repr=False)
+    links: Mapping[str, str] = attrs.field(factory=dict, eq=False, repr=False)
+
+    @property
+    def url(self) -> str | None:
+        """The address of a related URL object (a URL's id is a hash of it), else ``None``."""
+        if self.type != "url":
+            return None
+        for source in (self.attributes, self.context_attributes):
+            value = source.get("url")
+            if isinstance(value, str) and value:
+                return value
+        return None
 
 
 def permalink(kind: VtKind, ident: str) -> str:
@@ -273,6 +297,8 @@ def object_from_item(item: object) -> VtObject | None:
     if not isinstance(item, Mapping):
         return None
     raw = item.get("attributes")
+    context = item.get("context_attributes")
+    links = item.get("links")
     error = item.get("error")
     code = error.get("code") if isinstance(error, Mapping) else None
     return VtObject(
@@ -280,4 +306,10 @@ def object_from_item(item: object) -> VtObject | None:
         id=str(item.get("id", "")),
         attributes=dict(raw) if isinstance(raw, Mapping) else {},
         error=None if code is None else str(code),
+        context_attributes=dict(context) if isinstance(context, Mapping) else {},
+        links=(
+            {str(k): str(v) for k, v in links.items() if isinstance(v, str)}
+            if isinstance(links, Mapping)
+            else {}
+        ),
     )
