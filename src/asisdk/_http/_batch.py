@@ -38,7 +38,7 @@ from __future__ import annotations
 import asyncio
 import enum
 import importlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Iterable
+from collections.abc import AsyncGenerator, Awaitable, Callable, Hashable, Iterable
 from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
 
 import attrs
@@ -207,7 +207,7 @@ async def iter_batch(
     stop_on: tuple[type[BaseException], ...] = (QuotaExceededError,),
     fatal: tuple[type[BaseException], ...] = (AuthenticationError,),
     description: str = "batch",
-) -> AsyncIterator[BatchResult[T, R]]:
+) -> AsyncGenerator[BatchResult[T, R], None]:
     """Run ``worker`` over the distinct ``items``; yield each outcome as it completes.
 
     Arguments as :func:`run_batch`. One result is yielded per *distinct* key (its ``index`` is

@@ -1,7 +1,8 @@
 """Ask one provider about many observables: bounded workers, per-item statuses, early stop.
 
-This is the only place that runs a provider over a batch, so it can be replaced by a shared
-batch engine without touching providers or the client. The contract:
+This is the only place that runs a provider over a batch; it does so on the shared batch
+engine of the HTTP layer (:func:`asisdk._http.iter_batch`), as VirusTotal and IPStack do.
+The contract:
 
 * every observable passed in is asked at most once (the caller de-duplicates and filters);
 * requests run on ``provider.max_concurrency`` workers; the provider's own limiter paces
@@ -17,12 +18,12 @@ batch engine without touching providers or the client. The contract:
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
 import logging
-from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Final
 
+from asisdk._http import iter_batch
 from asisdk.errors import (
     ApiError,
     ApiStatusError,
@@ -98,6 +99,16 @@ async def _ask(provider: Provider, observable: TiObservable) -> tuple[TiResult, 
     return result, stop
 
 
+class _Stop(Exception):  # noqa: N818 - a signal to the batch engine, never surfaces
+    """Raised by a worker whose answer stops the provider (quota used up, key refused)."""
+
+    def __init__(self, observable: TiObservable, result: TiResult, status: TiStatus) -> None:
+        super().__init__(result.error or status.value)
+        self.observable = observable
+        self.result = result
+        self.status = status
+
+
 async def dispatch(
     provider: Provider,
     observables: Sequence[TiObservable],
@@ -105,6 +116,10 @@ async def dispatch(
     on_result: ResultCallback | None = None,
 ) -> dict[str, TiResult]:
     """Ask ``provider`` about each observable once; results by :attr:`TiObservable.key`.
+
+    Runs on the shared batch engine (:func:`asisdk._http.iter_batch`): at most
+    ``provider.max_concurrency`` requests at once, each observable asked once, an unexpected
+    failure of one lookup an ``error`` result of that observable only.
 
     Args:
         provider: the provider (its limiter paces the requests).
@@ -114,33 +129,41 @@ async def dispatch(
     Returns:
         One result per observable; none is missing, whatever failed.
     """
+
+    async def one(observable: TiObservable) -> TiResult:
+        result, stop = await _ask(provider, observable)
+        if on_result is not None:
+            await on_result(result)
+        if stop is not None:
+            raise _Stop(observable, result, stop)
+        return result
+
     results: dict[str, TiResult] = {}
-    pending = deque(observables)
-    stopped: list[tuple[TiStatus, str]] = []
-
-    async def worker() -> None:
-        while pending and not stopped:
-            observable = pending.popleft()
-            result, stop = await _ask(provider, observable)
-            results[observable.key] = result
-            if stop is not None and not stopped:
-                stopped.append((stop, result.error or stop.value))
-            if on_result is not None:
-                await on_result(result)
-
-    count = min(max(provider.max_concurrency, 1), len(pending))
-    workers = [asyncio.create_task(worker()) for _ in range(count)]
-    try:
-        await asyncio.gather(*workers)
-    finally:
-        for task in workers:
-            task.cancel()
-        await asyncio.gather(*workers, return_exceptions=True)
-    if stopped:
-        status, why = stopped[0]
-        _log.warning("%s stopped (%s); %d lookups skipped", provider.name, status, len(pending))
-        for observable in pending:
-            results[observable.key] = _failed(
-                observable, provider.name, status, f"skipped: {provider.name} stopped ({why})"
-            )
+    skipped = 0
+    batch = iter_batch(
+        observables,
+        one,
+        max_concurrency=max(provider.max_concurrency, 1),
+        key=lambda observable: observable.key,
+        stop_on=(_Stop,),
+        fatal=(),
+        description=provider.name,
+    )
+    async with contextlib.aclosing(batch) as outcomes:
+        async for outcome in outcomes:
+            observable = outcome.item
+            error = outcome.error
+            if outcome.value is not None:
+                results[observable.key] = outcome.value
+            elif isinstance(error, _Stop) and error.observable is observable:
+                results[observable.key] = error.result  # the answer that stopped the provider
+            elif isinstance(error, _Stop):
+                skipped += 1
+                why = f"skipped: {provider.name} stopped ({error.result.error or error.status})"
+                results[observable.key] = _failed(observable, provider.name, error.status, why)
+            else:  # a bug or an unexpected exception in one lookup: that item's error only
+                text = f"{type(error).__name__}: {error}" if error else "not run"
+                results[observable.key] = _failed(observable, provider.name, TiStatus.ERROR, text)
+    if skipped:
+        _log.warning("%s stopped; %d lookups skipped", provider.name, skipped)
     return results
