@@ -336,7 +336,7 @@ def rule_to_kql(
         >>> from asisdk.sigma._pack import rule_by_id
         >>> kql = rule_to_kql(rule_by_id("proc_creation_win_powershell_encode"))
         >>> kql.target, kql.table, kql.author
-        ('microsoft_xdr', 'DeviceProcessEvents', 'Florian Roth (Nextron Systems)')
+        ('microsoft_xdr', 'DeviceProcessEvents', 'frack113')
     """
     return SigmaKqlRenderer(target=target).render(rule)
 

@@ -24,6 +24,7 @@ import os
 import re
 import stat
 import zipfile
+import zlib
 from pathlib import Path, PurePosixPath
 from typing import Any, Final, Literal
 
@@ -350,11 +351,26 @@ class SigmaPackUpdater(ServiceClient):
                         f"{self.max_extracted_bytes}. {self._kept()}"
                     )
                 try:
-                    text = archive.read(info).decode("utf-8")
-                except (zipfile.BadZipFile, OSError, EOFError, UnicodeDecodeError) as exc:
+                    with archive.open(info) as member:
+                        # The header's size may lie (a zip bomb): read one byte past the cap.
+                        data = member.read(MAX_RULE_BYTES + 1)
+                    text = data.decode("utf-8")
+                except (
+                    zipfile.BadZipFile,
+                    zlib.error,
+                    NotImplementedError,
+                    OSError,
+                    EOFError,
+                    UnicodeDecodeError,
+                ) as exc:
                     raise SigmaPackError(
                         f"{name} in the zip cannot be read ({exc}). {self._kept()}"
                     ) from exc
+                if len(data) > MAX_RULE_BYTES:
+                    raise SigmaPackError(
+                        f"{name} in the zip unpacks to more than {MAX_RULE_BYTES} bytes. "
+                        f"{self._kept()}"
+                    )
                 if is_rule:
                     rules.append(RuleText(name=_rule_name(name), text=text))
                 elif licence is None:
