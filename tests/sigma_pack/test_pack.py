@@ -170,3 +170,14 @@ def test_active_pack_prefers_a_readable_installed_pack(tmp_path: Path) -> None:
         write_atomically(b"not a pack", target)
     assert target.read_bytes() == bundled_rules_path().read_bytes()
     assert sorted(p.name for p in tmp_path.iterdir()) == [target.name]  # no temporary left
+
+
+def test_the_docs_state_the_packs_figures() -> None:
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "sigma-pack.md").read_text("utf-8")
+    manifest = read_manifest(bundled_rules_path())
+    assert f"{manifest.rule_count:,}" in docs
+    assert manifest.commit in docs
+    for level, count in manifest.levels.items():
+        assert f"{level} {count:,}" in docs
+    size = bundled_rules_path().stat().st_size / 1e6
+    assert f"{size:.2f} MB" in docs
