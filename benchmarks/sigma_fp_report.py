@@ -75,7 +75,7 @@ def engine_matches(frames: list[tuple[str, pd.DataFrame]], rules_path: str | Non
 
 def sqlite_matches(frames: list[tuple[str, pd.DataFrame]]) -> pd.DataFrame:
     """The same count with pySigma's SQLite backend, one in-memory table per event set."""
-    from asisdk.queries._sigma import _sqlite_query
+    from asisdk.queries._sigma import _sqlite_query, sqlite_table
     from asisdk.sigma._pack import load_pack_collection
 
     rules = load_pack_collection().rules
@@ -88,7 +88,7 @@ def sqlite_matches(frames: list[tuple[str, pd.DataFrame]]) -> pd.DataFrame:
     prefix = "SELECT * FROM logs WHERE "
     found: list[dict[str, object]] = []
     for name, frame in frames:
-        table = frame.reset_index(drop=True).astype("string")
+        table = sqlite_table(frame.astype("string"))
         connection = sqlite3.connect(":memory:")
         table.to_sql("logs", connection, index=False)
         for index, sql in queries.items():

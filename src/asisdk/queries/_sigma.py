@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from asisdk.queries._provider import QueryProvider
     from asisdk.sigma._kql import KqlTarget, SigmaKql
 
-__all__ = ["SIGMA_COLUMNS", "SigmaQueries", "SigmaRunResult", "sqlite_matcher"]
+__all__ = ["SIGMA_COLUMNS", "SigmaQueries", "SigmaRunResult", "sqlite_matcher", "sqlite_table"]
 
 #: The local source's query that names the events Sigma rules run over.
 EVENTS_QUERY: Final = "Sigma.events"
@@ -161,6 +161,27 @@ def _sqlite_query(rule: SigmaRule) -> str:
     raise QueryError(f"the Sigma rule {rule.title!r} cannot be evaluated locally: {problem}")
 
 
+def sqlite_table(events: pd.DataFrame) -> pd.DataFrame:
+    """The events as the SQLite matcher stores them: text columns and a row number.
+
+    SQLite's column names are case-insensitive: of ``ProcessId`` and ``ProcessID`` the first
+    keeps its name and the later one is stored as ``ProcessID__2``.
+    """
+    table = events.reset_index(drop=True).copy()
+    seen: dict[str, int] = {}
+    names = []
+    for column in map(str, table.columns):
+        count = seen.get(column.lower(), 0) + 1
+        seen[column.lower()] = count
+        names.append(column if count == 1 else f"{column}__{count}")
+    table.columns = names
+    for column in table.columns:
+        if table[column].dtype == object or isinstance(table[column].dtype, pd.DatetimeTZDtype):
+            table[column] = table[column].astype("string")
+    table[_ROW] = range(len(table))
+    return table
+
+
 def sqlite_matcher(rule: SigmaRule, events: pd.DataFrame) -> pd.DataFrame:
     """The events a rule matches, by pySigma's SQLite backend over an in-memory table.
 
@@ -174,15 +195,9 @@ def sqlite_matcher(rule: SigmaRule, events: pd.DataFrame) -> pd.DataFrame:
     prefix = "SELECT * FROM logs WHERE "
     if not sql.startswith(prefix):
         raise QueryError(f"unexpected SQL from the SQLite backend for {rule.title!r}")
-    table = events.reset_index(drop=True).copy()
-    table.columns = [str(c) for c in table.columns]
-    table[_ROW] = range(len(table))
-    for column in table.columns:
-        if table[column].dtype == object or isinstance(table[column].dtype, pd.DatetimeTZDtype):
-            table[column] = table[column].astype("string")
     connection = sqlite3.connect(":memory:")
     try:
-        table.to_sql("logs", connection, index=False)
+        sqlite_table(events).to_sql("logs", connection, index=False)
         statement = f'SELECT "{_ROW}" FROM logs WHERE {sql[len(prefix) :]}'  # noqa: S608 - pySigma's SQL over our own table
         for _ in range(_MAX_MISSING_COLUMNS):
             try:
