@@ -41,9 +41,11 @@ class ReleaseApp:
         self.digest = digest if digest is not None else hashlib.sha256(payload).hexdigest()
         self.size = size if size is not None else len(payload)
         self.base = ""
+        self.api_headers: dict[str, str] = {}
 
     def __call__(self, request: Request) -> Reply:
         if request.path == API_PATH:
+            self.api_headers = request.headers
             asset = {
                 "name": "sigma_core+.zip",
                 "size": self.size,
@@ -97,6 +99,8 @@ async def test_a_good_release_is_verified_and_installed(
         async with updater(server, tmp_path) as client:
             result = await client.update()
     assert result.release == TAG
+    assert app.api_headers["accept"] == "application/vnd.github+json"
+    assert app.api_headers["user-agent"].startswith("asisdk/")
     assert result.checksum_verified
     assert result.sha256 == hashlib.sha256(good_zip).hexdigest()
     assert result.previous_rule_count == 2503  # the bundled pack was in use

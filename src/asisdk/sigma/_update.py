@@ -26,12 +26,13 @@ import stat
 import zipfile
 import zlib
 from pathlib import Path, PurePosixPath
-from typing import Any, Final, Literal
+from typing import Final, Literal
 
 import attrs
 import httpx
 
 from asisdk._http import ApiClient, RequestLimits, RetryPolicy, ServiceClient
+from asisdk._http import _defaults as _http_defaults
 from asisdk.errors import ApiError, ConfigurationError
 from asisdk.sigma._pack import (
     LICENSE_MEMBER,
@@ -103,11 +104,8 @@ def _origin_and_path(url: str) -> tuple[str, str]:
 def _rule_name(member: str) -> str:
     """The rule's path below a ``rules`` folder, or below the archive's top folder."""
     parts = PurePosixPath(member).parts
-    for marker in ("rules",):
-        if marker in parts:
-            index = parts.index(marker)
-            if index < len(parts) - 1:
-                return "/".join(parts[index + 1 :])
+    if "rules" in parts[:-1]:
+        return "/".join(parts[parts.index("rules") + 1 :])
     return "/".join(parts[1:]) if len(parts) > 1 else parts[0]
 
 
@@ -183,7 +181,9 @@ class SigmaPackUpdater(ServiceClient):
             else None
         )
         self._http_client = http_client or self._owned_http
-        self._api = self._client(api_url, "sigma-release-api")
+        self._api = self._client(
+            api_url, "sigma-release-api", headers={"Accept": "application/vnd.github+json"}
+        )
         self._downloads: dict[str, ApiClient] = {}
 
     def __repr__(self) -> str:
@@ -202,10 +202,13 @@ class SigmaPackUpdater(ServiceClient):
         """The file the pack is installed as."""
         return installed_pack_path(self.data_dir)
 
-    def _client(self, base_url: str, service: str) -> ApiClient:
+    def _client(
+        self, base_url: str, service: str, *, headers: dict[str, str] | None = None
+    ) -> ApiClient:
         return ApiClient(
             service=service,
             base_url=base_url,
+            headers={"User-Agent": _http_defaults.USER_AGENT, **(headers or {})},
             retry=self._retry,
             http_client=self._http_client,
             limits=RequestLimits(max_response_bytes=self.max_download_bytes),
@@ -381,8 +384,7 @@ class SigmaPackUpdater(ServiceClient):
         rules, licence = self._rules_of(payload)
         if licence is None:  # the release zips carry no licence file: the rules' licence is
             licence = _licence_of_bundled()  # the repository's, as shipped with asisdk
-        options: dict[str, Any] = {"commit": source, "licence_text": licence}
-        data, manifest = pack_bytes(rules, **options)
+        data, manifest = pack_bytes(rules, commit=source, licence_text=licence)
         if manifest.rule_count < self.min_rules:
             raise SigmaPackError(
                 f"the download holds {manifest.rule_count} usable rules ({len(rules)} files, "
