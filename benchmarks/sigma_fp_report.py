@@ -63,13 +63,19 @@ def _level(rule: Any) -> str:
 def engine_matches(frames: list[tuple[str, pd.DataFrame]], rules_path: str | None) -> pd.DataFrame:
     """Matches by asisdk's engine: one row per (event, rule) with level, title, author."""
     from asisdk.sigma import SigmaRules  # the engine (branch sigma-engine)
+    from asisdk.sigma._pack import load_pack_collection
 
-    rules = SigmaRules.from_paths(rules_path) if rules_path else SigmaRules.bundled()
+    if rules_path:
+        rules = SigmaRules.from_paths(rules_path)
+    elif hasattr(SigmaRules, "bundled"):
+        rules = SigmaRules.bundled()
+    else:
+        rules = SigmaRules.from_collection(load_pack_collection())
     found = []
     for _, frame in frames:
         matches = rules.match(frame)
-        table = matches.to_frame() if hasattr(matches, "to_frame") else pd.DataFrame(matches)
-        found.append(table)
+        table = matches.frame if hasattr(matches, "frame") else matches.to_frame()
+        found.append(table.rename(columns={"rule_title": "title"}))
     return pd.concat(found, ignore_index=True) if found else pd.DataFrame()
 
 
