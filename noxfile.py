@@ -68,7 +68,7 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def typecheck(session: nox.Session) -> None:
     """mypy --strict over src/."""
-    session.install("-e", ".", *TYPE_DEPS)
+    session.install("-e", ".[sigma]", *TYPE_DEPS)
     session.run("mypy", "--strict", "src")
 
 

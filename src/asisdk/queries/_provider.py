@@ -12,13 +12,16 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from asisdk.entities import QueryParamProvider, merge_query_params
 from asisdk.errors import InvalidArgumentError, QueryError, UnknownQueryError
 from asisdk.loganalytics import LogAnalyticsClient, QueryResult
 from asisdk.queries._library import QueryLibrary
 from asisdk.queries._template import QueryTemplate
+
+if TYPE_CHECKING:
+    from asisdk.queries._sigma import SigmaQueries
 
 __all__ = ["NamedQuerySource", "QueryProvider"]
 
@@ -191,6 +194,15 @@ class QueryProvider:
                 f"{self.list_queries()}"
             )
         return await self.source.run_named(name, values)
+
+    # -- Sigma rules: qp.sigma.run(rule_or_id, timespan) ----------------------------------
+
+    @property
+    def sigma(self) -> SigmaQueries:
+        """Sigma rules run on this provider's source (see :mod:`asisdk.queries._sigma`)."""
+        from asisdk.queries._sigma import SigmaQueries
+
+        return SigmaQueries(self)
 
     # -- attribute access: qp.WindowsSecurity.list_host_logons(...) ------------------------
 

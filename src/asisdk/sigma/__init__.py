@@ -1,0 +1,1 @@
+"""Sigma detection rules (placeholder of the sigma-pack branch; the engine branch owns this)."""
