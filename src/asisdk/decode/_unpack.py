@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from typing import Final
 
 from asisdk.decode import _containers as containers
@@ -89,10 +90,7 @@ class _Session:
             )
             return False
         if self.total_bytes + size > limits.max_total_bytes:
-            self.error = (
-                f"max_total_bytes={limits.max_total_bytes} reached: further encoded content "
-                "left undecoded (raise DecodeLimits.max_total_bytes)"
-            )
+            self.error = self._total_message()
             return False
         self.layers += 1
         self.total_bytes += size
@@ -131,6 +129,12 @@ class _Session:
             text = text[:left]
         self.scanned += len(text)
         return text
+
+    def _total_message(self) -> str:
+        return (
+            f"max_total_bytes={self.limits.max_total_bytes} reached: further encoded content "
+            "left undecoded (raise DecodeLimits.max_total_bytes)"
+        )
 
     def _refund(self, size: int) -> None:
         self.layers -= 1
@@ -247,17 +251,40 @@ class _Session:
         if child is not None:
             node.children = [child]
 
+    def _member_limit(self) -> int:
+        """What one archive member may produce now: what is left of the total budget."""
+        left = self.limits.max_total_bytes - self.total_bytes
+        return max(0, min(self.limits.max_decompressed_bytes, left))
+
     def open_archive(self, node: Node, depth: int) -> None:
-        read = containers.zip_members if node.file_type == "zip" else containers.tar_members
-        members, error = read(
-            node.data,
-            max_members=self.limits.max_archive_members,
-            limit=self.limits.max_decompressed_bytes,
-        )
+        members: Iterable[containers.Member]
+        if node.file_type == "zip":
+            # Members are read one at a time, each against what is left of the budget.
+            members, error = containers.zip_members(
+                node.data, max_members=self.limits.max_archive_members, limit=self._member_limit
+            )
+        else:
+            members, error = containers.tar_members(
+                node.data,
+                max_members=self.limits.max_archive_members,
+                limit=self.limits.max_decompressed_bytes,
+            )
         if error is not None and node.error is None:
             node.error = error
         encoding: Encoding = "zip" if node.file_type == "zip" else "tar"
-        for member in members:
+        pending = iter(members)
+        while True:
+            cap = self._member_limit()
+            member = next(pending, None)
+            if member is None:
+                break
+            member_error = member.error
+            if cap < self.limits.max_decompressed_bytes and len(member.data) >= cap:
+                # Cut by what was left of the whole input's budget, not by the member limit.
+                self.error = self._total_message()
+                if cap == 0:
+                    break
+                member_error = self.error
             child = self.accept(
                 encoding=encoding,
                 source="",
@@ -267,7 +294,7 @@ class _Session:
                 depth=depth,
                 forced=True,
                 file_name=member.name,
-                error=member.error,
+                error=member_error,
             )
             if child is not None:
                 node.children.append(child)
