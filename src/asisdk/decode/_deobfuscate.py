@@ -20,11 +20,13 @@ from asisdk.decode._powershell import Found, find_bxor, find_iex, find_replace, 
 
 __all__ = [
     "SCRIPT_PREFILTER",
+    "SCRIPT_WORDS",
     "ScriptCandidate",
     "decode_script",
     "escapes_alnum",
     "find_explicit_base64",
     "find_script_candidates",
+    "may_hold_script",
     "reveals",
 ]
 
@@ -62,7 +64,6 @@ SCRIPT_PREFILTER: Final = re.compile(
     r"|(?i:\[char\]\s*\d{1,7}\s*\+)"
     r"|&#?\w{1,8};"
     r"|\\u[0-9A-Fa-f{]"
-    r"|(?i:replace|bxor|reverse|righttoleft|iex|invoke-expression|unescape|decodeuri|chr)"
     r"|\[\s*-1\s*\.\."
     r"|\w\^\w"
     r"|\$(?i:shellid|pshome|env:comspec|verbosepreference)"
@@ -184,6 +185,29 @@ def escapes_alnum(encoding: Encoding, source: str) -> bool:
         if code < _MAX_CODE_POINT and chr(code).isascii() and chr(code).isalnum():
             return True
     return False
+
+
+#: Words that mark a script trick; looked for with ``in`` (much cheaper than a regex
+#: alternation tried at every position).
+SCRIPT_WORDS: Final = (
+    "replace",
+    "bxor",
+    "reverse",
+    "righttoleft",
+    "iex",
+    "invoke-expression",
+    "unescape",
+    "decodeuri",
+    "chr",
+)
+
+
+def may_hold_script(text: str) -> bool:
+    """Whether ``text`` may hold script obfuscation (one regex pass and a few ``in``)."""
+    if SCRIPT_PREFILTER.search(text) is not None:
+        return True
+    lowered = text.lower()
+    return any(word in lowered for word in SCRIPT_WORDS)
 
 
 def find_script_candidates(text: str) -> list[ScriptCandidate]:

@@ -9,11 +9,11 @@ from typing import Final
 from asisdk.decode import _containers as containers
 from asisdk.decode._codecs import decode_base64, decode_charcodes, decode_hex, decode_percent
 from asisdk.decode._deobfuscate import (
-    SCRIPT_PREFILTER,
     ScriptCandidate,
     decode_script,
     escapes_alnum,
     find_script_candidates,
+    may_hold_script,
     reveals,
 )
 from asisdk.decode._detect import (
@@ -44,7 +44,7 @@ _HEX_CHARS = frozenset("0123456789abcdefABCDEF")
 #: Encodings of text whose bytes may be text with a few stray bytes.
 _TEXTUAL: Final[frozenset[str]] = frozenset({"base64", "base64url", "hex"})
 #: Shortest decoded bytes tried as XOR-encrypted content.
-_MIN_XOR_BYTES: Final = 8
+_MIN_XOR_BYTES: Final = 16
 #: Candidates between two looks at the CPU clock.
 _CLOCK_EVERY: Final = 64
 
@@ -312,7 +312,7 @@ class _Session:
             return []
         text = budget
         encoded = PREFILTER.search(text) is not None
-        scripted = SCRIPT_PREFILTER.search(text) is not None
+        scripted = may_hold_script(text)
         if not encoded and not scripted:
             return []
         candidates: list[Candidate | ScriptCandidate] = []

@@ -32,8 +32,6 @@ _CRIBS: Final = (
 )
 #: The DOS header a PE starts with (``MZ`` and the usual stub values).
 _PE_HEAD: Final = b"MZ\x90\x00\x03\x00\x00\x00"
-#: Longest key tried at the start of a PE (from the header above).
-_MAX_KEY: Final = 4
 #: Shortest data examined for mostly-text decoding.
 MOSTLY_TEXT_MIN: Final = 24
 #: Least share of printable ASCII for bytes to be text with a few stray bytes.
@@ -50,12 +48,15 @@ def xor(data: bytes, key: bytes) -> bytes:
     return (int.from_bytes(data, "big") ^ int.from_bytes(stream, "big")).to_bytes(len(data), "big")
 
 
-def _periodic(stream: bytes) -> bytes | None:
-    """The shortest key that repeats to ``stream``, if it is at most ``_MAX_KEY`` long."""
-    for size in range(1, _MAX_KEY + 1):
-        key = stream[:size]
-        if all(stream[i] == key[i % size] for i in range(len(stream))):
-            return key
+def _header_key(data: bytes) -> bytes | None:
+    """The key (1 to 4 bytes) when ``data`` is a PE header XORed with a repeating key."""
+    stream = xor(data[: len(_PE_HEAD)], _PE_HEAD)
+    if stream[:4] == stream[4:8]:
+        for size in (1, 2, 4):
+            if stream[:size] * (4 // size) == stream[:4]:
+                return stream[:size] if any(stream[:size]) else None
+    if stream[:3] == stream[3:6]:
+        return stream[:3]
     return None
 
 
@@ -63,21 +64,27 @@ def find_xor_key(data: bytes) -> list[bytes]:
     """Keys worth trying on ``data``, from known plaintext; at most a few, most likely first."""
     keys: list[bytes] = []
     if len(data) >= len(_PE_HEAD):
-        key = _periodic(bytes(a ^ b for a, b in zip(data, _PE_HEAD, strict=False)))
-        if key is not None and any(key):
+        key = _header_key(data)
+        if key is not None:
             keys.append(key)
     head = data[:_PROBE]
+    if len(head) < _MIN_CRIB:
+        return keys
     # XOR with one byte keeps the XOR of neighbouring bytes: search for the crib's
     # neighbour differences, which do not depend on the key (one search per crib).
-    steps = xor(head[:-1], head[1:]) if len(head) > 1 else b""
-    for crib in _CRIBS:
-        position = steps.find(xor(crib[:-1], crib[1:]))
+    steps = xor(head[:-1], head[1:])
+    for crib, pattern in _CRIB_STEPS:
+        position = steps.find(pattern)
         if position < 0:
             continue
         key = bytes([head[position] ^ crib[0]])
         if any(key) and key not in keys:
             keys.append(key)
     return keys
+
+
+_CRIB_STEPS: Final = tuple((crib, xor(crib[:-1], crib[1:])) for crib in _CRIBS)
+_MIN_CRIB: Final = min(len(crib) for crib in _CRIBS)
 
 
 def mostly_text(data: bytes) -> str | None:
