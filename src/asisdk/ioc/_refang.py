@@ -247,10 +247,14 @@ def refang_with_map(text: str) -> tuple[str, RefangMap | None]:
 def refang(text: str) -> str:
     """Return ``text`` with defanged indicators made live again.
 
-    ``hxxp``/``hXXp`` become ``http``, ``fxp`` becomes ``ftp``, ``[.] (.) {.} [dot] (dot)``
-    and ``\\.`` between name characters become ``.``, ``[:]`` becomes ``:`` and
-    ``[@] (at) [at]`` between name characters become ``@``. Text that merely contains
-    brackets (``f(x)``, ``a [at] the end``... ) is left alone.
+    Every spelling of ioc-fanger's set and a few more: ``hxxp``, ``hXXp``, ``h**p``,
+    ``fxp``, ``xxxx://``; ``[:]``, ``[://]``, ``[/]``, ``:\\\\`` and spaced schemes
+    (``http ://``, ``http//``); ``[.] (.) {.} <.> [,] \\. ^.``, ``[dot]``, ``[punkt]``,
+    ``(punto)``, odd brackets (``www[.example``), ``-dot-`` and a spelled-out ``evil dot
+    com``; ``[@] (@) [at] (at) [arroba] (et) _at_``, ``foo @ bar.com`` and ``john at evil
+    dot com``; ``[-]`` and a JSON-escaped ``\\/``. Upper-case and spaced variants count.
+    Text that merely contains brackets or the words (``f(x)``, ``a [at] the end``, ``the
+    dot com bubble``) is left alone.
 
     Examples:
         >>> refang("hxxps[:]//evil[.]example[.]com/a and admin[@]evil(dot)com")
