@@ -1,4 +1,3 @@
-
 """ioc-fanger's documented refanging cases (its own test suite), as data.
 
 Shared by ``tests/ioc/test_refang_fanger.py`` and ``benchmarks/bench_ioc.py`` (which runs
