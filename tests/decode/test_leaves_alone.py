@@ -94,10 +94,13 @@ def test_real_command_lines_give_no_false_positives(shared_data: object) -> None
     for line in frame["CommandLine"].dropna():
         result = unpack(line)
         found.extend(layer.text for layer in result.layers)
-    # The -enc line is the only encoded content; three more lines hide names and a URL
-    # with backticks and string concatenation (msticpy's own obfuscation samples).
+    # The -enc line is the only encoded content; four more lines hide names and a URL
+    # with backticks, string concatenation and cmd carets (msticpy's obfuscation samples).
     assert found
     assert set(found) == {
+        ".\\pOWErSHElL.eXe -ExEcUtIoNpOliCy BYpasS imPOrT-MoDuLE biTsTrANSFeR;"
+        "Start-bITSTRanSfER -SOURCE 'http://somedomain/best-kitten-names-1.jpg' -dEStINAtIOn "
+        "'C:\\Users\\",
         "$t = 'dir';\r\n& ('Invoke'+'-Expression') $t",
         "Invoke-Expression",
         "nEW-obJEcT",

@@ -14,6 +14,7 @@ import lzma
 import tarfile
 import zipfile
 import zlib
+from collections.abc import Iterator
 from typing import IO, Final, Literal, Protocol
 
 import attrs
@@ -42,6 +43,10 @@ _ZIP_EOCD = b"PK\x05\x06"
 _ZIP_EOCD_SIZE: Final = 22
 _ZIP_MAX_COMMENT: Final = 0xFFFF
 _ZIP_LOCAL_HEADER: Final = 30
+_ZIP_CD = b"PK\x01\x02"
+_ZIP_CD_HEADER: Final = 46
+_ZIP64_MARK: Final = 0xFFFFFFFF
+_ZIP64_COUNT: Final = 0xFFFF
 _GZIP_FEXTRA: Final = 0x04
 _GZIP_FNAME: Final = 0x08
 _GZIP_FCOMMENT: Final = 0x10
@@ -225,12 +230,50 @@ def gzip_member_name(data: bytes) -> str | None:
     return data[position:end].decode("latin-1")
 
 
-def _zip_entry_count(data: bytes) -> int | None:
+def _eocd(data: bytes) -> int | None:
     tail_start = max(0, len(data) - _ZIP_EOCD_SIZE - _ZIP_MAX_COMMENT)
     position = data.rfind(_ZIP_EOCD, tail_start)
     if position < 0 or position + _ZIP_EOCD_SIZE > len(data):
         return None
-    return int.from_bytes(data[position + 10 : position + 12], "little")
+    return position
+
+
+def _u16(data: bytes, at: int) -> int:
+    return int.from_bytes(data[at : at + 2], "little")
+
+
+def _u32(data: bytes, at: int) -> int:
+    return int.from_bytes(data[at : at + 4], "little")
+
+
+def _bounded_directory(data: bytes, max_members: int) -> tuple[bytes, int | None]:
+    """``data`` with its central directory cut after ``max_members`` entries.
+
+    The entry count in the end record can be forged (a small count over a directory of
+    350,000 entries): the directory itself is walked, and at most ``max_members + 1``
+    entries of it, so the zip module never parses more. Returns the (possibly rewritten)
+    archive and the number of entries found when there were more than ``max_members``.
+    """
+    eocd = _eocd(data)
+    if eocd is None:
+        return data, None
+    size, offset = _u32(data, eocd + 12), _u32(data, eocd + 16)
+    if offset == _ZIP64_MARK or size == _ZIP64_MARK or _u16(data, eocd + 10) == _ZIP64_COUNT:
+        return data, None  # zip64: left to the zip module
+    position, entries = offset, 0
+    end = min(offset + size, eocd)
+    while position + _ZIP_CD_HEADER <= end and data.startswith(_ZIP_CD, position):
+        if entries == max_members:
+            cut = position - offset
+            record = bytearray(data[eocd : eocd + _ZIP_EOCD_SIZE])
+            record[8:10] = record[10:12] = entries.to_bytes(2, "little")
+            record[12:16] = cut.to_bytes(4, "little")
+            record[20:22] = b"\x00\x00"  # no comment
+            return data[:position] + bytes(record), entries + 1
+        names = _u16(data, position + 28) + _u16(data, position + 30) + _u16(data, position + 32)
+        position += _ZIP_CD_HEADER + names
+        entries += 1
+    return data, None
 
 
 def _zip_data_span(data: bytes, info: zipfile.ZipInfo) -> tuple[int, int]:
@@ -254,51 +297,65 @@ def _read_bounded(handle: IO[bytes], limit: int) -> bytes:
     return bytes(out)
 
 
-def zip_members(data: bytes, *, max_members: int, limit: int) -> tuple[list[Member], str | None]:
-    """Read the regular files of a zip archive (stored or deflated, bz2, lzma members).
+class _Limit(Protocol):
+    def __call__(self) -> int: ...
 
-    Returns the members (each with its own error: encrypted, bad CRC, over the limit) and
-    an error for the archive as a whole (corrupt, too many members).
+
+def zip_members(
+    data: bytes, *, max_members: int, limit: int | _Limit
+) -> tuple[Iterator[Member], str | None]:
+    """The regular files of a zip archive (stored or deflated, bz2, lzma members).
+
+    Returns an iterator that reads each member only when it is reached (so a caller that
+    charges each member against a budget never holds more than one unread), and an error for
+    the archive as a whole (corrupt, too many members). ``limit`` may be a callable giving
+    the bytes one member may produce *now* (what is left of the caller's budget).
     """
-    declared = _zip_entry_count(data)
-    if declared is not None and declared > max_members:
-        return [], (
-            f"max_archive_members={max_members} reached: the zip declares {declared} entries "
-            "(raise DecodeLimits.max_archive_members to read it)"
+    bounded, found = _bounded_directory(data, max_members)
+    archive_error = None
+    if found is not None:
+        archive_error = (
+            f"max_archive_members={max_members} reached: the zip directory holds more "
+            "entries; later members not read (raise DecodeLimits.max_archive_members)"
         )
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
+        archive = zipfile.ZipFile(io.BytesIO(bounded))
+    except MemoryError:
+        raise
     except Exception as exc:  # hostile bytes reach many error types (even NotImplementedError)
-        return [], f"corrupt zip: {_describe(exc)}"
-    infos = [info for info in archive.infolist() if not info.is_dir()]
-    archive_error = None
+        return iter(()), f"corrupt zip: {_describe(exc)}"
+    # ``ZipInfo.is_dir`` fails on an empty name: test the name itself.
+    infos = [info for info in archive.infolist() if not info.filename.endswith("/")]
     if len(infos) > max_members:
         archive_error = (
             f"max_archive_members={max_members} reached: {len(infos) - max_members} members "
             "not read (raise DecodeLimits.max_archive_members to read them)"
         )
         infos = infos[:max_members]
-    members: list[Member] = []
+    return _read_members(archive, data, infos, limit), archive_error
+
+
+def _read_members(
+    archive: zipfile.ZipFile, data: bytes, infos: list[zipfile.ZipInfo], limit: int | _Limit
+) -> Iterator[Member]:
     for info in infos:
         start, end = _zip_data_span(data, info)
         if info.flag_bits & _ZIP_ENCRYPTED:
-            members.append(
-                Member(info.filename, b"", start, end, "encrypted zip member: needs a password")
-            )
+            yield Member(info.filename, b"", start, end, "encrypted zip member: needs a password")
             continue
+        cap = limit() if callable(limit) else limit
         try:
             with archive.open(info) as handle:
-                content = _read_bounded(handle, limit)
+                content = _read_bounded(handle, cap)
+        except MemoryError:
+            raise
         except Exception as exc:  # zipfile raises many types for corrupt members
-            members.append(
-                Member(info.filename, b"", start, end, f"corrupt zip member: {_describe(exc)}")
-            )
+            yield Member(info.filename, b"", start, end, f"corrupt zip member: {_describe(exc)}")
             continue
         error = None
-        if len(content) > limit:
-            content, error = content[:limit], _limit_message(limit)
-        members.append(Member(info.filename, content, start, end, error))
-    return members, archive_error
+        if len(content) > cap:
+            content, error = content[:cap], _limit_message(cap)
+        yield Member(info.filename, content, start, end, error)
 
 
 def tar_members(data: bytes, *, max_members: int, limit: int) -> tuple[list[Member], str | None]:

@@ -14,15 +14,19 @@ import html
 import re
 from typing import Final, NamedTuple
 
+from asisdk.decode._cmd import find_caret, find_variables
 from asisdk.decode._model import Encoding
+from asisdk.decode._powershell import Found, find_bxor, find_iex, find_replace, find_reverse
 
 __all__ = [
     "SCRIPT_PREFILTER",
+    "SCRIPT_WORDS",
     "ScriptCandidate",
     "decode_script",
     "escapes_alnum",
     "find_explicit_base64",
     "find_script_candidates",
+    "may_hold_script",
     "reveals",
 ]
 
@@ -33,8 +37,24 @@ _DQ = rf'"[^"\n$`]{{0,{_MAX_PIECE}}}"'
 _QUOTED = rf"(?:{_SQ}|{_DQ})"
 _QUOTED_ONE = re.compile(_QUOTED)
 _CHAR = r"(?i:\[char\])\s*\d{1,7}"
-_CONCAT_PIECE = rf"(?:{_QUOTED}|{_CHAR})"
-_CONCAT_PIECE_ONE = re.compile(rf"{_QUOTED}|(?i:\[char\])\s*(?P<code>\d{{1,7}})")
+# Automatic variables whose characters Invoke-Obfuscation picks to spell ``iex``.
+_AUTOMATIC: Final[dict[str, str]] = {
+    "shellid": "Microsoft.PowerShell",
+    "pshome": "C:\\Windows\\System32\\WindowsPowerShell\\v1.0",
+    "env:comspec": "C:\\WINDOWS\\system32\\cmd.exe",
+    "verbosepreference.tostring()": "SilentlyContinue",
+}
+_AUTO = r"\$(?i:shellid|pshome|env:comspec|verbosepreference\.tostring\(\))\[\d{1,2}\]"
+_CONCAT_PIECE = rf"(?:{_QUOTED}|{_CHAR}|{_AUTO})"
+_CONCAT_PIECE_ONE = re.compile(
+    rf"{_QUOTED}|(?i:\[char\])\s*(?P<code>\d{{1,7}})"
+    r"|\$(?P<auto>(?i:shellid|pshome|env:comspec|verbosepreference\.tostring\(\)))"
+    r"\[(?P<at>\d{1,2})\]"
+)
+_AUTO_JOIN = re.compile(
+    r"\$(?P<auto>(?i:shellid|pshome|env:comspec|verbosepreference\.tostring\(\)))"
+    r"\[(?P<at>\d{1,2}(?:\s*,\s*\d{1,2}){1,8})\]\s*-(?i:join)\s*(?:''|\"\")"
+)
 
 #: One cheap pass: text without any of these holds no script candidate.
 SCRIPT_PREFILTER: Final = re.compile(
@@ -44,6 +64,10 @@ SCRIPT_PREFILTER: Final = re.compile(
     r"|(?i:\[char\]\s*\d{1,7}\s*\+)"
     r"|&#?\w{1,8};"
     r"|\\u[0-9A-Fa-f{]"
+    r"|\[\s*-1\s*\.\."
+    r"|\w\^\w"
+    r"|\$(?i:shellid|pshome|env:comspec|verbosepreference)"
+    r"|[%!][\w.\-#$@]{1,64}(?::[~\w*][^%!\r\n]{0,64})?[%!]"
 )
 
 _CONCAT = re.compile(rf"{_CONCAT_PIECE}(?:\s*\+\s*{_CONCAT_PIECE})+")
@@ -59,8 +83,24 @@ _BACKTICK = re.compile(r"(?<![\w.\-])[\w.\-]*(?:`[A-Za-z][\w.\-]*)+")
 _TOKEN = re.compile(r"[^\s\"'<>`]+")
 _ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6}|[A-Za-z]{2,8});")
 _FROMCHARCODE = re.compile(
-    r"String\.fromCharCode\s*\(\s*(?:0[xX][0-9A-Fa-f]{1,6}|\d{1,7})"
-    r"(?:\s*,\s*(?:0[xX][0-9A-Fa-f]{1,6}|\d{1,7}))*\s*\)"
+    r"String\s*(?:\.\s*fromCharCode|\[\s*(?P<q>['\"])fromCharCode(?P=q)\s*\])\s*"
+    r"(?:\.\s*apply\s*\(\s*(?:null|this|String|undefined)\s*,\s*\[|\()"
+    r"\s*(?:0[xX][0-9A-Fa-f]{1,6}|\d{1,7})"
+    r"(?:\s*,\s*(?:0[xX][0-9A-Fa-f]{1,6}|\d{1,7}))*\s*[\])]"
+)
+_UNESCAPE = re.compile(
+    r"(?i:unescape|decodeURIComponent|decodeURI)\s*\(\s*(?P<q>['\"])"
+    r"(?P<body>(?:%u[0-9A-Fa-f]{4}|%[0-9A-Fa-f]{2}|[^'\"%\n\\]){1,65536})(?P=q)\s*\)"
+)
+_UNESCAPE_ONE = re.compile(r"%u([0-9A-Fa-f]{4})|%([0-9A-Fa-f]{2})")
+# VBA/VBScript: ``Chr(104) & "ttp" & ChrW(58)``; a code may be a small sum (``Chr(50 + 54)``).
+_VB_CODE = r"(?:&[hH][0-9A-Fa-f]{1,4}|\d{1,5})(?:\s*[-+*]\s*\d{1,5})?"
+_VB_CHR = rf"(?i:chr[wb]?\$?)\(\s*{_VB_CODE}\s*\)"
+_VB_PIECE = rf'(?:{_VB_CHR}|"[^"\n]{{0,{_MAX_PIECE}}}")'
+_VB_CONCAT = re.compile(rf"{_VB_PIECE}(?:\s*[&+]\s*{_VB_PIECE})+")
+_VB_PIECE_ONE = re.compile(
+    r'"(?P<lit>[^"\n]*)"|(?i:chr[wb]?\$?)\(\s*(?P<a>&[hH][0-9A-Fa-f]{1,4}|\d{1,5})'
+    r"(?:\s*(?P<op>[-+*])\s*(?P<b>\d{1,5}))?\s*\)"
 )
 _JS_ESCAPE_ONE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\u\{([0-9A-Fa-f]{1,6})\}|\\x([0-9A-Fa-f]{2})")
 _EXPLICIT_CALL = re.compile(
@@ -75,6 +115,10 @@ _NUMERIC_ENTITY = re.compile(r"&#(?:([0-9]{1,7})|[xX]([0-9A-Fa-f]{1,6}));")
 _NUMBER = re.compile(r"0[xX][0-9A-Fa-f]+|\d+")
 _FORMAT_ITEM = re.compile(r"\{(\d{1,3})\}")
 _MAX_CODE_POINT: Final = 0x10FFFF
+#: Encodings whose finders work out the text (``ScriptCandidate.decoded``).
+_PRECOMPUTED: Final = frozenset(
+    {"ps_replace", "ps_reverse", "ps_bxor", "ps_iex", "cmd_caret", "cmd_var"}
+)
 _SURROGATES: Final = range(0xD800, 0xE000)
 
 # What a deobfuscated text must show that its source did not.
@@ -96,6 +140,8 @@ class ScriptCandidate(NamedTuple):
     start: int
     end: int
     encoding: Encoding
+    #: The text it stands for, when the finder already worked it out.
+    decoded: str | None = None
 
 
 def _indicators(text: str) -> set[str]:
@@ -141,6 +187,29 @@ def escapes_alnum(encoding: Encoding, source: str) -> bool:
     return False
 
 
+#: Words that mark a script trick; looked for with ``in`` (much cheaper than a regex
+#: alternation tried at every position).
+SCRIPT_WORDS: Final = (
+    "replace",
+    "bxor",
+    "reverse",
+    "righttoleft",
+    "iex",
+    "invoke-expression",
+    "unescape",
+    "decodeuri",
+    "chr",
+)
+
+
+def may_hold_script(text: str) -> bool:
+    """Whether ``text`` may hold script obfuscation (one regex pass and a few ``in``)."""
+    if SCRIPT_PREFILTER.search(text) is not None:
+        return True
+    lowered = text.lower()
+    return any(word in lowered for word in SCRIPT_WORDS)
+
+
 def find_script_candidates(text: str) -> list[ScriptCandidate]:
     """Return every span of ``text`` that may be script obfuscation (unordered)."""
     found: list[ScriptCandidate] = []
@@ -172,6 +241,24 @@ def find_script_candidates(text: str) -> list[ScriptCandidate]:
         found.extend(
             ScriptCandidate(m.start(), m.end(), "js_charcode") for m in _FROMCHARCODE.finditer(text)
         )
+    if "$" in text and "-join" in lowered:
+        for m in _AUTO_JOIN.finditer(text):
+            value = _AUTOMATIC[m.group("auto").lower()]
+            at = [int(n) for n in m.group("at").split(",")]
+            if max(at) < len(value):
+                joined = "".join(value[n] for n in at)
+                found.append(ScriptCandidate(m.start(), m.end(), "ps_join", joined))
+    if "chr" in lowered:
+        found.extend(
+            ScriptCandidate(m.start(), m.end(), "vba_chr")
+            for m in _VB_CONCAT.finditer(text)
+            if "chr" in m.group().lower()
+        )
+    if "unescape" in lowered or "decodeuri" in lowered:
+        found.extend(
+            ScriptCandidate(m.start(), m.end(), "js_unescape") for m in _UNESCAPE.finditer(text)
+        )
+    found.extend(_tricks(text, lowered))
     if "\\u" in text:
         found.extend(
             ScriptCandidate(m.start(), m.end(), "js_escape")
@@ -179,6 +266,24 @@ def find_script_candidates(text: str) -> list[ScriptCandidate]:
             if "\\u" in m.group() and _JS_ESCAPE_ONE.search(m.group())
         )
     return found
+
+
+def _tricks(text: str, lowered: str) -> list[ScriptCandidate]:
+    """The tricks whose finders work out the text themselves (see ``_powershell``, ``_cmd``)."""
+    found: list[Found] = []
+    if "replace" in lowered:
+        found.extend(find_replace(text))
+    if "[" in text or "reverse" in lowered or "righttoleft" in lowered:
+        found.extend(find_reverse(text))
+    if "bxor" in lowered:
+        found.extend(find_bxor(text))
+    if "iex" in lowered or "invoke-expression" in lowered:
+        found.extend(find_iex(text))
+    if "^" in text:
+        found.extend(find_caret(text))
+    if "%" in text or "!" in text:
+        found.extend(find_variables(text))
+    return [ScriptCandidate(f.start, f.end, f.encoding, f.decoded) for f in found]
 
 
 def find_explicit_base64(text: str) -> list[tuple[int, int]]:
@@ -204,7 +309,13 @@ def _concat(source: str) -> str | None:
     out: list[str] = []
     for match in _CONCAT_PIECE_ONE.finditer(source):
         code = match.group("code")
-        if code is None:
+        if match.group("auto") is not None:
+            value = _AUTOMATIC[match.group("auto").lower()]
+            at = int(match.group("at"))
+            if at >= len(value):
+                return None
+            out.append(value[at])
+        elif code is None:
             out.append(_unquote(match.group()))
         elif int(code) > _MAX_CODE_POINT or int(code) in _SURROGATES:
             return None
@@ -273,6 +384,8 @@ def decode_script(encoding: Encoding, source: str) -> str | None:
         >>> decode_script("ps_format", "\\"{1}{0}\\" -f 'String','Download'")
         'DownloadString'
     """
+    if encoding in _PRECOMPUTED:
+        return None
     if encoding == "ps_concat":
         return _concat(source)
     if encoding == "ps_join":
@@ -289,4 +402,49 @@ def decode_script(encoding: Encoding, source: str) -> str | None:
         return _code_points([int(n, 16 if n[:2] in ("0x", "0X") else 10) for n in numbers])
     if encoding == "js_escape":
         return _js_escapes(source)
+    if encoding == "js_unescape":
+        return _unescape(source)
+    if encoding == "vba_chr":
+        return _vb_concat(source)
     return None
+
+
+def _unescape_one(match: re.Match[str]) -> str:
+    code = int(match.group(1) or match.group(2), 16)
+    if code in _SURROGATES:
+        raise ValueError(code)
+    return chr(code)
+
+
+def _unescape(source: str) -> str | None:
+    """JavaScript ``unescape``: ``%uXXXX`` and ``%XX`` (one character each, as Latin-1)."""
+    match = _UNESCAPE.fullmatch(source)
+    if match is None:
+        return None
+    try:
+        return _UNESCAPE_ONE.sub(_unescape_one, match.group("body"))
+    except ValueError:
+        return None
+
+
+def _vb_code(match: re.Match[str]) -> int | None:
+    first = match.group("a")
+    value = int(first[2:], 16) if first[:1] == "&" else int(first)
+    if match.group("op") is not None:
+        other = int(match.group("b"))
+        op = match.group("op")
+        value = value + other if op == "+" else value - other if op == "-" else value * other
+    return value if 0 < value <= _MAX_CODE_POINT and value not in _SURROGATES else None
+
+
+def _vb_concat(source: str) -> str | None:
+    out: list[str] = []
+    for match in _VB_PIECE_ONE.finditer(source):
+        if match.group("lit") is not None:
+            out.append(match.group("lit"))
+            continue
+        code = _vb_code(match)
+        if code is None:
+            return None
+        out.append(chr(code))
+    return "".join(out)

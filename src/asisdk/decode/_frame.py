@@ -37,6 +37,8 @@ FRAME_COLUMNS: Final[tuple[str, ...]] = (
     "full_decoded_string",
 )
 _INT_COLUMNS: Final = ("depth", "start", "end")
+#: Longest cell unpacked once for all its repeats (longer cells are unpacked each time).
+_SHARED_CELL: Final = 64 * 1024
 _BLANK_LAYER: Final[tuple[None, ...]] = (None,) * (len(FRAME_COLUMNS) - 3)
 
 _Row = tuple[Any, ...]
@@ -110,14 +112,54 @@ def _check(df: pd.DataFrame, column: str) -> pd.DataFrame:
     return df[[column]]
 
 
-def _assemble(outcomes: Sequence[ChunkOutcome[list[_Row]]]) -> pd.DataFrame:
-    rows: list[_Row] = []
-    for outcome in outcomes:
-        if outcome.value is not None:
-            rows.extend(outcome.value)
-        else:
-            message = f"chunk failed: {outcome.error}"
-            rows.extend(_error_row(label, message, None) for label in outcome.index)
+class _Distinct:
+    """The distinct cells of a column and the labels of the rows that hold each.
+
+    Logs repeat the same command line thousands of times: each distinct cell is unpacked
+    once and its layers are given to every row that holds it (results are immutable).
+    """
+
+    def __init__(self, selected: pd.DataFrame, column: str) -> None:
+        first: dict[object, int] = {}
+        cells: list[object] = []
+        self.labels: list[list[Hashable]] = []
+        self.order: list[int] = []
+        for label, value in zip(selected.index, selected[column].tolist(), strict=True):
+            key: object = value
+            if not isinstance(value, str | bytes) or len(value) > _SHARED_CELL:
+                key = ("unshared", len(cells))  # NaN, objects, very long cells: each its own
+            position = first.get(key)
+            if position is None:
+                position = first[key] = len(cells)
+                cells.append(value)
+                self.labels.append([])
+            self.labels[position].append(label)
+            self.order.append(position)
+        self.frame = pd.DataFrame({column: pd.Series(cells, dtype=object)})
+
+    def rows(self, outcomes: Sequence[ChunkOutcome[list[_Row]]]) -> list[_Row]:
+        """The result rows in source order, each distinct cell's rows under every label."""
+        by_cell: dict[int, list[_Row]] = {}
+        for outcome in outcomes:
+            if outcome.value is not None:
+                for row in outcome.value:
+                    by_cell.setdefault(int(row[0]), []).append(row)
+            else:
+                message = f"chunk failed: {outcome.error}"
+                for position in outcome.index:
+                    by_cell.setdefault(int(position), []).append(
+                        _error_row(position, message, None)
+                    )
+        rows: list[_Row] = []
+        seen = [0] * len(self.labels)
+        for position in self.order:
+            label = self.labels[position][seen[position]]
+            seen[position] += 1
+            rows.extend((label, *row[1:]) for row in by_cell.get(position, ()))
+        return rows
+
+
+def _assemble(rows: list[_Row]) -> pd.DataFrame:
     # object columns keep None as None (and bytes as bytes) under pandas 2 and 3 alike.
     frame = pd.DataFrame(rows, columns=list(FRAME_COLUMNS), dtype=object)
     return frame.astype(dict.fromkeys(_INT_COLUMNS, "Int64"))
@@ -165,17 +207,17 @@ def unpack_frame(
         >>> out[["src_index", "encoding", "decoded_text"]].to_dict("records")
         [{'src_index': 1, 'encoding': 'base64', 'decoded_text': 'dir C:\\\\'}]
     """
-    selected = _check(df, column)
+    distinct = _Distinct(_check(df, column), column)
     outcomes = map_frame(
         _unpack_chunk,
-        selected,
+        distinct.frame,
         executor=executor,
         chunk_size=chunk_size,
         column=column,
         max_depth=max_depth,
         limits=limits,
     )
-    return _assemble(outcomes)
+    return _assemble(distinct.rows(outcomes))
 
 
 async def unpack_frame_async(
@@ -201,14 +243,14 @@ async def unpack_frame_async(
         >>> out.loc[0, "decoded_text"]
         'dir C:\\\\'
     """
-    selected = _check(df, column)
+    distinct = _Distinct(_check(df, column), column)
     outcomes = await map_frame_async(
         _unpack_chunk,
-        selected,
+        distinct.frame,
         executor=executor,
         chunk_size=chunk_size,
         column=column,
         max_depth=max_depth,
         limits=limits,
     )
-    return _assemble(outcomes)
+    return _assemble(distinct.rows(outcomes))

@@ -10,10 +10,13 @@ from asisdk.errors import ConfigurationError
 
 __all__ = [
     "DEFAULT_MAX_ARCHIVE_MEMBERS",
+    "DEFAULT_MAX_CANDIDATES",
     "DEFAULT_MAX_DECOMPRESSED_BYTES",
     "DEFAULT_MAX_DEPTH",
     "DEFAULT_MAX_INPUT_CHARS",
     "DEFAULT_MAX_LAYERS",
+    "DEFAULT_MAX_SCAN_CHARS",
+    "DEFAULT_MAX_SECONDS",
     "DEFAULT_MAX_TOTAL_BYTES",
     "MAX_DEPTH_CEILING",
     "DecodeLimits",
@@ -37,6 +40,12 @@ DEFAULT_MAX_LAYERS: Final = 256
 DEFAULT_MAX_ARCHIVE_MEMBERS: Final = 256
 #: Longest input examined (characters of a string, bytes of a bytes input).
 DEFAULT_MAX_INPUT_CHARS: Final = 1024 * 1024
+#: Most characters of text scanned for candidates per input, all layers together.
+DEFAULT_MAX_SCAN_CHARS: Final = 8 * 1024 * 1024
+#: Most candidate spans tried per input, all layers together.
+DEFAULT_MAX_CANDIDATES: Final = 20_000
+#: Most CPU seconds one input may take (a guard: the other limits bind long before).
+DEFAULT_MAX_SECONDS: Final = 10.0
 
 #: How a layer's ``data`` was obtained from its ``source`` (``ps_*``, ``html_entity`` and
 #: ``js_*`` layers are deobfuscated script text: ``data`` is that text in UTF-8).
@@ -54,6 +63,15 @@ Encoding = Literal[
     "html_entity",
     "js_charcode",
     "js_escape",
+    "js_unescape",
+    "ps_replace",
+    "ps_reverse",
+    "ps_bxor",
+    "ps_iex",
+    "cmd_caret",
+    "cmd_var",
+    "vba_chr",
+    "xor",
     "gzip",
     "zlib",
     "deflate",
@@ -104,6 +122,13 @@ def _depth(instance: object, attribute: attrs.Attribute[int], value: int) -> Non
         )
 
 
+def _seconds(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+        raise ConfigurationError(
+            f"DecodeLimits.{attribute.name} must be a positive number, got {value!r}"
+        )
+
+
 @attrs.frozen(kw_only=True)
 class DecodeLimits:
     """Bounds that keep hostile input (bombs, deep nesting, huge cells) cheap.
@@ -121,6 +146,11 @@ class DecodeLimits:
         max_layers: most layers one input may produce.
         max_archive_members: most members read from one zip or tar archive.
         max_input_chars: longest input examined; the rest is kept unchanged, not decoded.
+        max_scan_chars: most characters of text (the input and decoded layers together)
+            scanned for encoded content; decompressed text past it is kept, not scanned.
+        max_candidates: most candidate spans tried (decoded and judged) per input.
+        max_seconds: most CPU seconds spent on one input; a guard against inputs that the
+            other limits do not foresee.
 
     Examples:
         >>> DecodeLimits(max_decompressed_bytes=1024 * 1024).max_depth
@@ -135,6 +165,9 @@ class DecodeLimits:
     max_layers: int = attrs.field(default=DEFAULT_MAX_LAYERS, validator=_positive)
     max_archive_members: int = attrs.field(default=DEFAULT_MAX_ARCHIVE_MEMBERS, validator=_positive)
     max_input_chars: int = attrs.field(default=DEFAULT_MAX_INPUT_CHARS, validator=_positive)
+    max_scan_chars: int = attrs.field(default=DEFAULT_MAX_SCAN_CHARS, validator=_positive)
+    max_candidates: int = attrs.field(default=DEFAULT_MAX_CANDIDATES, validator=_positive)
+    max_seconds: float = attrs.field(default=DEFAULT_MAX_SECONDS, validator=_seconds)
 
 
 def _short_bytes(data: bytes) -> str:
@@ -170,6 +203,7 @@ class Layer:
         sha1: hex SHA-1 of ``data``.
         sha256: hex SHA-256 of ``data``.
         error: ``None``, or why decoding stopped at this layer (a limit, a corrupt archive).
+        key: for an ``xor`` layer, the key in hex (``"5a"``); ``None`` otherwise.
     """
 
     index: str
@@ -187,6 +221,7 @@ class Layer:
     sha1: str = attrs.field(repr=False)
     sha256: str
     error: str | None
+    key: str | None = None
 
 
 @attrs.frozen(kw_only=True)

@@ -31,6 +31,7 @@ class Node:
     file_name: str | None = None
     error: str | None = None
     deflated: bool = False
+    key: str | None = None
     children: list[Node] = attrs.Factory(list)
 
 
@@ -89,6 +90,7 @@ def flatten(nodes: list[Node], parent: str | None, depth: int, out: list[Layer])
                 sha1=hashlib.sha1(node.data, usedforsecurity=False).hexdigest(),
                 sha256=hashlib.sha256(node.data).hexdigest(),
                 error=node.error,
+                key=node.key,
             )
         )
         flatten(node.children, index, depth + 1, out)

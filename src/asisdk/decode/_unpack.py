@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterable
 from typing import Final
 
 from asisdk.decode import _containers as containers
 from asisdk.decode._codecs import decode_base64, decode_charcodes, decode_hex, decode_percent
 from asisdk.decode._deobfuscate import (
-    SCRIPT_PREFILTER,
     ScriptCandidate,
     decode_script,
     escapes_alnum,
     find_script_candidates,
+    may_hold_script,
     reveals,
 )
 from asisdk.decode._detect import (
@@ -31,6 +33,7 @@ from asisdk.decode._model import (
 )
 from asisdk.decode._sniff import looks_like_text, sniff_format, sniff_text
 from asisdk.decode._tree import ARCHIVES, Node, flatten, render, splice
+from asisdk.decode._xor import find_xor_key, mostly_text, xor
 from asisdk.errors import InvalidInputError
 
 __all__ = ["unpack"]
@@ -38,6 +41,12 @@ __all__ = ["unpack"]
 _DEFAULT_LIMITS: Final = DecodeLimits()
 _STREAMS: Final[frozenset[str]] = frozenset({"gzip", "zlib", "bz2", "xz"})
 _HEX_CHARS = frozenset("0123456789abcdefABCDEF")
+#: Encodings of text whose bytes may be text with a few stray bytes.
+_TEXTUAL: Final[frozenset[str]] = frozenset({"base64", "base64url", "hex"})
+#: Shortest decoded bytes tried as XOR-encrypted content.
+_MIN_XOR_BYTES: Final = 16
+#: Candidates between two looks at the CPU clock.
+_CLOCK_EVERY: Final = 64
 
 
 def _text_head_plausible(head: bytes) -> bool:
@@ -57,6 +66,11 @@ class _Session:
         self.total_bytes = 0
         self.beyond_depth = 0
         self.error: str | None = None
+        self.scanned = 0
+        self.tried = 0
+        self.started = time.process_time()
+        # Spans already found to be noise, by kind and text: a repeated token costs once.
+        self.noise: set[tuple[str, str]] = set()
 
     @property
     def stopped(self) -> bool:
@@ -76,14 +90,51 @@ class _Session:
             )
             return False
         if self.total_bytes + size > limits.max_total_bytes:
-            self.error = (
-                f"max_total_bytes={limits.max_total_bytes} reached: further encoded content "
-                "left undecoded (raise DecodeLimits.max_total_bytes)"
-            )
+            self.error = self._total_message()
             return False
         self.layers += 1
         self.total_bytes += size
         return True
+
+    def _try_one(self) -> bool:
+        """Count one candidate against the budget; ``False`` once it is spent."""
+        self.tried += 1
+        limits = self.limits
+        if self.tried > limits.max_candidates:
+            self.error = (
+                f"max_candidates={limits.max_candidates} reached: further candidates left "
+                "undecoded (raise DecodeLimits.max_candidates)"
+            )
+            return False
+        if not self.tried % _CLOCK_EVERY and time.process_time() - self.started > (
+            limits.max_seconds
+        ):
+            self.error = (
+                f"max_seconds={limits.max_seconds} reached: further candidates left "
+                "undecoded (raise DecodeLimits.max_seconds)"
+            )
+            return False
+        return True
+
+    def _scan_budget(self, text: str) -> str | None:
+        """``text`` cut to what is left of ``max_scan_chars`` (``None`` when none is)."""
+        left = self.limits.max_scan_chars - self.scanned
+        if left <= 0 or len(text) > left:
+            self.error = (
+                f"max_scan_chars={self.limits.max_scan_chars} reached: decoded text past it "
+                "kept but not scanned (raise DecodeLimits.max_scan_chars)"
+            )
+            if left <= 0:
+                return None
+            text = text[:left]
+        self.scanned += len(text)
+        return text
+
+    def _total_message(self) -> str:
+        return (
+            f"max_total_bytes={self.limits.max_total_bytes} reached: further encoded content "
+            "left undecoded (raise DecodeLimits.max_total_bytes)"
+        )
 
     def _refund(self, size: int) -> None:
         self.layers -= 1
@@ -103,6 +154,7 @@ class _Session:
         forced: bool,
         file_name: str | None = None,
         error: str | None = None,
+        key: str | None = None,
     ) -> Node | None:
         """Turn decoded bytes into a layer, or ``None`` when they are noise (unless forced)."""
         if depth > self.max_depth:
@@ -111,15 +163,24 @@ class _Session:
         kind = sniff_format(data)
         text: str | None = None
         deflated = False
+        unxored: tuple[bytes, bytes] | None = None
         if kind is None:
             text = sniff_text(data)
             if text is not None:
                 kind = "text"
             else:
                 deflated = containers.inflates_to_something(data, _text_head_plausible)
-                if not deflated and not forced:
+                if not deflated:
+                    unxored = _unxor(data)
+                if not deflated and unxored is None and encoding in _TEXTUAL:
+                    # Text with a few stray bytes counts when it says something (a URL, a
+                    # cmdlet): a GUID behind two bytes of noise is not worth a layer.
+                    text = mostly_text(data)
+                    if text is not None and not reveals("", text, encoded_inside=False):
+                        text = None
+                if not (deflated or unxored or text is not None or forced):
                     return None
-                kind = "binary"
+                kind = "text" if text is not None else "binary"
         if not self._spend(len(data)):
             return None
         node = Node(
@@ -133,7 +194,23 @@ class _Session:
             file_name=file_name,
             error=error,
             deflated=deflated,
+            key=key,
         )
+        if unxored is not None:
+            xor_key, plain = unxored
+            child = self.accept(
+                encoding="xor",
+                source="",
+                start=0,
+                end=len(data),
+                data=plain,
+                depth=depth + 1,
+                forced=True,
+                key=xor_key.hex(),
+            )
+            if child is not None:
+                node.children = [child]
+            return node
         self.expand(node, depth)
         return node
 
@@ -174,17 +251,40 @@ class _Session:
         if child is not None:
             node.children = [child]
 
+    def _member_limit(self) -> int:
+        """What one archive member may produce now: what is left of the total budget."""
+        left = self.limits.max_total_bytes - self.total_bytes
+        return max(0, min(self.limits.max_decompressed_bytes, left))
+
     def open_archive(self, node: Node, depth: int) -> None:
-        read = containers.zip_members if node.file_type == "zip" else containers.tar_members
-        members, error = read(
-            node.data,
-            max_members=self.limits.max_archive_members,
-            limit=self.limits.max_decompressed_bytes,
-        )
+        members: Iterable[containers.Member]
+        if node.file_type == "zip":
+            # Members are read one at a time, each against what is left of the budget.
+            members, error = containers.zip_members(
+                node.data, max_members=self.limits.max_archive_members, limit=self._member_limit
+            )
+        else:
+            members, error = containers.tar_members(
+                node.data,
+                max_members=self.limits.max_archive_members,
+                limit=self.limits.max_decompressed_bytes,
+            )
         if error is not None and node.error is None:
             node.error = error
         encoding: Encoding = "zip" if node.file_type == "zip" else "tar"
-        for member in members:
+        pending = iter(members)
+        while True:
+            cap = self._member_limit()
+            member = next(pending, None)
+            if member is None:
+                break
+            member_error = member.error
+            if cap < self.limits.max_decompressed_bytes and len(member.data) >= cap:
+                # Cut by what was left of the whole input's budget, not by the member limit.
+                self.error = self._total_message()
+                if cap == 0:
+                    break
+                member_error = self.error
             child = self.accept(
                 encoding=encoding,
                 source="",
@@ -194,7 +294,7 @@ class _Session:
                 depth=depth,
                 forced=True,
                 file_name=member.name,
-                error=member.error,
+                error=member_error,
             )
             if child is not None:
                 node.children.append(child)
@@ -207,8 +307,12 @@ class _Session:
         """Return the layers found directly in ``text`` (in document order)."""
         if self.error is not None:
             return []
+        budget = self._scan_budget(text)
+        if budget is None:
+            return []
+        text = budget
         encoded = PREFILTER.search(text) is not None
-        scripted = SCRIPT_PREFILTER.search(text) is not None
+        scripted = may_hold_script(text)
         if not encoded and not scripted:
             return []
         candidates: list[Candidate | ScriptCandidate] = []
@@ -216,17 +320,25 @@ class _Session:
         if scripted:
             candidates.extend(find_script_candidates(text))
             # Script spans after encoded ones at the same offset; longer spans first.
-            candidates.sort(key=lambda c: (c.start, isinstance(c, ScriptCandidate), -c.end))
+            candidates.sort(key=_candidate_order)
         children: list[Node] = []
         cursor = 0
         for candidate in candidates:
             if candidate.start < cursor:
                 continue
+            kind = candidate.encoding if isinstance(candidate, ScriptCandidate) else candidate.kind
+            marker = (kind, text[candidate.start : candidate.end])
+            if marker in self.noise:
+                continue
+            if not self._try_one():
+                break
             if isinstance(candidate, ScriptCandidate):
                 script = self.try_script(text, candidate, depth)
                 found = [script] if script is not None else []
             else:
                 found = self.try_candidate(text, candidate, depth)
+            if not found and not self.stopped:
+                self.noise.add(marker)
             for node in found:
                 children.append(node)
                 cursor = max(cursor, node.end)
@@ -344,11 +456,15 @@ class _Session:
 
     def try_script(self, text: str, candidate: ScriptCandidate, depth: int) -> Node | None:
         source = text[candidate.start : candidate.end]
-        decoded = decode_script(candidate.encoding, source)
+        decoded = candidate.decoded
+        if decoded is None:
+            decoded = decode_script(candidate.encoding, source)
         if decoded is None or not looks_like_text(decoded):
             return None
+        # Peeling ``iex '...'`` shows nothing new by itself: only what is inside counts.
+        alone = candidate.encoding != "ps_iex"
         return self.accept_revealing(
-            candidate.encoding, source, candidate.start, candidate.end, decoded, depth, alone=True
+            candidate.encoding, source, candidate.start, candidate.end, decoded, depth, alone=alone
         )
 
     def accept_revealing(
@@ -388,6 +504,23 @@ class _Session:
             self._refund(len(data))
             return None
         return node
+
+
+def _unxor(data: bytes) -> tuple[bytes, bytes] | None:
+    """The key and plaintext when ``data`` is a known format or text XORed with a short key."""
+    if len(data) < _MIN_XOR_BYTES:
+        return None
+    for key in find_xor_key(data):
+        plain = xor(data, key)
+        if sniff_format(plain) is not None or sniff_text(plain) is not None:
+            return key, plain
+    return None
+
+
+def _candidate_order(candidate: Candidate | ScriptCandidate) -> tuple[int, int, bool, int]:
+    # At one offset the longer span first (``Chr(104) & Chr(116) & "tp://..."`` is more
+    # than its ``Chr`` list); an encoded span before a script one of the same length.
+    return (candidate.start, -candidate.end, isinstance(candidate, ScriptCandidate), 0)
 
 
 def _stream_kind(file_type: FileType) -> containers.StreamKind:

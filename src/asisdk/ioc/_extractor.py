@@ -12,7 +12,7 @@ import attrs
 from asisdk.errors import InvalidInputError
 from asisdk.ioc._patterns import BUILTIN_PRIORITIES, BUILTIN_TYPES
 from asisdk.ioc._refang import RefangMap, refang, refang_with_map
-from asisdk.ioc._scan import Hit, scan
+from asisdk.ioc._scan import Hit, UrlComponents, scan
 from asisdk.ioc._validate import BUILTIN_VALIDATORS
 
 __all__ = ["CustomType", "IocExtractor", "IocMatch", "classify", "validate"]
@@ -112,6 +112,12 @@ class IocExtractor:
         include_private: report IP addresses that are not globally routable (private,
             loopback, link-local, documentation, reserved). Extraction is syntactic, so this
             is on by default; ``False`` drops such ipv4/ipv6 values (the URL keeps its place).
+        url_components: ``"host"`` (default) reports a URL and its host; ``"all"`` also the
+            domains and IP addresses in its path and query (``?redirect=evil.com``,
+            ``/mirror/foo.com/``). The default is ``"host"`` because path and query pieces
+            are mostly file names, parameters and tracking values: reporting them as domains
+            of their own would add noise to every report; ask for ``"all"`` to hunt
+            redirects and open-redirect abuse.
 
     Examples:
         >>> ex = IocExtractor()
@@ -125,7 +131,13 @@ class IocExtractor:
         types: Iterable[str] | None = None,
         defanged: bool = True,
         include_private: bool = True,
+        url_components: UrlComponents = "host",
     ) -> None:
+        if url_components not in ("host", "all"):
+            raise InvalidInputError(
+                f"url_components must be 'host' or 'all', got {url_components!r}"
+            )
+        self._url_components: UrlComponents = url_components
         self._custom: dict[str, CustomType] = {}
         self._defanged = defanged
         self._include_private = include_private
@@ -220,7 +232,11 @@ class IocExtractor:
         return text, None
 
     def _hits(self, text: str, fanged: RefangMap | None, wanted: set[str]) -> list[Hit]:
-        hits = [hit for hit in scan(text, fanged) if hit[0] in wanted]
+        hits = [
+            hit
+            for hit in scan(text, fanged, url_components=self._url_components)
+            if hit[0] in wanted
+        ]
         if not self._include_private:
             hits = [hit for hit in hits if hit[0] not in _IP_TYPES or _is_global(hit[1])]
         customs = [c for name, c in self._custom.items() if name in wanted]
@@ -323,7 +339,8 @@ class IocExtractor:
     def __repr__(self) -> str:
         return (
             f"IocExtractor(types={list(self.types)!r}, defanged={self._defanged!r}, "
-            f"include_private={self._include_private!r})"
+            f"include_private={self._include_private!r}, "
+            f"url_components={self._url_components!r})"
         )
 
 

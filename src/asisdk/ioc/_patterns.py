@@ -19,12 +19,17 @@ from typing import Final
 __all__ = [
     "BUILTIN_PRIORITIES",
     "BUILTIN_TYPES",
+    "CODE_MEMBER_TLDS",
     "CODE_NAMES",
+    "CODE_RECEIVERS",
     "FILE_EXTENSION_TLDS",
     "HASH_IN",
     "HASH_LABEL_BEFORE",
     "HTTP_TARGET_BEFORE",
     "LIN_MORE",
+    "MAX_SEGMENTS",
+    "OID_ARCS",
+    "OID_BEFORE",
     "REG_MORE",
     "SCANNER",
     "SPACED_NAMES",
@@ -83,11 +88,14 @@ _CLOSE_QUOTES = "\u201d\u2019\u00bb\u201c"  # ” ’ » “
 # What a URL may contain: no whitespace, quotes, backticks, angle brackets, pipes, braces,
 # backslashes, carets, and never typographic punctuation.
 _URL_CHAR = rf"[^\s<>\"'`|{{}}\\^{TYPO_PUNCT}]"
-_URL_BODY = _URL_CHAR + r"{1,4096}"
+_URL_BODY = _URL_CHAR + r"+"
 _WIN_SEG = rf"[^\s\\/:*?\"'<>|,;`{TYPO_PUNCT}]{{1,255}}"
 _REG_SEG = rf"[^\s\\\"'<>|,;`{TYPO_PUNCT}]{{1,255}}"
 _LIN_SEG = r"[\w.+@%=,~-]{1,255}"
 _HEX = "[0-9A-Fa-f]"
+#: Most segments of one path or key matched: the regex engine keeps state per repetition, so
+#: an unbounded ``(?:/seg)+`` over ``"/a" * 5_000_000`` costs hundreds of bytes a character.
+MAX_SEGMENTS: Final = 512
 _HASH = f"{_HEX}{{128}}|{_HEX}{{64}}|{_HEX}{{40}}|{_HEX}{{32}}"
 _LABEL = r"[\w-]{1,63}"
 # How a quoted Windows path starts (inside quotes it may hold spaces).
@@ -99,11 +107,11 @@ SCANNER: Final = re.compile(
     # branch starts with: two shared guards make most positions fail after one or two checks.
     (?<![A-Za-z0-9])(?=[\w\\%$~/:+-])(?:
       (?P<url>{_URL_SCHEME}{_URL_BODY})
-    | (?<![\w\\])(?P<unc>\\\\[\w.$@-]{{1,255}}(?:\\{_WIN_SEG})+\\?)
+    | (?<![\w\\])(?P<unc>\\\\[\w.$@-]{{1,255}}(?:\\{_WIN_SEG}){{1,{MAX_SEGMENTS}}}\\?)
     | (?<![\w\\])(?P<win>(?:[A-Za-z]:|%\w{{1,64}}%|\$[eE][nN][vV]:\w{{1,64}})
-          (?:\\{{1,2}}{_WIN_SEG})+\\?)
+          (?:\\{{1,2}}{_WIN_SEG}){{1,{MAX_SEGMENTS}}}\\?)
     | (?<![\w\\])(?P<reg>(?:HKEY_(?:LOCAL_MACHINE|CURRENT_USER|CLASSES_ROOT|USERS|CURRENT_CONFIG)
-          |HK(?:LM|CU|CR|U|CC)):?(?:\\{_REG_SEG})+)
+          |HK(?:LM|CU|CR|U|CC)):?(?:\\{_REG_SEG}){{1,{MAX_SEGMENTS}}})
     | (?<![\w.+%-])(?P<email>[\w+%-]{{1,64}}(?:\.[\w+%-]{{1,64}}){{0,16}}
           @(?P<edom>{_LABEL}(?:\.{_LABEL}){{1,126}}))(?![\w-]|\.[\w-])
     | (?<![\w-])(?P<mac>{_HEX}{{2}}(?:-{_HEX}{{2}}){{5}})(?![\w-])
@@ -115,7 +123,8 @@ SCANNER: Final = re.compile(
           (?:%[\w.-]{{1,32}})?)(?![\w:]|\.\w)
     | (?<![0-9A-Za-z])(?P<hash>{_HASH})(?![0-9A-Za-z])
     | (?<![\w\\/$-])(?<!(?<!\*)\.)(?P<dotted>{_LABEL}(?:\.{_LABEL}){{1,126}})(?![\w@-]|\.[\w-])
-    | (?<![\w./\\~$-])(?<!\b[A-Za-z]:)(?P<lin>(?:~|/{_LIN_SEG})(?:/{_LIN_SEG})+/?)
+    | (?<![\w./\\~$-])(?<!\b[A-Za-z]:)
+          (?P<lin>(?:~|/{_LIN_SEG})(?:/{_LIN_SEG}){{1,{MAX_SEGMENTS}}}/?)
     )
     | (?<=\\x40)(?P<xdom>{_LABEL}(?:\.{_LABEL}){{1,126}})(?![\w@-]|\.[\w-])
     | (?P<q>["'])(?P<qwin>{_QUOTED_ROOT}
@@ -127,9 +136,9 @@ SCANNER: Final = re.compile(
 )
 
 #: The rest of a path or key after a component with spaces (``Program Files``): more segments.
-WIN_MORE: Final = re.compile(rf"(?:\\{{1,2}}{_WIN_SEG})*\\?")
-REG_MORE: Final = re.compile(rf"(?:\\{_REG_SEG})*")
-LIN_MORE: Final = re.compile(rf"(?:/{_LIN_SEG})*/?")
+WIN_MORE: Final = re.compile(rf"(?:\\{{1,2}}{_WIN_SEG}){{0,{MAX_SEGMENTS}}}\\?")
+REG_MORE: Final = re.compile(rf"(?:\\{_REG_SEG}){{0,{MAX_SEGMENTS}}}")
+LIN_MORE: Final = re.compile(rf"(?:/{_LIN_SEG}){{0,{MAX_SEGMENTS}}}/?")
 
 #: Well-known path and registry components that contain spaces, lower-cased. An unquoted
 #: path or key runs on through one of these instead of stopping at the space (arbitrary
@@ -250,6 +259,35 @@ CODE_NAMES: Final = frozenset(
         "system.runtime",
     }
 )
+
+#: Receivers of property access in scripts: ``this.name``, ``window.location``, ``obj.id``
+#: are code whatever their last label. Compared lower-cased, first label only.
+CODE_RECEIVERS: Final = frozenset(
+    {
+        "this", "self", "window", "document", "console", "module", "exports", "process",
+        "navigator", "globalthis", "math", "json", "event", "err", "req", "res", "ctx",
+        "args", "argv", "props", "state", "opts", "obj", "elem", "el", "util", "utils",
+    }
+)  # fmt: skip
+
+#: TLDs that are also common member names or source-file extensions (``user.email``,
+#: ``obj.data.id``, ``util.cc``): in code (brackets, braces, ``=`` and ``;`` around) a name
+#: ending in one is not a domain unless defanged or a URL host.
+CODE_MEMBER_TLDS: Final = frozenset(
+    {
+        "name", "id", "email", "call", "run", "data", "link", "style", "new", "next",
+        "click", "play", "save", "zip", "sh", "py", "cc", "rs", "md", "pl", "so", "java",
+    }
+)  # fmt: skip
+
+#: A label naming an object identifier before a dotted quad (``OID 2.5.4.3``).
+OID_BEFORE: Final = re.compile(
+    r"""(?:\boid|object[\s_-]?identifier|objectid|algorithm|\beku|extension|policy)"""
+    r"""["']?\s*[:=]?\s*["']?\s*$""",
+    re.IGNORECASE,
+)
+#: Arcs that certificate OIDs start with (X.520 attributes, X.509 extensions, PKIX).
+OID_ARCS: Final = ("2.5.4.", "2.5.29.", "1.3.6.1", "1.2.840.", "2.16.840.")
 
 #: The built-in types with the priority that resolves a tie with a custom type on the same
 #: span (lower wins, as in msticpy).

@@ -7,7 +7,9 @@ an offset map (:class:`RefangMap`) so that every match still knows where it was 
 from __future__ import annotations
 
 import bisect
+import heapq
 import re
+from collections.abc import Iterable
 from typing import Final
 
 import attrs
@@ -16,21 +18,43 @@ from asisdk.ioc._tlds import TLDS
 
 __all__ = ["RefangMap", "refang", "refang_with_map"]
 
-# One scan finds every defang marker. Each branch starts with a literal character so the
-# regex engine can skip ahead quickly; the word context is checked on the (rare) hits.
+# One scan finds every defang marker. Each branch starts with a character of the leading class
+# so the regex engine can skip ahead quickly; the word context is checked on the (rare) hits.
+_DOT_WORDS = r"\.|,|dot|DOT|Dot|punkt|PUNKT|punto|PUNTO"
 _DEFANG: Final = re.compile(
-    r"""
-    # One leading character class lets the regex engine skip quickly to candidates.
-    [\[\(\{\\hHfF](?:
-      (?<=[hH])(?P<scheme>(?:xx|\*\*|XX|xX|Xx)p)(?=s?(?:\[:\]|:)(?://|\[/\]))
+    rf"""
+    [\[\]\(\{{\\hHfFxX<:^_](?:
+      (?<=\])(?P<cdot2>\.[\[\]])
+    | (?<=[hH])(?P<scheme>(?:[xX*]{{2}})p)
+          (?=[sS]?(?:\[:\]|:(?://|\\\\|\[/\])|\[:\]//|\[://\]))
     | (?<=[fF])(?P<ftp>[xX][pP])(?=s?(?:\[:\]|:)(?://|\[/\]))
-    | (?<=[\[\(\{])(?P<dot>\ ?(?:\.|dot|DOT|Dot)\ ?[\]\)\}])
+    | (?<=[xX])(?P<x4>[xX]{{3}}[sSxX]?)(?=://)
+    | (?<=[\[\(\{{])(?P<dot>\ {{0,3}}(?:{_DOT_WORDS})\ {{0,3}}[\]\)\}}])
     | (?<=\[)(?P<colon>:\]|://\])
-    | (?<=[\[\(\{])(?P<at>\ ?(?:@|at|AT|At)\ ?[\]\)\}])
+    | (?<=\[)(?P<slash>/\])
+    | (?<=\[)(?P<hyphen>-\])
+    | (?<=[\[\(\{{])(?P<at>\ {{0,3}}(?:@|at|AT|At)\ {{0,3}}[\]\)\}}])
     | (?<=\\)(?P<bsdot>\.)
+    | (?<=<)(?P<adot>\.>)
+    | (?<=\^)(?P<cdot>\.)
+    | (?<=[pPsS]:)(?P<bsslash>\\\\)
+    | (?<=_)(?P<uat>(?:at|AT)_)
+    | (?<=[hH])(?P<sfix>(?i:ttps?)(?:\ +:/{{2,3}}\ *|:/{{3,}}\ *|://\ +|(?<![:/])//(?!/)\ *))
+    | (?<=[\[\(\{{])(?P<arroba>\ {{0,3}}(?:arroba|ARROBA|et|ET)\ {{0,3}}[\]\)\}}])
+    | (?<=[\[])(?P<odot>\.\[?|\.\]?)
+    | (?<=\\)(?P<jslash>/)
     )
     """,
     re.VERBOSE,
+)
+# Spelled-out markers without brackets (``evil dot com``, ``john at evil dot com``): only
+# looked for when the text holds one.
+_SPELLED: Final = re.compile(
+    r"(?<=\w)(?: (?:(?P<sdot>dot|DOT)|(?P<sat>at|AT)) "
+    r"| {1,2}(?P<sat2>@) {1,2}|(?P<hdot>-dot-))(?=\w)"
+)
+_STOPWORDS: Final = frozenset(
+    {"the", "a", "an", "of", "and", "or", "to", "in", "on", "this", "that", "is", "was", "my"}
 )
 
 
@@ -78,7 +102,10 @@ def _word_after(text: str, pos: int) -> bool:
 
 _PATH_LOOKBACK: Final = 128
 _NEXT_LABEL: Final = re.compile(r"[\w-]{1,63}")
-_MORE_NAME: Final = re.compile(r"\.[\w]| ?[\[\(\{] ?(?:\.|dot|DOT|Dot) ?[\]\)\}]")
+_MORE_NAME: Final = re.compile(
+    r"\.[\w]| ?[\[\(\{] ?(?:\.|dot|DOT|Dot|punkt|PUNKT|punto|PUNTO) ?[\]\)\}]| (?:dot|DOT) \w"
+    r"|[\[\]]\.[\[\]]?\w|\\\.\w"
+)
 
 
 def _name_continues(text: str, pos: int, *, dot: bool) -> bool:
@@ -94,20 +121,79 @@ def _in_windows_path(text: str, pos: int) -> bool:
     # ``\.`` is a defanged dot in ``evil\.com`` but a path piece in ``C:\Users\bob\.ssh``.
     window = text[max(0, pos - _PATH_LOOKBACK) : pos]
     cut = max(window.rfind(" "), window.rfind("\t"), window.rfind("\n"), window.rfind('"'))
-    token = window[cut + 1 :]
+    token = window[cut + 1 :].replace("\\.", "")  # earlier defanged dots are no path
     return "\\" in token or ":" in token or "%" in token
+
+
+def _spelled(text: str, match: re.Match[str]) -> tuple[int, int, str] | None:
+    """``evil dot com`` and ``john at evil dot com``: only when the rest reads as a name."""
+    start, end = match.span()
+    word = _LAST_WORD.search(text, max(0, start - 64), start)
+    if word is None:
+        return None
+    if match.lastgroup == "sdot":
+        if word.group().lower() in _STOPWORDS or not _name_continues(text, end, dot=True):
+            return None
+        return start, end, "."
+    # ``at`` is an ordinary word: only a spelled-out address (``at evil dot com``) counts.
+    label = _NEXT_LABEL.match(text, end)
+    if label is None or not text.startswith((" dot ", " DOT "), label.end()):
+        return None
+    if {word.group().lower(), label.group().lower()} & _STOPWORDS:
+        return None
+    return start, end, "@"
+
+
+_LAST_WORD: Final = re.compile(r"[\w-]{1,64}$")
+_SCHEME_BEFORE: Final = re.compile(r"(?<![\w])(?i:https?|ftps?)$")
 
 
 def _replacement(text: str, match: re.Match[str]) -> tuple[int, int, str] | None:
     """Return the span to replace and its replacement, or ``None`` to leave the hit alone."""
     kind = match.lastgroup
     start, end = match.span()
+    if kind in ("sdot", "sat"):
+        return _spelled(text, match)
+    if kind == "hdot":  # ``bad-dot-com``
+        return (start, end, ".") if _name_continues(text, end, dot=True) else None
+    if kind == "sat2":  # ``foo @ bar.com``
+        return (start, end, "@") if _name_continues(text, end, dot=False) else None
+    if kind == "sfix":  # ``http ://``, ``http:/// x``, ``http//x``
+        return start, end, match.group().split(":")[0].split("/")[0].strip().lower() + "://"
+    if kind in ("odot", "cdot2"):  # ``www[.example``, ``www].[example``
+        if _word_before(text, start) and _name_continues(text, end, dot=True):
+            return start, end, "."
+        return None
+    if kind == "jslash":  # ``https://a.com\/x.php``: a JSON-escaped slash
+        if start > 0 and (text[start - 1].isalnum() or text[start - 1] in "/._-"):
+            return start, end, "/"
+        return None
     if kind in ("scheme", "ftp"):
         if _word_before(text, start):  # ``...hxxp`` inside a longer word
             return None
         return start, end, "http" if kind == "scheme" else "ftp"
+    if kind == "x4":
+        if _word_before(text, start):
+            return None
+        return start, end, "https" if len(match.group()) == len("xxxxs") else "http"
     if kind == "colon":
         return start, end, match.group()[1:-1]
+    if kind == "slash":
+        return start, end, "/"
+    if kind == "bsslash":
+        if not _SCHEME_BEFORE.search(text, max(0, start - 6), start):
+            return None
+        return start, end, "://"
+    if kind == "uat":
+        if _word_before(text, start) and _name_continues(text, end, dot=False):
+            return start, end, "@"
+        return None
+    if kind in ("hyphen", "adot", "cdot"):
+        if _word_before(text, start) and _word_after(text, end):
+            return start, end, "-" if kind == "hyphen" else "."
+        return None
+    if kind == "arroba":
+        kind = "at"
     if kind in ("dot", "at"):
         # ``evil [dot] com``: the spaces around a spaced marker go too, but only when what
         # follows reads as the rest of a name (``the [dot] operator`` stays prose).
@@ -133,7 +219,10 @@ def refang_with_map(text: str) -> tuple[str, RefangMap | None]:
     orig_end: list[int] = []
     last = 0
     out_len = 0
-    for match in _DEFANG.finditer(text):
+    matches: Iterable[re.Match[str]] = _DEFANG.finditer(text)
+    if " dot " in text or " DOT " in text or " @" in text or "-dot-" in text:
+        matches = heapq.merge(matches, _SPELLED.finditer(text), key=lambda m: m.start())
+    for match in matches:
         found = _replacement(text, match)
         if found is None:
             continue
@@ -158,10 +247,14 @@ def refang_with_map(text: str) -> tuple[str, RefangMap | None]:
 def refang(text: str) -> str:
     """Return ``text`` with defanged indicators made live again.
 
-    ``hxxp``/``hXXp`` become ``http``, ``fxp`` becomes ``ftp``, ``[.] (.) {.} [dot] (dot)``
-    and ``\\.`` between name characters become ``.``, ``[:]`` becomes ``:`` and
-    ``[@] (at) [at]`` between name characters become ``@``. Text that merely contains
-    brackets (``f(x)``, ``a [at] the end``... ) is left alone.
+    Every spelling of ioc-fanger's set and a few more: ``hxxp``, ``hXXp``, ``h**p``,
+    ``fxp``, ``xxxx://``; ``[:]``, ``[://]``, ``[/]``, ``:\\\\`` and spaced schemes
+    (``http ://``, ``http//``); ``[.] (.) {.} <.> [,] \\. ^.``, ``[dot]``, ``[punkt]``,
+    ``(punto)``, odd brackets (``www[.example``), ``-dot-`` and a spelled-out ``evil dot
+    com``; ``[@] (@) [at] (at) [arroba] (et) _at_``, ``foo @ bar.com`` and ``john at evil
+    dot com``; ``[-]`` and a JSON-escaped ``\\/``. Upper-case and spaced variants count.
+    Text that merely contains brackets or the words (``f(x)``, ``a [at] the end``, ``the
+    dot com bubble``) is left alone.
 
     Examples:
         >>> refang("hxxps[:]//evil[.]example[.]com/a and admin[@]evil(dot)com")

@@ -11,16 +11,21 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Callable
-from typing import Final
+from typing import Final, Literal
 from urllib.parse import unquote
 
 from asisdk.ioc._patterns import (
+    CODE_MEMBER_TLDS,
     CODE_NAMES,
+    CODE_RECEIVERS,
     FILE_EXTENSION_TLDS,
     HASH_IN,
     HASH_LABEL_BEFORE,
     HTTP_TARGET_BEFORE,
     LIN_MORE,
+    MAX_SEGMENTS,
+    OID_ARCS,
+    OID_BEFORE,
     REG_MORE,
     SCANNER,
     SPACED_NAMES,
@@ -33,7 +38,11 @@ from asisdk.ioc._refang import RefangMap
 from asisdk.ioc._tlds import TLDS
 from asisdk.ioc._validate import canonical_ipv4, is_domain, is_ipv4, is_windows_path
 
-__all__ = ["Hit", "scan"]
+__all__ = ["MAX_URL_VALUE", "Hit", "UrlComponents", "scan"]
+
+#: Which components of a URL are reported besides the URL itself.
+UrlComponents = Literal["host", "all"]
+_PATH_NAME: Final = re.compile(r"(?<![\w.%-])[\w-]{1,63}(?:\.[\w-]{1,63}){1,126}(?![\w-])")
 
 #: ``(type, value, start, end)`` with offsets into the scanned text.
 Hit = tuple[str, str, int, int]
@@ -51,9 +60,15 @@ _URL_TRAIL: Final = ".,;:!?*'\">"
 _PATH_TRAIL: Final = ".,;:!?'\"`"
 _CLOSERS: Final = {")": "(", "]": "[", "}": "{"}
 _OPENERS: Final = {"(": ")", "[": "]"}
+_BRACKET_CHARS: Final = {"(": re.compile(r"[()]"), "[": re.compile(r"[\[\]]")}
 _NAT64: Final = ipaddress.IPv6Network("64:ff9b::/96")
 _MAX_PREFIX6: Final = 128
 _MAX_URL_DEPTH: Final = 2
+#: Most URLs split out of one run of URL characters (``[a](http://b)](http://c)...``).
+_MAX_GLUED: Final = 64
+#: Longest URL value reported (longer URLs are found whole; their value is cut here).
+MAX_URL_VALUE: Final = 8192
+_MAX_HOST: Final = 253
 _INNER_FILE_LABELS: Final = frozenset({"exe", "dll", "tar", "sys", "tmp", "bak", "bin", "old"})
 _FULL_V6_COLONS: Final = 7
 _V4_TAIL_COLONS: Final = 6
@@ -68,17 +83,35 @@ _SPACED: Final[dict[str, list[str]]] = {}
 for _name in sorted(SPACED_NAMES, key=len, reverse=True):
     _SPACED.setdefault(_name.split(" ", 1)[0], []).append(_name)
 _MORE: Final = {"win": WIN_MORE, "unc": WIN_MORE, "reg": REG_MORE, "lin": LIN_MORE}
+_SEPARATOR: Final = {"lin": "/", "win": "\\", "unc": "\\", "reg": "\\"}
+# The rest of a path or key past the segment cap (a superset, matched without groups).
+_RUNS: Final = {
+    "lin": re.compile(r"[\w.+@%=,~/-]*"),
+    "win": re.compile(r"[^\s:*?\"'<>|,;`]*"),
+    "unc": re.compile(r"[^\s:*?\"'<>|,;`]*"),
+    "reg": re.compile(r"[^\s\"'<>|,;`]*"),
+}
 
 
 def _trim(value: str, trail: str) -> str:
-    """Drop trailing punctuation and unbalanced closing brackets."""
-    while value:
-        last = value[-1]
-        if last in trail or (last in _CLOSERS and value.count(_CLOSERS[last]) < value.count(last)):
-            value = value[:-1]
+    """Drop trailing punctuation and unbalanced closing brackets in one backward pass (a run
+    of ``)`` after a URL costs its length, not its length squared)."""
+    end = len(value)
+    if not end or (value[-1] not in trail and value[-1] not in _CLOSERS):
+        return value
+    surplus = {
+        closer: value.count(closer) - value.count(opener) for closer, opener in _CLOSERS.items()
+    }
+    while end:
+        last = value[end - 1]
+        if last in trail:
+            end -= 1
+        elif surplus.get(last, 0) > 0:
+            surplus[last] -= 1
+            end -= 1
         else:
             break
-    return value
+    return value[:end]
 
 
 def _spaced(text: str, start: int, value: str, kind: str) -> str:
@@ -182,13 +215,15 @@ def _host(text: str, host: str, start: int, add: _Add) -> None:
         add(("dns", host.lower(), start, end))
 
 
-def _url(text: str, start: int, raw: str, add: _Add, depth: int = 0) -> None:
+def _url(
+    text: str, start: int, raw: str, add: _Add, depth: int = 0, *, inside: bool = False
+) -> None:
     """Report a URL match, split where markup ends it: ``[url](url)``, BBCode, glued links."""
     end = start + len(raw)
-    while True:  # a loop, not recursion: ``a](b](c...`` can repeat a long way
+    for _ in range(_MAX_GLUED):  # a loop, not recursion: ``a](b](c...`` can repeat a long way
         link = raw.find("](", raw.index("://") + 3)
         part = _cut_markup(text, start, raw[:link] if link >= 0 else raw)
-        _one_url(text, start, part, add, depth)
+        _one_url(text, start, part, add, depth, inside=inside)
         if len(part) == len(raw):
             return
         # Every character up to ``end`` is a URL character: the next URL runs to ``end`` too.
@@ -201,8 +236,12 @@ def _url(text: str, start: int, raw: str, add: _Add, depth: int = 0) -> None:
 def _close_at(value: str, opener: str) -> str:
     """Cut ``value`` at the first bracket that closes the ``opener`` written before it."""
     closer = _OPENERS[opener]
+    if opener not in value:
+        cut = value.find(closer)
+        return value if cut < 0 else value[:cut]
     depth = 0
-    for pos, char in enumerate(value):
+    for found in _BRACKET_CHARS[opener].finditer(value):
+        pos, char = found.start(), found.group()
         if char == opener:
             depth += 1
         elif char == closer:
@@ -226,7 +265,7 @@ def _cut_markup(text: str, start: int, raw: str) -> str:
     return raw
 
 
-def _one_url(text: str, start: int, raw: str, add: _Add, depth: int) -> None:
+def _one_url(text: str, start: int, raw: str, add: _Add, depth: int, *, inside: bool) -> None:
     prefix = text[start - 1] if start else ""
     value = _trim(raw, _URL_TRAIL + ("_" if prefix == "_" else ""))
     if "://" not in value:
@@ -249,7 +288,9 @@ def _one_url(text: str, start: int, raw: str, add: _Add, depth: int) -> None:
     if not host and value[:scheme_end].lower() == "file://" and value[scheme_end:].strip("/"):
         _hostless(text, start, value, add)  # ``file:///etc/passwd``: a local file
         return
-    if not host or not (host.startswith("[") or all(c.isalnum() or c in ".-_" for c in host)):
+    if not host or len(host) > _MAX_HOST:
+        return
+    if not (host.startswith("[") or all(c.isalnum() or c in ".-_" for c in host)):
         return
     if host.startswith("[") and not _valid_v6(host[1:-1]):
         return
@@ -261,21 +302,30 @@ def _one_url(text: str, start: int, raw: str, add: _Add, depth: int) -> None:
         + value[host_off + len(host) :]
     )
     end = start + len(value)
+    # The whole URL is found and its span kept; only the value stored is shortened, and so
+    # that it stays a URL of the same host: over-long user info goes, then the path is cut.
+    if len(lowered) > MAX_URL_VALUE:
+        lowered = lowered[:scheme_end] + lowered[host_off:]
+        lowered = lowered[:MAX_URL_VALUE]
     add(("url", lowered, start, end))
     _host(text, host, host_start, add)
     path_start = host_start + len(host)
     if end - path_start >= _MIN_HASH:
         _hashes(text, path_start, end, add)
+    if inside and "." in value[path_start - start :]:
+        # ``url_components="all"``: names and addresses in the path and query too.
+        for piece in _PATH_NAME.finditer(text, path_start, end):
+            _dotted(text, piece.start(), piece.group(), None, add)
     if depth >= _MAX_URL_DEPTH:
         return
     if "://" in value[scheme_end:]:
         for inner in URL_IN.finditer(text, start + scheme_end, end):
-            _url(text, inner.start(), inner.group(), add, depth + 1)
+            _url(text, inner.start(), inner.group(), add, depth + 1, inside=inside)
     if "%3a%2f%2f" in value.lower():
         decoded = unquote(value[scheme_end:])
         for inner in URL_IN.finditer(decoded):
             sub: list[Hit] = []
-            _url(decoded, inner.start(), inner.group(), sub.append, depth + 1)
+            _url(decoded, inner.start(), inner.group(), sub.append, depth + 1, inside=inside)
             # decoded text has its own offsets: report the whole outer URL as the span.
             for kind, val, _s, _e in sub:
                 add((kind, val, start, end))
@@ -361,7 +411,7 @@ def _dotted(text: str, start: int, token: str, fanged: RefangMap | None, add: _A
         return  # a segment of a relative Windows path
     last = token[token.rfind(".") + 1 :]
     if last.isdigit():
-        if is_ipv4(token) and not VERSION_BEFORE.search(_line_before(text, start)):
+        if is_ipv4(token) and not _version_or_oid(text, start, end, token):
             add(("ipv4", canonical_ipv4(token), start, end))
         return
     if len(token) >= _MIN_HASH:
@@ -385,10 +435,42 @@ def _dotted(text: str, start: int, token: str, fanged: RefangMap | None, add: _A
         and (fanged is None or not fanged.touches(start, end))
     ):
         return
-    if lowered in CODE_NAMES and (fanged is None or not fanged.touches(start, end)):
+    if (fanged is None or not fanged.touches(start, end)) and (
+        lowered in CODE_NAMES or _code_name(text, start, end, labels)
+    ):
         return
     if is_domain(token):
         add(("dns", lowered, start, end))
+
+
+def _version_or_oid(text: str, start: int, end: int, token: str) -> bool:
+    """Whether a dotted quad is a version (``FileVersion 4.0.0.1``) or an OID (``2.5.4.3``)."""
+    before = _line_before(text, start)
+    if VERSION_BEFORE.search(before) or OID_BEFORE.search(before):
+        return True
+    if not token.startswith(OID_ARCS):
+        return False
+    # ``2.5.29.17 (subjectAltName)``, ``2.5.4.3=CN``: an OID named or assigned right after.
+    return bool(_OID_AFTER.match(text, end))
+
+
+_OID_AFTER: Final = re.compile(r"\s*(?:\(\s*[A-Za-z][\w-]*\s*\)|=\s*[A-Za-z])")
+_CODE_CHARS: Final = re.compile(r"[(){};$\[\]]")
+#: Characters on each side of a name examined to tell code from prose.
+_CODE_WINDOW: Final = 48
+#: Code characters in that window that make it code.
+_CODE_MIN: Final = 3
+
+
+def _code_name(text: str, start: int, end: int, labels: list[str]) -> bool:
+    """Whether a dotted name is property access in script code, not a domain."""
+    first = labels[0].lower()
+    if first in CODE_RECEIVERS or any(label == "prototype" for label in labels):
+        return True
+    if labels[-1].lower() not in CODE_MEMBER_TLDS:
+        return False
+    window = text[max(0, start - _CODE_WINDOW) : end + _CODE_WINDOW]
+    return len(_CODE_CHARS.findall(window)) >= _CODE_MIN
 
 
 def _email(text: str, start: int, value: str, add: _Add) -> None:
@@ -434,18 +516,34 @@ def _linux(text: str, start: int, raw: str, add: _Add) -> None:
         _hashes(text, start, end, add)
 
 
-def scan(text: str, fanged: RefangMap | None = None) -> list[Hit]:
+def scan(
+    text: str, fanged: RefangMap | None = None, *, url_components: UrlComponents = "host"
+) -> list[Hit]:
     """Return every built-in hit in ``text`` (already refanged), in text order.
 
     Args:
         text: the (refanged) text.
         fanged: the offset map of the refanging, used by the "unless defanged" rule.
+        url_components: ``"host"`` reports a URL's host; ``"all"`` also the domains and
+            addresses in its path and query (``?redirect=evil.com``, ``/foo.com/``).
     """
+    inside = url_components == "all"
     hits: list[Hit] = []
     add = hits.append
     covered = 0  # the end of the last path run on through spaced names
-    for m in SCANNER.finditer(text):
+    search = SCANNER.search
+    position = 0
+    while True:
+        m = search(text, position)
+        if m is None:
+            break
+        position = m.end()
         kind = m.lastgroup or ""
+        if kind in _RUNS and m.group(kind).count(_SEPARATOR[kind]) >= MAX_SEGMENTS:
+            # A path longer than the pattern's segment cap: skip the rest of it in one step
+            # instead of trying every position inside it.
+            run = _RUNS[kind].match(text, position)
+            position = run.end() if run else position
         start = m.start(kind)
         if start < covered:
             continue
@@ -459,7 +557,7 @@ def scan(text: str, fanged: RefangMap | None = None) -> list[Hit]:
         elif kind == "xdom":
             _at_escape(text, start - 4, start, value, fanged, add)
         elif kind == "url":
-            _url(text, start, value, add)
+            _url(text, start, value, add, inside=inside)
         elif kind == "hash":
             _hash(text, start, value, add)
         elif kind == "tlsh":

@@ -1,0 +1,440 @@
+"""PowerShell tricks that need more than a span of text: replacement chains, reversal,
+``-bxor`` with a constant key and ``iex`` wrappers.
+
+Each finder returns :class:`Found` spans with the text they stand for already worked out,
+because several of them read a variable assigned elsewhere in the same script
+(``$s = 'gnirtSdaolnwoD'; -join $s[-1..-($s.Length)]``).
+
+Quoted strings are never searched for from every quote (a run of quotes would make that
+quadratic): each finder anchors on its operator (``.Replace(``, ``-replace``, ``[-1..``,
+``-bxor``, ``iex``) and reads the string before it backwards, or after it forwards, within
+:data:`MAX_LITERAL` characters.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import bisect
+import re
+from typing import Final, NamedTuple
+
+from asisdk.decode._model import Encoding
+
+__all__ = [
+    "MAX_LITERAL",
+    "Found",
+    "find_bxor",
+    "find_iex",
+    "find_replace",
+    "find_reverse",
+]
+
+#: Longest string literal read as the operand of a trick.
+MAX_LITERAL: Final = 65536
+#: Characters between a byte list and its ``-bxor`` (``|%{[char]($_ -bxor``).
+_BXOR_REACH: Final = 200
+#: Characters between ``[array]::Reverse($a)`` and the ``-join`` that reads ``$a``.
+_JOIN_REACH: Final = 200
+_BYTE_MAX: Final = 0xFF
+_MAX_CODE_POINT: Final = 0x10FFFF
+_REGEX_META: Final = frozenset(".^$*+?{}[]|()\\")
+
+
+class Found(NamedTuple):
+    """A span of script and the text it stands for."""
+
+    start: int
+    end: int
+    encoding: Encoding
+    decoded: str
+
+
+# -- string literals ----------------------------------------------------------------------
+
+_PIECE = (
+    r"'(?:[^'\n]|''){0,256}'"
+    r'|"[^"\n$`]{0,256}"'
+    r"|(?i:(?:\[string\]\s*)?\[char\]\s*\(?\s*(?:0x[0-9a-f]{1,4}|\d{1,5})\s*\)?)"
+)
+_PIECE_ONE = re.compile(
+    r"'(?P<sq>(?:[^'\n]|''){0,256})'"
+    r'|"(?P<dq>[^"\n$`]{0,256})"'
+    r"|(?i:(?:\[string\]\s*)?\[char\]\s*\(?\s*(?P<code>0x[0-9a-f]{1,4}|\d{1,5})\s*\)?)"
+)
+_ARG = rf"\(?\s*(?:{_PIECE})(?:\s*\+\s*(?:{_PIECE})){{0,16}}\s*\)?"
+_CALL_ARGS = re.compile(rf"\s*(?P<a>{_ARG})\s*,\s*(?P<b>{_ARG})\s*\)")
+_OP_ARGS = re.compile(rf"\s*(?P<a>{_ARG})\s*,\s*(?P<b>{_ARG})")
+_REPLACE_OP = re.compile(r"\.(?i:replace)\s*\(|-(?i:(?P<flag>[ci]?)replace)\b")
+
+
+def _number(token: str) -> int:
+    return int(token, 16) if token[:2].lower() == "0x" else int(token)
+
+
+def _arg_value(arg: str) -> str | None:
+    out: list[str] = []
+    for match in _PIECE_ONE.finditer(arg):
+        if match.group("code") is not None:
+            code = _number(match.group("code"))
+            if code > _MAX_CODE_POINT or 0xD800 <= code < 0xE000:
+                return None
+            out.append(chr(code))
+        elif match.group("sq") is not None:
+            out.append(match.group("sq").replace("''", "'"))
+        else:
+            out.append(match.group("dq"))
+    return "".join(out)
+
+
+def _literal_back(text: str, end: int, floor: int) -> tuple[int, str] | None:
+    """The string literal that ends just before ``end`` (a closing quote at ``end - 1``)."""
+    quote = text[end - 1]
+    position = end - 1
+    while True:
+        opening = text.rfind(quote, max(floor, end - 1 - MAX_LITERAL), position)
+        if opening < 0:
+            return None
+        if quote == "'" and opening > floor and text[opening - 1] == "'":
+            position = opening - 1  # a doubled quote inside the string
+            continue
+        break
+    body = text[opening + 1 : end - 1]
+    if quote == '"' and ("$" in body or "`" in body):
+        return None  # an expandable string: its value is not its text
+    return opening, body.replace("''", "'") if quote == "'" else body
+
+
+def _skip_back(text: str, position: int, chars: str) -> int:
+    while position > 0 and text[position - 1] in chars:
+        position -= 1
+    return position
+
+
+def _operand_back(text: str, end: int, floor: int) -> tuple[int, str] | None:
+    """The quoted operand ending at ``end``: literals joined by ``+``, in parentheses."""
+    position = _skip_back(text, end, " \t")
+    closers = 0
+    while position > floor and text[position - 1] == ")":
+        closers += 1
+        position = _skip_back(text, position - 1, " \t")
+    pieces: list[str] = []
+    while position > floor and text[position - 1] in "'\"":
+        found = _literal_back(text, position, floor)
+        if found is None:
+            return None
+        position, value = found
+        pieces.append(value)
+        before = _skip_back(text, position, " \t")
+        if before > floor and text[before - 1] == "+":
+            position = _skip_back(text, before - 1, " \t")
+            continue
+        break
+    if not pieces:
+        return None
+    for _ in range(closers):
+        before = _skip_back(text, position, " \t")
+        if before <= floor or text[before - 1] != "(":
+            return None
+        position = before - 1
+    return position, "".join(reversed(pieces))
+
+
+def _replace(value: str, old: str, new: str, flag: str | None) -> str | None:
+    if not old:
+        return None
+    if flag is None:  # String.Replace: ordinal, case-sensitive
+        return value.replace(old, new)
+    pattern = old
+    if _REGEX_META & set(old):
+        # Only escaped literals (``\$``, ``\.``): a real regular expression is not evaluated.
+        unescaped = re.sub(r"\\([^\w\s])", r"\1", old)
+        if _REGEX_META & set(re.sub(r"\\[^\w\s]", "", old)):
+            return None
+        pattern = unescaped
+    flags = 0 if flag == "c" else re.IGNORECASE
+    return re.sub(re.escape(pattern), lambda _m: new, value, flags=flags)
+
+
+def find_replace(text: str) -> list[Found]:
+    """``'...'.Replace('a','b')`` and ``'...' -replace 'a','b'`` chains on string literals."""
+    found: list[Found] = []
+    position = 0
+    floor = 0
+    while True:
+        op = _REPLACE_OP.search(text, position)
+        if op is None:
+            return found
+        operand = _operand_back(text, op.start(), floor)
+        if operand is None:
+            position = op.end()
+            continue
+        start, value = operand
+        end = op.start()
+        current: re.Match[str] | None = op
+        span_start = start
+        result = value
+        while current is not None:
+            is_call = current.group().startswith(".")
+            args = (_CALL_ARGS if is_call else _OP_ARGS).match(text, current.end())
+            if args is None:
+                break
+            old, new = _arg_value(args.group("a")), _arg_value(args.group("b"))
+            if old is None or new is None:
+                break
+            flag = None if is_call else (current.group("flag") or "").lower()
+            replaced = _replace(result, old, new, flag)
+            if replaced is None:
+                break
+            result, end, start = replaced, args.end(), span_start
+            current, span_start = _next_in_chain(text, start, end)
+        if end > op.start() and result != value:
+            found.append(Found(start, end, "ps_replace", result))
+            floor = end
+        position = max(end, op.end())
+
+
+def _next_in_chain(text: str, start: int, end: int) -> tuple[re.Match[str] | None, int]:
+    """The operator that continues a chain at ``end`` (``...).Replace(``), and the start
+    of the span then, taken back over the ``(`` that the skipped ``)`` close."""
+    position = _skip_space_and(text, end, "")
+    closers = 0
+    while text.startswith(")", position):
+        closers += 1
+        position = _skip_space_and(text, position + 1, "")
+    nxt = _REPLACE_OP.match(text, position)
+    if nxt is None:
+        return None, start
+    for _ in range(closers):
+        before = _skip_back(text, start, " \t")
+        if before == 0 or text[before - 1] != "(":
+            return None, start
+        start = before - 1
+    return nxt, start
+
+
+def _skip_space_and(text: str, position: int, chars: str) -> int:
+    while position < len(text) and (text[position] in " \t" or text[position] in chars):
+        position += 1
+    return position
+
+
+# -- reversal -------------------------------------------------------------------------------
+
+_ASSIGN = re.compile(r"\$(?P<name>\w{1,64})\s*=\s*(?P<cast>(?i:\[char\[\]\]\s*))?(?=['\"])")
+_LITERAL_FORWARD = re.compile(
+    rf"'(?P<sq>(?:[^']|''){{0,{MAX_LITERAL}}})'|\"(?P<dq>[^\"$`]{{0,{MAX_LITERAL}}})\""
+)
+_TO_CHAR_ARRAY = re.compile(r"\s*\.(?i:tochararray)\s*\(\s*\)")
+_RANGE_LITERAL = re.compile(r"\[\s*-1\s*\.\.\s*-\s*(?P<n>\d{1,7})\s*\]")
+_RANGE_VARIABLE = re.compile(
+    r"\$(?P<name>\w{1,64})\s*\[\s*-1\s*\.\.\s*-\s*"
+    r"(?:(?P<n>\d{1,7})|\(\s*\$(?P=name)\.(?i:length|count)\s*\))\s*\]"
+)
+_ARRAY_REVERSE = re.compile(
+    r"\[(?i:array|system\.array)\]::(?i:reverse)\(\s*\$(?P<name>\w{1,64})\s*\)"
+)
+_REGEX_RTL = re.compile(
+    r"\[(?i:regex)\]::(?i:matches)\(\s*(?=['\"])",
+)
+_RTL_REST = re.compile(r"\s*,\s*['\"]\.['\"]\s*,\s*['\"](?i:righttoleft)['\"]\s*\)")
+
+
+def _literal_forward(text: str, position: int) -> tuple[int, str] | None:
+    match = _LITERAL_FORWARD.match(text, position)
+    if match is None:
+        return None
+    if match.group("sq") is not None:
+        return match.end(), match.group("sq").replace("''", "'")
+    return match.end(), match.group("dq")
+
+
+def _assignments(text: str) -> dict[str, list[tuple[int, str, bool]]]:
+    """Every ``$name = 'literal'`` (or ``[char[]]'...'``, ``'...'.ToCharArray()``) by name."""
+    found: dict[str, list[tuple[int, str, bool]]] = {}
+    for match in _ASSIGN.finditer(text):
+        literal = _literal_forward(text, match.end())
+        if literal is None:
+            continue
+        end, value = literal
+        chars = match.group("cast") is not None or _TO_CHAR_ARRAY.match(text, end) is not None
+        found.setdefault(match.group("name").lower(), []).append((end, value, chars))
+    return found
+
+
+def _value_before(
+    assigned: dict[str, list[tuple[int, str, bool]]], name: str, position: int
+) -> tuple[str, bool] | None:
+    entries = assigned.get(name.lower())
+    if not entries:
+        return None
+    latest = bisect.bisect_right(entries, position, key=lambda entry: entry[0]) - 1
+    return (entries[latest][1], entries[latest][2]) if latest >= 0 else None
+
+
+def find_reverse(text: str) -> list[Found]:
+    """``'...'[-1..-N]``, ``$s[-1..-($s.Length)]``, ``[array]::Reverse($a)``, RightToLeft."""
+    found: list[Found] = []
+    lowered = text.lower()
+    if "[-1" in text.replace(" ", ""):
+        floor = 0
+        for match in _RANGE_LITERAL.finditer(text):
+            if match.start() <= floor or text[match.start() - 1] not in "'\"":
+                continue
+            literal = _literal_back(text, match.start(), floor)
+            if literal is None:
+                continue
+            start, value = literal
+            count = int(match.group("n"))
+            found.append(Found(start, match.end(), "ps_reverse", value[::-1][:count]))
+            floor = match.end()
+    assigned: dict[str, list[tuple[int, str, bool]]] | None = None
+    if "$" in text and ".." in text:
+        for match in _RANGE_VARIABLE.finditer(text):
+            assigned = assigned if assigned is not None else _assignments(text)
+            held = _value_before(assigned, match.group("name"), match.start())
+            if held is None:
+                continue
+            count = int(match.group("n")) if match.group("n") else len(held[0])
+            found.append(Found(match.start(), match.end(), "ps_reverse", held[0][::-1][:count]))
+    if "reverse" in lowered:
+        for match in _ARRAY_REVERSE.finditer(text):
+            assigned = assigned if assigned is not None else _assignments(text)
+            held = _value_before(assigned, match.group("name"), match.start())
+            if held is None or not held[1]:
+                continue
+            name = re.escape(match.group("name"))
+            join = re.compile(
+                rf"-(?i:join)\s*\$(?i:{name})\b|\$(?i:{name})\s*-(?i:join)\s*(?:''|\"\")"
+            ).search(text, match.end(), match.end() + _JOIN_REACH)
+            end = join.end() if join is not None else match.end()
+            found.append(Found(match.start(), end, "ps_reverse", held[0][::-1]))
+    if "righttoleft" in lowered:
+        for match in _REGEX_RTL.finditer(text):
+            literal = _literal_forward(text, match.end())
+            if literal is None:
+                continue
+            end, value = literal
+            rest = _RTL_REST.match(text, end)
+            if rest is not None:
+                found.append(Found(match.start(), rest.end(), "ps_reverse", value[::-1]))
+    return found
+
+
+# -- -bxor with a constant key ------------------------------------------------------------------
+
+_KEY = r"(?:0x[0-9A-Fa-f]{1,2}|\d{1,3}|\$\w{1,64})"
+_BXOR = re.compile(rf"-(?i:bxor)\s*\(?\s*(?P<key>{_KEY})")
+_BYTE = r"(?:0x[0-9A-Fa-f]{1,2}|\d{1,3})"
+_BYTE_LIST = re.compile(rf"\(\s*{_BYTE}(?:\s*,\s*{_BYTE}){{2,}}\s*\)")
+_CHARS_CAST = re.compile(r"\[(?i:char|byte)\[\]\]\s*\(?\s*(?=['\"])")
+_FROM_BASE64 = re.compile(
+    r"(?i:\[(?:system\.)?convert\]::frombase64string)\(\s*(?P<q>['\"])"
+    r"(?P<payload>[A-Za-z0-9+/]{4,}={0,2})(?P=q)\s*\)"
+)
+_NUMERIC_ASSIGN = re.compile(rf"\$(?P<name>\w{{1,64}})\s*=\s*(?P<value>{_BYTE})(?![\w.])")
+
+
+def _key_value(text: str, token: str, position: int, numbers: _Numbers) -> int | None:
+    if not token.startswith("$"):
+        value = _number(token)
+        return value if 0 < value <= _BYTE_MAX else None
+    if numbers.ends is None:
+        numbers.ends, numbers.values = {}, {}
+        for match in _NUMERIC_ASSIGN.finditer(text):
+            name = match.group("name").lower()
+            numbers.ends.setdefault(name, []).append(match.end())
+            numbers.values.setdefault(name, []).append(_number(match.group("value")))
+    name = token[1:].lower()
+    ends = numbers.ends.get(name, [])
+    latest = bisect.bisect_right(ends, position) - 1
+    value = numbers.values[name][latest] if latest >= 0 else 0
+    return value if 0 < value <= _BYTE_MAX else None
+
+
+class _Numbers:
+    """``$name = 35`` assignments of one text, read once when a key names a variable."""
+
+    def __init__(self) -> None:
+        self.ends: dict[str, list[int]] | None = None
+        self.values: dict[str, list[int]] = {}
+
+
+def _xored(data: bytes, key: int) -> str | None:
+    plain = bytes(byte ^ key for byte in data)
+    try:
+        return plain.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def find_bxor(text: str) -> list[Found]:
+    """Bytes, characters or base64 XORed with a constant key by ``-bxor`` right after."""
+    found: list[Found] = []
+    sources: list[tuple[int, int, bytes]] = []
+    sources.extend(
+        (m.start(), m.end(), bytes(_number(n) & _BYTE_MAX for n in re.findall(_BYTE, m.group())))
+        for m in _BYTE_LIST.finditer(text)
+        if all(_number(n) <= _BYTE_MAX for n in re.findall(_BYTE, m.group()))
+    )
+    for match in _CHARS_CAST.finditer(text):
+        literal = _literal_forward(text, match.end())
+        if literal is not None:
+            end, value = literal
+            codes = [ord(char) for char in value]
+            if codes and max(codes) <= _BYTE_MAX:
+                sources.append((match.start(), end, bytes(codes)))
+    for match in _FROM_BASE64.finditer(text):
+        try:
+            data = base64.b64decode(match.group("payload"), validate=True)
+        except (binascii.Error, ValueError):
+            continue
+        sources.append((match.start(), match.end(), data))
+    numbers = _Numbers()
+    for start, end, data in sources:
+        op = _BXOR.search(text, end, end + _BXOR_REACH)
+        if op is None:
+            continue
+        key = _key_value(text, op.group("key"), start, numbers)
+        if key is None:
+            continue
+        plain = _xored(data, key)
+        if plain is not None:
+            found.append(Found(start, op.end(), "ps_bxor", plain))
+    return found
+
+
+# -- iex wrappers -------------------------------------------------------------------------------
+
+_IEX_BEFORE = re.compile(r"(?<![\w-])(?i:iex|invoke-expression)\s*\(?\s*(?=['\"])")
+_IEX_AFTER = re.compile(r"\s*\)?\s*\|\s*(?i:iex|invoke-expression)\b")
+
+
+def find_iex(text: str) -> list[Found]:
+    """``iex 'script'``, ``Invoke-Expression("...")`` and ``'script' | iex``: the script."""
+    found: list[Found] = []
+    for match in _IEX_BEFORE.finditer(text):
+        literal = _literal_forward(text, match.end())
+        if literal is None:
+            continue
+        end, value = literal
+        closing = end
+        if text[match.start() : match.end()].rstrip().endswith("("):
+            closing = _skip_space_and(text, end, "")
+            if not text.startswith(")", closing):
+                continue
+            closing += 1
+        found.append(Found(match.start(), closing, "ps_iex", value))
+    if "|" in text:
+        floor = 0
+        for match in _IEX_AFTER.finditer(text):
+            position = _skip_back(text, match.start(), " \t")
+            if position <= floor or text[position - 1] not in "'\"":
+                continue
+            literal = _literal_back(text, position, floor)
+            if literal is None:
+                continue
+            start, value = literal
+            found.append(Found(start, match.end(), "ps_iex", value))
+            floor = match.end()
+    return found
