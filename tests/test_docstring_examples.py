@@ -16,7 +16,6 @@ import pytest
 
 import asisdk
 
-
 #: Subpackages that need an extra, and a module of that extra: without it (the tests-core
 #: session) they cannot be imported, so their examples are left out.
 OPTIONAL = {"asisdk.dask": "distributed", "asisdk.notebook": "bokeh"}
@@ -27,9 +26,7 @@ SKIPPED = tuple(
 
 def _modules() -> list[str]:
     names = ["asisdk"]
-    for info in pkgutil.walk_packages(
-        asisdk.__path__, prefix="asisdk.", onerror=lambda name: None
-    ):
+    for info in pkgutil.walk_packages(asisdk.__path__, prefix="asisdk.", onerror=lambda name: None):
         if info.name.endswith("__main__") or info.name.startswith(SKIPPED):
             continue  # __main__ would start the command line
         names.append(info.name)

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from asisdk.decode import DecodeLimits, Unpacked, unpack
 
 SMALL = DecodeLimits(max_decompressed_bytes=64 * 1024, max_layers=32, max_input_chars=20_000)
-SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 B64_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=-_%\r\n ,"
 

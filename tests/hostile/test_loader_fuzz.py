@@ -43,7 +43,7 @@ _LINES = st.lists(st.lists(_PIECES, max_size=8).map("".join), max_size=12).map("
 
 
 @pytest.mark.parametrize("input_format", _FORMATS)
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(text=_LINES, noise=st.binary(max_size=64))
 def test_the_loader_never_raises(input_format: str, text: str, noise: bytes) -> None:
     with tempfile.TemporaryDirectory() as directory:

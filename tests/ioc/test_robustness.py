@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from asisdk.ioc import IocExtractor, refang
@@ -159,7 +159,6 @@ FRAGMENTS = [
 ]
 
 
-@settings(max_examples=300, deadline=None)
 @given(st.lists(st.sampled_from(FRAGMENTS), max_size=40).map("".join))
 def test_every_reported_value_validates_on_fragment_soup(text: str) -> None:
     ex = IocExtractor()
@@ -168,7 +167,6 @@ def test_every_reported_value_validates_on_fragment_soup(text: str) -> None:
         assert text[match.start : match.end] == match.raw
 
 
-@settings(max_examples=200, deadline=None)
 @given(st.text(max_size=300))
 def test_arbitrary_unicode_never_raises_and_values_validate(text: str) -> None:
     ex = IocExtractor()

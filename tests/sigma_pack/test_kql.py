@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from asisdk.errors import QueryError, QueryParameterError
@@ -122,7 +122,6 @@ def test_an_injection_attempt_stays_one_literal() -> None:
     assert kql_string("x\" or 1==1 // '") in hostile
 
 
-@settings(max_examples=150, deadline=None)
 @given(
     st.text(
         alphabet=st.characters(blacklist_characters="*?\\", blacklist_categories=("Cs",)),
@@ -144,7 +143,6 @@ def test_values_become_exactly_one_canonical_literal(value: str) -> None:
     assert kql_string(value) in literals(kql)
 
 
-@settings(max_examples=150, deadline=None)
 @given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40))
 def test_any_value_gives_a_safe_query_or_a_typed_error(value: str) -> None:
     reasons: set[str] = set()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from asisdk.entities import Dns, File, FileHash, IpAddress, Url
@@ -81,7 +81,6 @@ def test_merged_view_takes_the_worst_verdict() -> None:
     assert not nothing.demote
 
 
-@settings(max_examples=300, deadline=None)
 @given(st.text(max_size=300))
 def test_any_text_is_typed_or_invalid_never_an_exception(text: str) -> None:
     observable = to_observable(text)
