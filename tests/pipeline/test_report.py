@@ -103,7 +103,7 @@ def test_write_report_writes_every_file(tmp_path: Path, geo_test_db: Path) -> No
     assert page.summary["public_ips_located"] == "1"
     assert page.body_rows["geo-table"] == 1
     assert "MaxMind" in "".join(page.text) or "GeoLite2" in "".join(page.text)
-    assert [t.stage for t in result.timings] == ["decode", "iocs", "patterns", "geo", "report"]
+    assert [t.stage for t in result.timings] == ["decode", "iocs", "patterns", "geo", "findings", "report"]
     json.dumps(triage_summary(result), default=str)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import math
+import re
 from collections.abc import Sequence
 from concurrent.futures import Executor
 from typing import TYPE_CHECKING, Any, Final
@@ -36,7 +37,9 @@ __all__ = [
     "extract_iocs",
     "find_patterns",
     "geolocate_iocs",
+    "identifier_hash_mask",
     "noise_address_mask",
+    "public_or_named",
     "rank_iocs",
     "summarise_iocs",
 ]
@@ -381,6 +384,87 @@ def noise_address_mask(table: pd.DataFrame) -> pd.Series[bool]:
         for kind, value in zip(table["ioc_type"], table["observable"], strict=True)
     ]
     return pd.Series(flags, index=table.index, dtype=bool)
+
+
+def public_or_named(ioc_type: object, observable: object) -> bool:
+    """Whether an indicator points somewhere outside: a URL, a domain or a public IP address.
+
+    Examples:
+        >>> public_or_named("ipv4", "10.0.0.1"), public_or_named("ipv4", "203.0.113.9")
+        (False, False)
+        >>> public_or_named("ipv4", "8.8.8.8"), public_or_named("url", "http://10.0.0.1/a")
+        (True, True)
+    """
+    if ioc_type in ("url", "dns"):
+        return True
+    if ioc_type not in ("ipv4", "ipv6") or not isinstance(observable, str):
+        return False
+    try:
+        address = ipaddress.ip_address(observable.split("%", 1)[0])
+    except ValueError:
+        return False
+    return ip_type_of(address) is IpType.PUBLIC
+
+
+#: Words that name a hex value as an identifier rather than a hash (container ids, GUID-like
+#: ids, session, request or correlation ids), in a column name or just before the value.
+_IDENTIFIER_NAME: Final = re.compile(
+    r"(?i)(?:(?:container|guid|uuid|session|request|correlation|activity|trace|transaction"
+    r"|instance|tenant|device|machine|logon|client|span|pod)[\s_-]*(?:id)?[\s\"':=]*"
+    r"|\b(?:id|cid|key)[\s\"':=]+)$"
+)
+_ID_CONTEXT_CHARS: Final = 40
+
+
+def identifier_hash_mask(hits: pd.DataFrame, frame: pd.DataFrame) -> pd.Series[bool]:
+    """Hash-shaped hits that the event names as something else (an id, not a file hash).
+
+    A 32/40/64-digit hex value is reported as a hash by the extractor (a syntactic rule). A
+    value the event itself calls a container id, a GUID, a session / request / correlation
+    id ... is not a file hash: its column is named so (``ContainerId``), or the text just
+    before it is (``container_id=...``, ``--cidfile``, ``ProcessGuid: ...``).
+
+    Args:
+        hits: the rows of :func:`extract_iocs`.
+        frame: the events (the text around each original hit).
+
+    Returns:
+        A boolean series aligned to ``hits``.
+
+    Examples:
+        >>> import pandas as pd
+        >>> events = pd.DataFrame({"msg": ["container_id=" + "ab" * 32, "sha256 " + "cd" * 32]})
+        >>> hits = extract_iocs(events, ["msg"], events.iloc[0:0])
+        >>> hits.loc[identifier_hash_mask(hits, events), "observable"].str[:4].tolist()
+        ['abab']
+    """
+    flags = np.zeros(len(hits), dtype=bool)
+    if hits.empty:
+        return pd.Series(flags, index=hits.index, dtype=bool)
+    for pos, (kind, value, column, index, source) in enumerate(
+        zip(
+            hits["ioc_type"],
+            hits["observable"],
+            hits["column"],
+            hits["src_index"],
+            hits["source"],
+            strict=True,
+        )
+    ):
+        if kind not in _HASH_TYPES:
+            continue
+        if _IDENTIFIER_NAME.search(str(column)):
+            flags[pos] = True
+            continue
+        if source != "original" or column not in frame.columns or index not in frame.index:
+            continue
+        text = frame.at[index, column]
+        if not isinstance(text, str):
+            continue
+        at = text.lower().find(str(value).lower())
+        if at > 0 and _IDENTIFIER_NAME.search(text[max(0, at - _ID_CONTEXT_CHARS) : at]):
+            flags[pos] = True
+    return pd.Series(flags, index=hits.index, dtype=bool)
 
 
 def _microsoft_signed_events(frame: pd.DataFrame) -> pd.Series[bool]:
