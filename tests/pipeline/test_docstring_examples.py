@@ -12,11 +12,13 @@ MODULES = [
     "asisdk.pipeline._archives",
     "asisdk.pipeline._columns",
     "asisdk.pipeline._evtx",
+    "asisdk.pipeline._findings",
     "asisdk.pipeline._load",
     "asisdk.pipeline._report",
     "asisdk.pipeline._stages",
     "asisdk.pipeline._stix",
     "asisdk.pipeline._summary",
+    "asisdk.pipeline._timeline",
     "asisdk.pipeline._triage",
 ]
 

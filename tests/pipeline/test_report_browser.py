@@ -52,8 +52,20 @@ def test_svg_timeline_renders_and_zooms_without_errors(
     browser.events.clear()
     session = browser.open_page(page.as_uri())
     assert browser.evaluate(session, "document.getElementById('timeline-svg').dataset.ready")
-    drawn = browser.evaluate(session, "document.querySelectorAll('#timeline-svg circle').length")
-    assert drawn == 642
+    bins = browser.evaluate(
+        session, "document.querySelectorAll('#timeline-svg rect.tl-bin').length"
+    )
+    assert bins > 0
+    counted = browser.evaluate(
+        session,
+        "Array.from(document.querySelectorAll('#timeline-svg rect.tl-bin'))"
+        ".reduce((n, r) => n + Number(r.dataset.count), 0)",
+    )
+    assert counted == 642  # every event is counted: nothing is sampled
+    marks = "document.querySelectorAll('#timeline-svg circle.tl-finding').length"
+    drawn = browser.evaluate(session, marks)
+    timed = sample_result.findings["time"].notna().sum()
+    assert drawn == timed  # every finding shown in the report is marked
     box = browser.evaluate(
         session,
         "(() => { const s = document.getElementById('timeline-svg'); s.scrollIntoView();"
@@ -68,17 +80,25 @@ def test_svg_timeline_renders_and_zooms_without_errors(
             {"type": kind, "x": x, "y": y, "button": "left", "clickCount": 1},
             session=session,
         )
-    zoomed = browser.evaluate(session, "document.querySelectorAll('#timeline-svg circle').length")
+    view = browser.evaluate(
+        session, "JSON.parse(document.getElementById('timeline-svg').dataset.view)"
+    )
+    assert len(view) == 1  # zoomed into one stretch
+    zoomed = browser.evaluate(session, marks)
     assert 0 <= zoomed < drawn
     browser.evaluate(session, "document.getElementById('timeline-reset').click()")
-    assert (
-        browser.evaluate(session, "document.querySelectorAll('#timeline-svg circle').length")
-        == drawn
-    )
+    assert browser.evaluate(session, marks) == drawn
     sections = browser.evaluate(
         session, "Array.from(document.querySelectorAll('main > section')).map(s => s.id)"
     )
-    assert sections[0] == "summary"
+    assert sections[0] == "findings"
+    # A finding links to its event's row in the event table.
+    target = browser.evaluate(
+        session,
+        "(() => { const a = document.querySelector('#findings-table a[href^=\"#event-\"]');"
+        " return document.getElementById(a.getAttribute('href').slice(1)) !== null; })()",
+    )
+    assert target
     assert browser.errors() == []
 
 

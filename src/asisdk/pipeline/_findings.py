@@ -30,6 +30,7 @@ __all__ = [
     "SIGMA_LEVELS",
     "SIGMA_MATCH_COLUMNS",
     "TI_VERDICT_COLUMNS",
+    "AllowList",
     "FindingWeights",
     "SigmaLevel",
     "build_findings",

