@@ -1011,6 +1011,19 @@ def _assemble(
 
 _HEX_HASH: Final = re.compile(r"^(?:[0-9a-f]{32}|[0-9a-f]{40}|[0-9a-f]{64})$")
 _ALLOW_KINDS: Final = ("address", "domain", "hash", "image", "command")
+_ALLOW_ALIASES: Final[Mapping[str, str]] = {
+    "ip": "address",
+    "ipv4": "address",
+    "ipv6": "address",
+    "network": "address",
+    "dns": "domain",
+    "md5": "hash",
+    "sha1": "hash",
+    "sha256": "hash",
+    "process": "image",
+    "cmd": "command",
+    "commandline": "command",
+}
 
 
 @attrs.frozen(kw_only=True)
@@ -1033,9 +1046,11 @@ class AllowList:
 
     @classmethod
     def from_text(cls, text: str, *, source: str = "allow-list") -> AllowList:
-        """Read an allow-list: one entry a line, ``#`` comments, ``kind: value`` or bare.
+        """Read an allow-list: one entry a line, ``kind: value`` or bare; ``#`` starts a comment
+        line.
 
-        Kinds are ``address``, ``domain``, ``hash``, ``image`` and ``command`` (a regex);
+        Kinds are ``address`` (or ``ip``), ``domain`` (or ``dns``), ``hash`` (or ``md5``,
+        ``sha1``, ``sha256``), ``image`` and ``command`` (or ``cmd``; a regex);
         a bare value is classified by its shape (an address or network, a hash, a path or
         ``.exe`` name, else a domain). Command-line patterns need ``command:``.
 
@@ -1054,16 +1069,13 @@ class AllowList:
 
         found: dict[str, list[str]] = {k: [] for k in _ALLOW_KINDS}
         for number, raw in enumerate(text.splitlines(), start=1):
-            line = (
-                raw.split("#", 1)[0].strip()
-                if not raw.lstrip().startswith("command")
-                else raw.strip()
-            )
+            line = raw.strip()
             if not line or line.startswith("#"):
                 continue
             kind, sep, value = line.partition(":")
-            if sep and kind.strip().lower() in _ALLOW_KINDS:
-                kind, value = kind.strip().lower(), value.strip()
+            named = _ALLOW_ALIASES.get(kind.strip().lower(), kind.strip().lower())
+            if sep and named in _ALLOW_KINDS:
+                kind, value = named, value.strip()
             else:
                 kind, value = _shape_of(line), line
             if kind == "address":
