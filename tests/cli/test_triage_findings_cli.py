@@ -1,4 +1,4 @@
-"""``asisdk triage`` findings options: --top, --min-level, --rare-min-events, --rare-share, --allow."""
+"""``asisdk triage`` finding options: --top, --min-level, --rare-*, --allow."""
 
 from __future__ import annotations
 

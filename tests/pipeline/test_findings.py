@@ -76,7 +76,8 @@ def test_rarity_alone_never_outranks_a_payload_or_a_high_sigma_match(
     findings = sample_result.findings
     rare_only = findings[findings["reason_kinds"] == "rare_pattern"]
     payload = findings[findings["reason_kinds"].str.contains("decoded_payload")]
-    assert len(rare_only) and len(payload)
+    assert len(rare_only)
+    assert len(payload)
     assert rare_only["score"].max() < payload["score"].min()
     weights = FindingWeights()
     assert weights.rare_pattern + weights.rare_image < weights.sigma["low"]
@@ -117,7 +118,8 @@ def test_sigma_matches_rank_and_are_attributed() -> None:
     assert page.sections["sigma"] == "1"
     assert page.body_rows["sigma-table"] == 1
     text = "".join(page.text)
-    assert "Florian Roth" in text and "Detection Rule License" in text
+    assert "Florian Roth" in text
+    assert "Detection Rule License" in text
 
 
 def test_sigma_as_a_function_and_min_level() -> None:
@@ -137,7 +139,8 @@ def test_sigma_as_a_function_and_min_level() -> None:
         options=TriageOptions(min_level="high"),
     )
     assert not high_only.findings["reason_kinds"].str.contains("sigma").any()
-    assert high_only.sigma_matches is not None and len(high_only.sigma_matches) == 1
+    assert high_only.sigma_matches is not None
+    assert len(high_only.sigma_matches) == 1
     with pytest.raises(ConfigurationError):
         TriageOptions(min_level="severe")  # type: ignore[arg-type]
 
@@ -230,7 +233,8 @@ def test_wildcards_never_swallow_urls_unc_paths_ips_or_payloads() -> None:
     assert templates["wmic.exe process list /FORMAT:<url>"] == "https://evil.example/x.xsl"
     assert templates["regsvr32 /s /i:<url> scrobj.dll"] == "https://evil.example/a.sct"
     assert templates["net use z: <unc>"] == "\\\\10.0.0.5\\c$"
-    assert labels[5] != labels[0] and labels[9] != labels[6]
+    assert labels[5] != labels[0]
+    assert labels[9] != labels[6]
     payload = "SQBmACgAJABQAFMAVgBFAFIAUwBpAE8AbgBUAGEAYgBMAGUA"
     assert protect_spans(f"powershell -enc {payload}") == (
         "powershell -enc <payload>",
@@ -252,7 +256,8 @@ def test_indicators_link_to_their_events(sample_result: TriageResult) -> None:
     page = render_report(sample_result, timeline="svg")
     events = set(pd.Series(page.split('id="event-')[1:]).str.split('"').str[0])
     links = set(pd.Series(page.split('href="#event-')[1:]).str.split('"').str[0])
-    assert links and links <= events  # every link lands on a row of the event table
+    assert links
+    assert links <= events  # every link lands on a row of the event table
     c2 = sample_result.ioc_hits[sample_result.ioc_hits["observable"] == "http://10.10.10.5"]
     assert {str(i) for i in c2["src_index"].head(5)} <= links
 
