@@ -23,6 +23,7 @@ from asisdk.pipeline import (
     triage_summary,
     write_report,
 )
+from asisdk.pipeline._report import REPORT_FINDINGS
 
 from .reportpage import read_page
 
@@ -40,7 +41,8 @@ def test_sample_report_sections_and_counts(sample_result: TriageResult) -> None:
     keys = decoded.assign(key=decoded["sha256"].fillna(decoded["decoded_text"]))
     distinct = keys.drop_duplicates(["key", "encoding"])
     assert page.body_rows["decoded-table"] == len(distinct) < len(sample_result.decoded)
-    assert page.body_rows["findings-table"] == len(sample_result.findings)
+    assert page.tables["findings-table"] == len(sample_result.findings)
+    assert page.body_rows["findings-table"] == min(REPORT_FINDINGS, len(sample_result.findings))
     assert page.tables["iocs-table"] == page.body_rows["iocs-table"] == len(sample_result.iocs)
     assert page.body_rows["patterns-table"] == len(sample_result.rare_patterns)
     summary = triage_summary(sample_result)

@@ -21,6 +21,7 @@ from typing import Final, Literal
 
 import attrs
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from asisdk.pipeline import _defaults
@@ -302,21 +303,37 @@ class _View:
     """Lower-cased text of the fields the rules read (``""`` where missing)."""
 
     fields: pd.DataFrame
-    raw: Mapping[str, pd.Series[str]]
+    #: Each field factorised: (the code of every event, the distinct lower-cased values).
+    #: Logs repeat the same values many times, so each regex runs once per distinct value.
+    coded: Mapping[str, tuple[npt.NDArray[np.intp], pd.Series[str]]]
     event_id: pd.Series[int]
 
     def __call__(self, name: str) -> pd.Series[str]:
-        return self.raw.get(name, self._empty)
-
-    @property
-    def _empty(self) -> pd.Series[str]:
-        return pd.Series("", index=self.fields.index, dtype=object)
+        found = self.coded.get(name)
+        if found is None:
+            return pd.Series("", index=self.fields.index, dtype=object)
+        codes, uniques = found
+        return pd.Series(uniques.to_numpy()[codes], index=self.fields.index, dtype=object)
 
     def eid(self, *ids: int) -> pd.Series[bool]:
         return self.event_id.isin(ids)
 
+    def where(self, name: str, test: Callable[[str], bool]) -> pd.Series[bool]:
+        """``test`` of each distinct value of field ``name``, spread to every event."""
+        found = self.coded.get(name)
+        if found is None:
+            return pd.Series(False, index=self.fields.index, dtype=bool)
+        codes, uniques = found
+        matched = np.asarray([bool(test(str(u))) for u in uniques], dtype=bool)
+        return pd.Series(matched[codes], index=self.fields.index, dtype=bool)
+
     def has(self, name: str, pattern: str) -> pd.Series[bool]:
-        return self(name).str.contains(pattern, regex=True, na=False)
+        found = self.coded.get(name)
+        if found is None:
+            return pd.Series(False, index=self.fields.index, dtype=bool)
+        codes, uniques = found
+        matched = uniques.str.contains(pattern, regex=True, na=False).to_numpy(dtype=bool)
+        return pd.Series(matched[codes], index=self.fields.index, dtype=bool)
 
 
 def _basename(path: str) -> str:
@@ -367,7 +384,7 @@ def _rules() -> tuple[_Rule, ...]:
             lambda v: (
                 v.eid(10)
                 & v.has("TargetImage", r"\\lsass\.exe$")
-                & v("GrantedAccess").map(_reads_memory).astype(bool)
+                & v.where("GrantedAccess", _reads_memory)
                 & ~v.has("image", _basename(r"wininit|csrss|svchost|msmpeng|lsm|wmiprvse|taskmgr"))
             ),
         ),
@@ -646,16 +663,23 @@ def _reads_memory(mask: str) -> bool:
 
 def _view(frame: pd.DataFrame, fields: pd.DataFrame) -> _View:
     lookup = _lookup(frame)
-    raw: dict[str, pd.Series[str]] = {}
+    coded: dict[str, tuple[npt.NDArray[np.intp], pd.Series[str]]] = {}
+
+    def add(name: str, values: pd.Series[str]) -> None:
+        codes, uniques = pd.factorize(values)
+        lowered = pd.Series(np.asarray(uniques, dtype=object), dtype=object).str.lower().str.strip()
+        coded[name] = (np.asarray(codes, dtype=np.intp), lowered)
+
     for role in ("image", "command_line", "parent_image", "parent_command_line", "user"):
-        raw[role] = fields[role].str.lower()
+        add(role, fields[role])
     for name in (*_DETAIL_FIELDS, "Channel"):
         column = lookup.get(name.lower())
         if column is not None:
-            raw[name] = _text(frame, column).str.lower().str.strip()
-    raw["channel"] = raw.get("Channel", pd.Series("", index=frame.index, dtype=object))
+            add(name, _text(frame, column))
+    if "Channel" in coded:
+        coded["channel"] = coded["Channel"]
     event_id = pd.to_numeric(fields["event_id"], errors="coerce").fillna(-1).astype("int64")
-    return _View(fields=fields, raw=raw, event_id=event_id)
+    return _View(fields=fields, coded=coded, event_id=event_id)
 
 
 # --- building -----------------------------------------------------------------------------
@@ -751,16 +775,21 @@ def _indicator_reasons(
     if kept.empty:
         return out
     wanted = set(kept["observable"])
-    rows = hits[hits["observable"].isin(wanted)]
-    grouped = rows.groupby("src_index", sort=False)
-    for event, group in grouped:
-        values = sorted(set(group["observable"].astype(str)))
-        decoded_only = set(group.loc[group["source"] == "decoded", "observable"]) - set(
-            group.loc[group["source"] == "original", "observable"]
-        )
-        points = weights.indicator + (weights.decoded_indicator if decoded_only else 0)
+    rows = hits.loc[hits["observable"].isin(wanted), ["src_index", "observable", "source"]]
+    original = rows.loc[rows["source"] == "original", ["src_index", "observable"]]
+    pairs = rows[["src_index", "observable"]].drop_duplicates()
+    flagged = pairs.merge(original.drop_duplicates().assign(_seen=True), how="left")
+    decoded_only = flagged.loc[flagged["_seen"].isna(), "src_index"]
+    only_after = set(decoded_only.tolist())
+    pairs = pairs.assign(observable=pairs["observable"].astype(str)).sort_values(
+        ["src_index", "observable"], kind="stable"
+    )
+    listed = pairs.groupby("src_index", sort=False)["observable"].agg(list)
+    for event, values in zip(listed.index.tolist(), listed.tolist(), strict=True):
+        late = event in only_after
+        points = weights.indicator + (weights.decoded_indicator if late else 0)
         shown = ", ".join(values[:3]) + (f" (+{len(values) - 3} more)" if len(values) > 3 else "")
-        where = " (only after decoding)" if decoded_only else ""
+        where = " (only after decoding)" if late else ""
         out[event] = [("indicator", points, f"indicators {shown}{where}")]
     return out
 
@@ -772,19 +801,32 @@ def _decoded_reasons(
     if decoded.empty:
         return out
     in_parent = decoded["column"].astype(str).str.contains("parent", case=False, regex=False)
-    for event, group in decoded.assign(_parent=in_parent).groupby("src_index", sort=False):
-        own = group[~group["_parent"]]
-        parent = own.empty
-        first = (group if parent else own).iloc[0]
-        text = first["decoded_text"] if isinstance(first["decoded_text"], str) else ""
-        preview = " ".join(text.split())[:120]
-        layers = len(group if parent else own)
-        kind = "parent_payload" if parent else "decoded_payload"
-        text = (
-            f"{'parent ' if parent else ''}decoded payload: {first['encoding']} in "
-            f"{first['column']} ({layers} layer{'s' if layers > 1 else ''}): {preview}"
-        )
-        out[event] = [(kind, int(getattr(weights, kind)), text)]
+    own = decoded[~in_parent]
+    parent = decoded[in_parent & ~decoded["src_index"].isin(set(own["src_index"]))]
+    for kind, part in (("decoded_payload", own), ("parent_payload", parent)):
+        if part.empty:
+            continue
+        layers = part["src_index"].value_counts()
+        first = part.drop_duplicates("src_index")
+        points = int(getattr(weights, kind))
+        label = "parent decoded payload" if kind == "parent_payload" else "decoded payload"
+        for event, encoding, column, text in zip(
+            first["src_index"].tolist(),
+            first["encoding"].tolist(),
+            first["column"].tolist(),
+            first["decoded_text"].tolist(),
+            strict=True,
+        ):
+            preview = " ".join(text.split())[:120] if isinstance(text, str) else ""
+            count = int(layers[event])
+            out[event] = [
+                (
+                    kind,
+                    points,
+                    f"{label}: {encoding} in {column} ({count} layer{'s' if count > 1 else ''}): "
+                    f"{preview}",
+                )
+            ]
     return out
 
 
@@ -974,7 +1016,10 @@ def _assemble(
         "user",
         "details",
     ):
-        sub[f"_k_{name}"] = sub[name].str.lower().str.split().str.join(" ")
+        codes, uniques = pd.factorize(sub[name])
+        flat = pd.Series(np.asarray(uniques, dtype=object), dtype=object).str.lower()
+        flat = flat.str.replace(r"\s+", " ", regex=True).str.strip()
+        sub[f"_k_{name}"] = flat.to_numpy()[codes] if len(flat) else ""
     process = kind == "1"
     sub.loc[process, "_k_parent_command_line"] = ""
     sub.loc[process, "_k_details"] = ""
@@ -982,14 +1027,16 @@ def _assemble(
     sub["_k_kind"] = kind
     key = [c for c in sub.columns if c.startswith("_k_")]
     sub = sub.sort_values(["score", "event_index"], ascending=[False, True], kind="stable")
-    grouped = sub.groupby(key, sort=False, dropna=False)
-    first = grouped.head(1).copy()
-    counts = grouped["event_index"].transform("size")
-    rows_of = grouped["asi_row"].agg(lambda s: ";".join(str(v) for v in s.head(50)))
-    first["events"] = counts.loc[first.index].to_numpy()
-    first["asi_rows"] = [
-        rows_of.loc[tuple(r)] for r in first[key].itertuples(index=False, name=None)
-    ]
+    sub["_group"] = sub.groupby(key, sort=False, dropna=False).ngroup()
+    first = sub.drop_duplicates("_group").copy()
+    counts = sub["_group"].value_counts()
+    listed = sub.groupby("_group")["asi_row"].agg(list)
+    rows_of = {
+        g: ";".join(str(r) for r in rows[:_LISTED_ROWS] if not pd.isna(r))
+        for g, rows in listed.items()
+    }
+    first["events"] = counts.reindex(first["_group"]).to_numpy()
+    first["asi_rows"] = [rows_of[g] for g in first["_group"]]
     first = first.sort_values(
         ["score", "time", "event_index"],
         ascending=[False, True, True],
@@ -1005,6 +1052,10 @@ def _assemble(
         for k, p, text in reasons[event]
     ]
     return findings, pd.DataFrame(rows, columns=reason_columns)
+
+
+#: Most rows of a group listed in ``asi_rows`` (``events`` has the exact count).
+_LISTED_ROWS: Final = 50
 
 
 # --- allow-list ---------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from asisdk.pipeline._summary import triage_summary
 from asisdk.pipeline._timeline import TimelineEngine, timeline_data, timeline_html
 from asisdk.pipeline._triage import TriageResult
 
-__all__ = ["SECTIONS", "render_report"]
+__all__ = ["REPORT_FINDINGS", "SECTIONS", "render_report"]
 
 #: The ``id`` of every section of report.html, in order.
 SECTIONS: Final[tuple[str, ...]] = (
@@ -32,6 +32,9 @@ SECTIONS: Final[tuple[str, ...]] = (
     "attribution",
 )
 
+#: Findings shown in report.html unless ``top`` says otherwise (findings.csv has them all).
+REPORT_FINDINGS: Final = 100
+
 #: Events of each indicator or payload linked from its row (the rest are in ioc_hits.csv).
 _LINKED_EVENTS: Final = 5
 
@@ -41,7 +44,9 @@ padding:0 1.5rem 3rem;color:#263238}
 h1{margin-top:1.2rem}h2{border-bottom:2px solid #cfd8dc;padding-bottom:.2rem;margin-top:2rem}
 nav a{margin-right:1rem}table{border-collapse:collapse;width:100%;font-size:.85rem}
 th,td{border:1px solid #cfd8dc;padding:.25rem .4rem;text-align:left;vertical-align:top}
-th{background:#eceff1;position:sticky;top:0}td.num{text-align:right}
+th{background:#eceff1;position:sticky;top:0}#findings-table{table-layout:fixed}
+#findings-table th:nth-child(-n+2){width:3.5rem}#findings-table th:nth-child(7),
+#findings-table th:nth-child(9){width:22%}td.num{text-align:right}
 code,pre{font-family:ui-monospace,Consolas,monospace;font-size:.8rem;white-space:pre-wrap;
 word-break:break-all}pre{max-height:18rem;overflow:auto;background:#fafafa;margin:.2rem 0}
 dl.counts{display:grid;grid-template-columns:max-content auto;gap:.2rem 1rem}
@@ -50,7 +55,7 @@ dl.counts dt{font-weight:600}.empty{color:#78909c}.note{color:#6d4c41}
 font-size:.75rem;white-space:pre-wrap;max-width:40rem;border-radius:3px;pointer-events:none}
 .tag{display:inline-block;padding:0 .35rem;border-radius:3px;background:#eceff1;font-size:.75rem}
 .tag.decoded{background:#f8bbd0}.tag.bad{background:#ffcdd2}
-ul.why{margin:0;padding-left:1rem}td{overflow-wrap:anywhere}tr:target{background:#fff9c4}
+ul.why{margin:0;padding-left:1rem}code.cmd{display:block;white-space:normal}td{overflow-wrap:anywhere}tr:target{background:#fff9c4}
 """
 
 
@@ -107,6 +112,22 @@ def _table(
     )
 
 
+#: Longest command line shown in a table cell (the CSV files and events.parquet have it all):
+#: a browser lays out a page of multi-kilobyte unbroken payloads slowly.
+_CELL_CHARS: Final = 1500
+
+
+#: ... and in the findings table (its event's row has more).
+_SHORT_CHARS: Final = 400
+
+
+def _long(text: object, limit: int = _CELL_CHARS) -> str:
+    value = "" if text is None else str(text)
+    if len(value) <= limit:
+        return value
+    return value[:limit] + f" ... ({len(value):,} characters; the CSV files have it all)"
+
+
 def _section(section_id: str, title: str, count: int | None, content: str) -> str:
     data = f' data-count="{count}"' if count is not None else ""
     return f'<section id="{section_id}"{data}><h2>{html.escape(title)}</h2>{content}</section>'
@@ -146,12 +167,17 @@ def _findings_section(result: TriageResult, top: int, linked: _Linked) -> str:
                 )
     shown["why"] = [f'<ul class="why">{"".join(by_rank.get(r, []))}</ul>' for r in shown["rank"]]
     shown["what"] = [
-        f"<pre>{_e(cmd or details)}</pre>"
-        + (f"<pre>{_e(details)}</pre>" if cmd and details else "")
+        f'<code class="cmd">{_e(_long(cmd or details, _SHORT_CHARS))}</code>'
+        + (
+            f'<br><code class="cmd">{_e(_long(details, _SHORT_CHARS))}</code>'
+            if cmd and details
+            else ""
+        )
         for cmd, details in zip(shown["command_line"], shown["details"], strict=True)
     ]
     shown["parent"] = [
-        f"<code>{_e(image)}</code>" + (f"<pre>{_e(cmd)}</pre>" if cmd else "")
+        f"<code>{_e(image)}</code>"
+        + (f'<br><code class="cmd">{_e(_long(cmd, _SHORT_CHARS))}</code>' if cmd else "")
         for image, cmd in zip(shown["parent_image"], shown["parent_command_line"], strict=True)
     ]
     shown["link"] = [
@@ -512,7 +538,9 @@ def _events_section(result: TriageResult, linked: _Linked) -> str:
             else ""
         ),
         time=subset[result.columns.time].to_numpy() if result.columns.time else None,
-        what=[c or d for c, d in zip(fields["command_line"], fields["details"], strict=True)],
+        what=[
+            _long(c or d) for c, d in zip(fields["command_line"], fields["details"], strict=True)
+        ],
     )
     findings = result.findings
     if not findings.empty:
@@ -611,7 +639,7 @@ def render_report(
         data_attribution: credit lines of the input data (the bundled sample's licence).
         timeline: ``auto`` (bokeh when installed, else inline SVG), ``bokeh`` or ``svg``.
         generated: the time printed in the header (default: now).
-        top: findings shown (default: up to 500; findings.csv has them all).
+        top: findings shown (default :data:`REPORT_FINDINGS`; findings.csv has them all).
 
     Returns:
         The HTML text.
@@ -624,7 +652,7 @@ def render_report(
         True
     """
     when = (generated or dt.datetime.now(dt.UTC)).strftime("%Y-%m-%d %H:%M:%S UTC")
-    shown = _defaults.REPORT_MAX_ROWS if top is None else top
+    shown = REPORT_FINDINGS if top is None else top
     timeline_head, timeline_section = _timeline(result, timeline, shown)
     nav = "".join(f'<a href="#{s}">{s.capitalize()}</a>' for s in SECTIONS)
     linked = _Linked()
