@@ -637,7 +637,7 @@ def render_report(
     Args:
         result: from :func:`run_triage`.
         data_attribution: credit lines of the input data (the bundled sample's licence).
-        timeline: ``auto`` (bokeh when installed, else inline SVG), ``bokeh`` or ``svg``.
+        timeline: ``auto`` or ``svg`` (inline SVG, axis breaks at long gaps) or ``bokeh``.
         generated: the time printed in the header (default: now).
         top: findings shown (default :data:`REPORT_FINDINGS`; findings.csv has them all).
 
