@@ -149,7 +149,8 @@ def add_triage_command(commands: Any) -> None:
         "--timeline",
         choices=["auto", "bokeh", "svg"],
         default="auto",
-        help="timeline engine (auto and svg: inline SVG with axis breaks at long gaps; bokeh: needs the notebook extra)",
+        help="timeline engine (auto and svg: inline SVG with axis breaks at long gaps; "
+        "bokeh: needs the notebook extra)",
     )
     parser.add_argument(
         "--no-csv-neutralise",
