@@ -163,9 +163,31 @@ _FIELD_NAMES: Final[Mapping[str, tuple[str, ...]]] = {
         "InitiatingProcessAccountName",
         "TargetUserName",
     ),
-    "image": ("Image", "NewProcessName", "SourceImage", "ProcessName", "FolderPath"),
-    "command_line": ("CommandLine", "ProcessCommandLine", "ScriptBlockText"),
-    "parent_image": ("ParentImage", "ParentProcessName", "InitiatingProcessFileName"),
+    "image": (
+        "Image",
+        "NewProcessName",
+        "SourceImage",
+        "ProcessName",
+        "FolderPath",
+        "CreatedProcessFilePath",
+        "CreatedProcessName",
+        "FileName",
+    ),
+    "command_line": (
+        "CommandLine",
+        "ProcessCommandLine",
+        "CreatedProcessCommandLine",
+        "Process_CommandLine",
+        "ScriptBlockText",
+    ),
+    "parent_image": (
+        "ParentImage",
+        "ParentProcessName",
+        "InitiatingProcessFolderPath",
+        "InitiatingProcessImageFilePath",
+        "InitiatingProcessFileName",
+        "InitiatingProcessName",
+    ),
     "parent_command_line": (
         "ParentCommandLine",
         "ParentProcessCommandLine",
@@ -904,6 +926,7 @@ def build_findings(
     min_level: SigmaLevel = "low",
     rare_min_events: int = _defaults.RARE_MIN_EVENTS,
     rare_share: float = _defaults.RARE_SHARE,
+    text_columns: Sequence[str] = (),
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Rank the events worth an analyst's attention; one finding per event or identical group.
 
@@ -920,6 +943,8 @@ def build_findings(
         min_level: Sigma matches below this level are ignored.
         rare_min_events: a pattern is rare on its host with at most this many events ...
         rare_share: ... or at most this share of the host's events.
+        text_columns: the triage's text columns; events with the same fields but another
+            text are never grouped, and the text stands in for a missing command line.
 
     Returns:
         ``(findings, reasons)``: the findings (:data:`FINDING_COLUMNS`, best first, ``rank``
@@ -945,6 +970,12 @@ def build_findings(
             f"min_level must be one of {', '.join(SIGMA_LEVELS)}, got {min_level!r}"
         )
     fields = event_fields(events, host_column=host_column)
+    # The triage's text of each event: what tells apart events whose fields say nothing.
+    fields["text"] = _first_of(events, list(text_columns)) if text_columns else ""
+    own = [c for c in text_columns if c != "asi_event_text" and "parent" not in c.lower()]
+    if own:
+        missing = fields["command_line"] == ""
+        fields.loc[missing, "command_line"] = _first_of(events, own)[missing]
     view = _view(events, fields)
     reasons: dict[object, list[tuple[str, int, str]]] = {}
 
@@ -1015,6 +1046,7 @@ def _assemble(
         "parent_command_line",
         "user",
         "details",
+        "text",
     ):
         codes, uniques = pd.factorize(sub[name])
         flat = pd.Series(np.asarray(uniques, dtype=object), dtype=object).str.lower()

@@ -170,7 +170,7 @@ def _finding_lines(summary: Mapping[str, Any]) -> list[str]:
         return ["findings: none"] if "findings" in summary else []
     lines = [f"findings: {total:,} (the first {len(found)}; findings.csv has them all)"]
     for f in found:
-        where = f["host"].split(".")[0] or "(no host)"
+        where = f["host"].split(".")[0][:24] or "(no host)"
         count = f" x{f['events']}" if f["events"] > 1 else ""
         what = f": {_arguments(f['command_line'], f['image'])}" if f["command_line"] else ""
         lines.append(

@@ -323,6 +323,7 @@ def run_triage(
             min_level=opts.min_level,
             rare_min_events=opts.rare_min_events,
             rare_share=opts.rare_share,
+            text_columns=columns.text,
         ),
     )
     return TriageResult(
