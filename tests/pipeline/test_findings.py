@@ -289,3 +289,31 @@ def test_real_attack_logs_put_the_attack_first(name: str, kind: str, tmp_path: P
     assert kind in result.findings.iloc[0]["reason_kinds"]
     if "EventRecordID" in result.events.columns:
         assert pd.notna(result.findings.iloc[0]["EventRecordID"])
+
+
+def test_sigma_frame_indexed_by_event_and_log_clearing_context(tmp_path: Path) -> None:
+    name = "evtx-defense_evasion-DE_1102_security_log_cleared"
+    plain = tmp_path / f"{name}.jsonl"
+    plain.write_bytes(gzip.decompress((EVTX / f"{name}.jsonl.gz").read_bytes()))
+    loaded = load_events([plain])
+    first = run_triage(loaded, executor=InlineExecutor())
+    cleared = int(first.findings.iloc[0]["event_index"])
+    assert (
+        "later events of PC01.example.corp are in this capture"
+        in (first.findings.iloc[0]["reasons"])
+    )
+    matches = pd.DataFrame(
+        {
+            "rule_id": ["f7d8b0e3-0000-4000-8000-000000000002"],
+            "title": ["Security Eventlog Cleared"],
+            "level": ["medium"],
+            "techniques": [["T1070.001"]],
+            "author": ["Florian Roth (Nextron Systems)"],
+        },
+        index=[cleared],
+    )
+    result = run_triage(loaded, executor=InlineExecutor(), sigma=matches)
+    top = result.findings.iloc[0]
+    assert top["event_index"] == cleared
+    assert top["score"] == first.findings.iloc[0]["score"] + FindingWeights().sigma["medium"]
+    assert top["sigma_authors"] == "Florian Roth (Nextron Systems)"

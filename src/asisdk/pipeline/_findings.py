@@ -905,6 +905,33 @@ def _rarity(
     return out
 
 
+def _what_was_hidden(
+    events: pd.DataFrame,
+    fields: pd.DataFrame,
+    reasons: dict[object, list[tuple[str, int, str]]],
+    time_column: str | None,
+) -> None:
+    """Say, on a log clearing, how much of the host's capture comes before it."""
+    cleared = [e for e, items in reasons.items() if any(k == "log_cleared" for k, _, _ in items)]
+    if not cleared or time_column is None or time_column not in events.columns:
+        return
+    times = pd.to_datetime(events[time_column], utc=True, errors="coerce")
+    hosts = fields["host"]
+    for event in cleared:
+        when, host = times.get(event), hosts.get(event)
+        if when is None or pd.isna(when):
+            continue
+        same = hosts == host
+        before = int((same & (times < when)).sum())
+        after = int((same & (times > when)).sum())
+        note = (
+            f"log cleared at {when:%Y-%m-%d %H:%M:%S}: {before:,} earlier and {after:,} later "
+            f"events of {host or 'this host'} are in this capture (what survives ranks on its "
+            "own reasons; look for what came before in other logs)"
+        )
+        reasons[event].append(("log_cleared", 0, note))
+
+
 def _allowed_events(fields: pd.DataFrame, allow: AllowList | None) -> pd.Series[bool]:
     if allow is None:
         return pd.Series(False, index=fields.index, dtype=bool)
@@ -1001,6 +1028,7 @@ def build_findings(
             kinds.add(rule.kind)
             reasons.setdefault(event, []).append((rule.kind, value, rule.evidence))
     add(_rarity(events, fields, rare_min_events=rare_min_events, rare_share=rare_share, weights=w))
+    _what_was_hidden(events, fields, reasons, time_column)
     allowed = _allowed_events(fields, allow)
     flagged = [e for e in reasons if not bool(allowed.get(e, False))]
     return _assemble(events, fields, flagged, reasons, authors, time_column)

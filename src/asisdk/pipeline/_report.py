@@ -227,10 +227,18 @@ def _sigma_section(result: TriageResult, linked: _Linked) -> str:
         return _section("sigma", "Sigma matches", None, '<p class="empty">Sigma did not run.</p>')
     if matches.empty:
         return _section("sigma", "Sigma matches", 0, '<p class="empty">No rule matched.</p>')
+
+    def flat(value: object) -> str:
+        if isinstance(value, (list, tuple)):
+            return ", ".join(map(str, value))
+        return "" if value is None or (isinstance(value, float) and value != value) else str(value)
+
     work = matches.assign(
-        technique=matches["technique"].map(
-            lambda v: ", ".join(map(str, v)) if isinstance(v, (list, tuple)) else _e(v)
-        )
+        technique=matches["technique"].map(flat),
+        author=matches["author"].map(flat),
+        title=matches["title"].map(flat),
+        level=matches["level"].map(flat),
+        rule_id=matches["rule_id"].map(flat),
     )
     grouped = work.groupby(
         ["rule_id", "title", "level", "technique", "author"], sort=False, dropna=False

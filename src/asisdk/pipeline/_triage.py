@@ -363,6 +363,9 @@ def _sigma_frame(matches: pd.DataFrame | None) -> pd.DataFrame | None:
     renamed = {c: _SIGMA_ALIASES[str(c)] for c in matches.columns if str(c) in _SIGMA_ALIASES}
     renamed = {c: n for c, n in renamed.items() if n not in matches.columns}
     out = matches.rename(columns=renamed)
+    if "event_index" not in out.columns:
+        # A frame indexed by the events it matched.
+        out = out.rename_axis("event_index").reset_index()
     for name in ("title", "level", "technique", "author", "rule_id"):
         if name not in out.columns:
             out[name] = ""
