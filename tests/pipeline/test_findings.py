@@ -317,3 +317,23 @@ def test_sigma_frame_indexed_by_event_and_log_clearing_context(tmp_path: Path) -
     assert top["event_index"] == cleared
     assert top["score"] == first.findings.iloc[0]["score"] + FindingWeights().sigma["medium"]
     assert top["sigma_authors"] == "Florian Roth (Nextron Systems)"
+
+
+def test_sigma_engine_result_object_is_read() -> None:
+    """The engine's ``SigmaMatches``: a ``frame`` with ``rule_title`` and ``techniques``."""
+
+    class Matches:
+        def __init__(self, frame: pd.DataFrame) -> None:
+            self.frame = frame
+
+    loaded = load_frame(sample_events_frame())
+
+    def match(events: pd.DataFrame) -> Matches:
+        found = _sigma_frame(events, "critical").rename(columns={"title": "rule_title"})
+        return Matches(found.assign(techniques=[["T1057"]]).drop(columns="technique"))
+
+    result = run_triage(loaded, executor=InlineExecutor(), sigma=match)
+    top = result.findings.iloc[0]
+    assert "Sigma critical: Process discovery with tasklist [T1057]" in top["reasons"]
+    with pytest.raises(TypeError, match="expected a DataFrame of Sigma matches"):
+        run_triage(loaded, executor=InlineExecutor(), sigma=lambda events: 42)

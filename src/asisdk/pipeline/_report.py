@@ -249,7 +249,12 @@ def _sigma_section(result: TriageResult, linked: _Linked) -> str:
         linked.links(list(i), len(i), "every match is in findings.csv")
         for i in table["event_index"]
     ]
-    table = table.sort_values("events", kind="stable")
+    from asisdk.pipeline._findings import SIGMA_LEVELS
+
+    table["_level"] = (
+        table["level"].str.lower().map(lambda v: SIGMA_LEVELS.index(v) if v in SIGMA_LEVELS else -1)
+    )
+    table = table.sort_values(["_level", "events"], ascending=[False, True], kind="stable")
     content = _table(
         table,
         [

@@ -42,9 +42,10 @@ __all__ = ["STAGES", "SigmaSource", "StageTiming", "TriageOptions", "TriageResul
 STAGES: tuple[str, ...] = ("decode", "iocs", "patterns", "geo", "findings")
 
 #: Sigma matches for :func:`run_triage`: a frame of :data:`SIGMA_MATCH_COLUMNS` whose
-#: ``event_index`` is the index of the events given, or a function that returns one from the
-#: triaged events (e.g. ``SigmaRules.match``).
-SigmaSource = pd.DataFrame | Callable[[pd.DataFrame], pd.DataFrame]
+#: ``event_index`` is the index of the events given, or a function that returns one (or an
+#: object with such a ``frame``, like ``asisdk.sigma.SigmaMatches``) from the triaged events,
+#: e.g. ``SigmaRules.match``.
+SigmaSource = pd.DataFrame | Callable[[pd.DataFrame], Any]
 
 #: Called with a stage name when the stage starts.
 StageCallback = Callable[[str], None]
@@ -304,7 +305,7 @@ def run_triage(
         iocs = iocs.merge(located, on="observable", how="left")
         attribution = geo.attribution
         geo_note = "; ".join(str(w.message) for w in caught) or geo_note
-    matches = sigma(events) if callable(sigma) else sigma
+    matches = _sigma_frame(sigma(events) if callable(sigma) else sigma)
     findings, reasons = _timed(
         timings,
         "findings",
@@ -316,7 +317,7 @@ def run_triage(
             iocs=iocs,
             host_column=columns.host,
             time_column=columns.time,
-            sigma_matches=_sigma_frame(matches),
+            sigma_matches=matches,
             ti_verdicts=ti_verdicts,
             allow=opts.allow,
             weights=opts.weights,
@@ -341,7 +342,7 @@ def run_triage(
         noise_addresses=noise,
         findings=findings,
         finding_reasons=reasons,
-        sigma_matches=_sigma_frame(matches),
+        sigma_matches=matches,
         allowed_iocs=allowed,
         identifier_hashes=int(id_hashes.sum()),
     )
@@ -351,15 +352,24 @@ _SIGMA_ALIASES: dict[str, str] = {
     "index": "event_index",
     "src_index": "event_index",
     "rule id": "rule_id",
+    "rule_title": "title",
     "id": "rule_id",
     "techniques": "technique",
 }
 
 
-def _sigma_frame(matches: pd.DataFrame | None) -> pd.DataFrame | None:
+def _sigma_frame(found: object) -> pd.DataFrame | None:
     """Sigma matches with the column names :func:`build_findings` reads."""
-    if matches is None:
+    if found is None:
         return None
+    matches = found if isinstance(found, pd.DataFrame) else getattr(found, "frame", None)
+    if not isinstance(matches, pd.DataFrame):
+        from asisdk.errors import InvalidArgumentError
+
+        raise InvalidArgumentError(
+            f"sigma= gave {type(found).__name__}: expected a DataFrame of Sigma matches or an "
+            "object with one as .frame"
+        )
     renamed = {c: _SIGMA_ALIASES[str(c)] for c in matches.columns if str(c) in _SIGMA_ALIASES}
     renamed = {c: n for c, n in renamed.items() if n not in matches.columns}
     out = matches.rename(columns=renamed)
