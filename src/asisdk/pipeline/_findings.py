@@ -731,25 +731,26 @@ def _sigma_reasons(
     if "technique" not in work.columns and "techniques" in work.columns:
         work["technique"] = work["techniques"]
     work["order"] = work["level"].map(SIGMA_LEVELS.index)
-    work = work.sort_values("order", ascending=False, kind="stable")
-    known = set(index)
-    for event, group in work.groupby("event_index", sort=False):
-        if event not in known:
-            continue
-        items: list[tuple[str, int, str]] = []
-        for pos, row in enumerate(group.itertuples(index=False)):
-            level = str(row.level)
-            points = weights.sigma.get(level, 0) if pos == 0 else weights.sigma_extra
-            technique = _norm_technique(getattr(row, "technique", ""))
-            author = str(getattr(row, "author", "") or "")
-            text = f"Sigma {level}: {row.title}"
-            if technique:
-                text += f" [{technique}]"
-            if author:
-                text += f" (rule by {author})"
-                authors.setdefault(event, set()).add(author)
-            items.append(("sigma", points, text))
-        reasons[event] = items
+    work = work[work["event_index"].isin(index)]
+    work = work.sort_values(["event_index", "order"], ascending=[True, False], kind="stable")
+    first = ~work["event_index"].duplicated()
+    levels = work["level"].tolist()
+    techniques = [_norm_technique(t) for t in work["technique"]] if "technique" in work else []
+    names = [_norm_technique(a) for a in work["author"]] if "author" in work else []
+    for pos, (event, is_first, title) in enumerate(
+        zip(work["event_index"].tolist(), first.tolist(), work["title"].tolist(), strict=True)
+    ):
+        level = levels[pos]
+        points = weights.sigma.get(level, 0) if is_first else weights.sigma_extra
+        text = f"Sigma {level}: {title}"
+        technique = techniques[pos] if techniques else ""
+        author = names[pos] if names else ""
+        if technique:
+            text += f" [{technique}]"
+        if author:
+            text += f" (rule by {author})"
+            authors.setdefault(event, set()).add(author)
+        reasons.setdefault(event, []).append(("sigma", points, text))
     return reasons, authors
 
 

@@ -305,7 +305,11 @@ def run_triage(
         iocs = iocs.merge(located, on="observable", how="left")
         attribution = geo.attribution
         geo_note = "; ".join(str(w.message) for w in caught) or geo_note
-    matches = _sigma_frame(sigma(events) if callable(sigma) else sigma)
+    if callable(sigma):
+        # Timed, but not a progress stage: the command's stage list does not include it.
+        matches = _timed(timings, "sigma", None, lambda: _sigma_frame(sigma(events)))
+    else:
+        matches = _sigma_frame(sigma)
     findings, reasons = _timed(
         timings,
         "findings",
