@@ -22,6 +22,13 @@ def _image_name(path: object) -> str:
     return text.replace("/", "\\").rsplit("\\", 1)[-1]
 
 
+def _plain_int(value: object) -> int | None:
+    try:
+        return int(str(value)) if value is not None and str(value) not in ("", "nan") else None
+    except ValueError:
+        return None
+
+
 def top_findings(result: TriageResult, top: int = TOP_FINDINGS) -> list[dict[str, Any]]:
     """The first ``top`` findings as JSON-ready dicts (rank, score, where, what and why)."""
     findings = result.findings
@@ -40,7 +47,7 @@ def top_findings(result: TriageResult, top: int = TOP_FINDINGS) -> list[dict[str
                 "parent_image": str(row.get("parent_image") or ""),
                 "events": int(row["events"]),
                 "asi_file": str(row.get("asi_file") or ""),
-                "asi_row": row.get("asi_row"),
+                "asi_row": _plain_int(row.get("asi_row")),
                 "reason_kinds": str(row["reason_kinds"]),
                 "reasons": str(row["reasons"]),
             }
