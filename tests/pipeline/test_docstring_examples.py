@@ -9,6 +9,7 @@ import pytest
 
 MODULES = [
     "asisdk.pipeline",
+    "asisdk.pipeline._allow",
     "asisdk.pipeline._archives",
     "asisdk.pipeline._columns",
     "asisdk.pipeline._evtx",

@@ -16,13 +16,13 @@ Examples:
 
 from __future__ import annotations
 
+from asisdk.pipeline._allow import AllowList
 from asisdk.pipeline._columns import EventColumns, detect_columns
 from asisdk.pipeline._findings import (
     FINDING_COLUMNS,
     SIGMA_LEVELS,
     SIGMA_MATCH_COLUMNS,
     TI_VERDICT_COLUMNS,
-    AllowList,
     FindingWeights,
     build_findings,
 )

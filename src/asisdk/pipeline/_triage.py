@@ -12,10 +12,10 @@ import attrs
 import pandas as pd
 
 from asisdk.pipeline import _defaults
+from asisdk.pipeline._allow import AllowList
 from asisdk.pipeline._columns import EventColumns, detect_columns, with_event_text
 from asisdk.pipeline._findings import (
     SIGMA_LEVELS,
-    AllowList,
     FindingWeights,
     SigmaLevel,
     build_findings,
