@@ -60,7 +60,7 @@ def _hostile_result():  # type: ignore[no-untyped-def]
 def test_every_triage_csv_is_neutralised(tmp_path: Path) -> None:
     _, files = write_report(_hostile_result(), tmp_path / "out", timeline="svg")
     written = [name for name in files if name.endswith(".csv")]
-    assert written == ["iocs.csv", "ioc_hits.csv", "decoded.csv", "clusters.csv"]
+    assert written == ["findings.csv", "iocs.csv", "ioc_hits.csv", "decoded.csv", "clusters.csv"]
     for name in written:
         for row in _rows(files[name]):
             for value in row.values():

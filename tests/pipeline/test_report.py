@@ -23,6 +23,7 @@ from asisdk.pipeline import (
     triage_summary,
     write_report,
 )
+from asisdk.pipeline._report import REPORT_FINDINGS
 
 from .reportpage import read_page
 
@@ -33,9 +34,15 @@ def test_sample_report_sections_and_counts(sample_result: TriageResult) -> None:
     assert page.sections["decoded"] == str(len(sample_result.decoded))
     assert page.sections["iocs"] == str(len(sample_result.iocs))
     assert page.sections["patterns"] == str(len(sample_result.rare_patterns))
+    assert page.sections["findings"] == str(len(sample_result.findings))
     assert page.sections["input"] == "0"
-    assert page.tables["decoded-table"] == len(sample_result.decoded)
-    assert page.body_rows["decoded-table"] == len(sample_result.decoded)
+    # Identical decoded payloads are shown once, with their count.
+    decoded = sample_result.decoded
+    keys = decoded.assign(key=decoded["sha256"].fillna(decoded["decoded_text"]))
+    distinct = keys.drop_duplicates(["key", "encoding"])
+    assert page.body_rows["decoded-table"] == len(distinct) < len(sample_result.decoded)
+    assert page.tables["findings-table"] == len(sample_result.findings)
+    assert page.body_rows["findings-table"] == min(REPORT_FINDINGS, len(sample_result.findings))
     assert page.tables["iocs-table"] == page.body_rows["iocs-table"] == len(sample_result.iocs)
     assert page.body_rows["patterns-table"] == len(sample_result.rare_patterns)
     summary = triage_summary(sample_result)
@@ -56,6 +63,7 @@ def test_report_is_self_contained(sample_result: TriageResult) -> None:
     data = next(s for s in page.scripts if s.get("id") == "timeline-data")
     assert data.get("type") == "application/json"
     assert page.sections["timeline"] == "642"
+    assert len(html) < 2_000_000
 
 
 def test_bokeh_timeline_is_inlined_when_installed(sample_result: TriageResult) -> None:
@@ -103,7 +111,14 @@ def test_write_report_writes_every_file(tmp_path: Path, geo_test_db: Path) -> No
     assert page.summary["public_ips_located"] == "1"
     assert page.body_rows["geo-table"] == 1
     assert "MaxMind" in "".join(page.text) or "GeoLite2" in "".join(page.text)
-    assert [t.stage for t in result.timings] == ["decode", "iocs", "patterns", "geo", "report"]
+    assert [t.stage for t in result.timings] == [
+        "decode",
+        "iocs",
+        "patterns",
+        "geo",
+        "findings",
+        "report",
+    ]
     json.dumps(triage_summary(result), default=str)
 
 

@@ -125,24 +125,37 @@ def test_geolocation_with_maxminds_test_database(geo_test_db: Path) -> None:
     assert "example.com" not in located.index
 
 
-def test_timeline_points_are_bounded_and_keep_marked_events_first() -> None:
-    from asisdk.pipeline._timeline import timeline_points
+def test_timeline_counts_every_event_and_breaks_long_gaps() -> None:
+    from asisdk.pipeline._timeline import FINE_BINS, timeline_data
 
-    times = pd.date_range("2024-01-01", periods=1000, freq="s", tz="UTC")
-    events = pd.DataFrame({"TimeGenerated": times, "CommandLine": ["x"] * 1000})
-    options = {
-        "time_column": "TimeGenerated",
-        "host_column": None,
-        "text_columns": ("CommandLine",),
-        "decoded_rows": set(range(0, 1000, 2)),  # 500 events with payloads
-        "rare_rows": {1, 3},
-    }
-    points = timeline_points(events, max_points=300, **options)  # type: ignore[arg-type]
-    assert len(points) == 300
-    assert set(points["kind"]) == {"decoded payload"}  # the marked ones fill the budget first
-    points = timeline_points(events, max_points=600, **options)  # type: ignore[arg-type]
-    assert points["kind"].value_counts().to_dict() == {
-        "decoded payload": 500,
-        "event": 98,
-        "rare pattern": 2,
-    }
+    burst = pd.date_range("2019-03-01", periods=100_000, freq="s", tz="UTC")
+    later = pd.date_range("2024-06-01", periods=5, freq="min", tz="UTC")
+    times = burst.append(later)
+    events = pd.DataFrame(
+        {"TimeGenerated": times, "Computer": ["ws1", "ws2"] * (len(times) // 2) + ["ws1"]}
+    )
+    findings = pd.DataFrame(
+        {
+            "event_index": [100_002, 7],
+            "rank": [1, 2],
+            "score": [90, 40],
+            "reason_kinds": ["credential_access", "rare_pattern"],
+            "command_line": ["rundll32 comsvcs.dll MiniDump", ""],
+            "details": ["", ""],
+            "image": ["", ""],
+        }
+    )
+    data = timeline_data(
+        events,
+        time_column="TimeGenerated",
+        host_column="Computer",
+        findings=findings,
+        max_markers=10,
+    )
+    assert data is not None
+    assert data["events"] == len(events)
+    assert sum(b[3] for b in data["bins"]) == len(events)  # nothing sampled
+    assert len(data["segments"]) == 2  # five years of silence break the axis
+    assert max(b[1] for b in data["bins"] if b[0] == 0) < FINE_BINS
+    assert [m[2] for m in data["markers"]] == [1, 2]
+    assert data["lanes"] == ["ws1", "ws2"]

@@ -27,7 +27,10 @@ from asisdk.cli._common import (
 )
 from asisdk.errors import AsiError, AuthenticationError, ConfigurationError, InvalidInputError
 from asisdk.pipeline import (
+    SIGMA_LEVELS,
     STAGES,
+    TOP_FINDINGS,
+    AllowList,
     InputProblem,
     LoadedEvents,
     TriageOptions,
@@ -168,7 +171,8 @@ def add_triage_command(commands: Any) -> None:
         "--timeline",
         choices=["auto", "bokeh", "svg"],
         default="auto",
-        help="timeline engine (auto: bokeh when installed, else inline SVG)",
+        help="timeline engine (auto and svg: inline SVG with axis breaks at long gaps; "
+        "bokeh: needs the notebook extra)",
     )
     parser.add_argument(
         "--no-csv-neutralise",
@@ -183,10 +187,80 @@ def add_triage_command(commands: Any) -> None:
         help="keep unspecified, loopback, link-local, multicast and broadcast addresses as "
         "indicators (default: set aside and counted in the summary)",
     )
+    parser.add_argument(
+        "--min-level",
+        choices=list(SIGMA_LEVELS),
+        default="low",
+        help="lowest Sigma rule level that makes a finding (default: low)",
+    )
+    parser.add_argument(
+        "--top",
+        type=_positive_int,
+        default=TOP_FINDINGS,
+        metavar="N",
+        help=f"findings shown in the summary and the report (default: {TOP_FINDINGS}; "
+        "findings.csv has them all)",
+    )
+    parser.add_argument(
+        "--rare-min-events",
+        type=_positive_int,
+        default=pipeline_defaults.RARE_MIN_EVENTS,
+        metavar="N",
+        help="a pattern is rare on its host with at most N events ... (default: "
+        f"{pipeline_defaults.RARE_MIN_EVENTS})",
+    )
+    parser.add_argument(
+        "--rare-share",
+        type=_share,
+        default=pipeline_defaults.RARE_SHARE,
+        metavar="SHARE",
+        help="... or at most this share of them, whichever is larger (default: "
+        f"{pipeline_defaults.RARE_SHARE})",
+    )
+    parser.add_argument(
+        "--allow",
+        metavar="FILE",
+        help="allow-list of your own benign noise, one entry a line: addresses or networks, "
+        "domains, hashes, images, and `command: REGEX` for command lines (see docs/triage.md)",
+    )
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--quiet", action="store_true", help="no progress and no summary")
     mode.add_argument("--json", action="store_true", help="print the summary as JSON on stdout")
     parser.set_defaults(handler=run_triage_command)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from exc
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected 0 or more, got {value}")
+    return value
+
+
+def _share(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(
+            f"expected a number between 0 and 1, got {text!r}"
+        ) from exc
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"expected a number between 0 and 1, got {value}")
+    return value
+
+
+def _allow_list(path: str | None) -> AllowList | None:
+    if path is None:
+        return None
+    try:
+        text = Path(path).expanduser().read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise UsageError(f"--allow {path}: no such file") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"--allow {path}: cannot read it: {exc}") from exc
+    return AllowList.from_text(text, source=path)
 
 
 def _load(args: argparse.Namespace) -> tuple[LoadedEvents, list[str]]:
@@ -244,6 +318,10 @@ def _triage(args: argparse.Namespace, progress: StageProgress) -> tuple[TriageRe
         # With --query the query's own time range applies --since at the source.
         since=parse_since(args.since) if args.since and not args.query else None,
         keep_noise_addresses=args.keep_noise_addresses,
+        min_level=args.min_level,
+        rare_min_events=args.rare_min_events,
+        rare_share=args.rare_share,
+        allow=_allow_list(args.allow),
     )
     progress("load")
     loaded, attribution = _load(args)
@@ -339,6 +417,7 @@ def run_triage_command(args: argparse.Namespace) -> int:
                 data_attribution=attribution,
                 timeline=args.timeline,
                 neutralise_csv=args.csv_neutralise,
+                top=args.top,
             )
     except (UsageError, InvalidInputError, ConfigurationError) as exc:
         progress.close()
@@ -352,7 +431,7 @@ def run_triage_command(args: argparse.Namespace) -> int:
     for problem in result.loaded.problems[:10] if not quiet else ():
         print(f"asisdk triage: warning: {problem}", file=sys.stderr)
     summary = triage_summary(
-        result, outputs={name: str(path.resolve()) for name, path in files.items()}
+        result, outputs={name: str(path.resolve()) for name, path in files.items()}, top=args.top
     )
     failure = _since_removed_all(result, args.since)
     if failure is not None:

