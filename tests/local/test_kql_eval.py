@@ -378,3 +378,46 @@ async def test_flow_queries_find_external_flows_through_vmip_and_public_ips(
     assert by_host.to_frame()["DestinationIP"].tolist() == ["10.1.0.4", "10.1.0.9"]
     assert by_host.hints[0] == "not evaluated locally: CommonSecurityLog: no local data"
     assert any("VM1_s: not in the local data" in hint for hint in by_host.hints)
+
+
+def test_indicators_by_observable_keep_only_active_latest_versions_of_both_tables(
+    tmp_path: Path,
+) -> None:
+    stix = [  # one indicator whose latest version was deactivated, one still active
+        {"TimeGenerated": "2024-05-01T00:00:00Z", "Id": "a", "IsActive": True,
+         "ObservableKey": "ipv4-addr:value", "ObservableValue": "203.0.113.9", "Confidence": 80},
+        {"TimeGenerated": "2024-05-02T00:00:00Z", "Id": "a", "IsActive": False,
+         "ObservableKey": "ipv4-addr:value", "ObservableValue": "203.0.113.9", "Confidence": 80},
+        {"TimeGenerated": "2024-05-01T00:00:00Z", "Id": "b", "IsActive": True, "IsDeleted": False,
+         "ObservableKey": "domain-name:value", "ObservableValue": "evil.example",
+         "Confidence": 60, "Data": {"description": "C2 domain"}},
+    ]  # fmt: skip
+    legacy = [
+        {"TimeGenerated": "2024-05-01T00:00:00Z", "IndicatorId": "x", "Active": True,
+         "NetworkIP": "203.0.113.9", "ConfidenceScore": 50, "IndicatorProvider": "feed"},
+    ]  # fmt: skip
+    (tmp_path / "stix.jsonl").write_text("\n".join(json.dumps(r) for r in stix) + "\n")
+    (tmp_path / "legacy.jsonl").write_text("\n".join(json.dumps(r) for r in legacy) + "\n")
+    source = LocalDataSource(
+        {
+            "tables": {
+                "ThreatIntelIndicators": {"file": "stix.jsonl"},
+                "ThreatIntelligenceIndicator": {"file": "legacy.jsonl"},
+            }
+        },
+        root=tmp_path,
+    )
+    result = source.filter(
+        "ThreatIntelligence.list_indicators_by_observable",
+        {
+            "start": dt.datetime(2024, 1, 1, tzinfo=dt.UTC),
+            "end": dt.datetime(2024, 6, 1, tzinfo=dt.UTC),
+            "observables": ["203.0.113.9", "evil.example"],
+        },
+    )
+    found = result.to_frame()[["SourceTable", "IndicatorId", "Observable"]]
+    assert sorted(map(tuple, found.to_numpy().tolist())) == [
+        ("ThreatIntelIndicators", "b", "evil.example"),
+        ("ThreatIntelligenceIndicator", "x", "203.0.113.9"),
+    ]
+    assert result.to_frame().set_index("IndicatorId").loc["b", "Description"] == "C2 domain"

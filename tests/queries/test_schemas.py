@@ -401,12 +401,24 @@ def test_the_lexer_reads_strings_with_the_kql_string_reader() -> None:
 
 
 def test_threat_intelligence_takes_the_latest_version_before_filtering_active() -> None:
+    """In both indicator tables, a filter on Active / IsActive follows the latest version."""
+    tables = re.compile(r"\b(ThreatIntelligenceIndicator|ThreatIntelIndicators)\b")
+    checked = 0
     for template in QueryLibrary.default():
         query = render_sample(template)
-        if "ThreatIntelligenceIndicator" not in query or "Active" not in query:
+        starts = [m.end() for m in tables.finditer(query)]
+        if not starts:
             continue
-        latest = query.find("arg_max(TimeGenerated, *) by IndicatorId")
-        assert 0 <= latest < query.find("Active"), template.full_name
+        for begin, end in zip(starts, [*starts[1:], len(query)], strict=True):
+            part = query[begin:end]  # one table's pipeline (up to the next table)
+            active = re.search(r"\b(Is)?Active\b", part)
+            if active is None:
+                continue
+            latest = re.search(r"arg_max\(TimeGenerated, \*\) by (IndicatorId|Id)\b", part)
+            assert latest is not None, template.full_name
+            assert latest.start() < active.start(), template.full_name
+            checked += 1
+    assert checked >= 10
 
 
 def test_tables_are_declared_per_file_and_may_be_overridden(tmp_path: Path) -> None:

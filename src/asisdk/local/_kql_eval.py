@@ -374,9 +374,15 @@ class _Parser:
                 return ("not", args[0])
             call: _Node = ("call", name, args)
             keys: list[str | int] = []
-            while self.at("punct", "."):  # parse_url(Url).Host
-                self.take()
-                keys.append(str(self.expect("ident").value))
+            while self.at("punct", ".") or self.at("punct", "["):  # parse_url(Url).Host
+                if self.take().value == ".":
+                    keys.append(str(self.expect("ident").value))
+                    continue
+                index = self.take()
+                if index.kind not in ("number", "string"):
+                    raise UnsupportedQuery("a computed index")
+                keys.append(index.value)
+                self.expect("punct", "]")
             return ("path", call, keys) if keys else call
         path: list[str | int] = [name]
         while self.at("punct", ".") or self.at("punct", "["):  # Column.key[0]['key']
@@ -795,6 +801,12 @@ class _Evaluator:
             old, new = str(args[1]), str(args[2])
             return _per_value(
                 lambda v: v.replace(old, new) if isinstance(v, str) else v, _text(args[0])
+            )
+        if name == "split" and len(args) == 2 and isinstance(args[1], str):
+            separator = args[1]
+            return _per_value(
+                lambda v: None if v is None or v is pd.NA else str(v).split(separator),
+                _text(args[0]),
             )
         if name == "base64_decode_tostring" and len(args) == 1:
             return _per_value(_base64_text, args[0])
@@ -1449,6 +1461,10 @@ def _render(node: _Node) -> str:
         return "*"
     if kind == "member":
         return ".".join(str(p) for p in node[1])
+    if kind == "path":
+        return _render(node[1]) + "".join(
+            f"[{key}]" if isinstance(key, int) else f".{key}" for key in node[2]
+        )
     if kind == "arith":
         return f"{_render(node[2])} {node[1]} {_render(node[3])}"
     if kind == "col":

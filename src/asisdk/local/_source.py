@@ -381,24 +381,24 @@ def _equality(series: pd.Series[Any], value: object, match: str) -> pd.Series[bo
 class LocalDataSource:
     """Serve library queries from local files, mapped by a small YAML file.
 
-        Args:
-            source: a folder holding ``asisdk-local.yaml``, the path of a mapping file, or a
-                mapping (``{"tables": {...}, "queries": {...}}``) whose paths are relative to
-                ``root``.
-            root: the folder relative paths of an in-memory mapping start from.
-            library: the query library whose queries the mapped tables answer (the default
-                library when not given).
+    Args:
+        source: a folder holding ``asisdk-local.yaml``, the path of a mapping file, or a
+            mapping (``{"tables": {...}, "queries": {...}}``) whose paths are relative to
+            ``root``.
+        root: the folder relative paths of an in-memory mapping start from.
+        library: the query library whose queries the mapped tables answer (the default
+            library when not given).
 
-        Examples:
-            >>> import asyncio
-            >>> source = LocalDataSource.sample()
-            >>> result = asyncio.run(source.run_named("WindowsSecurity.list_host_logons", {
-            ...     "start": datetime(2020, 9, 1), "end": datetime(2020, 9, 30),
-            ...     "host_name": "MORDORDC"}))
-            >>> result.status.value, result.row_count
-            ('success', 19)
-            >>> len(source.served_queries()) > 40
-            True
+    Examples:
+        >>> import asyncio
+        >>> source = LocalDataSource.sample()
+        >>> result = asyncio.run(source.run_named("WindowsSecurity.list_host_logons", {
+        ...     "start": datetime(2020, 9, 1), "end": datetime(2020, 9, 30),
+        ...     "host_name": "MORDORDC"}))
+        >>> result.status.value, result.row_count
+        ('success', 19)
+        >>> len(source.served_queries()) > 40
+        True
     """
 
     def __init__(
