@@ -248,19 +248,57 @@ def _cell(value: object, file: str, row: int, column: str, problems: _Problems) 
     return value
 
 
+def _chunk_frame(
+    rows: list[int], records: list[dict[str, Any]], file: str, problems: _Problems
+) -> pd.DataFrame:
+    """One chunk of records as a frame: nested values as JSON text, over-long cells cut.
+
+    pandas builds the columns from the dicts in C; only object columns (mixed or nested
+    values) and text columns holding an over-long cell are walked value by value.
+    """
+    frame = pd.DataFrame.from_records(records) if records else pd.DataFrame(index=range(0))
+    for name in frame.columns:
+        values = frame[name]
+        if values.dtype == object:
+            frame[name] = [
+                _cell(v, file, r, str(name), problems) for v, r in zip(values, rows, strict=True)
+            ]
+        elif pd.api.types.is_string_dtype(values.dtype):
+            long = values.str.len() > _defaults.MAX_CELL_CHARS
+            if bool(long.any()):
+                frame[name] = [
+                    _cell(v, file, r, str(name), problems) if is_long else v
+                    for v, r, is_long in zip(values, rows, long.fillna(False), strict=True)
+                ]
+    frame[_defaults.ROW_COLUMN] = pd.Series(rows, dtype="int64")
+    return frame
+
+
 def _records_frame(
     records: Iterable[tuple[int, dict[str, Any]]], file: str, problems: _Problems
 ) -> pd.DataFrame:
-    columns: dict[str, list[object]] = {}
+    """Build the frame of ``records`` chunk by chunk.
+
+    Only one chunk (``LOAD_CHUNK_ROWS`` records) is held as Python objects at a time; the
+    chunks are compact pandas columns (Arrow-backed text), so the peak memory of a large
+    file is its frame plus one chunk, not every raw row twice.
+    """
+    chunks: list[pd.DataFrame] = []
     rows: list[int] = []
-    for count, (row, record) in enumerate(records):
-        for name in record.keys() - columns.keys():
-            columns[name] = [None] * count
-        for name, values in columns.items():
-            values.append(_cell(record.get(name), file, row, name, problems))
+    batch: list[dict[str, Any]] = []
+    for row, record in records:
         rows.append(row)
-    frame = pd.DataFrame(columns)
-    frame[_defaults.ROW_COLUMN] = pd.Series(rows, dtype="int64")
+        batch.append(record)
+        if len(batch) >= _defaults.LOAD_CHUNK_ROWS:
+            chunks.append(_chunk_frame(rows, batch, file, problems))
+            rows, batch = [], []
+    if batch or not chunks:
+        chunks.append(_chunk_frame(rows, batch, file, problems))
+    if len(chunks) == 1:
+        return chunks[0]
+    frame = pd.concat(chunks, ignore_index=True)
+    # The row numbers go last, as in a single chunk, whatever columns later chunks added.
+    frame[_defaults.ROW_COLUMN] = frame.pop(_defaults.ROW_COLUMN)
     return frame
 
 
@@ -657,7 +695,7 @@ def with_times(loaded: LoadedEvents, column: str) -> LoadedEvents:
     problems = _Problems()
     problems.listed = list(loaded.problems)
     problems.count = loaded.problem_count
-    frame = loaded.frame.copy()
+    frame = loaded.frame.copy(deep=False)  # columns are replaced, never written in place
     frame[column] = parse_times(frame, column, problems)
     return attrs.evolve(
         loaded,
