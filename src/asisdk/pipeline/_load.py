@@ -260,16 +260,18 @@ def _chunk_frame(
     for name in frame.columns:
         values = frame[name]
         if values.dtype == object:
-            frame[name] = [
+            cells = [
                 _cell(v, file, r, str(name), problems) for v, r in zip(values, rows, strict=True)
             ]
+            frame[name] = pd.Series(cells, index=frame.index, dtype=object)
         elif pd.api.types.is_string_dtype(values.dtype):
             long = values.str.len() > _defaults.MAX_CELL_CHARS
             if bool(long.any()):
-                frame[name] = [
+                cut = [
                     _cell(v, file, r, str(name), problems) if is_long else v
                     for v, r, is_long in zip(values, rows, long.fillna(False), strict=True)
                 ]
+                frame[name] = pd.Series(cut, index=frame.index, dtype=values.dtype)
     frame[_defaults.ROW_COLUMN] = pd.Series(rows, dtype="int64")
     return frame
 
