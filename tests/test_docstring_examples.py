@@ -20,6 +20,10 @@ MODULES = [
     "asisdk.entities._process",
     "asisdk.entities._timespan",
     "asisdk.executors",
+    "asisdk.schema",
+    "asisdk.schema._canonical",
+    "asisdk.schema._normalise",
+    "asisdk.schema._time",
 ]
 
 

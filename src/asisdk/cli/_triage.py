@@ -77,6 +77,12 @@ def add_triage_command(commands: Any) -> None:
         "--time-column", metavar="COL", help="event time column (default: detected)"
     )
     parser.add_argument(
+        "--timezone",
+        metavar="ZONE",
+        help="IANA time zone of a local-time column such as a Sentinel export's "
+        "'TimeGenerated [Local Time]' (e.g. Europe/Berlin); such a column is refused without it",
+    )
+    parser.add_argument(
         "--format",
         dest="input_format",
         default="auto",
@@ -222,6 +228,7 @@ def _triage(args: argparse.Namespace, progress: StageProgress) -> tuple[TriageRe
         # With --query the query's own time range applies --since at the source.
         since=parse_since(args.since) if args.since and not args.query else None,
         keep_noise_addresses=args.keep_noise_addresses,
+        timezone=args.timezone,
     )
     progress("load")
     loaded, attribution = _load(args)

@@ -24,6 +24,7 @@ from asisdk.pipeline._archives import (
 )
 from asisdk.pipeline._evtx import EVTX_MAGIC, read_evtx_records
 from asisdk.pipeline._zeek import is_zeek, read_zeek
+from asisdk.schema import is_local_time_column, parse_time_values
 
 __all__ = [
     "InputFormat",
@@ -547,6 +548,7 @@ def load_events(
     input_format: InputFormat = "auto",
     time_column: str | None = None,
     max_decompressed_bytes: int = DEFAULT_MAX_DECOMPRESSED_BYTES,
+    timezone: str | None = None,
 ) -> LoadedEvents:
     """Read event files into one frame; bad rows and unreadable files are reported, not fatal.
 
@@ -572,9 +574,12 @@ def load_events(
         input_format: ``auto`` (binary formats by content, text ones by name, else by
             content), ``csv``, ``jsonl``, ``json``, ``parquet`` or ``evtx``.
         time_column: a column to parse as UTC times (values that are not times are listed as
-            problems and left empty).
+            problems and left empty): epoch seconds to nanoseconds told by magnitude,
+            FILETIME, ISO 8601 with any fraction and offset (100 ns kept).
         max_decompressed_bytes: most bytes read out of one archive (4 GiB by default), a
             bound on what a decompression bomb costs.
+        timezone: the IANA time zone of a local-time ``time_column``
+            (``TimeGenerated [Local Time]``), required for one.
 
     Returns:
         A :class:`LoadedEvents`.
@@ -613,7 +618,7 @@ def load_events(
             frame = _read_one(member.path, member.name, input_format, renamed)
             if frame is not None:
                 frames.append(frame)
-    return _finish(frames, tuple(str(f) for f in files), problems, time_column)
+    return _finish(frames, tuple(str(f) for f in files), problems, time_column, timezone)
 
 
 def load_frame(
@@ -639,6 +644,7 @@ def _finish(
     sources: tuple[str, ...],
     problems: _Problems,
     time_column: str | None,
+    timezone: str | None = None,
 ) -> LoadedEvents:
     if frames:
         frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
@@ -646,7 +652,7 @@ def _finish(
     else:
         frame = pd.DataFrame({_defaults.FILE_COLUMN: [], _defaults.ROW_COLUMN: []})
     if time_column is not None and time_column in frame.columns:
-        frame[time_column] = parse_times(frame, time_column, problems)
+        frame[time_column] = parse_times(frame, time_column, problems, timezone=timezone)
     return LoadedEvents(
         frame=frame,
         sources=sources,
@@ -657,48 +663,51 @@ def _finish(
     )
 
 
-def parse_times(frame: pd.DataFrame, column: str, problems: _Problems) -> pd.Series[Any]:
-    """Parse ``frame[column]`` to UTC times; values that are not times become NaT (listed)."""
-    raw = frame[column]
-    if isinstance(raw.dtype, pd.DatetimeTZDtype):
-        converted: pd.Series[Any] = raw.dt.tz_convert("UTC")
-        return converted
-    if pd.api.types.is_datetime64_any_dtype(raw.dtype):
-        localized: pd.Series[Any] = raw.dt.tz_localize("UTC")
-        return localized
-    times = pd.to_datetime(raw, utc=True, errors="coerce", format="ISO8601")
-    failed = times.isna() & raw.notna() & (raw.astype(str).str.strip() != "")
+def parse_times(
+    frame: pd.DataFrame, column: str, problems: _Problems, *, timezone: str | None = None
+) -> pd.Series[Any]:
+    """Parse ``frame[column]`` to UTC times; values that are not times become NaT (listed).
+
+    Epoch numbers are told by magnitude and FILETIME, ISO 8601 with offsets and 100 ns are
+    read (:func:`asisdk.schema.parse_time_values`); a column named as local time needs
+    ``timezone``.
+
+    Raises:
+        InvalidInputError: the column holds local time and no ``timezone`` was given.
+    """
+    parsed = parse_time_values(frame[column], timezone=timezone, local=is_local_time_column(column))
+    failed = parsed.failed
     if failed.any():
-        retry = pd.to_datetime(raw[failed], utc=True, errors="coerce", format="mixed")
-        times = times.astype("datetime64[ns, UTC]")
-        times.loc[failed] = retry
-        failed = times.isna() & failed
-    files = frame[_defaults.FILE_COLUMN].tolist()
-    rows = frame[_defaults.ROW_COLUMN].tolist()
-    values = raw.tolist()
-    for position in failed.to_numpy().nonzero()[0].tolist():
-        problems.add(
-            InputProblem(
-                file=str(files[position]),
-                row=int(rows[position]),
-                column=column,
-                message=f"{str(values[position])[:60]!r} is not a time; the row is kept "
-                "without a time",
-                skipped=False,
+        files = frame[_defaults.FILE_COLUMN].tolist()
+        rows = frame[_defaults.ROW_COLUMN].tolist()
+        values = frame[column].tolist()
+        for position in failed.to_numpy().nonzero()[0].tolist():
+            problems.add(
+                InputProblem(
+                    file=str(files[position]),
+                    row=int(rows[position]),
+                    column=column,
+                    message=f"{str(values[position])[:60]!r} is not a time; the row is kept "
+                    "without a time",
+                    skipped=False,
+                )
             )
-        )
-    return times
+    return parsed.times
 
 
-def with_times(loaded: LoadedEvents, column: str) -> LoadedEvents:
-    """Return ``loaded`` with ``column`` parsed to UTC times and any bad values listed."""
+def with_times(loaded: LoadedEvents, column: str, *, timezone: str | None = None) -> LoadedEvents:
+    """Return ``loaded`` with ``column`` parsed to UTC times and any bad values listed.
+
+    Raises:
+        InvalidInputError: no such column, or it holds local time and no ``timezone``.
+    """
     if column not in loaded.frame.columns:
         raise InvalidInputError(f"--time-column {column!r}: no such column in the events")
     problems = _Problems()
     problems.listed = list(loaded.problems)
     problems.count = loaded.problem_count
     frame = loaded.frame.copy(deep=False)  # columns are replaced, never written in place
-    frame[column] = parse_times(frame, column, problems)
+    frame[column] = parse_times(frame, column, problems, timezone=timezone)
     return attrs.evolve(
         loaded,
         frame=frame,

@@ -48,6 +48,8 @@ class TriageOptions:
         since: keep only events at most this old (needs a time column); ``None`` keeps all.
         rare_min_events: a pattern with at most this many events is rare ...
         rare_share: ... or with at most this share of the events with text.
+        timezone: the IANA time zone of a local-time column (``TimeGenerated [Local
+            Time]``); such a column is refused without one, never taken as UTC.
         keep_noise_addresses: keep unspecified, loopback, link-local, multicast and
             broadcast addresses as indicators (default: set aside; see
             :data:`asisdk.pipeline._stages.NOISE_IP_TYPES`). ``ioc_hits`` always has them.
@@ -64,6 +66,7 @@ class TriageOptions:
     rare_min_events: int = _defaults.RARE_MIN_EVENTS
     rare_share: float = _defaults.RARE_SHARE
     keep_noise_addresses: bool = False
+    timezone: str | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -181,7 +184,8 @@ def run_triage(
     (:func:`asisdk.pipeline._columns.with_event_text`), so a log of logons triages too.
 
     Raises:
-        InvalidInputError: a named column does not exist, or no text column was found.
+        InvalidInputError: a named column does not exist, no text column was found, or the
+            time column holds local time and ``options.timezone`` is not set.
 
     Examples:
         >>> from asisdk.data import sample_events_frame
@@ -198,7 +202,7 @@ def run_triage(
         loaded.frame, text_columns=opts.text_columns or None, time_column=opts.time_column
     )
     if columns.time is not None:
-        loaded = with_times(loaded, columns.time)
+        loaded = with_times(loaded, columns.time, timezone=opts.timezone)
     events, removed = _since(loaded.frame, columns.time, opts.since)
     timings: list[StageTiming] = []
     decoded = _timed(
