@@ -41,8 +41,8 @@ EPOCH_UNITS: Final[tuple[tuple[float, str], ...]] = (
     (float("inf"), "ns"),
 )
 _NS_PER: Final = {"s": 1_000_000_000, "ms": 1_000_000, "us": 1_000, "ns": 1}
-#: Nanoseconds from 1601-01-01 (FILETIME's epoch) to 1970-01-01.
-_FILETIME_EPOCH_NS: Final = 11_644_473_600 * 1_000_000_000
+#: FILETIME ticks (100 ns) from 1601-01-01 to 1970-01-01.
+_FILETIME_EPOCH_TICKS: Final = 11_644_473_600 * 10_000_000
 _NUMERIC: Final = re.compile(r"\s*[-+]?\d+(?:\.\d+)?\s*")
 _OFFSET: Final = re.compile(r"(?:Z|[+-]\d{2}:?\d{2}|\s(?:UTC|GMT))\s*$", re.IGNORECASE)
 _LOCAL_NAME: Final = re.compile(r"local\s*time|\[local\]|\(local\)|_local$|localtime", re.I)
@@ -98,7 +98,7 @@ def _epoch_ns(values: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
             continue
         chosen = values[pick]
         if unit == "filetime":
-            out[pick] = chosen.astype("int64") * 100 - _FILETIME_EPOCH_NS
+            out[pick] = (chosen.astype("int64") - _FILETIME_EPOCH_TICKS) * 100
         elif chosen.dtype.kind == "f":
             # Rounded to the microsecond: a float has no more digits to give.
             micros = np.round(chosen * (_NS_PER[unit] / 1_000)).astype("int64")
@@ -108,13 +108,21 @@ def _epoch_ns(values: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
     return out
 
 
+def _from_ns(ns: pd.Series[Any]) -> pd.Series[Any]:
+    """Epoch nanoseconds (``Int64``, gaps allowed) to UTC times, exact (no float on the way)."""
+    present = ns.notna()
+    values = ns.fillna(0).to_numpy(dtype="int64").astype("datetime64[ns]")
+    times = pd.Series(values, index=ns.index).dt.tz_localize("UTC")
+    return times.where(present, pd.NaT).astype("datetime64[ns, UTC]")
+
+
 def _numeric_text_ns(text: pd.Series[Any]) -> pd.Series[Any]:
     """Numeric strings to epoch nanoseconds, exact (``1700000000.1234567`` keeps 100 ns)."""
     parts = text.str.strip().str.split(".", n=1)
     whole = parts.str[0]
-    fraction = parts.str[1].fillna("")
+    fraction = parts.str[1].astype(object).fillna("")
     integers = np.array([int(w) for w in whole], dtype="int64")
-    result = pd.Series(_epoch_ns(integers), index=text.index, dtype="int64")
+    result = _epoch_ns(integers)
     magnitude = np.abs(integers.astype("float64"))
     sign = np.where(integers < 0, -1, 1)
     lower = 0.0
@@ -125,8 +133,8 @@ def _numeric_text_ns(text: pd.Series[Any]) -> pd.Series[Any]:
         if width == 0 or not pick.any():
             continue
         digits = fraction[pick].str.slice(0, width).str.ljust(width, "0").astype("int64")
-        result[pick] = result[pick] + sign[pick] * digits.to_numpy()
-    return result
+        result[pick] += sign[pick] * digits.to_numpy(dtype="int64")
+    return pd.Series(result, index=text.index, dtype="int64")
 
 
 def parse_time_values(
@@ -172,8 +180,7 @@ def parse_time_values(
         present = raw.notna()
         values = raw[present].to_numpy()
         ns[present] = _epoch_ns(values)
-        times = pd.to_datetime(ns, unit="ns", utc=True)
-        return TimeParse(times=times, failed=pd.Series(False, index=raw.index))
+        return TimeParse(times=_from_ns(ns), failed=pd.Series(False, index=raw.index))
     present = raw.notna()
     text = raw[present].map(lambda v: v if isinstance(v, str) else str(v)).astype(object)
     text = text[text.str.strip() != ""]
@@ -181,7 +188,7 @@ def parse_time_values(
     times = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns, UTC]")
     numeric = text[numeric_mask]
     if len(numeric):
-        times.loc[numeric.index] = pd.to_datetime(_numeric_text_ns(numeric), unit="ns", utc=True)
+        times.loc[numeric.index] = _from_ns(_numeric_text_ns(numeric).astype("Int64"))
     rest = text[~numeric_mask]
     if len(rest):
         times.loc[rest.index] = _parse_text(rest, zone)
