@@ -110,10 +110,10 @@ def _epoch_ns(values: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
 
 def _from_ns(ns: pd.Series[Any]) -> pd.Series[Any]:
     """Epoch nanoseconds (``Int64``, gaps allowed) to UTC times, exact (no float on the way)."""
-    present = ns.notna()
     values = ns.fillna(0).to_numpy(dtype="int64").astype("datetime64[ns]")
-    times = pd.Series(values, index=ns.index).dt.tz_localize("UTC")
-    return times.where(present, pd.NaT).astype("datetime64[ns, UTC]")
+    values[ns.isna().to_numpy()] = np.datetime64("NaT")
+    times: pd.Series[Any] = pd.Series(values, index=ns.index).dt.tz_localize("UTC")
+    return times
 
 
 def _numeric_text_ns(text: pd.Series[Any]) -> pd.Series[Any]:
