@@ -25,7 +25,8 @@ from typing import Any
 
 DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 SYSMON = "Microsoft-Windows-Sysmon/Operational"
-_NUMBER = re.compile(r"(?<![A-Za-z0-9])\d{2,}(?![A-Za-z0-9])")
+# Numbers on their own (not inside names, versions or dotted addresses, which stay valid).
+_NUMBER = re.compile(r"(?<![\w.:])\d{2,}(?![\w.:])")
 _GUID_FIELDS = ("ProcessGuid", "ParentProcessGuid", "SourceProcessGUID", "TargetProcessGUID")
 _ID_FIELDS = ("ProcessId", "ParentProcessId", "SourceProcessId", "TargetProcessId")
 

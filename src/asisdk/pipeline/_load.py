@@ -249,6 +249,10 @@ def _cell(value: object, file: str, row: int, column: str, problems: _Problems) 
     return value
 
 
+#: Chunks smaller than this are checked value by value, larger ones column by column.
+_SMALL_CHUNK: Final = 1_000
+
+
 def _chunk_frame(
     rows: list[int], records: list[dict[str, Any]], file: str, problems: _Problems
 ) -> pd.DataFrame:
@@ -258,7 +262,21 @@ def _chunk_frame(
     values) and text columns holding an over-long cell are walked value by value.
     """
     frame = pd.DataFrame.from_records(records) if records else pd.DataFrame(index=range(0))
+    if len(records) < _SMALL_CHUNK:
+        # A few records (an EVTX file of a dozen events): one pass over the values is
+        # cheaper than a pandas call per column.
+        fix = {
+            name
+            for record in records
+            for name, value in record.items()
+            if isinstance(value, dict | list)
+            or (isinstance(value, str) and len(value) > _defaults.MAX_CELL_CHARS)
+        }
+    else:
+        fix = set(map(str, frame.columns))
     for name in frame.columns:
+        if str(name) not in fix:
+            continue
         values = frame[name]
         if values.dtype == object:
             cells = [
