@@ -95,8 +95,8 @@ def _when(column: str, source: str, **conditions: object) -> FieldSource:
 FIELD_SOURCES: Final[tuple[FieldSource, ...]] = (
     *_sources(
         "asi_time",
-        ("TimeCreated", "Windows (EVTX System), NXLog/Winlogbeat"),
-        ("@timestamp", "ECS / Winlogbeat, OTRF"),
+        ("TimeCreated", "Windows: Security, Sysmon, PowerShell (System); NXLog"),
+        ("@timestamp", "ECS / Winlogbeat"),
         ("TimeGenerated", "Sentinel (every table)"),
         ("Timestamp", "Defender (every table); Zeek (copy of ts)"),
         ("ts", "Zeek"),
@@ -107,8 +107,11 @@ FIELD_SOURCES: Final[tuple[FieldSource, ...]] = (
     ),
     *_sources(
         "asi_host",
-        ("Computer", "Windows, Sentinel SecurityEvent/Event/Syslog"),
-        ("Hostname", "NXLog/OTRF"),
+        (
+            "Computer",
+            "Windows: Security, Sysmon, PowerShell; Sentinel SecurityEvent, Event, Syslog",
+        ),
+        ("Hostname", "Windows: Security, Sysmon, PowerShell (NXLog/OTRF)"),
         ("DeviceName", "Defender"),
         ("host.name", "ECS"),
         ("winlog.computer_name", "Winlogbeat"),
@@ -142,13 +145,13 @@ FIELD_SOURCES: Final[tuple[FieldSource, ...]] = (
     ),
     *_sources(
         "asi_event_id",
-        ("EventID", "Windows, Sysmon, Sentinel"),
+        ("EventID", "Windows: Security, Sysmon, PowerShell; Sentinel SecurityEvent"),
         ("event.code", "ECS"),
         ("winlog.event_id", "Winlogbeat"),
     ),
     *_sources(
         "asi_channel",
-        ("Channel", "Windows"),
+        ("Channel", "Windows: Security, Sysmon, PowerShell"),
         ("winlog.channel", "Winlogbeat"),
         ("EventLog", "Sentinel Event"),
         ("Type", "Sentinel / Defender table name"),
@@ -156,8 +159,8 @@ FIELD_SOURCES: Final[tuple[FieldSource, ...]] = (
     ),
     *_sources(
         "asi_provider",
-        ("Provider_Name", "Windows (EVTX)"),
-        ("SourceName", "NXLog/OTRF"),
+        ("Provider_Name", "Windows: Security, Sysmon, PowerShell (EVTX)"),
+        ("SourceName", "Windows: Security, Sysmon, PowerShell (NXLog/OTRF)"),
         ("winlog.provider_name", "Winlogbeat"),
         ("event.provider", "ECS"),
         ("EventSourceName", "Sentinel SecurityEvent"),
@@ -165,8 +168,8 @@ FIELD_SOURCES: Final[tuple[FieldSource, ...]] = (
     ),
     *_sources(
         "asi_record_id",
-        ("EventRecordID", "Windows (EVTX)"),
-        ("RecordNumber", "NXLog/OTRF"),
+        ("EventRecordID", "Windows: Security, Sysmon, PowerShell (EVTX)"),
+        ("RecordNumber", "Windows: Security, Sysmon, PowerShell (NXLog/OTRF)"),
         ("winlog.record_id", "Winlogbeat"),
     ),
     *_sources(
@@ -266,7 +269,7 @@ FIELD_SOURCES: Final[tuple[FieldSource, ...]] = (
     ),
     *_sources(
         "asi_message",
-        ("Message", "NXLog/OTRF, Sentinel"),
+        ("Message", "Windows: Security, Sysmon, PowerShell (NXLog/OTRF rendered text); Sentinel"),
         ("RenderedDescription", "Sentinel Event"),
         ("SyslogMessage", "Sentinel Syslog"),
         ("message", "ECS"),
