@@ -20,6 +20,7 @@ from asisdk.decode import unpack_frame
 from asisdk.entities import IpType, ip_type_of
 from asisdk.ioc import BUILTIN_TYPES, IocExtractor, extract_frame
 from asisdk.pipeline import _defaults
+from asisdk.pipeline._columns import nonblank_mask
 
 if TYPE_CHECKING:
     from asisdk.geo import GeoIpDatabase
@@ -135,7 +136,7 @@ _HASH_TYPES: Final = frozenset({"md5", "sha1", "sha256"})
 def _text_values(frame: pd.DataFrame, column: str) -> pd.Series[Any]:
     values = frame[column]
     text = values.where(values.notna(), "").astype(str)
-    return text.where(text.str.strip() != "", "")
+    return text.where(nonblank_mask(text), "")
 
 
 def decode_events(
@@ -487,7 +488,8 @@ def find_patterns(
         >>> patterns[["template", "events", "rare"]].values.tolist()
         [['whoami /all', 1, True], ['ping -n <*> <*>', 3, False]]
     """
-    text = pd.Series("", index=frame.index, dtype=object)
+    # Arrow-backed text: the chosen text of 300,000 events is not 300,000 Python strings.
+    text = pd.Series("", index=frame.index, dtype="str")
     for column in reversed(list(columns)):
         values = _text_values(frame, column)
         text = values.where(values != "", text)
