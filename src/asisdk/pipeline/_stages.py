@@ -20,7 +20,7 @@ from asisdk.decode import unpack_frame
 from asisdk.entities import IpType, ip_type_of
 from asisdk.ioc import BUILTIN_TYPES, IocExtractor, extract_frame
 from asisdk.pipeline import _defaults
-from asisdk.pipeline._columns import nonblank_mask
+from asisdk.pipeline._columns import first_text, nonblank_mask
 
 if TYPE_CHECKING:
     from asisdk.geo import GeoIpDatabase
@@ -488,11 +488,7 @@ def find_patterns(
         >>> patterns[["template", "events", "rare"]].values.tolist()
         [['whoami /all', 1, True], ['ping -n <*> <*>', 3, False]]
     """
-    # Arrow-backed text: the chosen text of 300,000 events is not 300,000 Python strings.
-    text = pd.Series("", index=frame.index, dtype="str")
-    for column in reversed(list(columns)):
-        values = _text_values(frame, column)
-        text = values.where(values != "", text)
+    text = first_text(frame, list(columns))
     has_text = text != ""
     labels = pd.Series(-1, index=frame.index, dtype="int64", name="pattern_id")
     lines = text[has_text]
