@@ -133,6 +133,12 @@ SUSPICION_ORDER: Final[tuple[str, ...]] = (
 _HASH_TYPES: Final = frozenset({"md5", "sha1", "sha256"})
 
 
+def _is_arrow_text(values: pd.Series[Any]) -> bool:
+    return getattr(values.dtype, "storage", None) == "pyarrow" and pd.api.types.is_string_dtype(
+        values.dtype
+    )
+
+
 def _text_values(frame: pd.DataFrame, column: str) -> pd.Series[Any]:
     values = frame[column]
     text = values.where(values.notna(), "").astype(str)
@@ -173,10 +179,13 @@ def decode_events(
     """
     parts: list[pd.DataFrame] = []
     for column in columns:
-        text = _text_values(frame, column)
+        values = frame[column]
+        # Text columns are factorised as they are (no copy of a column of long messages;
+        # missing cells get code -1); only the distinct values are checked for blanks.
+        text = values if _is_arrow_text(values) else _text_values(frame, column)
         codes, uniques = pd.factorize(text)
         distinct = pd.DataFrame({"text": np.asarray(uniques, dtype=object)})
-        candidates = distinct[distinct["text"] != ""]
+        candidates = distinct[nonblank_mask(distinct["text"])]
         layers = unpack_frame(candidates, "text", executor=executor)
         if layers.empty:
             continue
