@@ -124,7 +124,10 @@ def test_triage_converts_local_time_with_timezone(
             "--json",
         ]
     )
-    assert code == EXIT_OK, capsys.readouterr()
+    summary = json.loads(capsys.readouterr().out)
+    assert code == EXIT_OK
+    assert summary["columns"]["time"] == "TimeGenerated [Local Time]"
+    assert summary["columns"]["time_local"] is True
     events = pd.read_parquet(out / "events.parquet")
     assert events["TimeGenerated [Local Time]"].tolist() == [
         pd.Timestamp("2024-05-01T10:00:00Z"),
