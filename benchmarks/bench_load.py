@@ -46,8 +46,10 @@ def _child(kind: str, path: str) -> dict[str, object]:
     else:
         raise SystemExit(f"unknown loader {kind}")
     seconds = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"kind": kind, "rows": rows, "seconds": seconds, "peak_rss_mb": peak}
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    peak = usage.ru_maxrss / 1024
+    cpu = usage.ru_utime + usage.ru_stime
+    return {"kind": kind, "rows": rows, "seconds": seconds, "cpu": cpu, "peak_rss_mb": peak}
 
 
 def _run_child(kind: str, path: Path) -> dict[str, object]:
@@ -72,12 +74,13 @@ def bench_jsonl(events: int) -> None:
         f"{os.getloadavg()[0]:.2f}"
     )
     results = [_run_child(kind, path) for kind in ("asisdk", "pandas")]
-    print(f"{'loader':<24}{'seconds':>10}{'events/s':>12}{'MB/s':>8}{'peak RSS':>12}")
+    print(f"{'loader':<24}{'seconds':>10}{'CPU s':>8}{'events/s':>12}{'MB/s':>8}{'peak RSS':>12}")
     for r in results:
         seconds = float(str(r["seconds"]))
         print(
             f"{'load_events' if r['kind'] == 'asisdk' else 'pandas.read_json(lines)':<24}"
-            f"{seconds:>9.1f}s{int(str(r['rows'])) / seconds:>12,.0f}{size / seconds:>8.1f}"
+            f"{seconds:>9.1f}s{float(str(r['cpu'])):>7.1f}s"
+            f"{int(str(r['rows'])) / seconds:>12,.0f}{size / seconds:>8.1f}"
             f"{float(str(r['peak_rss_mb'])):>9.0f} MB"
         )
     ours, peer = results

@@ -135,11 +135,21 @@ def run_one(path: Path, workers: int, out: Path) -> dict[str, object]:
     result, _ = write_report(result, out, timeline="svg")
     total = time.perf_counter() - started
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # CPU seconds of this process and its (finished) workers: what a busy machine cannot
+    # inflate the way it inflates wall time.
+    cpu = sum(
+        usage.ru_utime + usage.ru_stime
+        for usage in (
+            resource.getrusage(resource.RUSAGE_SELF),
+            resource.getrusage(resource.RUSAGE_CHILDREN),
+        )
+    )
     return {
         "workers": workers,
         "events": len(result.events),
         "stages": {"load": load_seconds, **{t.stage: t.seconds for t in result.timings}},
         "total": total,
+        "cpu_seconds": cpu,
         "peak_rss_mb": own,
         "peak_worker_rss_mb": worker_peak,
         "decoded": len(result.decoded),
@@ -195,6 +205,7 @@ def main() -> None:
     for stage in stages:
         print(f"{stage:<10}" + "".join(f"{r['stages'][stage]:>13.2f}s" for r in results))
     print(f"{'total':<10}" + "".join(f"{r['total']:>13.2f}s" for r in results))
+    print(f"{'CPU time':<10}" + "".join(f"{r['cpu_seconds']:>13.2f}s" for r in results))
     print(f"{'peak RSS':<10}" + "".join(f"{r['peak_rss_mb']:>11.0f} MB" for r in results))
     print(f"{'worker RSS':<10}" + "".join(f"{r['peak_worker_rss_mb']:>11.0f} MB" for r in results))
     first = results[0]
@@ -202,6 +213,7 @@ def main() -> None:
         f"\nfound: {first['decoded']:,} decoded layers, {first['iocs']:,} indicators, "
         f"{first['patterns']:,} patterns; geolocation {'on' if first['geo'] else 'off'}"
     )
+    print(f"load average after the runs: {os.getloadavg()[0]:.2f}")
     for r in results:
         print(
             f"{r['workers']} worker(s): {r['total']:.1f}s = {r['total'] / TARGET_SECONDS:.2f} x "
