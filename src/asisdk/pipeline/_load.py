@@ -587,6 +587,10 @@ def load_events(
     listed and the rest of that archive is left. Any other binary file is refused with a
     one-line problem saying what it looks like.
 
+    Records are turned into columns 20,000 at a time (``LOAD_CHUNK_ROWS``) and text is held
+    Arrow-backed, so the memory a large file needs is its frame plus one chunk: 300,531
+    Sysmon events (540 MB of JSON lines) load in about 1 GB.
+
     Args:
         paths: the files.
         input_format: ``auto`` (binary formats by content, text ones by name, else by
