@@ -279,8 +279,13 @@ def _chunk_frame(
             continue
         values = frame[name]
         if values.dtype == object:
+            limit = _defaults.MAX_CELL_CHARS
+            # Most cells of a mixed column are plain numbers or short text: kept as they are.
             cells = [
-                _cell(v, file, r, str(name), problems) for v, r in zip(values, rows, strict=True)
+                _cell(v, file, r, str(name), problems)
+                if isinstance(v, dict | list) or (isinstance(v, str) and len(v) > limit)
+                else v
+                for v, r in zip(values, rows, strict=True)
             ]
             frame[name] = pd.Series(cells, index=frame.index, dtype=object)
         elif pd.api.types.is_string_dtype(values.dtype):
