@@ -197,3 +197,17 @@ def test_a_large_file_is_read_in_chunks_with_the_same_result(
         assert got.isna().tolist() == want.isna().tolist(), column
         assert got.dropna().astype(str).tolist() == want.dropna().astype(str).tolist(), column
     assert frame["winlog"].iloc[-1] == '{"event_data": {"CommandLine": "whoami"}}'
+
+
+def test_many_files_are_joined_as_pandas_would(shared_data: Path) -> None:
+    from asisdk.pipeline._load import concat_frames
+
+    files = sorted((shared_data / "evtx" / "raw").glob("*.evtx"))
+    files += sorted((shared_data / "events" / "msticpy").glob("*.csv"))
+    files.append(shared_data / "events" / "otrf" / "empire_shell_net_local_users.zip")
+    frames = [load_events([file]).frame for file in files]
+
+    joined = concat_frames(frames)
+
+    pd.testing.assert_frame_equal(joined, pd.concat(frames, ignore_index=True))
+    assert len(joined) == sum(map(len, frames))

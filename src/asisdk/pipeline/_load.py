@@ -13,6 +13,7 @@ from typing import Any, Final, Literal
 
 import attrs
 import pandas as pd
+import pyarrow as pa  # type: ignore[import-untyped]
 
 from asisdk.errors import InvalidInputError
 from asisdk.pipeline import _defaults
@@ -666,6 +667,54 @@ def load_frame(
     return _finish([copy], (source,), _Problems(), time_column)
 
 
+def _is_arrow_text(values: pd.Series[Any]) -> bool:
+    return (
+        pd.api.types.is_string_dtype(values.dtype)
+        and getattr(values.dtype, "storage", None) == "pyarrow"
+    )
+
+
+def concat_frames(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """``pd.concat(frames, ignore_index=True)``, fast for many frames of different columns.
+
+    pandas fills a column a frame lacks with a new all-missing array per frame and column;
+    200 EVTX files of 200 different columns spend seconds there. Arrow-backed text columns
+    are joined here as Arrow chunks (a missing piece is an Arrow null array, the present
+    ones are not copied); other columns are concatenated by pandas, a missing piece being
+    the column's own all-missing form, so the dtypes are the ones ``pd.concat`` gives.
+    """
+    lengths = [len(f) for f in frames]
+    names = list(dict.fromkeys(c for f in frames for c in f.columns))
+    columns: dict[Any, pd.Series[Any]] = {}
+    for name in names:
+        # Runs of frames without the column become one missing piece.
+        runs: list[pd.Series[Any] | int] = []
+        for f, n in zip(frames, lengths, strict=True):
+            if name in f.columns:
+                runs.append(f[name])
+            elif runs and isinstance(runs[-1], int):
+                runs[-1] += n
+            else:
+                runs.append(n)
+        present = [r for r in runs if not isinstance(r, int)]
+        if all(_is_arrow_text(r) for r in present):
+            chunks = [
+                pa.nulls(r, pa.large_string())
+                if isinstance(r, int)
+                else pa.array(r).cast(pa.large_string())
+                for r in runs
+            ]
+            columns[name] = pd.Series(pa.chunked_array(chunks, pa.large_string()), dtype="str")
+            continue
+        model = present[0]
+        filled = [
+            model.iloc[:0].reindex(range(r)) if isinstance(r, int) else r.reset_index(drop=True)
+            for r in runs
+        ]
+        columns[name] = pd.concat(filled, ignore_index=True)
+    return pd.DataFrame(columns)
+
+
 def _finish(
     frames: list[pd.DataFrame],
     sources: tuple[str, ...],
@@ -674,7 +723,7 @@ def _finish(
     timezone: str | None = None,
 ) -> LoadedEvents:
     if frames:
-        frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+        frame = concat_frames(frames) if len(frames) > 1 else frames[0]
         frame = frame.reset_index(drop=True)
     else:
         frame = pd.DataFrame({_defaults.FILE_COLUMN: [], _defaults.ROW_COLUMN: []})
