@@ -113,6 +113,25 @@ def _workers_peak_mb(executor: object) -> float:
     return peak
 
 
+def _workers_cpu_seconds(executor: object) -> float:
+    """CPU seconds (user + system) the pool's workers used so far, read from /proc.
+
+    The workers are children of the forkserver, not of this process, so ``RUSAGE_CHILDREN``
+    never sees them.
+    """
+    processes = getattr(executor, "_processes", None) or {}
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in list(processes):
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii")
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    return total
+
+
 def run_one(path: Path, workers: int, out: Path) -> dict[str, object]:
     """One triage in this process; returns timings and peak memory."""
     import warnings
@@ -132,18 +151,14 @@ def run_one(path: Path, workers: int, out: Path) -> dict[str, object]:
     with workers_executor(workers) as executor:
         result = run_triage(loaded, executor=executor, geo=geo)
         worker_peak = _workers_peak_mb(executor)
+        worker_cpu = _workers_cpu_seconds(executor)
     result, _ = write_report(result, out, timeline="svg")
     total = time.perf_counter() - started
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    # CPU seconds of this process and its (finished) workers: what a busy machine cannot
-    # inflate the way it inflates wall time.
-    cpu = sum(
-        usage.ru_utime + usage.ru_stime
-        for usage in (
-            resource.getrusage(resource.RUSAGE_SELF),
-            resource.getrusage(resource.RUSAGE_CHILDREN),
-        )
-    )
+    # CPU seconds of this process and its workers: what a busy machine cannot inflate the
+    # way it inflates wall time.
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = usage.ru_utime + usage.ru_stime + worker_cpu
     return {
         "workers": workers,
         "events": len(result.events),
