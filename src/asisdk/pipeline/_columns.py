@@ -79,11 +79,9 @@ def nonblank_mask(values: pd.Series) -> np.ndarray:
 
 
 def _arrow_text(values: pd.Series) -> tuple[pa.ChunkedArray, np.ndarray]:
-    """A column as Arrow text (``""`` where missing) and where it is not blank."""
+    """A column as Arrow text and where it is not blank (missing cells are never chosen)."""
     if not (pd.api.types.is_string_dtype(values.dtype) and values.dtype != object):
         values = values.where(values.notna(), "").astype("str")
-    else:
-        values = values.fillna("")
     arrow = pa.chunked_array(pa.array(values)).cast(pa.large_string())
     return arrow, nonblank_mask(values)
 
