@@ -81,6 +81,12 @@ def add_triage_command(commands: Any) -> None:
         "--time-column", metavar="COL", help="event time column (default: detected)"
     )
     parser.add_argument(
+        "--timezone",
+        metavar="ZONE",
+        help="IANA time zone of a local-time column such as a Sentinel export's "
+        "'TimeGenerated [Local Time]' (e.g. Europe/Berlin); such a column is refused without it",
+    )
+    parser.add_argument(
         "--format",
         dest="input_format",
         default="auto",
@@ -322,6 +328,7 @@ def _triage(args: argparse.Namespace, progress: StageProgress) -> tuple[TriageRe
         rare_min_events=args.rare_min_events,
         rare_share=args.rare_share,
         allow=_allow_list(args.allow),
+        timezone=args.timezone,
     )
     progress("load")
     loaded, attribution = _load(args)

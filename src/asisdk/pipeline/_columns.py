@@ -6,13 +6,24 @@ from collections.abc import Sequence
 from typing import Final
 
 import attrs
+import numpy as np
 import pandas as pd
+import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow.compute as pc  # type: ignore[import-untyped]
 
 from asisdk.errors import InvalidInputError
 from asisdk.pipeline import _defaults
 from asisdk.pipeline._evtx import SYSTEM_COLUMNS
+from asisdk.schema import CANONICAL_COLUMNS, SchemaMatch, is_local_time_column, match_schema
 
-__all__ = ["EVENT_TEXT_COLUMN", "EventColumns", "detect_columns", "with_event_text"]
+__all__ = [
+    "EVENT_TEXT_COLUMN",
+    "EventColumns",
+    "detect_columns",
+    "first_text",
+    "nonblank_mask",
+    "with_event_text",
+]
 
 #: The text :func:`with_event_text` writes for Windows events that have no text column.
 EVENT_TEXT_COLUMN: Final = "asi_event_text"
@@ -31,12 +42,15 @@ class EventColumns:
         time: the event time column, or ``None`` (no timeline, no first/last seen).
         ip: columns holding bare IP addresses, scanned for indicators too.
         host: the column naming the host (timeline lanes), or ``None``.
+        time_local: the time column holds local time (``TimeGenerated [Local Time]``), to
+            be converted with a time zone, never called UTC.
     """
 
     text: tuple[str, ...]
     time: str | None
     ip: tuple[str, ...] = ()
     host: str | None = None
+    time_local: bool = attrs.field(default=False, repr=False)
 
 
 def _by_name(frame: pd.DataFrame) -> dict[str, str]:
@@ -46,10 +60,63 @@ def _by_name(frame: pd.DataFrame) -> dict[str, str]:
     return names
 
 
+#: Rows checked at a time for blank text (a stripped copy of one slice, not of the column).
+_BLANK_SLICE: Final = 50_000
+
+
+def nonblank_mask(values: pd.Series) -> np.ndarray:
+    """Where ``values`` holds text that is not only whitespace, slice by slice.
+
+    ``str.strip`` on a whole column of rendered messages (300,000 x 1.5 KB) makes a
+    second copy of it; a slice at a time keeps that copy small.
+    """
+    masks = [
+        (part.astype(str).str.strip() != "").to_numpy(dtype=bool)
+        for start in range(0, len(values), _BLANK_SLICE)
+        for part in (values.iloc[start : start + _BLANK_SLICE].fillna(""),)
+    ]
+    return np.concatenate(masks) if masks else np.zeros(0, dtype=bool)
+
+
+def _arrow_text(values: pd.Series) -> tuple[pa.ChunkedArray, np.ndarray]:
+    """A column as Arrow text and where it is not blank (missing cells are never chosen)."""
+    if not (pd.api.types.is_string_dtype(values.dtype) and values.dtype != object):
+        values = values.where(values.notna(), "").astype("str")
+    arrow = pa.chunked_array(pa.array(values)).cast(pa.large_string())
+    return arrow, nonblank_mask(values)
+
+
+def first_text(frame: pd.DataFrame, columns: Sequence[str]) -> pd.Series:
+    """Per row, the first of ``columns`` holding non-blank text, else ``""``.
+
+    Built with one Arrow ``choose`` over the columns, so a frame of 300,000 rendered
+    messages gets one new text column, not a copy per column (or 300,000 Python strings).
+
+    Examples:
+        >>> import pandas as pd
+        >>> frame = pd.DataFrame({"a": ["x", " ", None], "b": ["p", "q", None]})
+        >>> first_text(frame, ["a", "b"]).tolist()
+        ['x', 'q', '']
+    """
+    if not columns:
+        return pd.Series("", index=frame.index, dtype="str")
+    arrays = []
+    choice = np.full(len(frame), len(columns), dtype=np.int8)
+    converted = [_arrow_text(frame[c]) for c in columns]
+    for position in reversed(range(len(columns))):
+        choice[converted[position][1]] = position
+    arrays = [arrow for arrow, _ in converted]
+    chosen = pc.choose(pa.array(choice), *arrays, pa.scalar("", pa.large_string()))
+    return pd.Series(chosen, index=frame.index, dtype="str")
+
+
 def _has_values(frame: pd.DataFrame, column: str) -> bool:
     values = frame[column]
     if values.dtype == object or pd.api.types.is_string_dtype(values.dtype):
-        return bool((values.fillna("").astype(str).str.strip() != "").any())
+        return any(
+            bool(nonblank_mask(values.iloc[start : start + _BLANK_SLICE]).any())
+            for start in range(0, len(values), _BLANK_SLICE)
+        )
     return bool(values.notna().any())
 
 
@@ -149,11 +216,15 @@ def detect_columns(
 ) -> EventColumns:
     """Find the command line / message, time, IP and host columns of ``frame``.
 
-    Names given are checked (case-insensitively); the others are detected from the usual
-    Windows, Sysmon, Defender and Sentinel names (``CommandLine``, ``ProcessCommandLine``,
-    ``CreatedProcessCommandLine``, ``Message`` ... and ``TimeGenerated``, ``TimeCreated``,
-    ``Timestamp`` ...). Detected text columns must hold at least one non-empty value; when
-    none does, the event text of :func:`with_event_text` is used if the frame has it.
+    Names given are checked (case-insensitively); the others are detected from the
+    normalised schema first (:mod:`asisdk.schema`: the sources of ``asi_command_line``,
+    ``asi_parent_command_line``, ``asi_script_block`` and ``asi_message`` are the text, of
+    ``asi_time`` the time, of ``asi_host`` the host, of ``asi_src_ip``/``asi_dst_ip`` the
+    IPs, or those canonical columns themselves when the frame has them), then from the
+    usual names (``Payload``, ``RawData`` ...). Detected text columns must hold at least one
+    non-empty value; when none does, the event text of :func:`with_event_text` is used if
+    the frame has it. A time column named as local time (``TimeGenerated [Local Time]``)
+    is flagged ``time_local``.
 
     Args:
         frame: the events.
@@ -174,14 +245,20 @@ def detect_columns(
         EventColumns(text=('ProcessCommandLine',), time='TimeGenerated', ip=(), host=None)
     """
     names = _by_name(frame)
+    schema = match_schema(frame)
     if text_columns:
         text = tuple(dict.fromkeys(_require(frame, c, "--column") for c in text_columns))
     else:
-        text = tuple(
-            names[c.lower()]
-            for c in _defaults.TEXT_COLUMNS
-            if c.lower() in names and _has_values(frame, names[c.lower()])
-        )
+        covered = _covered(frame, schema)
+        candidates = [
+            *_schema_columns(frame, schema, "text"),
+            *(
+                names[c.lower()]
+                for c in _defaults.TEXT_COLUMNS
+                if c.lower() in names and names[c.lower()] not in covered
+            ),
+        ]
+        text = tuple(c for c in dict.fromkeys(candidates) if _has_values(frame, c))
         if not text and EVENT_TEXT_COLUMN in frame.columns:
             text = (EVENT_TEXT_COLUMN,)
         if not text:
@@ -194,13 +271,68 @@ def detect_columns(
     if time_column is not None:
         time: str | None = _require(frame, time_column, "--time-column")
     else:
-        time = next((names[c.lower()] for c in _defaults.TIME_COLUMNS if c.lower() in names), None)
-    ip = tuple(
-        dict.fromkeys(
-            names[c.lower()]
-            for c in _defaults.IP_COLUMNS
-            if c.lower() in names and names[c.lower()] not in text
+        time = next(
+            iter(
+                (
+                    *_schema_columns(frame, schema, "time"),
+                    *(names[c.lower()] for c in _defaults.TIME_COLUMNS if c.lower() in names),
+                    *(c for c in map(str, frame.columns) if is_local_time_column(c)),
+                )
+            ),
+            None,
         )
+    ip = tuple(
+        c
+        for c in dict.fromkeys(
+            [
+                *_schema_columns(frame, schema, "ip"),
+                *(names[c.lower()] for c in _defaults.IP_COLUMNS if c.lower() in names),
+            ]
+        )
+        if c not in text
     )
-    host = next((names[c.lower()] for c in _defaults.HOST_COLUMNS if c.lower() in names), None)
-    return EventColumns(text=text, time=time, ip=ip, host=host)
+    host = next(
+        iter(
+            (
+                *_schema_columns(frame, schema, "host"),
+                *(names[c.lower()] for c in _defaults.HOST_COLUMNS if c.lower() in names),
+            )
+        ),
+        None,
+    )
+    return EventColumns(
+        text=text,
+        time=time,
+        ip=ip,
+        host=host,
+        time_local=time is not None and is_local_time_column(time),
+    )
+
+
+def _covered(frame: pd.DataFrame, schema: SchemaMatch) -> set[str]:
+    """Source columns whose canonical column the frame already has (they are not repeated)."""
+    present = set(map(str, frame.columns))
+    return {
+        source
+        for column in CANONICAL_COLUMNS
+        if column.name in present
+        for source in schema.columns_for(column.name)
+    }
+
+
+def _schema_columns(frame: pd.DataFrame, schema: SchemaMatch, role: str) -> list[str]:
+    """The columns the schema gives a role: a canonical column itself, else its sources.
+
+    A frame normalised by :func:`asisdk.schema.normalise_events` has the canonical columns
+    (``asi_command_line`` ...), which then stand for their sources.
+    """
+    present = set(map(str, frame.columns))
+    found: list[str] = []
+    for column in CANONICAL_COLUMNS:
+        if column.role != role:
+            continue
+        if column.name in present:
+            found.append(column.name)
+        else:
+            found.extend(schema.columns_for(column.name))
+    return found

@@ -73,6 +73,8 @@ ROW_COLUMN: Final = "asi_row"
 MAX_CELL_CHARS: Final = 1_000_000
 #: Longest CSV field read at all (longer ones make their row a reported, skipped row).
 MAX_CSV_FIELD_CHARS: Final = 16_000_000
+#: Records turned into a frame at a time while a file is read (bounds the raw rows held).
+LOAD_CHUNK_ROWS: Final = 20_000
 #: Most input problems listed one by one (the count is always exact).
 MAX_LISTED_PROBLEMS: Final = 200
 

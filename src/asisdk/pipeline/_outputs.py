@@ -88,7 +88,7 @@ def write_csv(
 
 def _parquet_ready(frame: pd.DataFrame) -> pd.DataFrame:
     """Object columns as nullable strings: files mix numbers and text in one column."""
-    out = frame.copy()
+    out = frame.copy(deep=False)  # columns are replaced, never written in place
     for name in out.columns:
         if out[name].dtype == object:
             out[name] = (

@@ -22,6 +22,7 @@ from asisdk.decode import unpack_frame
 from asisdk.entities import IpType, ip_type_of
 from asisdk.ioc import BUILTIN_TYPES, IocExtractor, extract_frame
 from asisdk.pipeline import _defaults
+from asisdk.pipeline._columns import first_text, nonblank_mask
 
 if TYPE_CHECKING:
     from asisdk.geo import GeoIpDatabase
@@ -181,10 +182,16 @@ SUSPICION_ORDER: Final[tuple[str, ...]] = (
 _HASH_TYPES: Final = frozenset({"md5", "sha1", "sha256"})
 
 
+def _is_arrow_text(values: pd.Series[Any]) -> bool:
+    return getattr(values.dtype, "storage", None) == "pyarrow" and pd.api.types.is_string_dtype(
+        values.dtype
+    )
+
+
 def _text_values(frame: pd.DataFrame, column: str) -> pd.Series[Any]:
     values = frame[column]
     text = values.where(values.notna(), "").astype(str)
-    return text.where(text.str.strip() != "", "")
+    return text.where(nonblank_mask(text), "")
 
 
 def decode_events(
@@ -221,10 +228,13 @@ def decode_events(
     """
     parts: list[pd.DataFrame] = []
     for column in columns:
-        text = _text_values(frame, column)
+        values = frame[column]
+        # Text columns are factorised as they are (no copy of a column of long messages;
+        # missing cells get code -1); only the distinct values are checked for blanks.
+        text = values if _is_arrow_text(values) else _text_values(frame, column)
         codes, uniques = pd.factorize(text)
         distinct = pd.DataFrame({"text": np.asarray(uniques, dtype=object)})
-        candidates = distinct[distinct["text"] != ""]
+        candidates = distinct[nonblank_mask(distinct["text"])]
         layers = unpack_frame(candidates, "text", executor=executor)
         if layers.empty:
             continue
@@ -622,10 +632,7 @@ def find_patterns(
         >>> patterns[["template", "events", "rare"]].values.tolist()
         [['whoami /all', 1, True], ['ping -n <*> <ip>', 3, False]]
     """
-    text = pd.Series("", index=frame.index, dtype=object)
-    for column in reversed(list(columns)):
-        values = _text_values(frame, column)
-        text = values.where(values != "", text)
+    text = first_text(frame, list(columns))
     has_text = text != ""
     labels = pd.Series(-1, index=frame.index, dtype="int64", name="pattern_id")
     lines = text[has_text]

@@ -125,6 +125,7 @@ def triage_summary(
         "columns": {
             "text": list(result.columns.text),
             "time": result.columns.time,
+            "time_local": result.columns.time_local,
             "ip": list(result.columns.ip),
         },
         "timings": {t.stage: round(t.seconds, 3) for t in result.timings},

@@ -62,6 +62,8 @@ class TriageOptions:
         since: keep only events at most this old (needs a time column); ``None`` keeps all.
         rare_min_events: a pattern with at most this many events is rare ...
         rare_share: ... or with at most this share of the events with text.
+        timezone: the IANA time zone of a local-time column (``TimeGenerated [Local
+            Time]``); such a column is refused without one, never taken as UTC.
         keep_noise_addresses: keep unspecified, loopback, link-local, multicast and
             broadcast addresses as indicators (default: set aside; see
             :data:`asisdk.pipeline._stages.NOISE_IP_TYPES`). ``ioc_hits`` always has them.
@@ -85,6 +87,7 @@ class TriageOptions:
     min_level: SigmaLevel = "low"
     weights: FindingWeights = attrs.field(factory=FindingWeights)
     allow: AllowList | None = None
+    timezone: str | None = None
 
     def __attrs_post_init__(self) -> None:
         if self.min_level not in SIGMA_LEVELS:
@@ -226,7 +229,8 @@ def run_triage(
     (:func:`asisdk.pipeline._columns.with_event_text`), so a log of logons triages too.
 
     Raises:
-        InvalidInputError: a named column does not exist, or no text column was found.
+        InvalidInputError: a named column does not exist, no text column was found, or the
+            time column holds local time and ``options.timezone`` is not set.
 
     Examples:
         >>> from asisdk.data import sample_events_frame
@@ -243,7 +247,7 @@ def run_triage(
         loaded.frame, text_columns=opts.text_columns or None, time_column=opts.time_column
     )
     if columns.time is not None:
-        loaded = with_times(loaded, columns.time)
+        loaded = with_times(loaded, columns.time, timezone=opts.timezone)
     events, removed = _since(loaded.frame, columns.time, opts.since)
     timings: list[StageTiming] = []
     decoded = _timed(
