@@ -7,9 +7,10 @@ The transforms (decode, ioc, cluster) split their input into chunks and hand eac
   in the calling thread; larger ones run in a process pool sized to the usable CPUs, created
   lazily on first use and shared by later calls (:func:`default_executor`, closed by
   :func:`shutdown_default_executor` or at exit).
-* any ``concurrent.futures.Executor``: a ``ProcessPoolExecutor`` you size yourself,
-  :class:`InlineExecutor` for one worker in-process, or a Dask cluster's
-  ``distributed.Client(...).get_executor()`` to spread chunks over many machines.
+* any ``concurrent.futures.Executor``: a process pool you size yourself
+  (:func:`process_pool`, which never forks), :class:`InlineExecutor` for one worker
+  in-process, or a Dask cluster's ``distributed.Client(...).get_executor()`` to spread
+  chunks over many machines.
 
 Results come back in input order. An exception in one chunk never escapes: its
 :class:`ChunkOutcome` carries the error and the source index of the rows it held, so the
