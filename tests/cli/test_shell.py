@@ -104,6 +104,7 @@ def test_every_command_prints_the_same_error_format(
     assert err[0].startswith(prefix)
 
 
+@pytest.mark.filterwarnings("default::UserWarning")
 def test_warnings_are_one_line_only_inside_the_command(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
