@@ -7,9 +7,10 @@ The transforms (decode, ioc, cluster) split their input into chunks and hand eac
   in the calling thread; larger ones run in a process pool sized to the usable CPUs, created
   lazily on first use and shared by later calls (:func:`default_executor`, closed by
   :func:`shutdown_default_executor` or at exit).
-* any ``concurrent.futures.Executor``: a ``ProcessPoolExecutor`` you size yourself,
-  :class:`InlineExecutor` for one worker in-process, or a Dask cluster's
-  ``distributed.Client(...).get_executor()`` to spread chunks over many machines.
+* any ``concurrent.futures.Executor``: a process pool you size yourself
+  (:func:`process_pool`, which never forks), :class:`InlineExecutor` for one worker
+  in-process, or a Dask cluster's ``distributed.Client(...).get_executor()`` to spread
+  chunks over many machines.
 
 Results come back in input order. An exception in one chunk never escapes: its
 :class:`ChunkOutcome` carries the error and the source index of the rows it held, so the
@@ -63,6 +64,7 @@ __all__ = [
     "map_frame",
     "map_frame_async",
     "plan_chunks",
+    "process_pool",
     "shutdown_default_executor",
 ]
 
@@ -110,6 +112,32 @@ class InlineExecutor(Executor):
             self._shutdown = True
 
 
+def process_pool(max_workers: int | None = None) -> ProcessPoolExecutor:
+    """Return a new process pool the way asisdk starts its own: never by ``fork``.
+
+    The parent may run threads (an event loop, HTTP connection pools), which ``fork`` would
+    copy mid-state; the pool uses ``forkserver`` where the platform has it, else ``spawn``.
+    The caller owns the pool and shuts it down.
+
+    Args:
+        max_workers: worker processes (default: :func:`cpu_count`).
+
+    Raises:
+        ConfigurationError: ``max_workers`` below 1.
+
+    Examples:
+        >>> with process_pool(2) as pool:  # doctest: +SKIP
+        ...     outcomes = map_chunks(sorted, [[3, 1], [2]], executor=pool)
+    """
+    if max_workers is not None and max_workers < 1:
+        raise ConfigurationError(f"max_workers must be at least 1, got {max_workers}")
+    methods = multiprocessing.get_all_start_methods()
+    method = "forkserver" if "forkserver" in methods else "spawn"
+    return ProcessPoolExecutor(
+        max_workers=max_workers or cpu_count(), mp_context=multiprocessing.get_context(method)
+    )
+
+
 class _DefaultPool:
     """Holder of the lazily created, shared default process pool."""
 
@@ -120,12 +148,7 @@ class _DefaultPool:
     def get(self) -> ProcessPoolExecutor:
         with self._lock:
             if self._pool is None:
-                # Never fork: the parent may run threads (event loop, HTTP pools).
-                methods = multiprocessing.get_all_start_methods()
-                method = "forkserver" if "forkserver" in methods else "spawn"
-                self._pool = ProcessPoolExecutor(
-                    max_workers=cpu_count(), mp_context=multiprocessing.get_context(method)
-                )
+                self._pool = process_pool()
             return self._pool
 
     def discard(self, pool: Executor) -> None:

@@ -20,9 +20,9 @@ import pytest
 from _http.loopback import LoopbackServer
 from _http.threaded import threaded_server
 from asisdk._http import RetryPolicy
+from asisdk.cli._geo import add_geo_command
 from asisdk.config import Config
 from asisdk.geo import GeoDatabaseError, GeoDatabaseUpdater, GeoIpDatabase, GeoStatus
-from asisdk.geo._cli import add_geo_command
 
 from .test_updater import DownloadApp
 

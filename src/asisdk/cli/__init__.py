@@ -2,13 +2,14 @@
 
 Sub-commands: ``triage`` (the main job), ``decode``, ``ioc``, ``vt``, ``geo``, ``query``,
 ``ti``, ``sample`` and ``config-path``. Exit codes: 0 ok, 1 the work failed (findings error),
-2 usage error.
+2 usage error, 130 interrupted. A failure prints one line on stderr,
+``asisdk <command>: error: <message>``, and a warning ``asisdk: warning: <message>``; how a
+sub-command plugs into this shell is described in :mod:`asisdk.cli._common`.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Sequence
 from typing import Final
@@ -100,7 +101,8 @@ def _config_path(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code (0 ok, 1 findings error, 2 usage)."""
+    """Run the command line; returns the exit code (0 ok, 1 findings error, 2 usage, 130
+    interrupted). The handler runs in :func:`~asisdk.cli._common.run_handler`."""
     arguments = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser() if _names_command(arguments) else _help_parser()
     if len(arguments) > 1 and arguments[0] == "geo" and arguments[1] not in _GEO_ACTIONS:
@@ -112,9 +114,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     if getattr(args, "handler", None) is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
-    try:
-        code: int = args.handler(args)
-    except BrokenPipeError:  # `asisdk query ... | head`: the reader left, nothing is wrong
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return EXIT_OK
-    return code
+    from asisdk.cli._common import run_handler
+
+    return run_handler(args)

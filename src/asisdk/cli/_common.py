@@ -1,36 +1,97 @@
-"""Shared pieces of the sub-commands: exit codes, usage errors, stage progress, executors."""
+"""The shell every sub-command runs in: exit codes, errors, options, clients, pools, warnings.
+
+How a sub-command module plugs in (each point is a line or two at the call site):
+
+1. **Errors.** A handler takes the parsed ``args``, prints its output and returns
+   :data:`EXIT_OK` (or ``None``); on failure it *raises*. :func:`run_handler` (which
+   :func:`asisdk.cli.main` calls for every sub-command) maps the exception to the exit code
+   with :func:`exit_code_for` and prints one line with :func:`error_line`:
+   ``asisdk <command>: error: <message>``. :class:`UsageError`, ``ConfigurationError`` and
+   ``InvalidInputError`` exit 2; :class:`CommandFailedError`, every other ``AsiError`` and
+   ``OSError`` exit 1; ``KeyboardInterrupt`` 130; a closed pipe 0. A handler that still
+   prints and returns a code keeps working unchanged.
+2. **Options.** :func:`add_query_options` declares ``--workspace/--param/--since`` and
+   :func:`add_json_option` ``--json`` (on a parser or a mutually exclusive group), each once
+   for every command; :func:`query_since` reads ``--since`` and
+   :func:`asisdk.cli._query.query_args_events` runs ``--query`` with all three.
+3. **Clients.** :func:`virustotal_client` (async), :func:`blocking_virustotal_client` and
+   :func:`blocking_ipstack_client` build the service clients from settings
+   (:mod:`asisdk.config`: arguments, environment, config file), never from ad-hoc variables.
+4. **Pools.** :func:`workers_executor` turns ``--workers`` into an executor; worker processes
+   come from :func:`asisdk.executors.process_pool`, the library's one pool factory.
+5. **Warnings.** :func:`cli_warnings` (entered by :func:`run_handler` only, for the length of
+   the command) prints a warning as one line, ``asisdk: warning: <message>``; library users
+   keep Python's normal warnings.
+
+Adopting it at merge:
+
+* ``_triage.py``: drop the two ``except ... print(...); return`` blocks of
+  ``run_triage_command`` (close the progress bar in a ``finally``; ``_NothingToTriageError``
+  becomes :class:`CommandFailedError`); declare the options with
+  ``add_query_options(parser, workspace_help=..., param_help=..., since_help=...)`` and
+  ``add_json_option(mode, "print the summary as JSON on stdout")``; load with
+  ``query_args_events(args.query, args)``; ``_virustotal`` opens
+  ``async with virustotal_client() as client:`` (its cache, key and ``ASISDK_VT_BASE_URL``
+  lines go). The ``--since`` "left out every event" failure can stay as it is (it prints
+  the summary first).
+* ``_sigma.py`` / ``_sigma_pack.py``: ``_fail(...)`` becomes ``raise CommandFailedError(...)``
+  and ``except AsiError: return _fail(...)`` becomes ``with failures_exit_1():`` (their
+  contract is exit 1 on any failure); a stand-alone ``main()`` ends with
+  ``return run_handler(args)``. ``--json`` through :func:`add_json_option`.
+"""
 
 from __future__ import annotations
 
+import argparse
 import contextlib
-import multiprocessing
+import os
 import re
 import sys
+import warnings
 from collections.abc import Iterator
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, TextIO
 
-from asisdk.errors import AsiError
+from asisdk.errors import AsiError, ConfigurationError, InvalidInputError
 
-# pandas and asisdk.executors are imported where they are used: every sub-command, and so
-# `asisdk --help`, imports this module.
+# pandas, the clients and asisdk.executors are imported where they are used: every
+# sub-command, and so `asisdk --help`, imports this module.
 if TYPE_CHECKING:
     import pandas as pd
 
+    from asisdk import sync
+    from asisdk.virustotal import VirusTotalClient
+
 __all__ = [
     "EXIT_FINDINGS_ERROR",
+    "EXIT_INTERRUPTED",
     "EXIT_OK",
     "EXIT_USAGE",
     "INLINE_BELOW_EVENTS",
+    "CommandFailedError",
     "StageProgress",
     "UsageError",
+    "add_json_option",
+    "add_query_options",
+    "blocking_ipstack_client",
+    "blocking_virustotal_client",
+    "cli_warnings",
+    "error_line",
+    "exit_code_for",
+    "failures_exit_1",
     "parse_since",
+    "query_since",
+    "run_handler",
+    "virustotal_client",
     "workers_executor",
 ]
 
 EXIT_OK: Final = 0
 EXIT_FINDINGS_ERROR: Final = 1
 EXIT_USAGE: Final = 2
+#: Interrupted with Ctrl-C (128 + SIGINT, as shells report it).
+EXIT_INTERRUPTED: Final = 130
 
 #: Without --workers, triage runs in-process below this many events.
 INLINE_BELOW_EVENTS: Final = 200_000
@@ -38,9 +99,125 @@ INLINE_BELOW_EVENTS: Final = 200_000
 _SINCE: Final = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$", re.IGNORECASE)
 _SECONDS: Final = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
+#: Errors that mean "the command line cannot run as given" (exit code 2).
+_USAGE_ERRORS: Final = (ConfigurationError, InvalidInputError, argparse.ArgumentError)
+#: Environment variable the VirusTotal API root is read from before ASISDK_VIRUSTOTAL_BASE_URL.
+_VT_BASE_URL_ENV: Final = ("ASISDK_VT_BASE_URL",)
+
 
 class UsageError(AsiError):
     """A command line that cannot run as given (exit code 2); the message says why."""
+
+
+class CommandFailedError(AsiError):
+    """The command ran but its work failed (exit code 1); the message says why."""
+
+
+def exit_code_for(exc: BaseException) -> int | None:
+    """The exit code for an exception a handler raised, ``None`` for one the shell leaves alone.
+
+    Examples:
+        >>> exit_code_for(UsageError("--since 3x")), exit_code_for(CommandFailedError("x"))
+        (2, 1)
+        >>> exit_code_for(BrokenPipeError()), exit_code_for(KeyboardInterrupt())
+        (0, 130)
+        >>> exit_code_for(ZeroDivisionError()) is None  # a bug: the traceback is the report
+        True
+    """
+    if isinstance(exc, BrokenPipeError):  # `asisdk query ... | head`: the reader left
+        return EXIT_OK
+    if isinstance(exc, KeyboardInterrupt):
+        return EXIT_INTERRUPTED
+    if isinstance(exc, (UsageError, *_USAGE_ERRORS)):
+        return EXIT_USAGE
+    if isinstance(exc, AsiError | OSError):
+        return EXIT_FINDINGS_ERROR
+    return None
+
+
+def error_line(command: str | None, exc: BaseException | str) -> str:
+    """The one line the shell prints for a failed command, with the advice the error carries.
+
+    Examples:
+        >>> error_line("query", UsageError("name a query (asisdk query --list shows them)"))
+        'asisdk query: error: name a query (asisdk query --list shows them)'
+    """
+    message = " ".join(str(exc).split()) or type(exc).__name__
+    advice = getattr(exc, "advice", None)
+    if isinstance(advice, str) and advice and advice not in message:
+        message = f"{message}; {advice}"
+    prefix = f"asisdk {command}" if command else "asisdk"
+    return f"{prefix}: error: {message}"
+
+
+@contextlib.contextmanager
+def failures_exit_1() -> Iterator[None]:
+    """Inside, any ``AsiError`` (configuration ones included) is a failure: exit code 1.
+
+    For commands whose documented contract is "on any failure ... exits 1" (``geo``).
+    """
+    try:
+        yield
+    except CommandFailedError:
+        raise
+    except AsiError as exc:
+        raise CommandFailedError(str(exc)) from exc
+
+
+def _show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: TextIO | None = None,
+    line: str | None = None,
+) -> None:
+    stream = file if file is not None else sys.stderr
+    if stream is None:  # pythonw: no stderr at all
+        return
+    with contextlib.suppress(OSError):
+        stream.write(f"asisdk: warning: {' '.join(str(message).split())}\n")
+
+
+@contextlib.contextmanager
+def cli_warnings() -> Iterator[None]:
+    """While inside, warnings print as ``asisdk: warning: <message>`` (one line, no source).
+
+    Only :func:`asisdk.cli.main` enters it; the previous hook comes back on the way out, so
+    library callers and tests keep Python's normal warnings.
+    """
+    previous = warnings.showwarning
+    warnings.showwarning = _show_warning
+    try:
+        yield
+    finally:
+        warnings.showwarning = previous
+
+
+def run_handler(args: argparse.Namespace) -> int:
+    """Run ``args.handler(args)``; map what it raises to an exit code and print one line.
+
+    :func:`asisdk.cli.main` calls it for every sub-command (a stand-alone parser, such as the
+    sigma pack's, can too). Warnings print through :func:`cli_warnings` meanwhile. A handler
+    that prints its own message and returns a code keeps working; ``None`` means
+    :data:`EXIT_OK`. An exception :func:`exit_code_for` does not know (a bug) propagates with
+    its traceback.
+    """
+    command: str | None = getattr(args, "command", None)
+    try:
+        with cli_warnings():
+            code: int | None = args.handler(args)
+    except (Exception, KeyboardInterrupt) as exc:
+        mapped = exit_code_for(exc)
+        if mapped is None:
+            raise
+        if isinstance(exc, BrokenPipeError):  # the reader left (`| head`); nothing is wrong
+            with contextlib.suppress(OSError, ValueError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        elif not isinstance(exc, KeyboardInterrupt):
+            print(error_line(command, exc), file=sys.stderr)
+        return mapped
+    return EXIT_OK if code is None else code
 
 
 def parse_since(text: str) -> pd.Timedelta:
@@ -57,6 +234,88 @@ def parse_since(text: str) -> pd.Timedelta:
     return pd.Timedelta(seconds=float(match.group(1)) * _SECONDS[match.group(2).lower()])
 
 
+def query_since(args: argparse.Namespace) -> pd.Timedelta | None:
+    """``--since`` of a command with :func:`add_query_options`, parsed (``None`` if not given)."""
+    since: str | None = args.since
+    return parse_since(since) if since else None
+
+
+def add_query_options(
+    parser: argparse.ArgumentParser,
+    *,
+    workspace_help: str = "run on this Log Analytics workspace",
+    param_help: str | None = None,
+    since_help: str = "time range: 30m, 24h, 7d ...",
+) -> None:
+    """Declare ``--workspace ID``, ``--param K=V`` (repeatable) and ``--since AGE``.
+
+    Commands word the help for what the options mean to them; names, metavars and defaults
+    are the same everywhere.
+    """
+    parser.add_argument("--workspace", metavar="ID", help=workspace_help)
+    parser.add_argument("--param", action="append", default=[], metavar="K=V", help=param_help)
+    parser.add_argument("--since", metavar="AGE", help=since_help)
+
+
+def add_json_option(
+    parser: argparse.ArgumentParser | argparse._MutuallyExclusiveGroup, help: str
+) -> None:
+    """Declare ``--json`` (a flag; ``help`` says what it prints)."""
+    parser.add_argument("--json", action="store_true", help=help)
+
+
+def _vt_settings() -> dict[str, Any]:
+    from platformdirs import user_cache_dir
+
+    from asisdk.config import load_config, resolve_setting
+    from asisdk.pipeline import _defaults
+
+    cache = Path(user_cache_dir("asisdk")) / _defaults.VT_CACHE_FILE
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    config = load_config()
+    base_url = resolve_setting("virustotal.base_url", env_aliases=_VT_BASE_URL_ENV, config=config)
+    options: dict[str, Any] = {"cache": cache, "config": config}
+    if base_url:
+        options["base_url"] = base_url
+    return options
+
+
+def virustotal_client() -> VirusTotalClient:
+    """The async VirusTotal client from settings: key and API root from :mod:`asisdk.config`
+    (``ASISDK_VT_API_KEY`` / ``ASISDK_VT_BASE_URL`` or ``[virustotal]`` ``api_key`` /
+    ``base_url``), the CLI's report cache in the user cache directory.
+
+    Raises:
+        ConfigurationError: no key is configured.
+    """
+    from asisdk.virustotal import VirusTotalClient
+
+    return VirusTotalClient(**_vt_settings())
+
+
+def blocking_virustotal_client() -> sync.VirusTotalClient:
+    """:func:`virustotal_client` behind the blocking door :mod:`asisdk.sync`."""
+    from asisdk import sync
+
+    return sync.VirusTotalClient(**_vt_settings())
+
+
+def blocking_ipstack_client(*, bulk: bool) -> sync.IPStackClient:
+    """The blocking IPStack client from settings (``ASISDK_IPSTACK_API_KEY`` /
+    ``ASISDK_IPSTACK_BASE_URL`` or ``[ipstack]`` ``api_key`` / ``base_url``).
+
+    Raises:
+        ConfigurationError: no key is configured.
+    """
+    from asisdk import sync
+    from asisdk.config import load_config, resolve_setting
+
+    config = load_config()
+    base_url = resolve_setting("ipstack.base_url", config=config)
+    extra: dict[str, Any] = {"base_url": base_url} if base_url else {}
+    return sync.IPStackClient(bulk=bulk, config=config, **extra)
+
+
 @contextlib.contextmanager
 def workers_executor(workers: int | None, *, events: int = 0) -> Iterator[Executor | None]:
     """The executor for ``--workers``: inline for 1, a pool of N for N > 1.
@@ -68,7 +327,7 @@ def workers_executor(workers: int | None, *, events: int = 0) -> Iterator[Execut
     Raises:
         UsageError: ``workers`` below 1.
     """
-    from asisdk.executors import InlineExecutor
+    from asisdk.executors import InlineExecutor, process_pool
 
     if workers is None:
         yield InlineExecutor() if events < INLINE_BELOW_EVENTS else None
@@ -78,9 +337,7 @@ def workers_executor(workers: int | None, *, events: int = 0) -> Iterator[Execut
     if workers == 1:
         yield InlineExecutor()
         return
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    pool = process_pool(workers)
     try:
         yield pool
     finally:

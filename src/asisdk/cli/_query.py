@@ -11,6 +11,7 @@ Log Analytics credentials come from settings (arguments never carry secrets):
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import sys
 from collections.abc import Sequence
@@ -18,11 +19,11 @@ from typing import Any, Final
 
 import pandas as pd
 
-from asisdk.cli._common import UsageError
+from asisdk.cli._common import UsageError, query_since
 from asisdk.config import load_config, resolve_secret, resolve_setting
 from asisdk.errors import ConfigurationError, QueryError
 
-__all__ = ["QueryEvents", "parse_params", "query_events"]
+__all__ = ["QueryEvents", "parse_params", "query_args_events", "query_events"]
 
 #: Without --since or a start parameter, a workspace query covers the last day ...
 _WORKSPACE_DEFAULT_SPAN: Final = pd.Timedelta(days=1)
@@ -158,6 +159,20 @@ def query_events(
         return QueryEvents(result.to_frame(), f"query {name} on {where}", note)
 
     return asyncio.run(run())
+
+
+def query_args_events(name: str, args: argparse.Namespace) -> QueryEvents:
+    """:func:`query_events` with the options of :func:`~asisdk.cli._common.add_query_options`
+    (``--param``, ``--workspace``, ``--since``) as the command line gave them.
+
+    Raises:
+        UsageError: a malformed ``--param`` or ``--since``, an unknown query or parameter.
+        ConfigurationError: Log Analytics credentials or workspace id are missing / invalid.
+        QueryError: the query failed.
+    """
+    return query_events(
+        name, params=parse_params(args.param), workspace=args.workspace, since=query_since(args)
+    )
 
 
 def list_queries(workspace: str | None) -> list[str]:

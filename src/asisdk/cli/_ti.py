@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from asisdk.cli._common import EXIT_FINDINGS_ERROR, EXIT_OK, EXIT_USAGE
-from asisdk.errors import AsiError, ConfigurationError
+from asisdk.cli._common import EXIT_OK, EXIT_USAGE, CommandFailedError, add_json_option
+from asisdk.errors import ConfigurationError
 
 if TYPE_CHECKING:
     from asisdk.ti import TiReports
@@ -43,7 +43,7 @@ def add_ti_command(commands: Any) -> None:
         help="comma-separated providers, e.g. otx,abuseipdb,greynoise (default: every provider "
         "whose key is configured, and the keyless ones)",
     )
-    lookup.add_argument("--json", action="store_true", help="print the reports as JSON")
+    add_json_option(lookup, "print the reports as JSON")
     lookup.add_argument(
         "--refresh", action="store_true", help="ask the providers again, ignoring the cache"
     )
@@ -149,15 +149,7 @@ async def _lookup(args: argparse.Namespace, values: list[str]) -> TiReports:
 
 
 def _run_lookup(args: argparse.Namespace) -> int:
-    values = _values(args.observables)
-    try:
-        reports = asyncio.run(_lookup(args, values))
-    except ConfigurationError as exc:
-        print(f"asisdk ti: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except AsiError as exc:
-        print(f"asisdk ti: failed: {exc}", file=sys.stderr)
-        return EXIT_FINDINGS_ERROR
+    reports = asyncio.run(_lookup(args, _values(args.observables)))
     if args.json:
         print(json.dumps(reports_as_json(reports), indent=2))
     else:
@@ -167,6 +159,5 @@ def _run_lookup(args: argparse.Namespace) -> int:
     ]
     failed = [r for r in asked if r.status.value in ("error", "quota_exhausted")]
     if asked and len(failed) == len(asked):
-        print("asisdk ti: failed: every lookup failed (see the errors above)", file=sys.stderr)
-        return EXIT_FINDINGS_ERROR
+        raise CommandFailedError("every lookup failed (see the errors above)")
     return EXIT_OK

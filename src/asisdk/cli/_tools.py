@@ -9,13 +9,19 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any, Final
 
-from asisdk.cli._common import EXIT_FINDINGS_ERROR, EXIT_OK, EXIT_USAGE
-from asisdk.errors import AsiError, AuthenticationError, ConfigurationError
+from asisdk.cli._common import (
+    EXIT_OK,
+    UsageError,
+    add_json_option,
+    add_query_options,
+    blocking_ipstack_client,
+    blocking_virustotal_client,
+)
+from asisdk.errors import AsiError
 
 __all__ = ["add_tool_commands"]
 
@@ -40,21 +46,21 @@ def add_tool_commands(commands: Any) -> None:
         "decode", help="decode base64 / hex / char codes / archives in a text, recursively"
     )
     decode.add_argument("text", metavar="TEXT|-", help="the text, or - to read stdin")
-    decode.add_argument("--json", action="store_true", help="print the layers as JSON")
+    add_json_option(decode, "print the layers as JSON")
     decode.set_defaults(handler=_run_decode)
 
     ioc = commands.add_parser("ioc", help="extract indicators (IPs, URLs, domains, hashes ...)")
     ioc.add_argument("source", metavar="TEXT|FILE|-", help="a text, a file, or - for stdin")
     ioc.add_argument("--types", help="comma-separated types (default: all)")
-    ioc.add_argument("--json", action="store_true", help="print {type: [values]} as JSON")
+    add_json_option(ioc, "print {type: [values]} as JSON")
     ioc.set_defaults(handler=_run_ioc)
 
     vt = commands.add_parser("vt", help="look observables up on VirusTotal (needs a key)")
     vt.add_argument("observables", nargs="+", metavar="OBSERVABLE")
-    vt.add_argument("--json", action="store_true", help="print the reports as JSON")
+    add_json_option(vt, "print the reports as JSON")
     vt.set_defaults(handler=_run_vt)
 
-    from asisdk.geo._cli import add_geo_command
+    from asisdk.cli._geo import add_geo_command
 
     add_geo_command(commands)
 
@@ -63,7 +69,7 @@ def add_tool_commands(commands: Any) -> None:
     )
     ipstack.add_argument("addresses", nargs="+", metavar="IP")
     ipstack.add_argument("--bulk", action="store_true", help="50 addresses per request")
-    ipstack.add_argument("--json", action="store_true", help="print JSON lines")
+    add_json_option(ipstack, "print JSON lines")
     ipstack.set_defaults(handler=_run_ipstack)
 
     query = commands.add_parser(
@@ -75,19 +81,10 @@ def add_tool_commands(commands: Any) -> None:
         "all local data or the last day of the workspace.",
     )
     query.add_argument("name", metavar="NAME", nargs="?")
-    query.add_argument("--param", action="append", default=[], metavar="K=V")
-    query.add_argument("--workspace", metavar="ID", help="run on this Log Analytics workspace")
-    query.add_argument("--since", metavar="AGE", help="time range: 30m, 24h, 7d ...")
+    add_query_options(query)
     query.add_argument("--list", action="store_true", help="list the queries and exit")
-    query.add_argument("--json", action="store_true", help="print JSON lines instead of CSV")
+    add_json_option(query, "print JSON lines instead of CSV")
     query.set_defaults(handler=_run_query)
-
-
-def _error(command: str, exc: BaseException | str, code: int) -> int:
-    print(
-        f"asisdk {command}: {'error' if code == EXIT_USAGE else 'failed'}: {exc}", file=sys.stderr
-    )
-    return code
 
 
 def _read_text(value: str, *, files: bool) -> str:
@@ -138,8 +135,8 @@ def _run_ioc(args: argparse.Namespace) -> int:
     types = [t.strip() for t in args.types.split(",")] if args.types else None
     try:
         found = IocExtractor().extract(_read_text(args.source, files=True), types=types)
-    except (ValueError, AsiError) as exc:
-        return _error("ioc", exc, EXIT_USAGE)
+    except (ValueError, AsiError) as exc:  # an unknown --types name
+        raise UsageError(str(exc)) from exc
     if args.json:
         print(json.dumps({k: sorted(v) for k, v in found.items()}, indent=2))
         return EXIT_OK
@@ -150,22 +147,8 @@ def _run_ioc(args: argparse.Namespace) -> int:
 
 
 def _run_vt(args: argparse.Namespace) -> int:
-    from platformdirs import user_cache_dir
-
-    from asisdk import sync
-    from asisdk.pipeline import _defaults
-
-    try:
-        cache = Path(user_cache_dir("asisdk")) / _defaults.VT_CACHE_FILE
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        base_url = os.environ.get("ASISDK_VT_BASE_URL")
-        extra: dict[str, Any] = {"base_url": base_url} if base_url else {}
-        with sync.VirusTotalClient(cache=cache, **extra) as client:
-            reports = client.lookup_many(args.observables)
-    except ConfigurationError as exc:
-        return _error("vt", exc, EXIT_USAGE)
-    except (AuthenticationError, AsiError, OSError) as exc:
-        return _error("vt", exc, EXIT_FINDINGS_ERROR)
+    with blocking_virustotal_client() as client:
+        reports = client.lookup_many(args.observables)
     if args.json:
         print(
             json.dumps(
@@ -199,17 +182,8 @@ def _run_vt(args: argparse.Namespace) -> int:
 
 
 def _run_ipstack(args: argparse.Namespace) -> int:
-    from asisdk import sync
-
-    base_url = os.environ.get("ASISDK_IPSTACK_BASE_URL")
-    extra: dict[str, Any] = {"base_url": base_url} if base_url else {}
-    try:
-        with sync.IPStackClient(bulk=args.bulk, **extra) as client:
-            results = client.lookup_many(args.addresses)
-    except ConfigurationError as exc:
-        return _error("ipstack", exc, EXIT_USAGE)
-    except (AsiError, OSError) as exc:
-        return _error("ipstack", exc, EXIT_FINDINGS_ERROR)
+    with blocking_ipstack_client(bulk=args.bulk) as client:
+        results = client.lookup_many(args.addresses)
     for result in results:
         location = result.location
         if args.json:
@@ -229,25 +203,14 @@ def _run_ipstack(args: argparse.Namespace) -> int:
 
 
 def _run_query(args: argparse.Namespace) -> int:
-    from asisdk.cli._common import UsageError, parse_since
-    from asisdk.cli._query import format_query_list, parse_params, query_events
+    from asisdk.cli._query import format_query_list, query_args_events
 
-    try:
-        if args.list:
-            print(format_query_list(args.workspace))
-            return EXIT_OK
-        if not args.name:
-            raise UsageError("name a query (asisdk query --list shows them)")
-        found = query_events(
-            args.name,
-            params=parse_params(args.param),
-            workspace=args.workspace,
-            since=parse_since(args.since) if args.since else None,
-        )
-    except (UsageError, ConfigurationError) as exc:
-        return _error("query", exc, EXIT_USAGE)
-    except (AsiError, OSError) as exc:
-        return _error("query", exc, EXIT_FINDINGS_ERROR)
+    if args.list:
+        print(format_query_list(args.workspace))
+        return EXIT_OK
+    if not args.name:
+        raise UsageError("name a query (asisdk query --list shows them)")
+    found = query_args_events(args.name, args)
     if args.json:
         print(found.frame.to_json(orient="records", lines=True, date_format="iso"), end="")
     else:

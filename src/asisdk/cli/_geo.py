@@ -1,6 +1,7 @@
 """``asisdk geo``: update the local database, look addresses up, show what is in use.
 
-Registered by :func:`add_geo_command` on the ``asisdk`` command's sub-parsers.
+Registered by :func:`add_geo_command` on the ``asisdk`` command's sub-parsers. Every failure,
+a missing licence key included, exits 1 (:func:`~asisdk.cli._common.failures_exit_1`).
 """
 
 from __future__ import annotations
@@ -8,21 +9,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import sys
 from typing import Any
 
 import attrs
 
+from asisdk.cli._common import EXIT_OK, add_json_option, failures_exit_1
 from asisdk.entities import GeoLocation
-from asisdk.errors import AsiError
-from asisdk.geo import _defaults
-from asisdk.geo._database import GeoIpDatabase
-from asisdk.geo._updater import GeoDatabaseUpdater
+from asisdk.geo import GeoDatabaseUpdater, GeoIpDatabase, _defaults
 
 __all__ = ["add_geo_command"]
-
-_OK = 0
-_FAILED = 1
 
 
 def add_geo_command(commands: Any) -> None:
@@ -62,18 +57,13 @@ def add_geo_command(commands: Any) -> None:
         "--asn-db", help="ASN database layered on it (default: an installed one, if any)"
     )
     lookup.add_argument("--data-dir", help="where downloaded databases are looked for")
-    lookup.add_argument("--json", action="store_true", help="print JSON lines")
+    add_json_option(lookup, "print JSON lines")
     lookup.set_defaults(handler=_run_lookup)
 
     info = actions.add_parser("info", help="show which database is used, its age and licence")
     info.add_argument("--db", help="database file (default: the configured one)")
     info.add_argument("--data-dir", help="where downloaded databases are looked for")
     info.set_defaults(handler=_run_info)
-
-
-def _fail(error: AsiError) -> int:
-    print(f"error: {error}", file=sys.stderr)
-    return _FAILED
 
 
 def _run_update(args: argparse.Namespace) -> int:
@@ -85,22 +75,17 @@ def _run_update(args: argparse.Namespace) -> int:
             result = await updater.update(force=args.force)
         verb = "installed" if result.updated else "kept (still fresh)"
         print(f"{result.edition} {verb}: {result.path} built {result.build_date:%Y-%m-%d}")
-        return _OK
+        return EXIT_OK
 
-    try:
+    with failures_exit_1():
         return asyncio.run(update())
-    except AsiError as error:
-        return _fail(error)
 
 
 def _run_lookup(args: argparse.Namespace) -> int:
-    try:
-        asn: bool | str = args.asn_db or True
-        with GeoIpDatabase(args.db, data_dir=args.data_dir, asn=asn) as geo:
-            results = geo.lookup_many(args.addresses)
-            attribution = geo.attribution
-    except AsiError as error:
-        return _fail(error)
+    asn: bool | str = args.asn_db or True
+    with failures_exit_1(), GeoIpDatabase(args.db, data_dir=args.data_dir, asn=asn) as geo:
+        results = geo.lookup_many(args.addresses)
+        attribution = geo.attribution
     for result in results:
         location = result.location
         if args.json:
@@ -122,7 +107,7 @@ def _run_lookup(args: argparse.Namespace) -> int:
             print(f"{result.query:<40} {result.status.value:<10} {where}")
     if not args.json:
         print(f"\n{attribution}")
-    return _OK
+    return EXIT_OK
 
 
 def _location_fields(location: GeoLocation) -> dict[str, object]:
@@ -132,17 +117,14 @@ def _location_fields(location: GeoLocation) -> dict[str, object]:
 
 
 def _run_info(args: argparse.Namespace) -> int:
-    try:
-        with GeoIpDatabase(args.db, data_dir=args.data_dir, stale_after=None) as geo:
-            print(f"database: {geo.path}")
-            print(f"source:   {geo.source.value}")
-            print(f"type:     {geo.database_type}")
-            for path, database_type in geo.layers:
-                print(f"layered:  {path} ({database_type})")
-            if not geo.layers and geo.kind not in ("asn", "isp", "enterprise"):
-                print("asn:      none (run `asisdk geo update --asn` for AS numbers)")
-            print(f"built:    {geo.build_date:%Y-%m-%d} ({geo.age.days} days ago)")
-            print(f"licence:  {geo.attribution}")
-    except AsiError as error:
-        return _fail(error)
-    return _OK
+    with failures_exit_1(), GeoIpDatabase(args.db, data_dir=args.data_dir, stale_after=None) as geo:
+        print(f"database: {geo.path}")
+        print(f"source:   {geo.source.value}")
+        print(f"type:     {geo.database_type}")
+        for path, database_type in geo.layers:
+            print(f"layered:  {path} ({database_type})")
+        if not geo.layers and geo.kind not in ("asn", "isp", "enterprise"):
+            print("asn:      none (run `asisdk geo update --asn` for AS numbers)")
+        print(f"built:    {geo.build_date:%Y-%m-%d} ({geo.age.days} days ago)")
+        print(f"licence:  {geo.attribution}")
+    return EXIT_OK
