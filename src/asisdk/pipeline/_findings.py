@@ -789,6 +789,10 @@ def _indicator_reasons(
     if hits.empty or iocs.empty:
         return out
     kept = iocs[iocs["ioc_type"].isin(list(_NETWORK_TYPES))]
+    if "ti_demote" in kept.columns:
+        # Threat intelligence answered known-good or benign noise (CIRCL hashlookup, GreyNoise
+        # RIOT / benign scanners): not a reason to look at the event.
+        kept = kept[~kept["ti_demote"].fillna(False).astype(bool)]
     from asisdk.pipeline._stages import public_or_named
 
     kept = kept[

