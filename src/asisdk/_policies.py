@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
@@ -55,6 +55,17 @@ MAX_CONCURRENCY: Final = 4
 MINUTE: Final = 60.0
 #: Largest response body read, in bytes (after content decoding); bigger answers are refused.
 MAX_RESPONSE_BYTES: Final = 64 * 1024 * 1024
+#: Longest time one request may take, in seconds: every attempt (sending, waiting for the
+#: answer, streaming its body) and the waits between retries; the client's own queueing for a
+#: concurrency slot or a rate quota is not counted.
+REQUEST_DEADLINE: Final = 300.0
+
+
+def _deadline(instance: object, attribute: attrs.Attribute[Any], value: float | None) -> None:
+    if value is not None and not (value > 0 and math.isfinite(value)):
+        raise ConfigurationError(
+            f"{attribute.name} must be a finite number of seconds > 0 (or None), got {value!r}"
+        )
 
 
 def _positive(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
@@ -148,6 +159,14 @@ class RequestLimits:
         max_response_bytes: the largest response body read (after gzip/deflate decoding),
             64 MiB by default; the body is streamed and a bigger answer raises
             :class:`~asisdk.errors.ResponseTooLargeError` as soon as the limit is passed.
+        request_deadline: the longest one request may take, in seconds (5 minutes by default;
+            ``None`` for no deadline). It covers every attempt -- sending, waiting for the
+            answer and streaming its body -- and the waits between retries, so a server that
+            sends one byte every few seconds (which no per-read timeout catches) cannot hold a
+            call for longer. Retries count against it: a retry whose wait would end past the
+            deadline is not made and the last error is raised. Time spent queueing for the
+            client's own concurrency slots and rate quotas is not counted. On expiry the call
+            raises :class:`~asisdk.errors.RequestTimeoutError` (never retried).
 
     Examples:
         >>> limits = RequestLimits.create(requests_per_minute=4, requests_per_day=500)
@@ -155,12 +174,15 @@ class RequestLimits:
         (15.0, 500, 4)
         >>> RequestLimits(max_response_bytes=1024).max_response_bytes
         1024
+        >>> RequestLimits().request_deadline, RequestLimits(request_deadline=None).request_deadline
+        (300.0, None)
     """
 
     rates: tuple[RateLimit, ...] = attrs.field(default=(), converter=_to_rates)
     per_day: int | None = attrs.field(default=None, validator=_positive_int)
     max_concurrency: int = attrs.field(default=MAX_CONCURRENCY, validator=_at_least_one)
     max_response_bytes: int = attrs.field(default=MAX_RESPONSE_BYTES, validator=_at_least_one)
+    request_deadline: float | None = attrs.field(default=REQUEST_DEADLINE, validator=_deadline)
 
     @classmethod
     def create(

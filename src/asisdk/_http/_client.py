@@ -22,6 +22,11 @@ Response size: bodies are streamed and read up to ``RequestLimits.max_response_b
 by default, counted after gzip/deflate decoding); a bigger answer raises
 :class:`~asisdk.errors.ResponseTooLargeError` instead of filling memory.
 
+Deadline: one :meth:`ApiClient.request` takes at most ``RequestLimits.request_deadline`` seconds
+(5 minutes by default) of sending, waiting, body streaming and retry waits; httpx's timeouts are
+per read, so without it a server trickling one byte every few seconds could hold a call for
+hours. On expiry the call raises :class:`~asisdk.errors.RequestTimeoutError`.
+
 Cancellation: cancelling a task inside :meth:`ApiClient.request` releases its concurrency slot
 and its rate-limiter wait, and httpx closes a connection whose response was not fully read, so
 a cancelled batch leaves no request half-done on a pooled connection.
@@ -106,6 +111,8 @@ class _Outcome:
     retryable: bool = False
     retry_after: float | None = None
     cause: BaseException | None = None
+    #: Seconds the attempt took once the limiter let it go (what counts against the deadline).
+    elapsed: float = 0.0
 
 
 def retry_after_of(response: httpx.Response) -> float | None:
@@ -390,10 +397,14 @@ class ApiClient:
             idempotent=idempotent,
         )
         http = self._http()
+        deadline = self.limits.request_deadline
+        spent = 0.0  # seconds counted against the deadline so far
         attempt = 0
         while True:
             attempt += 1
-            outcome = await self._attempt(http, prepared, attempt)
+            remaining = None if deadline is None else deadline - spent
+            outcome = await self._attempt(http, prepared, attempt, remaining)
+            spent += outcome.elapsed
             if outcome.response is not None:
                 return outcome.response
             assert outcome.error is not None
@@ -402,6 +413,14 @@ class ApiClient:
                 retryable=prepared.may_retry and outcome.retryable,
                 retry_after=outcome.retry_after,
             )
+            if wait is not None and deadline is not None and spent + wait >= deadline:
+                self.logger.debug(
+                    "%s: a retry in %.2fs would end past request_deadline=%gs",
+                    prepared.shown,
+                    wait,
+                    deadline,
+                )
+                wait = None
             if wait is None:
                 self.logger.info(
                     "%s failed after %d attempt(s), giving up: %s",
@@ -421,6 +440,7 @@ class ApiClient:
                 self.retry.max_attempts,
             )
             await self._sleep(wait)
+            spent += wait
 
     def _prepare(
         self,
@@ -460,44 +480,58 @@ class ApiClient:
         )
 
     async def _attempt(
-        self, http: httpx.AsyncClient, prepared: _Prepared, attempt: int
+        self,
+        http: httpx.AsyncClient,
+        prepared: _Prepared,
+        attempt: int,
+        remaining: float | None,
     ) -> _Outcome:
-        """Send once (within the limits); the response, or the error it maps to."""
+        """Send once (within the limits and the time left); the response, or its error."""
         started = time.monotonic()
         try:
             async with self.limiter.slot():
                 await self.limiter.wait_for_rate()
-                response = await http.send(
-                    http.build_request(
-                        prepared.method,
-                        prepared.url,
-                        params=prepared.params,
-                        headers=prepared.headers,
-                        json=prepared.json,
-                        data=prepared.data,
-                    ),
-                    stream=True,
-                )
-                try:
-                    await self._read_capped(response, prepared.shown)
-                finally:
-                    await response.aclose()
+                started = time.monotonic()
+                async with asyncio.timeout(remaining):
+                    response = await http.send(
+                        http.build_request(
+                            prepared.method,
+                            prepared.url,
+                            params=prepared.params,
+                            headers=prepared.headers,
+                            json=prepared.json,
+                            data=prepared.data,
+                        ),
+                        stream=True,
+                    )
+                    try:
+                        await self._read_capped(response, prepared.shown)
+                    finally:
+                        await response.aclose()
+        except TimeoutError as exc:  # the deadline (asyncio.timeout), not an httpx timeout
+            return _Outcome(
+                error=self._deadline_error(prepared.shown, attempt),
+                cause=exc,
+                elapsed=time.monotonic() - started,
+            )
         except httpx.TransportError as exc:
             return _Outcome(
                 error=self._transport_error(exc, prepared.shown, attempt, prepared.masker),
                 retryable=isinstance(exc, _RETRYABLE_TRANSPORT),
                 cause=exc,
+                elapsed=time.monotonic() - started,
             )
+        elapsed = time.monotonic() - started
         problem = self._describe(response)
         if problem is None:
             self.logger.debug(
                 "%s -> %s in %.3fs (attempt %d)",
                 prepared.shown,
                 response.status_code,
-                time.monotonic() - started,
+                elapsed,
                 attempt,
             )
-            return _Outcome(response=response)
+            return _Outcome(response=response, elapsed=elapsed)
         retry_after = retry_after_of(response)
         return _Outcome(
             error=self._status_error(
@@ -509,6 +543,7 @@ class ApiClient:
                 else self.retry.should_retry_status(problem.status_code)
             ),
             retry_after=retry_after,
+            elapsed=elapsed,
         )
 
     async def _read_capped(self, response: httpx.Response, shown: str) -> None:
@@ -544,6 +579,15 @@ class ApiClient:
             if value:
                 return value
         return None
+
+    def _deadline_error(self, shown: str, attempt: int) -> RequestTimeoutError:
+        deadline = self.limits.request_deadline
+        return RequestTimeoutError(
+            f"{shown} passed its request_deadline of {deadline:g}s (attempt {attempt}; the "
+            "server answered too slowly or kept streaming its body); retry later, or raise "
+            "RequestLimits.request_deadline (limits=) if such slow answers are expected",
+            service=self.service,
+        )
 
     def _transport_error(
         self, exc: httpx.TransportError, shown: str, attempt: int, masker: SecretMasker
