@@ -62,7 +62,7 @@ from asisdk._http._errors import (
     default_error_parser,
 )
 from asisdk._http._limits import Limiter, RequestLimits
-from asisdk._http._masking import SecretMasker
+from asisdk._http._masking import SecretMasker, install_http_log_filter, register_secrets
 from asisdk._http._retry import IDEMPOTENT_METHODS, RetryPolicy, parse_retry_after
 from asisdk.config import Secret
 from asisdk.errors import (
@@ -210,6 +210,9 @@ class ApiClient:
             v for v in (*self._headers.values(), *self._params.values()) if isinstance(v, Secret)
         ]
         self._masker = SecretMasker(secrets, query_params=masked_params)
+        # httpx/httpcore log URLs and headers themselves: mask our secrets in their records too.
+        register_secrets(secrets, query_params=masked_params)
+        install_http_log_filter()
         self.retry = retry if retry is not None else RetryPolicy()
         self.limiter = (
             limiter if limiter is not None else Limiter(limits or RequestLimits(), service=service)
@@ -466,7 +469,10 @@ class ApiClient:
             for v in (*(params or {}).values(), *(headers or {}).values())
             if isinstance(v, Secret)
         ]
-        masker = self._masker.with_secrets(extra_secrets) if extra_secrets else self._masker
+        masker = self._masker
+        if extra_secrets:
+            masker = masker.with_secrets(extra_secrets)
+            register_secrets(extra_secrets)
         return _Prepared(
             method=method,
             url=url,
