@@ -122,8 +122,9 @@ def rows_to_frame(
                 place = no_location
             else:
                 place = by_location.get(id(location)) or (
-                    *location_cells(location),
-                    *_extra_cells(location, extra_columns, flags),
+                    (*location_cells(location), *_extra_cells(location, extra_columns, flags))
+                    if extra_columns
+                    else location_cells(location)
                 )
                 by_location[id(location)] = place
             cells = (status.value, None if ip_type is None else ip_type.value, *place, error)
@@ -148,8 +149,6 @@ def rows_to_frame(
 def _extra_cells(
     location: GeoLocation, names: Sequence[str], flags: frozenset[str]
 ) -> tuple[object, ...]:
-    if not names:
-        return ()
     extra = location.additional_data
     return tuple(extra.get(name) is True if name in flags else extra.get(name) for name in names)
 
