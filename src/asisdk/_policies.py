@@ -49,6 +49,8 @@ RETRY_STATUSES: Final = frozenset({408, 429, 500, 502, 503, 504})
 RATE_BURST_FRACTION: Final = 0.01
 #: Seconds of delay jitter between our send and the server's count that rate limits absorb.
 RATE_JITTER: Final = 0.1
+#: Requests per window given up so that float rounding can never grant one too many.
+RATE_ROUNDING_MARGIN: Final = 1e-6
 #: Concurrent requests in flight per client.
 MAX_CONCURRENCY: Final = 4
 #: Seconds in the "per minute" quota window.
@@ -95,7 +97,7 @@ class RateLimit:
         15.025
         >>> limit = RateLimit(max_requests=600, period=60.0)
         >>> limit.burst, round(limit.sustained_rate * 60, 1)
-        (6, 593.0)
+        (6, 594.0)
     """
 
     max_requests: float = attrs.field(validator=_positive)
@@ -119,9 +121,18 @@ class RateLimit:
 
     @property
     def sustained_rate(self) -> float:
-        """Requests per second granted in the long run."""
+        """Requests per second granted in the long run.
+
+        A bucket of ``burst`` draining at ``r`` grants fewer than ``burst + r * W`` requests in
+        any half-open window of ``W`` seconds, and the service's window of ``period`` may span
+        ``period + jitter`` of our clock; so ``r = (floor(quota) + 1 - burst) / (period +
+        jitter)`` (a hair less, against float rounding) never lets a window count more than the
+        quota. ``tests/_http/test_rate_burst.py`` proves it on a fake clock with a greedy sender.
+        """
         burst = self.burst
-        allowed = self.max_requests if burst == 1 else self.max_requests - burst
+        if burst == 1:
+            return self.max_requests / (self.period + self.jitter)
+        allowed = math.floor(self.max_requests) + 1 - burst - RATE_ROUNDING_MARGIN
         return allowed / (self.period + self.jitter)
 
     def new_limiter(self) -> AsyncLimiter:
