@@ -494,11 +494,12 @@ class ApiClient:
     ) -> _Outcome:
         """Send once (within the limits and the time left); the response, or its error."""
         started = time.monotonic()
+        deadline = asyncio.timeout(remaining)
         try:
             async with self.limiter.slot():
                 await self.limiter.wait_for_rate()
                 started = time.monotonic()
-                async with asyncio.timeout(remaining):
+                async with deadline:
                     response = await http.send(
                         http.build_request(
                             prepared.method,
@@ -514,7 +515,9 @@ class ApiClient:
                         await self._read_capped(response, prepared.shown)
                     finally:
                         await response.aclose()
-        except TimeoutError as exc:  # the deadline (asyncio.timeout), not an httpx timeout
+        except TimeoutError as exc:
+            if not deadline.expired():
+                raise  # not ours: httpx reports its own timeouts as httpx.TimeoutException
             return _Outcome(
                 error=self._deadline_error(prepared.shown, attempt),
                 cause=exc,
