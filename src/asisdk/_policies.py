@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
@@ -49,12 +49,25 @@ RETRY_STATUSES: Final = frozenset({408, 429, 500, 502, 503, 504})
 RATE_BURST_FRACTION: Final = 0.01
 #: Seconds of delay jitter between our send and the server's count that rate limits absorb.
 RATE_JITTER: Final = 0.1
+#: Requests per window given up so that float rounding can never grant one too many.
+RATE_ROUNDING_MARGIN: Final = 1e-6
 #: Concurrent requests in flight per client.
 MAX_CONCURRENCY: Final = 4
 #: Seconds in the "per minute" quota window.
 MINUTE: Final = 60.0
 #: Largest response body read, in bytes (after content decoding); bigger answers are refused.
 MAX_RESPONSE_BYTES: Final = 64 * 1024 * 1024
+#: Longest time one request may take, in seconds: every attempt (sending, waiting for the
+#: answer, streaming its body) and the waits between retries; the client's own queueing for a
+#: concurrency slot or a rate quota is not counted.
+REQUEST_DEADLINE: Final = 300.0
+
+
+def _deadline(instance: object, attribute: attrs.Attribute[Any], value: float | None) -> None:
+    if value is not None and not (value > 0 and math.isfinite(value)):
+        raise ConfigurationError(
+            f"{attribute.name} must be a finite number of seconds > 0 (or None), got {value!r}"
+        )
 
 
 def _positive(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
@@ -84,7 +97,7 @@ class RateLimit:
         15.025
         >>> limit = RateLimit(max_requests=600, period=60.0)
         >>> limit.burst, round(limit.sustained_rate * 60, 1)
-        (6, 593.0)
+        (6, 594.0)
     """
 
     max_requests: float = attrs.field(validator=_positive)
@@ -108,9 +121,18 @@ class RateLimit:
 
     @property
     def sustained_rate(self) -> float:
-        """Requests per second granted in the long run."""
+        """Requests per second granted in the long run.
+
+        A bucket of ``burst`` draining at ``r`` grants fewer than ``burst + r * W`` requests in
+        any half-open window of ``W`` seconds, and the service's window of ``period`` may span
+        ``period + jitter`` of our clock; so ``r = (floor(quota) + 1 - burst) / (period +
+        jitter)`` (a hair less, against float rounding) never lets a window count more than the
+        quota. ``tests/_http/test_rate_burst.py`` proves it on a fake clock with a greedy sender.
+        """
         burst = self.burst
-        allowed = self.max_requests if burst == 1 else self.max_requests - burst
+        if burst == 1:
+            return self.max_requests / (self.period + self.jitter)
+        allowed = math.floor(self.max_requests) + 1 - burst - RATE_ROUNDING_MARGIN
         return allowed / (self.period + self.jitter)
 
     def new_limiter(self) -> AsyncLimiter:
@@ -148,6 +170,14 @@ class RequestLimits:
         max_response_bytes: the largest response body read (after gzip/deflate decoding),
             64 MiB by default; the body is streamed and a bigger answer raises
             :class:`~asisdk.errors.ResponseTooLargeError` as soon as the limit is passed.
+        request_deadline: the longest one request may take, in seconds (5 minutes by default;
+            ``None`` for no deadline). It covers every attempt -- sending, waiting for the
+            answer and streaming its body -- and the waits between retries, so a server that
+            sends one byte every few seconds (which no per-read timeout catches) cannot hold a
+            call for longer. Retries count against it: a retry whose wait would end past the
+            deadline is not made and the last error is raised. Time spent queueing for the
+            client's own concurrency slots and rate quotas is not counted. On expiry the call
+            raises :class:`~asisdk.errors.RequestTimeoutError` (never retried).
 
     Examples:
         >>> limits = RequestLimits.create(requests_per_minute=4, requests_per_day=500)
@@ -155,12 +185,15 @@ class RequestLimits:
         (15.0, 500, 4)
         >>> RequestLimits(max_response_bytes=1024).max_response_bytes
         1024
+        >>> RequestLimits().request_deadline, RequestLimits(request_deadline=None).request_deadline
+        (300.0, None)
     """
 
     rates: tuple[RateLimit, ...] = attrs.field(default=(), converter=_to_rates)
     per_day: int | None = attrs.field(default=None, validator=_positive_int)
     max_concurrency: int = attrs.field(default=MAX_CONCURRENCY, validator=_at_least_one)
     max_response_bytes: int = attrs.field(default=MAX_RESPONSE_BYTES, validator=_at_least_one)
+    request_deadline: float | None = attrs.field(default=REQUEST_DEADLINE, validator=_deadline)
 
     @classmethod
     def create(

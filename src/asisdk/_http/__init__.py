@@ -69,7 +69,7 @@ from asisdk._http._errors import (
     error_type_for_status,
 )
 from asisdk._http._limits import Limiter, RateLimit, RequestLimits
-from asisdk._http._masking import SecretMasker
+from asisdk._http._masking import HttpLogFilter, SecretMasker, register_secrets
 from asisdk._http._retry import RetryPolicy, parse_retry_after
 from asisdk._http._service import ServiceClient
 
@@ -80,6 +80,7 @@ __all__ = [
     "ErrorDescription",
     "ErrorParser",
     "EventLoopMismatchError",
+    "HttpLogFilter",
     "Limiter",
     "Progress",
     "ProgressBar",
@@ -95,6 +96,7 @@ __all__ = [
     "error_type_for_status",
     "iter_batch",
     "parse_retry_after",
+    "register_secrets",
     "retry_after_of",
     "run_batch",
 ]

@@ -22,6 +22,11 @@ Response size: bodies are streamed and read up to ``RequestLimits.max_response_b
 by default, counted after gzip/deflate decoding); a bigger answer raises
 :class:`~asisdk.errors.ResponseTooLargeError` instead of filling memory.
 
+Deadline: one :meth:`ApiClient.request` takes at most ``RequestLimits.request_deadline`` seconds
+(5 minutes by default) of sending, waiting, body streaming and retry waits; httpx's timeouts are
+per read, so without it a server trickling one byte every few seconds could hold a call for
+hours. On expiry the call raises :class:`~asisdk.errors.RequestTimeoutError`.
+
 Cancellation: cancelling a task inside :meth:`ApiClient.request` releases its concurrency slot
 and its rate-limiter wait, and httpx closes a connection whose response was not fully read, so
 a cancelled batch leaves no request half-done on a pooled connection.
@@ -57,7 +62,7 @@ from asisdk._http._errors import (
     default_error_parser,
 )
 from asisdk._http._limits import Limiter, RequestLimits
-from asisdk._http._masking import SecretMasker
+from asisdk._http._masking import SecretMasker, install_http_log_filter, register_secrets
 from asisdk._http._retry import IDEMPOTENT_METHODS, RetryPolicy, parse_retry_after
 from asisdk.config import Secret
 from asisdk.errors import (
@@ -106,6 +111,8 @@ class _Outcome:
     retryable: bool = False
     retry_after: float | None = None
     cause: BaseException | None = None
+    #: Seconds the attempt took once the limiter let it go (what counts against the deadline).
+    elapsed: float = 0.0
 
 
 def retry_after_of(response: httpx.Response) -> float | None:
@@ -203,6 +210,9 @@ class ApiClient:
             v for v in (*self._headers.values(), *self._params.values()) if isinstance(v, Secret)
         ]
         self._masker = SecretMasker(secrets, query_params=masked_params)
+        # httpx/httpcore log URLs and headers themselves: mask our secrets in their records too.
+        register_secrets(secrets, query_params=masked_params)
+        install_http_log_filter()
         self.retry = retry if retry is not None else RetryPolicy()
         self.limiter = (
             limiter if limiter is not None else Limiter(limits or RequestLimits(), service=service)
@@ -390,10 +400,14 @@ class ApiClient:
             idempotent=idempotent,
         )
         http = self._http()
+        deadline = self.limits.request_deadline
+        spent = 0.0  # seconds counted against the deadline so far
         attempt = 0
         while True:
             attempt += 1
-            outcome = await self._attempt(http, prepared, attempt)
+            remaining = None if deadline is None else deadline - spent
+            outcome = await self._attempt(http, prepared, attempt, remaining)
+            spent += outcome.elapsed
             if outcome.response is not None:
                 return outcome.response
             assert outcome.error is not None
@@ -402,6 +416,14 @@ class ApiClient:
                 retryable=prepared.may_retry and outcome.retryable,
                 retry_after=outcome.retry_after,
             )
+            if wait is not None and deadline is not None and spent + wait >= deadline:
+                self.logger.debug(
+                    "%s: a retry in %.2fs would end past request_deadline=%gs",
+                    prepared.shown,
+                    wait,
+                    deadline,
+                )
+                wait = None
             if wait is None:
                 self.logger.info(
                     "%s failed after %d attempt(s), giving up: %s",
@@ -421,6 +443,7 @@ class ApiClient:
                 self.retry.max_attempts,
             )
             await self._sleep(wait)
+            spent += wait
 
     def _prepare(
         self,
@@ -446,7 +469,10 @@ class ApiClient:
             for v in (*(params or {}).values(), *(headers or {}).values())
             if isinstance(v, Secret)
         ]
-        masker = self._masker.with_secrets(extra_secrets) if extra_secrets else self._masker
+        masker = self._masker
+        if extra_secrets:
+            masker = masker.with_secrets(extra_secrets)
+            register_secrets(extra_secrets)
         return _Prepared(
             method=method,
             url=url,
@@ -460,44 +486,61 @@ class ApiClient:
         )
 
     async def _attempt(
-        self, http: httpx.AsyncClient, prepared: _Prepared, attempt: int
+        self,
+        http: httpx.AsyncClient,
+        prepared: _Prepared,
+        attempt: int,
+        remaining: float | None,
     ) -> _Outcome:
-        """Send once (within the limits); the response, or the error it maps to."""
+        """Send once (within the limits and the time left); the response, or its error."""
         started = time.monotonic()
+        deadline = asyncio.timeout(remaining)
         try:
             async with self.limiter.slot():
                 await self.limiter.wait_for_rate()
-                response = await http.send(
-                    http.build_request(
-                        prepared.method,
-                        prepared.url,
-                        params=prepared.params,
-                        headers=prepared.headers,
-                        json=prepared.json,
-                        data=prepared.data,
-                    ),
-                    stream=True,
-                )
-                try:
-                    await self._read_capped(response, prepared.shown)
-                finally:
-                    await response.aclose()
+                started = time.monotonic()
+                async with deadline:
+                    response = await http.send(
+                        http.build_request(
+                            prepared.method,
+                            prepared.url,
+                            params=prepared.params,
+                            headers=prepared.headers,
+                            json=prepared.json,
+                            data=prepared.data,
+                        ),
+                        stream=True,
+                    )
+                    try:
+                        await self._read_capped(response, prepared.shown)
+                    finally:
+                        await response.aclose()
+        except TimeoutError as exc:
+            if not deadline.expired():
+                raise  # not ours: httpx reports its own timeouts as httpx.TimeoutException
+            return _Outcome(
+                error=self._deadline_error(prepared.shown, attempt),
+                cause=exc,
+                elapsed=time.monotonic() - started,
+            )
         except httpx.TransportError as exc:
             return _Outcome(
                 error=self._transport_error(exc, prepared.shown, attempt, prepared.masker),
                 retryable=isinstance(exc, _RETRYABLE_TRANSPORT),
                 cause=exc,
+                elapsed=time.monotonic() - started,
             )
+        elapsed = time.monotonic() - started
         problem = self._describe(response)
         if problem is None:
             self.logger.debug(
                 "%s -> %s in %.3fs (attempt %d)",
                 prepared.shown,
                 response.status_code,
-                time.monotonic() - started,
+                elapsed,
                 attempt,
             )
-            return _Outcome(response=response)
+            return _Outcome(response=response, elapsed=elapsed)
         retry_after = retry_after_of(response)
         return _Outcome(
             error=self._status_error(
@@ -509,6 +552,7 @@ class ApiClient:
                 else self.retry.should_retry_status(problem.status_code)
             ),
             retry_after=retry_after,
+            elapsed=elapsed,
         )
 
     async def _read_capped(self, response: httpx.Response, shown: str) -> None:
@@ -544,6 +588,15 @@ class ApiClient:
             if value:
                 return value
         return None
+
+    def _deadline_error(self, shown: str, attempt: int) -> RequestTimeoutError:
+        deadline = self.limits.request_deadline
+        return RequestTimeoutError(
+            f"{shown} passed its request_deadline of {deadline:g}s (attempt {attempt}; the "
+            "server answered too slowly or kept streaming its body); retry later, or raise "
+            "RequestLimits.request_deadline (limits=) if such slow answers are expected",
+            service=self.service,
+        )
 
     def _transport_error(
         self, exc: httpx.TransportError, shown: str, attempt: int, masker: SecretMasker

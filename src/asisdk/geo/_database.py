@@ -30,7 +30,7 @@ from asisdk.entities import GeoLocation, IpAddress, IpType
 from asisdk.errors import InvalidInputError
 from asisdk.geo import _defaults
 from asisdk.geo._errors import GeoDatabaseError, StaleDatabaseWarning
-from asisdk.geo._frame import column_values, rows_to_frame
+from asisdk.geo._frame import column_values, kind_columns, rows_to_frame
 from asisdk.geo._inputs import Classified, IpInput, classify, located
 from asisdk.geo._records import record_to_location
 from asisdk.geo._result import GeoResult, GeoStatus
@@ -448,6 +448,12 @@ class GeoIpDatabase:
         ``country_code``, ``country_name``, ``state``, ``city``, ``latitude``, ``longitude``,
         ``accuracy_radius``, ``time_zone``, ``postal_code``, ``continent``, ``network``,
         ``asn``, ``organization`` and ``geo_error`` (a name already in ``df`` gets ``_geo``).
+        When an Enterprise, ISP, Connection-Type, Anonymous-IP or Domain database is opened
+        (main or layered), its fields come before ``geo_error``: ``isp``,
+        ``connection_type``, ``user_type``, the mobile codes, ``is_in_european_union``, the
+        anonymity flags ``is_anonymous``, ``is_anonymous_vpn``, ``is_hosting_provider``,
+        ``is_public_proxy``, ``is_residential_proxy``, ``is_tor_exit_node`` (booleans), or
+        ``domain`` (see ``asisdk.geo._frame.KIND_COLUMNS``).
 
         Raises:
             InvalidInputError: ``column`` is not in ``df``.
@@ -456,9 +462,10 @@ class GeoIpDatabase:
             >>> located = geo.lookup_frame(logons, "IpAddress")  # doctest: +SKIP
             >>> located.groupby("country_code").size()  # doctest: +SKIP
         """
-        # The frame has no column for additional_data: its fields are not read (faster).
-        entries = self._entries(column_values(df, column), _CALLER, extras=False)
-        return rows_to_frame(df, entries)
+        extra = kind_columns([self.kind, *(layer.kind for layer in self._layers)])
+        # Without such a database no column needs additional_data: it is not read (faster).
+        entries = self._entries(column_values(df, column), _CALLER, extras=bool(extra))
+        return rows_to_frame(df, entries, extra_columns=extra)
 
     async def lookup_async(self, ip: IpInput) -> IpAddress:
         """:meth:`lookup` for async code (a lookup takes microseconds; run inline).

@@ -51,6 +51,9 @@ MAXMIND_BASE_URL: Final = "https://download.maxmind.com"
 #: Largest download and largest extracted database accepted (hostile or broken servers).
 MAX_DOWNLOAD_BYTES: Final = 512 * 1024 * 1024
 MAX_DATABASE_BYTES: Final = 1024 * 1024 * 1024
+#: Longest one download may take, in seconds (``RequestLimits.request_deadline``): 512 MiB at
+#: 1 MB/s with room to spare, yet a server trickling bytes cannot hold an update for hours.
+DOWNLOAD_DEADLINE: Final = 1800.0
 #: Read size when copying archive members and gzip streams.
 COPY_CHUNK: Final = 1024 * 1024
 #: Longest input string accepted as an IP address (anything longer is ``invalid``).

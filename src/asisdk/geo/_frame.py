@@ -14,10 +14,12 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = [
+    "KIND_COLUMNS",
     "LOCATION_COLUMNS",
     "RESULT_COLUMNS",
     "Row",
     "column_values",
+    "kind_columns",
     "results_to_frame",
     "rows_to_frame",
 ]
@@ -40,6 +42,33 @@ LOCATION_COLUMNS: Final = (
 )
 #: Every column ``lookup_frame`` adds, in order.
 RESULT_COLUMNS: Final = ("geo_status", "ip_type", *LOCATION_COLUMNS, "geo_error")
+#: Anonymity flags of Anonymous-IP databases (boolean columns: false when a located address
+#: is not listed, missing when the address is not located).
+_ANONYMITY: Final = (
+    "is_anonymous",
+    "is_anonymous_vpn",
+    "is_hosting_provider",
+    "is_public_proxy",
+    "is_residential_proxy",
+    "is_tor_exit_node",
+)
+#: Columns added after the location columns when a database of that kind is opened (main or
+#: layered), in this order; a City, Country or ASN database adds none, so the common frame
+#: stays as fast as ever. Values come from ``GeoLocation.additional_data``.
+KIND_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
+    "enterprise": (
+        "is_in_european_union",
+        "isp",
+        "connection_type",
+        "user_type",
+        "mobile_country_code",
+        "mobile_network_code",
+    ),
+    "isp": ("isp", "mobile_country_code", "mobile_network_code"),
+    "connection_type": ("connection_type",),
+    "anonymous_ip": _ANONYMITY,
+    "domain": ("domain",),
+}
 _FLOAT_COLUMNS: Final = frozenset({"latitude", "longitude"})
 _INT_COLUMNS: Final = frozenset({"accuracy_radius", "asn"})
 _SUFFIX: Final = "_geo"
@@ -65,15 +94,21 @@ def results_to_frame(df: pd.DataFrame, results: Sequence[GeoResult]) -> pd.DataF
     return rows_to_frame(df, [(r.status, r.ip_type, r.location, r.error) for r in results])
 
 
-def rows_to_frame(df: pd.DataFrame, rows: Sequence[Row]) -> pd.DataFrame:
+def rows_to_frame(
+    df: pd.DataFrame, rows: Sequence[Row], *, extra_columns: Sequence[str] = ()
+) -> pd.DataFrame:
     """Like :func:`results_to_frame`, from ``(status, ip_type, location, error, ...)`` rows.
 
+    ``extra_columns`` (see :data:`KIND_COLUMNS`) are read from each location's
+    ``additional_data`` and placed before ``geo_error``; ``is_*`` columns are booleans.
     Rows that are the same object (repeated inputs) are converted once.
     """
     import pandas as pd
 
+    names = (*RESULT_COLUMNS[:-1], *extra_columns, RESULT_COLUMNS[-1])
     location_cells = operator.attrgetter(*LOCATION_COLUMNS)
-    no_location = (None,) * len(LOCATION_COLUMNS)
+    no_location = (None,) * (len(LOCATION_COLUMNS) + len(extra_columns))
+    flags = frozenset(name for name in extra_columns if name.startswith("is_"))
     # Rows and locations alive in ``rows`` are converted once each (keyed by identity).
     converted: dict[int, tuple[object, ...]] = {}
     by_location: dict[int, tuple[object, ...]] = {}
@@ -86,20 +121,47 @@ def rows_to_frame(df: pd.DataFrame, rows: Sequence[Row]) -> pd.DataFrame:
             if location is None:
                 place = no_location
             else:
-                place = by_location.get(id(location)) or location_cells(location)
+                place = by_location.get(id(location)) or (
+                    (*location_cells(location), *_extra_cells(location, extra_columns, flags))
+                    if extra_columns
+                    else location_cells(location)
+                )
                 by_location[id(location)] = place
             cells = (status.value, None if ip_type is None else ip_type.value, *place, error)
             converted[id(row)] = cells
         values.append(cells)
-    columns = list(zip(*values, strict=True)) if values else [()] * len(RESULT_COLUMNS)
+    columns = list(zip(*values, strict=True)) if values else [()] * len(names)
     data: dict[str, object] = {}
-    for name, column in zip(RESULT_COLUMNS, columns, strict=True):
+    for name, column in zip(names, columns, strict=True):
         if name in _FLOAT_COLUMNS:
             data[name] = pd.array(column, dtype="Float64")
         elif name in _INT_COLUMNS:
             data[name] = pd.array(column, dtype="Int64")
+        elif name in flags:
+            data[name] = pd.array(column, dtype="boolean")
         else:
             data[name] = pd.array(column, dtype="object")
     added = pd.DataFrame(data, index=df.index)
     added.columns = pd.Index([f"{c}{_SUFFIX}" if c in df.columns else c for c in added.columns])
     return pd.concat([df, added], axis=1)
+
+
+def _extra_cells(
+    location: GeoLocation, names: Sequence[str], flags: frozenset[str]
+) -> tuple[object, ...]:
+    extra = location.additional_data
+    return tuple(extra.get(name) is True if name in flags else extra.get(name) for name in names)
+
+
+def kind_columns(kinds: Sequence[str]) -> tuple[str, ...]:
+    """The extra frame columns of databases of these kinds, each once, in a stable order.
+
+    Examples:
+        >>> kind_columns(["city", "asn"])
+        ()
+        >>> kind_columns(["city", "connection_type", "isp"])
+        ('isp', 'mobile_country_code', 'mobile_network_code', 'connection_type')
+    """
+    order = tuple(KIND_COLUMNS)
+    wanted = sorted({kind for kind in kinds if kind in KIND_COLUMNS}, key=order.index)
+    return tuple(dict.fromkeys(name for kind in wanted for name in KIND_COLUMNS[kind]))

@@ -41,9 +41,9 @@ import httpx
 import maxminddb
 import maxminddb.errors
 
-from asisdk._http import ApiClient, RetryPolicy, ServiceClient
+from asisdk._http import ApiClient, RequestLimits, RetryPolicy, ServiceClient
 from asisdk.config import Config, Secret, resolve_secret, resolve_setting
-from asisdk.errors import ApiError, ConfigurationError, NotFoundError
+from asisdk.errors import ApiError, ConfigurationError, NotFoundError, ResponseTooLargeError
 from asisdk.geo import _defaults
 from asisdk.geo._errors import GeoDatabaseError
 from asisdk.geo._source import default_data_dir
@@ -178,6 +178,12 @@ class GeoDatabaseUpdater(ServiceClient):
             headers=headers,
             retry=retry,
             http_client=http_client or self._owned_http,
+            # The body is streamed and the read stops at the cap: never buffered whole first.
+            limits=RequestLimits(
+                max_response_bytes=max_download_bytes,
+                request_deadline=_defaults.DOWNLOAD_DEADLINE,
+                max_concurrency=1,
+            ),
         )
 
     def __repr__(self) -> str:
@@ -261,14 +267,15 @@ class GeoDatabaseUpdater(ServiceClient):
     # -- downloads -------------------------------------------------------------------------
 
     async def _get(self, path: str, params: dict[str, str] | None = None) -> tuple[bytes, str]:
-        response = await self._api.request("GET", path, params=params)
-        content = response.content
-        if len(content) > self.max_download_bytes:
+        try:
+            response = await self._api.request("GET", path, params=params)
+        except ResponseTooLargeError as exc:
             raise GeoDatabaseError(
-                f"the download is {len(content)} bytes, over max_download_bytes="
-                f"{self.max_download_bytes}; raise the limit if this is expected. {self._kept()}"
-            )
-        return content, self._api.masker.url(response.request.url)
+                f"the download is over max_download_bytes={self.max_download_bytes}; it was "
+                "stopped there (streamed, never read whole); raise the limit if this is "
+                f"expected. {self._kept()}"
+            ) from exc
+        return response.content, self._api.masker.url(response.request.url)
 
     async def _download_geolite2(self) -> tuple[bytes, str, str]:
         path = f"/geoip/databases/{self.edition}/download"

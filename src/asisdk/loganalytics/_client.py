@@ -224,6 +224,8 @@ class LogAnalyticsClient(ServiceClient):
         http_client: an ``httpx.AsyncClient`` to use (not closed by this client).
         config: an already loaded configuration (for the default credential).
         server_timeout: seconds the service may run a query (``Prefer: wait``; at most 600).
+            The request deadline (``RequestLimits.request_deadline``, 5 minutes by default) is
+            raised to at least ``server_timeout`` plus 30 s, so a long query is never cut short.
         max_concurrency: shortcut: queries in flight at once (the service allows 5 per
             identity).
         sleep: the coroutine used between retries (inject to observe waits).
@@ -297,6 +299,10 @@ class LogAnalyticsClient(ServiceClient):
             # The read timeout follows the server's: a query may run server_timeout seconds.
             read = server_timeout + _defaults.READ_TIMEOUT_MARGIN
             timeout = httpx.Timeout(connect=10.0, read=read, write=30.0, pool=read)
+        floor = server_timeout + _defaults.READ_TIMEOUT_MARGIN
+        if limits.request_deadline is not None and limits.request_deadline < floor:
+            # A query the service may run for server_timeout seconds is never cut short.
+            limits = attrs.evolve(limits, request_deadline=floor)
         self._api = ApiClient(
             service=_SERVICE,
             base_url=base_url,

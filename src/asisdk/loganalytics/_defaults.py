@@ -42,3 +42,5 @@ STATIC_TOKEN_LIFETIME: Final = timedelta(days=3650)
 MAX_BISECT_DEPTH: Final = 4
 #: Chunks shorter than this are never halved.
 MIN_BISECT_CHUNK: Final = timedelta(minutes=1)
+#: Longest text taken from an msal or transport exception into an error message.
+MAX_AUTH_ERROR_TEXT: Final = 300

@@ -43,7 +43,13 @@ import attrs
 import httpx
 
 from asisdk.config import Config, Secret, load_config, resolve_secret, resolve_setting
-from asisdk.errors import AuthenticationError, ConfigurationError, TransportError
+from asisdk.errors import (
+    AsiError,
+    AuthenticationError,
+    ConfigurationError,
+    RequestTimeoutError,
+    TransportError,
+)
 from asisdk.loganalytics import _defaults
 
 __all__ = [
@@ -198,18 +204,44 @@ class _MsalCredential(abc.ABC):
             if self._app is None:
                 self._app = self._build_app()
             return self._acquire(self._app)
-        except httpx.TransportError as exc:
-            raise TransportError(
-                f"could not reach the authority {self.authority} ({type(exc).__name__}); "
-                "check the network, proxy and authority_host",
-                service=_SERVICE,
-            ) from exc
+        except AsiError:
+            raise
+        except (httpx.TransportError, OSError) as exc:
+            # httpx as msal's http_client, or msal's default requests session (whose
+            # ConnectionError, SSLError and Timeout are OSErrors), or a raw socket error.
+            raise self._unreachable(exc) from exc
         except ValueError as exc:  # msal: unknown tenant, bad authority, bad credential data
             raise AuthenticationError(
-                f"msal rejected the sign-in setup for {self.authority}: {exc}; check tenant_id, "
-                "client_id and authority_host",
+                f"msal rejected the sign-in setup for {self.authority}: {self._reason(exc)}; "
+                "check tenant_id, client_id and authority_host",
                 service=_SERVICE,
             ) from exc
+        except Exception as exc:  # any other msal failure: never a raw library error
+            raise AuthenticationError(
+                f"msal failed to get a token from {self.authority} ({self._reason(exc)}); "
+                "check tenant_id, client_id, the credential and authority_host, and retry "
+                "later if the authority is having trouble",
+                service=_SERVICE,
+            ) from exc
+
+    def _reason(self, exc: BaseException) -> str:
+        """``Type: first line`` of an exception, with the credential's secret masked."""
+        text = (str(exc).splitlines() or [""])[0][: _defaults.MAX_AUTH_ERROR_TEXT]
+        secret = getattr(self, "_secret", None)
+        if isinstance(secret, Secret) and secret.get():
+            text = text.replace(secret.get(), "***")
+        return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+    def _unreachable(self, exc: BaseException) -> TransportError:
+        timed_out = isinstance(exc, httpx.TimeoutException | TimeoutError) or (
+            "Timeout" in type(exc).__name__
+        )
+        kind = RequestTimeoutError if timed_out else TransportError
+        return kind(
+            f"could not reach the authority {self.authority} ({self._reason(exc)}); "
+            "check the network, proxy and authority_host",
+            service=_SERVICE,
+        )
 
     def _to_token(self, result: Mapping[str, Any]) -> AccessToken:
         if "access_token" not in result:

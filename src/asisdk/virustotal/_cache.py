@@ -9,6 +9,14 @@ only for what is missing or expired.
 SQLite is blocking, so every operation runs on one dedicated thread that owns the connection
 (the event loop never waits on disk). The database uses WAL journaling, so readers in other
 processes are not blocked by a running batch.
+
+A file that is not this cache is never written to: a file that is not SQLite at all (a text
+file), or an SQLite database holding other tables or a ``vt_lookups`` table of another shape,
+is a :class:`~asisdk.errors.ConfigurationError` naming the file and what to do, and is left as
+it is. An SQLite file too damaged to read (a truncated copy, a crash mid-write on a broken
+disk) is only ever a cache: it is moved aside as ``<name>.corrupt-<UTC time>`` with a warning
+and a new cache is built in its place. Damage found later, in the middle of a batch, is a
+``ConfigurationError`` with the same advice, never a raw ``sqlite3`` error.
 """
 
 from __future__ import annotations
@@ -34,6 +42,11 @@ __all__ = ["CachedLookup", "VtCache"]
 
 _T = TypeVar("_T")
 _log = logging.getLogger("asisdk.virustotal.cache")
+
+#: The first bytes of every SQLite 3 database file.
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+#: The columns of the one table this cache owns.
+_COLUMNS = frozenset({"key", "status", "data", "fetched_at"})
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS vt_lookups (
@@ -127,19 +140,90 @@ class VtCache:
     def _with_connection(self, function: Callable[[sqlite3.Connection], _T]) -> _T:
         # Runs on the cache thread only: the connection never crosses threads.
         if self._connection is None:
+            self._connection = self._open()
+        try:
+            return function(self._connection)
+        except sqlite3.Error as exc:
+            raise ConfigurationError(
+                f"the VirusTotal cache at {self.path} failed ({type(exc).__name__}: {exc}); "
+                "the file may be damaged or locked: delete it (it is only a cache), or pass "
+                "another cache path or cache=None"
+            ) from exc
+
+    def _open(self) -> sqlite3.Connection:
+        try:
+            _create_private(self.path)
+            self._refuse_foreign_file()
             try:
+                connection = self._connect()
+            except sqlite3.DatabaseError as exc:
+                if isinstance(exc, sqlite3.OperationalError):
+                    raise  # locked, read-only, out of disk: not damage
+                self._move_aside(exc)
                 _create_private(self.path)
-                connection = sqlite3.connect(self.path, isolation_level=None)
-                connection.execute("PRAGMA journal_mode=WAL")
-                connection.execute("PRAGMA synchronous=NORMAL")
-                connection.execute(_SCHEMA)
-            except (OSError, sqlite3.Error) as exc:
+                connection = self._connect()
+        except (OSError, sqlite3.Error) as exc:
+            raise ConfigurationError(
+                f"cannot open the VirusTotal cache at {self.path}: {exc}; pass another "
+                "cache path or cache=None"
+            ) from exc
+        return connection
+
+    def _refuse_foreign_file(self) -> None:
+        """Refuse a file that is not SQLite at all: it is someone's file, not a cache."""
+        with self.path.open("rb") as handle:
+            head = handle.read(len(_SQLITE_MAGIC))
+        if head and not _SQLITE_MAGIC.startswith(head[: len(_SQLITE_MAGIC)]):
+            raise ConfigurationError(
+                f"{self.path} is not a VirusTotal cache (it is not an SQLite database; it "
+                f"starts with {head[:8]!r}); it was left untouched: pass another cache path, "
+                "or delete the file if it is a stale cache"
+            )
+
+    def _connect(self) -> sqlite3.Connection:
+        connection = sqlite3.connect(self.path, isolation_level=None)
+        try:
+            tables = {
+                row[0]
+                for row in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")
+            }
+            if tables and "vt_lookups" not in tables:
                 raise ConfigurationError(
-                    f"cannot open the VirusTotal cache at {self.path}: {exc}; pass another "
-                    "cache path or cache=None"
-                ) from exc
-            self._connection = connection
-        return function(self._connection)
+                    f"{self.path} is another SQLite database (tables: "
+                    f"{', '.join(sorted(tables)[:5])}), not a VirusTotal cache; it was left "
+                    "untouched: pass another cache path"
+                )
+            if "vt_lookups" in tables:
+                columns = {row[1] for row in connection.execute("PRAGMA table_info(vt_lookups)")}
+                if columns != _COLUMNS:
+                    raise ConfigurationError(
+                        f"{self.path} has a vt_lookups table of another shape (columns: "
+                        f"{', '.join(sorted(columns))}); it is not this version's VirusTotal "
+                        "cache and was left untouched: delete it or pass another cache path"
+                    )
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=NORMAL")
+            connection.execute(_SCHEMA)
+        except BaseException:
+            connection.close()
+            raise
+        return connection
+
+    def _move_aside(self, exc: sqlite3.Error) -> None:
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
+        aside = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
+        self.path.replace(aside)
+        for suffix in ("-wal", "-shm"):
+            stale = self.path.with_name(self.path.name + suffix)
+            if stale.exists():
+                stale.replace(aside.with_name(aside.name + suffix))
+        _log.warning(
+            "the VirusTotal cache at %s is damaged (%s); it was moved to %s and a new, empty "
+            "cache is built in its place",
+            self.path,
+            exc,
+            aside,
+        )
 
     async def aclose(self) -> None:
         """Close the database and its thread. Idempotent."""
