@@ -1,0 +1,42 @@
+"""Run Sigma detection rules over local events, compiled to vectorised column operations.
+
+Rules are parsed with pySigma; each rule's detection becomes whole-column operations (pyarrow
+string kernels, RE2 regular expressions, numpy masks), and rules are grouped by log source so
+each event subset (Sysmon 1, Security 4688 ...) is selected and converted once.
+
+Examples:
+    >>> from asisdk.sigma import SigmaRules
+    >>> rules = SigmaRules.from_yaml('''
+    ... title: Whoami
+    ... id: 1b5e2a5e-0000-4000-8000-000000000001
+    ... author: Example Author
+    ... level: medium
+    ... logsource: {product: windows, category: process_creation}
+    ... detection:
+    ...     selection: {Image|endswith: '\\\\whoami.exe'}
+    ...     condition: selection
+    ... ''')
+    >>> import pandas as pd
+    >>> events = pd.DataFrame({"Channel": ["Microsoft-Windows-Sysmon/Operational"],
+    ...                        "EventID": [1], "Image": ["C:\\\\Tools\\\\WHOAMI.EXE"]})
+    >>> rules.match(events).frame[["rule_title", "author"]].values.tolist()
+    [['Whoami', 'Example Author']]
+"""
+
+from __future__ import annotations
+
+from asisdk.sigma._logsource import LogsourceVariant, logsource_variants
+from asisdk.sigma._matches import MATCH_COLUMNS, SUMMARY_COLUMNS, SigmaMatches
+from asisdk.sigma._rules import LEVELS, DetectionRule, RuleProblem, SigmaRules
+
+__all__ = [
+    "LEVELS",
+    "MATCH_COLUMNS",
+    "SUMMARY_COLUMNS",
+    "DetectionRule",
+    "LogsourceVariant",
+    "RuleProblem",
+    "SigmaMatches",
+    "SigmaRules",
+    "logsource_variants",
+]
