@@ -20,6 +20,7 @@ from collections.abc import Callable, Hashable, Sequence
 from typing import Any, Final
 
 import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 from sigma.conditions import (
@@ -64,12 +65,39 @@ def _escape(text: str) -> str:
     return "".join("\\" + c if c in _RE_SPECIAL else c for c in text)
 
 
+#: Rows (positions in the view) a node is asked about; ``None`` means every row.
+Rows = npt.NDArray[np.intp] | None
+
+#: A leaf asked about fewer than this share of the view's rows computes only those rows
+#: (and does not keep the answer); otherwise it computes the whole column once and keeps it.
+_RESTRICT_SHARE: Final = 0.25
+
+
+def _size(view: EventView, rows: Rows) -> int:
+    return view.size if rows is None else len(rows)
+
+
+def _none(view: EventView, rows: Rows) -> BoolArray:
+    return np.zeros(_size(view, rows), dtype=np.bool_)
+
+
+def _every(view: EventView, rows: Rows) -> BoolArray:
+    return np.ones(_size(view, rows), dtype=np.bool_)
+
+
+def _take(array: pa.Array, rows: Rows) -> pa.Array:
+    return array if rows is None else array.take(pa.array(rows, pa.int64()))
+
+
 class Node:
-    """One compiled piece of a detection: ``evaluate`` gives a mask over the view's rows."""
+    """One compiled piece of a detection: ``evaluate`` gives a mask over the asked rows."""
 
     __slots__ = ()
 
-    def evaluate(self, view: EventView) -> BoolArray:
+    #: A rough relative cost, so an AND runs its cheap, selective parts first.
+    cost: float = 1.0
+
+    def evaluate(self, view: EventView, rows: Rows = None) -> BoolArray:
         raise NotImplementedError  # pragma: no cover - every subclass overrides it
 
     def fields(self) -> set[str]:
@@ -82,81 +110,108 @@ class Const(Node):
     def __init__(self, value: bool) -> None:
         self.value = value
 
-    def evaluate(self, view: EventView) -> BoolArray:
-        return view.every() if self.value else view.none()
+    def evaluate(self, view: EventView, rows: Rows = None) -> BoolArray:
+        return _every(view, rows) if self.value else _none(view, rows)
+
+
+def _all_rows(view: EventView, rows: Rows) -> npt.NDArray[np.intp]:
+    return np.arange(view.size, dtype=np.intp) if rows is None else rows
 
 
 class And(Node):
-    __slots__ = ("children",)
+    """Children run in order of cost, each only over the rows every earlier one matched."""
+
+    __slots__ = ("children", "cost")
 
     def __init__(self, children: Sequence[Node]) -> None:
-        # Leaves first: they are cheap and usually shared; sub-trees only run when needed.
-        self.children = tuple(sorted(children, key=lambda c: not isinstance(c, _Leaf)))
+        self.children = tuple(sorted(children, key=lambda c: c.cost))
+        self.cost = self.children[0].cost if self.children else 1.0
 
-    def evaluate(self, view: EventView) -> BoolArray:
-        mask: BoolArray | None = None
+    def evaluate(self, view: EventView, rows: Rows = None) -> BoolArray:
+        mask = _every(view, rows)
+        alive = rows
         for child in self.children:
-            result = child.evaluate(view)
-            mask = result if mask is None else mask & result
-            if not mask.any():
-                return mask
-        return view.every() if mask is None else mask
+            result = child.evaluate(view, alive)
+            if alive is None:
+                mask = result.copy()
+                alive = np.flatnonzero(mask).astype(np.intp)
+            else:
+                positions = np.flatnonzero(mask)
+                mask[positions[~result]] = False
+                alive = alive[result]
+            if not len(alive):
+                break
+        return mask
 
     def fields(self) -> set[str]:
         return set().union(*(c.fields() for c in self.children))
 
 
 class Or(Node):
-    __slots__ = ("children",)
+    """Children run in order of cost, each only over the rows no earlier one matched."""
+
+    __slots__ = ("children", "cost")
 
     def __init__(self, children: Sequence[Node]) -> None:
-        self.children = tuple(children)
+        self.children = tuple(sorted(children, key=lambda c: c.cost))
+        self.cost = sum(c.cost for c in self.children)
 
-    def evaluate(self, view: EventView) -> BoolArray:
-        mask: BoolArray | None = None
+    def evaluate(self, view: EventView, rows: Rows = None) -> BoolArray:
+        mask = _none(view, rows)
+        pending = rows
         for child in self.children:
-            result = child.evaluate(view)
-            mask = result if mask is None else mask | result
-            if mask.all():
-                return mask
-        return view.none() if mask is None else mask
+            result = child.evaluate(view, pending)
+            if pending is None:
+                mask = result.copy()
+                pending = np.flatnonzero(~mask).astype(np.intp)
+            else:
+                positions = np.flatnonzero(~mask)
+                mask[positions[result]] = True
+                pending = pending[~result]
+            if not len(pending):
+                break
+        return mask
 
     def fields(self) -> set[str]:
         return set().union(*(c.fields() for c in self.children))
 
 
 class Not(Node):
-    __slots__ = ("child",)
+    __slots__ = ("child", "cost")
 
     def __init__(self, child: Node) -> None:
         self.child = child
+        self.cost = child.cost
 
-    def evaluate(self, view: EventView) -> BoolArray:
-        return ~self.child.evaluate(view)
+    def evaluate(self, view: EventView, rows: Rows = None) -> BoolArray:
+        return ~self.child.evaluate(view, rows)
 
     def fields(self) -> set[str]:
         return self.child.fields()
 
 
 class _Leaf(Node):
-    """A test on one field; its result is cached in the view under ``key``."""
+    """A test on one field; its whole-column result is kept in the view under ``key``."""
 
-    __slots__ = ("field", "key")
+    __slots__ = ("cost", "field", "key")
 
-    def __init__(self, field: str | None, key: Hashable) -> None:
+    def __init__(self, field: str | None, key: Hashable, cost: float = 1.0) -> None:
         self.field = field
         self.key = key
+        self.cost = cost
 
-    def evaluate(self, view: EventView) -> BoolArray:
+    def evaluate(self, view: EventView, rows: Rows = None) -> BoolArray:
         column = view.resolve(self.field) if self.field is not None else None
         cache_key = (column, self.key)
         found = view.results.get(cache_key)
         if found is None:
-            found = self.compute(view, column)
+            if rows is not None and len(rows) < _RESTRICT_SHARE * view.size:
+                return self.compute(view, column, rows)
+            found = self.compute(view, column, None)
             view.results[cache_key] = found
-        return found
+        return found if rows is None else found[rows]
 
-    def compute(self, view: EventView, column: str | None) -> BoolArray:
+    def compute(self, view: EventView, column: str | None, rows: Rows) -> BoolArray:
         raise NotImplementedError  # pragma: no cover
 
     def fields(self) -> set[str]:
@@ -167,6 +222,8 @@ class _Leaf(Node):
 
 #: (kind, pattern): kind is eq / prefix / suffix / contains / regex (anchored, from wildcards).
 StringTest = tuple[str, str]
+
+_KIND_COST: Final = {"eq": 1.0, "prefix": 2.0, "suffix": 2.0, "contains": 4.0, "regex": 6.0}
 
 
 def _string_parts(value: SigmaString) -> list[str | SpecialChars]:
@@ -232,61 +289,92 @@ def run_string_test(array: pa.Array, test: StringTest) -> BoolArray:
     if kind == "suffix":
         return to_bool(pc.ends_with(array, pattern=pattern))
     if kind == "contains":
-        return to_bool(pc.match_substring(array, pattern=pattern))
+        # RE2 finds a literal faster than pyarrow's substring kernel does.
+        return to_bool(pc.match_substring_regex(array, pattern=_escape(pattern)))
     return to_bool(pc.match_substring_regex(array, pattern=pattern))
+
+
+class StringPlan:
+    """Tests on one column, prepared once: equalities as a value set, the rest as one RE2
+    alternation (or a single kernel call when there is one test)."""
+
+    __slots__ = ("equal", "other", "pattern")
+
+    def __init__(self, tests: Sequence[StringTest]) -> None:
+        self.equal = [p for k, p in tests if k == "eq"]
+        self.other = [t for t in tests if t[0] != "eq"]
+        self.pattern = (
+            "(?s)(?:" + "|".join(_regex_of(t) for t in self.other) + ")"
+            if len(self.other) > 1
+            else None
+        )
+
+    def run(self, array: pa.Array) -> BoolArray:
+        mask: BoolArray | None = None
+        if len(self.equal) == 1:
+            mask = run_string_test(array, ("eq", self.equal[0]))
+        elif self.equal:
+            mask = to_bool(pc.is_in(array, value_set=pa.array(self.equal, array.type)))
+        if self.pattern is not None:
+            found = to_bool(pc.match_substring_regex(array, pattern=self.pattern))
+            mask = found if mask is None else mask | found
+        elif self.other:
+            found = run_string_test(array, self.other[0])
+            mask = found if mask is None else mask | found
+        return mask if mask is not None else np.zeros(len(array), dtype=np.bool_)
+
+
+def run_string_tests(array: pa.Array, tests: Sequence[StringTest]) -> BoolArray:
+    """Any of the tests (see :class:`StringPlan`)."""
+    return StringPlan(tests).run(array)
 
 
 class StringAny(_Leaf):
     """The field matches any of these strings (one value, or a list joined by OR)."""
 
-    __slots__ = ("cased", "tests")
+    __slots__ = ("cased", "plan", "tests")
 
     def __init__(self, field: str | None, tests: Sequence[StringTest], *, cased: bool) -> None:
         self.tests = tuple(dict.fromkeys(tests))
         self.cased = cased
-        super().__init__(field, ("str", cased, self.tests))
+        self.plan = StringPlan(self.tests)
+        cost = max((_KIND_COST[k] for k, _ in self.tests), default=1.0)
+        super().__init__(field, ("str", cased, self.tests), cost + 0.1 * len(self.tests))
 
-    def compute(self, view: EventView, column: str | None) -> BoolArray:
+    def compute(self, view: EventView, column: str | None, rows: Rows) -> BoolArray:
         if column is None:
-            return view.none()
+            return _none(view, rows)
         array = view.text(column) if self.cased else view.lower(column)
-        if len(self.tests) >= _ALTERNATION_MIN:
-            pattern = "(?s)(?:" + "|".join(_regex_of(t) for t in self.tests) + ")"
-            return to_bool(pc.match_substring_regex(array, pattern=pattern))
-        mask = view.none()
-        for test in self.tests:
-            key = (column, ("str", self.cased, (test,)))
-            found = view.results.get(key)
-            if found is None:
-                found = run_string_test(array, test)
-                view.results[key] = found
-            mask = mask | found
-        return mask
+        return self.plan.run(_take(array, rows))
 
 
 class Keyword(Node):
     """A field-less value: it matches when any column of the event contains it."""
 
-    __slots__ = ("cased", "tests")
+    __slots__ = ("cased", "plan", "tests")
+
+    cost = 20.0
 
     def __init__(self, tests: Sequence[StringTest], *, cased: bool) -> None:
-        self.tests = tuple(tests)
+        self.tests = tuple(dict.fromkeys(tests))
         self.cased = cased
+        self.plan = StringPlan(self.tests)
 
-    def evaluate(self, view: EventView) -> BoolArray:
-        mask = view.none()
-        for column in view.keyword_columns():
-            mask = mask | StringAny(column, self.tests, cased=self.cased).evaluate(view)
-        return mask
+    def evaluate(self, view: EventView, rows: Rows = None) -> BoolArray:
+        key = ("keyword", self.cased, self.tests)
+        found = view.results.get(key)
+        if found is not None:
+            return found if rows is None else found[rows]
+        if rows is not None and len(rows) < _RESTRICT_SHARE * view.size:
+            return self.plan.run(view.keyword_text(lower=not self.cased, rows=rows))
+        found = self.plan.run(view.keyword_text(lower=not self.cased))
+        view.results[key] = found
+        return found if rows is None else found[rows]
 
 
 def _keyword_test(value: SigmaString, *, cased: bool) -> StringTest:
     kind, pattern = string_test(value, cased=cased)
-    if kind == "eq":
-        return ("contains", pattern)
-    if kind == "prefix":
-        return ("contains", pattern)
-    if kind == "suffix":
+    if kind in ("eq", "prefix", "suffix"):
         return ("contains", pattern)
     if kind == "regex":
         return ("regex", pattern.replace("(?s)^", "(?s)", 1).removesuffix("$"))
@@ -303,12 +391,16 @@ class NumberEquals(_Leaf):
         self.number = number
         super().__init__(field, ("num", number))
 
-    def compute(self, view: EventView, column: str | None) -> BoolArray:
+    def compute(self, view: EventView, column: str | None, rows: Rows) -> BoolArray:
         if column is None:
-            return view.none()
-        numeric = view.numeric(column) == self.number
-        text = run_string_test(view.lower(column), ("eq", lower_text(str(self.number))))
-        return np.asarray(numeric | text, dtype=np.bool_)
+            return _none(view, rows)
+        numeric = view.numeric(column)
+        if rows is not None:
+            numeric = numeric[rows]
+        text = run_string_test(
+            _take(view.lower(column), rows), ("eq", lower_text(str(self.number)))
+        )
+        return np.asarray((numeric == self.number) | text, dtype=np.bool_)
 
 
 _COMPARE: Final[dict[CompareOperators, Callable[[Any, float], Any]]] = {
@@ -327,11 +419,14 @@ class Compare(_Leaf):
         self.number = number
         super().__init__(field, ("cmp", op.name, number))
 
-    def compute(self, view: EventView, column: str | None) -> BoolArray:
+    def compute(self, view: EventView, column: str | None, rows: Rows) -> BoolArray:
         if column is None:
-            return view.none()
+            return _none(view, rows)
+        numeric = view.numeric(column)
+        if rows is not None:
+            numeric = numeric[rows]
         with np.errstate(invalid="ignore"):
-            return np.asarray(_COMPARE[self.op](view.numeric(column), self.number), np.bool_)
+            return np.asarray(_COMPARE[self.op](numeric, self.number), np.bool_)
 
 
 class IsNull(_Leaf):
@@ -340,11 +435,13 @@ class IsNull(_Leaf):
     def __init__(self, field: str) -> None:
         super().__init__(field, ("null",))
 
-    def compute(self, view: EventView, column: str | None) -> BoolArray:
+    def compute(self, view: EventView, column: str | None, rows: Rows) -> BoolArray:
         if column is None:
-            return view.every()
-        empty = run_string_test(view.text(column), ("eq", ""))
-        return np.asarray(~view.present(column) | empty, dtype=np.bool_)
+            return _every(view, rows)
+        text = _take(view.text(column), rows)
+        empty = run_string_test(text, ("eq", ""))
+        present = np.asarray(text.is_valid().to_numpy(zero_copy_only=False), np.bool_)
+        return np.asarray(~present | empty, dtype=np.bool_)
 
 
 class Exists(_Leaf):
@@ -354,8 +451,12 @@ class Exists(_Leaf):
         self.exists = exists
         super().__init__(field, ("exists", exists))
 
-    def compute(self, view: EventView, column: str | None) -> BoolArray:
-        present = view.none() if column is None else view.present(column)
+    def compute(self, view: EventView, column: str | None, rows: Rows) -> BoolArray:
+        if column is None:
+            present = _none(view, rows)
+        else:
+            present = view.present(column)
+            present = present if rows is None else present[rows]
         return present if self.exists else ~present
 
 
@@ -368,16 +469,16 @@ class FieldRef(_Leaf):
         self.other = other
         self.starts_with = starts_with
         self.ends_with = ends_with
-        super().__init__(field, ("ref", other, starts_with, ends_with))
+        super().__init__(field, ("ref", other, starts_with, ends_with), 3.0)
 
-    def compute(self, view: EventView, column: str | None) -> BoolArray:
+    def compute(self, view: EventView, column: str | None, rows: Rows) -> BoolArray:
         other = view.resolve(self.other)
         if column is None or other is None:
-            return view.none()
-        left, right = view.lower(column), view.lower(other)
+            return _none(view, rows)
+        left, right = _take(view.lower(column), rows), _take(view.lower(other), rows)
         if not self.starts_with and not self.ends_with:
             return to_bool(pc.equal(left, right))
-        out = view.none()
+        out = np.zeros(len(left), dtype=np.bool_)
         for i, (a, b) in enumerate(zip(left.to_pylist(), right.to_pylist(), strict=True)):
             if a is None or b is None:
                 continue
@@ -390,11 +491,8 @@ class FieldRef(_Leaf):
         return out
 
 
-def _per_distinct(
-    view: EventView, column: str, test: Callable[[str], bool], *, lower: bool = False
-) -> BoolArray:
-    """Run a Python test once per distinct value of a column and spread the answers."""
-    array = view.lower(column) if lower else view.text(column)
+def _per_distinct(array: pa.Array, test: Callable[[str], bool]) -> BoolArray:
+    """Run a Python test once per distinct value of an array and spread the answers."""
     encoded = pc.dictionary_encode(array)
     if isinstance(encoded, pa.ChunkedArray):
         encoded = encoded.combine_chunks()
@@ -410,7 +508,7 @@ class Cidr(_Leaf):
 
     def __init__(self, field: str, networks: Sequence[str]) -> None:
         self.networks = tuple(ipaddress.ip_network(n, strict=False) for n in networks)
-        super().__init__(field, ("cidr", tuple(networks)))
+        super().__init__(field, ("cidr", tuple(networks)), 5.0)
 
     def _inside(self, text: str) -> bool:
         try:
@@ -423,10 +521,10 @@ class Cidr(_Leaf):
                 return True
         return any(address in n for n in self.networks if n.version == address.version)
 
-    def compute(self, view: EventView, column: str | None) -> BoolArray:
+    def compute(self, view: EventView, column: str | None, rows: Rows) -> BoolArray:
         if column is None:
-            return view.none()
-        return _per_distinct(view, column, self._inside)
+            return _none(view, rows)
+        return _per_distinct(_take(view.text(column), rows), self._inside)
 
 
 class Regex(_Leaf):
@@ -434,28 +532,33 @@ class Regex(_Leaf):
 
     def __init__(self, field: str | None, plan: RegexPlan) -> None:
         self.plan = plan
-        super().__init__(field, ("re", plan.pattern))
+        super().__init__(field, ("re", plan.pattern), 6.0 if plan.engine == "re2" else 10.0)
 
-    def compute(self, view: EventView, column: str | None) -> BoolArray:
+    def compute(self, view: EventView, column: str | None, rows: Rows) -> BoolArray:
         if column is None:
-            return view.none()
+            return _none(view, rows)
+        return self.run(_take(view.text(column), rows))
+
+    def run(self, array: pa.Array) -> BoolArray:
         if self.plan.engine == "re2":
-            return to_bool(pc.match_substring_regex(view.text(column), pattern=self.plan.pattern))
+            return to_bool(pc.match_substring_regex(array, pattern=self.plan.pattern))
         compiled = self.plan.compiled
         assert compiled is not None
-        return _per_distinct(view, column, lambda v: compiled.search(v) is not None)
+        return _per_distinct(array, lambda v: compiled.search(v) is not None)
 
 
 class KeywordRegex(Node):
     __slots__ = ("plan",)
 
+    cost = 25.0
+
     def __init__(self, plan: RegexPlan) -> None:
         self.plan = plan
 
-    def evaluate(self, view: EventView) -> BoolArray:
-        mask = view.none()
+    def evaluate(self, view: EventView, rows: Rows = None) -> BoolArray:
+        mask = _none(view, rows)
         for column in view.keyword_columns():
-            mask = mask | Regex(column, self.plan).evaluate(view)
+            mask = mask | Regex(column, self.plan).evaluate(view, rows)
         return mask
 
 

@@ -13,7 +13,7 @@ import pyarrow.compute as pc
 
 from asisdk.sigma._correlation import correlate
 from asisdk.sigma._events import BoolArray, EventView, lower_text
-from asisdk.sigma._logsource import CHANNEL_FIELD, LogsourceVariant
+from asisdk.sigma._logsource import CHANNEL_FIELD, EVENT_ID_FIELD, LogsourceVariant
 from asisdk.sigma._matches import SigmaMatches, build_frame
 
 if TYPE_CHECKING:
@@ -23,19 +23,31 @@ __all__ = ["match_events", "rule_positions"]
 
 
 def _selection(full: EventView, variant: LogsourceVariant) -> BoolArray:
+    """The events of one variant.
+
+    An event counts as a Windows event when it has a ``Channel`` or an ``EventID``. A
+    variant's test on a column is passed by events where that column is empty (a Security
+    4688 CSV export without ``Channel`` still meets ``Channel: Security``), and left out
+    entirely when the frame has no such column.
+    """
     mask = full.every()
-    channel = full.resolve(CHANNEL_FIELD)
-    if variant.windows is not None and channel is not None:
-        present = full.present(channel)
-        mask &= present if variant.windows else ~present
+    if variant.windows is not None:
+        marks = [full.resolve(CHANNEL_FIELD), full.resolve(EVENT_ID_FIELD)]
+        windows = full.none()
+        for column in marks:
+            if column is not None:
+                windows |= full.present(column)
+        if any(c is not None for c in marks):
+            mask &= windows if variant.windows else ~windows
     for field, values in variant.conditions:
         column = full.resolve(field)
-        if column is None:  # a frame without Channel (a Sysmon CSV): that test is left out
+        if column is None:
             continue
         wanted = {lower_text(str(v)) for v in values}
         lowered = full.lower(column)
         hit = pc.is_in(lowered, value_set=pa.array(sorted(wanted), lowered.type))
-        mask &= np.asarray(pc.fill_null(hit, False).to_numpy(zero_copy_only=False), np.bool_)
+        known = np.asarray(pc.fill_null(hit, False).to_numpy(zero_copy_only=False), np.bool_)
+        mask &= known | ~full.present(column)
     return mask
 
 

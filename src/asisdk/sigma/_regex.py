@@ -121,8 +121,10 @@ def plan_regex(pattern: str, *, ignore_case: bool, multiline: bool, dotall: bool
     """
     flags = ("i" if ignore_case else "") + ("m" if multiline else "") + ("s" if dotall else "")
     full = f"(?{flags}){pattern}" if flags else pattern
+    options = re2.Options()
+    options.log_errors = False  # a refused pattern is an answer here, not an error to log
     try:
-        re2.compile(full)
+        re2.compile(full, options=options)
     except re2.error:
         pass
     else:
