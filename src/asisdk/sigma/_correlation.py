@@ -69,7 +69,8 @@ def correlate(
         return members
     time_name = _column(frame, time_column)
     times = pd.to_datetime(frame[time_name].iloc[members], utc=True, errors="coerce")
-    data = pd.DataFrame({"_pos": members, "_t": times.to_numpy()})
+    naive = pd.Series(times).dt.tz_localize(None)  # UTC wall time, as datetime64
+    data = pd.DataFrame({"_pos": members, "_t": naive.to_numpy()})
     group_names: list[str] = []
     for field in sigma.group_by or ():
         column = _column(frame, field)

@@ -191,8 +191,12 @@ class EventView:
                 found = pa.nulls(self.size, pa.string())
             else:
                 arrays = [pc.cast(a, pa.large_string()) for a in arrays]
+                # Nulls become empty strings: pyarrow's "skip" mode drops rows whose inputs
+                # are all null.
                 separator = pa.scalar("\x00", pa.large_string())
-                found = pc.binary_join_element_wise(*arrays, separator, null_handling="skip")
+                found = pc.binary_join_element_wise(
+                    *arrays, separator, null_handling="replace", null_replacement=""
+                )
             self._joined[key] = found
         return found
 

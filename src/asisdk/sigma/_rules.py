@@ -38,6 +38,15 @@ LEVELS: Final = ("informational", "low", "medium", "high", "critical")
 _RULE_SUFFIXES: Final = (".yml", ".yaml")
 
 
+class _NoSource(NamedTuple):
+    product: str | None = None
+    service: str | None = None
+    category: str | None = None
+
+
+_NO_SOURCE: Final = _NoSource()
+
+
 class RuleProblem(NamedTuple):
     """A rule file, or one rule in it, that was left out, and why."""
 
@@ -80,7 +89,7 @@ class DetectionRule:
         tags: every tag, as written (``attack.t1059.001``).
         techniques: ATT&CK technique ids from the tags (``T1059.001``).
         tactics: ATT&CK tactics from the tags (``execution``).
-        logsource: the rule's log source.
+        logsource: the rule's log source (``None`` for a correlation rule).
         description: the rule's description.
         path: the file the rule was read from (``None`` when built in memory).
         sigma_rule: the pySigma rule (a ``SigmaRule`` or ``SigmaCorrelationRule``).
@@ -95,7 +104,7 @@ class DetectionRule:
     tags: tuple[str, ...]
     techniques: tuple[str, ...]
     tactics: tuple[str, ...]
-    logsource: SigmaLogSource
+    logsource: SigmaLogSource | None
     description: str | None
     path: str | None
     sigma_rule: SigmaRule | SigmaCorrelationRule = attrs.field(repr=False)
@@ -119,6 +128,7 @@ class DetectionRule:
         techniques, tactics = _split_tags(rule.tags or ())
         detection: Node | None = None
         variants: tuple[LogsourceVariant, ...] = ()
+        logsource: SigmaLogSource | None
         if isinstance(rule, SigmaRule):
             detection = compile_detection(rule)
             variants = logsource_variants(rule.logsource)
@@ -127,7 +137,7 @@ class DetectionRule:
             from asisdk.sigma._correlation import check_supported
 
             check_supported(rule)
-            logsource = SigmaLogSource(None, None, None)
+            logsource = None
         return cls(
             id=str(rule.id) if rule.id is not None else str(rule.title),
             title=str(rule.title),
@@ -332,7 +342,7 @@ class SigmaRules:
         floor = LEVELS.index(min_level.lower()) if min_level is not None else None
 
         def keep(rule: DetectionRule) -> bool:
-            source = rule.logsource
+            source = rule.logsource or _NO_SOURCE
             if not _matches_any(rule.level, level) or not _matches_any(rule.status, status):
                 return False
             if floor is not None and (rule.level not in LEVELS or LEVELS.index(rule.level) < floor):

@@ -18,11 +18,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-
-from asisdk.sigma import DetectionRule, LogsourceVariant
 from sigma.backends.sqlite import sqliteBackend
 from sigma.processing.pipeline import ProcessingItem, ProcessingPipeline
 from sigma.processing.transformations import FieldMappingTransformation
+
+from asisdk.sigma import DetectionRule, LogsourceVariant
 
 TABLE = "logs"
 
