@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from asisdk.sigma._logsource import LogsourceVariant, logsource_variants
 from asisdk.sigma._matches import MATCH_COLUMNS, SUMMARY_COLUMNS, SigmaMatches
+from asisdk.sigma._parallel import match_frame
 from asisdk.sigma._rules import LEVELS, DetectionRule, RuleProblem, SigmaRules
 
 __all__ = [
@@ -39,4 +40,5 @@ __all__ = [
     "SigmaMatches",
     "SigmaRules",
     "logsource_variants",
+    "match_frame",
 ]

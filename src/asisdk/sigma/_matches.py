@@ -95,10 +95,13 @@ class SigmaMatches:
             had none), the rule's id, title, level, status, ATT&CK techniques and tactics
             (lists), **author** and references (a list).
         rule_count: how many rules were run.
+        problems: chunks of the events that could not be matched (``match_frame`` with an
+            executor), as ``"chunk N: Error: message"``; empty when all were.
     """
 
     frame: pd.DataFrame
     rule_count: int = 0
+    problems: tuple[str, ...] = ()
 
     def __len__(self) -> int:
         return len(self.frame)

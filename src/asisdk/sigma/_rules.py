@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Executor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
@@ -382,3 +383,22 @@ class SigmaRules:
         from asisdk.sigma._engine import match_events
 
         return match_events(self, frame, time_column=time_column)
+
+    def match_frame(
+        self,
+        frame: Any,
+        *,
+        executor: Executor | None = None,
+        chunk_size: int | None = None,
+        time_column: str | None = "TimeCreated",
+    ) -> Any:
+        """Match in parallel: pandas row chunks in ``executor``, or a Dask DataFrame lazily.
+
+        See :func:`asisdk.sigma.match_frame` (returns :class:`SigmaMatches` for pandas, a
+        lazy Dask DataFrame of match rows for Dask).
+        """
+        from asisdk.sigma._parallel import match_frame
+
+        return match_frame(
+            self, frame, executor=executor, chunk_size=chunk_size, time_column=time_column
+        )
