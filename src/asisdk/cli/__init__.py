@@ -33,6 +33,7 @@ _COMMAND_HELP: Final = {
     "geo": "local GeoIP database: update, lookup, info",
     "query": "run a named query (local data by default, --workspace for Log Analytics)",
     "sample": "parse the bundled sample alerts and events and print their entities",
+    "sigma": "run Sigma detection rules over event files: scan, list",
     "config-path": "print where the config file is read from",
 }
 
@@ -67,6 +68,10 @@ def build_parser() -> argparse.ArgumentParser:
     add_triage_command(commands)
     add_tool_commands(commands)
     add_sample_command(commands)
+    from asisdk.cli._sigma import add_sigma_command
+
+    sigma_actions = add_sigma_command(commands)  # more sigma actions register here
+    del sigma_actions
     config = commands.add_parser("config-path", help=_COMMAND_HELP["config-path"])
     config.set_defaults(handler=_config_path)
     return parser
