@@ -29,6 +29,7 @@ MODULES = [
     "asisdk.notebook",
     "asisdk.pipeline",
     "asisdk.queries",
+    "asisdk.sigma",
     "asisdk.virustotal",
 ]
 

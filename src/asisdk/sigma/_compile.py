@@ -15,6 +15,7 @@ Every evaluated item is kept in the view, so the next rule asking the same costs
 
 from __future__ import annotations
 
+import abc
 import ipaddress
 from collections.abc import Callable, Hashable, Sequence
 from typing import Any, Final
@@ -89,7 +90,7 @@ def _take(array: pa.Array, rows: Rows) -> pa.Array:
     return array if rows is None else array.take(pa.array(rows, pa.int64()))
 
 
-class Node:
+class Node(abc.ABC):
     """One compiled piece of a detection: ``evaluate`` gives a mask over the asked rows."""
 
     __slots__ = ()
@@ -97,8 +98,9 @@ class Node:
     #: A rough relative cost, so an AND runs its cheap, selective parts first.
     cost: float = 1.0
 
+    @abc.abstractmethod
     def evaluate(self, view: EventView, rows: Rows = None) -> BoolArray:
-        raise NotImplementedError  # pragma: no cover - every subclass overrides it
+        """The mask of the asked rows (all of the view's when ``rows`` is ``None``)."""
 
     def fields(self) -> set[str]:
         return set()
@@ -211,8 +213,9 @@ class _Leaf(Node):
             view.results[cache_key] = found
         return found if rows is None else found[rows]
 
+    @abc.abstractmethod
     def compute(self, view: EventView, column: str | None, rows: Rows) -> BoolArray:
-        raise NotImplementedError  # pragma: no cover
+        """The test over ``column`` (``None``: the events lack the field) for ``rows``."""
 
     def fields(self) -> set[str]:
         return {self.field} if self.field is not None else set()

@@ -242,10 +242,18 @@ class SigmaRules:
     """A frozen collection of compiled Sigma rules.
 
     Examples:
-        >>> rules = SigmaRules.from_paths("../shared/data/sigma/rules/windows")  # doctest: +SKIP
-        >>> high = rules.filter(level=("high", "critical"), category="process_creation")
-        >>> matches = high.match(events)  # doctest: +SKIP
-        >>> matches.summary()  # doctest: +SKIP
+        >>> rules = SigmaRules.from_yaml('''
+        ... title: Whoami
+        ... id: 1b5e2a5e-0000-4000-8000-000000000002
+        ... level: medium
+        ... tags: [attack.discovery, attack.t1033]
+        ... logsource: {product: windows, category: process_creation}
+        ... detection: {selection: {CommandLine|contains: whoami}, condition: selection}
+        ... ''')
+        >>> [(r.title, r.techniques, r.tactics) for r in rules.filter(tag="T1033")]
+        [('Whoami', ('T1033',), ('discovery',))]
+        >>> len(rules.filter(min_level="high"))
+        0
     """
 
     rules: tuple[DetectionRule, ...] = attrs.field(converter=_rule_tuple)
