@@ -86,7 +86,10 @@ def column_text(series: pd.Series[Any]) -> pa.Array:
     elif pd.api.types.infer_dtype(series, skipna=True) in ("string", "empty"):
         array = pa.array(series.to_numpy(dtype=object), pa.large_string(), from_pandas=True)
     else:
-        array = pa.array([_cell_text(v) for v in series.tolist()], pa.string())
+        # Mixed values: convert each distinct value once, then spread by code.
+        codes, uniques = pd.factorize(series.to_numpy(dtype=object), use_na_sentinel=True)
+        texts = pa.array([_cell_text(v) for v in uniques.tolist()] + [None], pa.string())
+        array = texts.take(pa.array(np.where(codes < 0, len(uniques), codes), pa.int64()))
     if isinstance(array, pa.ChunkedArray):
         array = array.combine_chunks()
     if not pa.types.is_string(array.type) and not pa.types.is_large_string(array.type):

@@ -21,7 +21,7 @@ from sigma.correlations import SigmaCorrelationRule
 from sigma.exceptions import SigmaError
 from sigma.rule import SigmaLogSource, SigmaRule
 
-from asisdk.errors import MissingFileError
+from asisdk.errors import ConfigurationError, MissingFileError
 from asisdk.sigma._compile import Node, compile_detection
 from asisdk.sigma._logsource import LogsourceVariant, logsource_variants
 from asisdk.sigma._regex import UnsupportedRuleError
@@ -273,6 +273,23 @@ class SigmaRules:
         for file in _rule_files(paths):
             parsed.extend((rule, str(file)) for rule in _parse_file(file, problems))
         return cls(_compile_all(parsed, problems), problems)
+
+    @classmethod
+    def bundled(cls) -> SigmaRules:
+        """The rule pack shipped with asisdk (``asisdk sigma update`` refreshes it).
+
+        Raises:
+            ConfigurationError: this installation has no bundled rule pack.
+        """
+        try:
+            from asisdk.sigma._pack import (  # type: ignore[import-not-found,unused-ignore]
+                default_rules_path,
+            )
+        except ImportError as exc:
+            raise ConfigurationError(
+                "no bundled Sigma rule pack in this installation; use SigmaRules.from_paths"
+            ) from exc
+        return cls.from_paths(default_rules_path())
 
     @classmethod
     def from_yaml(cls, *texts: str) -> SigmaRules:
