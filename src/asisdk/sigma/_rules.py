@@ -282,7 +282,7 @@ class SigmaRules:
             ConfigurationError: this installation has no bundled rule pack.
         """
         try:
-            from asisdk.sigma._pack import (  # type: ignore[import-not-found,unused-ignore]
+            from asisdk.sigma._pack import (  # type: ignore[import-not-found,attr-defined,unused-ignore]
                 default_rules_path,
             )
         except ImportError as exc:
