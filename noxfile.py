@@ -37,6 +37,7 @@ TEST_DEPS = [
     "matplotlib>=3.8",  # asisdk.cluster.plot_clusters
     "mmdb-writer>=0.2.7",  # GeoIP test databases built in the tests
     "dask[dataframe,distributed]>=2024.1",  # asisdk.dask and executor= on a real LocalCluster
+    "pysigma-backend-sqlite>=2.0",  # tests/sigma: the SQLite (Zircolite) reference engine
 ]
 TYPE_DEPS = ["mypy>=1.11", "pandas-stubs>=2.1", "types-PyYAML"]
 DOCS_DEPS = [

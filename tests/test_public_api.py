@@ -30,6 +30,7 @@ MODULES = [
     "asisdk.pipeline",
     "asisdk.queries",
     "asisdk.schema",
+    "asisdk.sigma",
     "asisdk.ti",
     "asisdk.virustotal",
 ]

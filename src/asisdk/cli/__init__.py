@@ -36,6 +36,7 @@ _COMMAND_HELP: Final = {
     "query": "run a named query (local data by default, --workspace for Log Analytics)",
     "ti": "look observables up in threat-intelligence providers (OTX, AbuseIPDB, ...)",
     "sample": "parse the bundled sample alerts and events and print their entities",
+    "sigma": "Sigma detection rules: scan event files, list, kql, update the rule pack",
     "config-path": "print where the config file is read from",
 }
 
@@ -72,6 +73,10 @@ def build_parser() -> argparse.ArgumentParser:
     add_tool_commands(commands)
     add_ti_command(commands)
     add_sample_command(commands)
+    from asisdk.cli._sigma import add_sigma_command
+    from asisdk.cli._sigma_pack import add_sigma_pack_commands
+
+    add_sigma_pack_commands(add_sigma_command(commands))  # scan, list + kql, update
     config = commands.add_parser("config-path", help=_COMMAND_HELP["config-path"])
     config.set_defaults(handler=_config_path)
     return parser

@@ -8,8 +8,8 @@ from typing import Final
 import attrs
 import numpy as np
 import pandas as pd
-import pyarrow as pa  # type: ignore[import-untyped]
-import pyarrow.compute as pc  # type: ignore[import-untyped]
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from asisdk.errors import InvalidInputError
 from asisdk.pipeline import _defaults

@@ -14,7 +14,7 @@ from typing import Any, Final, Literal
 
 import attrs
 import pandas as pd
-import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow as pa
 
 from asisdk.errors import InvalidInputError
 from asisdk.pipeline import _defaults

@@ -1,0 +1,109 @@
+"""Run compiled rules over a frame: one event subset per log-source variant, shared by rules."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from asisdk.sigma._correlation import correlate
+from asisdk.sigma._events import BoolArray, EventView, lower_text
+from asisdk.sigma._logsource import CHANNEL_FIELD, EVENT_ID_FIELD, LogsourceVariant
+from asisdk.sigma._matches import SigmaMatches, build_frame
+
+if TYPE_CHECKING:
+    from asisdk.sigma._rules import DetectionRule, SigmaRules
+
+__all__ = ["match_events", "rule_positions"]
+
+
+def _selection(full: EventView, variant: LogsourceVariant) -> BoolArray:
+    """The events of one variant.
+
+    An event counts as a Windows event when it has a ``Channel`` or an ``EventID``. A
+    variant's test on a column is passed by events where that column is empty (a Security
+    4688 CSV export without ``Channel`` still meets ``Channel: Security``), and left out
+    entirely when the frame has no such column.
+    """
+    mask = full.every()
+    if variant.windows is not None:
+        marks = [full.resolve(CHANNEL_FIELD), full.resolve(EVENT_ID_FIELD)]
+        windows = full.none()
+        for column in marks:
+            if column is not None:
+                windows |= full.present(column)
+        if any(c is not None for c in marks):
+            mask &= windows if variant.windows else ~windows
+    for field, values in variant.conditions:
+        column = full.resolve(field)
+        if column is None:
+            continue
+        wanted = {lower_text(str(v)) for v in values}
+        lowered = full.lower(column)
+        hit = pc.is_in(lowered, value_set=pa.array(sorted(wanted), lowered.type))
+        known = np.asarray(pc.fill_null(hit, False).to_numpy(zero_copy_only=False), np.bool_)
+        mask &= known | ~full.present(column)
+    return mask
+
+
+def rule_positions(
+    rules: Sequence[DetectionRule], frame: pd.DataFrame
+) -> dict[str, npt.NDArray[np.intp]]:
+    """For each single-event rule, the positions (``iloc``) of the events it matches."""
+    full = EventView(frame, np.arange(len(frame), dtype=np.intp), {})
+    views: dict[str, EventView] = {}
+    out: dict[str, npt.NDArray[np.intp]] = {}
+    for rule in rules:
+        if rule.detection is None:
+            continue
+        found: list[npt.NDArray[np.intp]] = []
+        for variant in rule.variants:
+            view = views.get(variant.key)
+            if view is None:
+                rows = np.flatnonzero(_selection(full, variant)).astype(np.intp)
+                view = EventView(frame, rows, variant.field_map)
+                views[variant.key] = view
+            if view.size == 0:
+                continue
+            found.append(view.rows[rule.detection.evaluate(view)])
+        if len(found) == 1:
+            out[rule.id] = found[0]
+        elif found:
+            out[rule.id] = np.unique(np.concatenate(found))
+        else:
+            out[rule.id] = np.zeros(0, np.intp)
+    return out
+
+
+def match_events(
+    rules: SigmaRules, frame: pd.DataFrame, *, time_column: str | None
+) -> SigmaMatches:
+    """Every rule of ``rules`` over ``frame`` (see :meth:`SigmaRules.match`)."""
+    from asisdk.sigma._rules import DetectionRule
+
+    single = [r for r in rules if not r.is_correlation]
+    correlations = [r for r in rules if r.is_correlation]
+    # Rules a correlation refers to but the collection does not hold are run too.
+    extra: dict[str, DetectionRule] = {}
+    hidden: set[str] = set()
+    known = {r.id for r in single}
+    for correlation in correlations:
+        sigma: Any = correlation.sigma_rule
+        for reference in sigma.rules or ():
+            referenced = DetectionRule.from_sigma(reference.rule)
+            if referenced.id not in known and referenced.id not in extra:
+                extra[referenced.id] = referenced
+            if not sigma.generate:
+                hidden.add(referenced.id)
+    positions = rule_positions([*single, *extra.values()], frame)
+    hits: list[tuple[DetectionRule, npt.NDArray[np.intp]]] = [
+        (r, positions[r.id]) for r in single if r.id not in hidden and r.id in positions
+    ]
+    for correlation in correlations:
+        hits.append((correlation, correlate(correlation, frame, positions, time_column)))
+    return SigmaMatches(frame=build_frame(frame, hits), rule_count=len(rules))
