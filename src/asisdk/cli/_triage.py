@@ -143,6 +143,19 @@ def add_triage_command(commands: Any) -> None:
         help=f"most indicators sent to VirusTotal (default: {pipeline_defaults.VT_MAX_LOOKUPS})",
     )
     parser.add_argument(
+        "--sigma",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="match the bundled SigmaHQ rules (or --sigma-rules) and rank their matches in "
+        "the findings, with each rule's author (default: on)",
+    )
+    parser.add_argument(
+        "--sigma-rules",
+        action="append",
+        metavar="PATH",
+        help="Sigma rule file or directory instead of the bundled pack (repeatable)",
+    )
+    parser.add_argument(
         "--ti",
         metavar="PROVIDERS",
         help="look indicators up in threat-intelligence providers, e.g. otx,greynoise,circl "
@@ -356,6 +369,7 @@ def _triage(args: argparse.Namespace, progress: StageProgress) -> tuple[TriageRe
                 geo=geo,
                 geo_note=geo_note,
                 progress=progress,
+                sigma=_sigma_rules(args),
             )
     finally:
         if geo is not None:
@@ -408,6 +422,20 @@ async def _threat_intel(
     done = attrs.evolve(result, iocs=enrich_ti_iocs(result.iocs, verdicts))
     done = rerank_findings(done, ti_verdicts=_verdict_frame(verdicts), options=options)
     return done.with_timing("ti", time.perf_counter() - start, len(verdicts))
+
+
+def _sigma_rules(args: argparse.Namespace) -> Any:
+    """``rules.match`` of the Sigma rules the triage runs (``None`` with ``--no-sigma``)."""
+    if not args.sigma:
+        if args.sigma_rules:
+            raise UsageError("--sigma-rules and --no-sigma exclude each other")
+        return None
+    from asisdk.sigma import SigmaRules
+
+    rules = SigmaRules.from_paths(*args.sigma_rules) if args.sigma_rules else SigmaRules.bundled()
+    for problem in rules.errors[:5]:
+        warnings.warn(f"Sigma rule skipped: {problem.file}: {problem.reason}", stacklevel=1)
+    return rules.match
 
 
 def _verdict_frame(verdicts: pd.DataFrame) -> pd.DataFrame:
