@@ -26,6 +26,7 @@ from asisdk.cluster._features import (
     token_count,
 )
 from asisdk.cluster._masks import DEFAULT_MASKS
+from asisdk.cluster._options import DbscanOptions, PatternOptions, ProcessColumns
 from asisdk.cluster._patterns import PatternGroups, group_patterns
 from asisdk.cluster._plot import plot_clusters
 from asisdk.cluster._result import ClusterMethod, ClusterResult
@@ -35,7 +36,10 @@ __all__ = [
     "PROCESS_FEATURE_COLUMNS",
     "ClusterMethod",
     "ClusterResult",
+    "DbscanOptions",
     "PatternGroups",
+    "PatternOptions",
+    "ProcessColumns",
     "add_process_features",
     "char_ord_score",
     "cluster_events",

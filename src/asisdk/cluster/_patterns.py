@@ -33,8 +33,9 @@ import pandas as pd
 
 from asisdk.cluster import _defaults
 from asisdk.cluster._masks import DEFAULT_MASKS, compile_masks
+from asisdk.cluster._options import check_mining
 from asisdk.cluster._text import factorize_texts
-from asisdk.errors import AsiError, InvalidInputError
+from asisdk.errors import AsiError
 from asisdk.executors import cpu_count, map_chunks
 
 __all__ = ["PatternGroups", "group_patterns"]
@@ -277,13 +278,12 @@ def group_patterns(
         >>> group_patterns(lines).templates
         ('install-update -hostname <*> -tmp:/tmp/<*>/rollback',)
     """
-    if min(max_constants, max_line_chars, max_tokens) < 1:
-        raise InvalidInputError(
-            "max_constants, max_line_chars and max_tokens must be at least 1, got "
-            f"{max_constants}, {max_line_chars}, {max_tokens}"
-        )
-    if similarity is not None and not 0.0 <= similarity <= 1.0:
-        raise InvalidInputError(f"similarity must be between 0 and 1 (or None), got {similarity}")
+    check_mining(
+        similarity=similarity,
+        max_constants=max_constants,
+        max_line_chars=max_line_chars,
+        max_tokens=max_tokens,
+    )
     compiled = compile_masks(DEFAULT_MASKS if masks is None else masks)
     series = lines if isinstance(lines, pd.Series) else pd.Series(list(lines), dtype=object)
     texts, codes = factorize_texts(series)
