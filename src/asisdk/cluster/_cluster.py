@@ -8,10 +8,11 @@ from concurrent.futures import Executor
 from typing import Any, Literal
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from asisdk.cluster import _defaults
-from asisdk.cluster._dbscan import feature_matrix, fit_dbscan
+from asisdk.cluster._dbscan import feature_matrix, fit_dbscan, fit_weighted, normalise_rows
 from asisdk.cluster._features import (
     PROCESS_FEATURE_COLUMNS,
     check_columns,
@@ -24,7 +25,7 @@ from asisdk.cluster._summary import event_times, renumber, summarise
 from asisdk.errors import InvalidArgumentError, InvalidInputError
 from asisdk.executors import asyncify
 
-__all__ = ["cluster_events", "cluster_events_async"]
+__all__ = ["cluster_events", "cluster_events_async", "cluster_vectors"]
 
 
 def _feature_frame(
@@ -246,3 +247,33 @@ def _cluster_patterns(
 
 
 cluster_events_async = asyncify(cluster_events)
+
+
+def cluster_vectors(
+    vectors: npt.NDArray[np.float64], weights: npt.NDArray[np.int64], options: DbscanOptions
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64]]:
+    """DBSCAN over distinct feature vectors, each standing for ``weights`` rows.
+
+    What :func:`cluster_events` does after collapsing the rows, for callers that collapse
+    them elsewhere (the Dask :func:`asisdk.dask.cluster_events` does it per partition).
+
+    Returns:
+        (the matrix DBSCAN saw, each vector's cluster id: 0, 1, ... in order of first
+        appearance, -1 for unclustered).
+
+    Examples:
+        >>> vectors = np.array([[1.0, 0.0], [0.0, 1.0]])
+        >>> seen, labels = cluster_vectors(vectors, np.array([3, 1]), DbscanOptions())
+        >>> labels.tolist()
+        [0, -1]
+    """
+    if not len(vectors):
+        return (normalise_rows(vectors) if options.normalize else vectors), np.zeros(0, np.int64)
+    seen, labels, _ = fit_weighted(
+        vectors,
+        weights,
+        max_distance=options.max_distance,
+        min_samples=options.min_samples,
+        normalize=options.normalize,
+    )
+    return seen, renumber(labels)

@@ -19,7 +19,7 @@ import pandas as pd
 
 from asisdk.errors import InvalidInputError
 
-__all__ = ["Collapsed", "feature_matrix", "fit_dbscan"]
+__all__ = ["Collapsed", "feature_matrix", "fit_dbscan", "fit_weighted"]
 
 
 @attrs.frozen(eq=False)
@@ -94,11 +94,33 @@ def fit_dbscan(
     Returns:
         (row labels, collapsed vectors, the matrix DBSCAN saw, labels of its rows, model).
     """
+    collapsed = collapse(matrix)
+    seen, vector_labels, model = fit_weighted(
+        collapsed.vectors,
+        collapsed.weights,
+        max_distance=max_distance,
+        min_samples=min_samples,
+        normalize=normalize,
+    )
+    return vector_labels[collapsed.inverse], collapsed, seen, vector_labels, model
+
+
+def fit_weighted(
+    vectors: npt.NDArray[np.float64],
+    weights: npt.NDArray[np.int64],
+    *,
+    max_distance: float,
+    min_samples: int,
+    normalize: bool,
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64], Any]:
+    """DBSCAN over distinct vectors, each standing for ``weights`` rows.
+
+    Returns:
+        (the matrix DBSCAN saw, the label of each vector, the fitted model).
+    """
     from sklearn.cluster import DBSCAN  # heavy import, only when clustering
 
-    collapsed = collapse(matrix)
-    seen = normalise_rows(collapsed.vectors) if normalize else collapsed.vectors
+    seen = normalise_rows(vectors) if normalize else vectors
     model = DBSCAN(eps=max_distance, min_samples=min_samples)
-    model.fit(seen, sample_weight=collapsed.weights)
-    vector_labels = np.asarray(model.labels_, dtype=np.int64)
-    return vector_labels[collapsed.inverse], collapsed, seen, vector_labels, model
+    model.fit(seen, sample_weight=weights)
+    return seen, np.asarray(model.labels_, dtype=np.int64), model

@@ -38,7 +38,7 @@ from asisdk.cluster._text import factorize_texts
 from asisdk.errors import AsiError
 from asisdk.executors import cpu_count, map_chunks
 
-__all__ = ["PatternGroups", "group_patterns"]
+__all__ = ["PatternGroups", "group_patterns", "merge_templates"]
 
 _WILD = _defaults.WILDCARD
 Tokens = tuple[str, ...]
@@ -323,3 +323,75 @@ def _first_appearance(
 ) -> tuple[npt.NDArray[np.int64], list[int]]:
     codes, uniques = pd.factorize(values)
     return np.asarray(codes, dtype=np.int64), [int(u) for u in uniques]
+
+
+def merge_templates(
+    partitions: Sequence[tuple[tuple[str, ...], tuple[int, ...]]],
+    *,
+    max_constants: int,
+    similarity: float | None,
+) -> tuple[list[npt.NDArray[np.int64]], tuple[str, ...], tuple[int, ...]]:
+    """Merge the templates mined from several parts of the input into one id space.
+
+    The templates, weighted by their sizes, are mined again with :func:`group_patterns`'s
+    miner, so templates found in different detail join under the more general one. Global
+    ids are numbered in order of first appearance (part order, then local id order). The
+    Dask :func:`asisdk.dask.group_patterns` merges its partitions with this.
+
+    Args:
+        partitions: per partition, its templates and their sizes, in partition order.
+        max_constants: as in :func:`group_patterns`.
+        similarity: as in :func:`group_patterns` (applied to the merged set).
+
+    Returns:
+        (per partition, the global id of each local id; the global templates; their sizes).
+
+    Examples:
+        >>> parts = [(("disk 1 full",), (1,)), (("disk 2 full",), (1,))]
+        >>> _, templates, sizes = merge_templates(parts, max_constants=1, similarity=None)
+        >>> templates, sizes
+        (('disk <*> full',), (2,))
+    """
+    used = [p for p in partitions if p[0]]
+    if len(used) <= 1:
+        # One partition with lines: its templates are already the answer (exactly the
+        # pandas function's); mining them again could only coarsen them.
+        identity = [np.arange(len(t), dtype=np.int64) for t, _ in partitions]
+        only_templates, only_sizes = used[0] if used else ((), ())
+        return identity, only_templates, only_sizes
+    shape_of: dict[Tokens, int] = {}
+    shapes: list[Tokens] = []
+    weights: list[int] = []
+    local_shape: list[list[int]] = []
+    for templates, sizes in partitions:
+        ids: list[int] = []
+        for template, size in zip(templates, sizes, strict=True):
+            tokens = tuple(template.split())
+            sid = shape_of.get(tokens)
+            if sid is None:
+                sid = shape_of[tokens] = len(shapes)
+                shapes.append(tokens)
+                weights.append(0)
+            weights[sid] += size
+            ids.append(sid)
+        local_shape.append(ids)
+    miner = _Miner(max_constants)
+    shape_template = np.asarray(miner.mine(shapes, weights), dtype=np.int64)
+    found = miner.templates
+    if similarity is not None and found:
+        mapping, found = merge_similar(found, similarity)
+        shape_template = np.asarray(mapping, dtype=np.int64)[shape_template]
+    # Number global groups by first appearance: partition order, then local id order (which
+    # is row order inside the partition).
+    order: dict[int, int] = {}
+    mappings: list[npt.NDArray[np.int64]] = []
+    for ids in local_shape:
+        local = [order.setdefault(int(shape_template[s]), len(order)) for s in ids]
+        mappings.append(np.asarray(local, dtype=np.int64))
+    totals = [0] * len(order)
+    for global_ids, (_, sizes) in zip(mappings, partitions, strict=True):
+        for gid, size in zip(global_ids.tolist(), sizes, strict=True):
+            totals[gid] += size
+    by_gid = sorted(order.items(), key=lambda kv: kv[1])
+    merged = tuple(" ".join(found[t]) for t, _ in by_gid)
+    return mappings, merged, tuple(totals)

@@ -194,6 +194,7 @@ def add_process_features(
     process_column: str = _cluster_defaults.PROCESS_COLUMN,
     commandline_column: str = _cluster_defaults.COMMANDLINE_COLUMN,
     logon_id_column: str | None = _cluster_defaults.LOGON_ID_COLUMN,
+    process_columns: _cluster.ProcessColumns | None = None,
 ) -> dd.DataFrame:
     """Lazy :func:`asisdk.cluster.add_process_features` over a Dask DataFrame.
 
@@ -206,6 +207,8 @@ def add_process_features(
         process_column: column holding the process image path.
         commandline_column: column holding the command line.
         logon_id_column: column holding the logon id (``None`` to skip).
+        process_columns: the four options above as one
+            :class:`~asisdk.cluster.ProcessColumns` (then leave those keywords out).
 
     Returns:
         A lazy Dask DataFrame with the feature columns added.
@@ -228,6 +231,7 @@ def add_process_features(
         "process_column": process_column,
         "commandline_column": commandline_column,
         "logon_id_column": logon_id_column,
+        "process_columns": process_columns,
     }
     # Fake non-empty rows give the dtypes of real ones (an empty frame gives object
     # for processName where real rows give strings).
