@@ -472,7 +472,6 @@ def _dress(func: Callable[..., Any], like: Callable[..., Any], name: str, doc: s
     func.__name__ = func.__qualname__ = name
     func.__doc__ = doc
     func.__signature__ = signature.replace(return_annotation=returns)  # type: ignore[attr-defined]
-    func.__wrapped__ = like  # type: ignore[attr-defined]
 
 
 def _map_frame(
