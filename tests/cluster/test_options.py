@@ -89,7 +89,7 @@ def test_shortcut_keywords_beside_an_options_object_are_refused(
 ) -> None:
     with pytest.raises(InvalidArgumentError, match="min_samples"):
         cluster_events(host_processes, method=DbscanOptions(), min_samples=5)
-    with pytest.raises(InvalidArgumentError, match="process_columns"):
+    with pytest.raises(InvalidArgumentError, match="process_column"):
         add_process_features(
             host_processes, process_column="Image", process_columns=ProcessColumns()
         )

@@ -18,11 +18,11 @@ from asisdk.cluster._features import (
     check_columns,
     compute_process_features,
 )
-from asisdk.cluster._options import DbscanOptions, PatternOptions, ProcessColumns
+from asisdk.cluster._options import DbscanOptions, PatternOptions, ProcessColumns, refuse_beside
 from asisdk.cluster._patterns import group_patterns
 from asisdk.cluster._result import ClusterMethod, ClusterResult
 from asisdk.cluster._summary import event_times, renumber, summarise
-from asisdk.errors import InvalidArgumentError, InvalidInputError
+from asisdk.errors import InvalidInputError
 from asisdk.executors import asyncify
 
 __all__ = ["cluster_events", "cluster_events_async", "cluster_vectors"]
@@ -45,12 +45,7 @@ def _feature_frame(
 def _options(method: object, shortcuts: dict[str, Any]) -> DbscanOptions | PatternOptions:
     """The options object of ``method``: given, or built from the keyword shortcuts."""
     if isinstance(method, DbscanOptions | PatternOptions):
-        given = [k for k, v in shortcuts.items() if v != _SHORTCUT_DEFAULTS[k]]
-        if given:
-            raise InvalidArgumentError(
-                f"pass {', '.join(given)} inside method={type(method).__name__}(...), "
-                "not as keywords beside it"
-            )
+        refuse_beside(method, shortcuts, _SHORTCUT_DEFAULTS)
         return method
     # Both methods check these two (as cluster_events always has), whichever is chosen.
     DbscanOptions(max_distance=shortcuts["max_distance"], min_samples=shortcuts["min_samples"])

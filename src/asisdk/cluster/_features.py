@@ -21,7 +21,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from asisdk.cluster import _defaults
-from asisdk.cluster._options import ProcessColumns, process_columns_of
+from asisdk.cluster._options import ProcessColumns, refuse_beside
 from asisdk.cluster._text import cell_text, combine_codes, factorize_texts
 from asisdk.errors import AsiError, InvalidInputError
 from asisdk.executors import cpu_count, map_frame
@@ -446,12 +446,16 @@ def add_process_features(
         >>> row["processName"], int(row["commandlineTokens"]), bool(row["isSystemSession"])
         ('cmd.exe', 3, True)
     """
-    columns = process_columns_of(
-        process_columns,
-        process=process_column,
-        commandline=commandline_column,
-        logon_id=logon_id_column,
-        path_separator=path_separator,
+    keywords = {
+        "process_column": process_column,
+        "commandline_column": commandline_column,
+        "logon_id_column": logon_id_column,
+        "path_separator": path_separator,
+    }
+    defaults = attrs.asdict(ProcessColumns())
+    refuse_beside(process_columns, keywords, dict(zip(keywords, defaults.values(), strict=True)))
+    columns = process_columns or ProcessColumns(
+        process_column, commandline_column, logon_id_column, path_separator
     )
     features = compute_process_features(df, columns, executor=executor)
     kept = df.drop(columns=[c for c in PROCESS_FEATURE_COLUMNS if c in df.columns])

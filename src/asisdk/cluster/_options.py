@@ -15,23 +15,25 @@ import attrs
 from asisdk.cluster import _defaults
 from asisdk.errors import InvalidArgumentError, InvalidInputError
 
-__all__ = [
-    "DbscanOptions",
-    "PatternOptions",
-    "ProcessColumns",
-    "check_mining",
-    "process_columns_of",
-]
+__all__ = ["DbscanOptions", "PatternOptions", "ProcessColumns", "check_mining", "refuse_beside"]
 
 
-def _one_character(_: object, attribute: attrs.Attribute[Any], value: str | None) -> None:
-    if value is not None and len(value) != 1:
-        raise InvalidInputError(f"path_separator must be one character, got {value!r}")
+def _check(test: Any, message: str) -> Any:
+    """An attrs validator raising ``InvalidInputError(message)`` where ``test`` fails."""
+
+    def validate(_: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if not test(value):
+            raise InvalidInputError(message.format(name=attribute.name, value=value))
+
+    return validate
+
+
+_AT_LEAST_ONE = _check(lambda v: v >= 1, "{name} must be at least 1, got {value}")
 
 
 @attrs.frozen
 class ProcessColumns:
-    """Where a frame of process-creation events keeps what the process features read.
+    """Where process-creation events keep what the process features read.
 
     Attributes:
         process: the process image path column (Windows 4688 ``NewProcessName``).
@@ -39,10 +41,7 @@ class ProcessColumns:
         logon_id: the logon id column (``None``, or absent from the frame: no row is a
             system session).
         path_separator: ``"\\\\"`` or ``"/"``; by default each path is cut at its last
-            backslash or slash, whichever comes later, so mixed Windows/Linux data works.
-
-    Raises:
-        InvalidInputError: ``path_separator`` is not one character.
+            backslash or slash, so mixed Windows/Linux data works.
 
     Examples:
         >>> columns = ProcessColumns(process="Image", logon_id=None)
@@ -53,54 +52,22 @@ class ProcessColumns:
     process: str = _defaults.PROCESS_COLUMN
     commandline: str = _defaults.COMMANDLINE_COLUMN
     logon_id: str | None = _defaults.LOGON_ID_COLUMN
-    path_separator: str | None = attrs.field(default=None, validator=_one_character)
-
-
-def process_columns_of(
-    given: ProcessColumns | None,
-    *,
-    process: str,
-    commandline: str,
-    logon_id: str | None,
-    path_separator: str | None,
-) -> ProcessColumns:
-    """``given``, or the :class:`ProcessColumns` of the keyword shortcuts beside it.
-
-    Raises:
-        InvalidArgumentError: ``given`` and shortcut keywords that differ from the defaults.
-    """
-    built = ProcessColumns(process, commandline, logon_id, path_separator)
-    if given is None:
-        return built
-    if built != ProcessColumns():
-        raise InvalidArgumentError(
-            "pass the process columns in process_columns=ProcessColumns(...) or as "
-            "keywords, not both"
-        )
-    return given
-
-
-def _positive(_: object, attribute: attrs.Attribute[Any], value: float) -> None:
-    if not value > 0:
-        raise InvalidInputError(f"{attribute.name} must be greater than 0, got {value}")
-
-
-def _at_least_one(_: object, attribute: attrs.Attribute[Any], value: int) -> None:
-    if value < 1:
-        raise InvalidInputError(f"{attribute.name} must be at least 1, got {value}")
+    path_separator: str | None = attrs.field(
+        default=None,
+        validator=_check(
+            lambda v: v is None or len(v) == 1, "{name} must be one character, got {value!r}"
+        ),
+    )
 
 
 def _features(value: str | Sequence[str]) -> str | tuple[str, ...]:
-    if isinstance(value, str):
-        if value != "process":
-            raise InvalidInputError(
-                f"features must be 'process' or a list of column names, got {value!r}"
-            )
-        return value
-    names = tuple(value)
-    if not names:
+    if isinstance(value, str) and value != "process":
+        raise InvalidInputError(
+            f"features must be 'process' or a list of column names, got {value!r}"
+        )
+    if not isinstance(value, str) and not value:
         raise InvalidInputError("features is empty; name at least one feature column")
-    return names
+    return value if isinstance(value, str) else tuple(value)
 
 
 @attrs.frozen
@@ -108,17 +75,13 @@ class DbscanOptions:
     """How ``cluster_events(df, method=DbscanOptions(...))`` clusters with DBSCAN.
 
     Attributes:
-        features: ``"process"`` (the process features ``pathLogScore``,
-            ``commandlineLogLen``, ``commandlineTokensFull``, ``isSystemSession``) or the
-            numeric feature columns (process feature names are computed when absent).
+        features: ``"process"`` (``pathLogScore``, ``commandlineLogLen``,
+            ``commandlineTokensFull``, ``isSystemSession``) or numeric feature columns
+            (process feature names are computed when absent).
         max_distance: DBSCAN ``eps``: how close two events must be to be neighbours.
         min_samples: events (counting duplicates) needed to form a cluster.
         normalize: scale each feature vector to unit length first (as msticpy does).
         process_columns: the columns the process features read.
-
-    Raises:
-        InvalidInputError: ``max_distance`` not above 0, ``min_samples`` below 1, or
-            ``features`` neither ``"process"`` nor a non-empty list.
 
     Examples:
         >>> DbscanOptions(max_distance=0.05).feature_names[:2]
@@ -128,17 +91,18 @@ class DbscanOptions:
     features: Literal["process"] | tuple[str, ...] = attrs.field(
         default="process", converter=_features
     )
-    max_distance: float = attrs.field(default=_defaults.MAX_DISTANCE, validator=_positive)
-    min_samples: int = attrs.field(default=_defaults.MIN_SAMPLES, validator=_at_least_one)
+    max_distance: float = attrs.field(
+        default=_defaults.MAX_DISTANCE,
+        validator=_check(lambda v: v > 0, "{name} must be greater than 0, got {value}"),
+    )
+    min_samples: int = attrs.field(default=_defaults.MIN_SAMPLES, validator=_AT_LEAST_ONE)
     normalize: bool = True
     process_columns: ProcessColumns = ProcessColumns()
 
     @property
     def feature_names(self) -> tuple[str, ...]:
         """The feature columns clustered on."""
-        if self.features == "process":
-            return _defaults.PROCESS_CLUSTER_FEATURES
-        return tuple(self.features)
+        return _defaults.PROCESS_CLUSTER_FEATURES if self.features == "process" else self.features
 
 
 def check_mining(
@@ -154,36 +118,30 @@ def check_mining(
         raise InvalidInputError(f"similarity must be between 0 and 1 (or None), got {similarity}")
 
 
-def _text_column(_: object, attribute: attrs.Attribute[Any], value: str | None) -> None:
-    if value is None:
-        raise InvalidInputError(
-            "method='patterns' needs column= naming the text column (e.g. 'CommandLine')"
-        )
-
-
 @attrs.frozen
 class PatternOptions:
-    """How ``cluster_events(df, method=PatternOptions(...))`` clusters by template.
+    """How ``cluster_events(df, method=PatternOptions(column=...))`` clusters by template.
 
     Attributes:
         column: the text column grouped by template (see :func:`group_patterns`).
-        min_samples: lines needed for a template group to be a cluster; smaller groups
-            stay unclustered.
+        min_samples: lines a template group needs to be a cluster (smaller ones stay
+            unclustered).
         masks: variable masks (default :data:`DEFAULT_MASKS`).
         similarity: template merging (see :func:`group_patterns`).
         max_constants: see :func:`group_patterns`.
-
-    Raises:
-        InvalidInputError: no ``column``, ``min_samples`` or ``max_constants`` below 1, or
-            ``similarity`` outside 0-1.
 
     Examples:
         >>> PatternOptions(column="CommandLine", min_samples=3).min_samples
         3
     """
 
-    column: str = attrs.field(validator=_text_column)
-    min_samples: int = attrs.field(default=_defaults.MIN_SAMPLES, validator=_at_least_one)
+    column: str = attrs.field(
+        validator=_check(
+            lambda v: v is not None,
+            "method='patterns' needs column= naming the text column (e.g. 'CommandLine')",
+        )
+    )
+    min_samples: int = attrs.field(default=_defaults.MIN_SAMPLES, validator=_AT_LEAST_ONE)
     masks: Mapping[str, str | re.Pattern[str]] | None = None
     similarity: float | None = None
     max_constants: int = _defaults.MAX_CONSTANTS
@@ -194,4 +152,16 @@ class PatternOptions:
             max_constants=self.max_constants,
             max_line_chars=_defaults.MAX_LINE_CHARS,
             max_tokens=_defaults.MAX_TOKENS,
+        )
+
+
+def refuse_beside(
+    options: object, shortcuts: Mapping[str, Any], defaults: Mapping[str, Any]
+) -> None:
+    """Raise :class:`InvalidArgumentError` for shortcut keywords given beside ``options``."""
+    given = [name for name, value in shortcuts.items() if value != defaults[name]]
+    if options is not None and given:
+        raise InvalidArgumentError(
+            f"pass {', '.join(given)} inside {type(options).__name__}(...), "
+            "not as keywords beside it"
         )
