@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor
 from typing import Any, Literal
 
+import attrs
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
@@ -49,25 +50,19 @@ def _options(method: object, shortcuts: dict[str, Any]) -> DbscanOptions | Patte
         return method
     # Both methods check these two (as cluster_events always has), whichever is chosen.
     DbscanOptions(max_distance=shortcuts["max_distance"], min_samples=shortcuts["min_samples"])
+    if method not in ("dbscan", "patterns"):
+        raise InvalidInputError(f"method must be 'dbscan' or 'patterns', got {method!r}")
     if method == "patterns":
         return PatternOptions(
-            column=shortcuts["column"],
-            min_samples=shortcuts["min_samples"],
-            masks=shortcuts["masks"],
-            similarity=shortcuts["similarity"],
-            max_constants=shortcuts["max_constants"],
+            **{name: shortcuts[name] for name in attrs.fields_dict(PatternOptions)}
         )
-    if method != "dbscan":
-        raise InvalidInputError(f"method must be 'dbscan' or 'patterns', got {method!r}")
+    dbscan = ("features", "max_distance", "min_samples", "normalize")
     return DbscanOptions(
-        features=shortcuts["features"],
-        max_distance=shortcuts["max_distance"],
-        min_samples=shortcuts["min_samples"],
-        normalize=shortcuts["normalize"],
+        **{name: shortcuts[name] for name in dbscan},
         process_columns=ProcessColumns(
-            process=shortcuts["process_column"],
-            commandline=shortcuts["commandline_column"],
-            logon_id=shortcuts["logon_id_column"],
+            **{
+                name: shortcuts[f"{name}_column"] for name in ("process", "commandline", "logon_id")
+            },
             path_separator=shortcuts["path_separator"],
         ),
     )
@@ -115,23 +110,17 @@ def cluster_events(
     Args:
         df: the events.
         columns: input columns kept in the summary (default: all).
-        features: shortcut for :attr:`DbscanOptions.features`.
+        features: shortcut (see above): :attr:`DbscanOptions.features`; likewise
+            ``max_distance``, ``min_samples`` and ``normalize``.
         method: ``"dbscan"``, ``"patterns"``, a :class:`DbscanOptions` or a
             :class:`PatternOptions`.
-        column: shortcut for :attr:`PatternOptions.column` (required for ``"patterns"``).
-        max_distance: shortcut for :attr:`DbscanOptions.max_distance` (DBSCAN ``eps``).
-        min_samples: shortcut for ``min_samples`` of either options class.
-        normalize: shortcut for :attr:`DbscanOptions.normalize`.
+        column: shortcut: :attr:`PatternOptions.column` (required for ``"patterns"``);
+            likewise ``masks``, ``similarity`` and ``max_constants``.
         time_column: event time column for ``FirstEventTime`` / ``LastEventTime``; ``None``
             to leave those columns out.
         executor: where feature chunks run (see :mod:`asisdk.executors`).
-        process_column: shortcut for :attr:`ProcessColumns.process`.
-        commandline_column: shortcut for :attr:`ProcessColumns.commandline`.
-        logon_id_column: shortcut for :attr:`ProcessColumns.logon_id`.
-        path_separator: shortcut for :attr:`ProcessColumns.path_separator`.
-        masks: shortcut for :attr:`PatternOptions.masks`.
-        similarity: shortcut for :attr:`PatternOptions.similarity`.
-        max_constants: shortcut for :attr:`PatternOptions.max_constants`.
+        process_column: shortcut: :attr:`ProcessColumns.process`; likewise
+            ``commandline_column``, ``logon_id_column`` and ``path_separator``.
 
     Returns:
         A :class:`ClusterResult`: ``summary``, ``labels`` aligned to ``df.index``, and the
@@ -247,10 +236,8 @@ cluster_events_async = asyncify(cluster_events)
 def cluster_vectors(
     vectors: npt.NDArray[np.float64], weights: npt.NDArray[np.int64], options: DbscanOptions
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64]]:
-    """DBSCAN over distinct feature vectors, each standing for ``weights`` rows.
-
-    What :func:`cluster_events` does after collapsing the rows, for callers that collapse
-    them elsewhere (the Dask :func:`asisdk.dask.cluster_events` does it per partition).
+    """DBSCAN over distinct feature vectors, each standing for ``weights`` rows (what
+    :func:`cluster_events` does after collapsing rows; the Dask one collapses per partition).
 
     Returns:
         (the matrix DBSCAN saw, each vector's cluster id: 0, 1, ... in order of first
