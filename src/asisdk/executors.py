@@ -293,14 +293,16 @@ def _raise(exc: BaseException) -> Any:
     raise exc
 
 
+_IN_LOOP = (
+    "With ``executor=None`` small inputs run in the loop's default thread pool, larger ones in "
+    "the shared process pool. Cancelling the call cancels chunks that have not started."
+)
+_IN_THREAD = "It runs in a worker thread (chunks still go to ``executor``); cancelling abandons it."
+
+
 @attrs.frozen(eq=False)
 class MapPlan(Generic[_V, _O]):
-    """One chunked run, described once, executed blocking (:meth:`run`) or awaited
-    (:meth:`run_async`).
-
-    A frame transform builds a plan after checking its arguments, and :func:`plan_runners`
-    makes its blocking and awaitable functions from that one planner, so the operation has
-    one signature and one docstring.
+    """One chunked run, executed blocking (:meth:`run`) or awaited (:meth:`run_async`).
 
     Attributes:
         worker: a top-level (picklable) function taking a chunk first.
@@ -343,10 +345,7 @@ class MapPlan(Generic[_V, _O]):
         return func, chosen, pairs, _Tally(indexes, self.progress)
 
     def run(self) -> _O:
-        """Run the chunks, blocking until all are done; ``assemble`` their outcomes.
-
-        With ``executor=None`` small inputs run inline, larger ones in the shared pool.
-        """
+        """Run the chunks (``executor=None``: small inputs inline); assemble the outcomes."""
         func, picked, pairs, tally = self._start(asynchronous=False)
         chosen = picked if picked is not None else InlineExecutor()  # always picked: typing
         futures: list[Callable[[], Any]] = []
@@ -363,20 +362,14 @@ class MapPlan(Generic[_V, _O]):
         return self.assemble(outcomes)
 
     async def run_async(self) -> _O:
-        """Await the chunks without blocking the event loop; ``assemble`` their outcomes.
-
-        With ``executor=None`` small inputs run in the loop's default thread pool, larger
-        ones in the shared process pool. Cancelling cancels chunks that have not started.
-        """
+        """Await the chunks (``executor=None``: small inputs in the loop's thread pool)."""
         func, chosen, pairs, tally = self._start(asynchronous=True)
         loop = asyncio.get_running_loop()
 
         async def one(position: int, chunk: object, index: pd.Index[Any]) -> Any:
             try:
                 value = await loop.run_in_executor(chosen, func, chunk)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
+            except Exception as exc:  # CancelledError is not one: it propagates
                 get = functools.partial(_raise, exc)
             else:
                 get = functools.partial(_identity, value)
@@ -405,14 +398,6 @@ def plan_runners(
     (``_extract_frame``): the blocking function takes the name without it
     (``extract_frame``), the awaitable one adds ``_async``. Both show the planner's
     signature (help, IDEs, mypy) and raise its argument errors when called.
-
-    Examples:
-        >>> def _count_rows(items: list[int]) -> MapPlan[int, int]:
-        ...     \"\"\"Count the items, chunk by chunk.\"\"\"
-        ...     return MapPlan(len, items, assemble=lambda outs: sum(o.value for o in outs))
-        >>> count_rows, count_rows_async = plan_runners(_count_rows)
-        >>> count_rows([1, 2, 3]), asyncio.run(count_rows_async([1, 2]))
-        (3, 2)
     """
     name = planner.__name__.lstrip("_")
 
@@ -423,7 +408,7 @@ def plan_runners(
         return await planner(*args, **kwargs).run_async()
 
     _dress(run, planner, name, planner.__doc__)
-    _dress(run_async, planner, f"{name}_async", _awaitable_doc(name, "in_loop"))
+    _dress(run_async, planner, f"{name}_async", _awaitable_doc(name, _IN_LOOP))
     return run, run_async
 
 
@@ -433,32 +418,16 @@ def asyncify(func: Callable[_P, _T]) -> Callable[_P, Coroutine[Any, Any, _T]]:
     For operations that are more than one chunked map. The loop keeps serving other tasks
     meanwhile; cancelling the await abandons the result. The function is named
     ``<name>_async`` and shows ``func``'s signature.
-
-    Examples:
-        >>> def add(a: int, b: int) -> int:
-        ...     \"\"\"Add.\"\"\"
-        ...     return a + b
-        >>> add_async = asyncify(add)
-        >>> add_async.__name__, asyncio.run(add_async(1, b=2))
-        ('add_async', 3)
     """
 
     async def run_async(*args: _P.args, **kwargs: _P.kwargs) -> _T:
         return await asyncio.to_thread(func, *args, **kwargs)
 
-    _dress(run_async, func, f"{func.__name__}_async", _awaitable_doc(func.__name__, "thread"))
+    _dress(run_async, func, f"{func.__name__}_async", _awaitable_doc(func.__name__, _IN_THREAD))
     return run_async
 
 
-def _awaitable_doc(name: str, where: str) -> str:
-    how = (
-        "The work runs in a worker thread (chunks still go to ``executor``); cancelling the "
-        "await abandons the result."
-        if where == "thread"
-        else "With ``executor=None`` small inputs run in the loop's default thread pool, "
-        "larger ones in the shared process pool (see :mod:`asisdk.executors`). Cancelling the "
-        "call cancels chunks that have not started."
-    )
+def _awaitable_doc(name: str, how: str) -> str:
     return f"Await :func:`{name}` without blocking the event loop (same arguments).\n\n{how}\n"
 
 
