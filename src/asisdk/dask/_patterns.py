@@ -84,14 +84,8 @@ class DaskPatternGroups:
 
     def to_frame(self) -> pd.DataFrame:
         """Return one row per group: ``GroupId``, ``Template``, ``Size`` (largest first)."""
-        frame = pd.DataFrame(
-            {
-                "GroupId": range(len(self.templates)),
-                "Template": list(self.templates),
-                "Size": list(self.sizes),
-            }
-        )
-        return frame.sort_values(["Size", "GroupId"], ascending=[False, True], kind="stable")
+        plain = pd.Series(np.zeros(0, np.int64))
+        return _cluster.PatternGroups(plain, self.templates, self.sizes).to_frame()
 
     def __repr__(self) -> str:
         return (
