@@ -13,7 +13,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from asisdk.cluster import _defaults
-from asisdk.cluster._dbscan import feature_matrix, fit_dbscan, fit_weighted, normalise_rows
+from asisdk.cluster._dbscan import collapse, feature_matrix, fit_weighted, normalise_rows
 from asisdk.cluster._features import (
     PROCESS_FEATURE_COLUMNS,
     check_columns,
@@ -169,17 +169,10 @@ def cluster_events(
             feature_names=names,
             matrix=np.zeros((0, len(names))),
         )
-    raw, collapsed, seen, vector_labels, model = fit_dbscan(
-        matrix,
-        max_distance=options.max_distance,
-        min_samples=options.min_samples,
-        normalize=options.normalize,
-    )
-    labels = renumber(raw)
-    # The same renumbering for the distinct vectors: each takes the label of its rows.
-    matrix_labels = np.full(len(seen), -1, dtype=np.int64)
-    matrix_labels[collapsed.inverse] = labels
-    del vector_labels
+    collapsed = collapse(matrix)
+    # Distinct vectors come in order of their first row: numbering them numbers the rows.
+    seen, matrix_labels, model = cluster_vectors(collapsed.vectors, collapsed.weights, options)
+    labels = matrix_labels[collapsed.inverse]
     return ClusterResult(
         summary=summarise(df, labels, columns=columns, times=times),
         labels=pd.Series(labels, index=df.index, name="ClusterId"),
@@ -235,27 +228,28 @@ cluster_events_async = asyncify(cluster_events)
 
 def cluster_vectors(
     vectors: npt.NDArray[np.float64], weights: npt.NDArray[np.int64], options: DbscanOptions
-) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64]]:
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64], Any]:
     """DBSCAN over distinct feature vectors, each standing for ``weights`` rows (what
     :func:`cluster_events` does after collapsing rows; the Dask one collapses per partition).
 
     Returns:
         (the matrix DBSCAN saw, each vector's cluster id: 0, 1, ... in order of first
-        appearance, -1 for unclustered).
+        appearance, -1 for unclustered; the fitted model, ``None`` without vectors).
 
     Examples:
         >>> vectors = np.array([[1.0, 0.0], [0.0, 1.0]])
-        >>> seen, labels = cluster_vectors(vectors, np.array([3, 1]), DbscanOptions())
+        >>> seen, labels, model = cluster_vectors(vectors, np.array([3, 1]), DbscanOptions())
         >>> labels.tolist()
         [0, -1]
     """
     if not len(vectors):
-        return (normalise_rows(vectors) if options.normalize else vectors), np.zeros(0, np.int64)
-    seen, labels, _ = fit_weighted(
+        seen = normalise_rows(vectors) if options.normalize else vectors
+        return seen, np.zeros(0, np.int64), None
+    seen, labels, model = fit_weighted(
         vectors,
         weights,
         max_distance=options.max_distance,
         min_samples=options.min_samples,
         normalize=options.normalize,
     )
-    return seen, renumber(labels)
+    return seen, renumber(labels), model

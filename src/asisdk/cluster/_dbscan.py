@@ -19,7 +19,7 @@ import pandas as pd
 
 from asisdk.errors import InvalidInputError
 
-__all__ = ["Collapsed", "feature_matrix", "fit_dbscan", "fit_weighted"]
+__all__ = ["Collapsed", "collapse", "feature_matrix", "fit_weighted"]
 
 
 @attrs.frozen(eq=False)
@@ -80,29 +80,6 @@ def normalise_rows(vectors: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     out = np.zeros_like(vectors)
     np.divide(vectors, norms, out=out, where=norms > 0)
     return out
-
-
-def fit_dbscan(
-    matrix: npt.NDArray[np.float64],
-    *,
-    max_distance: float,
-    min_samples: int,
-    normalize: bool,
-) -> tuple[npt.NDArray[np.int64], Collapsed, npt.NDArray[np.float64], npt.NDArray[np.int64], Any]:
-    """Cluster the rows of ``matrix``.
-
-    Returns:
-        (row labels, collapsed vectors, the matrix DBSCAN saw, labels of its rows, model).
-    """
-    collapsed = collapse(matrix)
-    seen, vector_labels, model = fit_weighted(
-        collapsed.vectors,
-        collapsed.weights,
-        max_distance=max_distance,
-        min_samples=min_samples,
-        normalize=normalize,
-    )
-    return vector_labels[collapsed.inverse], collapsed, seen, vector_labels, model
 
 
 def fit_weighted(

@@ -208,7 +208,7 @@ def cluster_events(
         else np.zeros((0, len(names)))
     )
     weights = combined.to_numpy(dtype=np.int64)
-    seen, matrix_labels = cluster_vectors(vectors, weights, options)
+    seen, matrix_labels, _ = cluster_vectors(vectors, weights, options)
     label_meta = pd.Series(np.zeros(0, np.int64), index=df._meta.index, name=_LABEL_NAME)
     labels = selected.map_partitions(_label_rows, names, vectors, matrix_labels, meta=label_meta)
     return DaskClusterResult(
