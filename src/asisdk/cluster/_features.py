@@ -62,11 +62,6 @@ PROCESS_FEATURE_COLUMNS: tuple[str, ...] = (
 IntArray = npt.NDArray[np.int64]
 
 
-def _distinct(series: pd.Series[Any]) -> tuple[list[str], IntArray]:
-    """Return the distinct texts of ``series`` and, per row, the position of its text."""
-    return factorize_texts(series)
-
-
 def _blocks(texts: list[str]) -> Iterator[tuple[int, int]]:
     """Yield (start, stop) ranges of ``texts`` holding at most about BLOCK_CHARS characters."""
     start, size = 0, 0
@@ -153,7 +148,7 @@ def _apply(
     value: str | pd.Series[Any], per_distinct: Callable[[list[str]], IntArray], name: str
 ) -> int | pd.Series[Any]:
     if isinstance(value, pd.Series):
-        texts, codes = _distinct(value)
+        texts, codes = factorize_texts(value)
         return pd.Series(per_distinct(texts)[codes], index=value.index, name=name)
     return int(per_distinct([cell_text(value)])[0])
 
@@ -305,23 +300,19 @@ def _process_name_parts(texts: list[str], path_separator: str | None) -> tuple[l
     return names, parts
 
 
-def _text_column(frame: pd.DataFrame, column: str) -> tuple[list[str], IntArray]:
-    return _distinct(frame[column])
-
-
 def process_features_chunk(frame: pd.DataFrame, *, columns: ProcessColumns) -> pd.DataFrame:
     """Compute the process features of one frame (the executor's worker function)."""
-    paths, path_codes = _text_column(frame, columns.process)
+    paths, path_codes = factorize_texts(frame[columns.process])
     names, name_parts = _process_name_parts(paths, columns.path_separator)
     name_arr = np.asarray(names, dtype=object)
     path_score = _ord_sums(paths)
-    cmds, cmd_codes = _text_column(frame, columns.commandline)
+    cmds, cmd_codes = factorize_texts(frame[columns.commandline])
     cmd_len = np.fromiter((len(c) for c in cmds), dtype=np.int64, count=len(cmds))
     cmd_stats = _text_stats(cmds)
     cmd_score = cmd_stats.ord_sums
     cmd_tokens = np.fromiter((c.count(" ") + 1 for c in cmds), dtype=np.int64, count=len(cmds))
     if columns.logon_id is not None:
-        logons, logon_codes = _distinct(frame[columns.logon_id])
+        logons, logon_codes = factorize_texts(frame[columns.logon_id])
         system = np.fromiter(
             (v.strip().lower() in _defaults.SYSTEM_LOGON_IDS for v in logons), bool, len(logons)
         )
@@ -367,7 +358,7 @@ def compute_process_features(
     wanted = [columns.process, columns.commandline] + ([logon] if logon else [])
     # Work on distinct rows only: repetitive events cost nothing extra.
     source = frame[wanted]
-    keys = combine_codes(*(_distinct(source[column])[1] for column in wanted))
+    keys = combine_codes(*(factorize_texts(source[column])[1] for column in wanted))
     first = pd.Series(keys).drop_duplicates().index.to_numpy()
     distinct = source.iloc[first].reset_index(drop=True)
     # Features cost microseconds per row: chunks big enough to be worth a process hop.

@@ -202,6 +202,19 @@ class _Miner:
                 out[m] = tid
 
 
+def _mine(
+    shapes: Sequence[Tokens], weights: Sequence[int], max_constants: int, similarity: float | None
+) -> tuple[npt.NDArray[np.int64], list[Tokens]]:
+    """Each shape's template id, and the templates (merged by ``similarity`` when given)."""
+    miner = _Miner(max_constants)
+    shape_template = np.asarray(miner.mine(shapes, weights), dtype=np.int64)
+    found = miner.templates
+    if similarity is not None and found:
+        mapping, found = merge_similar(found, similarity)
+        shape_template = np.asarray(mapping, dtype=np.int64)[shape_template]
+    return shape_template, found
+
+
 def merge_similar(templates: list[Tokens], similarity: float) -> tuple[list[int], list[Tokens]]:
     """Merge templates of one length that agree on at least ``similarity`` of positions.
 
@@ -301,12 +314,7 @@ def group_patterns(
         line_shape[pos] = sid
     row_shape = line_shape[codes] if len(codes) else line_shape[:0]
     weights = np.bincount(row_shape, minlength=len(shapes)).tolist()
-    miner = _Miner(max_constants)
-    shape_template = np.asarray(miner.mine(shapes, weights), dtype=np.int64)
-    found = miner.templates
-    if similarity is not None and len(found):
-        mapping, found = merge_similar(found, similarity)
-        shape_template = np.asarray(mapping, dtype=np.int64)[shape_template]
+    shape_template, found = _mine(shapes, weights, max_constants, similarity)
     row_template = shape_template[row_shape] if len(shapes) else row_shape
     labels, order = _first_appearance(row_template)
     templates = tuple(" ".join(found[t]) for t in order)
@@ -375,12 +383,7 @@ def merge_templates(
             weights[sid] += size
             ids.append(sid)
         local_shape.append(ids)
-    miner = _Miner(max_constants)
-    shape_template = np.asarray(miner.mine(shapes, weights), dtype=np.int64)
-    found = miner.templates
-    if similarity is not None and found:
-        mapping, found = merge_similar(found, similarity)
-        shape_template = np.asarray(mapping, dtype=np.int64)[shape_template]
+    shape_template, found = _mine(shapes, weights, max_constants, similarity)
     # Number global groups by first appearance: partition order, then local id order (which
     # is row order inside the partition).
     order: dict[int, int] = {}
