@@ -90,11 +90,7 @@ def fit_weighted(
     min_samples: int,
     normalize: bool,
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64], Any]:
-    """DBSCAN over distinct vectors, each standing for ``weights`` rows.
-
-    Returns:
-        (the matrix DBSCAN saw, the label of each vector, the fitted model).
-    """
+    """DBSCAN over distinct vectors: (the matrix it saw, each vector's label, the model)."""
     from sklearn.cluster import DBSCAN  # heavy import, only when clustering
 
     seen = normalise_rows(vectors) if normalize else vectors

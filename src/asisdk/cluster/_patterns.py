@@ -341,24 +341,17 @@ def merge_templates(
 ) -> tuple[list[npt.NDArray[np.int64]], tuple[str, ...], tuple[int, ...]]:
     """Merge the templates mined from several parts of the input into one id space.
 
-    The templates, weighted by their sizes, are mined again with :func:`group_patterns`'s
-    miner, so templates found in different detail join under the more general one. Global
-    ids are numbered in order of first appearance (part order, then local id order). The
-    Dask :func:`asisdk.dask.group_patterns` merges its partitions with this.
+    The templates, weighted by their sizes, are mined again, so templates found in different
+    detail join under the more general one; global ids follow first appearance (part order,
+    then local id order). The Dask :func:`asisdk.dask.group_patterns` merges with this.
 
     Args:
-        partitions: per partition, its templates and their sizes, in partition order.
+        partitions: per part, its templates and their sizes, in order.
         max_constants: as in :func:`group_patterns`.
         similarity: as in :func:`group_patterns` (applied to the merged set).
 
     Returns:
-        (per partition, the global id of each local id; the global templates; their sizes).
-
-    Examples:
-        >>> parts = [(("disk 1 full",), (1,)), (("disk 2 full",), (1,))]
-        >>> _, templates, sizes = merge_templates(parts, max_constants=1, similarity=None)
-        >>> templates, sizes
-        (('disk <*> full',), (2,))
+        (per part, the global id of each local id; the global templates; their sizes).
     """
     used = [p for p in partitions if p[0]]
     if len(used) <= 1:
