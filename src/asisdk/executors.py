@@ -32,13 +32,14 @@ from __future__ import annotations
 import asyncio
 import atexit
 import functools
+import inspect
 import math
 import multiprocessing
 import os
 import pickle
 import sys
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar
@@ -56,7 +57,9 @@ if TYPE_CHECKING:
 __all__ = [
     "ChunkOutcome",
     "InlineExecutor",
+    "MapPlan",
     "ProgressCallback",
+    "asyncify",
     "cpu_count",
     "default_executor",
     "map_chunks",
@@ -64,6 +67,7 @@ __all__ = [
     "map_frame",
     "map_frame_async",
     "plan_chunks",
+    "plan_runners",
     "process_pool",
     "shutdown_default_executor",
 ]
@@ -71,6 +75,8 @@ __all__ = [
 _T = TypeVar("_T")
 _R = TypeVar("_R")
 _P = ParamSpec("_P")
+_V = TypeVar("_V")
+_O = TypeVar("_O")
 
 #: Called with (rows done, rows in all) after every finished chunk.
 ProgressCallback = Callable[[int, int], None]
@@ -237,10 +243,6 @@ def _split(
     return pieces, indexes
 
 
-def _bind(func: Callable[..., _R], kwargs: dict[str, Any]) -> Callable[..., _R]:
-    return functools.partial(func, **kwargs) if kwargs else func
-
-
 @attrs.frozen
 class _Pickled:
     """A worker's result, pickled once in the worker."""
@@ -263,52 +265,11 @@ class _PickleResult:
         return _Pickled(pickle.dumps(self.func(chunk), protocol=pickle.HIGHEST_PROTOCOL))
 
 
-def _across(executor: Executor | None, func: Callable[..., _R]) -> Callable[..., _R]:
-    # In-process executors (and None: the event loop's thread pool) pass results as they are.
-    if executor is None or isinstance(executor, InlineExecutor | ThreadPoolExecutor):
-        return func
-    return _PickleResult(func)  # type: ignore[return-value]
-
-
 def _unwrap(value: Any) -> Any:
     if isinstance(value, _Pickled):
         # Bytes our own worker function pickled a moment ago, never outside input.
         return pickle.loads(value.data)  # noqa: S301
     return value
-
-
-def _pick_executor(executor: Executor | None, n_chunks: int, n_rows: int) -> Executor:
-    if executor is not None:
-        return executor
-    if n_chunks <= 1 or n_rows < _defaults.INLINE_BELOW_ROWS:
-        return InlineExecutor()
-    return default_executor()
-
-
-def _collect(
-    futures: Sequence[Future[_R]],
-    indexes: Sequence[pd.Index[Any]],
-    executor: Executor,
-    progress: ProgressCallback | None,
-) -> list[ChunkOutcome[_R]]:
-    total = sum(len(ix) for ix in indexes)
-    outcomes: list[ChunkOutcome[_R]] = []
-    done = 0
-    broken = False
-    for position, (future, index) in enumerate(zip(futures, indexes, strict=True)):
-        try:
-            outcomes.append(ChunkOutcome(position, index, value=_unwrap(future.result())))
-        except BrokenProcessPool as exc:
-            broken = True
-            outcomes.append(ChunkOutcome(position, index, error=_describe(exc)))
-        except Exception as exc:
-            outcomes.append(ChunkOutcome(position, index, error=_describe(exc)))
-        done += len(index)
-        if progress is not None:
-            progress(done, total)
-    if broken:
-        _DEFAULT_POOL.discard(executor)
-    return outcomes
 
 
 def _prepare_processes(executor: Executor | None) -> None:
@@ -326,22 +287,186 @@ def _prepare_processes(executor: Executor | None) -> None:
         main.__spec__ = None
 
 
-def _submit_all(
-    executor: Executor, func: Callable[..., _R], chunks: Sequence[object]
-) -> list[Future[_R]]:
-    _prepare_processes(executor)
-    futures: list[Future[_R]] = []
-    for chunk in chunks:
+def _identity(outcomes: list[ChunkOutcome[Any]]) -> Any:
+    return outcomes
+
+
+class _Tally:
+    """Turns chunk results into outcomes in order, reports progress, notes a broken pool."""
+
+    def __init__(self, indexes: Sequence[pd.Index[Any]], progress: ProgressCallback | None):
+        self.total = sum(len(ix) for ix in indexes)
+        self.done = 0
+        self.broken = False
+        self.progress = progress
+
+    def settle(self, position: int, index: pd.Index[Any], get: Callable[[], Any]) -> Any:
         try:
-            futures.append(executor.submit(func, chunk))
-        except Exception as exc:  # e.g. a broken pool refusing work: report on this chunk
-            failed: Future[_R] = Future()
-            failed.set_exception(exc)
-            futures.append(failed)
-    return futures
+            outcome = ChunkOutcome(position, index, value=_unwrap(get()))
+        except Exception as exc:
+            self.broken = self.broken or isinstance(exc, BrokenProcessPool)
+            outcome = ChunkOutcome(position, index, error=_describe(exc))
+        self.done += len(index)
+        if self.progress is not None:
+            self.progress(self.done, self.total)
+        return outcome
 
 
-def map_frame(
+def _raise(exc: BaseException) -> Any:
+    raise exc
+
+
+_IN_LOOP = (
+    "With ``executor=None`` small inputs run in the loop's default thread pool, larger ones in "
+    "the shared process pool. Cancelling the call cancels chunks that have not started."
+)
+_IN_THREAD = "It runs in a worker thread (chunks still go to ``executor``); cancelling abandons it."
+
+
+@attrs.frozen(eq=False)
+class MapPlan(Generic[_V, _O]):
+    """One chunked run, executed blocking (:meth:`run`) or awaited (:meth:`run_async`).
+
+    Attributes:
+        worker: a top-level (picklable) function taking a chunk first.
+        data: a DataFrame (chunks keep its index labels) or a sequence (chunks are lists).
+        options: keyword arguments passed to every call of ``worker``.
+        assemble: turns the outcomes, in input order, into the result (default: the list).
+        executor: where chunks run (see the module docs).
+        chunk_size: rows per chunk; by default a few chunks per worker.
+        progress: called with (rows done, rows in all) as chunks finish.
+
+    Examples:
+        >>> plan = MapPlan(len, [1, 2, 3], chunk_size=2, executor=InlineExecutor())
+        >>> [o.value for o in plan.run()]
+        [2, 1]
+    """
+
+    worker: Callable[..., _V]
+    data: pd.DataFrame | Sequence[Any]
+    options: Mapping[str, Any] = attrs.field(factory=dict)
+    assemble: Callable[[list[ChunkOutcome[_V]]], _O] = _identity
+    executor: Executor | None = None
+    chunk_size: int | None = None
+    progress: ProgressCallback | None = None
+
+    def _start(self, asynchronous: bool) -> tuple[Any, Executor | None, list[Any], _Tally]:
+        chunks, indexes = _split(self.data, self.chunk_size)
+        chosen = self.executor
+        if chosen is None:
+            small = len(chunks) <= 1 or sum(map(len, indexes)) < _defaults.INLINE_BELOW_ROWS
+            # small: inline, or (awaited) the running loop's default thread pool (None)
+            chosen = default_executor() if not small else None if asynchronous else InlineExecutor()
+        _prepare_processes(chosen)
+        func: Callable[..., Any] = (
+            functools.partial(self.worker, **self.options) if self.options else self.worker
+        )
+        # In-process executors (and None: the loop's thread pool) pass results as they are.
+        if chosen is not None and not isinstance(chosen, InlineExecutor | ThreadPoolExecutor):
+            func = _PickleResult(func)
+        pairs = list(enumerate(zip(chunks, indexes, strict=True)))
+        return func, chosen, pairs, _Tally(indexes, self.progress)
+
+    def run(self) -> _O:
+        """Run the chunks (``executor=None``: small inputs inline); assemble the outcomes."""
+        func, picked, pairs, tally = self._start(asynchronous=False)
+        chosen = picked if picked is not None else InlineExecutor()  # always picked: typing
+        futures: list[Callable[[], Any]] = []
+        for _, (chunk, _) in pairs:
+            try:
+                futures.append(chosen.submit(func, chunk).result)
+            except Exception as exc:  # e.g. a broken pool refusing work: report on this chunk
+                futures.append(functools.partial(_raise, exc))
+        outcomes = [
+            tally.settle(pos, ix, get) for (pos, (_, ix)), get in zip(pairs, futures, strict=True)
+        ]
+        if tally.broken:
+            _DEFAULT_POOL.discard(chosen)
+        return self.assemble(outcomes)
+
+    async def run_async(self) -> _O:
+        """Await the chunks (``executor=None``: small inputs in the loop's thread pool)."""
+        func, chosen, pairs, tally = self._start(asynchronous=True)
+        loop = asyncio.get_running_loop()
+
+        async def one(position: int, chunk: object, index: pd.Index[Any]) -> Any:
+            try:
+                value = await loop.run_in_executor(chosen, func, chunk)
+            except Exception as exc:  # CancelledError is not one: it propagates
+                get = functools.partial(_raise, exc)
+            else:
+                get = functools.partial(_identity, value)
+            outcome = tally.settle(position, index, get)
+            if tally.broken and chosen is not None:
+                _DEFAULT_POOL.discard(chosen)
+            return outcome
+
+        tasks = [asyncio.ensure_future(one(pos, chunk, ix)) for pos, (chunk, ix) in pairs]
+        try:
+            return self.assemble(list(await asyncio.gather(*tasks)))
+        except asyncio.CancelledError:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            raise
+
+
+def plan_runners(
+    planner: Callable[_P, MapPlan[Any, _O]],
+) -> tuple[Callable[_P, _O], Callable[_P, Coroutine[Any, Any, _O]]]:
+    """Return the blocking and the awaitable function of one chunked operation.
+
+    ``planner`` checks its arguments and returns a :class:`MapPlan`; it holds the one
+    signature and the one docstring. Name it after the operation with a leading underscore
+    (``_extract_frame``): the blocking function takes the name without it
+    (``extract_frame``), the awaitable one adds ``_async``. Both show the planner's
+    signature (help, IDEs, mypy) and raise its argument errors when called.
+    """
+    name = planner.__name__.lstrip("_")
+
+    def run(*args: _P.args, **kwargs: _P.kwargs) -> _O:
+        return planner(*args, **kwargs).run()
+
+    async def run_async(*args: _P.args, **kwargs: _P.kwargs) -> _O:
+        return await planner(*args, **kwargs).run_async()
+
+    _dress(run, planner, name, planner.__doc__)
+    _dress(run_async, planner, f"{name}_async", _awaitable_doc(name, _IN_LOOP))
+    return run, run_async
+
+
+def asyncify(func: Callable[_P, _T]) -> Callable[_P, Coroutine[Any, Any, _T]]:
+    """Return an awaitable ``func`` that runs in a worker thread (``asyncio.to_thread``).
+
+    For operations that are more than one chunked map. The loop keeps serving other tasks
+    meanwhile; cancelling the await abandons the result. The function is named
+    ``<name>_async`` and shows ``func``'s signature.
+    """
+
+    async def run_async(*args: _P.args, **kwargs: _P.kwargs) -> _T:
+        return await asyncio.to_thread(func, *args, **kwargs)
+
+    _dress(run_async, func, f"{func.__name__}_async", _awaitable_doc(func.__name__, _IN_THREAD))
+    return run_async
+
+
+def _awaitable_doc(name: str, how: str) -> str:
+    return f"Await :func:`{name}` without blocking the event loop (same arguments).\n\n{how}\n"
+
+
+def _dress(func: Callable[..., Any], like: Callable[..., Any], name: str, doc: str | None) -> None:
+    """Give a generated function its public name, module, docstring and signature."""
+    signature = inspect.signature(like)
+    returns = signature.return_annotation
+    if isinstance(returns, str) and returns.startswith("MapPlan["):
+        returns = returns.removeprefix("MapPlan[").removesuffix("]").split(", ", 1)[-1]
+    func.__module__ = like.__module__
+    func.__name__ = func.__qualname__ = name
+    func.__doc__ = doc
+    func.__signature__ = signature.replace(return_annotation=returns)  # type: ignore[attr-defined]
+
+
+def _map_frame(
     func: Callable[..., _R],
     frame: pd.DataFrame,
     *,
@@ -349,7 +474,7 @@ def map_frame(
     chunk_size: int | None = None,
     progress: ProgressCallback | None = None,
     **kwargs: Any,
-) -> list[ChunkOutcome[_R]]:
+) -> MapPlan[_R, list[ChunkOutcome[_R]]]:
     """Run ``func(chunk, **kwargs)`` over row chunks of ``frame``; outcomes in input order.
 
     Args:
@@ -363,13 +488,10 @@ def map_frame(
     Returns:
         One :class:`ChunkOutcome` per chunk; a failed chunk carries its error and index.
     """
-    chunks, indexes = _split(frame, chunk_size)
-    chosen = _pick_executor(executor, len(chunks), sum(len(ix) for ix in indexes))
-    futures = _submit_all(chosen, _across(chosen, _bind(func, kwargs)), chunks)
-    return _collect(futures, indexes, chosen, progress)
+    return MapPlan(func, frame, kwargs, _identity, executor, chunk_size, progress)
 
 
-def map_chunks(
+def _map_chunks(
     func: Callable[..., _R],
     items: Sequence[_T],
     *,
@@ -377,98 +499,13 @@ def map_chunks(
     chunk_size: int | None = None,
     progress: ProgressCallback | None = None,
     **kwargs: Any,
-) -> list[ChunkOutcome[_R]]:
-    """Run ``func(list_chunk, **kwargs)`` over chunks of ``items``; outcomes in input order.
+) -> MapPlan[_R, list[ChunkOutcome[_R]]]:
+    """Run ``func(list_chunk, **kwargs)`` over chunks of ``items``, as :func:`map_frame` does.
 
     The outcome's ``index`` holds the positions of the chunk's items in ``items``.
     """
-    chunks, indexes = _split(items, chunk_size)
-    chosen = _pick_executor(executor, len(chunks), sum(len(ix) for ix in indexes))
-    futures = _submit_all(chosen, _across(chosen, _bind(func, kwargs)), chunks)
-    return _collect(futures, indexes, chosen, progress)
+    return MapPlan(func, items, kwargs, _identity, executor, chunk_size, progress)
 
 
-async def _gather_outcomes(
-    executor: Executor | None,
-    func: Callable[..., _R],
-    chunks: Sequence[object],
-    indexes: Sequence[pd.Index[Any]],
-    progress: ProgressCallback | None,
-) -> list[ChunkOutcome[_R]]:
-    _prepare_processes(executor)
-    loop = asyncio.get_running_loop()
-    total = sum(len(ix) for ix in indexes)
-    done = 0
-
-    async def one(position: int, chunk: object, index: pd.Index[Any]) -> ChunkOutcome[_R]:
-        nonlocal done
-        try:
-            value = _unwrap(await loop.run_in_executor(executor, func, chunk))
-            outcome: ChunkOutcome[_R] = ChunkOutcome(position, index, value=value)
-        except BrokenProcessPool as exc:
-            if executor is not None:
-                _DEFAULT_POOL.discard(executor)
-            outcome = ChunkOutcome(position, index, error=_describe(exc))
-        except Exception as exc:
-            outcome = ChunkOutcome(position, index, error=_describe(exc))
-        done += len(index)
-        if progress is not None:
-            progress(done, total)
-        return outcome
-
-    tasks = [
-        asyncio.ensure_future(one(pos, chunk, ix))
-        for pos, (chunk, ix) in enumerate(zip(chunks, indexes, strict=True))
-    ]
-    try:
-        return list(await asyncio.gather(*tasks))
-    except asyncio.CancelledError:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        raise
-
-
-async def map_frame_async(
-    func: Callable[..., _R],
-    frame: pd.DataFrame,
-    *,
-    executor: Executor | None = None,
-    chunk_size: int | None = None,
-    progress: ProgressCallback | None = None,
-    **kwargs: Any,
-) -> list[ChunkOutcome[_R]]:
-    """Await :func:`map_frame` without blocking the event loop.
-
-    With ``executor=None`` a single chunk runs in the loop's default thread pool, more chunks
-    in the shared process pool. Cancelling the call cancels chunks that have not started.
-    """
-    chunks, indexes = _split(frame, chunk_size)
-    chosen = executor if executor is not None else _async_default(len(chunks), indexes)
-    return await _gather_outcomes(
-        chosen, _across(chosen, _bind(func, kwargs)), chunks, indexes, progress
-    )
-
-
-async def map_chunks_async(
-    func: Callable[..., _R],
-    items: Sequence[_T],
-    *,
-    executor: Executor | None = None,
-    chunk_size: int | None = None,
-    progress: ProgressCallback | None = None,
-    **kwargs: Any,
-) -> list[ChunkOutcome[_R]]:
-    """Await :func:`map_chunks` without blocking the event loop."""
-    chunks, indexes = _split(items, chunk_size)
-    chosen = executor if executor is not None else _async_default(len(chunks), indexes)
-    return await _gather_outcomes(
-        chosen, _across(chosen, _bind(func, kwargs)), chunks, indexes, progress
-    )
-
-
-def _async_default(n_chunks: int, indexes: Sequence[pd.Index[Any]]) -> Executor | None:
-    # Small inputs: the running loop's default thread pool (None); more: the shared pool.
-    if n_chunks <= 1 or sum(len(ix) for ix in indexes) < _defaults.INLINE_BELOW_ROWS:
-        return None
-    return default_executor()
+map_frame, map_frame_async = plan_runners(_map_frame)
+map_chunks, map_chunks_async = plan_runners(_map_chunks)

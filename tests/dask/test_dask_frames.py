@@ -13,8 +13,7 @@ import pytest
 from pandas.testing import assert_frame_equal, assert_series_equal
 
 import asisdk.dask as adask
-from asisdk.cluster import group_patterns
-from asisdk.dask._patterns import merge_templates
+from asisdk.cluster import group_patterns, merge_templates
 from asisdk.errors import InvalidInputError
 from asisdk.executors import InlineExecutor
 from asisdk.ioc import extract_frame

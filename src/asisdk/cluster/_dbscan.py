@@ -19,7 +19,7 @@ import pandas as pd
 
 from asisdk.errors import InvalidInputError
 
-__all__ = ["Collapsed", "feature_matrix", "fit_dbscan"]
+__all__ = ["Collapsed", "collapse", "feature_matrix", "fit_weighted"]
 
 
 @attrs.frozen(eq=False)
@@ -82,23 +82,18 @@ def normalise_rows(vectors: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     return out
 
 
-def fit_dbscan(
-    matrix: npt.NDArray[np.float64],
+def fit_weighted(
+    vectors: npt.NDArray[np.float64],
+    weights: npt.NDArray[np.int64],
     *,
     max_distance: float,
     min_samples: int,
     normalize: bool,
-) -> tuple[npt.NDArray[np.int64], Collapsed, npt.NDArray[np.float64], npt.NDArray[np.int64], Any]:
-    """Cluster the rows of ``matrix``.
-
-    Returns:
-        (row labels, collapsed vectors, the matrix DBSCAN saw, labels of its rows, model).
-    """
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64], Any]:
+    """DBSCAN over distinct vectors: (the matrix it saw, each vector's label, the model)."""
     from sklearn.cluster import DBSCAN  # heavy import, only when clustering
 
-    collapsed = collapse(matrix)
-    seen = normalise_rows(collapsed.vectors) if normalize else collapsed.vectors
+    seen = normalise_rows(vectors) if normalize else vectors
     model = DBSCAN(eps=max_distance, min_samples=min_samples)
-    model.fit(seen, sample_weight=collapsed.weights)
-    vector_labels = np.asarray(model.labels_, dtype=np.int64)
-    return vector_labels[collapsed.inverse], collapsed, seen, vector_labels, model
+    model.fit(seen, sample_weight=weights)
+    return seen, np.asarray(model.labels_, dtype=np.int64), model

@@ -21,6 +21,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from asisdk.cluster import _defaults
+from asisdk.cluster._options import ProcessColumns, refuse_beside
 from asisdk.cluster._text import cell_text, combine_codes, factorize_texts
 from asisdk.errors import AsiError, InvalidInputError
 from asisdk.executors import cpu_count, map_frame
@@ -59,11 +60,6 @@ PROCESS_FEATURE_COLUMNS: tuple[str, ...] = (
 )
 
 IntArray = npt.NDArray[np.int64]
-
-
-def _distinct(series: pd.Series[Any]) -> tuple[list[str], IntArray]:
-    """Return the distinct texts of ``series`` and, per row, the position of its text."""
-    return factorize_texts(series)
 
 
 def _blocks(texts: list[str]) -> Iterator[tuple[int, int]]:
@@ -152,7 +148,7 @@ def _apply(
     value: str | pd.Series[Any], per_distinct: Callable[[list[str]], IntArray], name: str
 ) -> int | pd.Series[Any]:
     if isinstance(value, pd.Series):
-        texts, codes = _distinct(value)
+        texts, codes = factorize_texts(value)
         return pd.Series(per_distinct(texts)[codes], index=value.index, name=name)
     return int(per_distinct([cell_text(value)])[0])
 
@@ -304,37 +300,26 @@ def _process_name_parts(texts: list[str], path_separator: str | None) -> tuple[l
     return names, parts
 
 
-def _text_column(frame: pd.DataFrame, column: str) -> tuple[list[str], IntArray]:
-    return _distinct(frame[column])
-
-
-def process_features_chunk(
-    frame: pd.DataFrame,
-    *,
-    process_column: str,
-    commandline_column: str,
-    logon_id_column: str | None,
-    path_separator: str | None,
-) -> pd.DataFrame:
+def process_features_chunk(frame: pd.DataFrame, *, columns: ProcessColumns) -> pd.DataFrame:
     """Compute the process features of one frame (the executor's worker function)."""
-    paths, path_codes = _text_column(frame, process_column)
-    names, name_parts = _process_name_parts(paths, path_separator)
+    paths, path_codes = factorize_texts(frame[columns.process])
+    names, name_parts = _process_name_parts(paths, columns.path_separator)
     name_arr = np.asarray(names, dtype=object)
     path_score = _ord_sums(paths)
-    cmds, cmd_codes = _text_column(frame, commandline_column)
+    cmds, cmd_codes = factorize_texts(frame[columns.commandline])
     cmd_len = np.fromiter((len(c) for c in cmds), dtype=np.int64, count=len(cmds))
     cmd_stats = _text_stats(cmds)
     cmd_score = cmd_stats.ord_sums
     cmd_tokens = np.fromiter((c.count(" ") + 1 for c in cmds), dtype=np.int64, count=len(cmds))
-    if logon_id_column is not None:
-        logons, logon_codes = _distinct(frame[logon_id_column])
+    if columns.logon_id is not None:
+        logons, logon_codes = factorize_texts(frame[columns.logon_id])
         system = np.fromiter(
             (v.strip().lower() in _defaults.SYSTEM_LOGON_IDS for v in logons), bool, len(logons)
         )
         is_system = system[logon_codes]
     else:
         is_system = np.zeros(len(frame), dtype=bool)
-    columns: dict[str, Any] = {
+    features: dict[str, Any] = {
         "processName": name_arr[path_codes],
         "processNameLen": np.fromiter((len(n) for n in names), np.int64, len(names))[path_codes],
         "processNameTokens": name_parts[path_codes],
@@ -350,7 +335,7 @@ def process_features_chunk(
         "commandlineTokensHash": cmd_stats.delim_hashes[cmd_codes],
         "isSystemSession": is_system,
     }
-    return pd.DataFrame(columns, index=frame.index)
+    return pd.DataFrame(features, index=frame.index)
 
 
 def check_columns(frame: pd.DataFrame, columns: list[str], *, role: str) -> None:
@@ -364,35 +349,22 @@ def check_columns(frame: pd.DataFrame, columns: list[str], *, role: str) -> None
 
 
 def compute_process_features(
-    frame: pd.DataFrame,
-    *,
-    process_column: str = _defaults.PROCESS_COLUMN,
-    commandline_column: str = _defaults.COMMANDLINE_COLUMN,
-    logon_id_column: str | None = _defaults.LOGON_ID_COLUMN,
-    path_separator: str | None = None,
-    executor: Executor | None = None,
+    frame: pd.DataFrame, columns: ProcessColumns, *, executor: Executor | None = None
 ) -> pd.DataFrame:
     """Return only the feature columns of ``frame`` (same index), computed in ``executor``."""
-    check_columns(frame, [process_column, commandline_column], role="process features")
-    if path_separator is not None and len(path_separator) != 1:
-        raise InvalidInputError(f"path_separator must be one character, got {path_separator!r}")
-    logon = logon_id_column if logon_id_column in frame.columns else None
-    wanted = [process_column, commandline_column] + ([logon] if logon else [])
+    check_columns(frame, [columns.process, columns.commandline], role="process features")
+    logon = columns.logon_id if columns.logon_id in frame.columns else None
+    columns = attrs.evolve(columns, logon_id=logon)
+    wanted = [columns.process, columns.commandline] + ([logon] if logon else [])
     # Work on distinct rows only: repetitive events cost nothing extra.
     source = frame[wanted]
-    keys = combine_codes(*(_distinct(source[column])[1] for column in wanted))
+    keys = combine_codes(*(factorize_texts(source[column])[1] for column in wanted))
     first = pd.Series(keys).drop_duplicates().index.to_numpy()
     distinct = source.iloc[first].reset_index(drop=True)
     # Features cost microseconds per row: chunks big enough to be worth a process hop.
     chunk_size = max(_defaults.MIN_FEATURE_CHUNK_ROWS, math.ceil(len(distinct) / (2 * cpu_count())))
-    options: dict[str, Any] = {
-        "process_column": process_column,
-        "commandline_column": commandline_column,
-        "logon_id_column": logon,
-        "path_separator": path_separator,
-    }
     outcomes = map_frame(
-        process_features_chunk, distinct, executor=executor, chunk_size=chunk_size, **options
+        process_features_chunk, distinct, executor=executor, chunk_size=chunk_size, columns=columns
     )
     failed = [o for o in outcomes if not o.ok]
     if failed:
@@ -401,7 +373,7 @@ def compute_process_features(
             f"(first: {failed[0].error}); retry, or pass executor=InlineExecutor() to debug"
         )
     parts = [o.value for o in outcomes if o.value is not None]
-    features = pd.concat(parts) if parts else process_features_chunk(distinct, **options)
+    features = pd.concat(parts) if parts else process_features_chunk(distinct, columns=columns)
     # Keys number the distinct rows 0..k-1 in order of first appearance: a row's key is the
     # position of its distinct row.
     result = features.iloc[keys]
@@ -417,6 +389,7 @@ def add_process_features(
     commandline_column: str = _defaults.COMMANDLINE_COLUMN,
     logon_id_column: str | None = _defaults.LOGON_ID_COLUMN,
     executor: Executor | None = None,
+    process_columns: ProcessColumns | None = None,
 ) -> pd.DataFrame:
     """Return a copy of ``df`` with numeric features of each process-creation event.
 
@@ -445,6 +418,8 @@ def add_process_features(
         commandline_column: column holding the command line.
         logon_id_column: column holding the logon id (``None`` to skip).
         executor: where the feature chunks run (see :mod:`asisdk.executors`).
+        process_columns: the four options above as one :class:`ProcessColumns` (then
+            leave those keywords out).
 
     Returns:
         A new DataFrame: ``df``'s columns followed by the feature columns, same index.
@@ -462,13 +437,17 @@ def add_process_features(
         >>> row["processName"], int(row["commandlineTokens"]), bool(row["isSystemSession"])
         ('cmd.exe', 3, True)
     """
-    features = compute_process_features(
-        df,
-        process_column=process_column,
-        commandline_column=commandline_column,
-        logon_id_column=logon_id_column,
-        path_separator=path_separator,
-        executor=executor,
+    keywords = {
+        "process_column": process_column,
+        "commandline_column": commandline_column,
+        "logon_id_column": logon_id_column,
+        "path_separator": path_separator,
+    }
+    defaults = attrs.asdict(ProcessColumns())
+    refuse_beside(process_columns, keywords, dict(zip(keywords, defaults.values(), strict=True)))
+    columns = process_columns or ProcessColumns(
+        process_column, commandline_column, logon_id_column, path_separator
     )
+    features = compute_process_features(df, columns, executor=executor)
     kept = df.drop(columns=[c for c in PROCESS_FEATURE_COLUMNS if c in df.columns])
     return pd.concat([kept, features], axis=1)

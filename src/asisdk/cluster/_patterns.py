@@ -33,11 +33,12 @@ import pandas as pd
 
 from asisdk.cluster import _defaults
 from asisdk.cluster._masks import DEFAULT_MASKS, compile_masks
+from asisdk.cluster._options import check_mining
 from asisdk.cluster._text import factorize_texts
-from asisdk.errors import AsiError, InvalidInputError
+from asisdk.errors import AsiError
 from asisdk.executors import cpu_count, map_chunks
 
-__all__ = ["PatternGroups", "group_patterns"]
+__all__ = ["PatternGroups", "group_patterns", "merge_templates"]
 
 _WILD = _defaults.WILDCARD
 Tokens = tuple[str, ...]
@@ -201,6 +202,19 @@ class _Miner:
                 out[m] = tid
 
 
+def _mine(
+    shapes: Sequence[Tokens], weights: Sequence[int], max_constants: int, similarity: float | None
+) -> tuple[npt.NDArray[np.int64], list[Tokens]]:
+    """Each shape's template id, and the templates (merged by ``similarity`` when given)."""
+    miner = _Miner(max_constants)
+    shape_template = np.asarray(miner.mine(shapes, weights), dtype=np.int64)
+    found = miner.templates
+    if similarity is not None and found:
+        mapping, found = merge_similar(found, similarity)
+        shape_template = np.asarray(mapping, dtype=np.int64)[shape_template]
+    return shape_template, found
+
+
 def merge_similar(templates: list[Tokens], similarity: float) -> tuple[list[int], list[Tokens]]:
     """Merge templates of one length that agree on at least ``similarity`` of positions.
 
@@ -277,13 +291,12 @@ def group_patterns(
         >>> group_patterns(lines).templates
         ('install-update -hostname <*> -tmp:/tmp/<*>/rollback',)
     """
-    if min(max_constants, max_line_chars, max_tokens) < 1:
-        raise InvalidInputError(
-            "max_constants, max_line_chars and max_tokens must be at least 1, got "
-            f"{max_constants}, {max_line_chars}, {max_tokens}"
-        )
-    if similarity is not None and not 0.0 <= similarity <= 1.0:
-        raise InvalidInputError(f"similarity must be between 0 and 1 (or None), got {similarity}")
+    check_mining(
+        similarity=similarity,
+        max_constants=max_constants,
+        max_line_chars=max_line_chars,
+        max_tokens=max_tokens,
+    )
     compiled = compile_masks(DEFAULT_MASKS if masks is None else masks)
     series = lines if isinstance(lines, pd.Series) else pd.Series(list(lines), dtype=object)
     texts, codes = factorize_texts(series)
@@ -301,12 +314,7 @@ def group_patterns(
         line_shape[pos] = sid
     row_shape = line_shape[codes] if len(codes) else line_shape[:0]
     weights = np.bincount(row_shape, minlength=len(shapes)).tolist()
-    miner = _Miner(max_constants)
-    shape_template = np.asarray(miner.mine(shapes, weights), dtype=np.int64)
-    found = miner.templates
-    if similarity is not None and len(found):
-        mapping, found = merge_similar(found, similarity)
-        shape_template = np.asarray(mapping, dtype=np.int64)[shape_template]
+    shape_template, found = _mine(shapes, weights, max_constants, similarity)
     row_template = shape_template[row_shape] if len(shapes) else row_shape
     labels, order = _first_appearance(row_template)
     templates = tuple(" ".join(found[t]) for t in order)
@@ -323,3 +331,63 @@ def _first_appearance(
 ) -> tuple[npt.NDArray[np.int64], list[int]]:
     codes, uniques = pd.factorize(values)
     return np.asarray(codes, dtype=np.int64), [int(u) for u in uniques]
+
+
+def merge_templates(
+    partitions: Sequence[tuple[tuple[str, ...], tuple[int, ...]]],
+    *,
+    max_constants: int,
+    similarity: float | None,
+) -> tuple[list[npt.NDArray[np.int64]], tuple[str, ...], tuple[int, ...]]:
+    """Merge the templates mined from several parts of the input into one id space.
+
+    The templates, weighted by their sizes, are mined again, so templates found in different
+    detail join under the more general one; global ids follow first appearance (part order,
+    then local id order). The Dask :func:`asisdk.dask.group_patterns` merges with this.
+
+    Args:
+        partitions: per part, its templates and their sizes, in order.
+        max_constants: as in :func:`group_patterns`.
+        similarity: as in :func:`group_patterns` (applied to the merged set).
+
+    Returns:
+        (per part, the global id of each local id; the global templates; their sizes).
+    """
+    used = [p for p in partitions if p[0]]
+    if len(used) <= 1:
+        # One partition with lines: its templates are already the answer (exactly the
+        # pandas function's); mining them again could only coarsen them.
+        identity = [np.arange(len(t), dtype=np.int64) for t, _ in partitions]
+        only_templates, only_sizes = used[0] if used else ((), ())
+        return identity, only_templates, only_sizes
+    shape_of: dict[Tokens, int] = {}
+    shapes: list[Tokens] = []
+    weights: list[int] = []
+    local_shape: list[list[int]] = []
+    for templates, sizes in partitions:
+        ids: list[int] = []
+        for template, size in zip(templates, sizes, strict=True):
+            tokens = tuple(template.split())
+            sid = shape_of.get(tokens)
+            if sid is None:
+                sid = shape_of[tokens] = len(shapes)
+                shapes.append(tokens)
+                weights.append(0)
+            weights[sid] += size
+            ids.append(sid)
+        local_shape.append(ids)
+    shape_template, found = _mine(shapes, weights, max_constants, similarity)
+    # Number global groups by first appearance: partition order, then local id order (which
+    # is row order inside the partition).
+    order: dict[int, int] = {}
+    mappings: list[npt.NDArray[np.int64]] = []
+    for ids in local_shape:
+        local = [order.setdefault(int(shape_template[s]), len(order)) for s in ids]
+        mappings.append(np.asarray(local, dtype=np.int64))
+    totals = [0] * len(order)
+    for global_ids, (_, sizes) in zip(mappings, partitions, strict=True):
+        for gid, size in zip(global_ids.tolist(), sizes, strict=True):
+            totals[gid] += size
+    by_gid = sorted(order.items(), key=lambda kv: kv[1])
+    merged = tuple(" ".join(found[t]) for t, _ in by_gid)
+    return mappings, merged, tuple(totals)

@@ -24,12 +24,15 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from asisdk.cluster import PROCESS_FEATURE_COLUMNS
-from asisdk.cluster import _defaults as _cluster_defaults
-from asisdk.cluster._dbscan import feature_matrix, normalise_rows
-from asisdk.cluster._summary import renumber
+from asisdk.cluster import (
+    PROCESS_FEATURE_COLUMNS,
+    DbscanOptions,
+    ProcessColumns,
+    cluster_vectors,
+    feature_matrix,
+)
 from asisdk.dask._frames import add_process_features
-from asisdk.errors import InvalidInputError
+from asisdk.errors import InvalidArgumentError, InvalidInputError
 
 if TYPE_CHECKING:
     import dask.dataframe as dd
@@ -38,6 +41,7 @@ __all__ = ["DaskClusterResult", "cluster_events"]
 
 _WEIGHT = "__weight__"
 _LABEL_NAME = "ClusterId"
+_DEFAULT = DbscanOptions()
 
 
 @attrs.frozen(eq=False)
@@ -111,32 +115,34 @@ def _label_rows(
 def cluster_events(
     df: dd.DataFrame,
     *,
+    method: DbscanOptions | None = None,
     features: Literal["process"] | Sequence[str] = "process",
-    max_distance: float = _cluster_defaults.MAX_DISTANCE,
-    min_samples: int = _cluster_defaults.MIN_SAMPLES,
+    max_distance: float = _DEFAULT.max_distance,
+    min_samples: int = _DEFAULT.min_samples,
     normalize: bool = True,
-    process_column: str = _cluster_defaults.PROCESS_COLUMN,
-    commandline_column: str = _cluster_defaults.COMMANDLINE_COLUMN,
-    logon_id_column: str | None = _cluster_defaults.LOGON_ID_COLUMN,
+    process_column: str = _DEFAULT.process_columns.process,
+    commandline_column: str = _DEFAULT.process_columns.commandline,
+    logon_id_column: str | None = _DEFAULT.process_columns.logon_id,
     path_separator: str | None = None,
 ) -> DaskClusterResult:
     """DBSCAN-cluster the events of a Dask DataFrame on the distinct feature vectors only.
 
     The clusters and their ids are exactly those of :func:`asisdk.cluster.cluster_events`
-    with ``method="dbscan"`` on the same rows in the same order (see the module notes). For
-    template clusters use :func:`asisdk.dask.group_patterns`.
+    with the same :class:`~asisdk.cluster.DbscanOptions` on the same rows in the same order
+    (see the module notes). The keywords are the same shortcuts as there. For template
+    clusters use :func:`asisdk.dask.group_patterns`.
 
     Args:
         df: a ``dask.dataframe.DataFrame`` of events.
-        features: ``"process"`` or a list of numeric feature columns (process feature names
-            are computed when absent).
-        max_distance: DBSCAN ``eps``.
-        min_samples: events (counting duplicates) needed to form a cluster.
-        normalize: scale each feature vector to unit length first.
-        process_column: process path column (process features).
-        commandline_column: command line column (process features).
-        logon_id_column: logon id column (process features; ``None`` or absent: not system).
-        path_separator: see :func:`asisdk.cluster.add_process_features`.
+        method: a :class:`~asisdk.cluster.DbscanOptions` (default: built from the keywords).
+        features: shortcut for ``DbscanOptions.features``.
+        max_distance: shortcut for ``DbscanOptions.max_distance`` (DBSCAN ``eps``).
+        min_samples: shortcut for ``DbscanOptions.min_samples``.
+        normalize: shortcut for ``DbscanOptions.normalize``.
+        process_column: shortcut for ``ProcessColumns.process``.
+        commandline_column: shortcut for ``ProcessColumns.commandline``.
+        logon_id_column: shortcut for ``ProcessColumns.logon_id``.
+        path_separator: shortcut for ``ProcessColumns.path_separator``.
 
     Returns:
         A :class:`DaskClusterResult` whose ``labels`` are lazy.
@@ -144,6 +150,7 @@ def cluster_events(
     Raises:
         InvalidInputError: not a Dask DataFrame, a missing column, an invalid option, or
             (when computing) non-numeric or missing feature values.
+        InvalidArgumentError: shortcut keywords beside ``method``.
 
     Examples:
         >>> import dask.dataframe as dd, pandas as pd
@@ -157,35 +164,32 @@ def cluster_events(
 
     dd = import_dask_dataframe()
     import dask
-    from sklearn.cluster import DBSCAN
 
     if not isinstance(df, dd.DataFrame):
         raise InvalidInputError(
             f"asisdk.dask.cluster_events() takes a dask.dataframe.DataFrame, got {type(df)!r}"
         )
-    if not max_distance > 0:
-        raise InvalidInputError(f"max_distance must be greater than 0, got {max_distance}")
-    if min_samples < 1:
-        raise InvalidInputError(f"min_samples must be at least 1, got {min_samples}")
-    if isinstance(features, str):
-        if features != "process":
-            raise InvalidInputError(
-                f"features must be 'process' or a list of column names, got {features!r}"
-            )
-        names = list(_cluster_defaults.PROCESS_CLUSTER_FEATURES)
-    else:
-        names = list(features)
-        if not names:
-            raise InvalidInputError("features is empty; name at least one feature column")
+    built = DbscanOptions(
+        features=features,
+        max_distance=max_distance,
+        min_samples=min_samples,
+        normalize=normalize,
+        process_columns=ProcessColumns(
+            process_column, commandline_column, logon_id_column, path_separator
+        ),
+    )
+    if method is not None and built != _DEFAULT:
+        raise InvalidArgumentError(
+            "pass the options inside method=DbscanOptions(...), not as keywords beside it"
+        )
+    options = built if method is None else method
+    names = list(options.feature_names)
     frame = df
     if any(n not in df.columns and n in PROCESS_FEATURE_COLUMNS for n in names):
-        frame = add_process_features(
-            df,
-            path_separator=path_separator,
-            process_column=process_column,
-            commandline_column=commandline_column,
-            logon_id_column=logon_id_column if logon_id_column in df.columns else None,
-        )
+        columns = options.process_columns
+        if columns.logon_id not in df.columns:
+            columns = attrs.evolve(columns, logon_id=None)
+        frame = add_process_features(df, process_columns=columns)
     missing = [n for n in names if n not in frame.columns]
     if missing:
         raise InvalidInputError(
@@ -204,13 +208,7 @@ def cluster_events(
         else np.zeros((0, len(names)))
     )
     weights = combined.to_numpy(dtype=np.int64)
-    seen = normalise_rows(vectors) if normalize else vectors
-    if len(vectors):
-        model = DBSCAN(eps=max_distance, min_samples=min_samples)
-        model.fit(seen, sample_weight=weights)
-        matrix_labels = renumber(np.asarray(model.labels_, dtype=np.int64))
-    else:
-        matrix_labels = np.zeros(0, dtype=np.int64)
+    seen, matrix_labels, _ = cluster_vectors(vectors, weights, options)
     label_meta = pd.Series(np.zeros(0, np.int64), index=df._meta.index, name=_LABEL_NAME)
     labels = selected.map_partitions(_label_rows, names, vectors, matrix_labels, meta=label_meta)
     return DaskClusterResult(

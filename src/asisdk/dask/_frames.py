@@ -44,6 +44,13 @@ def dtypes_of(meta: pd.DataFrame) -> dict[Hashable, Any]:
     return dict(meta.dtypes.items())
 
 
+def _on_partition(
+    part: pd.DataFrame, func: Any, args: tuple[Any, ...], options: Any, dtypes: Any
+) -> pd.DataFrame:
+    """The pandas ``func`` on one partition, inline (the worker is the unit of parallelism)."""
+    return conform(func(part, *args, executor=InlineExecutor(), **options), dtypes)
+
+
 def conform(frame: pd.DataFrame, dtypes: Mapping[Hashable, Any]) -> pd.DataFrame:
     """Cast the columns of ``frame`` whose dtype differs from ``dtypes`` (empty results)."""
     wrong = {
@@ -52,19 +59,6 @@ def conform(frame: pd.DataFrame, dtypes: Mapping[Hashable, Any]) -> pd.DataFrame
         if name in frame.columns and frame[name].dtype != dtype
     }
     return frame.astype(wrong) if wrong else frame
-
-
-def _unpack_partition(
-    part: pd.DataFrame,
-    column: str,
-    max_depth: int | None,
-    limits: _decode.DecodeLimits | None,
-    dtypes: Mapping[Hashable, Any],
-) -> pd.DataFrame:
-    out = _decode.unpack_frame(
-        part, column, executor=InlineExecutor(), max_depth=max_depth, limits=limits
-    )
-    return conform(out, dtypes)
 
 
 def unpack_frame(
@@ -103,7 +97,12 @@ def unpack_frame(
     meta = _decode.unpack_frame(df._meta, column, executor=InlineExecutor())
     selected = df[[column]]
     return selected.map_partitions(
-        _unpack_partition, column, max_depth, limits, dtypes_of(meta), meta=meta
+        _on_partition,
+        _decode.unpack_frame,
+        (column,),
+        {"max_depth": max_depth, "limits": limits},
+        dtypes_of(meta),
+        meta=meta,
     )
 
 
@@ -116,19 +115,6 @@ def _extract_meta(df: dd.DataFrame, columns: list[Hashable]) -> pd.DataFrame:
     sample = pd.DataFrame.from_records([record], columns=list(_ioc.FRAME_COLUMNS))
     sample = sample.astype({"ioc_type": "object", "observable": "object", "error": "object"})
     return sample.iloc[:0]
-
-
-def _extract_partition(
-    part: pd.DataFrame,
-    columns: list[Hashable],
-    types: list[str] | None,
-    extractor: _ioc.IocExtractor | None,
-    dtypes: Mapping[Hashable, Any],
-) -> pd.DataFrame:
-    out = _ioc.extract_frame(
-        part, columns, types=types, extractor=extractor, executor=InlineExecutor()
-    )
-    return conform(out, dtypes)
 
 
 def extract_frame(
@@ -176,15 +162,13 @@ def extract_frame(
     _ioc.extract_frame(df._meta, cols, types=wanted, extractor=extractor)
     meta = _extract_meta(df, cols)
     return df[cols].map_partitions(
-        _extract_partition, cols, wanted, extractor, dtypes_of(meta), meta=meta
+        _on_partition,
+        _ioc.extract_frame,
+        (cols,),
+        {"types": wanted, "extractor": extractor},
+        dtypes_of(meta),
+        meta=meta,
     )
-
-
-def _features_partition(
-    part: pd.DataFrame, options: dict[str, Any], dtypes: Mapping[Hashable, Any]
-) -> pd.DataFrame:
-    out = _cluster.add_process_features(part, executor=InlineExecutor(), **options)
-    return conform(out, dtypes)
 
 
 def add_process_features(
@@ -194,6 +178,7 @@ def add_process_features(
     process_column: str = _cluster_defaults.PROCESS_COLUMN,
     commandline_column: str = _cluster_defaults.COMMANDLINE_COLUMN,
     logon_id_column: str | None = _cluster_defaults.LOGON_ID_COLUMN,
+    process_columns: _cluster.ProcessColumns | None = None,
 ) -> dd.DataFrame:
     """Lazy :func:`asisdk.cluster.add_process_features` over a Dask DataFrame.
 
@@ -206,6 +191,8 @@ def add_process_features(
         process_column: column holding the process image path.
         commandline_column: column holding the command line.
         logon_id_column: column holding the logon id (``None`` to skip).
+        process_columns: the four options above as one
+            :class:`~asisdk.cluster.ProcessColumns` (then leave those keywords out).
 
     Returns:
         A lazy Dask DataFrame with the feature columns added.
@@ -228,10 +215,13 @@ def add_process_features(
         "process_column": process_column,
         "commandline_column": commandline_column,
         "logon_id_column": logon_id_column,
+        "process_columns": process_columns,
     }
     # Fake non-empty rows give the dtypes of real ones (an empty frame gives object
     # for processName where real rows give strings).
     meta = _cluster.add_process_features(
         df._meta_nonempty, executor=InlineExecutor(), **options
     ).iloc[:0]
-    return df.map_partitions(_features_partition, options, dtypes_of(meta), meta=meta)
+    return df.map_partitions(
+        _on_partition, _cluster.add_process_features, (), options, dtypes_of(meta), meta=meta
+    )

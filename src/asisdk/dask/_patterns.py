@@ -22,7 +22,7 @@ share a group id.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -32,7 +32,7 @@ import pandas as pd
 
 from asisdk import cluster as _cluster
 from asisdk.cluster import _defaults as _cluster_defaults
-from asisdk.cluster._patterns import _Miner, merge_similar
+from asisdk.cluster import merge_templates
 from asisdk.errors import InvalidInputError
 from asisdk.executors import InlineExecutor
 
@@ -41,7 +41,6 @@ if TYPE_CHECKING:
 
 __all__ = ["DaskPatternGroups", "group_patterns"]
 
-_Tokens = tuple[str, ...]
 _LABEL_NAME = "GroupId"
 
 
@@ -85,14 +84,8 @@ class DaskPatternGroups:
 
     def to_frame(self) -> pd.DataFrame:
         """Return one row per group: ``GroupId``, ``Template``, ``Size`` (largest first)."""
-        frame = pd.DataFrame(
-            {
-                "GroupId": range(len(self.templates)),
-                "Template": list(self.templates),
-                "Size": list(self.sizes),
-            }
-        )
-        return frame.sort_values(["Size", "GroupId"], ascending=[False, True], kind="stable")
+        plain = pd.Series(np.zeros(0, np.int64))
+        return _cluster.PatternGroups(plain, self.templates, self.sizes).to_frame()
 
     def __repr__(self) -> str:
         return (
@@ -113,67 +106,6 @@ def _summary(mined: _Mined) -> tuple[tuple[str, ...], tuple[int, ...]]:
 def _relabel(mined: _Mined, mapping: npt.NDArray[np.int64]) -> pd.Series[Any]:
     values = mapping[mined.labels.to_numpy()] if len(mined.labels) else np.zeros(0, np.int64)
     return pd.Series(values, index=mined.labels.index, name=_LABEL_NAME, dtype=np.int64)
-
-
-def merge_templates(
-    partitions: Sequence[tuple[tuple[str, ...], tuple[int, ...]]],
-    *,
-    max_constants: int,
-    similarity: float | None,
-) -> tuple[list[npt.NDArray[np.int64]], tuple[str, ...], tuple[int, ...]]:
-    """Merge the templates of several partitions into one id space.
-
-    Args:
-        partitions: per partition, its templates and their sizes, in partition order.
-        max_constants: as in :func:`asisdk.cluster.group_patterns`.
-        similarity: as in :func:`asisdk.cluster.group_patterns` (applied to the merged set).
-
-    Returns:
-        (per partition, the global id of each local id; the global templates; their sizes).
-    """
-    used = [p for p in partitions if p[0]]
-    if len(used) <= 1:
-        # One partition with lines: its templates are already the answer (exactly the
-        # pandas function's); mining them again could only coarsen them.
-        identity = [np.arange(len(t), dtype=np.int64) for t, _ in partitions]
-        only_templates, only_sizes = used[0] if used else ((), ())
-        return identity, only_templates, only_sizes
-    shape_of: dict[_Tokens, int] = {}
-    shapes: list[_Tokens] = []
-    weights: list[int] = []
-    local_shape: list[list[int]] = []
-    for templates, sizes in partitions:
-        ids: list[int] = []
-        for template, size in zip(templates, sizes, strict=True):
-            tokens = tuple(template.split())
-            sid = shape_of.get(tokens)
-            if sid is None:
-                sid = shape_of[tokens] = len(shapes)
-                shapes.append(tokens)
-                weights.append(0)
-            weights[sid] += size
-            ids.append(sid)
-        local_shape.append(ids)
-    miner = _Miner(max_constants)
-    shape_template = np.asarray(miner.mine(shapes, weights), dtype=np.int64)
-    found = miner.templates
-    if similarity is not None and found:
-        mapping, found = merge_similar(found, similarity)
-        shape_template = np.asarray(mapping, dtype=np.int64)[shape_template]
-    # Number global groups by first appearance: partition order, then local id order (which
-    # is row order inside the partition).
-    order: dict[int, int] = {}
-    mappings: list[npt.NDArray[np.int64]] = []
-    for ids in local_shape:
-        local = [order.setdefault(int(shape_template[s]), len(order)) for s in ids]
-        mappings.append(np.asarray(local, dtype=np.int64))
-    totals = [0] * len(order)
-    for global_ids, (_, sizes) in zip(mappings, partitions, strict=True):
-        for gid, size in zip(global_ids.tolist(), sizes, strict=True):
-            totals[gid] += size
-    by_gid = sorted(order.items(), key=lambda kv: kv[1])
-    merged = tuple(" ".join(found[t]) for t, _ in by_gid)
-    return mappings, merged, tuple(totals)
 
 
 def group_patterns(

@@ -54,7 +54,7 @@ from asisdk.entities._network import (
 from asisdk.entities._params import QueryParamProvider, merge_query_params
 from asisdk.entities._process import HostLogonSession, Process
 from asisdk.entities._registry import RegistryKey, RegistryValue
-from asisdk.entities._time import PreciseTime
+from asisdk.entities._time import PreciseTime, to_utc_datetime
 from asisdk.entities._timespan import TimeSpan
 
 __all__ = [
@@ -94,6 +94,7 @@ __all__ = [
     "ip_type_of",
     "merge",
     "merge_query_params",
+    "to_utc_datetime",
 ]
 
 _E = TypeVar("_E", bound=Entity)

@@ -1,5 +1,14 @@
 """DataFrame extraction: ``extract_frame`` / ``extract_frame_async`` over executor chunks.
 
+The operation is written once, as a planner (``_extract_frame``: check the arguments,
+return an :class:`asisdk.executors.MapPlan` of worker, input, options and assembly), and
+:func:`asisdk.executors.plan_runners` makes the blocking and the awaitable function from it:
+one signature, one docstring. ``decode/_frame.py`` adopts the same in a few lines: rename
+``unpack_frame`` to ``_unpack_frame`` returning
+``MapPlan(_unpack_chunk, selected, {"column": ..., "max_depth": ..., "limits": ...},
+_assemble, executor, chunk_size)``, delete ``unpack_frame_async``, and write
+``unpack_frame, unpack_frame_async = plan_runners(_unpack_frame)``.
+
 Each chunk joins its distinct cell texts into one text (separated by a newline, which no
 indicator can span), refangs each one, scans the whole chunk once and maps every hit back to
 its cells by offset. One regex pass per chunk instead of one per cell, and one scan per
@@ -15,7 +24,7 @@ from concurrent.futures import Executor
 from typing import TYPE_CHECKING, Any, Final
 
 from asisdk.errors import InvalidInputError
-from asisdk.executors import ChunkOutcome, map_frame, map_frame_async
+from asisdk.executors import ChunkOutcome, MapPlan, plan_runners
 from asisdk.ioc._extractor import IocExtractor
 from asisdk.ioc._refang import RefangMap, refang_with_map
 
@@ -48,9 +57,12 @@ def _cell_text(value: object) -> str | None:
     return text[:MAX_CELL_CHARS] if text else None
 
 
+_Rows = list[tuple[str, str, Hashable, Hashable]]
+
+
 def _extract_chunk(
     chunk: pd.DataFrame, *, columns: Sequence[Hashable], extractor: IocExtractor, types: list[str]
-) -> list[tuple[str, str, Hashable, Hashable]]:
+) -> _Rows:
     """Worker: ``(type, value, index label, column)`` rows of one chunk (de-duplicated).
 
     Security logs repeat themselves (the same command line thousands of times), so each
@@ -128,9 +140,7 @@ def _check(
     return cols, chosen, wanted
 
 
-def _assemble(
-    outcomes: list[ChunkOutcome[list[tuple[str, str, Hashable, Hashable]]]],
-) -> pd.DataFrame:
+def _assemble(outcomes: list[ChunkOutcome[_Rows]]) -> pd.DataFrame:
     import pandas as pd
 
     records: list[tuple[Any, ...]] = []
@@ -143,7 +153,7 @@ def _assemble(
     return frame.astype({"ioc_type": "object", "observable": "object", "error": "object"})
 
 
-def extract_frame(
+def _extract_frame(
     df: pd.DataFrame,
     columns: Hashable | Iterable[Hashable],
     *,
@@ -151,13 +161,14 @@ def extract_frame(
     executor: Executor | None = None,
     extractor: IocExtractor | None = None,
     chunk_size: int | None = None,
-) -> pd.DataFrame:
+) -> MapPlan[_Rows, pd.DataFrame]:
     """Extract indicators from one or more columns of a DataFrame.
 
     One output row per distinct (source row, column, type, value). Cells that are ``None``,
     NaN or empty are skipped; ``bytes`` are decoded as UTF-8 (bad bytes replaced); numbers
     and other objects are scanned as ``str(value)``. A chunk that fails yields one row per
-    source row with ``error`` set instead of losing the batch.
+    source row with ``error`` set instead of losing the batch. ``extract_frame_async`` takes
+    the same arguments and awaits the chunks without blocking the event loop.
 
     Args:
         df: the input frame.
@@ -176,51 +187,19 @@ def extract_frame(
         InvalidInputError: ``df`` is not a DataFrame, a column is missing, a type is unknown.
 
     Examples:
-        >>> import pandas as pd
+        >>> import asyncio, pandas as pd
         >>> from asisdk.executors import InlineExecutor
         >>> df = pd.DataFrame({"cmd": ["curl hxxp://evil[.]com/x", None]})
         >>> extract_frame(df, "cmd", types=["url"], executor=InlineExecutor())
           ioc_type         observable  src_index column error
         0      url  http://evil.com/x          0    cmd  None
-    """
-    cols, chosen, wanted = _check(df, columns, extractor, types)
-    outcomes = map_frame(
-        _extract_chunk,
-        df[cols],
-        executor=executor,
-        chunk_size=chunk_size,
-        columns=cols,
-        extractor=chosen,
-        types=wanted,
-    )
-    return _assemble(outcomes)
-
-
-async def extract_frame_async(
-    df: pd.DataFrame,
-    columns: Hashable | Iterable[Hashable],
-    *,
-    types: Iterable[str] | None = None,
-    executor: Executor | None = None,
-    extractor: IocExtractor | None = None,
-    chunk_size: int | None = None,
-) -> pd.DataFrame:
-    """Await :func:`extract_frame` without blocking the event loop (same arguments).
-
-    Examples:
-        >>> import asyncio, pandas as pd
         >>> df = pd.DataFrame({"c": ["ping 10.0.0.1"]})
         >>> asyncio.run(extract_frame_async(df, "c"))["observable"].tolist()
         ['10.0.0.1']
     """
     cols, chosen, wanted = _check(df, columns, extractor, types)
-    outcomes = await map_frame_async(
-        _extract_chunk,
-        df[cols],
-        executor=executor,
-        chunk_size=chunk_size,
-        columns=cols,
-        extractor=chosen,
-        types=wanted,
-    )
-    return _assemble(outcomes)
+    options = {"columns": cols, "extractor": chosen, "types": wanted}
+    return MapPlan(_extract_chunk, df[cols], options, _assemble, executor, chunk_size)
+
+
+extract_frame, extract_frame_async = plan_runners(_extract_frame)

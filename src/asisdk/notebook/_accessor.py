@@ -2,34 +2,75 @@
 
 Importing :mod:`asisdk.notebook` registers it (pandas only allows registration by a
 decorator at import time; asisdk itself never does this, so ``import asisdk`` leaves pandas
-untouched). Every method is a thin forward to a library function that takes the frame as
-its first argument; see that function for the details.
+untouched). Most methods forward to a library function that takes the frame as its first
+argument, with that function's own signature (not declared again here): see that function
+for the details. The decode, ioc and cluster functions are imported on first use.
 """
 
 from __future__ import annotations
 
+import functools
+import importlib
+import inspect
 import warnings
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 import pandas as pd
 
 from asisdk.entities import Alert, Event
-from asisdk.notebook._process_tree import Schema, build_process_tree, display_process_tree
-from asisdk.notebook._timeline import RefTimes, display_timeline, display_timeline_duration
+from asisdk.notebook._process_tree import build_process_tree, display_process_tree
+from asisdk.notebook._timeline import display_timeline, display_timeline_duration
 
 if TYPE_CHECKING:
-    from collections.abc import Hashable, Iterable
-    from concurrent.futures import Executor
-
-    from asisdk.cluster import ClusterResult
-    from asisdk.decode import DecodeLimits
+    from asisdk.cluster import cluster_events
+    from asisdk.decode import unpack_frame
     from asisdk.executors import ProgressCallback
     from asisdk.geo import GeoIpDatabase
-    from asisdk.ioc import IocExtractor
+    from asisdk.ioc import extract_frame
     from asisdk.virustotal import VirusTotalClient
 
 __all__ = ["AsiAccessor"]
+
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
+
+
+def _as_method(func: Callable[..., Any], target: str) -> Callable[..., Any]:
+    """``func(self._frame, ...)`` as a method, showing ``func``'s signature."""
+
+    @functools.wraps(func, assigned=("__module__", "__name__", "__qualname__"))
+    def method(self: AsiAccessor, /, *args: Any, **kwargs: Any) -> Any:
+        return func(self._frame, *args, **kwargs)
+
+    signature = inspect.signature(func)
+    first, *rest = signature.parameters.values()
+    method.__signature__ = signature.replace(  # type: ignore[attr-defined]
+        parameters=[first.replace(name="self", annotation=inspect.Parameter.empty), *rest]
+    )
+    method.__doc__ = f":func:`{target}` of this frame (same arguments, without the frame)."
+    return method
+
+
+def _forward(
+    func: Callable[Concatenate[pd.DataFrame, _P], _T],
+) -> Callable[Concatenate[AsiAccessor, _P], _T]:
+    """Make ``func`` a ``df.asi`` method (the frame is its first argument)."""
+    return _as_method(func, f"{func.__module__.rsplit('._', 1)[0]}.{func.__name__}")
+
+
+class _Lazy:
+    """A forwarding method whose function is imported on first use."""
+
+    def __init__(self, target: str) -> None:
+        self.target = target
+        self.method: Callable[..., Any] | None = None
+
+    def __get__(self, accessor: AsiAccessor | None, owner: type | None = None) -> Any:
+        if self.method is None:
+            module, name = self.target.rsplit(".", 1)
+            self.method = _as_method(getattr(importlib.import_module(module), name), self.target)
+        return self.method if accessor is None else self.method.__get__(accessor, owner)
 
 
 @pd.api.extensions.register_dataframe_accessor("asi")
@@ -55,42 +96,21 @@ class AsiAccessor:
         """``SecurityAlert`` rows as :class:`~asisdk.entities.Alert` objects."""
         return [Alert.from_sentinel(row) for row in self._frame.to_dict("records")]
 
-    def unpack(
-        self,
-        column: str,
-        *,
-        executor: Executor | None = None,
-        max_depth: int | None = None,
-        limits: DecodeLimits | None = None,
-    ) -> pd.DataFrame:
-        """:func:`asisdk.decode.unpack_frame`: one row per decoded layer of ``df[column]``."""
-        from asisdk.decode import unpack_frame
-
-        return unpack_frame(
-            self._frame, column, executor=executor, max_depth=max_depth, limits=limits
-        )
-
-    def extract_iocs(
-        self,
-        columns: Hashable | Iterable[Hashable],
-        *,
-        types: Iterable[str] | None = None,
-        executor: Executor | None = None,
-        extractor: IocExtractor | None = None,
-    ) -> pd.DataFrame:
-        """:func:`asisdk.ioc.extract_frame`: one row per indicator found in ``columns``."""
-        from asisdk.ioc import extract_frame
-
-        return extract_frame(
-            self._frame, columns, types=types, executor=executor, extractor=extractor
-        )
-
-    def cluster(self, **options: Any) -> ClusterResult:
-        """:func:`asisdk.cluster.cluster_events` of this frame (``options`` are its keywords:
-        ``method``, ``column``, ``time_column``, ``process_column``, ...)."""
-        from asisdk.cluster import cluster_events
-
-        return cluster_events(self._frame, **options)
+    if TYPE_CHECKING:
+        unpack = _forward(unpack_frame)
+        extract_iocs = _forward(extract_frame)
+        cluster = _forward(cluster_events)
+    else:
+        #: one row per decoded layer of ``df[column]``
+        unpack = _Lazy("asisdk.decode.unpack_frame")
+        #: one row per indicator found in ``columns``
+        extract_iocs = _Lazy("asisdk.ioc.extract_frame")
+        #: clusters of this frame's events
+        cluster = _Lazy("asisdk.cluster.cluster_events")
+    timeline = _forward(display_timeline)
+    timeline_duration = _forward(display_timeline_duration)
+    process_tree = _forward(build_process_tree)
+    display_process_tree = _forward(display_process_tree)
 
     def geolocate(self, column: str, *, database: GeoIpDatabase | None = None) -> pd.DataFrame:
         """:meth:`asisdk.geo.GeoIpDatabase.lookup_frame`: location columns for ``df[column]``.
@@ -116,58 +136,6 @@ class AsiAccessor:
         for warning in caught:
             warnings.warn(warning.message, warning.category, stacklevel=2)
         return located
-
-    def timeline(
-        self,
-        *,
-        time_column: str = "TimeGenerated",
-        group_by: str | None = None,
-        source_columns: Sequence[str] = (),
-        ref_time: RefTimes = None,
-        title: str = "Timeline",
-        show: bool = True,
-    ) -> Any:
-        """:func:`asisdk.notebook.display_timeline` of this frame."""
-        return display_timeline(
-            self._frame,
-            time_column=time_column,
-            group_by=group_by,
-            source_columns=source_columns,
-            ref_time=ref_time,
-            title=title,
-            show=show,
-        )
-
-    def timeline_duration(
-        self,
-        *,
-        group_by: str | Sequence[str],
-        time_column: str = "TimeGenerated",
-        end_column: str | None = None,
-        ref_time: RefTimes = None,
-        title: str = "Activity duration",
-        show: bool = True,
-    ) -> Any:
-        """:func:`asisdk.notebook.display_timeline_duration` of this frame."""
-        return display_timeline_duration(
-            self._frame,
-            group_by=group_by,
-            time_column=time_column,
-            end_column=end_column,
-            ref_time=ref_time,
-            title=title,
-            show=show,
-        )
-
-    def process_tree(self, *, schema: Schema = "auto") -> pd.DataFrame:
-        """:func:`asisdk.notebook.build_process_tree` of this frame."""
-        return build_process_tree(self._frame, schema=schema)
-
-    def display_process_tree(
-        self, *, schema: Schema = "auto", as_text: bool = False, show: bool = True
-    ) -> Any:
-        """:func:`asisdk.notebook.display_process_tree` of this frame."""
-        return display_process_tree(self._frame, schema=schema, as_text=as_text, show=show)
 
     async def vt_lookup(
         self,

@@ -6,8 +6,7 @@ import math
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from asisdk.entities import TimeSpan
-from asisdk.entities._time import to_utc_datetime
+from asisdk.entities import TimeSpan, to_utc_datetime
 from asisdk.errors import InvalidInputError
 from asisdk.notebook._base import Widget, ipywidgets, parse_units
 from asisdk.notebook._defaults import DEFAULT_MAX, DEFAULT_SPAN, MAX_FACTOR, WIDGET_WIDTH

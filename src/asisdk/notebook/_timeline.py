@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-from asisdk.entities._time import to_utc_datetime
+from asisdk.entities import to_utc_datetime
 from asisdk.errors import InvalidInputError, LimitExceededError
 from asisdk.notebook._defaults import (
     LANE_HEIGHT,
