@@ -138,8 +138,11 @@ class _Registry:
 
     def mask(self, text: str) -> str:
         masker, pattern = self.masker, self.param_pattern
-        text = masker.text(text)
-        return pattern.sub(rf"\1={_MASK}", text) if pattern is not None else text
+        # Parameter names first: a short secret value inside a name ("key" in "access_key")
+        # must not hide the name from the pattern.
+        if pattern is not None:
+            text = pattern.sub(rf"\1={_MASK}", text)
+        return masker.text(text)
 
 
 _REGISTRY = _Registry()
