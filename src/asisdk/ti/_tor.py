@@ -63,7 +63,10 @@ class TorExitProvider(Provider):
         list_path: where the list is kept (default: the user cache directory).
         max_age: seconds (or a timedelta) after which the list is downloaded again.
         base_url: the list's host (``ASISDK_TOR_BASE_URL`` for tests).
-        retry, http_client, timeout, config: as for the HTTP providers.
+        retry: the retry policy, as for the HTTP providers.
+        http_client: an httpx client to use instead of an owned one.
+        timeout: the download timeout in seconds.
+        config: the configuration to read settings from.
         clock: the current Unix time.
     """
 
