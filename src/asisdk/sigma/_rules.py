@@ -410,15 +410,31 @@ class SigmaRules:
 
         Args:
             frame: events, as :func:`asisdk.pipeline.load_events` reads them (``Channel``,
-                ``EventID``, ``Image`` ...), or any frame with Sigma's field names.
+                ``EventID``, ``Image`` ...), or any frame with Sigma's field names. Rows of
+                other schemas (Defender tables, ECS/Winlogbeat) are matched through the
+                normalised event schema as the Sysmon events they are
+                (:func:`asisdk.sigma._normalised.sysmon_view`).
             time_column: the event time, used by correlation rules (their time windows).
 
         Returns:
             The :class:`~asisdk.sigma.SigmaMatches`.
         """
         from asisdk.sigma._engine import match_events
+        from asisdk.sigma._matches import SigmaMatches
+        from asisdk.sigma._normalised import sysmon_view
 
-        return match_events(self, frame, time_column=time_column)
+        found = match_events(self, frame, time_column=time_column)
+        # Defender, ECS and other non-event-log rows, seen as the Sysmon events they are
+        view = sysmon_view(frame)
+        if view is None:
+            return found
+        more = match_events(self, view, time_column="TimeCreated")
+        if more.frame.empty:
+            return found
+        import pandas as pd
+
+        both = pd.concat([found.frame, more.frame], ignore_index=True)
+        return SigmaMatches(frame=both, rule_count=found.rule_count)
 
     def match_frame(
         self,
