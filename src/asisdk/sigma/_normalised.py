@@ -86,6 +86,29 @@ _DIRECT: Final = {
 }
 
 
+#: Columns that tell a schema other than Sysmon's / the Security log's: Defender tables
+#: (Advanced Hunting, Sentinel), their older export names, ECS / Winlogbeat dotted names.
+_FOREIGN_COLUMNS: Final = frozenset(
+    {
+        "ProcessCommandLine",
+        "InitiatingProcessFileName",
+        "InitiatingProcessCommandLine",
+        "FolderPath",
+        "CreatedProcessCommandLine",
+        "CreatedProcessName",
+        "RemoteIP",
+        "RegistryKey",
+    }
+)
+_FOREIGN_PREFIXES: Final = ("process.", "event.", "dns.", "destination.", "file.", "registry.")
+
+
+def _foreign(frame: pd.DataFrame) -> bool:
+    """Whether ``frame`` has columns of a schema the view translates."""
+    names = {str(c) for c in frame.columns}
+    return bool(names & _FOREIGN_COLUMNS) or any(n.startswith(_FOREIGN_PREFIXES) for n in names)
+
+
 def _present(frame: pd.DataFrame, column: str) -> pd.Series[bool]:
     if column not in frame.columns:
         return pd.Series(False, index=frame.index)
@@ -153,8 +176,8 @@ def sysmon_view(frame: pd.DataFrame) -> pd.DataFrame | None:
         registry, DNS), indexed as in ``frame``, with ``Channel`` and ``EventID`` set and the
         Sysmon field names filled; ``None`` when there is none.
     """
-    if frame.empty:
-        return None
+    if frame.empty or not _foreign(frame):
+        return None  # Sigma's own field names: the engine reads them as they are
     native = _present(frame, "Channel")
     if bool(native.all()):
         return None
