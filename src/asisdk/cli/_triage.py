@@ -12,7 +12,7 @@ import time
 import warnings
 from concurrent.futures import Executor
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import attrs
 import pandas as pd
@@ -32,6 +32,7 @@ from asisdk.pipeline import (
     STAGES,
     TOP_FINDINGS,
     AllowList,
+    InputFormat,
     InputProblem,
     LoadedEvents,
     TriageOptions,
@@ -91,21 +92,7 @@ def add_triage_command(commands: Any) -> None:
         "--format",
         dest="input_format",
         default="auto",
-        choices=[
-            "auto",
-            "csv",
-            "jsonl",
-            "json",
-            "parquet",
-            "evtx",
-            "zeek",
-            "winxml",
-            "syslog",
-            "auditd",
-            "access",
-            "iis",
-            "text",
-        ],
+        choices=list(get_args(InputFormat)),
         help="input format: CSV, JSON lines, JSON, Parquet, EVTX, Windows event XML (winxml), "
         "Zeek, syslog, auditd, Apache/nginx access, IIS W3C or plain text lines (default auto: "
         "told by content; CSV and JSON by file name when the content does not say)",
