@@ -6,7 +6,7 @@ import datetime as dt
 
 import attrs
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from asisdk._http import RetryPolicy, parse_retry_after
@@ -17,7 +17,6 @@ def test_backoff_doubles_up_to_the_cap_without_jitter() -> None:
     assert [policy.backoff(n) for n in range(1, 6)] == [0.5, 1.0, 2.0, 3.0, 3.0]
 
 
-@settings(max_examples=50, deadline=None)
 @given(attempt=st.integers(1, 10_000), draw=st.floats(0, 1, exclude_max=True))
 def test_full_jitter_stays_within_zero_and_the_cap(attempt: int, draw: float) -> None:
     policy = RetryPolicy(backoff_initial=1.0, backoff_max=30.0)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from asisdk.entities import GeoLocation, IpAddress
@@ -44,7 +44,6 @@ def test_places_without_coordinates_are_errors() -> None:
         geo_distance(("a", "b"), (0, 0))  # type: ignore[arg-type]
 
 
-@settings(max_examples=100, deadline=None)
 @given(points, points, points)
 def test_metric_properties(
     a: tuple[float, float], b: tuple[float, float], c: tuple[float, float]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from asisdk.entities import IpAddress, IpType
@@ -50,7 +50,6 @@ any_v6 = st.one_of(
 )
 
 
-@settings(max_examples=300, deadline=None)
 @given(st.one_of(any_v4, any_v6))
 def test_fast_ip_type_equals_the_entity_rules(
     address: ipaddress.IPv4Address | ipaddress.IPv6Address,

@@ -112,7 +112,7 @@ def rules(draw: st.DrawFn) -> str:
     return json.dumps(rule)  # JSON is YAML
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(suppress_health_check=[HealthCheck.too_slow])
 @given(text=rules(), rows=events)
 def test_compiled_equals_reference(text: str, rows: list[dict[str, Any]]) -> None:
     collection = SigmaRules.from_yaml(text)

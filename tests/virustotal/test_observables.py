@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from asisdk.entities import Dns, File, FileHash, IpAddress, Url
@@ -97,7 +97,6 @@ def test_url_id_matches_the_documented_examples() -> None:
     assert "/" not in url_id("http://x.example/???>>>")
 
 
-@settings(max_examples=60, deadline=None)
 @given(st.ip_addresses())
 def test_every_ip_address_is_detected_as_one(
     address: ipaddress.IPv4Address | ipaddress.IPv6Address,
@@ -107,7 +106,6 @@ def test_every_ip_address_is_detected_as_one(
     assert target.key == str(address)
 
 
-@settings(max_examples=60, deadline=None)
 @given(
     st.sampled_from([32, 40, 64]).flatmap(
         lambda n: st.text("0123456789abcdefABCDEF", min_size=n, max_size=n)
@@ -118,7 +116,6 @@ def test_every_hash_is_detected_as_a_file(value: str) -> None:
     assert (target.kind, target.key) == (VtKind.FILE, value.lower())
 
 
-@settings(max_examples=100, deadline=None)
 @given(st.text(max_size=300))
 def test_any_text_resolves_without_raising(value: str) -> None:
     target = resolve_target(value)
