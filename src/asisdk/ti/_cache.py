@@ -8,14 +8,14 @@ make the disk, not the providers' quotas, the limit of a large batch); a batch i
 a crash, a cancellation or a quota keeps what it paid for (all but the answers of the last few
 milliseconds), and a re-run asks only what is missing or expired.
 
-SQLite is blocking: every operation runs on one thread that owns the connection (the event
-loop never waits on disk). WAL journaling lets other processes read during a batch.
+The SQLite plumbing (one thread that owns the connection, private files, WAL journaling,
+foreign files refused and damaged ones moved aside) is :class:`asisdk._sqlite.SqliteTable`,
+shared with the VirusTotal cache.
 """
 
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import datetime as dt
 import functools
 import json
@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
+from asisdk._sqlite import SqliteTable
 from asisdk.errors import ClosedError, ConfigurationError
 from asisdk.ti import _defaults
 from asisdk.ti._model import TiResult, TiStatus, Verdict
@@ -52,6 +53,21 @@ CREATE TABLE IF NOT EXISTS ti_lookups (
     PRIMARY KEY (provider, type, value)
 )
 """
+_COLUMNS = frozenset(
+    {
+        "provider",
+        "type",
+        "value",
+        "status",
+        "verdict",
+        "severity",
+        "reasons",
+        "raw",
+        "permalink",
+        "fetched_at",
+        "expires_at",
+    }
+)
 _STORED = frozenset({TiStatus.FOUND, TiStatus.NOT_FOUND})
 
 #: (provider, type, value): the cache key.
@@ -63,17 +79,6 @@ def _seconds(value: dt.timedelta | float) -> float:
     if not seconds > 0:
         raise ConfigurationError(f"a cache time to live must be positive, got {value!r}")
     return seconds
-
-
-def _create_private(path: Path) -> None:
-    missing = [p for p in (path.parent, *path.parent.parents) if not p.exists()]
-    for folder in reversed(missing):
-        folder.mkdir(mode=_defaults.CACHE_DIR_MODE, exist_ok=True)
-    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, _defaults.CACHE_FILE_MODE)
-    try:
-        os.fchmod(descriptor, _defaults.CACHE_FILE_MODE)
-    finally:
-        os.close(descriptor)
 
 
 _INSERT = (
@@ -135,59 +140,29 @@ class TiCache:
         self.ttl = {Verdict(name): _seconds(value) for name, value in merged.items()}
         self.not_found_ttl = _seconds(not_found_ttl)
         self._clock = clock
-        self._executor: concurrent.futures.ThreadPoolExecutor | None = None
-        self._connection: sqlite3.Connection | None = None
-        self._closed = False
+        self._table = SqliteTable(
+            self.path,
+            table="ti_lookups",
+            schema=_SCHEMA,
+            columns=_COLUMNS,
+            label="threat-intelligence cache",
+            thread_name="asisdk-ti-cache",
+        )
         self._pending: list[tuple[object, ...]] = []
         self._writer: asyncio.Task[None] | None = None
 
     def __repr__(self) -> str:
         return f"TiCache(path={str(self.path)!r})"
 
-    # -- thread plumbing -------------------------------------------------------------------
-
     async def _run(self, function: Callable[[sqlite3.Connection], _T]) -> _T:
-        if self._closed:
-            raise ClosedError("the threat-intelligence cache is closed")
-        if self._executor is None:
-            self._executor = concurrent.futures.ThreadPoolExecutor(
-                max_workers=1, thread_name_prefix="asisdk-ti-cache"
-            )
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, self._with_connection, function)
-
-    def _with_connection(self, function: Callable[[sqlite3.Connection], _T]) -> _T:
-        if self._connection is None:
-            try:
-                _create_private(self.path)
-                connection = sqlite3.connect(self.path, isolation_level=None)
-                connection.execute("PRAGMA journal_mode=WAL")
-                connection.execute("PRAGMA synchronous=NORMAL")
-                connection.execute(_SCHEMA)
-            except (OSError, sqlite3.Error) as exc:
-                raise ConfigurationError(
-                    f"cannot open the threat-intelligence cache at {self.path}: {exc}; pass "
-                    "another cache path or cache=None"
-                ) from exc
-            self._connection = connection
-        return function(self._connection)
+        return await self._table.run(function)
 
     async def aclose(self) -> None:
         """Write what is queued, then close the database and its thread. Idempotent."""
-        if self._closed:
+        if self._table.closed:
             return
         await self.flush()
-        self._closed = True
-        executor, self._executor = self._executor, None
-        if executor is not None:
-            loop = asyncio.get_running_loop()
-            await loop.run_in_executor(executor, self._close_connection)
-            executor.shutdown(wait=False)
-
-    def _close_connection(self) -> None:
-        if self._connection is not None:
-            self._connection.close()
-            self._connection = None
+        await self._table.aclose()
 
     # -- operations ------------------------------------------------------------------------
 
@@ -254,7 +229,7 @@ class TiCache:
         Returns at once; the answer is written in the background with whatever else arrives
         meanwhile. :meth:`flush` waits until everything queued is written.
         """
-        if self._closed:
+        if self._table.closed:
             raise ClosedError("the threat-intelligence cache is closed")
         if result.status not in _STORED or result.type is None or result.value is None:
             return

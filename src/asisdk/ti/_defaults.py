@@ -20,8 +20,7 @@ TTL_BY_VERDICT: Final = {
     "known_good": dt.timedelta(days=30),
 }
 TTL_NOT_FOUND: Final = dt.timedelta(hours=6)
-#: Modes of the cache file and of a folder the cache creates (lookups reveal an investigation).
-CACHE_FILE_MODE: Final = 0o600
+#: Mode of a folder the Tor list cache creates (lookups reveal an investigation).
 CACHE_DIR_MODE: Final = 0o700
 #: Keys per SQLite ``IN (...)`` query.
 CACHE_READ_CHUNK: Final = 400

@@ -6,23 +6,12 @@ Each fetched report is written as soon as it arrives: a batch interrupted by a c
 cancellation or a quota keeps everything it already paid for, and re-running it sends requests
 only for what is missing or expired.
 
-SQLite is blocking, so every operation runs on one dedicated thread that owns the connection
-(the event loop never waits on disk). The database uses WAL journaling, so readers in other
-processes are not blocked by a running batch.
-
-A file that is not this cache is never written to: a file that is not SQLite at all (a text
-file), or an SQLite database holding other tables or a ``vt_lookups`` table of another shape,
-is a :class:`~asisdk.errors.ConfigurationError` naming the file and what to do, and is left as
-it is. An SQLite file too damaged to read (a truncated copy, a crash mid-write on a broken
-disk) is only ever a cache: it is moved aside as ``<name>.corrupt-<UTC time>`` with a warning
-and a new cache is built in its place. Damage found later, in the middle of a batch, is a
-``ConfigurationError`` with the same advice, never a raw ``sqlite3`` error.
+The SQLite plumbing (one thread, private files, foreign and damaged files refused or moved
+aside) is :class:`asisdk._sqlite.SqliteTable`, shared with the threat-intelligence cache.
 """
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import datetime as dt
 import json
 import logging
@@ -35,7 +24,8 @@ from typing import Any, TypeVar
 
 import attrs
 
-from asisdk.errors import ClosedError, ConfigurationError
+from asisdk._sqlite import SqliteTable
+from asisdk.errors import ConfigurationError
 from asisdk.virustotal import _defaults
 
 __all__ = ["CachedLookup", "VtCache"]
@@ -43,8 +33,6 @@ __all__ = ["CachedLookup", "VtCache"]
 _T = TypeVar("_T")
 _log = logging.getLogger("asisdk.virustotal.cache")
 
-#: The first bytes of every SQLite 3 database file.
-_SQLITE_MAGIC = b"SQLite format 3\x00"
 #: The columns of the one table this cache owns.
 _COLUMNS = frozenset({"key", "status", "data", "fetched_at"})
 
@@ -56,23 +44,6 @@ CREATE TABLE IF NOT EXISTS vt_lookups (
     fetched_at REAL NOT NULL
 )
 """
-
-
-def _create_private(path: Path) -> None:
-    """Create the folders (0700) and the database file (0600) before SQLite opens it.
-
-    SQLite gives its ``-wal`` and ``-shm`` files the database file's mode, so they are private
-    too. An existing cache file is made private; an existing folder is left as it is (it may be
-    one the user shares on purpose).
-    """
-    missing = [p for p in (path.parent, *path.parent.parents) if not p.exists()]
-    for folder in reversed(missing):
-        folder.mkdir(mode=_defaults.CACHE_DIR_MODE, exist_ok=True)
-    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, _defaults.CACHE_FILE_MODE)
-    try:
-        os.fchmod(descriptor, _defaults.CACHE_FILE_MODE)
-    finally:
-        os.close(descriptor)
 
 
 @attrs.frozen
@@ -118,128 +89,24 @@ class VtCache:
             raise ConfigurationError(f"the cache ttl must be positive, got {ttl!r}")
         self.ttl = seconds
         self._clock = clock
-        self._executor: concurrent.futures.ThreadPoolExecutor | None = None
-        self._connection: sqlite3.Connection | None = None
-        self._closed = False
+        self._table = SqliteTable(
+            self.path,
+            table="vt_lookups",
+            schema=_SCHEMA,
+            columns=_COLUMNS,
+            label="VirusTotal cache",
+            thread_name="asisdk-vt-cache",
+        )
 
     def __repr__(self) -> str:
         return f"VtCache(path={str(self.path)!r}, ttl={self.ttl:g}s)"
 
-    # -- thread plumbing -------------------------------------------------------------------
-
     async def _run(self, function: Callable[[sqlite3.Connection], _T]) -> _T:
-        if self._closed:
-            raise ClosedError("the VirusTotal cache is closed")
-        if self._executor is None:
-            self._executor = concurrent.futures.ThreadPoolExecutor(
-                max_workers=1, thread_name_prefix="asisdk-vt-cache"
-            )
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, self._with_connection, function)
-
-    def _with_connection(self, function: Callable[[sqlite3.Connection], _T]) -> _T:
-        # Runs on the cache thread only: the connection never crosses threads.
-        if self._connection is None:
-            self._connection = self._open()
-        try:
-            return function(self._connection)
-        except sqlite3.Error as exc:
-            raise ConfigurationError(
-                f"the VirusTotal cache at {self.path} failed ({type(exc).__name__}: {exc}); "
-                "the file may be damaged or locked: delete it (it is only a cache), or pass "
-                "another cache path or cache=None"
-            ) from exc
-
-    def _open(self) -> sqlite3.Connection:
-        try:
-            _create_private(self.path)
-            self._refuse_foreign_file()
-            try:
-                connection = self._connect()
-            except sqlite3.DatabaseError as exc:
-                if isinstance(exc, sqlite3.OperationalError):
-                    raise  # locked, read-only, out of disk: not damage
-                self._move_aside(exc)
-                _create_private(self.path)
-                connection = self._connect()
-        except (OSError, sqlite3.Error) as exc:
-            raise ConfigurationError(
-                f"cannot open the VirusTotal cache at {self.path}: {exc}; pass another "
-                "cache path or cache=None"
-            ) from exc
-        return connection
-
-    def _refuse_foreign_file(self) -> None:
-        """Refuse a file that is not SQLite at all: it is someone's file, not a cache."""
-        with self.path.open("rb") as handle:
-            head = handle.read(len(_SQLITE_MAGIC))
-        if head and not _SQLITE_MAGIC.startswith(head[: len(_SQLITE_MAGIC)]):
-            raise ConfigurationError(
-                f"{self.path} is not a VirusTotal cache (it is not an SQLite database; it "
-                f"starts with {head[:8]!r}); it was left untouched: pass another cache path, "
-                "or delete the file if it is a stale cache"
-            )
-
-    def _connect(self) -> sqlite3.Connection:
-        connection = sqlite3.connect(self.path, isolation_level=None)
-        try:
-            tables = {
-                row[0]
-                for row in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")
-            }
-            if tables and "vt_lookups" not in tables:
-                raise ConfigurationError(
-                    f"{self.path} is another SQLite database (tables: "
-                    f"{', '.join(sorted(tables)[:5])}), not a VirusTotal cache; it was left "
-                    "untouched: pass another cache path"
-                )
-            if "vt_lookups" in tables:
-                columns = {row[1] for row in connection.execute("PRAGMA table_info(vt_lookups)")}
-                if columns != _COLUMNS:
-                    raise ConfigurationError(
-                        f"{self.path} has a vt_lookups table of another shape (columns: "
-                        f"{', '.join(sorted(columns))}); it is not this version's VirusTotal "
-                        "cache and was left untouched: delete it or pass another cache path"
-                    )
-            connection.execute("PRAGMA journal_mode=WAL")
-            connection.execute("PRAGMA synchronous=NORMAL")
-            connection.execute(_SCHEMA)
-        except BaseException:
-            connection.close()
-            raise
-        return connection
-
-    def _move_aside(self, exc: sqlite3.Error) -> None:
-        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
-        aside = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
-        self.path.replace(aside)
-        for suffix in ("-wal", "-shm"):
-            stale = self.path.with_name(self.path.name + suffix)
-            if stale.exists():
-                stale.replace(aside.with_name(aside.name + suffix))
-        _log.warning(
-            "the VirusTotal cache at %s is damaged (%s); it was moved to %s and a new, empty "
-            "cache is built in its place",
-            self.path,
-            exc,
-            aside,
-        )
+        return await self._table.run(function)
 
     async def aclose(self) -> None:
         """Close the database and its thread. Idempotent."""
-        if self._closed:
-            return
-        self._closed = True
-        executor, self._executor = self._executor, None
-        if executor is not None:
-            loop = asyncio.get_running_loop()
-            await loop.run_in_executor(executor, self._close_connection)
-            executor.shutdown(wait=False)
-
-    def _close_connection(self) -> None:
-        if self._connection is not None:
-            self._connection.close()
-            self._connection = None
+        await self._table.aclose()
 
     # -- operations ------------------------------------------------------------------------
 

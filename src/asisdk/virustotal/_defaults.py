@@ -20,10 +20,6 @@ MAX_CONCURRENCY: Final = 4
 #: How long a cached report is reused.
 CACHE_TTL: Final = dt.timedelta(days=1)
 
-#: Modes of the cache file (and its WAL files) and of a cache folder the cache creates: the
-#: lookups show what an investigation is about, so only the owner may read them.
-CACHE_FILE_MODE: Final = 0o600
-CACHE_DIR_MODE: Final = 0o700
 #: Keys per SQLite ``IN (...)`` query (well under SQLite's parameter limit).
 CACHE_READ_CHUNK: Final = 500
 #: Items per page when following a relationship (the API's maximum is 40).
