@@ -50,6 +50,7 @@ from asisdk.entities._network import (
     ThreatIntelligence,
     Url,
     ip_type_of,
+    is_public_address,
 )
 from asisdk.entities._params import QueryParamProvider, merge_query_params
 from asisdk.entities._process import HostLogonSession, Process
@@ -92,6 +93,7 @@ __all__ = [
     "entity_from_dict",
     "from_sentinel_entities",
     "ip_type_of",
+    "is_public_address",
     "merge",
     "merge_query_params",
     "to_utc_datetime",

@@ -12,7 +12,15 @@ from asisdk.entities._base import Entity, entity_field
 from asisdk.entities._enums import IpType
 from asisdk.errors import InvalidInputError
 
-__all__ = ["Dns", "GeoLocation", "IpAddress", "ThreatIntelligence", "Url", "ip_type_of"]
+__all__ = [
+    "Dns",
+    "GeoLocation",
+    "IpAddress",
+    "ThreatIntelligence",
+    "Url",
+    "ip_type_of",
+    "is_public_address",
+]
 
 IPAddressObject = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -42,6 +50,26 @@ def ip_type_of(address: IPAddressObject) -> IpType:
     if address.is_global:
         return IpType.PUBLIC
     return IpType.RESERVED  # documentation, benchmarking, 240/4, 6to4 relays, ...
+
+
+def is_public_address(value: str | IPAddressObject) -> bool:
+    """Whether ``value`` is an address routable on the internet (the one test asisdk uses).
+
+    Text is stripped of brackets and of an IPv6 zone (``fe80::1%eth0``); an IPv4-mapped IPv6
+    address is judged by its IPv4 address. Text that is not an address is not public.
+
+    Examples:
+        >>> is_public_address("8.8.8.8"), is_public_address("10.0.0.1")
+        (True, False)
+        >>> is_public_address("[::ffff:8.8.8.8]"), is_public_address("not an address")
+        (True, False)
+    """
+    if isinstance(value, str):
+        try:
+            value = ipaddress.ip_address(value.strip().strip("[]").split("%", 1)[0])
+        except ValueError:
+            return False
+    return ip_type_of(value) is IpType.PUBLIC
 
 
 def _normalise_address(value: object) -> str:

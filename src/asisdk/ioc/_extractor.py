@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from collections.abc import Callable, Iterable, Iterator
 from typing import Final
 
 import attrs
 
+from asisdk.entities import is_public_address
 from asisdk.errors import InvalidInputError
 from asisdk.ioc._patterns import BUILTIN_PRIORITIES, BUILTIN_TYPES
 from asisdk.ioc._refang import RefangMap, refang, refang_with_map
@@ -42,13 +42,6 @@ CLASSIFY_ORDER: Final = (
 )
 _NAME_RE: Final = re.compile(r"[a-z][a-z0-9_]{0,63}")
 _IP_TYPES: Final = frozenset({"ipv4", "ipv6"})
-
-
-def _is_global(address: str) -> bool:
-    try:
-        return ipaddress.ip_address(address).is_global
-    except ValueError:  # pragma: no cover - scanner values always parse
-        return True
 
 
 @attrs.frozen
@@ -238,7 +231,7 @@ class IocExtractor:
             if hit[0] in wanted
         ]
         if not self._include_private:
-            hits = [hit for hit in hits if hit[0] not in _IP_TYPES or _is_global(hit[1])]
+            hits = [hit for hit in hits if hit[0] not in _IP_TYPES or is_public_address(hit[1])]
         customs = [c for name, c in self._custom.items() if name in wanted]
         if not customs:
             return hits

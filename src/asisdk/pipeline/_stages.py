@@ -19,7 +19,7 @@ import pandas as pd
 
 from asisdk.cluster import group_patterns
 from asisdk.decode import unpack_frame
-from asisdk.entities import IpType, ip_type_of
+from asisdk.entities import IpType, ip_type_of, is_public_address
 from asisdk.ioc import BUILTIN_TYPES, IocExtractor, extract_frame
 from asisdk.pipeline import _defaults
 from asisdk.pipeline._columns import first_text, nonblank_mask
@@ -455,11 +455,7 @@ def public_or_named(ioc_type: object, observable: object) -> bool:
         return True
     if ioc_type not in ("ipv4", "ipv6") or not isinstance(observable, str):
         return False
-    try:
-        address = ipaddress.ip_address(observable.split("%", 1)[0])
-    except ValueError:
-        return False
-    return ip_type_of(address) is IpType.PUBLIC
+    return is_public_address(observable)
 
 
 #: Words that name a hex value as an identifier rather than a hash (container ids, GUID-like
@@ -573,11 +569,7 @@ def rank_iocs(table: pd.DataFrame, hits: pd.DataFrame, frame: pd.DataFrame) -> p
         if kind in _HASH_TYPES:
             return tier["microsoft-signed hash" if value in demoted else "hash"]
         if kind in ("ipv4", "ipv6") and isinstance(value, str):
-            try:
-                public = ip_type_of(ipaddress.ip_address(value.split("%", 1)[0]))
-            except ValueError:
-                return tier["other ip"]
-            return tier["public ip" if public is IpType.PUBLIC else "other ip"]
+            return tier["public ip" if is_public_address(value) else "other ip"]
         return tier["other"]
 
     work = table.assign(

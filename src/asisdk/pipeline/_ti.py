@@ -10,10 +10,11 @@ allow-listed address) by a provider and flagged by none.
 
 from __future__ import annotations
 
-import ipaddress
 from typing import TYPE_CHECKING, Final
 
 import pandas as pd
+
+from asisdk.entities import is_public_address
 
 if TYPE_CHECKING:
     from asisdk.ti import ThreatIntel
@@ -44,13 +45,6 @@ TI_IOC_COLUMNS: Final[tuple[str, ...]] = (
 TI_MAX_LOOKUPS: Final = 200
 
 
-def _public(value: str) -> bool:
-    try:
-        return ipaddress.ip_address(value).is_global
-    except ValueError:
-        return False
-
-
 def ti_candidates(iocs: pd.DataFrame, *, max_lookups: int = TI_MAX_LOOKUPS) -> pd.DataFrame:
     """The indicators worth asking about, in table order, at most ``max_lookups``.
 
@@ -66,7 +60,7 @@ def ti_candidates(iocs: pd.DataFrame, *, max_lookups: int = TI_MAX_LOOKUPS) -> p
         return iocs
     eligible = iocs[iocs["ioc_type"].isin(TI_LOOKUP_TYPES)]
     is_ip = eligible["ioc_type"].isin(["ipv4", "ipv6"])
-    eligible = eligible[~is_ip | eligible["observable"].map(_public)]
+    eligible = eligible[~is_ip | eligible["observable"].map(is_public_address)]
     return eligible.drop_duplicates("observable").head(max(0, max_lookups))
 
 

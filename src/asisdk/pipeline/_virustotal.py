@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import ipaddress
 import time
 from typing import TYPE_CHECKING, Final
 
 import attrs
 import pandas as pd
 
+from asisdk.entities import is_public_address
 from asisdk.pipeline import _defaults
 
 if TYPE_CHECKING:
@@ -28,13 +28,6 @@ VT_COLUMNS: Final[tuple[str, ...]] = (
 )
 
 
-def _public(value: str) -> bool:
-    try:
-        return ipaddress.ip_address(value).is_global
-    except ValueError:
-        return False
-
-
 def vt_candidates(iocs: pd.DataFrame, *, max_lookups: int) -> tuple[pd.DataFrame, int]:
     """The indicators worth asking VirusTotal about, in table order, at most ``max_lookups``.
 
@@ -47,7 +40,7 @@ def vt_candidates(iocs: pd.DataFrame, *, max_lookups: int) -> tuple[pd.DataFrame
         return iocs, 0
     eligible = iocs[iocs["ioc_type"].isin(_defaults.VT_TYPES)]
     is_ip = eligible["ioc_type"].isin(["ipv4", "ipv6"])
-    eligible = eligible[~is_ip | eligible["observable"].map(_public)]
+    eligible = eligible[~is_ip | eligible["observable"].map(is_public_address)]
     return eligible.head(max(0, max_lookups)), len(eligible)
 
 

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 import attrs
 
-from asisdk.entities import Dns, File, FileHash, IpAddress, Url
+from asisdk.entities import Dns, File, FileHash, IpAddress, Url, is_public_address
 from asisdk.ioc import classify, refang
 from asisdk.ti import _defaults
 
@@ -65,9 +65,10 @@ class TiObservable:
 
 def _is_private_ip(text: str) -> bool:
     try:
-        return not ipaddress.ip_address(text.split("%", 1)[0]).is_global
+        ipaddress.ip_address(text.split("%", 1)[0])
     except ValueError:
-        return False
+        return False  # not an address at all
+    return not is_public_address(text)
 
 
 def _normalise(kind: str, value: str) -> str:
