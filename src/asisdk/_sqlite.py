@@ -22,7 +22,7 @@ Examples:
     >>> async def demo(path: pathlib.Path) -> int:
     ...     table = SqliteTable(path, table="notes", schema=(
     ...         "CREATE TABLE IF NOT EXISTS notes (key TEXT PRIMARY KEY, body TEXT)"),
-    ...         columns={"key", "body"}, label="notes cache")
+    ...         label="notes cache")
     ...     await table.run(lambda c: c.execute("INSERT INTO notes VALUES ('a', 'b')"))
     ...     count = await table.run(lambda c: c.execute("SELECT count(*) FROM notes").fetchone()[0])
     ...     await table.aclose()
@@ -36,11 +36,12 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import datetime as dt
 import logging
 import os
 import sqlite3
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Final, TypeVar
 
@@ -74,14 +75,24 @@ def create_private(path: Path) -> None:
         os.close(descriptor)
 
 
+def _columns_of(schema: str, table: str) -> frozenset[str]:
+    """The column names ``schema`` gives ``table`` (read by SQLite itself, in memory)."""
+    with contextlib.closing(sqlite3.connect(":memory:")) as connection:
+        connection.execute(schema)
+        rows = connection.execute(f"PRAGMA table_info({table})").fetchall()
+    if not rows:
+        raise ConfigurationError(f"the cache schema does not create the table {table!r}")
+    return frozenset(row[1] for row in rows)
+
+
 class SqliteTable:
     """One cache table in one SQLite file, served by one thread.
 
     Args:
         path: the database file (created, private to the user, with its folders).
         table: the one table this cache owns.
-        schema: the ``CREATE TABLE IF NOT EXISTS`` statement of ``table``.
-        columns: the column names ``table`` must have; another shape is refused.
+        schema: the ``CREATE TABLE IF NOT EXISTS`` statement of ``table``; an existing table
+            whose columns differ from it is refused.
         label: how messages name the cache (``"VirusTotal cache"``).
         thread_name: the prefix of the thread's name.
     """
@@ -92,7 +103,6 @@ class SqliteTable:
         *,
         table: str,
         schema: str,
-        columns: Iterable[str],
         label: str,
         thread_name: str = "asisdk-cache",
     ) -> None:
@@ -100,7 +110,7 @@ class SqliteTable:
         self.table = table
         self.label = label
         self._schema = schema
-        self._columns = frozenset(columns)
+        self._columns = _columns_of(schema, table)
         self._thread_name = thread_name
         self._executor: concurrent.futures.ThreadPoolExecutor | None = None
         self._connection: sqlite3.Connection | None = None

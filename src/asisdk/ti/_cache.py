@@ -53,21 +53,6 @@ CREATE TABLE IF NOT EXISTS ti_lookups (
     PRIMARY KEY (provider, type, value)
 )
 """
-_COLUMNS = frozenset(
-    {
-        "provider",
-        "type",
-        "value",
-        "status",
-        "verdict",
-        "severity",
-        "reasons",
-        "raw",
-        "permalink",
-        "fetched_at",
-        "expires_at",
-    }
-)
 _STORED = frozenset({TiStatus.FOUND, TiStatus.NOT_FOUND})
 
 #: (provider, type, value): the cache key.
@@ -144,7 +129,6 @@ class TiCache:
             self.path,
             table="ti_lookups",
             schema=_SCHEMA,
-            columns=_COLUMNS,
             label="threat-intelligence cache",
             thread_name="asisdk-ti-cache",
         )

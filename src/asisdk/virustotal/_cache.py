@@ -33,8 +33,6 @@ __all__ = ["CachedLookup", "VtCache"]
 _T = TypeVar("_T")
 _log = logging.getLogger("asisdk.virustotal.cache")
 
-#: The columns of the one table this cache owns.
-_COLUMNS = frozenset({"key", "status", "data", "fetched_at"})
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS vt_lookups (
@@ -93,7 +91,6 @@ class VtCache:
             self.path,
             table="vt_lookups",
             schema=_SCHEMA,
-            columns=_COLUMNS,
             label="VirusTotal cache",
             thread_name="asisdk-vt-cache",
         )
