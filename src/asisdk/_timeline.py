@@ -134,9 +134,12 @@ class BrokenAxis:
     gap: float = BREAK_WIDTH
 
     @classmethod
-    def of(cls, times_ms: npt.ArrayLike) -> BrokenAxis:
-        """The axis of these times (:func:`time_segments`)."""
-        return cls(tuple(time_segments(times_ms)))
+    def of(cls, times_ms: npt.ArrayLike, *, breaks: bool = True) -> BrokenAxis:
+        """The axis of these times (:func:`time_segments`; ``breaks=False``: one stretch)."""
+        segments = time_segments(times_ms)
+        if not breaks and segments:
+            segments = [(segments[0][0], segments[-1][1])]
+        return cls(tuple(segments))
 
     @property
     def broken(self) -> bool:

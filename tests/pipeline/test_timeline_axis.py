@@ -93,6 +93,8 @@ def test_timezone_aware_times_segment_as_their_utc_instants() -> None:
 def test_an_unbroken_axis_is_milliseconds_as_bokeh_datetime_axes_plot() -> None:
     axis = BrokenAxis.of([0, 1_000, 2_000])
     assert not axis.broken
+    joined = BrokenAxis.of([0, 1_000, 90 * DAY], breaks=False)
+    assert joined.segments == ((0, 90 * DAY),)
     assert axis.x([0, 1_500]).tolist() == [0.0, 1_500.0]
 
 

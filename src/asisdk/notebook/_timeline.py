@@ -102,13 +102,8 @@ def _ref_times(ref_time: RefTimes) -> dict[str, datetime]:
 
 def _axis(times: list[pd.Series[Any]], markers: Mapping[str, datetime], breaks: bool) -> BrokenAxis:
     """The x axis of these times and reference times (broken at long gaps when ``breaks``)."""
-    moments = np.concatenate([epoch_ms(t.to_numpy()) for t in times] + [epoch_ms(markers.values())])
-    axis = BrokenAxis.of(moments)
-    return (
-        axis
-        if breaks or not axis.broken
-        else BrokenAxis(((int(moments.min()), int(moments.max())),))
-    )
+    moments = [epoch_ms(t.to_numpy()) for t in times] + [epoch_ms(markers.values())]
+    return BrokenAxis.of(np.concatenate(moments), breaks=breaks)
 
 
 def _x(axis: BrokenAxis, times: pd.Series[Any]) -> Any:
