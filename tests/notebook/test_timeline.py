@@ -165,3 +165,37 @@ def test_the_browser_check_does_catch_javascript_errors(tmp_path: Path) -> None:
     assert report.value == 2
     assert any("bad thing" in e for e in report.errors)
     assert any("undefinedFunction" in e for e in report.errors)
+
+
+def test_long_quiet_gaps_break_the_axis_and_can_be_turned_off(events: pd.DataFrame) -> None:
+    from bokeh.models import BoxAnnotation, CustomJSTickFormatter, Label
+
+    layout = display_timeline(events, time_column="TimeCreated", range_tool=False, show=False)
+    main = layout.children[0]
+    breaks = [b for b in main.select({"type": BoxAnnotation}) if b.hatch_pattern == "/"]
+    assert breaks  # the 2020 and 2023 captures are years apart
+    assert isinstance(main.xaxis[0].formatter, CustomJSTickFormatter)
+    assert any("quiet" in label.text for label in main.select({"type": Label}))
+    x = _sources(layout)[0].data["__asi_x"]
+    assert x.max() <= main.x_range.end  # bursts in equal-width stretches, not milliseconds
+    assert x.max() < len(breaks) + 1 + len(breaks) * 0.1
+    joined = display_timeline(
+        events, time_column="TimeCreated", range_tool=False, axis_breaks=False, show=False
+    )
+    plain = joined.children[0]
+    assert not [b for b in plain.select({"type": BoxAnnotation}) if b.hatch_pattern == "/"]
+    assert plain.xaxis[0].__class__.__name__ == "DatetimeAxis"
+
+
+def test_duration_bars_and_reference_times_follow_the_broken_axis(events: pd.DataFrame) -> None:
+    plot = display_timeline_duration(
+        events,
+        group_by="SourceDataset",
+        time_column="TimeCreated",
+        ref_time="2023-08-18T00:00:00Z",
+        show=False,
+    )
+    data = _sources(plot)[0].data
+    assert all(s <= e for s, e in zip(data["x_start"], data["x_end"], strict=True))
+    span = next(iter(plot.select({"type": Span})))
+    assert plot.x_range.start <= span.location <= plot.x_range.end

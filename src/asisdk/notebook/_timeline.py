@@ -1,5 +1,10 @@
 """Interactive bokeh timelines of events: :func:`display_timeline` and
-:func:`display_timeline_duration`."""
+:func:`display_timeline_duration`.
+
+Both draw on :func:`asisdk._timeline.lane_figure`, the figure the triage report's bokeh
+timeline uses too: by default the time axis breaks at long quiet gaps
+(:class:`asisdk._timeline.BrokenAxis`), so bursts days apart each get a readable width.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +13,10 @@ from datetime import datetime
 from itertools import cycle
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
+from asisdk._timeline import BrokenAxis, epoch_ms, lane_figure
 from asisdk.entities import to_utc_datetime
 from asisdk.errors import InvalidInputError, LimitExceededError
 from asisdk.notebook._defaults import (
@@ -28,6 +35,7 @@ __all__ = ["display_timeline", "display_timeline_duration"]
 _TIME = "__asi_time"
 _LANE = "__asi_lane"
 _COLOUR = "__asi_colour"
+_X = "__asi_x"
 
 RefTimes = datetime | str | Mapping[str, datetime | str] | None
 
@@ -92,31 +100,41 @@ def _ref_times(ref_time: RefTimes) -> dict[str, datetime]:
     return found
 
 
-def _add_markers(plot: Any, markers: Mapping[str, datetime]) -> None:
+def _axis(times: list[pd.Series[Any]], markers: Mapping[str, datetime], breaks: bool) -> BrokenAxis:
+    """The x axis of these times and reference times (broken at long gaps when ``breaks``)."""
+    moments = [epoch_ms(t.to_numpy()) for t in times] + [epoch_ms(markers.values())]
+    return BrokenAxis.of(np.concatenate(moments), breaks=breaks)
+
+
+def _x(axis: BrokenAxis, times: pd.Series[Any]) -> Any:
+    return axis.x(times.astype("datetime64[ms]").astype("int64").to_numpy())
+
+
+def _add_markers(plot: Any, axis: BrokenAxis, markers: Mapping[str, datetime]) -> None:
     models = require("bokeh.models")
     for label, moment in markers.items():
+        x = float(axis.x(epoch_ms([moment]))[0])
         plot.add_layout(
-            models.Span(location=moment, dimension="height", line_color="red", line_dash="dashed")
+            models.Span(location=x, dimension="height", line_color="red", line_dash="dashed")
         )
         plot.add_layout(
             models.Label(
-                x=moment, y=0, y_units="screen", text=label, text_color="red", text_font_size="9pt"
+                x=x, y=0, y_units="screen", text=label, text_color="red", text_font_size="9pt"
             )
         )
 
 
-def _range_tool(main: Any, source: Any, lanes: list[str], width: int) -> Any:
-    plotting = require("bokeh.plotting")
+def _range_tool(main: Any, axis: BrokenAxis, source: Any, lanes: list[str], width: int) -> Any:
     models = require("bokeh.models")
-    overview = plotting.figure(
+    overview = lane_figure(
+        lanes,
+        axis,
+        title="Drag the shaded box to move the view above",
         height=RANGE_TOOL_HEIGHT,
         width=width,
-        x_axis_type="datetime",
-        y_range=lanes,
-        toolbar_location=None,
-        title="Drag the shaded box to move the view above",
+        toolbar=False,
     )
-    overview.scatter(x=_TIME, y=_LANE, source=source, color=_COLOUR, size=4)
+    overview.scatter(x=_X, y=_LANE, source=source, color=_COLOUR, size=4)
     overview.yaxis.visible = False
     overview.ygrid.grid_line_color = None
     tool = models.RangeTool(x_range=main.x_range)
@@ -137,6 +155,7 @@ def display_timeline(
     width: int = PLOT_WIDTH,
     height: int | None = None,
     range_tool: bool = True,
+    axis_breaks: bool = True,
     show: bool = True,
 ) -> BokehPlot:
     """An interactive timeline of events: one lane per group, hover details, a range tool.
@@ -144,8 +163,11 @@ def display_timeline(
     Each row is a dot at its time, in the lane of its ``group_by`` value (one lane when not
     grouped). Hovering shows the time, the group and ``source_columns``. ``ref_time`` draws
     a dashed marker (a mapping gives several, labelled). The overview under the plot holds a
-    range tool: drag or resize its box to pan and zoom. Bokeh's JavaScript is inlined, so the
-    output works offline; save it as a standalone page with :func:`save_plot`.
+    range tool: drag or resize its box to pan and zoom. Long quiet gaps (days between bursts)
+    break the time axis: each burst gets the same width, with a hatched break labelled with
+    the quiet time between them (``axis_breaks=False``: one continuous axis). Bokeh's
+    JavaScript is inlined, so the output works offline; save it as a standalone page with
+    :func:`save_plot`.
 
     Args:
         data: the events.
@@ -157,6 +179,7 @@ def display_timeline(
         width: plot width in pixels.
         height: main plot height (default grows with the number of lanes).
         range_tool: add the overview with the range tool.
+        axis_breaks: break the time axis at long quiet gaps.
         show: show the plot in the notebook (``False`` only returns it).
 
     Returns:
@@ -175,7 +198,6 @@ def display_timeline(
     """
     columns = list(dict.fromkeys(source_columns))
     _check_frame(data, time_column, [*columns, *([group_by] if group_by else [])])
-    plotting = require("bokeh.plotting")
     models = require("bokeh.models")
     layouts = require("bokeh.layouts")
 
@@ -185,36 +207,29 @@ def display_timeline(
     for column in columns:
         frame[str(column)] = _tooltip_text(data[column])
     frame = frame.dropna(subset=[_TIME])
+    markers = _ref_times(ref_time)
+    axis = _axis([frame[_TIME]], markers, axis_breaks)
+    frame[_X] = _x(axis, frame[_TIME])
     lanes = sorted(frame[_LANE].unique().tolist()) or ["events"]
     colours = dict(zip(lanes, _palette(len(lanes)), strict=False))
     frame[_COLOUR] = frame[_LANE].map(colours)
     source = models.ColumnDataSource(columns_of(frame))
 
     plot_height = height or max(MIN_PLOT_HEIGHT, LANE_HEIGHT * len(lanes) + 90)
-    main = plotting.figure(
-        title=f"{title} ({len(frame)} events)",
-        x_axis_type="datetime",
-        y_range=lanes,
-        width=width,
-        height=plot_height,
-        tools="xpan,xwheel_zoom,box_zoom,reset,save",
-        active_scroll="xwheel_zoom",
+    main = lane_figure(
+        lanes, axis, title=f"{title} ({len(frame)} events)", height=plot_height, width=width
     )
-    main.scatter(x=_TIME, y=_LANE, source=source, color=_COLOUR, size=9, alpha=0.7)
+    main.scatter(x=_X, y=_LANE, source=source, color=_COLOUR, size=9, alpha=0.7)
     tooltips = [("time", f"@{{{_TIME}}}{{%F %T.%3N}}")]
     if group_by:
         tooltips.append((str(group_by), f"@{{{_LANE}}}"))
     tooltips += [(str(c), f"@{{{c}}}") for c in columns]
     main.add_tools(models.HoverTool(tooltips=tooltips, formatters={f"@{{{_TIME}}}": "datetime"}))
     main.xaxis.axis_label = f"{time_column} (UTC)"
-    if len(frame):
-        spread = frame[_TIME].max() - frame[_TIME].min()
-        pad = max(spread * 0.05, pd.Timedelta(seconds=1))
-        main.x_range = models.Range1d(frame[_TIME].min() - pad, frame[_TIME].max() + pad)
-    _add_markers(main, _ref_times(ref_time))
+    _add_markers(main, axis, markers)
     children = [main]
     if range_tool:
-        children.append(_range_tool(main, source, lanes, width))
+        children.append(_range_tool(main, axis, source, lanes, width))
     layout = layouts.column(*children)
     if show:
         show_plot(layout)
@@ -230,6 +245,7 @@ def display_timeline_duration(
     ref_time: RefTimes = None,
     title: str = "Activity duration",
     width: int = PLOT_WIDTH,
+    axis_breaks: bool = True,
     show: bool = True,
 ) -> BokehPlot:
     """One bar per group from its first to its last event, with the event count on hover.
@@ -242,6 +258,7 @@ def display_timeline_duration(
         ref_time: a time, or ``{label: time}``, to mark.
         title: the plot title.
         width: plot width in pixels.
+        axis_breaks: break the time axis at long quiet gaps (as :func:`display_timeline`).
         show: show the plot in the notebook.
 
     Examples:
@@ -258,7 +275,6 @@ def display_timeline_duration(
     if not keys:
         raise InvalidInputError("group_by needs at least one column")
     _check_frame(data, time_column, [*keys, *([end_column] if end_column else [])])
-    plotting = require("bokeh.plotting")
     models = require("bokeh.models")
 
     frame = pd.DataFrame(
@@ -276,19 +292,27 @@ def display_timeline_duration(
     lanes = spans["group"].tolist() or ["(none)"]
     spans["colour"] = _palette(len(spans))[: len(spans)]
     spans["duration"] = (spans["end"] - spans["start"]).astype(str)
+    markers = _ref_times(ref_time)
+    axis = _axis([frame["start"], frame["end"]], markers, axis_breaks)
+    spans["x_start"], spans["x_end"] = _x(axis, spans["start"]), _x(axis, spans["end"])
     source = models.ColumnDataSource(columns_of(spans))
-    plot = plotting.figure(
+    plot = lane_figure(
+        list(reversed(lanes)),
+        axis,
         title=title,
-        x_axis_type="datetime",
-        y_range=list(reversed(lanes)),
-        width=width,
         height=max(MIN_PLOT_HEIGHT, LANE_HEIGHT * len(lanes) + 90),
-        tools="xpan,xwheel_zoom,box_zoom,reset,save",
+        width=width,
     )
     plot.hbar(
-        y="group", left="start", right="end", height=0.6, source=source, color="colour", alpha=0.7
+        y="group",
+        left="x_start",
+        right="x_end",
+        height=0.6,
+        source=source,
+        color="colour",
+        alpha=0.7,
     )
-    plot.scatter(x="start", y="group", source=source, color="colour", size=8)
+    plot.scatter(x="x_start", y="group", source=source, color="colour", size=8)
     plot.add_tools(
         models.HoverTool(
             tooltips=[
@@ -302,7 +326,7 @@ def display_timeline_duration(
         )
     )
     plot.xaxis.axis_label = f"{time_column} (UTC)"
-    _add_markers(plot, _ref_times(ref_time))
+    _add_markers(plot, axis, markers)
     if show:
         show_plot(plot)
     return plot

@@ -7,8 +7,8 @@ stretches drawn side by side, so a burst is never squeezed against an edge. Find
 marked at their exact time and link to their row.
 
 ``svg`` (the default) is a few dozen lines of plain JavaScript drawing inline SVG; ``bokeh``
-draws the same bins with bokeh (inlined, no CDN) on one continuous axis. Nothing is fetched
-from a network.
+draws the same bins with bokeh (inlined, no CDN) on the shared :class:`asisdk._timeline.BrokenAxis`,
+with the same breaks. Nothing is fetched from a network.
 """
 
 # The page's JavaScript (a string below) keeps its own line lengths.
@@ -21,8 +21,9 @@ import json
 from typing import Any, Final, Literal
 
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
+
+from asisdk._timeline import BrokenAxis, lane_figure, time_segments
 
 __all__ = ["TimelineEngine", "json_for_html", "timeline_data", "timeline_html"]
 
@@ -31,34 +32,8 @@ TimelineEngine = Literal["auto", "bokeh", "svg"]
 
 #: Fine bins per stretch of activity (the page groups them to fit its width).
 FINE_BINS: Final = 2000
-#: A quiet gap breaks the axis when longer than this share of the whole span ...
-GAP_SHARE: Final = 0.2
-#: ... and longer than this (milliseconds: one hour).
-GAP_MIN_MS: Final = 3_600_000
-#: Most stretches drawn (the longest gaps break the axis first).
-MAX_SEGMENTS: Final = 6
 _MAX_LANES: Final = 12
 _LABEL_CHARS: Final = 160
-
-
-def _segments(times: npt.NDArray[np.int64]) -> list[tuple[int, int]]:
-    """Stretches of activity: the axis breaks at the longest quiet gaps."""
-    unique = np.unique(times)
-    start, end = int(unique[0]), int(unique[-1])
-    if len(unique) < 2:
-        return [(start, end)]
-    gaps = np.diff(unique)
-    limit = max(GAP_MIN_MS, GAP_SHARE * (end - start))
-    breaks = np.flatnonzero(gaps > limit)
-    if len(breaks) > MAX_SEGMENTS - 1:
-        breaks = np.sort(breaks[np.argsort(gaps[breaks])[::-1][: MAX_SEGMENTS - 1]])
-    out: list[tuple[int, int]] = []
-    first = 0
-    for b in breaks.tolist():
-        out.append((int(unique[first]), int(unique[b])))
-        first = b + 1
-    out.append((int(unique[first]), end))
-    return out
 
 
 def timeline_data(
@@ -100,7 +75,7 @@ def timeline_data(
     has_time = stamps.notna().to_numpy()
     if not has_time.any():
         return None
-    times = (stamps[has_time].astype("int64").to_numpy() // 1_000_000).astype(np.int64)
+    times = stamps[has_time].dt.as_unit("ms").astype("int64").to_numpy(dtype=np.int64)
     if host_column is not None and host_column in events.columns:
         hosts = events.loc[has_time, host_column].fillna("").astype(str).str.split(".").str[0]
         hosts = hosts.where(hosts != "", "(no host)")
@@ -111,7 +86,7 @@ def timeline_data(
     lanes = sorted(hosts.unique().tolist())
     lane_of = {lane: i for i, lane in enumerate(lanes)}
     lane_idx = hosts.map(lane_of).to_numpy(dtype=np.int64)
-    segments = _segments(times)
+    segments = time_segments(times)
     starts = np.asarray([s for s, _ in segments], dtype=np.int64)
     seg_idx = np.searchsorted(starts, times, side="right") - 1
     widths = [max(1, -(-(e - s + 1) // FINE_BINS)) for s, e in segments]
@@ -176,28 +151,26 @@ def timeline_html(
 
 def _bokeh_html(data: dict[str, Any]) -> tuple[str, str]:
     from bokeh.embed import components
-    from bokeh.models import ColumnDataSource, FactorRange, HoverTool
-    from bokeh.plotting import figure
+    from bokeh.models import ColumnDataSource, HoverTool
     from bokeh.resources import INLINE
 
     lanes = data["lanes"]
-    plot = figure(
-        x_axis_type="datetime",
-        y_range=FactorRange(factors=lanes),
-        height=120 + 28 * len(lanes),
-        sizing_mode="stretch_width",
-        tools="xpan,xwheel_zoom,box_zoom,reset,save",
-        active_scroll="xwheel_zoom",
+    axis = BrokenAxis(tuple((s, e) for s, e in data["segments"]))
+    plot = lane_figure(
+        lanes,
+        axis,
         title="Events per time bin (drag or wheel to zoom); findings in red",
+        height=120 + 28 * len(lanes),
     )
     starts = [s for s, _ in data["segments"]]
     bins = data["bins"]
     peak = max((b[3] for b in bins), default=1)
-    left = [starts[s] + b * data["bin_ms"][s] for s, b, _, _ in bins]
+    left = np.asarray([starts[s] + b * data["bin_ms"][s] for s, b, _, _ in bins], dtype=np.int64)
+    width = np.asarray([data["bin_ms"][s] for s, _, _, _ in bins], dtype=np.int64)
     source = ColumnDataSource(
         {
-            "left": left,
-            "right": [x + data["bin_ms"][s] for x, (s, _, _, _) in zip(left, bins, strict=True)],
+            "left": axis.x(left),
+            "right": axis.x(left + width),
             "lane": [lanes[la] for _, _, la, _ in bins],
             "count": [n for _, _, _, n in bins],
             "alpha": [0.25 + 0.75 * np.log1p(n) / np.log1p(peak) for _, _, _, n in bins],
@@ -217,7 +190,7 @@ def _bokeh_html(data: dict[str, Any]) -> tuple[str, str]:
     if markers:
         marked = ColumnDataSource(
             {
-                "time": [m[0] for m in markers],
+                "time": axis.x([m[0] for m in markers]),
                 "lane": [lanes[m[1]] for m in markers],
                 "rank": [m[2] for m in markers],
                 "label": [m[4] for m in markers],
