@@ -140,7 +140,7 @@ def provider_figures(stats: dict[str, Any], quota: int) -> dict[str, Any]:
 
 
 async def run_asisdk(
-    ports: dict[str, int], values: list[str], window: float, cache: Path
+    ports: dict[str, int], values: list[str], window: float, cache: Path, concurrency: int = 4
 ) -> dict[str, Any]:
     from asisdk._http import RateLimit, RequestLimits
     from asisdk.config import Config
@@ -151,7 +151,8 @@ async def run_asisdk(
         options: dict[str, Any] = {
             "base_url": f"http://127.0.0.1:{ports[name]}{ROOTS[name]}",
             "limits": RequestLimits(
-                rates=[RateLimit(max_requests=quota, period=window)], max_concurrency=4
+                rates=[RateLimit(max_requests=quota, period=window)],
+                max_concurrency=concurrency,
             ),
             "config": Config(),
         }
@@ -193,6 +194,9 @@ def main() -> None:
     parser.add_argument("--duplicates", type=float, default=0.25)
     parser.add_argument("--quota-scale", type=float, default=1.0)
     parser.add_argument("--msticpy-python", help="a python with msticpy 3.0.2 installed")
+    parser.add_argument(
+        "--concurrency", type=int, default=4, help="requests in flight per provider (default 4)"
+    )
     args = parser.parse_args()
     for name in QUOTAS:
         QUOTAS[name] = round(QUOTAS[name] * args.quota_scale)
@@ -205,13 +209,14 @@ def main() -> None:
         "quotas_per_window": QUOTAS,
         "load_average_before": [round(x, 2) for x in os.getloadavg()],
         "cpus": os.cpu_count(),
+        "concurrency_per_provider": args.concurrency,
     }
     try:
         with tempfile.TemporaryDirectory() as folder:
             cache = Path(folder) / "ti.sqlite"
             for port in ports.values():
                 server_call(port, "/__ti_reset")
-            fresh = asyncio.run(run_asisdk(ports, values, args.window, cache))
+            fresh = asyncio.run(run_asisdk(ports, values, args.window, cache, args.concurrency))
             per = {
                 name: provider_figures(server_call(ports[name], "/__ti_stats"), QUOTAS[name])
                 for name in QUOTAS

@@ -13,8 +13,8 @@ that just failed) waits a uniformly random time in ``[0, min(backoff_max, backof
 fails at once with its ``retry_after`` on the error. ``instant=True`` makes every wait zero
 while keeping the decisions (tests).
 
-Rate quotas: see :class:`RateLimit` for why the bucket is small and drains slightly under the
-quota, so that no window of the service ever counts more than the quota.
+Rate quotas: see :meth:`RateLimit.new_limiter` for the sliding log that keeps every window of
+the service within the quota.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ import attrs
 from asisdk.errors import ConfigurationError
 
 if TYPE_CHECKING:
-    from aiolimiter import AsyncLimiter
+    from asisdk._window_limiter import WindowLimiter
 
 __all__ = ["RateLimit", "RequestLimits", "RetryPolicy"]
 
@@ -45,12 +45,10 @@ MAX_BACKOFF_EXPONENT: Final = 30
 MAX_RETRY_AFTER: Final = 120.0
 #: Statuses retried by default: request timeout, too many requests, transient server errors.
 RETRY_STATUSES: Final = frozenset({408, 429, 500, 502, 503, 504})
-#: Share of a rate quota that may be sent back to back (catch-up after a late wake-up).
+#: Share of a rate quota that may be sent back to back (catch-up after a late wake-up; >= 2).
 RATE_BURST_FRACTION: Final = 0.01
 #: Seconds of delay jitter between our send and the server's count that rate limits absorb.
 RATE_JITTER: Final = 0.1
-#: Requests per window given up so that float rounding can never grant one too many.
-RATE_ROUNDING_MARGIN: Final = 1e-6
 #: Concurrent requests in flight per client.
 MAX_CONCURRENCY: Final = 4
 #: Seconds in the "per minute" quota window.
@@ -88,16 +86,16 @@ class RateLimit:
         max_requests: requests allowed per window (may be fractional: 0.5 per minute).
         period: the window length in seconds.
         jitter: seconds by which the server's view of our send times may be stretched
-            (network and scheduling delays); the rate is lowered just enough to absorb it.
+            (network and scheduling delays); each window of our clock is stretched by it.
 
     Examples:
         >>> RateLimit.per_minute(4).interval, RateLimit.per_minute(4).burst
-        (15.0, 1)
+        (15.0, 2)
         >>> round(1 / RateLimit.per_minute(4).sustained_rate, 3)  # seconds between requests
         15.025
         >>> limit = RateLimit(max_requests=600, period=60.0)
         >>> limit.burst, round(limit.sustained_rate * 60, 1)
-        (6, 594.0)
+        (6, 599.0)
     """
 
     max_requests: float = attrs.field(validator=_positive)
@@ -116,31 +114,54 @@ class RateLimit:
 
     @property
     def burst(self) -> int:
-        """Requests that may go out back to back (1% of the quota, at least 1)."""
-        return max(1, int(self.max_requests * RATE_BURST_FRACTION))
+        """Requests that may go out back to back (1% of the quota, at least 2).
+
+        The pacer catches up ``burst - 1`` intervals of lateness (a busy event loop); without
+        that, every late wake-up would be lost for good. It cannot pass the quota: the
+        sliding log of :meth:`new_limiter` bounds every window whatever the pacing.
+        """
+        return max(2, int(self.max_requests * RATE_BURST_FRACTION))
+
+    @property
+    def window(self) -> tuple[int, float]:
+        """``(count, span)``: at most ``count`` requests in any ``span`` seconds of our clock.
+
+        ``count`` is the whole part of the quota (a quota under one becomes one request per
+        ``period / max_requests``); ``span`` adds ``jitter`` to the period, because the service's
+        window of ``period`` seconds may cover ``period + jitter`` of our send times.
+
+        Examples:
+            >>> RateLimit(max_requests=90, period=6.0).window
+            (90, 6.1)
+            >>> RateLimit(max_requests=0.5, period=60.0, jitter=0.0).window
+            (1, 120.0)
+        """
+        if self.max_requests < 1:
+            return 1, self.period / self.max_requests + self.jitter
+        return math.floor(self.max_requests), self.period + self.jitter
 
     @property
     def sustained_rate(self) -> float:
-        """Requests per second granted in the long run.
+        """Requests per second granted in the long run: ``count / span`` of :attr:`window`."""
+        count, span = self.window
+        return count / span
 
-        A bucket of ``burst`` draining at ``r`` grants fewer than ``burst + r * W`` requests in
-        any half-open window of ``W`` seconds, and the service's window of ``period`` may span
-        ``period + jitter`` of our clock; so ``r = (floor(quota) + 1 - burst) / (period +
-        jitter)`` (a hair less, against float rounding) never lets a window count more than the
-        quota. ``tests/_http/test_rate_burst.py`` proves it on a fake clock with a greedy sender.
+    def new_limiter(self) -> WindowLimiter:
+        """A fresh limiter for this quota: a sliding log of the last ``count`` send times.
+
+        A request may go when the ``count``-th previous one is at least ``span`` seconds old
+        (:attr:`window`), so no window of the service, fixed or rolling, ever counts more than
+        the quota; requests are paced :attr:`interval` apart, with up to :attr:`burst` back to
+        back to catch up a late wake-up. ``tests/_http/test_rate_burst.py`` proves it on a
+        fake clock. Create it inside the running loop that will use it.
         """
-        burst = self.burst
-        if burst == 1:
-            return self.max_requests / (self.period + self.jitter)
-        allowed = math.floor(self.max_requests) + 1 - burst - RATE_ROUNDING_MARGIN
-        return allowed / (self.period + self.jitter)
+        from asisdk._window_limiter import WindowLimiter  # loaded with the first client
 
-    def new_limiter(self) -> AsyncLimiter:
-        """A fresh ``AsyncLimiter`` for this quota (call inside the running loop)."""
-        from aiolimiter import AsyncLimiter  # loaded with the first client, not with asisdk
-
-        burst = self.burst
-        return AsyncLimiter(burst, burst / self.sustained_rate)
+        count, span = self.window
+        interval = self.interval
+        return WindowLimiter(
+            count=count, span=span, interval=interval, tolerance=(self.burst - 1) * interval
+        )
 
 
 def _positive_int(

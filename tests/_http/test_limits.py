@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import math
 
 import pytest
 
@@ -18,30 +17,24 @@ def test_rate_limit_spaces_requests_evenly() -> None:
     with pytest.raises(ValueError, match="jitter"):
         RateLimit(max_requests=1, jitter=-1)
     limiter = RateLimit(max_requests=10, period=1.0).new_limiter()
-    # Small quotas: a bucket of one, no burst beyond a single request.
-    assert limiter.max_rate == 1
-    assert limiter.time_period == pytest.approx(0.11)
+    # Small quotas: paced 0.1 s apart, at most two back to back (one late wake-up caught up).
+    assert [limiter.try_take(t) for t in (0.0, 0.05, 0.05)] == [0.0, 0.0, pytest.approx(0.05)]
 
 
 @pytest.mark.parametrize(
     ("max_requests", "period"), [(4, 60.0), (0.5, 60.0), (99, 1.0), (600, 60.0), (10_000, 60.0)]
 )
-def test_burst_plus_drain_never_exceeds_the_quota_in_a_window(
+def test_the_window_never_exceeds_the_quota_and_costs_only_the_jitter(
     max_requests: float, period: float
 ) -> None:
-    # A leaky bucket of capacity b draining at r grants at most b + ceil(r * period) - 1
-    # requests in any half-open window of one period.
     limit = RateLimit(max_requests=max_requests, period=period)
-    burst, rate = limit.burst, limit.sustained_rate
-    stretched = period + limit.jitter
-    most = burst + math.ceil(rate * stretched - 1e-9) - 1
-    assert most <= max(max_requests, 1)
-    # and still close to the full rate (the jitter allowance costs jitter / period)
-    assert rate * stretched >= 0.98 * max_requests - 1
-    limiter = limit.new_limiter()
-    assert (limiter.max_rate, limiter.max_rate / limiter.time_period) == pytest.approx(
-        (burst, rate)
-    )
+    count, span = limit.window
+    # at most count in any span, and a span covers the service's period plus the jitter
+    assert count <= max(max_requests, 1)
+    assert span >= period / min(max_requests, 1) + limit.jitter - 1e-9
+    # still close to the full rate (the jitter allowance costs jitter / period)
+    assert limit.sustained_rate * (period + limit.jitter) >= 0.98 * max_requests - 1
+    assert limit.new_limiter().count == count
 
 
 @pytest.mark.parametrize("kwargs", [{"max_requests": 0}, {"max_requests": 1, "period": -1}])
@@ -119,5 +112,5 @@ def test_limiter_is_created_lazily_and_rebinds_to_a_new_loop() -> None:
         return limiter._rate_limiters[0]
 
     first = asyncio.run(once())
-    second = asyncio.run(once())  # a new loop: fresh aiolimiter, no cross-loop warning
+    second = asyncio.run(once())  # a new loop: a fresh limiter, no cross-loop warning
     assert first is not second

@@ -9,7 +9,7 @@ only what is specific to its service: how to build a request, how to read an ans
   client is re-created when the running event loop changes (``asyncio.run`` per call); an
   injected one used from a second loop raises :class:`EventLoopMismatchError`.
 * **Limits** (:class:`RequestLimits`, :class:`RateLimit`, :class:`Limiter`): per-period rate
-  quotas with aiolimiter (a 1% burst, then a steady rate, so no window of the service ever
+  quotas with a sliding log of send times, evenly paced (so no window of the service ever
   sees more than the quota), a per-UTC-day budget that fails fast, and a concurrency
   semaphore. Loop-bound objects are created inside the running loop on first use.
 * **Retries** (:class:`RetryPolicy`): transport errors, timeouts, 408, 429 and 5xx, with

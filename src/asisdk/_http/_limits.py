@@ -3,18 +3,15 @@
 Three independent limits guard every request a client sends:
 
 * :class:`RateLimit` ``(max_requests, period)``: at most ``max_requests`` requests in **any**
-  window of ``period`` seconds, enforced with an ``aiolimiter.AsyncLimiter``. The obvious
-  ``AsyncLimiter(max_requests, period)`` is wrong for a service that counts per window: a leaky
-  bucket lets ``max_requests`` through in a burst *and then* keeps draining at the full rate, so
-  one window can see almost twice the quota (and the service answers 429). Here the bucket holds
-  only ``burst`` requests (1% of the quota, at least 1) and drains at
-  ``(max_requests - burst) / (period + jitter)`` (``max_requests / (period + jitter)`` when
-  ``burst`` is 1). A leaky bucket of capacity ``b`` draining at ``r`` grants at most
-  ``b + ceil(r * T) - 1`` requests in any half-open window of ``T`` seconds, so even a window
-  stretched by ``jitter`` seconds (our send time and the server's count differ by network and
-  scheduling delays) stays within the quota. The small bucket lets a request that was scheduled
-  late (a busy event loop) be caught up instead of lost; the achieved rate is about 98-99% of
-  the quota.
+  window of ``period`` seconds, enforced with a sliding log of the last ``max_requests`` send
+  times (``asisdk._window_limiter.WindowLimiter``): a request may go when the oldest of them is
+  ``period + jitter`` seconds old, so no window of the service, fixed or rolling, counts more
+  than the quota even when our send times and the server's count differ by ``jitter`` seconds
+  (network and scheduling delays). Requests are paced evenly; a late wake-up (a busy event
+  loop) delays one request by its lateness, nothing is lost. The obvious
+  ``aiolimiter.AsyncLimiter(max_requests, period)`` is wrong for a service that counts per
+  window: a leaky bucket lets ``max_requests`` through in a burst *and then* keeps draining at
+  the full rate, so one window can see almost twice the quota (and the service answers 429).
 * ``per_day``: a budget of requests per UTC calendar day (VirusTotal's daily quota resets at
   00:00 UTC). A leaky bucket cannot express "500 per calendar day", so this is a counter; when it
   is used up the request fails at once with :class:`~asisdk.errors.QuotaExceededError` instead
@@ -22,8 +19,8 @@ Three independent limits guard every request a client sends:
 * ``max_concurrency``: a semaphore bounding requests in flight.
 
 :class:`RequestLimits` is the frozen description a client is configured with; the live
-:class:`Limiter` is created from it *lazily, inside the running event loop* (aiolimiter and
-asyncio primitives are bound to a loop) and re-created if the client is used from another loop.
+:class:`Limiter` is created from it *lazily, inside the running event loop* (its asyncio
+primitives are bound to a loop) and re-created if the client is used from another loop.
 Nothing here is created at import time.
 
 The order inside a request is: concurrency slot, then the rate limits, then the daily budget,
@@ -38,9 +35,8 @@ import datetime as dt
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
-from aiolimiter import AsyncLimiter
-
 from asisdk._policies import RateLimit, RequestLimits
+from asisdk._window_limiter import WindowLimiter
 from asisdk.errors import QuotaExceededError
 
 __all__ = ["Limiter", "RateLimit", "RequestLimits"]
@@ -87,7 +83,7 @@ class _DailyBudget:
 class Limiter:
     """The live limits of one client, bound to the event loop it first runs in.
 
-    Create it anywhere (it holds no loop-bound object until first used); the aiolimiters and
+    Create it anywhere (it holds no loop-bound object until first used); the rate limiters and
     the semaphore are made on first use inside the running loop, and made again if the client
     later runs in another loop. The daily budget is plain state and survives loop changes.
 
@@ -110,7 +106,7 @@ class Limiter:
         self._service = service
         self._budget = _DailyBudget(limits.per_day, today) if limits.per_day else None
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._rate_limiters: tuple[AsyncLimiter, ...] = ()
+        self._rate_limiters: tuple[WindowLimiter, ...] = ()
         self._semaphore: asyncio.Semaphore | None = None
 
     def __repr__(self) -> str:

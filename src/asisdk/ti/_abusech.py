@@ -12,15 +12,11 @@ from collections.abc import Mapping
 from typing import Any, Final
 from urllib.parse import quote
 
-import httpx
-
-from asisdk._http import RateLimit, RequestLimits, RetryPolicy
-from asisdk.config import Config, Secret
 from asisdk.errors import AuthenticationError
 from asisdk.ti import _defaults
 from asisdk.ti._model import TiStatus, Verdict
 from asisdk.ti._observables import TiObservable
-from asisdk.ti._provider import Answer, HttpProvider, clamp_severity, provider_key
+from asisdk.ti._provider import Answer, HttpProvider, clamp_severity, found, quota
 
 __all__ = [
     "MalwareBazaarProvider",
@@ -107,12 +103,11 @@ def parse_urlhaus(kind: str, body: Mapping[str, Any]) -> Answer:
         tags = sorted({t for u in urls if isinstance(u, Mapping) for t in _tags(u.get("tags"))})
     if tags:
         reasons.append("tags: " + ", ".join(tags[:10]))
-    return Answer(
-        status=TiStatus.FOUND,
+    return found(
+        body,
         verdict=Verdict.MALICIOUS,
         severity=severity,
-        reasons=tuple(reasons),
-        raw=dict(body),
+        reasons=reasons,
         permalink=str(link) if link else None,
     )
 
@@ -149,12 +144,11 @@ def parse_threatfox(body: Mapping[str, Any]) -> Answer:
         reasons.append("tags: " + ", ".join(tags[:10]))
     severity = clamp_severity(best)
     verdict = Verdict.MALICIOUS if severity >= _defaults.MALICIOUS_SEVERITY else Verdict.SUSPICIOUS
-    return Answer(
-        status=TiStatus.FOUND,
+    return found(
+        body,
         verdict=verdict,
         severity=max(severity, _defaults.SUSPICIOUS_SEVERITY),
-        reasons=tuple(reasons),
-        raw=dict(body),
+        reasons=reasons,
         permalink=f"{_defaults.THREATFOX_GUI}/{items[0].get('id')}/",
     )
 
@@ -182,55 +176,21 @@ def parse_malwarebazaar(body: Mapping[str, Any]) -> Answer:
     if tags:
         reasons.append("tags: " + ", ".join(tags[:10]))
     sha256 = sample.get("sha256_hash")
-    return Answer(
-        status=TiStatus.FOUND,
+    return found(
+        body,
         verdict=Verdict.MALICIOUS,
         severity=_SAMPLE_SEVERITY,
-        reasons=tuple(reasons),
-        raw=dict(body),
+        reasons=reasons,
         permalink=f"{_defaults.MALWAREBAZAAR_GUI}/{sha256}/" if sha256 else None,
     )
 
 
 class _AbuseChProvider(HttpProvider):
-    """The shared constructor of the abuse.ch providers."""
+    """What the abuse.ch providers share: the ``Auth-Key`` and the quota."""
 
-    def __init__(
-        self,
-        api_key: str | Secret | None = None,
-        *,
-        base_url: str | None = None,
-        limits: RequestLimits | None = None,
-        retry: RetryPolicy | None = None,
-        http_client: httpx.AsyncClient | None = None,
-        timeout: httpx.Timeout | None = None,
-        config: Config | None = None,
-    ) -> None:
-        key = provider_key(
-            self.name, api_key, config=config, env_aliases=(_defaults.ABUSECH_KEY_ENV,)
-        )
-        assert key is not None
-        super().__init__(
-            headers={"Auth-Key": key},
-            base_url=base_url,
-            limits=limits
-            or RequestLimits(
-                rates=[RateLimit(max_requests=_defaults.ABUSECH_PER_SECOND, period=1.0)],
-                max_concurrency=_defaults.MAX_CONCURRENCY,
-            ),
-            retry=retry,
-            http_client=http_client,
-            timeout=timeout,
-            config=config,
-        )
-
-    async def _post(
-        self, path: str, *, data: Mapping[str, str] | None = None, json: object = None
-    ) -> Mapping[str, Any]:
-        # Lookups change nothing on the server: safe to retry although they are POSTs.
-        response = await self._api.request("POST", path, data=data, json=json, idempotent=True)
-        body = self._api.decode_json(response)
-        return body if isinstance(body, Mapping) else {}
+    default_limits = quota(per_second=_defaults.ABUSECH_PER_SECOND)
+    key_header = "Auth-Key"
+    key_env_aliases = (_defaults.ABUSECH_KEY_ENV,)
 
 
 class UrlhausProvider(_AbuseChProvider):
@@ -243,11 +203,11 @@ class UrlhausProvider(_AbuseChProvider):
     async def query(self, observable: TiObservable) -> Answer:
         kind, value = str(observable.type), str(observable.value)
         if kind == "url":
-            body = await self._post("/url/", data={"url": value})
+            body = await self.post_json("/url/", data={"url": value})
         elif kind in ("md5", "sha256"):
-            body = await self._post("/payload/", data={f"{kind}_hash": value})
+            body = await self.post_json("/payload/", data={f"{kind}_hash": value})
         else:
-            body = await self._post("/host/", data={"host": value})
+            body = await self.post_json("/host/", data={"host": value})
         return parse_urlhaus(kind, body)
 
 
@@ -265,7 +225,7 @@ class ThreatFoxProvider(_AbuseChProvider):
             if observable.type in ("md5", "sha1", "sha256")
             else {"query": "search_ioc", "search_term": value, "exact_match": True}
         )
-        return parse_threatfox(await self._post("/", json=request))
+        return parse_threatfox(await self.post_json("/", json=request))
 
 
 class MalwareBazaarProvider(_AbuseChProvider):
@@ -276,5 +236,5 @@ class MalwareBazaarProvider(_AbuseChProvider):
     default_url = _defaults.MALWAREBAZAAR_URL
 
     async def query(self, observable: TiObservable) -> Answer:
-        body = await self._post("/", data={"query": "get_info", "hash": str(observable.value)})
+        body = await self.post_json("/", data={"query": "get_info", "hash": str(observable.value)})
         return parse_malwarebazaar(body)

@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Unpack
 
 import httpx
 
-from asisdk._http import ErrorDescription, RequestLimits, RetryPolicy, default_error_parser
-from asisdk.config import Config, Secret
+from asisdk._http import ErrorDescription, default_error_parser
+from asisdk.config import Secret
 from asisdk.errors import QuotaExceededError
 from asisdk.ti import _defaults
-from asisdk.ti._model import TiStatus, Verdict
+from asisdk.ti._model import Verdict
 from asisdk.ti._observables import TiObservable
-from asisdk.ti._provider import Answer, HttpProvider, clamp_severity, provider_key
+from asisdk.ti._provider import (
+    Answer,
+    HttpOptions,
+    HttpProvider,
+    clamp_severity,
+    found,
+    quota,
+)
 
 __all__ = ["AbuseIpdbProvider", "abuseipdb_error_parser", "parse_abuseipdb"]
 
@@ -85,12 +92,11 @@ def parse_abuseipdb(body: Mapping[str, Any]) -> Answer:
     else:
         verdict = Verdict.UNKNOWN
     address = str(data.get("ipAddress", ""))
-    return Answer(
-        status=TiStatus.FOUND,
+    return found(
+        body,
         verdict=verdict,
         severity=severity,
-        reasons=tuple(reasons),
-        raw=dict(body),
+        reasons=reasons,
         permalink=f"{_defaults.ABUSEIPDB_GUI}/{address}" if address else None,
     )
 
@@ -101,39 +107,23 @@ class AbuseIpdbProvider(HttpProvider):
     name = "abuseipdb"
     types = frozenset({"ipv4", "ipv6"})
     default_url = _defaults.ABUSEIPDB_URL
+    default_limits = quota(per_day=_defaults.ABUSEIPDB_PER_DAY)
+    key_header = "Key"
+    error_parser = abuseipdb_error_parser
 
     def __init__(
         self,
         api_key: str | Secret | None = None,
         *,
-        base_url: str | None = None,
-        limits: RequestLimits | None = None,
-        retry: RetryPolicy | None = None,
-        http_client: httpx.AsyncClient | None = None,
-        timeout: httpx.Timeout | None = None,
-        config: Config | None = None,
         max_age_days: int = _defaults.ABUSEIPDB_MAX_AGE_DAYS,
+        **options: Unpack[HttpOptions],
     ) -> None:
-        key = provider_key(self.name, api_key, config=config)
-        assert key is not None
         self.max_age_days = max_age_days
-        super().__init__(
-            headers={"Key": key},
-            base_url=base_url,
-            limits=limits
-            or RequestLimits(
-                per_day=_defaults.ABUSEIPDB_PER_DAY, max_concurrency=_defaults.MAX_CONCURRENCY
-            ),
-            retry=retry,
-            http_client=http_client,
-            timeout=timeout,
-            config=config,
-            error_parser=abuseipdb_error_parser,
-        )
+        super().__init__(api_key, **options)
 
     async def query(self, observable: TiObservable) -> Answer:
-        body = await self._api.get_json(
-            "/check",
-            params={"ipAddress": str(observable.value), "maxAgeInDays": self.max_age_days},
-        )
-        return parse_abuseipdb(body if isinstance(body, Mapping) else {})
+        params: dict[str, str | int] = {
+            "ipAddress": str(observable.value),
+            "maxAgeInDays": self.max_age_days,
+        }
+        return parse_abuseipdb(await self.get_json("/check", params=params))

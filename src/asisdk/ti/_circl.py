@@ -5,14 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import httpx
-
-from asisdk._http import RateLimit, RequestLimits, RetryPolicy
-from asisdk.config import Config
 from asisdk.ti import _defaults
-from asisdk.ti._model import TiStatus, Verdict
+from asisdk.ti._model import Verdict
 from asisdk.ti._observables import TiObservable
-from asisdk.ti._provider import Answer, HttpProvider
+from asisdk.ti._provider import Answer, HttpProvider, found, quota
 
 __all__ = ["CirclHashlookupProvider", "parse_hashlookup"]
 
@@ -40,12 +36,11 @@ def parse_hashlookup(kind: str, value: str, body: Mapping[str, Any]) -> Answer:
     malicious = body.get("KnownMalicious")
     if malicious:
         reasons.append(f"known malicious: {malicious}")
-    return Answer(
-        status=TiStatus.FOUND,
+    return found(
+        body,
         verdict=Verdict.MALICIOUS if malicious else Verdict.KNOWN_GOOD,
         severity=_MALICIOUS_SEVERITY if malicious else 0,
-        reasons=tuple(reasons),
-        raw=dict(body),
+        reasons=reasons,
         permalink=f"{_defaults.CIRCL_URL}/lookup/{kind}/{value}",
     )
 
@@ -56,32 +51,8 @@ class CirclHashlookupProvider(HttpProvider):
     name = "circl"
     types = frozenset({"md5", "sha1", "sha256"})
     default_url = _defaults.CIRCL_URL
-
-    def __init__(
-        self,
-        *,
-        base_url: str | None = None,
-        limits: RequestLimits | None = None,
-        retry: RetryPolicy | None = None,
-        http_client: httpx.AsyncClient | None = None,
-        timeout: httpx.Timeout | None = None,
-        config: Config | None = None,
-    ) -> None:
-        super().__init__(
-            headers={},
-            base_url=base_url,
-            limits=limits
-            or RequestLimits(
-                rates=[RateLimit(max_requests=_defaults.CIRCL_PER_SECOND, period=1.0)],
-                max_concurrency=_defaults.MAX_CONCURRENCY,
-            ),
-            retry=retry,
-            http_client=http_client,
-            timeout=timeout,
-            config=config,
-        )
+    default_limits = quota(per_second=_defaults.CIRCL_PER_SECOND)
 
     async def query(self, observable: TiObservable) -> Answer:
         kind, value = str(observable.type), str(observable.value)
-        body = await self._api.get_json(f"/lookup/{kind}/{value}")
-        return parse_hashlookup(kind, value, body if isinstance(body, Mapping) else {})
+        return parse_hashlookup(kind, value, await self.get_json(f"/lookup/{kind}/{value}"))

@@ -13,7 +13,7 @@ import attrs
 from asisdk.config import Config
 from asisdk.errors import ConfigurationError, InvalidInputError
 from asisdk.ti._cache import TiCache
-from asisdk.ti._dispatch import dispatch
+from asisdk.ti._dispatch import dispatch, status_result
 from asisdk.ti._model import TI_MERGED_COLUMNS, TiReport, TiReports, TiResult, TiStatus, merged_row
 from asisdk.ti._observables import Observable, TiObservable, to_observable
 from asisdk.ti._provider import Provider
@@ -23,17 +23,6 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = ["ThreatIntel"]
-
-
-def _skipped(observable: TiObservable, provider: str, status: TiStatus, why: str) -> TiResult:
-    return TiResult(
-        observable=observable.text,
-        type=observable.type,
-        value=observable.value,
-        provider=provider,
-        status=status,
-        error=why,
-    )
 
 
 class ThreatIntel:
@@ -223,16 +212,18 @@ class ThreatIntel:
         for provider in self.providers:
             name = provider.name
             if not observable.valid:
-                result = _skipped(observable, name, TiStatus.INVALID, observable.error or "invalid")
+                result = status_result(
+                    observable, name, TiStatus.INVALID, observable.error or "invalid"
+                )
             elif observable.private:
-                result = _skipped(
+                result = status_result(
                     observable,
                     name,
                     TiStatus.UNSUPPORTED,
                     "not a public address: never sent to a provider",
                 )
             elif not provider.supports(observable):
-                result = _skipped(
+                result = status_result(
                     observable,
                     name,
                     TiStatus.UNSUPPORTED,

@@ -36,7 +36,7 @@ from asisdk.ti._model import TiResult, TiStatus
 from asisdk.ti._observables import TiObservable
 from asisdk.ti._provider import Answer, Provider
 
-__all__ = ["ResultCallback", "dispatch", "result_from_answer"]
+__all__ = ["ResultCallback", "dispatch", "result_from_answer", "status_result"]
 
 _log = logging.getLogger("asisdk.ti")
 
@@ -63,9 +63,10 @@ def result_from_answer(observable: TiObservable, provider: str, answer: Answer) 
     )
 
 
-def _failed(
+def status_result(
     observable: TiObservable, provider: str, status: TiStatus, error: str | None
 ) -> TiResult:
+    """A result that is only a status (not found, skipped, failed), with why."""
     return TiResult(
         observable=observable.text,
         type=observable.type,
@@ -82,18 +83,18 @@ async def _ask(provider: Provider, observable: TiObservable) -> tuple[TiResult, 
     try:
         answer = await provider.query(observable)
     except NotFoundError:
-        return _failed(observable, name, TiStatus.NOT_FOUND, None), None
+        return status_result(observable, name, TiStatus.NOT_FOUND, None), None
     except (QuotaExceededError, RateLimitedError) as exc:
-        return _failed(observable, name, TiStatus.QUOTA_EXHAUSTED, str(exc)), (
+        return status_result(observable, name, TiStatus.QUOTA_EXHAUSTED, str(exc)), (
             TiStatus.QUOTA_EXHAUSTED
         )
     except AuthenticationError as exc:
-        return _failed(observable, name, TiStatus.ERROR, str(exc)), TiStatus.ERROR
+        return status_result(observable, name, TiStatus.ERROR, str(exc)), TiStatus.ERROR
     except ApiStatusError as exc:
         status = TiStatus.INVALID if exc.status_code in _INVALID_STATUSES else TiStatus.ERROR
-        return _failed(observable, name, status, str(exc)), None
+        return status_result(observable, name, status, str(exc)), None
     except ApiError as exc:
-        return _failed(observable, name, TiStatus.ERROR, str(exc)), None
+        return status_result(observable, name, TiStatus.ERROR, str(exc)), None
     result = result_from_answer(observable, name, answer)
     stop = TiStatus.QUOTA_EXHAUSTED if answer.status is TiStatus.QUOTA_EXHAUSTED else None
     return result, stop
@@ -160,10 +161,14 @@ async def dispatch(
             elif isinstance(error, _Stop):
                 skipped += 1
                 why = f"skipped: {provider.name} stopped ({error.result.error or error.status})"
-                results[observable.key] = _failed(observable, provider.name, error.status, why)
+                results[observable.key] = status_result(
+                    observable, provider.name, error.status, why
+                )
             else:  # a bug or an unexpected exception in one lookup: that item's error only
                 text = f"{type(error).__name__}: {error}" if error else "not run"
-                results[observable.key] = _failed(observable, provider.name, TiStatus.ERROR, text)
+                results[observable.key] = status_result(
+                    observable, provider.name, TiStatus.ERROR, text
+                )
     if skipped:
         _log.warning("%s stopped; %d lookups skipped", provider.name, skipped)
     return results

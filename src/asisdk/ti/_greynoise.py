@@ -12,13 +12,12 @@ from typing import Any, Final
 
 import httpx
 
-from asisdk._http import ErrorDescription, RequestLimits, RetryPolicy, default_error_parser
-from asisdk.config import Config, Secret
+from asisdk._http import ErrorDescription, default_error_parser
 from asisdk.errors import QuotaExceededError
 from asisdk.ti import _defaults
-from asisdk.ti._model import TiStatus, Verdict
+from asisdk.ti._model import Verdict
 from asisdk.ti._observables import TiObservable
-from asisdk.ti._provider import Answer, HttpProvider, provider_key
+from asisdk.ti._provider import Answer, HttpProvider, found, quota
 
 __all__ = ["GreyNoiseProvider", "greynoise_error_parser", "parse_greynoise"]
 
@@ -86,12 +85,11 @@ def parse_greynoise(body: Mapping[str, Any]) -> Answer:
         verdict, severity = Verdict.UNKNOWN, _NOISE_SEVERITY if body.get("noise") else 0
     link = body.get("link")
     address = str(body.get("ip", ""))
-    return Answer(
-        status=TiStatus.FOUND,
+    return found(
+        body,
         verdict=verdict,
         severity=severity,
-        reasons=tuple(reasons),
-        raw=dict(body),
+        reasons=reasons,
         permalink=str(link) if link else f"{_defaults.GREYNOISE_GUI}/{address}",
     )
 
@@ -102,33 +100,10 @@ class GreyNoiseProvider(HttpProvider):
     name = "greynoise"
     types = frozenset({"ipv4"})
     default_url = _defaults.GREYNOISE_URL
-
-    def __init__(
-        self,
-        api_key: str | Secret | None = None,
-        *,
-        base_url: str | None = None,
-        limits: RequestLimits | None = None,
-        retry: RetryPolicy | None = None,
-        http_client: httpx.AsyncClient | None = None,
-        timeout: httpx.Timeout | None = None,
-        config: Config | None = None,
-    ) -> None:
-        key = provider_key(self.name, api_key, config=config, required=False)
-        super().__init__(
-            headers={} if key is None else {"key": key},
-            base_url=base_url,
-            limits=limits
-            or RequestLimits(
-                per_day=_defaults.GREYNOISE_PER_DAY, max_concurrency=_defaults.MAX_CONCURRENCY
-            ),
-            retry=retry,
-            http_client=http_client,
-            timeout=timeout,
-            config=config,
-            error_parser=greynoise_error_parser,
-        )
+    default_limits = quota(per_day=_defaults.GREYNOISE_PER_DAY)
+    key_header = "key"
+    key_required = False
+    error_parser = greynoise_error_parser
 
     async def query(self, observable: TiObservable) -> Answer:
-        body = await self._api.get_json(f"/community/{observable.value}")
-        return parse_greynoise(body if isinstance(body, Mapping) else {})
+        return parse_greynoise(await self.get_json(f"/community/{observable.value}"))

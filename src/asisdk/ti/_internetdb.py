@@ -5,14 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
-import httpx
-
-from asisdk._http import RateLimit, RequestLimits, RetryPolicy
-from asisdk.config import Config
 from asisdk.ti import _defaults
-from asisdk.ti._model import TiStatus, Verdict
+from asisdk.ti._model import Verdict
 from asisdk.ti._observables import TiObservable
-from asisdk.ti._provider import Answer, HttpProvider
+from asisdk.ti._provider import Answer, HttpProvider, found, quota
 
 __all__ = ["InternetDbProvider", "parse_internetdb"]
 
@@ -62,12 +58,11 @@ def parse_internetdb(body: Mapping[str, Any]) -> Answer:
     else:
         verdict, severity = Verdict.UNKNOWN, 0
     address = str(body.get("ip", ""))
-    return Answer(
-        status=TiStatus.FOUND,
+    return found(
+        body,
         verdict=verdict,
         severity=severity,
-        reasons=tuple(reasons),
-        raw=dict(body),
+        reasons=reasons,
         permalink=f"{_defaults.INTERNETDB_GUI}/{address}" if address else None,
     )
 
@@ -78,31 +73,7 @@ class InternetDbProvider(HttpProvider):
     name = "internetdb"
     types = frozenset({"ipv4"})
     default_url = _defaults.INTERNETDB_URL
-
-    def __init__(
-        self,
-        *,
-        base_url: str | None = None,
-        limits: RequestLimits | None = None,
-        retry: RetryPolicy | None = None,
-        http_client: httpx.AsyncClient | None = None,
-        timeout: httpx.Timeout | None = None,
-        config: Config | None = None,
-    ) -> None:
-        super().__init__(
-            headers={},
-            base_url=base_url,
-            limits=limits
-            or RequestLimits(
-                rates=[RateLimit(max_requests=_defaults.INTERNETDB_PER_SECOND, period=1.0)],
-                max_concurrency=_defaults.MAX_CONCURRENCY,
-            ),
-            retry=retry,
-            http_client=http_client,
-            timeout=timeout,
-            config=config,
-        )
+    default_limits = quota(per_second=_defaults.INTERNETDB_PER_SECOND)
 
     async def query(self, observable: TiObservable) -> Answer:
-        body = await self._api.get_json(f"/{observable.value}")
-        return parse_internetdb(body if isinstance(body, Mapping) else {})
+        return parse_internetdb(await self.get_json(f"/{observable.value}"))

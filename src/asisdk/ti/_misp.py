@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Final
+from typing import Any, Final, Unpack
 
-import httpx
-
-from asisdk._http import RequestLimits, RetryPolicy
-from asisdk.config import Config, Secret, resolve_setting
+from asisdk.config import Secret, resolve_setting
 from asisdk.errors import ConfigurationError
 from asisdk.ti import _defaults
 from asisdk.ti._model import TiStatus, Verdict
 from asisdk.ti._observables import TiObservable
-from asisdk.ti._provider import Answer, HttpProvider, provider_key
+from asisdk.ti._provider import Answer, HttpOptions, HttpProvider, found
 
 __all__ = ["MispProvider", "parse_misp"]
 
@@ -61,12 +58,11 @@ def parse_misp(base_url: str, body: Mapping[str, Any]) -> Answer:
     if tags:
         reasons.append("tags: " + ", ".join(tags[:10]))
     first = attributes[0].get("event_id")
-    return Answer(
-        status=TiStatus.FOUND,
+    return found(
+        body,
         verdict=Verdict.MALICIOUS if ids else Verdict.SUSPICIOUS,
         severity=_IDS_SEVERITY if ids else _CONTEXT_SEVERITY,
-        reasons=tuple(reasons),
-        raw=dict(body),
+        reasons=reasons,
         permalink=f"{base_url.rstrip('/')}/events/view/{first}" if first else None,
     )
 
@@ -82,50 +78,33 @@ class MispProvider(HttpProvider):
     name = "misp"
     types = frozenset({"ipv4", "ipv6", "dns", "url", "md5", "sha1", "sha256", "email"})
     default_url = ""
+    key_header = "Authorization"
 
     def __init__(
         self,
         api_key: str | Secret | None = None,
         *,
-        base_url: str | None = None,
-        limits: RequestLimits | None = None,
-        retry: RetryPolicy | None = None,
-        http_client: httpx.AsyncClient | None = None,
-        timeout: httpx.Timeout | None = None,
-        config: Config | None = None,
         limit: int = _defaults.MISP_LIMIT,
+        **options: Unpack[HttpOptions],
     ) -> None:
-        root = resolve_setting("misp.base_url", base_url, config=config)
+        root = resolve_setting(
+            "misp.base_url", options.get("base_url"), config=options.get("config")
+        )
         if not root:
             raise ConfigurationError(
                 "MISP needs the URL of your instance: pass base_url=, set ASISDK_MISP_BASE_URL "
                 "or add [misp] base_url to the config file"
             )
-        key = provider_key(self.name, api_key, config=config)
-        assert key is not None
         self.limit = limit
-        self._root = root
-        super().__init__(
-            headers={"Authorization": key, "Content-Type": "application/json"},
-            base_url=root,
-            limits=limits or RequestLimits(max_concurrency=_defaults.MAX_CONCURRENCY),
-            retry=retry,
-            http_client=http_client,
-            timeout=timeout,
-            config=config,
-        )
+        options["base_url"] = root
+        super().__init__(api_key, headers={"Content-Type": "application/json"}, **options)
 
     async def query(self, observable: TiObservable) -> Answer:
-        response = await self._api.request(
-            "POST",
-            "/attributes/restSearch",
-            json={
-                "returnFormat": "json",
-                "value": str(observable.value),
-                "limit": self.limit,
-                "includeEventTags": True,
-            },
-            idempotent=True,
-        )
-        body = self._api.decode_json(response)
-        return parse_misp(self._api.base_url, body if isinstance(body, Mapping) else {})
+        request = {
+            "returnFormat": "json",
+            "value": str(observable.value),
+            "limit": self.limit,
+            "includeEventTags": True,
+        }
+        body = await self.post_json("/attributes/restSearch", json=request)
+        return parse_misp(self._api.base_url, body)

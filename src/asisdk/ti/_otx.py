@@ -6,14 +6,10 @@ from collections.abc import Mapping
 from typing import Any, Final
 from urllib.parse import quote
 
-import httpx
-
-from asisdk._http import RateLimit, RequestLimits, RetryPolicy
-from asisdk.config import Config, Secret
 from asisdk.ti import _defaults
-from asisdk.ti._model import TiStatus, Verdict
+from asisdk.ti._model import Verdict
 from asisdk.ti._observables import TiObservable
-from asisdk.ti._provider import Answer, HttpProvider, clamp_severity, provider_key
+from asisdk.ti._provider import Answer, HttpProvider, clamp_severity, found, quota
 
 __all__ = ["OtxProvider", "parse_otx"]
 
@@ -93,12 +89,11 @@ def parse_otx(
     if reputation is not None:
         raw["reputation"] = dict(reputation)
     gui = _GUI.get(section, section)
-    return Answer(
-        status=TiStatus.FOUND,
+    return found(
+        raw,
         verdict=verdict,
         severity=severity,
-        reasons=tuple(reasons),
-        raw=raw,
+        reasons=reasons,
         permalink=f"{_defaults.OTX_GUI}/{gui}/{quote(value, safe='')}",
     )
 
@@ -116,45 +111,15 @@ class OtxProvider(HttpProvider):
     name = "otx"
     types = frozenset({"ipv4", "ipv6", "dns", "url", "md5", "sha1", "sha256"})
     default_url = _defaults.OTX_URL
-
-    def __init__(
-        self,
-        api_key: str | Secret | None = None,
-        *,
-        base_url: str | None = None,
-        limits: RequestLimits | None = None,
-        retry: RetryPolicy | None = None,
-        http_client: httpx.AsyncClient | None = None,
-        timeout: httpx.Timeout | None = None,
-        config: Config | None = None,
-    ) -> None:
-        key = provider_key(self.name, api_key, config=config)
-        assert key is not None
-        super().__init__(
-            headers={"X-OTX-API-KEY": key},
-            base_url=base_url,
-            limits=limits
-            or RequestLimits(
-                rates=[RateLimit(max_requests=_defaults.OTX_PER_HOUR, period=3600.0)],
-                max_concurrency=_defaults.MAX_CONCURRENCY,
-            ),
-            retry=retry,
-            http_client=http_client,
-            timeout=timeout,
-            config=config,
-        )
+    default_limits = quota(per_hour=_defaults.OTX_PER_HOUR)
+    key_header = "X-OTX-API-KEY"
 
     async def query(self, observable: TiObservable) -> Answer:
         section = otx_section(observable)
         value = str(observable.value)
         base = f"/indicators/{section}/{quote(value, safe='')}"
-        general = await self._api.get_json(f"{base}/general")
+        general = await self.get_json(f"{base}/general")
         reputation = None
         if observable.type in ("ipv4", "ipv6"):
-            reputation = await self._api.get_json(f"{base}/reputation")
-        return parse_otx(
-            section,
-            value,
-            _mapping(general),
-            None if reputation is None else _mapping(reputation),
-        )
+            reputation = await self.get_json(f"{base}/reputation")
+        return parse_otx(section, value, general, reputation)
