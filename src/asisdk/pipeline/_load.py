@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import datetime as dt
 import json
 import os
 import re
@@ -44,7 +45,7 @@ from asisdk.pipeline._textlogs import (
 )
 from asisdk.pipeline._winxml import is_event_xml, read_event_xml
 from asisdk.pipeline._zeek import is_zeek, read_zeek
-from asisdk.schema import is_local_time_column, parse_time_values
+from asisdk.schema import is_local_time_column, parse_time_values, resolve_timezone
 
 __all__ = [
     "InputFormat",
@@ -661,7 +662,7 @@ def _read_winxml(file: Path, problems: _Problems) -> pd.DataFrame:
 _Reader = Callable[[Path, "_Problems"], pd.DataFrame]
 
 
-def _text_log_reader(kind: TextLogFormat) -> _Reader:
+def _text_log_reader(kind: TextLogFormat, zone: dt.tzinfo = dt.UTC) -> _Reader:
     def read(file: Path, problems: _Problems) -> pd.DataFrame:
         name = str(file)
 
@@ -671,7 +672,8 @@ def _text_log_reader(kind: TextLogFormat) -> _Reader:
             )
 
         lines = text_lines(file, lambda row, message: line_problem(row, message, False))
-        return _records_frame(read_text_log(file, kind, lines, line_problem), name, problems)
+        rows = read_text_log(file, kind, lines, line_problem, timezone=zone)
+        return _records_frame(rows, name, problems)
 
     return read
 
@@ -688,7 +690,9 @@ _READERS: Final[dict[str, _Reader]] = {
 }
 
 
-def _read_file(file: Path, fmt: str, problems: _Problems) -> pd.DataFrame:
+def _read_file(file: Path, fmt: str, problems: _Problems, zone: dt.tzinfo) -> pd.DataFrame:
+    if zone is not dt.UTC and fmt in TEXT_LOG_FORMATS:
+        return _text_log_reader(fmt, zone)(file, problems)
     return _READERS[fmt](file, problems)
 
 
@@ -716,12 +720,12 @@ def _archive_kind(file: Path) -> ArchiveKind | None:
 
 
 def _read_one(
-    file: Path, name: str, input_format: InputFormat, problems: _Problems
+    file: Path, name: str, input_format: InputFormat, problems: _Problems, zone: dt.tzinfo
 ) -> pd.DataFrame | None:
     """Read one (non-archive) file as ``name``; a file that cannot be read is listed."""
     try:
         fmt = detect_format(file) if input_format == "auto" else input_format
-        frame = _read_file(file, fmt, problems)
+        frame = _read_file(file, fmt, problems, zone)
     except (OSError, ValueError, InvalidInputError) as exc:
         message = f"cannot read the file: {exc}"
     except Exception as exc:  # pyarrow raises its own types for corrupt files
@@ -790,27 +794,31 @@ def load_events(
             bound on what a decompression bomb costs.
         max_archive_members: most members read from one archive (10,000 by default); a zip
             whose directory could hold more is not opened, a tar stops there.
-        timezone: the IANA time zone of a local-time ``time_column``
-            (``TimeGenerated [Local Time]``), required for one.
+        timezone: the IANA time zone (``Europe/Berlin``) of a local-time ``time_column``
+            (``TimeGenerated [Local Time]``), required for one, and of syslog stamps written
+            without a zone (RFC 3164 ``Dec 10 06:55:46``), which are converted to UTC (read
+            as UTC when it is ``None``).
 
     Returns:
         A :class:`LoadedEvents`.
 
     Raises:
-        InvalidInputError: a path does not exist or is a directory (nothing is read then).
+        InvalidInputError: a path does not exist or is a directory, or ``timezone`` is not an
+            IANA time zone name (nothing is read then).
 
     Examples:
         >>> loaded = load_events(["events.csv"], time_column="TimeGenerated")  # doctest: +SKIP
         >>> loaded.skipped_rows, len(loaded.frame)  # doctest: +SKIP
         (1, 4200)
     """
+    zone: dt.tzinfo = dt.UTC if timezone is None else resolve_timezone(timezone)
     files = _check_paths(paths)
     problems = _Problems()
     frames: list[pd.DataFrame] = []
     for file in files:
         kind = _archive_kind(file)
         if kind is None:
-            frame = _read_one(file, str(file), input_format, problems)
+            frame = _read_one(file, str(file), input_format, problems, zone)
             if frame is not None:
                 frames.append(frame)
             continue
@@ -832,7 +840,7 @@ def load_events(
                 )
                 continue
             renamed = _RenamedProblems(problems, str(member.path), member.name)
-            frame = _read_one(member.path, member.name, input_format, renamed)
+            frame = _read_one(member.path, member.name, input_format, renamed, zone)
             if frame is not None:
                 frames.append(frame)
     return _finish(frames, tuple(str(f) for f in files), problems, time_column, timezone)
