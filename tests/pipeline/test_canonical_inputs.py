@@ -152,3 +152,32 @@ def test_iis_canonical_columns(tmp_path: Path) -> None:
     assert first["asi_url"] == "/owa/auth.owa?cmd=whoami"
     assert second["asi_url"] == "/owa/"
     assert first["asi_user_agent"] == "Mozilla/5.0 (Windows NT 10.0)"
+
+
+def test_run_triage_adds_the_canonical_columns_for_every_input_kind(
+    tmp_path: Path, shared_data: Path
+) -> None:
+    from asisdk.executors import InlineExecutor
+    from asisdk.pipeline import run_triage
+    from asisdk.schema import CANONICAL_COLUMNS
+
+    evtx = next(iter(sorted((shared_data / "sigma" / "regression_data").rglob("*.evtx"))))
+    inputs = {
+        "syslog": _write(tmp_path, "auth.log", SYSLOG),
+        "access": _write(tmp_path, "access.log", ACCESS),
+        "iis": _write(tmp_path, "u_ex240501.log", IIS),
+        "ecs": _write(tmp_path, "wlb.ndjson", "".join(json.dumps(e) + "\n" for e in WINLOGBEAT)),
+        "evtx": evtx,
+    }
+    names = [c.name for c in CANONICAL_COLUMNS]
+    for kind, path in inputs.items():
+        result = run_triage(load_events([path]), executor=InlineExecutor())
+        events = result.events
+        assert set(names) <= set(events.columns), kind
+        assert events["asi_time"].notna().all(), kind
+        assert events["asi_time"].dtype == "datetime64[ns, UTC]", kind
+    access = run_triage(load_events([inputs["access"]]), executor=InlineExecutor()).events
+    assert access["asi_src_ip"].tolist() == ["203.0.113.9"]
+    native = run_triage(load_events([evtx]), executor=InlineExecutor()).events
+    assert native["asi_event_id"].notna().all()
+    assert native["asi_host"].notna().all()
