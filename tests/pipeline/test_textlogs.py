@@ -163,7 +163,10 @@ def test_rfc3164_priority_and_year_from_the_file_date(tmp_path: Path) -> None:
 
     frame = load_events([path]).frame
 
-    assert frame["Timestamp"].tolist() == ["2024-12-31T23:59:59", "2025-01-01T00:00:01"]
+    assert frame["Timestamp"].tolist() == [
+        "2024-12-31T23:59:59+00:00",
+        "2025-01-01T00:00:01+00:00",
+    ]
     assert frame["Facility"].tolist() == [4, 4]
     assert frame["Severity"].tolist() == [6, 6]
 

@@ -86,7 +86,9 @@ def add_triage_command(commands: Any) -> None:
         "--timezone",
         metavar="ZONE",
         help="IANA time zone of a local-time column such as a Sentinel export's "
-        "'TimeGenerated [Local Time]' (e.g. Europe/Berlin); such a column is refused without it",
+        "'TimeGenerated [Local Time]' (e.g. Europe/Berlin); such a column is refused without it. "
+        "Also the zone of syslog times written without one (RFC 3164), converted to UTC "
+        "(default UTC)",
     )
     parser.add_argument(
         "--format",
@@ -293,7 +295,7 @@ def _load(args: argparse.Namespace) -> tuple[LoadedEvents, list[str]]:
         attribution = [] if args.workspace else [_sample_attribution()]
         return loaded, attribution
     if args.paths:
-        return load_events(args.paths, input_format=args.input_format), []
+        return load_events(args.paths, input_format=args.input_format, timezone=args.timezone), []
     from asisdk.data import sample_events_frame
 
     return load_frame(sample_events_frame(), source="bundled sample (OTRF Security Datasets)"), [

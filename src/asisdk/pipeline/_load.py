@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import datetime as dt
+import itertools
 import json
 import os
 import re
@@ -44,7 +46,7 @@ from asisdk.pipeline._textlogs import (
 )
 from asisdk.pipeline._winxml import is_event_xml, read_event_xml
 from asisdk.pipeline._zeek import is_zeek, read_zeek
-from asisdk.schema import is_local_time_column, parse_time_values
+from asisdk.schema import is_local_time_column, parse_time_values, resolve_timezone
 
 __all__ = [
     "InputFormat",
@@ -311,12 +313,15 @@ def _chunk_frame(
     problems: _Problems,
     *,
     first: bool = True,
+    files: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """One chunk of records as a frame: nested values as JSON text, over-long cells cut.
 
     pandas builds the columns from the dicts in C; only object columns (mixed or nested
     values) and text columns holding an over-long cell are walked value by value.
+    ``files`` names each record's file when the chunk pools several small files.
     """
+    names = files if files is not None else [file] * len(records)
     frame = pd.DataFrame.from_records(records) if records else pd.DataFrame(index=range(0))
     if len(records) < _SMALL_CHUNK:
         # A few records (an EVTX file of a dozen events): one pass over the values is
@@ -338,18 +343,20 @@ def _chunk_frame(
             limit = _defaults.MAX_CELL_CHARS
             # Most cells of a mixed column are plain numbers or short text: kept as they are.
             cells = [
-                _cell(v, file, r, str(name), problems)
+                _cell(v, f, r, str(name), problems)
                 if isinstance(v, dict | list) or (isinstance(v, str) and len(v) > limit)
                 else v
-                for v, r in zip(values, rows, strict=True)
+                for v, r, f in zip(values, rows, names, strict=True)
             ]
             frame[name] = pd.Series(cells, index=frame.index, dtype=object)
         elif pd.api.types.is_string_dtype(values.dtype):
             long = values.str.len() > _defaults.MAX_CELL_CHARS
             if bool(long.any()):
                 cut = [
-                    _cell(v, file, r, str(name), problems) if is_long else v
-                    for v, r, is_long in zip(values, rows, long.fillna(False), strict=True)
+                    _cell(v, f, r, str(name), problems) if is_long else v
+                    for v, r, f, is_long in zip(
+                        values, rows, names, long.fillna(False), strict=True
+                    )
                 ]
                 frame[name] = pd.Series(cut, index=frame.index, dtype=values.dtype)
     # An input column named asi_file / asi_row is kept as input_...; said once per file
@@ -627,7 +634,7 @@ def _renamed_reserved(frame: pd.DataFrame, name: str, problems: _Problems) -> pd
     return frame.rename(columns={c: f"input_{c}" for c in clashes}) if clashes else frame
 
 
-def _read_evtx(file: Path, problems: _Problems) -> pd.DataFrame:
+def _evtx_records(file: Path, problems: _Problems) -> Iterator[tuple[int, dict[str, Any]]]:
     name = str(file)
 
     def record_problem(number: int, message: str) -> None:
@@ -635,7 +642,68 @@ def _read_evtx(file: Path, problems: _Problems) -> pd.DataFrame:
             InputProblem(file=name, row=number, column=None, message=message, skipped=True)
         )
 
-    return _records_frame(read_evtx_records(file, record_problem), name, problems)
+    return read_evtx_records(file, record_problem)
+
+
+def _read_evtx(file: Path, problems: _Problems) -> pd.DataFrame:
+    return _records_frame(_evtx_records(file, problems), str(file), problems)
+
+
+#: Formats read as records that small files of are pooled into one frame (see _RecordPool).
+_RECORD_READERS: Final[
+    dict[str, Callable[[Path, _Problems], Iterator[tuple[int, dict[str, Any]]]]]
+] = {"evtx": _evtx_records}
+
+_RESERVED: Final = frozenset({_defaults.FILE_COLUMN, _defaults.ROW_COLUMN})
+
+
+class _RecordPool:
+    """Records of small files gathered into one frame, not a frame per file.
+
+    A folder of EVTX logs of a dozen events each spent most of its time building one
+    pandas frame per file and joining hundreds of frames of different columns; pooled, the
+    frames are built ``LOAD_CHUNK_ROWS`` records at a time whatever the number of files.
+    """
+
+    def __init__(self, problems: _Problems) -> None:
+        self._problems = problems
+        self._rows: list[int] = []
+        self._records: list[dict[str, Any]] = []
+        self._files: list[str] = []
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    def add(self, name: str, taken: list[tuple[int, dict[str, Any]]]) -> None:
+        self._rows.extend(row for row, _ in taken)
+        self._records.extend(record for _, record in taken)
+        self._files.extend([name] * len(taken))
+
+    def flush(self) -> pd.DataFrame | None:
+        """The pooled records as one frame (``None`` when there are none); the pool empties."""
+        if not self._records:
+            return None
+        frame = _chunk_frame(
+            self._rows, self._records, self._files[0], self._problems, files=self._files
+        )
+        frame.insert(0, _defaults.FILE_COLUMN, pd.Series(self._files, dtype="str"))
+        self._rows, self._records, self._files = [], [], []
+        return frame
+
+
+def _pooled(
+    file: Path, name: str, fmt: str, problems: _Problems, pool: _RecordPool
+) -> pd.DataFrame | None:
+    """Read a record-format file: into ``pool`` when small (``None``), else as its frame."""
+    records = _RECORD_READERS[fmt](file, problems)
+    taken = list(itertools.islice(records, _defaults.LOAD_CHUNK_ROWS))
+    small = len(taken) < _defaults.LOAD_CHUNK_ROWS
+    if small and not any(_RESERVED.intersection(record) for _, record in taken):
+        pool.add(name, taken)
+        return None
+    frame = _records_frame(itertools.chain(taken, records), str(file), problems)
+    frame.insert(0, _defaults.FILE_COLUMN, name)
+    return frame
 
 
 def _read_zeek(file: Path, problems: _Problems) -> pd.DataFrame:
@@ -661,7 +729,7 @@ def _read_winxml(file: Path, problems: _Problems) -> pd.DataFrame:
 _Reader = Callable[[Path, "_Problems"], pd.DataFrame]
 
 
-def _text_log_reader(kind: TextLogFormat) -> _Reader:
+def _text_log_reader(kind: TextLogFormat, zone: dt.tzinfo = dt.UTC) -> _Reader:
     def read(file: Path, problems: _Problems) -> pd.DataFrame:
         name = str(file)
 
@@ -671,7 +739,8 @@ def _text_log_reader(kind: TextLogFormat) -> _Reader:
             )
 
         lines = text_lines(file, lambda row, message: line_problem(row, message, False))
-        return _records_frame(read_text_log(file, kind, lines, line_problem), name, problems)
+        rows = read_text_log(file, kind, lines, line_problem, timezone=zone)
+        return _records_frame(rows, name, problems)
 
     return read
 
@@ -688,7 +757,9 @@ _READERS: Final[dict[str, _Reader]] = {
 }
 
 
-def _read_file(file: Path, fmt: str, problems: _Problems) -> pd.DataFrame:
+def _read_file(file: Path, fmt: str, problems: _Problems, zone: dt.tzinfo) -> pd.DataFrame:
+    if zone is not dt.UTC and fmt in TEXT_LOG_FORMATS:
+        return _text_log_reader(fmt, zone)(file, problems)
     return _READERS[fmt](file, problems)
 
 
@@ -716,12 +787,22 @@ def _archive_kind(file: Path) -> ArchiveKind | None:
 
 
 def _read_one(
-    file: Path, name: str, input_format: InputFormat, problems: _Problems
+    file: Path,
+    name: str,
+    input_format: InputFormat,
+    problems: _Problems,
+    zone: dt.tzinfo,
+    pool: _RecordPool,
 ) -> pd.DataFrame | None:
-    """Read one (non-archive) file as ``name``; a file that cannot be read is listed."""
+    """Read one (non-archive) file as ``name``; a file that cannot be read is listed.
+
+    A small file of a record format goes into ``pool`` (``None`` is returned).
+    """
     try:
         fmt = detect_format(file) if input_format == "auto" else input_format
-        frame = _read_file(file, fmt, problems)
+        if fmt in _RECORD_READERS:
+            return _pooled(file, name, fmt, problems, pool)
+        frame = _read_file(file, fmt, problems, zone)
     except (OSError, ValueError, InvalidInputError) as exc:
         message = f"cannot read the file: {exc}"
     except Exception as exc:  # pyarrow raises its own types for corrupt files
@@ -790,29 +871,42 @@ def load_events(
             bound on what a decompression bomb costs.
         max_archive_members: most members read from one archive (10,000 by default); a zip
             whose directory could hold more is not opened, a tar stops there.
-        timezone: the IANA time zone of a local-time ``time_column``
-            (``TimeGenerated [Local Time]``), required for one.
+        timezone: the IANA time zone (``Europe/Berlin``) of a local-time ``time_column``
+            (``TimeGenerated [Local Time]``), required for one, and of syslog stamps written
+            without a zone (RFC 3164 ``Dec 10 06:55:46``), which are converted to UTC (read
+            as UTC when it is ``None``).
 
     Returns:
         A :class:`LoadedEvents`.
 
     Raises:
-        InvalidInputError: a path does not exist or is a directory (nothing is read then).
+        InvalidInputError: a path does not exist or is a directory, or ``timezone`` is not an
+            IANA time zone name (nothing is read then).
 
     Examples:
         >>> loaded = load_events(["events.csv"], time_column="TimeGenerated")  # doctest: +SKIP
         >>> loaded.skipped_rows, len(loaded.frame)  # doctest: +SKIP
         (1, 4200)
     """
+    zone: dt.tzinfo = dt.UTC if timezone is None else resolve_timezone(timezone)
     files = _check_paths(paths)
     problems = _Problems()
     frames: list[pd.DataFrame] = []
+    pool = _RecordPool(problems)
+
+    def keep(frame: pd.DataFrame | None) -> None:
+        # Pooled records go first when a frame of their own comes: the file order is kept.
+        if frame is not None or len(pool) >= _defaults.LOAD_CHUNK_ROWS:
+            pooled = pool.flush()
+            if pooled is not None:
+                frames.append(pooled)
+        if frame is not None:
+            frames.append(frame)
+
     for file in files:
         kind = _archive_kind(file)
         if kind is None:
-            frame = _read_one(file, str(file), input_format, problems)
-            if frame is not None:
-                frames.append(frame)
+            keep(_read_one(file, str(file), input_format, problems, zone, pool))
             continue
         for member in iter_archive(
             file,
@@ -832,9 +926,8 @@ def load_events(
                 )
                 continue
             renamed = _RenamedProblems(problems, str(member.path), member.name)
-            frame = _read_one(member.path, member.name, input_format, renamed)
-            if frame is not None:
-                frames.append(frame)
+            keep(_read_one(member.path, member.name, input_format, renamed, zone, pool))
+    keep(pool.flush())
     return _finish(frames, tuple(str(f) for f in files), problems, time_column, timezone)
 
 

@@ -7,8 +7,11 @@ where the format has one, a ``Timestamp``. Decisions, also stated in docs/inputs
   ``<PRI>``, ``Facility`` and ``Severity`` (numbers, as RFC 5424 defines them). RFC 5424 adds
   ``MsgId``, ``StructuredData`` (as written) and one ``sd.<SD-ID>.<name>`` column per
   parameter. An RFC 3164 stamp has no year and no zone: the year is the file's modification
-  year (the year before when the date would be later), and the time is written without a
-  zone (ISO 8601), to be read as UTC unless a time zone is given.
+  year in the log's time zone (the year before when the date would be later), and the time
+  is read in that zone (``timezone``, an IANA name: ``--timezone`` on the command line;
+  UTC when none is given) and written as UTC (ISO 8601, ``+00:00``). An ISO stamp without
+  an offset is read in that zone too; a wall-clock time that occurs twice at a DST change
+  is taken as the first.
 * **auditd**: the records of one event (same ``msg=audit(time:serial)``) are one row, even
   when other events' records come between them (at most :data:`MAX_OPEN_AUDIT_EVENTS` are
   kept open). ``Timestamp`` (UTC, milliseconds), ``AuditSerial``, ``RecordTypes``
@@ -74,7 +77,7 @@ _MONTHS: Final = {
 
 _RFC3164: Final = re.compile(
     r"(?:<(?P<pri>\d{1,3})>)?(?P<month>[A-Z][a-z]{2}) {1,2}(?P<day>\d{1,2}) "
-    r"(?P<time>\d\d:\d\d:\d\d) (?P<rest>.*)"
+    r"(?P<hour>\d\d):(?P<minute>\d\d):(?P<second>\d\d) (?P<rest>.*)"
 )
 _ISO_SYSLOG: Final = re.compile(
     r"(?:<(?P<pri>\d{1,3})>)?(?P<stamp>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[.,]\d+)?"
@@ -110,6 +113,7 @@ _ACCESS: Final = re.compile(
 _ISO_PREFIX: Final = re.compile(
     r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?(?=[\s\]|,;]|$)"
 )
+_ISO_OFFSET: Final = re.compile(r"(?:Z|[+-]\d\d:?\d\d)$")
 _APACHE_ERROR_PREFIX: Final = re.compile(
     r"\[(?:[A-Z][a-z]{2} )?(?P<month>[A-Z][a-z]{2}) (?P<day>\d{1,2}) "
     r"(?P<time>\d\d:\d\d:\d\d)(?:\.\d+)? (?P<year>\d{4})\]"
@@ -289,7 +293,18 @@ def _year_of(month: int, day: int, reference: dt.date) -> int:
     return reference.year
 
 
-def _syslog_line(line: str, reference: dt.date) -> Row | None:
+def _zoned(stamp: str, zone: dt.tzinfo) -> str:
+    """An ISO stamp without an offset, read in ``zone``, as UTC; one with an offset as is."""
+    if _ISO_OFFSET.search(stamp):
+        return stamp
+    try:
+        local = dt.datetime.fromisoformat(stamp)
+    except ValueError:
+        return stamp  # listed as "not a time" when the column is parsed
+    return local.replace(tzinfo=zone).astimezone(dt.UTC).isoformat()
+
+
+def _syslog_line(line: str, reference: dt.date, zone: dt.tzinfo) -> Row | None:
     row: Row = {}
     match = _RFC5424.match(line)
     if match is not None:
@@ -302,14 +317,29 @@ def _syslog_line(line: str, reference: dt.date) -> Row | None:
         day = int(match["day"])
         year = _year_of(month, day, reference)
         row["SyslogFormat"] = "rfc3164"
-        row["Timestamp"] = f"{year:04d}-{month:02d}-{day:02d}T{match['time']}"
+        try:
+            local = dt.datetime(
+                year,
+                month,
+                day,
+                int(match["hour"]),
+                int(match["minute"]),
+                int(match["second"]),
+                tzinfo=zone,
+            )
+        except ValueError:  # Feb 30, 25:00: kept as written, listed when times are parsed
+            row["Timestamp"] = f"{year:04d}-{month:02d}-{day:02d}T{match['hour']}:" + (
+                f"{match['minute']}:{match['second']}"
+            )
+        else:
+            row["Timestamp"] = local.astimezone(dt.UTC).isoformat()
     else:
         match = _ISO_SYSLOG.match(line)
         if match is None:
             return None
         _priority(match["pri"], row)
         row["SyslogFormat"] = "rfc3164"
-        row["Timestamp"] = _iso(match["stamp"])
+        row["Timestamp"] = _zoned(_iso(match["stamp"]), zone)
     host, _, rest = match["rest"].partition(" ")
     row["Hostname"] = host
     _tagged(rest, row)
@@ -317,10 +347,10 @@ def _syslog_line(line: str, reference: dt.date) -> Row | None:
 
 
 def _read_syslog(
-    lines: Iterable[tuple[int, str]], reference: dt.date, on_problem: LineProblem
+    lines: Iterable[tuple[int, str]], reference: dt.date, zone: dt.tzinfo, on_problem: LineProblem
 ) -> Iterator[tuple[int, Row]]:
     for number, line in lines:
-        row = _syslog_line(line, reference)
+        row = _syslog_line(line, reference, zone)
         if row is None:
             on_problem(number, "not a syslog line (RFC 3164 or 5424)")
             continue
@@ -547,6 +577,8 @@ def read_text_log(
     kind: TextLogFormat,
     lines: Iterable[str],
     on_problem: LineProblem,
+    *,
+    timezone: dt.tzinfo = dt.UTC,
 ) -> Iterator[tuple[int, Row]]:
     """Yield ``(line number, row)`` for the events of a line-oriented log.
 
@@ -555,6 +587,8 @@ def read_text_log(
         kind: the format (:func:`sniff_text_log`, or ``text``).
         lines: the file's lines, decoded (line ends may be kept).
         on_problem: called with (line number, message) for each line left out.
+        timezone: the zone syslog stamps without one (RFC 3164, ISO without offset) are
+            in; they are written as UTC.
 
     Yields:
         The line number (of an auditd event's first record) and the row.
@@ -569,11 +603,11 @@ def read_text_log(
     numbered = ((number, line) for number, line in enumerate(lines, start=1) if line.strip())
     if kind == "syslog":
         try:
-            reference = dt.date.fromtimestamp(file.stat().st_mtime)
+            reference = dt.datetime.fromtimestamp(file.stat().st_mtime, tz=timezone).date()
         except OSError:
-            reference = dt.datetime.now(tz=dt.UTC).date()
+            reference = dt.datetime.now(tz=timezone).date()
         stripped = ((n, line.rstrip("\r\n")) for n, line in numbered)
-        return _read_syslog(stripped, reference, on_problem)
+        return _read_syslog(stripped, reference, timezone, on_problem)
     if kind == "auditd":
         return _read_auditd(numbered, on_problem)
     if kind == "access":

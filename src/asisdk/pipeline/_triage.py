@@ -32,6 +32,7 @@ from asisdk.pipeline._stages import (
     rank_iocs,
     summarise_iocs,
 )
+from asisdk.schema import CANONICAL_COLUMNS, normalise_events
 
 if TYPE_CHECKING:
     from asisdk.geo import GeoIpDatabase
@@ -182,6 +183,20 @@ def _since(
     return frame[keep], int((~keep).sum())
 
 
+def _with_canonical_columns(events: pd.DataFrame, timezone: str | None) -> pd.DataFrame:
+    """The events with the canonical columns (:mod:`asisdk.schema`) they do not have yet.
+
+    Whatever the input (EVTX, Sysmon JSON, ECS, Defender, Zeek, syslog, access or IIS logs),
+    the triaged events and ``events.parquet`` carry ``asi_time``, ``asi_host``,
+    ``asi_user``, ``asi_command_line`` ... beside their own columns. Text copied as it is
+    shares its buffers with the source column.
+    """
+    missing = [c.name for c in CANONICAL_COLUMNS if c.name not in events.columns]
+    if not missing:
+        return events
+    return normalise_events(events, timezone=timezone, columns=missing)
+
+
 def _timed(
     timings: list[StageTiming], stage: str, progress: StageCallback | None, func: Any
 ) -> Any:
@@ -249,6 +264,7 @@ def run_triage(
     if columns.time is not None:
         loaded = with_times(loaded, columns.time, timezone=opts.timezone)
     events, removed = _since(loaded.frame, columns.time, opts.since)
+    events = _with_canonical_columns(events, opts.timezone)
     timings: list[StageTiming] = []
     decoded = _timed(
         timings, "decode", progress, lambda: decode_events(events, columns.text, executor=executor)

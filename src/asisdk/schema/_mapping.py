@@ -45,6 +45,8 @@ FIELD_PREFIXES: Final[tuple[str, ...]] = (
 _LOGONS: Final = frozenset({4624, 4625, 4634, 4647, 4648, 4768, 4769, 4771, 4776, 4778, 4779})
 _DEFENDER_PROCESS: Final = ("ProcessCommandLine", "CreatedProcessCommandLine")
 _ZEEK: Final = ("id.orig_h", "id.resp_h")
+#: An access log's ``Protocol`` is the HTTP version (``HTTP/1.1``), not a transport.
+_ACCESS_REQUEST: Final = ("Request",)
 
 
 @attrs.frozen(kw_only=True)
@@ -117,6 +119,9 @@ FIELD_SOURCES: Final[tuple[FieldSource, ...]] = (
         ("winlog.computer_name", "Winlogbeat"),
         ("ComputerDnsName", "Defender (raw process events)"),
         ("HostName", "Sentinel Syslog"),
+        ("host.hostname", "ECS"),
+        ("agent.hostname", "Beats (agent host)"),
+        ("s-computername", "IIS W3C"),
     ),
     *_sources(
         "asi_user",
@@ -131,6 +136,7 @@ FIELD_SOURCES: Final[tuple[FieldSource, ...]] = (
         ("winlog.user.name", "Winlogbeat"),
         ("Account", "Sentinel SecurityEvent (DOMAIN\\user)"),
         ("UserName", "Sentinel Event"),
+        ("cs-username", "IIS W3C"),
         ("TargetUserName", "Security (other events)"),
     ),
     *_sources(
@@ -154,6 +160,7 @@ FIELD_SOURCES: Final[tuple[FieldSource, ...]] = (
         ("Channel", "Windows: Security, Sysmon, PowerShell"),
         ("winlog.channel", "Winlogbeat"),
         ("EventLog", "Sentinel Event"),
+        ("event.dataset", "ECS"),
         ("Type", "Sentinel / Defender table name"),
         ("_path", "Zeek JSON (log name)"),
     ),
@@ -165,6 +172,7 @@ FIELD_SOURCES: Final[tuple[FieldSource, ...]] = (
         ("event.provider", "ECS"),
         ("EventSourceName", "Sentinel SecurityEvent"),
         ("Source", "Sentinel Event"),
+        ("AppName", "syslog (RFC 3164 tag, RFC 5424 APP-NAME)"),
     ),
     *_sources(
         "asi_record_id",
@@ -184,6 +192,7 @@ FIELD_SOURCES: Final[tuple[FieldSource, ...]] = (
         ),
         ("CreatedProcessFilePath", "Defender (raw process events)"),
         ("process.executable", "ECS"),
+        ("exe", "auditd"),
         ("SourceImage", "Sysmon 8, 10"),
         ("ProcessName", "Security 4624/4625, 4656/4663 ..."),
         ("Application", "Security 5156/5158 (WFP)"),
@@ -212,6 +221,7 @@ FIELD_SOURCES: Final[tuple[FieldSource, ...]] = (
         ),
         ("process.pid", "ECS"),
         ("SourceProcessId", "Sysmon 8, 10"),
+        ("pid", "auditd"),
     ),
     *_sources(
         "asi_process_guid",
@@ -255,6 +265,7 @@ FIELD_SOURCES: Final[tuple[FieldSource, ...]] = (
             "InitiatingProcessParentId", "Defender (other tables)", when_absent=_DEFENDER_PROCESS
         ),
         ("process.parent.pid", "ECS"),
+        ("ppid", "auditd"),
     ),
     *_sources(
         "asi_parent_process_guid",
@@ -273,6 +284,7 @@ FIELD_SOURCES: Final[tuple[FieldSource, ...]] = (
         ("RenderedDescription", "Sentinel Event"),
         ("SyslogMessage", "Sentinel Syslog"),
         ("message", "ECS"),
+        ("event.original", "ECS (the event as received)"),
     ),
     *_sources(
         "asi_src_ip",
@@ -282,6 +294,8 @@ FIELD_SOURCES: Final[tuple[FieldSource, ...]] = (
         _when("RemoteIP", "Defender DeviceLogonEvents", when_present=("LogonType",)),
         _when("LocalIP", "Defender DeviceNetworkEvents", when_absent=("LogonType",)),
         ("source.ip", "ECS"),
+        ("client.ip", "ECS (web and proxy logs)"),
+        ("c-ip", "IIS W3C"),
         ("id.orig_h", "Zeek"),
         ("ClientIP", "other exports"),
     ),
@@ -292,6 +306,7 @@ FIELD_SOURCES: Final[tuple[FieldSource, ...]] = (
         _when("RemotePort", "Defender DeviceLogonEvents", when_present=("LogonType",)),
         _when("LocalPort", "Defender DeviceNetworkEvents", when_absent=("LogonType",)),
         ("source.port", "ECS"),
+        ("client.port", "ECS (web and proxy logs)"),
         ("id.orig_p", "Zeek"),
     ),
     *_sources(
@@ -300,6 +315,8 @@ FIELD_SOURCES: Final[tuple[FieldSource, ...]] = (
         ("DestAddress", "Security 5156/5157 (WFP)"),
         _when("RemoteIP", "Defender DeviceNetworkEvents", when_absent=("LogonType",)),
         ("destination.ip", "ECS"),
+        ("server.ip", "ECS (web and proxy logs)"),
+        ("s-ip", "IIS W3C"),
         ("id.resp_h", "Zeek"),
     ),
     *_sources(
@@ -308,18 +325,22 @@ FIELD_SOURCES: Final[tuple[FieldSource, ...]] = (
         ("DestPort", "Security 5156/5157 (WFP)"),
         _when("RemotePort", "Defender DeviceNetworkEvents", when_absent=("LogonType",)),
         ("destination.port", "ECS"),
+        ("server.port", "ECS (web and proxy logs)"),
+        ("s-port", "IIS W3C"),
         ("id.resp_p", "Zeek"),
     ),
     *_sources(
         "asi_dst_host",
         ("DestinationHostname", "Sysmon 3"),
         ("destination.domain", "ECS"),
+        ("url.domain", "ECS"),
+        ("cs-host", "IIS W3C (Host header)"),
         _when("host", "Zeek http (Host header)", when_present=_ZEEK),
         _when("server_name", "Zeek ssl (SNI)", when_present=_ZEEK),
     ),
     *_sources(
         "asi_protocol",
-        ("Protocol", "Sysmon 3, Security 5156, Defender"),
+        _when("Protocol", "Sysmon 3, Security 5156, Defender", when_absent=_ACCESS_REQUEST),
         ("network.transport", "ECS"),
         ("proto", "Zeek conn"),
     ),
@@ -340,11 +361,16 @@ FIELD_SOURCES: Final[tuple[FieldSource, ...]] = (
         ("url.original", "ECS"),
         ("RemoteUrl", "Defender DeviceNetworkEvents"),
         ("FileOriginUrl", "Defender DeviceFileEvents"),
+        ("Url", "Apache/nginx access (request target)"),
+        _when("cs-uri-query", "IIS W3C (path and query)", template="{cs-uri-stem}?{cs-uri-query}"),
+        ("cs-uri-stem", "IIS W3C (path)"),
         _when("uri", "Zeek http", when_present=_ZEEK, template="http://{host}{uri}"),
     ),
     *_sources(
         "asi_user_agent",
         ("user_agent.original", "ECS"),
+        ("UserAgent", "Apache/nginx access"),
+        ("cs(User-Agent)", "IIS W3C"),
         _when("user_agent", "Zeek http", when_present=_ZEEK),
     ),
     *_sources(

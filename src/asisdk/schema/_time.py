@@ -81,8 +81,9 @@ def resolve_timezone(name: str) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
         raise InvalidInputError(
-            f"--timezone {name!r}: not an IANA time zone name (e.g. Europe/Berlin, "
-            "America/New_York, UTC)"
+            f"--timezone {name!r}: not an IANA time zone name; give one such as "
+            "Europe/Berlin, America/New_York or UTC (zoneinfo.available_timezones() lists "
+            "them all)"
         ) from exc
 
 
