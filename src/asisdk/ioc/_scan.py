@@ -589,6 +589,8 @@ def scan(
         elif kind == "cve":
             add(("cve", value.upper(), start, start + len(value)))
         elif kind == "reg":
-            value = _trim(value, _PATH_TRAIL)
-            add(("registry_key", value, start, start + len(value)))
+            # ``HKLM\\.``: the trimmed dot leaves a separator with no component after it.
+            value = _trim(value, _PATH_TRAIL).rstrip("\\")
+            if "\\" in value:
+                add(("registry_key", value, start, start + len(value)))
     return hits
