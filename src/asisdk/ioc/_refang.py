@@ -20,12 +20,14 @@ __all__ = ["RefangMap", "refang", "refang_with_map"]
 
 # One scan finds every defang marker. Each branch starts with a character of the leading class
 # so the regex engine can skip ahead quickly; the word context is checked on the (rare) hits.
+# ``]`` is not in that class: a run of ``]`` (after a URL, in hostile text) would try every
+# branch at every character; ``].[`` has its own branch, which fails on the second character.
 _DOT_WORDS = r"\.|,|dot|DOT|Dot|punkt|PUNKT|punto|PUNTO"
 _DEFANG: Final = re.compile(
     rf"""
-    [\[\]\(\{{\\hHfFxX<:^_](?:
-      (?<=\])(?P<cdot2>\.[\[\]])
-    | (?<=[hH])(?P<scheme>(?:[xX*]{{2}})p)
+    \](?P<cdot2>\.[\[\]])
+    | [\[\(\{{\\hHfFxX<:^_](?:
+      (?<=[hH])(?P<scheme>(?:[xX*]{{2}})p)
           (?=[sS]?(?:\[:\]|:(?://|\\\\|\[/\])|\[:\]//|\[://\]))
     | (?<=[fF])(?P<ftp>[xX][pP])(?=s?(?:\[:\]|:)(?://|\[/\]))
     | (?<=[xX])(?P<x4>[xX]{{3}}[sSxX]?)(?=://)

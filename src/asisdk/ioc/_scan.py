@@ -69,6 +69,8 @@ _MAX_GLUED: Final = 64
 #: Longest URL value reported (longer URLs are found whole; their value is cut here).
 MAX_URL_VALUE: Final = 8192
 _MAX_HOST: Final = 253
+#: Longest scheme written before ``://`` (``git+telnet``), to start a scheme search near it.
+_LONGEST_SCHEME: Final = 16
 _INNER_FILE_LABELS: Final = frozenset({"exe", "dll", "tar", "sys", "tmp", "bak", "bin", "old"})
 _FULL_V6_COLONS: Final = 7
 _V4_TAIL_COLONS: Final = 6
@@ -227,7 +229,12 @@ def _url(
         if len(part) == len(raw):
             return
         # Every character up to ``end`` is a URL character: the next URL runs to ``end`` too.
-        inner = URL_START.search(text, start + len(part), end)
+        # ``str.find`` first: a long tail without ``://`` (``http://a.com]]]]...``) is
+        # skipped at memchr speed instead of trying the scheme pattern at every character.
+        colon = text.find("://", start + len(part), end)
+        if colon < 0:
+            return
+        inner = URL_START.search(text, max(start + len(part), colon - _LONGEST_SCHEME), end)
         if inner is None:
             return
         start, raw = inner.start(), text[inner.start() : end]
@@ -582,6 +589,8 @@ def scan(
         elif kind == "cve":
             add(("cve", value.upper(), start, start + len(value)))
         elif kind == "reg":
-            value = _trim(value, _PATH_TRAIL)
-            add(("registry_key", value, start, start + len(value)))
+            # ``HKLM\\.``: the trimmed dot leaves a separator with no component after it.
+            value = _trim(value, _PATH_TRAIL).rstrip("\\")
+            if "\\" in value:
+                add(("registry_key", value, start, start + len(value)))
     return hits
