@@ -7,8 +7,8 @@ same run; the ratio is printed per round, measured back to back.
 
 "Every row counted" times both libraries on the distinct lines only, so that asisdk's reuse
 of a repeated cell's result does not count: each row costs a full decode on both sides
-(medians of 5 runs; asisdk's process-wide memo of noise spans is emptied before each run,
-so it starts cold). Agreement: ``unpack_frame``'s rows equal those of
+(medians of 5 runs; asisdk's process-wide memos of noise spans and blocks are emptied
+before each run, so it starts cold). Agreement: ``unpack_frame``'s rows equal those of
 :func:`asisdk.decode.unpack` called on each cell.
 
 Run:  python benchmarks/bench_decode.py [--rows 100000] [--rounds 1] [--workers N]
@@ -88,6 +88,7 @@ def msticpy_unpack(frame: pd.DataFrame) -> pd.DataFrame:
 def inline_cold(frame: pd.DataFrame) -> tuple[float, float, pd.DataFrame]:
     """unpack_frame on one worker, its memo of noise spans emptied first (a cold start)."""
     _unpack._NOISE_SPANS.clear()
+    _unpack._NOISE_BLOCKS.clear()
     return timed(lambda: unpack_frame(frame, "CommandLine", executor=InlineExecutor()))
 
 

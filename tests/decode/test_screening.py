@@ -70,8 +70,10 @@ def test_script_screen_on_real_command_lines() -> None:
 def test_remembered_noise_spans_change_no_result() -> None:
     lines = _real_lines()
     _unpack._NOISE_SPANS.clear()
+    _unpack._NOISE_BLOCKS.clear()
     cold = [unpack(line) for line in lines]  # fills the memo as it goes
     assert _unpack._NOISE_SPANS
+    assert _unpack._NOISE_BLOCKS
     warm = [unpack(line) for line in lines]  # answered from it
     assert warm == cold
     assert any(result.layers for result in warm)
