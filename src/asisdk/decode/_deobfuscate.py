@@ -202,12 +202,50 @@ SCRIPT_WORDS: Final = (
 )
 
 
+#: :data:`SCRIPT_PREFILTER`'s alternatives, each after a substring every match of it holds
+#: (in the lower-cased text): one alternation tried at every position costs several times
+#: more than a few ``in`` tests and the one or two patterns that can match. ``None``: the
+#: substring alone is a match.
+_SCRIPT_GUARDS: Final[tuple[tuple[str, re.Pattern[str] | None], ...]] = (
+    ("+", re.compile(r"['\"]\s*\+\s*['\"]|(?i:\[char\]\s*\d{1,7}\s*\+)")),
+    ("-f", re.compile(r"(?i:-f)\s*['\"]")),
+    ("-join", re.compile(r"(?i:-join)\b")),
+    ("fromcharcode", None),
+    ("frombase64string", None),
+    ("atob", re.compile(r"(?i:atob)\s*\(")),
+    ("base64", re.compile(r"(?i:base64)\s+-{1,2}d")),
+    ("`", re.compile(r"`[A-Za-z]")),
+    ("&", re.compile(r"&#?\w{1,8};")),
+    ("\\u", re.compile(r"\\u[0-9A-Fa-f{]")),
+    ("..", re.compile(r"\[\s*-1\s*\.\.")),
+    ("^", re.compile(r"\w\^\w")),
+    ("$", re.compile(r"\$(?i:shellid|pshome|env:comspec|verbosepreference)")),
+    ("%", re.compile(r"%[\w.\-#$@]{1,64}(?::[~\w*][^%!\r\n]{0,64})?[%!]")),
+    ("!", re.compile(r"[%!][\w.\-#$@]{1,64}(?::[~\w*][^%!\r\n]{0,64})?[%!]")),
+)
+
+
 def may_hold_script(text: str) -> bool:
-    """Whether ``text`` may hold script obfuscation (one regex pass and a few ``in``)."""
-    if SCRIPT_PREFILTER.search(text) is not None:
-        return True
+    """Whether ``text`` may hold script obfuscation (a few ``in`` tests, a regex or two).
+
+    Exactly ``SCRIPT_PREFILTER.search(text)`` or a script word present. On ASCII text each
+    alternative of the prefilter is tried only where its guard substring occurs (for ASCII,
+    ``(?i:...)`` matches what ``str.lower`` finds); other text takes the one-pattern path,
+    since case-insensitive matching also folds a few non-ASCII letters (``ſ``, ``K``).
+
+    Examples:
+        >>> may_hold_script("cmd /c echo %COMSPEC:~0,1%"), may_hold_script("whoami /all")
+        (True, False)
+    """
     lowered = text.lower()
-    return any(word in lowered for word in SCRIPT_WORDS)
+    if any(word in lowered for word in SCRIPT_WORDS):
+        return True
+    if not text.isascii():
+        return SCRIPT_PREFILTER.search(text) is not None
+    return any(
+        guard in lowered and (pattern is None or pattern.search(text) is not None)
+        for guard, pattern in _SCRIPT_GUARDS
+    )
 
 
 def find_script_candidates(text: str) -> list[ScriptCandidate]:

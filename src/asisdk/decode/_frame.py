@@ -1,4 +1,10 @@
-"""Unpacking a DataFrame column: chunks through an executor, one output row per layer."""
+"""Unpacking a DataFrame column: chunks through an executor, one output row per layer.
+
+The operation is written once, as a planner (``_unpack_frame``: check the arguments, return
+an :class:`asisdk.executors.MapPlan` of worker, distinct cells, options and assembly), and
+:func:`asisdk.executors.plan_runners` makes ``unpack_frame`` and ``unpack_frame_async`` from
+it: one signature, one docstring.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +18,7 @@ import pandas as pd
 from asisdk.decode._model import DecodeLimits, Layer
 from asisdk.decode._unpack import unpack
 from asisdk.errors import InvalidInputError
-from asisdk.executors import ChunkOutcome, map_frame, map_frame_async
+from asisdk.executors import ChunkOutcome, MapPlan, plan_runners
 
 __all__ = ["FRAME_COLUMNS", "unpack_frame", "unpack_frame_async"]
 
@@ -137,6 +143,10 @@ class _Distinct:
             self.order.append(position)
         self.frame = pd.DataFrame({column: pd.Series(cells, dtype=object)})
 
+    def assemble(self, outcomes: Sequence[ChunkOutcome[list[_Row]]]) -> pd.DataFrame:
+        """The result frame: the rows of every distinct cell under each label holding it."""
+        return _assemble(self.rows(outcomes))
+
     def rows(self, outcomes: Sequence[ChunkOutcome[list[_Row]]]) -> list[_Row]:
         """The result rows in source order, each distinct cell's rows under every label."""
         by_cell: dict[int, list[_Row]] = {}
@@ -165,7 +175,7 @@ def _assemble(rows: list[_Row]) -> pd.DataFrame:
     return frame.astype(dict.fromkeys(_INT_COLUMNS, "Int64"))
 
 
-def unpack_frame(
+def _unpack_frame(
     df: pd.DataFrame,
     column: str,
     *,
@@ -173,12 +183,14 @@ def unpack_frame(
     max_depth: int | None = None,
     limits: DecodeLimits | None = None,
     chunk_size: int | None = None,
-) -> pd.DataFrame:
+) -> MapPlan[list[_Row], pd.DataFrame]:
     """Unpack every cell of ``df[column]``; one output row per layer found.
 
     Cells that are not strings are handled, never fatal: ``None``/NaN are skipped, bytes are
     unpacked as bytes, anything else as its ``str()``. A cell whose input hit a whole-input
     limit, or a chunk whose worker failed, gives a row with only ``src_index`` and ``error``.
+    ``unpack_frame_async`` takes the same arguments and awaits the chunks without blocking
+    the event loop (with ``executor=None``, small frames run in the loop's thread pool).
 
     Args:
         df: the frame.
@@ -206,51 +218,13 @@ def unpack_frame(
         >>> out = unpack_frame(frame, "cmd")
         >>> out[["src_index", "encoding", "decoded_text"]].to_dict("records")
         [{'src_index': 1, 'encoding': 'base64', 'decoded_text': 'dir C:\\\\'}]
-    """
-    distinct = _Distinct(_check(df, column), column)
-    outcomes = map_frame(
-        _unpack_chunk,
-        distinct.frame,
-        executor=executor,
-        chunk_size=chunk_size,
-        column=column,
-        max_depth=max_depth,
-        limits=limits,
-    )
-    return _assemble(distinct.rows(outcomes))
-
-
-async def unpack_frame_async(
-    df: pd.DataFrame,
-    column: str,
-    *,
-    executor: Executor | None = None,
-    max_depth: int | None = None,
-    limits: DecodeLimits | None = None,
-    chunk_size: int | None = None,
-) -> pd.DataFrame:
-    """Await :func:`unpack_frame` without blocking the event loop.
-
-    With ``executor=None`` small inputs run in the loop's default thread pool, larger ones in
-    the shared process pool (see :mod:`asisdk.executors`). Cancelling the call cancels chunks
-    that have not started.
-
-    Examples:
         >>> import asyncio
-        >>> import pandas as pd
-        >>> frame = pd.DataFrame({"cmd": ["powershell -e ZABpAHIAIABDADoAXAA="]})
-        >>> out = asyncio.run(unpack_frame_async(frame, "cmd"))
-        >>> out.loc[0, "decoded_text"]
+        >>> asyncio.run(unpack_frame_async(frame, "cmd")).loc[0, "decoded_text"]
         'dir C:\\\\'
     """
     distinct = _Distinct(_check(df, column), column)
-    outcomes = await map_frame_async(
-        _unpack_chunk,
-        distinct.frame,
-        executor=executor,
-        chunk_size=chunk_size,
-        column=column,
-        max_depth=max_depth,
-        limits=limits,
-    )
-    return _assemble(distinct.rows(outcomes))
+    options = {"column": column, "max_depth": max_depth, "limits": limits}
+    return MapPlan(_unpack_chunk, distinct.frame, options, distinct.assemble, executor, chunk_size)
+
+
+unpack_frame, unpack_frame_async = plan_runners(_unpack_frame)

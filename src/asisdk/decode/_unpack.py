@@ -47,6 +47,23 @@ _TEXTUAL: Final[frozenset[str]] = frozenset({"base64", "base64url", "hex"})
 _MIN_XOR_BYTES: Final = 16
 #: Candidates between two looks at the CPU clock.
 _CLOCK_EVERY: Final = 64
+#: Longest span remembered as noise, and how many are remembered (about 8 MB per memo).
+_NOISE_SPAN_CHARS: Final = 256
+_NOISE_SPANS_KEPT: Final = 32_768
+#: Block spans known to decode to noise, shared by every :func:`unpack` call of the process.
+#: Judging a span is a pure function of its text (``Session.accept`` with ``forced=False``),
+#: so the words a log repeats across distinct lines (``WindowsPowerShell``,
+#: ``HKEY_LOCAL_MACHINE``) are decoded and judged once, not once per line.
+_NOISE_SPANS: dict[str, None] = {}
+#: Whole blocks (every alternative and piece of them) known to be noise, the same way.
+_NOISE_BLOCKS: dict[str, None] = {}
+
+
+def _remember_noise(memo: dict[str, None], source: str) -> None:
+    if len(source) <= _NOISE_SPAN_CHARS:
+        if len(memo) >= _NOISE_SPANS_KEPT:
+            memo.clear()
+        memo[source] = None
 
 
 def _text_head_plausible(head: bytes) -> bool:
@@ -351,7 +368,15 @@ class _Session:
         source = text[start:end]
         node: Node | None = None
         if candidate.kind == "block":
-            return self.try_block(text, start, end, depth)
+            # As in try_span: a block is judged by its text alone, within max_depth.
+            if depth > self.max_depth:
+                return self.try_block(text, start, end, depth)
+            if source in _NOISE_BLOCKS:
+                return []
+            found = self.try_block(text, start, end, depth)
+            if not found and self.error is None:
+                _remember_noise(_NOISE_BLOCKS, source)
+            return found
         if candidate.kind == "context":
             decoded = decode_base64(source)
             if decoded is not None:
@@ -412,6 +437,18 @@ class _Session:
 
     def try_span(self, text: str, start: int, end: int, depth: int) -> Node | None:
         source = text[start:end]
+        # Beyond max_depth accept() counts the span (beyond_depth): not answered from memory.
+        if depth > self.max_depth:
+            return self._try_span(source, start, end, depth)
+        if source in _NOISE_SPANS:
+            return None
+        node = self._try_span(source, start, end, depth)
+        # No node and no limit reached: the span is noise wherever it appears.
+        if node is None and self.error is None:
+            _remember_noise(_NOISE_SPANS, source)
+        return node
+
+    def _try_span(self, source: str, start: int, end: int, depth: int) -> Node | None:
         # Neither base64 nor hex can have 4n+1 characters: most plain words stop here.
         body = "".join(source.split()) if "\n" in source else source
         if len(body.rstrip("=")) % 4 == 1 or is_left_alone(source):
