@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 import warnings
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Executor
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -250,56 +250,6 @@ def run_triage(
         loaded = with_times(loaded, columns.time, timezone=opts.timezone)
     events, removed = _since(loaded.frame, columns.time, opts.since)
     timings: list[StageTiming] = []
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="asisdk-sigma") as beside:
-        # Sigma runs in this process; with worker processes it runs beside the stages they
-        # run (decode, indicators, patterns), on the core this process would leave idle.
-        early = (
-            beside.submit(_timed_sigma, sigma, events)
-            if callable(sigma) and isinstance(executor, ProcessPoolExecutor)
-            else None
-        )
-        return _run_stages(
-            loaded,
-            opts,
-            columns,
-            events,
-            removed,
-            timings,
-            executor,
-            geo,
-            geo_note,
-            progress,
-            sigma,
-            early,
-            ti_verdicts,
-        )
-
-
-def _timed_sigma(sigma: Callable[[pd.DataFrame], object], events: pd.DataFrame) -> Any:
-    start = time.perf_counter()
-    matches = _sigma_frame(sigma(events))
-    return matches, StageTiming(
-        stage="sigma",
-        seconds=time.perf_counter() - start,
-        rows=0 if matches is None else len(matches),
-    )
-
-
-def _run_stages(
-    loaded: LoadedEvents,
-    opts: TriageOptions,
-    columns: EventColumns,
-    events: pd.DataFrame,
-    removed: int,
-    timings: list[StageTiming],
-    executor: Executor | None,
-    geo: GeoIpDatabase | None,
-    geo_note: str | None,
-    progress: StageCallback | None,
-    sigma: SigmaSource | None,
-    early: Future[Any] | None,
-    ti_verdicts: pd.DataFrame | None,
-) -> TriageResult:
     decoded = _timed(
         timings, "decode", progress, lambda: decode_events(events, columns.text, executor=executor)
     )
@@ -344,8 +294,6 @@ def _run_stages(
         ),
     )
     events = events.assign(pattern_id=labels)
-    # Joined before geolocation, whose warnings are caught process-wide.
-    early_matches = early.result() if early is not None else None
     attribution = None
     if geo is not None:
         caught: list[warnings.WarningMessage] = []
@@ -361,10 +309,7 @@ def _run_stages(
         iocs = iocs.merge(located, on="observable", how="left")
         attribution = geo.attribution
         geo_note = "; ".join(str(w.message) for w in caught) or geo_note
-    if early_matches is not None:
-        matches, sigma_timing = early_matches
-        timings.append(sigma_timing)
-    elif callable(sigma):
+    if callable(sigma):
         # Timed, but not a progress stage: the command's stage list does not include it.
         matches = _timed(timings, "sigma", None, lambda: _sigma_frame(sigma(events)))
     else:
