@@ -18,8 +18,12 @@ same library calls as the command line: load the CSV, decode, extract indicators
 patterns, geolocate (embedded or configured GeoIP database; skipped when there is none) and
 write every output file. No VirusTotal (the target excludes it).
 
-There is no end-to-end peer to race: the printed ratios are 1 worker vs 2 workers and each
-run against the 60 s target for 100,000 events on 2 cores.
+Sigma is on, as ``asisdk triage`` runs by default (the bundled SigmaHQ pack; ``--no-sigma``
+turns it off, ``--compare-no-sigma`` runs both side by side). There is no end-to-end peer
+to race (``bench_sigma.py`` races the Sigma engine against the Zircolite approach): the
+printed ratios are 1 worker vs 2 workers, Sigma on vs off, and each run against the 60 s
+target for 100,000 events on 2 cores. CPU seconds (this process and its workers) are printed
+beside wall time, since a machine shared with other work inflates only the wall time.
 
 Peak RSS is the triage process's own (``ru_maxrss``) and, separately, the largest worker's.
 
@@ -27,6 +31,7 @@ Usage::
 
     python benchmarks/bench_triage.py                             # 300,531 Sysmon events, 2 workers
     python benchmarks/bench_triage.py --source sample --workers 1 2   # 100,000 sample events
+    python benchmarks/bench_triage.py --source sample --compare-no-sigma  # Sigma on vs off
 """
 
 from __future__ import annotations
@@ -132,8 +137,12 @@ def _workers_cpu_seconds(executor: object) -> float:
     return total
 
 
-def run_one(path: Path, workers: int, out: Path) -> dict[str, object]:
-    """One triage in this process; returns timings and peak memory."""
+def run_one(path: Path, workers: int, out: Path, *, sigma: bool = True) -> dict[str, object]:
+    """One triage in this process; returns timings and peak memory.
+
+    With ``sigma`` (the command's default) the bundled Sigma pack matches the events, as
+    ``asisdk triage`` does without ``--no-sigma``; loading the pack is timed as ``rules``.
+    """
     import warnings
 
     from asisdk.cli._common import workers_executor
@@ -148,8 +157,15 @@ def run_one(path: Path, workers: int, out: Path) -> dict[str, object]:
         geo: GeoIpDatabase | None = GeoIpDatabase()
     except GeoDatabaseError:
         geo = None
+    match = None
+    if sigma:
+        from asisdk.sigma import SigmaRules
+
+        rules_started = time.perf_counter()
+        match = SigmaRules.bundled().match
+        rules_seconds = time.perf_counter() - rules_started
     with workers_executor(workers) as executor:
-        result = run_triage(loaded, executor=executor, geo=geo)
+        result = run_triage(loaded, executor=executor, geo=geo, sigma=match)
         worker_peak = _workers_peak_mb(executor)
         worker_cpu = _workers_cpu_seconds(executor)
     result, _ = write_report(result, out, timeline="svg")
@@ -162,7 +178,13 @@ def run_one(path: Path, workers: int, out: Path) -> dict[str, object]:
     return {
         "workers": workers,
         "events": len(result.events),
-        "stages": {"load": load_seconds, **{t.stage: t.seconds for t in result.timings}},
+        "stages": {
+            "load": load_seconds,
+            **({"rules": rules_seconds} if sigma else {}),
+            **{t.stage: t.seconds for t in result.timings},
+        },
+        "sigma": sigma,
+        "sigma_matches": 0 if result.sigma_matches is None else len(result.sigma_matches),
         "total": total,
         "cpu_seconds": cpu,
         "peak_rss_mb": own,
@@ -179,11 +201,22 @@ def main() -> None:
     parser.add_argument("--source", choices=["sysmon", "sample"], default="sysmon")
     parser.add_argument("--events", type=int, help="default: 300,531 (sysmon), 100,000 (sample)")
     parser.add_argument("--workers", type=int, nargs="+", default=[2])
+    parser.add_argument(
+        "--no-sigma",
+        dest="sigma",
+        action="store_false",
+        help="triage without Sigma (the command's --no-sigma); by default Sigma is on",
+    )
+    parser.add_argument(
+        "--compare-no-sigma",
+        action="store_true",
+        help="also run each worker count with --no-sigma, side by side",
+    )
     parser.add_argument("--run", type=Path, help=argparse.SUPPRESS)  # child mode: the CSV
     args = parser.parse_args()
     if args.run is not None:
         out = Path(tempfile.mkdtemp(prefix="bench-triage-out-"))
-        print(json.dumps(run_one(args.run, args.workers[0], out)))
+        print(json.dumps(run_one(args.run, args.workers[0], out, sigma=args.sigma)))
         return
 
     folder = Path(tempfile.mkdtemp(prefix="bench-triage-"))
@@ -205,20 +238,24 @@ def main() -> None:
         f"{os.getloadavg()[0]:.2f}"
     )
     results = []
-    for workers in args.workers:
+    configurations = [(w, args.sigma) for w in args.workers]
+    if args.compare_no_sigma and args.sigma:
+        configurations += [(w, False) for w in args.workers]
+    for workers, sigma in configurations:
+        command = [sys.executable, __file__, "--run", str(csv), "--workers", str(workers)]
         done = subprocess.run(
-            [sys.executable, __file__, "--run", str(csv), "--workers", str(workers)],
+            [*command, *([] if sigma else ["--no-sigma"])],
             capture_output=True,
             text=True,
             check=True,
         )
         results.append(json.loads(done.stdout.strip().splitlines()[-1]))
     csv.unlink()
-    stages = list(results[0]["stages"])
-    heads = [f"{r['workers']} worker(s)" for r in results]
-    print(f"\n{'stage':<10}" + "".join(f"{h:>14}" for h in heads))
+    stages = list(dict.fromkeys(s for r in results for s in r["stages"]))
+    heads = [f"{r['workers']}w sigma {'on' if r['sigma'] else 'off'}" for r in results]
+    print(f"\n{'stage':<10}" + "".join(f"{h:>16}" for h in heads))
     for stage in stages:
-        print(f"{stage:<10}" + "".join(f"{r['stages'][stage]:>13.2f}s" for r in results))
+        print(f"{stage:<10}" + "".join(f"{r['stages'].get(stage, 0.0):>15.2f}s" for r in results))
     print(f"{'total':<10}" + "".join(f"{r['total']:>13.2f}s" for r in results))
     print(f"{'CPU time':<10}" + "".join(f"{r['cpu_seconds']:>13.2f}s" for r in results))
     print(f"{'peak RSS':<10}" + "".join(f"{r['peak_rss_mb']:>11.0f} MB" for r in results))
@@ -226,20 +263,22 @@ def main() -> None:
     first = results[0]
     print(
         f"\nfound: {first['decoded']:,} decoded layers, {first['iocs']:,} indicators, "
-        f"{first['patterns']:,} patterns; geolocation {'on' if first['geo'] else 'off'}"
+        f"{first['patterns']:,} patterns, {first['sigma_matches']:,} Sigma matches; "
+        f"geolocation {'on' if first['geo'] else 'off'}"
     )
     print(f"load average after the runs: {os.getloadavg()[0]:.2f}")
     for r in results:
         print(
-            f"{r['workers']} worker(s): {r['total']:.1f}s = {r['total'] / TARGET_SECONDS:.2f} x "
+            f"{r['workers']} worker(s), Sigma {'on' if r['sigma'] else 'off'}: "
+            f"{r['total']:.1f}s = {r['total'] / TARGET_SECONDS:.2f} x "
             f"the {TARGET_SECONDS:.0f}s target ({args.events / r['total']:,.0f} events/s); "
             f"peak RSS {r['peak_rss_mb']:.0f} MB = {r['peak_rss_mb'] / TARGET_RSS_MB:.2f} x the "
-            f"{TARGET_RSS_MB:.0f} MB target"
+            f"{TARGET_RSS_MB:.0f} MB target; {r['cpu_seconds']:.1f} CPU s"
         )
-    if len(results) > 1:
+    if len(args.workers) > 1:
         print(
-            f"speed-up {results[0]['workers']} -> {results[-1]['workers']} workers: "
-            f"{results[0]['total'] / results[-1]['total']:.2f}x"
+            f"speed-up {results[0]['workers']} -> {results[len(args.workers) - 1]['workers']} "
+            f"workers: {results[0]['total'] / results[len(args.workers) - 1]['total']:.2f}x"
         )
 
 

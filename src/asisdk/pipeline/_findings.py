@@ -15,6 +15,7 @@ less than a high one (80) or a decoded payload (60), so rarity alone never outra
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Final, Literal
 
@@ -820,10 +821,45 @@ def _indicator_reasons(
     return out
 
 
+# Text that opens as markup: an XML declaration, a doctype or an element.
+_MARKUP = re.compile(r"\A\s*\ufeff?<(?:\?xml\b|!doctype\b|[a-z_][\w:.-]*[\s/>])", re.IGNORECASE)
+# What makes markup run: script elements (HTA, SCT scriptlets, XSL ``msxsl:script``), XSL
+# stylesheets (``wmic /format``), event handlers, script URIs, entities (XXE), COM objects,
+# and the shells and launchers a payload calls.
+_ACTIVE_MARKUP = re.compile(
+    r"<\s*(?:[\w-]+:)?(?:script|scriptlet|stylesheet|transform|iframe|object|embed|applet)\b"
+    r"|<\s*meta\s[^>]*http-equiv|<!entity\b|\bon[a-z]+\s*=|\b(?:java|vb)script\s*:"
+    r"|\b(?:ActiveXObject|CreateObject|GetObject|WScript|Shell\.Application)\b"
+    r"|\b(?:cmd(?:\.exe)?\s+/[ck]|powershell|pwsh|mshta|rundll32|regsvr32|certutil|bitsadmin)\b"
+    r"|\b(?:IEX|Invoke-\w+)\b",
+    re.IGNORECASE,
+)
+
+
+def _inert_markup(text: object) -> bool:
+    """Whether a decoded layer is markup (XML, HTML) that carries nothing that runs.
+
+    Updaters and agents pass XML request bodies in base64 on their command lines (an Omaha
+    ``/ping`` request, for one); such a layer is data, not a payload. Markup that can run (a
+    scriptlet, an HTA, an XSL stylesheet, event handlers, entities) or that names a shell or
+    launcher is not inert.
+    """
+    return (
+        isinstance(text, str)
+        and _MARKUP.match(text) is not None
+        and _ACTIVE_MARKUP.search(text) is None
+    )
+
+
 def _decoded_reasons(
     decoded: pd.DataFrame, weights: FindingWeights
 ) -> dict[object, list[tuple[str, int, str]]]:
     out: dict[object, list[tuple[str, int, str]]] = {}
+    if decoded.empty:
+        return out
+    # Inert markup is data, not a payload: its layers do not score (they stay in the
+    # decoded table; indicators found in them still count).
+    decoded = decoded[~decoded["decoded_text"].map(_inert_markup).astype(bool)]
     if decoded.empty:
         return out
     in_parent = decoded["column"].astype(str).str.contains("parent", case=False, regex=False)
