@@ -26,14 +26,13 @@ TEST_DEPS = [
     "pyarrow>=15",
     "tqdm>=4.66",  # asisdk.virustotal progress=True (an optional extra at run time)
     # asisdk.notebook (the `notebook` extra) plus what runs its example notebook and browser
-    # checks; the browser is Debian's chromium (tests/notebook/_browser.py)
+    # checks; the browser is Debian's chromium (tests/_support/chromium.py)
     "ipywidgets>=8.1",
     "IPython>=8.18",
     "bokeh>=3.3",
     "nbclient>=0.10",
     "nbformat>=5.10",
     "ipykernel>=6.29",
-    "websockets>=13",
     "matplotlib>=3.8",  # asisdk.cluster.plot_clusters
     "mmdb-writer>=0.2.7",  # GeoIP test databases built in the tests
     "dask[dataframe,distributed]>=2024.1",  # asisdk.dask and executor= on a real LocalCluster

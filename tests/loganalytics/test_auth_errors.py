@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import threading
 from collections.abc import Iterator
 
 import httpx
 import pytest
 
+from _support.loopback import threaded_raw_server
 from asisdk.errors import AuthenticationError, TransportError
 from asisdk.loganalytics.auth import ClientSecretCredential
 
@@ -26,9 +26,6 @@ CLIENT_SECRET = "s3cret-value-of-the-app-0042"
 def authority(reply: bytes | None) -> Iterator[str]:
     """A 127.0.0.1 server on its own thread: drops every connection (``reply=None``), or
     writes ``reply`` and then drops it."""
-    loop = asyncio.new_event_loop()
-    started = threading.Event()
-    port: list[int] = []
 
     async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         if reply is not None:
@@ -38,23 +35,8 @@ def authority(reply: bytes | None) -> Iterator[str]:
                 await writer.drain()
         writer.transport.abort()
 
-    async def main() -> asyncio.Server:
-        server = await asyncio.start_server(serve, "127.0.0.1", 0)
-        port.append(server.sockets[0].getsockname()[1])
-        started.set()
-        return server
-
-    thread = threading.Thread(target=loop.run_forever, daemon=True)
-    thread.start()
-    server = asyncio.run_coroutine_threadsafe(main(), loop).result(5)
-    started.wait(5)
-    try:
-        yield f"https://127.0.0.1:{port[0]}"
-    finally:
-        loop.call_soon_threadsafe(server.close)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(5)
-        loop.close()
+    with threaded_raw_server(serve, scheme="https") as url:
+        yield url
 
 
 @pytest.mark.parametrize("client", ["requests", "httpx"])
