@@ -57,6 +57,27 @@ def tests(session: nox.Session) -> None:
     session.run("pytest", *session.posargs)
 
 
+#: What the suite needs without any asisdk extra: the test runner and the GeoIP test database
+#: builder. The extras' own test folders are not collected then (tests/conftest.py).
+CORE_TEST_DEPS = [
+    "pytest>=8.2",
+    "pytest-asyncio>=0.24",
+    "respx>=0.21",
+    "hypothesis>=6.100",
+    "mmdb-writer>=0.2.7",
+    "pysigma-backend-sqlite>=2.0",  # the Sigma tests' reference engine, not asisdk code
+]
+
+
+@nox.session(name="tests-core")
+def tests_core(session: nox.Session) -> None:
+    """The suite on a core install (``pip install -e .``, no extras): catches a core module
+    that imports an extra. ``nox -s tests-core -- -k entities`` passes arguments to pytest."""
+    session.install("-e", ".", *CORE_TEST_DEPS)
+    session.install(*GEO_DEFAULT_DB)
+    session.run("pytest", *session.posargs)
+
+
 @nox.session
 def lint(session: nox.Session) -> None:
     """ruff check and ruff format --check over the whole tree."""
