@@ -26,14 +26,13 @@ TEST_DEPS = [
     "pyarrow>=15",
     "tqdm>=4.66",  # asisdk.virustotal progress=True (an optional extra at run time)
     # asisdk.notebook (the `notebook` extra) plus what runs its example notebook and browser
-    # checks; the browser is Debian's chromium (tests/notebook/_browser.py)
+    # checks; the browser is Debian's chromium (tests/_support/chromium.py)
     "ipywidgets>=8.1",
     "IPython>=8.18",
     "bokeh>=3.3",
     "nbclient>=0.10",
     "nbformat>=5.10",
     "ipykernel>=6.29",
-    "websockets>=13",
     "matplotlib>=3.8",  # asisdk.cluster.plot_clusters
     "mmdb-writer>=0.2.7",  # GeoIP test databases built in the tests
     "dask[dataframe,distributed]>=2024.1",  # asisdk.dask and executor= on a real LocalCluster
@@ -54,6 +53,27 @@ LINT_DEPS = ["ruff>=0.6"]
 def tests(session: nox.Session) -> None:
     """Run the test suite (``nox -s tests -- -k entities`` passes arguments to pytest)."""
     session.install("-e", ".[all]", *TEST_DEPS)
+    session.install(*GEO_DEFAULT_DB)
+    session.run("pytest", *session.posargs)
+
+
+#: What the suite needs without any asisdk extra: the test runner and the GeoIP test database
+#: builder. The extras' own test folders are not collected then (tests/conftest.py).
+CORE_TEST_DEPS = [
+    "pytest>=8.2",
+    "pytest-asyncio>=0.24",
+    "respx>=0.21",
+    "hypothesis>=6.100",
+    "mmdb-writer>=0.2.7",
+    "pysigma-backend-sqlite>=2.0",  # the Sigma tests' reference engine, not asisdk code
+]
+
+
+@nox.session(name="tests-core")
+def tests_core(session: nox.Session) -> None:
+    """The suite on a core install (``pip install -e .``, no extras): catches a core module
+    that imports an extra. ``nox -s tests-core -- -k entities`` passes arguments to pytest."""
+    session.install("-e", ".", *CORE_TEST_DEPS)
     session.install(*GEO_DEFAULT_DB)
     session.run("pytest", *session.posargs)
 

@@ -1,7 +1,7 @@
 """VirusTotal batch throughput against a quota-enforcing loopback server, asisdk vs vt-py,
 and the cost of the blocking door (``asisdk.sync``).
 
-The server (tests/_http/loopback.py, run as a separate process on 127.0.0.1) answers like the
+The server (tests/_support/loopback.py, run as a separate process on 127.0.0.1) answers like the
 VirusTotal v3 API and enforces a fixed-window quota: more than ``quota`` requests in one window
 are answered 429 ``QuotaExceededError``. The workload is 2,000 observables (domains, IPs, URLs,
 file hashes) of which 25% are duplicates (1,500 distinct).
@@ -53,7 +53,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-SERVER = ROOT / "tests" / "_http" / "loopback.py"
+SERVER = ROOT / "tests" / "_support" / "loopback.py"
 QUOTA_PER_MINUTE = 600
 
 

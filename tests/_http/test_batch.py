@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from _http.loopback import LoopbackServer
+from _support.loopback import LoopbackServer
 from asisdk._http import (
     ApiClient,
     BatchStatus,

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from _support.loopback import raw_server
 from asisdk import RequestLimits, RetryPolicy
 from asisdk._http import ApiClient
 from asisdk.errors import ConfigurationError, RequestTimeoutError, TransportError
@@ -42,14 +43,8 @@ async def trickle_server(*, headers_first: bool) -> AsyncIterator[tuple[str, lis
                 writer.write(b"x" if headers_first else b"T")
         writer.close()
 
-    server = await asyncio.start_server(serve, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}", connections
-    finally:
-        server.close()
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(server.wait_closed(), 1)
+    async with raw_server(serve) as base_url:
+        yield base_url, connections
 
 
 @pytest.mark.parametrize("headers_first", [True, False], ids=["body", "status-line"])

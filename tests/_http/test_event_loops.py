@@ -7,8 +7,7 @@ import asyncio
 import httpx
 import pytest
 
-from _http.loopback import LoopbackServer
-from _http.threaded import threaded_server
+from _support.loopback import LoopbackServer, threaded_server
 from asisdk._http import ApiClient, EventLoopMismatchError, RetryPolicy
 from asisdk.config import Config
 from asisdk.errors import AsiError

@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from _support.loopback import raw_server
 from asisdk import Secret
 from asisdk._http import ApiClient
 from asisdk._http._masking import FILTERED_LOGGERS
@@ -78,12 +79,8 @@ async def redirecting_server() -> AsyncIterator[str]:
                 await writer.drain()
         writer.close()
 
-    server = await asyncio.start_server(serve, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.close()
+    async with raw_server(serve) as base_url:
+        yield base_url
 
 
 @pytest.fixture

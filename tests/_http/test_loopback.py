@@ -7,7 +7,7 @@ import asyncio
 import httpx
 import pytest
 
-from _http.loopback import LoopbackServer
+from _support.loopback import LoopbackServer
 from asisdk._http import ApiClient, RateLimit, RequestLimits, RetryPolicy
 from asisdk.config import Secret
 from asisdk.errors import RateLimitedError

@@ -121,8 +121,7 @@ def test_warnings_are_one_line_only_inside_the_command(
 def test_vt_settings_come_from_the_config_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from _http.loopback import LoopbackServer, VtApp
-    from _http.threaded import threaded_server
+    from _support.loopback import LoopbackServer, VtApp, threaded_server
 
     with threaded_server(LoopbackServer(VtApp())) as server:
         config = tmp_path / "config.toml"

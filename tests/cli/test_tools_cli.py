@@ -62,8 +62,7 @@ def test_vt_without_a_key_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -
 def test_vt_looks_up_through_the_blocking_door(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from _http.loopback import LoopbackServer, VtApp
-    from _http.threaded import threaded_server
+    from _support.loopback import LoopbackServer, VtApp, threaded_server
 
     with threaded_server(LoopbackServer(VtApp(not_found={"missing.example"}))) as server:
         monkeypatch.setenv("ASISDK_VT_API_KEY", "cli-vt-key")
@@ -77,8 +76,7 @@ def test_vt_looks_up_through_the_blocking_door(
 def test_ipstack_command_locates_through_the_blocking_door(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from _http.loopback import LoopbackServer
-    from _http.threaded import threaded_server
+    from _support.loopback import LoopbackServer, threaded_server
     from ipstack.conftest import API_KEY, IPStackApp
 
     with threaded_server(LoopbackServer(IPStackApp())) as server:

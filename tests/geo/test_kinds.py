@@ -17,8 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from _http.loopback import LoopbackServer
-from _http.threaded import threaded_server
+from _support.loopback import LoopbackServer, threaded_server
 from asisdk._http import RetryPolicy
 from asisdk.cli._geo import add_geo_command
 from asisdk.config import Config

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from _http.loopback import LoopbackServer, Reply, Request
+from _support.loopback import LoopbackServer, Reply, Request
 from asisdk._http import RetryPolicy
 from asisdk.config import Config
 from asisdk.errors import ConfigurationError

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from _support.loopback import raw_server
 from asisdk._http import RetryPolicy
 from asisdk.config import Config
 from asisdk.geo import GeoDatabaseError, GeoDatabaseUpdater
@@ -51,12 +52,8 @@ async def endless_download(*, declare_length: bool) -> AsyncIterator[tuple[str, 
                 sent[0] += CHUNK
         writer.close()
 
-    server = await asyncio.start_server(serve, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}", sent
-    finally:
-        server.close()
+    async with raw_server(serve) as base_url:
+        yield base_url, sent
 
 
 async def test_an_endless_download_is_stopped_at_the_cap(tmp_path: Path) -> None:

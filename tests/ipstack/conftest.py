@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from _http.loopback import Reply, Request
+from _support.loopback import Reply, Request
 from asisdk._http import RetryPolicy
 from asisdk.config import Config
 from asisdk.ipstack import IPStackClient

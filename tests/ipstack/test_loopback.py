@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from _http.loopback import LoopbackServer
+from _support.loopback import LoopbackServer
 from asisdk._http import RetryPolicy
 from asisdk.errors import AuthenticationError, ConfigurationError, RequestTimeoutError
 from asisdk.geo import GeoStatus

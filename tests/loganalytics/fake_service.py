@@ -1,6 +1,6 @@
 """A fake Log Analytics query service and a fake Entra ID token endpoint (TLS) on 127.0.0.1.
 
-Both run on :class:`_http.loopback.LoopbackServer` (real sockets, real HTTP/1.1).
+Both run on :class:`_support.loopback.LoopbackServer` (real sockets, real HTTP/1.1).
 
 The query service holds one event per ``step`` between ``first`` and ``last`` and answers
 ``POST /v1/workspaces/{id}/query`` with the rows whose time lies in the request's ``timespan``
@@ -29,7 +29,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
-from _http.loopback import LoopbackServer, Reply, Request
+from _support.loopback import LoopbackServer, Reply, Request
 
 WORKSPACE = "0b1a7c6e-0000-4000-8000-000000000000"
 TOKEN = "fake-token-0123456789"

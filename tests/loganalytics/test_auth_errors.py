@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
 
-from asisdk.errors import AuthenticationError, TransportError
+from _support.loopback import Reply, Request, threaded_raw_server
+from asisdk.errors import AsiError, AuthenticationError, TransportError
 from asisdk.loganalytics.auth import ClientSecretCredential
+
+from .fake_service import TlsLoopbackServer, client_tls_context
 
 pytestmark = pytest.mark.asyncio
 
@@ -26,9 +29,6 @@ CLIENT_SECRET = "s3cret-value-of-the-app-0042"
 def authority(reply: bytes | None) -> Iterator[str]:
     """A 127.0.0.1 server on its own thread: drops every connection (``reply=None``), or
     writes ``reply`` and then drops it."""
-    loop = asyncio.new_event_loop()
-    started = threading.Event()
-    port: list[int] = []
 
     async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         if reply is not None:
@@ -38,23 +38,8 @@ def authority(reply: bytes | None) -> Iterator[str]:
                 await writer.drain()
         writer.transport.abort()
 
-    async def main() -> asyncio.Server:
-        server = await asyncio.start_server(serve, "127.0.0.1", 0)
-        port.append(server.sockets[0].getsockname()[1])
-        started.set()
-        return server
-
-    thread = threading.Thread(target=loop.run_forever, daemon=True)
-    thread.start()
-    server = asyncio.run_coroutine_threadsafe(main(), loop).result(5)
-    started.wait(5)
-    try:
-        yield f"https://127.0.0.1:{port[0]}"
-    finally:
-        loop.call_soon_threadsafe(server.close)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(5)
-        loop.close()
+    with threaded_raw_server(serve, scheme="https") as url:
+        yield url
 
 
 @pytest.mark.parametrize("client", ["requests", "httpx"])
@@ -101,3 +86,36 @@ async def test_any_other_msal_failure_is_an_authentication_error() -> None:
     assert "msal failed to get a token" in message
     assert "check tenant_id" in message
     assert CLIENT_SECRET not in message
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"<html><body>Sign in to the hotel Wi-Fi</body></html>", b"{not json", b""],
+    ids=["html", "broken-json", "empty"],
+)
+async def test_an_authority_answering_not_json_is_an_error_with_advice(
+    body: bytes, tls_material: tuple[bytes, bytes], tmp_path: Path
+) -> None:
+    """The OpenID configuration (and every other authority path) answers 200 with a body that
+    is not JSON, as a captive portal or a proxy's login page does (issue 22)."""
+
+    def not_json(request: Request) -> Reply:
+        return Reply(200, body, {"content-type": "text/html"})
+
+    cert, key = tls_material
+    async with TlsLoopbackServer(not_json, cert_pem=cert, key_pem=key, tmp=tmp_path) as server:
+        with httpx.Client(verify=client_tls_context(cert)) as msal_http:
+            credential = ClientSecretCredential(
+                "t", "app", CLIENT_SECRET, authority_host=server.base_url, http_client=msal_http
+            )
+            with pytest.raises(AsiError) as caught:
+                await credential.get_token()
+        asked = list(server.stats.by_path)
+    assert any("openid-configuration" in path for path in asked), asked
+    assert isinstance(caught.value, AuthenticationError)
+    message = str(caught.value)
+    assert server.base_url in message  # which authority
+    assert "check tenant_id, client_id and authority_host" in message  # what to do
+    assert CLIENT_SECRET not in message
+    assert CLIENT_SECRET not in repr(caught.value)
+    assert CLIENT_SECRET not in "".join(map(str, caught.value.args))

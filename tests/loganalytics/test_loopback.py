@@ -14,7 +14,7 @@ import httpx
 import pandas as pd
 import pytest
 
-from _http.loopback import LoopbackServer
+from _support.loopback import LoopbackServer
 from asisdk._http import RetryPolicy
 from asisdk.entities import TimeSpan
 from asisdk.errors import (

@@ -8,11 +8,11 @@ import pandas as pd
 import pytest
 from bokeh.models import ColumnDataSource, TileRenderer
 
+from _support.chromium import open_page, requires_chromium
 from asisdk.entities import GeoLocation, IpAddress
 from asisdk.errors import InvalidInputError
 from asisdk.geo import GeoIpDatabase
 from asisdk.notebook import plot_map, save_plot
-from notebook._browser import find_chromium, open_page
 from notebook.test_timeline import RENDERED
 
 
@@ -58,7 +58,7 @@ def test_map_input_errors() -> None:
         plot_map(["1.1.1.1"], show=False)  # type: ignore[list-item]
 
 
-@pytest.mark.skipif(find_chromium() is None, reason="chromium is not installed")
+@requires_chromium
 def test_map_renders_in_chromium_without_network(located: pd.DataFrame, tmp_path: Path) -> None:
     page = save_plot(plot_map(located, ip_column="ip", show=False), tmp_path / "map.html")
     report = open_page(page, expression=RENDERED)

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 from bokeh.models import ColumnDataSource
 
+from _support.chromium import open_page, requires_chromium
 from asisdk.errors import InvalidInputError
 from asisdk.notebook import (
     build_process_tree,
@@ -16,7 +17,6 @@ from asisdk.notebook import (
     process_tree_text,
     save_plot,
 )
-from notebook._browser import find_chromium, open_page
 from notebook.test_timeline import RENDERED
 
 
@@ -143,7 +143,7 @@ def test_bad_input_is_explained() -> None:
         build_process_tree(pd.DataFrame({"Image": ["x"]}), schema="linux")  # type: ignore[arg-type]
 
 
-@pytest.mark.skipif(find_chromium() is None, reason="chromium is not installed")
+@requires_chromium
 def test_process_tree_renders_in_chromium(events: pd.DataFrame, tmp_path: Path) -> None:
     plot = display_process_tree(events, show=False)
     report = open_page(save_plot(plot, tmp_path / "tree.html"), expression=RENDERED)

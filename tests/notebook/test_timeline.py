@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 from bokeh.models import ColumnDataSource, HoverTool, RangeTool, Span
 
+from _support.chromium import open_page, requires_chromium
 from asisdk.errors import InvalidInputError, LimitExceededError
 from asisdk.notebook import display_timeline, display_timeline_duration, plot_html, save_plot
-from notebook._browser import find_chromium, open_page
 
 # Counts the canvases bokeh drew (they live in shadow roots) once the document is rendered.
 RENDERED = """
@@ -118,13 +118,7 @@ def test_saved_page_is_standalone(events: pd.DataFrame, tmp_path: Path) -> None:
     assert plot_html(layout).startswith("<!DOCTYPE html>")
 
 
-chromium = pytest.mark.skipif(
-    find_chromium() is None,
-    reason="chromium is not installed (Debian: apt-get install -y chromium)",
-)
-
-
-@chromium
+@requires_chromium
 def test_timeline_renders_in_chromium_without_javascript_errors(
     events: pd.DataFrame, tmp_path: Path
 ) -> None:
@@ -143,7 +137,7 @@ def test_timeline_renders_in_chromium_without_javascript_errors(
     assert report.value["canvases"] >= 2  # the timeline and the overview
 
 
-@chromium
+@requires_chromium
 def test_duration_plot_renders_in_chromium(events: pd.DataFrame, tmp_path: Path) -> None:
     plot = display_timeline_duration(
         events, group_by=["Hostname", "EventID"], time_column="TimeCreated", show=False
@@ -153,7 +147,7 @@ def test_duration_plot_renders_in_chromium(events: pd.DataFrame, tmp_path: Path)
     assert report.value["canvases"] >= 1
 
 
-@chromium
+@requires_chromium
 def test_the_browser_check_does_catch_javascript_errors(tmp_path: Path) -> None:
     page = tmp_path / "broken.html"
     page.write_text(

@@ -12,17 +12,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from _support.chromium import Browser, find_chromium, requires_chromium
 from asisdk.data import ATTRIBUTION, sample_events_frame
 from asisdk.executors import InlineExecutor
 from asisdk.pipeline import TriageResult, load_frame, render_report, run_triage
 from asisdk.pipeline._report import REPORT_FINDINGS
 
-from .chromium import Browser, find_chromium
-
 CHROMIUM = find_chromium()
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None, reason="Chromium is not installed (apt-get install -y chromium)"
-)
+pytestmark = requires_chromium
 
 
 @pytest.fixture(scope="module")

@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from _http.loopback import LoopbackServer
-from _http.threaded import threaded_server
+from _support.loopback import LoopbackServer, threaded_server
 from asisdk.cli._sigma_pack import build_sigma_pack_parser, main
 from asisdk.sigma._kql import rule_to_kql
 from asisdk.sigma._pack import bundled_rules_path, read_manifest, rule_by_id

@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from _http.loopback import LoopbackServer, Reply, Request
+from _support.loopback import LoopbackServer, Reply, Request
 from asisdk._http import RetryPolicy
 from asisdk.errors import ConfigurationError
 from asisdk.sigma._pack import (

@@ -13,8 +13,7 @@ import respx
 
 import asisdk.errors
 import asisdk.sync
-from _http.loopback import LoopbackServer, VtApp
-from _http.threaded import threaded_server
+from _support.loopback import LoopbackServer, VtApp, threaded_server
 from asisdk._http import EventLoopMismatchError, RetryPolicy
 from asisdk.config import Config
 from asisdk.entities import TimeSpan

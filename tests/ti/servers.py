@@ -1,6 +1,6 @@
 """Loopback apps answering like each threat-intelligence provider's documented API.
 
-Each app is a callable for :class:`_http.loopback.LoopbackServer` (a real HTTP/1.1 server on
+Each app is a callable for :class:`_support.loopback.LoopbackServer` (a real HTTP/1.1 server on
 127.0.0.1). It answers in the provider's documented JSON shapes (found, not found, invalid
 value, refused key) and enforces a per-window quota of its own with the provider's own quota
 answer (a 429 with its body, or a daily-limit body). It counts what a test asserts on: every
@@ -29,7 +29,7 @@ from urllib.parse import parse_qsl, unquote
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from _http.loopback import Reply, Request
+from _support.loopback import Reply, Request
 
 STATS_PATH = "/__ti_stats"
 RESET_PATH = "/__ti_reset"
@@ -620,7 +620,7 @@ APPS: dict[str, Callable[..., ProviderApp]] = {
 
 
 async def _main() -> None:
-    from _http.loopback import LoopbackServer
+    from _support.loopback import LoopbackServer
 
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--window", type=float, default=1.0)

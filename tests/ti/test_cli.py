@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from _http.loopback import LoopbackServer
-from _http.threaded import threaded_server
+from _support.loopback import LoopbackServer, threaded_server
 from asisdk.cli import main
 
 from . import servers

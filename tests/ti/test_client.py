@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from _http.loopback import LoopbackServer, VtApp
+from _support.loopback import LoopbackServer, VtApp
 from asisdk._http import RateLimit, RequestLimits
 from asisdk.entities import Dns, File, FileHash, IpAddress, Url
 from asisdk.errors import ConfigurationError, InvalidInputError
@@ -181,7 +181,7 @@ def test_a_provider_twice_or_unknown_is_a_configuration_error() -> None:
 
 def test_blocking_twin(make: MakeProvider) -> None:
     import asisdk.sync
-    from _http.threaded import threaded_server
+    from _support.loopback import threaded_server
 
     app = servers.InternetDbApp()
     with threaded_server(LoopbackServer(app)) as server:

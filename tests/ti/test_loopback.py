@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import httpx
 import pytest
 
-from _http.loopback import LoopbackServer
+from _support.loopback import LoopbackServer
 from asisdk._http import RateLimit, RequestLimits, RetryPolicy
 from asisdk.ti import ThreatIntel, TiStatus
 

@@ -7,8 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from _http.loopback import LoopbackServer
-from _http.threaded import threaded_server
+from _support.loopback import LoopbackServer, threaded_server
 from asisdk.cli import main
 from asisdk.executors import InlineExecutor
 from asisdk.pipeline import TriageResult, load_events, run_triage

@@ -10,7 +10,7 @@ import attrs
 import httpx
 import pytest
 
-from _http.loopback import LoopbackServer, VtApp
+from _support.loopback import LoopbackServer, VtApp
 from asisdk._http import RateLimit, RequestLimits, RetryPolicy
 from asisdk.errors import AuthenticationError
 from asisdk.virustotal import VirusTotalClient, VtCache, VtStatus

@@ -15,8 +15,7 @@ import pytest
 import respx
 
 import asisdk.sync
-from _http.loopback import LoopbackServer, VtApp
-from _http.threaded import threaded_server
+from _support.loopback import LoopbackServer, VtApp, threaded_server
 from asisdk._http import RetryPolicy
 from asisdk.config import Config
 from asisdk.errors import InvalidInputError

@@ -1,7 +1,14 @@
-"""A minimal DevTools protocol driver for headless Chromium over ``--remote-debugging-pipe``.
+"""The one headless Chromium driver of the tests: the DevTools protocol over
+``--remote-debugging-pipe``.
 
 No websocket library and no test-only dependency: Chromium reads JSON commands on fd 3 and
-writes answers and events on fd 4, each message ending with a NUL byte.
+writes answers and events on fd 4, each message ending with a NUL byte. Debian's ``chromium``
+is enough (``.ci/run`` installs it); without it, tests marked :data:`requires_chromium` skip
+and say why.
+
+* :class:`Browser`: one browser for many pages (a module-scoped fixture), errors collected
+  across them;
+* :func:`open_page`: start a browser, load one file, evaluate one check, report errors.
 """
 
 from __future__ import annotations
@@ -12,9 +19,13 @@ import os
 import select
 import shutil
 import subprocess
+import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 # From the machine notes: without the background-networking flags Chromium keeps trying to
 # reach Google's hosts, which this closed network refuses.
@@ -33,11 +44,26 @@ FLAGS = (
 
 
 def find_chromium() -> str | None:
+    """The Chromium executable, or ``None``."""
     for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
         found = shutil.which(name)
         if found:
             return found
     return None
+
+
+#: Marks a test that needs a real browser: it skips, saying so, where there is none.
+requires_chromium = pytest.mark.skipif(
+    find_chromium() is None, reason="Chromium is not installed (apt-get install -y chromium)"
+)
+
+
+@dataclass
+class PageReport:
+    """What a page did: uncaught exceptions, console errors and an evaluated value."""
+
+    errors: list[str] = field(default_factory=list)
+    value: Any = None
 
 
 class Browser:
@@ -108,15 +134,25 @@ class Browser:
                 return result
             self.events.append(answer)
 
-    def wait_for_event(self, method: str, *, timeout: float = 30.0) -> dict[str, Any]:
-        for event in self.events:
-            if event.get("method") == method:
+    def wait_for_event(
+        self, method: str, *, session: str | None = None, since: int = 0, timeout: float = 30.0
+    ) -> dict[str, Any]:
+        """The first ``method`` event of ``session`` from ``self.events[since:]`` on, waiting
+        for it when it has not come yet."""
+
+        def wanted(event: dict[str, Any]) -> bool:
+            return event.get("method") == method and (
+                session is None or event.get("sessionId") == session
+            )
+
+        for event in self.events[since:]:
+            if wanted(event):
                 return event
         deadline = time.monotonic() + timeout
         while True:
             event = self._read_message(deadline)
             self.events.append(event)
-            if event.get("method") == method:
+            if wanted(event):
                 return event
 
     def evaluate(self, session: str, expression: str) -> Any:
@@ -136,8 +172,9 @@ class Browser:
         ]
         for domain in ("Runtime.enable", "Log.enable", "Page.enable"):
             self.call(domain, session=session)
+        since = len(self.events)
         self.call("Page.navigate", {"url": url}, session=session)
-        self.wait_for_event("Page.loadEventFired")
+        self.wait_for_event("Page.loadEventFired", session=session, since=since)
         return session
 
     def errors(self) -> list[str]:
@@ -147,8 +184,15 @@ class Browser:
             if method == "Runtime.exceptionThrown":
                 details = params.get("exceptionDetails", {})
                 found.append(str(details.get("exception", {}).get("description") or details))
-            elif method == "Runtime.consoleAPICalled" and params.get("type") == "error":
-                found.append(" ".join(str(a.get("value", a)) for a in params.get("args", [])))
+            elif method == "Runtime.consoleAPICalled" and params.get("type") in (
+                "error",
+                "assert",
+            ):
+                found.append(
+                    " ".join(
+                        str(a.get("value", a.get("description", a))) for a in params.get("args", [])
+                    )
+                )
             elif method == "Log.entryAdded" and params.get("entry", {}).get("level") == "error":
                 found.append(str(params["entry"].get("text")))
         return found
@@ -163,3 +207,28 @@ class Browser:
             self.process.wait()
         os.close(self._to_child)
         os.close(self._from_child)
+
+
+def open_page(path: Path, *, expression: str, timeout: float = 60.0) -> PageReport:
+    """Load ``path`` in a fresh headless Chromium, evaluate ``expression`` (awaiting a promise),
+    and report the value and the JavaScript errors seen meanwhile."""
+    executable = find_chromium()
+    if executable is None:
+        raise FileNotFoundError("chromium is not installed")
+    with tempfile.TemporaryDirectory(prefix="asisdk-chromium-") as profile:
+        browser = Browser(executable, Path(profile))
+        try:
+            session = browser.open_page(path.resolve().as_uri())
+            answer = browser.call(
+                "Runtime.evaluate",
+                {"expression": expression, "returnByValue": True, "awaitPromise": True},
+                session=session,
+                timeout=timeout,
+            )
+            report = PageReport(value=answer.get("result", {}).get("value"))
+            if "exceptionDetails" in answer:
+                report.errors.append(f"evaluating the check: {answer['exceptionDetails']}")
+            report.errors.extend(browser.errors())
+            return report
+        finally:
+            browser.close()

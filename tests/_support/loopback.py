@@ -16,7 +16,12 @@ what the fault tests need:
 The default application answers like the VirusTotal v3 API (documented JSON shapes, attributes
 derived deterministically from the id). Used in-process by the tests
 (``async with LoopbackServer(...) as server``) and as a separate process by the benchmark
-(``python tests/_http/loopback.py --quota 600 --window 6`` prints ``PORT <n>``).
+(``python tests/_support/loopback.py --quota 600 --window 6`` prints ``PORT <n>``).
+
+For code that runs its own event loops, :func:`threaded_server` runs a server on a thread of its
+own. For faults below HTTP (a trickled status line, an endless body, a reset after a partial
+answer), :func:`raw_server` and :func:`threaded_raw_server` serve a hand-written connection
+handler on 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -27,9 +32,10 @@ import base64
 import contextlib
 import hashlib
 import json
+import threading
 import time
 from collections import Counter, defaultdict, deque
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -402,6 +408,60 @@ class LoopbackServer:
         head += [f"{k}: {v}" for k, v in reply.headers.items()]
         writer.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + reply.body)
         await writer.drain()
+
+
+#: A hand-written connection handler for :func:`raw_server` (asyncio streams).
+RawHandler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
+
+
+@contextlib.asynccontextmanager
+async def raw_server(serve: RawHandler, *, scheme: str = "http") -> AsyncIterator[str]:
+    """Serve ``serve`` on 127.0.0.1 (any free port) on the running loop; yields the base URL."""
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        yield f"{scheme}://127.0.0.1:{port}"
+    finally:
+        server.close()
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(server.wait_closed(), 1)
+
+
+@contextlib.contextmanager
+def _loop_thread() -> Iterator[asyncio.AbstractEventLoop]:
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    try:
+        yield loop
+    finally:
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=10)
+        loop.close()
+
+
+@contextlib.contextmanager
+def threaded_server(server: LoopbackServer) -> Iterator[LoopbackServer]:
+    """Run ``server`` on a daemon thread and loop of its own for the duration of the block (for
+    code that runs its own loops: ``asyncio.run`` twice, the blocking door :mod:`asisdk.sync`)."""
+    with _loop_thread() as loop:
+        asyncio.run_coroutine_threadsafe(server.start(), loop).result(timeout=10)
+        yield server
+        asyncio.run_coroutine_threadsafe(server.stop(), loop).result(timeout=10)
+
+
+@contextlib.contextmanager
+def threaded_raw_server(serve: RawHandler, *, scheme: str = "http") -> Iterator[str]:
+    """:func:`raw_server` on a daemon thread and loop of its own; yields the base URL."""
+    with _loop_thread() as loop:
+        started = asyncio.run_coroutine_threadsafe(
+            asyncio.start_server(serve, "127.0.0.1", 0), loop
+        )
+        server = started.result(timeout=10)
+        try:
+            yield f"{scheme}://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+        finally:
+            loop.call_soon_threadsafe(server.close)
 
 
 async def _main() -> None:
