@@ -1,6 +1,6 @@
 """The rate limiter live: real requests to a loopback server that counts fixed windows (issue 21).
 
-The server (``tests/_http/loopback.py``) answers 429 past its quota in any fixed window of its
+The server (``tests/_support/loopback.py``) answers 429 past its quota in any fixed window of its
 own clock; the client paces with ``Limiter`` (the sliding log of ``RateLimit.new_limiter``)
 behind 4 concurrent workers, as every asisdk client does. Nothing may be refused, no window may
 count more than the quota, and the full windows are nearly full.
@@ -12,9 +12,8 @@ import asyncio
 
 import httpx
 
+from _support.loopback import LoopbackServer
 from asisdk._http import Limiter, RateLimit, RequestLimits
-
-from .loopback import LoopbackServer
 
 QUOTA = 40
 WINDOW = 1.0
