@@ -130,7 +130,7 @@ def _pick_schema(data: pd.DataFrame, schema: Schema) -> tuple[str, pd.DataFrame]
         wanted = 1 if schema == "sysmon" else 4688
         return schema, data[ids == wanted]
     if schema == "auto":
-        schema = "security" if "NewProcessName" in data.columns else "sysmon"
+        schema = "security" if PROCESS_ROLES["security"].image[0] in data.columns else "sysmon"
     return schema, data
 
 
