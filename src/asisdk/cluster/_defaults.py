@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from asisdk.schema import PROCESS_ROLES
+
 #: Characters counted as delimiters by ``delim_count`` / ``delim_hash`` (the msticpy set:
 #: whitespace and ``- \ / . , " ' | & : ; % $ ( )``), so feature values stay comparable.
 DELIMITERS: Final = " \t\n\r\f\v-\\/.,\"'|&:;%$()"
@@ -11,10 +13,10 @@ DELIMITERS: Final = " \t\n\r\f\v-\\/.,\"'|&:;%$()"
 #: Logon ids of system sessions (Windows ``0x3e7`` = SYSTEM, ``-1`` as Linux audit uses it).
 SYSTEM_LOGON_IDS: Final = frozenset({"0x3e7", "-1"})
 
-#: Input columns of a Windows 4688 process-creation event.
-PROCESS_COLUMN: Final = "NewProcessName"
-COMMANDLINE_COLUMN: Final = "CommandLine"
-LOGON_ID_COLUMN: Final = "SubjectLogonId"
+#: Input columns of a Windows 4688 process-creation event (from :mod:`asisdk.schema`).
+PROCESS_COLUMN: Final = PROCESS_ROLES["security"].image[0]
+COMMANDLINE_COLUMN: Final = PROCESS_ROLES["security"].command_line[0]
+LOGON_ID_COLUMN: Final = PROCESS_ROLES["security"].logon_id[0]
 
 #: Features ``cluster_events(features="process")`` clusters on.
 PROCESS_CLUSTER_FEATURES: Final = (

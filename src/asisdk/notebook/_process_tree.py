@@ -18,6 +18,11 @@ from asisdk.notebook._defaults import (
 )
 from asisdk.notebook._lazy import require
 from asisdk.notebook._plots import BokehPlot, columns_of, show_plot
+from asisdk.schema import (
+    EVENT_HOST_COLUMNS,
+    EVENT_TIME_COLUMNS,
+    PROCESS_ROLES,
+)
 
 __all__ = [
     "build_process_tree",
@@ -49,30 +54,6 @@ _TREE_COLUMNS = (
     "order",
 )
 
-_SYSMON = {
-    "image": ("Image",),
-    "pid": ("ProcessId",),
-    "ppid": ("ParentProcessId",),
-    "parent_image": ("ParentImage",),
-    "command_line": ("CommandLine",),
-    "account": ("User",),
-    "guid": ("ProcessGuid",),
-    "parent_guid": ("ParentProcessGuid",),
-}
-_SECURITY = {
-    "image": ("NewProcessName", "Image"),
-    "pid": ("NewProcessId",),
-    # in 4688, ProcessId is the creator's id; ParentProcessId appears in some exports
-    "ppid": ("ProcessId", "ParentProcessId"),
-    "parent_image": ("ParentProcessName", "ParentImage"),
-    "command_line": ("CommandLine",),
-    "account": ("SubjectUserName", "User"),
-    "guid": (),
-    "parent_guid": (),
-}
-_TIME_COLUMNS = ("TimeCreatedUtc", "UtcTime", "TimeGenerated", "TimeCreated", "Timestamp")
-_HOST_COLUMNS = ("Computer", "Hostname", "HostName", "DeviceName")
-
 
 def _pid(value: object) -> int | None:
     if value is None or (isinstance(value, float) and pd.isna(value)):
@@ -103,7 +84,7 @@ def _column(rows: pd.DataFrame, names: tuple[str, ...]) -> pd.Series[Any]:
 
 def _times(rows: pd.DataFrame) -> pd.Series[Any]:
     found = pd.Series(pd.NaT, index=rows.index, dtype="datetime64[ns, UTC]")
-    for name in _TIME_COLUMNS:
+    for name in EVENT_TIME_COLUMNS:
         if name in rows.columns:
             parsed = pd.to_datetime(rows[name], utc=True, errors="coerce", format="mixed")
             found = found.fillna(parsed)
@@ -149,7 +130,7 @@ def _pick_schema(data: pd.DataFrame, schema: Schema) -> tuple[str, pd.DataFrame]
         wanted = 1 if schema == "sysmon" else 4688
         return schema, data[ids == wanted]
     if schema == "auto":
-        schema = "security" if "NewProcessName" in data.columns else "sysmon"
+        schema = "security" if PROCESS_ROLES["security"].image[0] in data.columns else "sysmon"
     return schema, data
 
 
@@ -195,10 +176,10 @@ def build_process_tree(data: pd.DataFrame, *, schema: Schema = "auto") -> pd.Dat
     if not isinstance(data, pd.DataFrame):
         raise InvalidInputError(f"expected a pandas DataFrame, not {type(data).__name__}")
     chosen, rows = _pick_schema(data, schema)
-    columns = _SYSMON if chosen == "sysmon" else _SECURITY
-    if not any(c in data.columns for c in columns["image"]):
+    columns = PROCESS_ROLES["sysmon" if chosen == "sysmon" else "security"]
+    if not any(c in data.columns for c in columns.image):
         raise InvalidInputError(
-            f"no process image column ({' or '.join(columns['image'])}) for the {chosen} schema"
+            f"no process image column ({' or '.join(columns.image)}) for the {chosen} schema"
         )
     if len(rows) > MAX_TREE_ROWS:
         raise LimitExceededError(
@@ -208,17 +189,17 @@ def build_process_tree(data: pd.DataFrame, *, schema: Schema = "auto") -> pd.Dat
         )
 
     fields = {
-        "host": _column(rows, _HOST_COLUMNS).fillna("").astype(str),
-        "process_id": _pids(_column(rows, columns["pid"])),
-        "parent_process_id": _pids(_column(rows, columns["ppid"])),
-        "image": _column(rows, columns["image"]),
-        "parent_image": _column(rows, columns["parent_image"]),
-        "command_line": _column(rows, columns["command_line"]),
-        "account": _column(rows, columns["account"]),
+        "host": _column(rows, EVENT_HOST_COLUMNS).fillna("").astype(str),
+        "process_id": _pids(_column(rows, columns.pid)),
+        "parent_process_id": _pids(_column(rows, columns.ppid)),
+        "image": _column(rows, columns.image),
+        "parent_image": _column(rows, columns.parent_image),
+        "command_line": _column(rows, columns.command_line),
+        "account": _column(rows, columns.account),
         "time": _times(rows),
         "event_id": _pids(_column(rows, ("EventID",))),
-        "guid": _guids(_column(rows, columns["guid"])),
-        "parent_guid": _guids(_column(rows, columns["parent_guid"])),
+        "guid": _guids(_column(rows, columns.guid)),
+        "parent_guid": _guids(_column(rows, columns.parent_guid)),
     }
     names = list(fields)
     lists = [_as_objects(fields[name]) for name in names]

@@ -27,6 +27,13 @@ from asisdk.schema._canonical import (
 )
 from asisdk.schema._mapping import FIELD_PREFIXES, FIELD_SOURCES, Family, FieldSource
 from asisdk.schema._normalise import SchemaMatch, match_schema, normalise_events
+from asisdk.schema._process import (
+    EVENT_HOST_COLUMNS,
+    EVENT_TIME_COLUMNS,
+    PROCESS_ROLES,
+    ProcessFamily,
+    ProcessRoles,
+)
 from asisdk.schema._time import (
     EPOCH_UNITS,
     TimeParse,
@@ -38,12 +45,17 @@ from asisdk.schema._time import (
 __all__ = [
     "CANONICAL_COLUMNS",
     "EPOCH_UNITS",
+    "EVENT_HOST_COLUMNS",
+    "EVENT_TIME_COLUMNS",
     "FIELD_PREFIXES",
     "FIELD_SOURCES",
+    "PROCESS_ROLES",
     "CanonicalColumn",
     "ColumnKind",
     "Family",
     "FieldSource",
+    "ProcessFamily",
+    "ProcessRoles",
     "SchemaMatch",
     "TimeParse",
     "canonical_column",
