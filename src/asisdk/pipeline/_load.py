@@ -18,7 +18,7 @@ import attrs
 import pandas as pd
 import pyarrow as pa
 
-from asisdk.errors import InvalidInputError
+from asisdk.errors import InvalidInputError, LimitExceededError
 from asisdk.pipeline import _defaults
 from asisdk.pipeline._archives import (
     DEFAULT_MAX_ARCHIVE_MEMBERS,
@@ -763,17 +763,147 @@ def _read_file(file: Path, fmt: str, problems: _Problems, zone: dt.tzinfo) -> pd
     return _READERS[fmt](file, problems)
 
 
-def _check_paths(paths: Sequence[str | os.PathLike[str]]) -> list[Path]:
-    files = [Path(p).expanduser() for p in paths]
-    missing = [str(f) for f in files if not f.exists()]
+#: Most files :func:`load_events` takes from the directories it is given, a bound on the walk.
+MAX_DIRECTORY_FILES: Final = 100_000
+
+#: How many skipped files a directory's warning names.
+_SKIPPED_EXAMPLES: Final = 3
+
+
+@attrs.frozen(kw_only=True)
+class _DirectoryWalk:
+    """The files found under one directory: those to read, those left out."""
+
+    files: tuple[Path, ...]
+    unrecognised: tuple[Path, ...]
+    hidden: int
+
+
+def _is_event_file(file: Path, input_format: InputFormat) -> bool:
+    """Whether ``file``, found in a directory, is read: an archive or a kind detection knows.
+
+    Text that detection recognises by no structure (``text``, the fallback for a file given by
+    name) is left out unless ``input_format`` asks for it: a folder of collected logs also
+    holds READMEs, licences and scripts, whose lines are not events.
+    """
+    if _archive_kind(file) is not None:
+        return True
+    try:
+        fmt = detect_format(file)
+    except InvalidInputError:
+        return False
+    except OSError:
+        return True  # unreadable: read anyway, so the problem is listed with the file
+    return fmt != "text" or input_format != "auto"
+
+
+def _walk_directory(
+    directory: Path, input_format: InputFormat, room: int, max_files: int
+) -> _DirectoryWalk:
+    """Every non-hidden file under ``directory``, depth first in sorted name order.
+
+    Symbolic links are followed, but a directory already walked (by device and inode) is not
+    walked again, so a link back up the tree cannot loop.
+    """
+    found: list[Path] = []
+    hidden = 0
+    seen: set[tuple[int, int]] = set()
+    pending = [directory]
+    while pending:
+        current = pending.pop()
+        try:
+            status = current.stat()
+        except OSError:
+            continue
+        if (status.st_dev, status.st_ino) in seen:
+            continue
+        seen.add((status.st_dev, status.st_ino))
+        try:
+            entries = sorted(current.iterdir(), key=lambda entry: entry.name)
+        except OSError:
+            continue  # an unreadable sub-directory: nothing under it can be read
+        subdirectories: list[Path] = []
+        for entry in entries:
+            if entry.name.startswith("."):
+                hidden += 1
+                continue
+            if entry.is_dir():
+                subdirectories.append(entry)
+                continue
+            found.append(entry)
+            if len(found) > room:
+                raise LimitExceededError(
+                    f"the directories hold more than {max_files:,} files "
+                    f"(max_directory_files, reached in {directory}); pass its "
+                    "sub-directories or files in smaller groups",
+                    limit="max_directory_files",
+                    value=max_files,
+                )
+        pending.extend(reversed(subdirectories))
+    found.sort(key=lambda file: file.relative_to(directory).parts)
+    files = [file for file in found if _is_event_file(file, input_format)]
+    kept = set(files)
+    unrecognised = tuple(file for file in found if file not in kept)
+    return _DirectoryWalk(files=tuple(files), unrecognised=unrecognised, hidden=hidden)
+
+
+def _unrecognised_problem(directory: Path, walk: _DirectoryWalk) -> InputProblem:
+    examples = ", ".join(
+        str(file.relative_to(directory)) for file in walk.unrecognised[:_SKIPPED_EXAMPLES]
+    )
+    more = ", ..." if len(walk.unrecognised) > _SKIPPED_EXAMPLES else ""
+    count = len(walk.unrecognised)
+    return InputProblem(
+        file=str(directory),
+        row=None,
+        column=None,
+        message=(
+            f"{count:,} file{'s' if count != 1 else ''} not recognised as event files "
+            f"left out (e.g. {examples}{more})"
+        ),
+        skipped=False,
+    )
+
+
+def _empty_directory_error(directory: Path, walk: _DirectoryWalk) -> InvalidInputError:
+    if not walk.unrecognised and not walk.hidden:
+        return InvalidInputError(f"{directory} is a directory with no files in it")
+    found = []
+    if walk.unrecognised:
+        names = ", ".join(
+            str(file.relative_to(directory)) for file in walk.unrecognised[:_SKIPPED_EXAMPLES]
+        )
+        found.append(f"{len(walk.unrecognised):,} not recognised ({names})")
+    if walk.hidden:
+        found.append(f"{walk.hidden:,} hidden")
+    return InvalidInputError(
+        f"{directory} holds no event files: {' and '.join(found)}; supported: {_SUPPORTED}"
+    )
+
+
+def _check_paths(
+    paths: Sequence[str | os.PathLike[str]],
+    input_format: InputFormat,
+    problems: _Problems,
+    max_files: int,
+) -> list[Path]:
+    """The files to read: each path given, a directory replaced by the event files under it."""
+    given = [Path(p).expanduser() for p in paths]
+    missing = [str(f) for f in given if not f.exists()]
     if missing:
         raise InvalidInputError(f"no such file: {', '.join(missing)}")
-    directories = [str(f) for f in files if f.is_dir()]
-    if directories:
-        raise InvalidInputError(
-            f"{', '.join(directories)} is a directory; pass the event files themselves "
-            "(a shell glob such as dir/*.csv works)"
-        )
+    files: list[Path] = []
+    for path in given:
+        if not path.is_dir():
+            files.append(path)
+            continue
+        walk = _walk_directory(path, input_format, max_files - len(files), max_files)
+        if not walk.files:
+            raise _empty_directory_error(path, walk)
+        if walk.unrecognised:
+            problems.add(_unrecognised_problem(path, walk))
+            problems.skipped_files += len(walk.unrecognised)
+        files.extend(walk.files)
     return files
 
 
@@ -830,6 +960,7 @@ def load_events(
     max_decompressed_bytes: int = DEFAULT_MAX_DECOMPRESSED_BYTES,
     max_archive_members: int = DEFAULT_MAX_ARCHIVE_MEMBERS,
     timezone: str | None = None,
+    max_directory_files: int = MAX_DIRECTORY_FILES,
 ) -> LoadedEvents:
     """Read event files into one frame; bad rows and unreadable files are reported, not fatal.
 
@@ -854,12 +985,19 @@ def load_events(
     listed and the rest of that archive is left. Any other binary file is refused with a
     one-line problem saying what it looks like.
 
+    A directory is walked recursively (symbolic links followed, each directory once) and
+    every file in it that the detection above recognises is read, in sorted path order, each
+    named by its own path in ``asi_file``. Hidden files and directories (``.name``) are left
+    out; files that are not event files (a PDF, an image, and with ``input_format="auto"``
+    text of no known log format: a README, a script) are left out with one problem for the
+    directory that counts them and names a few.
+
     Records are turned into columns 20,000 at a time (``LOAD_CHUNK_ROWS``) and text is held
     Arrow-backed, so the memory a large file needs is its frame plus one chunk: 300,531
     Sysmon events (540 MB of JSON lines) load in about 1 GB.
 
     Args:
-        paths: the files.
+        paths: the files and directories.
         input_format: ``auto`` (told by content; CSV and JSON by name when the content does
             not say), ``csv``, ``jsonl``, ``json``, ``parquet``, ``evtx``, ``zeek``,
             ``winxml`` (Windows event XML), ``syslog``, ``auditd``, ``access`` (Apache/nginx),
@@ -875,13 +1013,16 @@ def load_events(
             (``TimeGenerated [Local Time]``), required for one, and of syslog stamps written
             without a zone (RFC 3164 ``Dec 10 06:55:46``), which are converted to UTC (read
             as UTC when it is ``None``).
+        max_directory_files: most files taken from the directories in ``paths`` (100,000 by
+            default), a bound on the walk.
 
     Returns:
         A :class:`LoadedEvents`.
 
     Raises:
-        InvalidInputError: a path does not exist or is a directory, or ``timezone`` is not an
-            IANA time zone name (nothing is read then).
+        InvalidInputError: a path does not exist, a directory holds no event file, or
+            ``timezone`` is not an IANA time zone name (nothing is read then).
+        LimitExceededError: the directories hold more than ``max_directory_files`` files.
 
     Examples:
         >>> loaded = load_events(["events.csv"], time_column="TimeGenerated")  # doctest: +SKIP
@@ -889,8 +1030,8 @@ def load_events(
         (1, 4200)
     """
     zone: dt.tzinfo = dt.UTC if timezone is None else resolve_timezone(timezone)
-    files = _check_paths(paths)
     problems = _Problems()
+    files = _check_paths(paths, input_format, problems, max_directory_files)
     frames: list[pd.DataFrame] = []
     pool = _RecordPool(problems)
 
