@@ -22,22 +22,6 @@ How a sub-command module plugs in (each point is a line or two at the call site)
 5. **Warnings.** :func:`cli_warnings` (entered by :func:`run_handler` only, for the length of
    the command) prints a warning as one line, ``asisdk: warning: <message>``; library users
    keep Python's normal warnings.
-
-Adopting it at merge:
-
-* ``_triage.py``: drop the two ``except ... print(...); return`` blocks of
-  ``run_triage_command`` (close the progress bar in a ``finally``; ``_NothingToTriageError``
-  becomes :class:`CommandFailedError`); declare the options with
-  ``add_query_options(parser, workspace_help=..., param_help=..., since_help=...)`` and
-  ``add_json_option(mode, "print the summary as JSON on stdout")``; load with
-  ``query_args_events(args.query, args)``; ``_virustotal`` opens
-  ``async with virustotal_client() as client:`` (its cache, key and ``ASISDK_VT_BASE_URL``
-  lines go). The ``--since`` "left out every event" failure can stay as it is (it prints
-  the summary first).
-* ``_sigma.py`` / ``_sigma_pack.py``: ``_fail(...)`` becomes ``raise CommandFailedError(...)``
-  and ``except AsiError: return _fail(...)`` becomes ``with failures_exit_1():`` (their
-  contract is exit 1 on any failure); a stand-alone ``main()`` ends with
-  ``return run_handler(args)``. ``--json`` through :func:`add_json_option`.
 """
 
 from __future__ import annotations
@@ -80,6 +64,7 @@ __all__ = [
     "error_line",
     "exit_code_for",
     "failures_exit_1",
+    "failures_exit_2",
     "parse_since",
     "query_since",
     "run_handler",
@@ -142,26 +127,43 @@ def error_line(command: str | None, exc: BaseException | str) -> str:
         >>> error_line("query", UsageError("name a query (asisdk query --list shows them)"))
         'asisdk query: error: name a query (asisdk query --list shows them)'
     """
+    prefix = f"asisdk {command}" if command else "asisdk"
+    return f"{prefix}: error: {_message(exc)}"
+
+
+def _message(exc: BaseException | str) -> str:
     message = " ".join(str(exc).split()) or type(exc).__name__
     advice = getattr(exc, "advice", None)
     if isinstance(advice, str) and advice and advice not in message:
         message = f"{message}; {advice}"
-    prefix = f"asisdk {command}" if command else "asisdk"
-    return f"{prefix}: error: {message}"
+    return message
 
 
 @contextlib.contextmanager
-def failures_exit_1() -> Iterator[None]:
+def _asi_errors_as(error: type[AsiError]) -> Iterator[None]:
+    try:
+        yield
+    except error:
+        raise
+    except AsiError as exc:
+        raise error(_message(exc)) from exc
+
+
+def failures_exit_1() -> contextlib.AbstractContextManager[None]:
     """Inside, any ``AsiError`` (configuration ones included) is a failure: exit code 1.
 
     For commands whose documented contract is "on any failure ... exits 1" (``geo``).
     """
-    try:
-        yield
-    except CommandFailedError:
-        raise
-    except AsiError as exc:
-        raise CommandFailedError(str(exc)) from exc
+    return _asi_errors_as(CommandFailedError)
+
+
+def failures_exit_2() -> contextlib.AbstractContextManager[None]:
+    """Inside, any ``AsiError`` is a usage error: exit code 2.
+
+    For inputs the command line names (``sigma list``/``scan``: rules or files that cannot
+    be read), whatever the error's class.
+    """
+    return _asi_errors_as(UsageError)
 
 
 def _show_warning(

@@ -12,8 +12,13 @@ import json
 import sys
 from typing import Any, Final
 
-from asisdk.cli._common import EXIT_FINDINGS_ERROR, EXIT_OK, EXIT_USAGE
-from asisdk.errors import AsiError
+from asisdk.cli._common import (
+    EXIT_OK,
+    EXIT_USAGE,
+    add_json_option,
+    failures_exit_1,
+    failures_exit_2,
+)
 
 __all__ = ["SIGMA_HELP", "add_sigma_command"]
 
@@ -45,7 +50,7 @@ def add_sigma_command(commands: Any) -> Any:
     )
     scan.add_argument("files", nargs="+", metavar="FILE", help="event files")
     _add_rule_options(scan)
-    scan.add_argument("--json", action="store_true", help="print JSON (one object per rule)")
+    add_json_option(scan, "print JSON (one object per rule)")
     scan.add_argument(
         "--max-events",
         type=int,
@@ -57,7 +62,7 @@ def add_sigma_command(commands: Any) -> Any:
 
     listing = actions.add_parser("list", help="list the rules (id, level, status, title, author)")
     _add_rule_options(listing)
-    listing.add_argument("--json", action="store_true", help="print JSON (one object per rule)")
+    add_json_option(listing, "print JSON (one object per rule)")
     listing.set_defaults(handler=run_list)
     return actions
 
@@ -82,9 +87,11 @@ def _usage(parser: argparse.ArgumentParser) -> int:
 
 
 def _load_rules(args: argparse.Namespace) -> Any:
+    """The rules ``--rules``/``--level`` name; any failure to read them exits 2."""
     from asisdk.sigma import SigmaRules
 
-    rules = SigmaRules.from_paths(*args.rules) if args.rules else SigmaRules.bundled()
+    with failures_exit_2():
+        rules = SigmaRules.from_paths(*args.rules) if args.rules else SigmaRules.bundled()
     for problem in rules.errors:
         print(f"rule skipped: {problem.file}: {problem.reason}", file=sys.stderr)
     if args.level:
@@ -94,11 +101,7 @@ def _load_rules(args: argparse.Namespace) -> Any:
 
 def run_list(args: argparse.Namespace) -> int:
     """``asisdk sigma list``."""
-    try:
-        rules = _load_rules(args)
-    except AsiError as exc:
-        print(f"asisdk sigma list: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+    rules = _load_rules(args)
     if args.json:
         print(json.dumps([_rule_json(r) for r in rules], indent=2, ensure_ascii=False))
         return EXIT_OK
@@ -133,19 +136,13 @@ def run_scan(args: argparse.Namespace) -> int:
     """``asisdk sigma scan``."""
     from asisdk.pipeline import load_events
 
-    try:
-        rules = _load_rules(args)
+    rules = _load_rules(args)
+    with failures_exit_2():
         loaded = load_events(args.files)
-    except AsiError as exc:
-        print(f"asisdk sigma scan: {exc}", file=sys.stderr)
-        return EXIT_USAGE
     for problem in loaded.problems[:20]:
         print(f"input problem: {problem}", file=sys.stderr)
-    try:
+    with failures_exit_1():
         matches = rules.match(loaded.frame)
-    except AsiError as exc:
-        print(f"asisdk sigma scan: {exc}", file=sys.stderr)
-        return EXIT_FINDINGS_ERROR
     groups = _groups(matches.frame)
     if args.json:
         print(json.dumps(groups, indent=2, ensure_ascii=False, default=str))

@@ -19,8 +19,14 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from asisdk.cli._common import EXIT_FINDINGS_ERROR, EXIT_OK, EXIT_USAGE
-from asisdk.errors import AsiError
+from asisdk.cli._common import (
+    EXIT_OK,
+    EXIT_USAGE,
+    CommandFailedError,
+    add_json_option,
+    failures_exit_1,
+    run_handler,
+)
 
 __all__ = ["add_sigma_pack_commands", "build_sigma_pack_parser", "main"]
 
@@ -45,7 +51,7 @@ def add_sigma_pack_commands(actions: Any) -> None:
         help="pipeline: Defender XDR tables, Sentinel's Log Analytics tables, ASIM "
         "(auto: the first that renders)",
     )
-    kql.add_argument("--json", action="store_true", help="print one JSON object")
+    add_json_option(kql, "print one JSON object")
     kql.set_defaults(handler=_run_kql)
 
     update = actions.add_parser(
@@ -85,13 +91,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if getattr(args, "handler", None) is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
-    code: int = args.handler(args)
-    return code
-
-
-def _fail(message: str) -> int:
-    print(f"error: {message}", file=sys.stderr)
-    return EXIT_FINDINGS_ERROR
+    return run_handler(args)
 
 
 def _run_kql(args: argparse.Namespace) -> int:
@@ -100,25 +100,24 @@ def _run_kql(args: argparse.Namespace) -> int:
     from asisdk.sigma._kql import SigmaKqlError, rule_to_kql
     from asisdk.sigma._pack import rule_by_id
 
-    try:
-        source: Any = Path(args.rule) if Path(args.rule).is_file() else rule_by_id(args.rule)
-        kql = rule_to_kql(source, target=args.target)
-    except SigmaKqlError as error:
-        if args.json:
-            print(
-                json.dumps(
-                    {
-                        "rule_id": error.rule_id,
-                        "title": error.title,
-                        "rendered": False,
-                        "reason": error.reason,
-                        "detail": error.detail,
-                    }
+    with failures_exit_1():  # no rule with that id, a broken pack ...: exit 1 too
+        try:
+            source: Any = Path(args.rule) if Path(args.rule).is_file() else rule_by_id(args.rule)
+            kql = rule_to_kql(source, target=args.target)
+        except SigmaKqlError as error:
+            if args.json:
+                print(
+                    json.dumps(
+                        {
+                            "rule_id": error.rule_id,
+                            "title": error.title,
+                            "rendered": False,
+                            "reason": error.reason,
+                            "detail": error.detail,
+                        }
+                    )
                 )
-            )
-        return _fail(f"{error} [reason: {error.reason}]")
-    except AsiError as error:
-        return _fail(str(error))
+            raise CommandFailedError(f"{error} [reason: {error.reason}]") from error
     if args.json:
         record = {
             "rule_id": kql.rule_id,
@@ -167,10 +166,8 @@ def _run_update(args: argparse.Namespace) -> int:
             print(f"  the pack in use before held {result.previous_rule_count} rules")
         return EXIT_OK
 
-    try:
+    with failures_exit_1():
         return asyncio.run(update())
-    except AsiError as error:
-        return _fail(str(error))
 
 
 if __name__ == "__main__":  # pragma: no cover

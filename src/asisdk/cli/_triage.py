@@ -6,7 +6,6 @@ import argparse
 import asyncio
 import contextlib
 import json
-import os
 import sys
 import time
 import warnings
@@ -20,13 +19,15 @@ import pandas as pd
 from asisdk.cli._common import (
     EXIT_FINDINGS_ERROR,
     EXIT_OK,
-    EXIT_USAGE,
+    CommandFailedError,
     StageProgress,
     UsageError,
-    parse_since,
+    add_json_option,
+    add_query_options,
+    query_since,
+    virustotal_client,
     workers_executor,
 )
-from asisdk.errors import AsiError, AuthenticationError, ConfigurationError, InvalidInputError
 from asisdk.pipeline import (
     SIGMA_LEVELS,
     STAGES,
@@ -161,20 +162,12 @@ def add_triage_command(commands: Any) -> None:
         metavar="NAME",
         help="load events with a named query (see `asisdk query --list`)",
     )
-    parser.add_argument(
-        "--workspace",
-        metavar="ID",
-        help="Log Analytics workspace id (without it, --query runs on the local data source)",
-    )
-    parser.add_argument(
-        "--param",
-        action="append",
-        default=[],
-        metavar="K=V",
-        help="query parameter (repeatable), e.g. --param host_name=WS5",
-    )
-    parser.add_argument(
-        "--since", metavar="AGE", help="only events newer than this: 30m, 24h, 7d ..."
+    add_query_options(
+        parser,
+        workspace_help="Log Analytics workspace id (without it, --query runs on the local data "
+        "source)",
+        param_help="query parameter (repeatable), e.g. --param host_name=WS5",
+        since_help="only events newer than this: 30m, 24h, 7d ...",
     )
     parser.add_argument(
         "--timeline",
@@ -234,7 +227,7 @@ def add_triage_command(commands: Any) -> None:
     )
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--quiet", action="store_true", help="no progress and no summary")
-    mode.add_argument("--json", action="store_true", help="print the summary as JSON on stdout")
+    add_json_option(mode, "print the summary as JSON on stdout")
     parser.set_defaults(handler=run_triage_command)
 
 
@@ -278,14 +271,9 @@ def _load(args: argparse.Namespace) -> tuple[LoadedEvents, list[str]]:
     if args.query:
         if args.paths:
             raise UsageError("give either PATH ... or --query, not both")
-        from asisdk.cli._query import parse_params, query_events
+        from asisdk.cli._query import query_args_events
 
-        found = query_events(
-            args.query,
-            params=parse_params(args.param),
-            workspace=args.workspace,
-            since=parse_since(args.since) if args.since else None,
-        )
+        found = query_args_events(args.query, args)
         loaded = load_frame(found.frame, source=found.source)
         if found.note is not None:
             problem = InputProblem(
@@ -325,7 +313,7 @@ def _triage(args: argparse.Namespace, progress: StageProgress) -> tuple[TriageRe
         text_columns=tuple(args.column),
         time_column=args.time_column,
         # With --query the query's own time range applies --since at the source.
-        since=parse_since(args.since) if args.since and not args.query else None,
+        since=None if args.query else query_since(args),
         keep_noise_addresses=args.keep_noise_addresses,
         min_level=args.min_level,
         rare_min_events=args.rare_min_events,
@@ -337,7 +325,7 @@ def _triage(args: argparse.Namespace, progress: StageProgress) -> tuple[TriageRe
     loaded, attribution = _load(args)
     if len(loaded.frame) == 0:
         problems = "; ".join(str(p) for p in loaded.problems[:5])
-        raise _NothingToTriageError(f"no events could be read{': ' + problems if problems else ''}")
+        raise CommandFailedError(f"no events could be read{': ' + problems if problems else ''}")
     if options.since is not None:
         columns = detect_columns(
             with_event_text(loaded.frame),
@@ -384,14 +372,7 @@ def _executor(
 
 
 async def _virustotal(result: TriageResult, max_lookups: int, *, show: bool) -> TriageResult:
-    from platformdirs import user_cache_dir
-
-    from asisdk.virustotal import VirusTotalClient
-
-    cache = Path(user_cache_dir("asisdk")) / pipeline_defaults.VT_CACHE_FILE
-    base_url = os.environ.get("ASISDK_VT_BASE_URL")  # tests point this at 127.0.0.1
-    extra: dict[str, Any] = {"base_url": base_url} if base_url else {}
-    async with VirusTotalClient(cache=cache, **extra) as client:
+    async with virustotal_client() as client:
         return await enrich_virustotal(result, client, max_lookups=max_lookups, progress=show)
 
 
@@ -439,12 +420,8 @@ def _verdict_frame(verdicts: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-class _NothingToTriageError(Exception):
-    """No event could be read (exit code 1)."""
-
-
 def run_triage_command(args: argparse.Namespace) -> int:
-    """Run ``asisdk triage``; returns the exit code."""
+    """Run ``asisdk triage``; returns the exit code (failures raise, for the CLI shell)."""
     quiet = args.quiet or args.json
     stages = ["load", *STAGES, *(["vt"] if args.vt else []), *(["ti"] if args.ti else []), "report"]
     progress = StageProgress(stages, enabled=not quiet)
@@ -461,15 +438,8 @@ def run_triage_command(args: argparse.Namespace) -> int:
                 neutralise_csv=args.csv_neutralise,
                 top=args.top,
             )
-    except (UsageError, InvalidInputError, ConfigurationError) as exc:
+    finally:
         progress.close()
-        print(f"asisdk triage: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except (_NothingToTriageError, AuthenticationError, AsiError, OSError) as exc:
-        progress.close()
-        print(f"asisdk triage: failed: {exc}", file=sys.stderr)
-        return EXIT_FINDINGS_ERROR
-    progress.close()
     for problem in result.loaded.problems[:10] if not quiet else ():
         print(f"asisdk triage: warning: {problem}", file=sys.stderr)
     summary = triage_summary(
