@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import attrs
 
@@ -146,12 +146,17 @@ class PatternOptions:
     similarity: float | None = None
     max_constants: int = _defaults.MAX_CONSTANTS
 
+    #: Longest line read; longer lines are cut (the bound on hostile input).
+    MAX_LINE_CHARS: ClassVar[int] = _defaults.MAX_LINE_CHARS
+    #: Most tokens of one line that take part in template mining.
+    MAX_TOKENS: ClassVar[int] = _defaults.MAX_TOKENS
+
     def __attrs_post_init__(self) -> None:
         check_mining(
             similarity=self.similarity,
             max_constants=self.max_constants,
-            max_line_chars=_defaults.MAX_LINE_CHARS,
-            max_tokens=_defaults.MAX_TOKENS,
+            max_line_chars=self.MAX_LINE_CHARS,
+            max_tokens=self.MAX_TOKENS,
         )
 
 

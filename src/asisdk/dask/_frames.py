@@ -18,7 +18,6 @@ import pandas as pd
 from asisdk import cluster as _cluster
 from asisdk import decode as _decode
 from asisdk import ioc as _ioc
-from asisdk.cluster import _defaults as _cluster_defaults
 from asisdk.errors import InvalidInputError
 from asisdk.executors import InlineExecutor
 
@@ -26,6 +25,9 @@ if TYPE_CHECKING:
     import dask.dataframe as dd
 
 __all__ = ["add_process_features", "extract_frame", "unpack_frame"]
+
+#: The pandas path's default process columns (one definition: ``cluster.ProcessColumns``).
+_PROCESS_COLUMNS = _cluster.ProcessColumns()
 
 
 def _check_dask(df: object, function: str) -> None:
@@ -175,9 +177,9 @@ def add_process_features(
     df: dd.DataFrame,
     *,
     path_separator: str | None = None,
-    process_column: str = _cluster_defaults.PROCESS_COLUMN,
-    commandline_column: str = _cluster_defaults.COMMANDLINE_COLUMN,
-    logon_id_column: str | None = _cluster_defaults.LOGON_ID_COLUMN,
+    process_column: str = _PROCESS_COLUMNS.process,
+    commandline_column: str = _PROCESS_COLUMNS.commandline,
+    logon_id_column: str | None = _PROCESS_COLUMNS.logon_id,
     process_columns: _cluster.ProcessColumns | None = None,
 ) -> dd.DataFrame:
     """Lazy :func:`asisdk.cluster.add_process_features` over a Dask DataFrame.

@@ -31,8 +31,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from asisdk import cluster as _cluster
-from asisdk.cluster import _defaults as _cluster_defaults
-from asisdk.cluster import merge_templates
+from asisdk.cluster import PatternOptions, merge_templates
 from asisdk.errors import InvalidInputError
 from asisdk.executors import InlineExecutor
 
@@ -42,6 +41,8 @@ if TYPE_CHECKING:
 __all__ = ["DaskPatternGroups", "group_patterns"]
 
 _LABEL_NAME = "GroupId"
+#: ``PatternOptions``' default, so the pandas and Dask paths share one value.
+_MAX_CONSTANTS = PatternOptions(column="line").max_constants
 
 
 @attrs.frozen(eq=False)
@@ -113,9 +114,9 @@ def group_patterns(
     *,
     masks: Mapping[str, str | re.Pattern[str]] | None = None,
     similarity: float | None = None,
-    max_constants: int = _cluster_defaults.MAX_CONSTANTS,
-    max_line_chars: int = _cluster_defaults.MAX_LINE_CHARS,
-    max_tokens: int = _cluster_defaults.MAX_TOKENS,
+    max_constants: int = _MAX_CONSTANTS,
+    max_line_chars: int = PatternOptions.MAX_LINE_CHARS,
+    max_tokens: int = PatternOptions.MAX_TOKENS,
 ) -> DaskPatternGroups:
     """Group the lines of a Dask Series by template: mine per partition, merge, relabel.
 
