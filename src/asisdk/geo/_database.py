@@ -10,13 +10,11 @@ and who runs it. A field comes from the first database that has it.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
-import gc
 import os
 import threading
 import warnings
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final, Self
@@ -340,8 +338,7 @@ class GeoIpDatabase:
         by_address: dict[str, _Answer] = {}
         by_network: dict[object, GeoLocation] = {}
         entries: list[_Entry] = []
-        with _cyclic_gc_paused():
-            self._fill(reader, values, entries, by_input, by_address, by_network, extras)
+        self._fill(reader, values, entries, by_input, by_address, by_network, extras)
         return entries
 
     def _fill(
@@ -506,21 +503,3 @@ def _merge(locations: Sequence[GeoLocation]) -> GeoLocation:
     for location in reversed(locations):
         extras.update(location.additional_data)
     return GeoLocation(**fields, additional_data=extras)
-
-
-@contextlib.contextmanager
-def _cyclic_gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a batch builds its result objects.
-
-    A batch creates several long-lived objects per row and no reference cycles; with the
-    collector on, its repeated full passes over the growing batch cost about a quarter of the
-    run. Memory is still freed by reference counting; the collector is switched back on (if it
-    was on) when the batch ends or fails.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
