@@ -75,3 +75,25 @@ def test_an_injected_client_in_another_loop_raises_a_clear_error() -> None:
         asyncio.run(api.get_json("/b"))
     assert isinstance(info.value, AsiError)
     assert not http.is_closed  # left alone
+
+
+def test_a_client_used_in_two_asyncio_runs_leaves_no_socket_open() -> None:
+    """Each ``asyncio.run`` closes the connections its loop opened (no ResourceWarning)."""
+    import gc
+    import warnings
+
+    with threaded_server(LoopbackServer(IPStackApp())) as server:
+        ipstack = IPStackClient(
+            IPSTACK_KEY,
+            base_url=server.base_url,
+            retry=RetryPolicy(instant=True, max_attempts=1),
+            config=Config(),
+        )
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ResourceWarning)
+            asyncio.run(ipstack.lookup_many(["1.0.0.1"]))
+            asyncio.run(ipstack.lookup_many(["1.0.0.2"]))
+            asyncio.run(ipstack.aclose())
+            gc.collect()
+    leaks = [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)]
+    assert leaks == []

@@ -47,7 +47,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Self
 
@@ -221,6 +221,10 @@ class ApiClient:
         self._injected = http_client
         self._owned: httpx.AsyncClient | None = None
         self._loop: asyncio.AbstractEventLoop | None = None  # the loop the HTTP client serves
+        # Held so the loop's shutdown_asyncgens (asyncio.run's last step) closes the owned
+        # client in its own loop: a script calling asyncio.run per call leaks no socket.
+        self._closer: AsyncGenerator[None, None] | None = None
+        self._closer_started: asyncio.Task[None] | None = None
         self._timeout = timeout
         self._error_parser = error_parser
         self._request_id_headers = tuple(request_id_headers)
@@ -274,6 +278,8 @@ class ApiClient:
                 headers={"User-Agent": _defaults.USER_AGENT},
             )
             self._loop = loop
+            self._closer = _close_at_loop_end(self._owned)
+            self._closer_started = loop.create_task(_start(self._closer))
         return self._owned
 
     def _drop_owned(self) -> None:
@@ -641,3 +647,21 @@ class ApiClient:
             request_id=request_id,
             service=self.service,
         )
+
+
+async def _close_at_loop_end(client: httpx.AsyncClient) -> AsyncGenerator[None, None]:
+    """Suspend until the loop finalises its async generators, then close ``client`` there.
+
+    ``asyncio.run`` (and ``Runner.close``) call ``loop.shutdown_asyncgens()`` before closing
+    the loop, which resumes this generator with ``GeneratorExit``; closing an already closed
+    client is a no-op, so an explicit ``aclose()`` before that is fine.
+    """
+    try:
+        yield
+    finally:
+        await client.aclose()
+
+
+async def _start(generator: AsyncGenerator[None, None]) -> None:
+    """Run ``generator`` to its first ``yield`` (which registers it with the running loop)."""
+    await anext(generator, None)
