@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import gc
+import warnings
 
 import httpx
 import pytest
@@ -35,6 +37,7 @@ def test_virustotal_lookups_in_two_asyncio_runs_against_a_real_server() -> None:
 
 
 def test_ipstack_lookups_in_two_asyncio_runs_against_a_real_server() -> None:
+    """Both runs answer, and each closes the connections its loop opened (no ResourceWarning)."""
     with threaded_server(LoopbackServer(IPStackApp())) as server:
         ipstack = IPStackClient(
             IPSTACK_KEY,
@@ -42,10 +45,15 @@ def test_ipstack_lookups_in_two_asyncio_runs_against_a_real_server() -> None:
             retry=RetryPolicy(instant=True, max_attempts=1),
             config=Config(),
         )
-        first = asyncio.run(ipstack.lookup_many(["1.0.0.1"]))
-        second = asyncio.run(ipstack.lookup_many(["1.0.0.2"]))
-        asyncio.run(ipstack.aclose())
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ResourceWarning)
+            first = asyncio.run(ipstack.lookup_many(["1.0.0.1"]))
+            second = asyncio.run(ipstack.lookup_many(["1.0.0.2"]))
+            asyncio.run(ipstack.aclose())
+            gc.collect()
     assert [r.status for r in first + second] == [GeoStatus.FOUND, GeoStatus.FOUND]
+    leaks = [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)]
+    assert leaks == []
 
 
 def test_an_owned_client_is_remade_per_loop_and_closed_in_its_own() -> None:
@@ -75,25 +83,3 @@ def test_an_injected_client_in_another_loop_raises_a_clear_error() -> None:
         asyncio.run(api.get_json("/b"))
     assert isinstance(info.value, AsiError)
     assert not http.is_closed  # left alone
-
-
-def test_a_client_used_in_two_asyncio_runs_leaves_no_socket_open() -> None:
-    """Each ``asyncio.run`` closes the connections its loop opened (no ResourceWarning)."""
-    import gc
-    import warnings
-
-    with threaded_server(LoopbackServer(IPStackApp())) as server:
-        ipstack = IPStackClient(
-            IPSTACK_KEY,
-            base_url=server.base_url,
-            retry=RetryPolicy(instant=True, max_attempts=1),
-            config=Config(),
-        )
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", ResourceWarning)
-            asyncio.run(ipstack.lookup_many(["1.0.0.1"]))
-            asyncio.run(ipstack.lookup_many(["1.0.0.2"]))
-            asyncio.run(ipstack.aclose())
-            gc.collect()
-    leaks = [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)]
-    assert leaks == []
