@@ -1,14 +1,16 @@
 """The regular expressions of the built-in indicator types.
 
-One combined scanner (:data:`SCANNER`) finds every candidate in a single pass; which named
-group matched says what shape was found, and :mod:`asisdk.ioc._extractor` decides what it is
-(TLD check, octet range, file-name and version traps) and pulls out the components (the host
-of a URL, the domain of an email, a hash inside a path...).
+One combined scanner (:data:`SCANNER`) finds every candidate in a single pass; which
+alternative matched (:data:`SCANNER_KINDS`) says what shape was found, and
+:mod:`asisdk.ioc._scan` decides what it is (TLD check, octet range, file-name and version
+traps) and pulls out the components (the host of a URL, the domain of an email, a hash inside
+a path...).
 
-Backtracking is bounded by construction: every branch starts behind a negative lookbehind
-that fails inside a run of its own characters (so a run of dots, digits, hyphens, colons,
-slashes or backslashes has one starting point), repetitions are unambiguous (segments are
-separated by a character they cannot contain) and lengths are capped.
+Backtracking is bounded by construction: every branch checks, right after its first character,
+a lookbehind that fails inside a run of its own characters (so a run of dots, digits, hyphens,
+colons, slashes or backslashes has one starting point), repetitions are unambiguous (segments
+are separated by a character they cannot contain, label runs are possessive) and lengths are
+capped.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ __all__ = [
     "OID_BEFORE",
     "REG_MORE",
     "SCANNER",
+    "SCANNER_KINDS",
+    "SCANNER_URL_SCHEMES",
     "SPACED_NAMES",
     "TYPO_PUNCT",
     "URL_IN",
@@ -101,38 +105,93 @@ _LABEL = r"[\w-]{1,63}"
 # How a quoted Windows path starts (inside quotes it may hold spaces).
 _QUOTED_ROOT = r"(?:[A-Za-z]:\\|\\\\[\w.$@-]|%\w{1,64}%\\|\$[eE][nN][vV]:\w{1,64}\\)"
 
+# Each alternative of the scanner starts with the character class of its first character and
+# checks what must not come before it only after that character (a lookbehind one character
+# wider): the regex engine then skips, at C speed, every alternative whose first character
+# does not fit, instead of entering each one to fail. Each alternative ends with an empty
+# group whose name says what was found (``m.lastgroup``); the match is the candidate.
+_G = r"(?<![A-Za-z0-9])"
+# What an indicator starting here must show within its first characters: a separator
+# (``.``, ``@``, ``:``, ``\``, ``/``) after at most a label's worth of name characters, or
+# the shape of a hash, MAC or CVE. A plain word fails this one check instead of every
+# alternative (the bound keeps runs such as ``-a-a-a...`` linear).
+_STARTS = (
+    rf"(?=[\w+%-]{{1,70}}+[.@:\\/$~]|[:\\/$~]"
+    rf"|(?:T1)?{_HEX}{{32}}|{_HEX}{{2}}-{_HEX}{{2}}-|[cC][vV][eE]-)"
+)
+_V6_TAIL = rf"(?:{_HEX}{{1,4}}|\d{{1,3}}(?:\.\d{{1,3}}){{3}})?(?:%[\w.-]{{1,32}})?(?![\w:]|\.\w)"
+_WIN_TAIL = rf"(?:\\{{1,2}}{_WIN_SEG}){{1,{MAX_SEGMENTS}}}\\?"
+_DOTTED_TAIL = rf"(?:\.{_LABEL}+){{1,126}}+(?![\w@-]|\.[\w-])"
+_LIN_TAIL = rf"(?:/{_LIN_SEG}){{1,{MAX_SEGMENTS}}}/?"
+_LIN_BEFORE = r"(?<![\w./\\~$-].)(?<!\b[A-Za-z]:.)"
+_BARE = rf"""
+    # The scheme is checked against URL_SCHEMES by the caller (a table, not 23 branches).
+      [A-Za-z][A-Za-z0-9+]{{0,15}}://{_URL_BODY}(?P<url>)
+    | \\(?<![\w\\].)\\[\w.$@-]{{1,255}}(?:\\{_WIN_SEG}){{1,{MAX_SEGMENTS}}}\\?(?P<unc>)
+    | [A-Za-z](?<![\w\\].):{_WIN_TAIL}(?P<win>)
+    | %(?<![\w\\].)\w{{1,64}}%{_WIN_TAIL}(?P<win_pct>)
+    | \$(?<![\w\\].)[eE][nN][vV]:\w{{1,64}}{_WIN_TAIL}(?P<win_env>)
+    | H(?<![\w\\].)(?:KEY_(?:LOCAL_MACHINE|CURRENT_USER|CLASSES_ROOT|USERS|CURRENT_CONFIG)
+          |K(?:LM|CU|CR|U|CC)):?(?:\\{_REG_SEG}){{1,{MAX_SEGMENTS}}}(?P<reg>)
+    | [\w+%-](?<![\w.+%-].)[\w+%-]{{0,63}}+(?:\.[\w+%-]{{1,64}}+){{0,16}}+
+          @{_LABEL}+(?:\.{_LABEL}+){{1,126}}+(?![\w-]|\.[\w-])(?P<email>)
+    | {_HEX}(?<![\w-].){_HEX}(?:-{_HEX}{{2}}){{5}}(?![\w-])(?P<mac>)
+    | {_HEX}(?<![\w.-].){_HEX}{{3}}\.{_HEX}{{4}}\.{_HEX}{{4}}(?![\w@-]|\.[\w-])(?P<cmac>)
+    | [cC](?<![\w-].)[vV][eE]-\d{{4}}-\d{{4,7}}(?![\w-])(?P<cve>)
+    | T1{_HEX}{{70}}(?![0-9A-Za-z])(?P<tlsh_t1>)
+    | {_HEX}{{70}}(?![0-9A-Za-z])(?P<tlsh>)
+    | \d(?<![\w:].)\d{{0,7}}:[A-Za-z0-9+/]{{1,64}}:[A-Za-z0-9+/]{{1,64}}(?![\w+/:])(?P<ssdeep>)
+    | {_HEX}(?<![\w:.].){_HEX}{{0,3}}:(?:{_HEX}{{0,4}}:){{1,6}}{_V6_TAIL}(?P<v6>)
+    | :(?<![\w:.].)(?:{_HEX}{{0,4}}:){{1,6}}{_V6_TAIL}(?P<v6_colon>)
+    | {_HEX}(?:{_HEX}{{127}}|{_HEX}{{63}}|{_HEX}{{39}}|{_HEX}{{31}})(?![0-9A-Za-z])(?P<hash>)
+    | [\w-](?<![\w\\/$-].)(?<!(?<!\*)\..)[\w-]{{0,62}}+{_DOTTED_TAIL}(?P<dotted>)
+    | ~{_LIN_BEFORE}{_LIN_TAIL}(?P<lin_tilde>)
+    | /{_LIN_BEFORE}{_LIN_SEG}{_LIN_TAIL}(?P<lin>)
+"""
+
 SCANNER: Final = re.compile(
     rf"""
-    # No indicator starts right after an ASCII letter or digit, nor on a character that no
-    # branch starts with: two shared guards make most positions fail after one or two checks.
-    (?<![A-Za-z0-9])(?=[\w\\%$~/:+-])(?:
-      (?P<url>{_URL_SCHEME}{_URL_BODY})
-    | (?<![\w\\])(?P<unc>\\\\[\w.$@-]{{1,255}}(?:\\{_WIN_SEG}){{1,{MAX_SEGMENTS}}}\\?)
-    | (?<![\w\\])(?P<win>(?:[A-Za-z]:|%\w{{1,64}}%|\$[eE][nN][vV]:\w{{1,64}})
-          (?:\\{{1,2}}{_WIN_SEG}){{1,{MAX_SEGMENTS}}}\\?)
-    | (?<![\w\\])(?P<reg>(?:HKEY_(?:LOCAL_MACHINE|CURRENT_USER|CLASSES_ROOT|USERS|CURRENT_CONFIG)
-          |HK(?:LM|CU|CR|U|CC)):?(?:\\{_REG_SEG}){{1,{MAX_SEGMENTS}}})
-    | (?<![\w.+%-])(?P<email>[\w+%-]{{1,64}}(?:\.[\w+%-]{{1,64}}){{0,16}}
-          @(?P<edom>{_LABEL}(?:\.{_LABEL}){{1,126}}))(?![\w-]|\.[\w-])
-    | (?<![\w-])(?P<mac>{_HEX}{{2}}(?:-{_HEX}{{2}}){{5}})(?![\w-])
-    | (?<![\w.-])(?P<cmac>{_HEX}{{4}}\.{_HEX}{{4}}\.{_HEX}{{4}})(?![\w@-]|\.[\w-])
-    | (?<![\w-])(?P<cve>[cC][vV][eE]-\d{{4}}-\d{{4,7}})(?![\w-])
-    | (?<![0-9A-Za-z])(?P<tlsh>(?:T1)?{_HEX}{{70}})(?![0-9A-Za-z])
-    | (?<![\w:])(?P<ssdeep>\d{{1,8}}:[A-Za-z0-9+/]{{1,64}}:[A-Za-z0-9+/]{{1,64}})(?![\w+/:])
-    | (?<![\w:.])(?P<v6>(?:{_HEX}{{0,4}}:){{2,7}}(?:{_HEX}{{1,4}}|\d{{1,3}}(?:\.\d{{1,3}}){{3}})?
-          (?:%[\w.-]{{1,32}})?)(?![\w:]|\.\w)
-    | (?<![0-9A-Za-z])(?P<hash>{_HASH})(?![0-9A-Za-z])
-    | (?<![\w\\/$-])(?<!(?<!\*)\.)(?P<dotted>{_LABEL}(?:\.{_LABEL}){{1,126}})(?![\w@-]|\.[\w-])
-    | (?<![\w./\\~$-])(?<!\b[A-Za-z]:)
-          (?P<lin>(?:~|/{_LIN_SEG})(?:/{_LIN_SEG}){{1,{MAX_SEGMENTS}}}/?)
-    )
-    | (?<=\\x40)(?P<xdom>{_LABEL}(?:\.{_LABEL}){{1,126}})(?![\w@-]|\.[\w-])
-    | (?P<q>["'])(?P<qwin>{_QUOTED_ROOT}
-          [^"'\r\n<>|*?]{{1,260}}?)(?P=q)
-    | [{_OPEN_QUOTES}](?P<cqwin>{_QUOTED_ROOT}
-          [^"'\r\n<>|*?{_OPEN_QUOTES}{_CLOSE_QUOTES}]{{1,260}}?)[{_CLOSE_QUOTES}]
+      \\x40{_LABEL}+{_DOTTED_TAIL}(?P<xdom>)
+    | "{_QUOTED_ROOT}[^"'\r\n<>|*?]{{1,260}}?"(?P<qwin>)
+    | '{_QUOTED_ROOT}[^"'\r\n<>|*?]{{1,260}}?'(?P<qwin_single>)
+    | [{_OPEN_QUOTES}]{_QUOTED_ROOT}
+          [^"'\r\n<>|*?{_OPEN_QUOTES}{_CLOSE_QUOTES}]{{1,260}}?[{_CLOSE_QUOTES}](?P<cqwin>)
+    # No indicator starts right after an ASCII letter or digit: one guard, first.
+    | {_G}{_STARTS}(?:{_BARE})
     """,
     re.VERBOSE,
+)
+#: What each alternative of :data:`SCANNER` found, and how many characters of the match
+#: come before and after the candidate (the ``\x40`` of an escaped domain, quotes).
+SCANNER_KINDS: Final = {
+    "url": ("url", 0, 0),
+    "unc": ("unc", 0, 0),
+    "win": ("win", 0, 0),
+    "win_pct": ("win", 0, 0),
+    "win_env": ("win", 0, 0),
+    "reg": ("reg", 0, 0),
+    "email": ("email", 0, 0),
+    "mac": ("mac", 0, 0),
+    "cmac": ("cmac", 0, 0),
+    "cve": ("cve", 0, 0),
+    "tlsh_t1": ("tlsh", 0, 0),
+    "tlsh": ("tlsh", 0, 0),
+    "ssdeep": ("ssdeep", 0, 0),
+    "v6": ("v6", 0, 0),
+    "v6_colon": ("v6", 0, 0),
+    "hash": ("hash", 0, 0),
+    "dotted": ("dotted", 0, 0),
+    "lin_tilde": ("lin", 0, 0),
+    "lin": ("lin", 0, 0),
+    "xdom": ("xdom", 4, 0),
+    "qwin": ("qwin", 1, 1),
+    "qwin_single": ("qwin", 1, 1),
+    "cqwin": ("cqwin", 1, 1),
+}
+#: URL schemes as the scanner's URL alternative must spell them, lower-cased, with the
+#: version-control prefixes (``git+ssh``).
+SCANNER_URL_SCHEMES: Final = frozenset(
+    URL_SCHEMES + tuple(f"{vcs}+{s}" for vcs in ("git", "svn", "bzr", "hg") for s in URL_SCHEMES)
 )
 
 #: The rest of a path or key after a component with spaces (``Program Files``): more segments.

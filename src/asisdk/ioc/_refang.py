@@ -120,11 +120,22 @@ def _name_continues(text: str, pos: int, *, dot: bool) -> bool:
 
 
 def _in_windows_path(text: str, pos: int) -> bool:
-    # ``\.`` is a defanged dot in ``evil\.com`` but a path piece in ``C:\Users\bob\.ssh``.
-    window = text[max(0, pos - _PATH_LOOKBACK) : pos]
-    cut = max(window.rfind(" "), window.rfind("\t"), window.rfind("\n"), window.rfind('"'))
-    token = window[cut + 1 :].replace("\\.", "")  # earlier defanged dots are no path
-    return "\\" in token or ":" in token or "%" in token
+    # ``\.`` is a defanged dot in ``evil\.com`` but a path piece in ``C:\Users\bob\.ssh``:
+    # the token before it (back to a space, tab, newline or quote) holds a separator that is
+    # not itself a defanged dot. Searched in place: a run of ``a\.a\.`` costs no copies.
+    lo = max(0, pos - _PATH_LOOKBACK)
+    cut = max(
+        text.rfind(" ", lo, pos),
+        text.rfind("\t", lo, pos),
+        text.rfind("\n", lo, pos),
+        text.rfind('"', lo, pos),
+    )
+    start = cut + 1 if cut >= 0 else lo
+    return (
+        text.count("\\", start, pos) > text.count("\\.", start, pos)
+        or text.find(":", start, pos) >= 0
+        or text.find("%", start, pos) >= 0
+    )
 
 
 def _spelled(text: str, match: re.Match[str]) -> tuple[int, int, str] | None:
@@ -206,10 +217,28 @@ def _replacement(text: str, match: re.Match[str]) -> tuple[int, int, str] | None
         if _word_before(text, start) and _word_after(text, end):
             return start, end, "." if kind == "dot" else "@"
         return None
-    # bsdot
-    if _word_before(text, start) and _word_after(text, end) and not _in_windows_path(text, start):
-        return start, end, "."
     return None
+
+
+# The rest of a name after a ``\.``, and the markers in it.
+_BS_NAME: Final = re.compile(r"[\w-]+(?:\\\.[\w-]+)*")
+_BS_MARK: Final = re.compile(r"\\\.")
+
+
+def _bsdot_run(text: str, start: int) -> tuple[int, list[int]] | None:
+    r"""The ``\.`` markers of one name from ``start`` on (``evil\.example\.com``), decided
+    together: the name's end and each marker's offset, or ``None`` to leave them alone.
+
+    Every marker of a name has the same words around it and the same token before it, so one
+    decision serves the run (``a\.a\.a...`` costs one regex match, not a call per dot).
+    """
+    if not _word_before(text, start):
+        return None
+    name = _BS_NAME.match(text, start + 2)
+    if name is None or _in_windows_path(text, start):
+        return None
+    end = name.end()
+    return end, [start, *(m.start() for m in _BS_MARK.finditer(text, start + 2, end))]
 
 
 def refang_with_map(text: str) -> tuple[str, RefangMap | None]:
@@ -225,6 +254,25 @@ def refang_with_map(text: str) -> tuple[str, RefangMap | None]:
     if " dot " in text or " DOT " in text or " @" in text or "-dot-" in text:
         matches = heapq.merge(matches, _SPELLED.finditer(text), key=lambda m: m.start())
     for match in matches:
+        if match.start() < last:
+            continue
+        if match.lastgroup == "bsdot":
+            run = _bsdot_run(text, match.start())
+            if run is None:
+                continue
+            end, marks = run
+            # Each ``\.`` becomes ``.``: the k-th marker at ``p`` lands at ``base + p - k``.
+            base = out_len + marks[0] - last
+            first = marks[0]
+            new_start.extend(base + p - first - k for k, p in enumerate(marks))
+            new_end.extend(base + p - first - k + 1 for k, p in enumerate(marks))
+            orig_start.extend(marks)
+            orig_end.extend(p + 2 for p in marks)
+            pieces.append(text[last:first])
+            pieces.append(text[first:end].replace("\\.", "."))
+            out_len = base + (end - first) - len(marks)
+            last = end
+            continue
         found = _replacement(text, match)
         if found is None:
             continue

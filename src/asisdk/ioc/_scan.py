@@ -28,6 +28,8 @@ from asisdk.ioc._patterns import (
     OID_BEFORE,
     REG_MORE,
     SCANNER,
+    SCANNER_KINDS,
+    SCANNER_URL_SCHEMES,
     SPACED_NAMES,
     URL_IN,
     URL_START,
@@ -163,13 +165,36 @@ def _ssdeep(start: int, value: str, add: _Add) -> None:
     add(("ssdeep", value, start, start + len(value)))
 
 
-_LOCAL_BEFORE: Final = re.compile(r"(?<![\w.+-])[\w+-][\w.+-]{0,63}$")
+_MAX_LOCAL: Final = 64
+
+
+def _local_before(text: str, end: int) -> str:
+    """The e-mail local part ending at ``end``: the run of ``[\\w.+-]`` before it, at most 64
+    characters, not starting with a dot; ``""`` when there is none (a backward walk: a regex
+    searched over the window would try every start in it)."""
+    lo = max(0, end - _MAX_LOCAL)
+    pos = end
+    while pos > lo:
+        char = text[pos - 1]
+        if not (char.isalnum() or char in "_.+-"):
+            break
+        pos -= 1
+    else:
+        if pos and (text[pos - 1].isalnum() or text[pos - 1] in "_.+-"):
+            return ""  # the run is longer than a local part may be
+    if pos == end or text[pos] == ".":
+        return ""
+    return text[pos:end]
+
+
 # An escaped ``@`` glued to a name: ``%40``, double-encoded ``%2540``, quoted-printable ``=40``.
 _ESCAPES: Final = (("%", "2540"), ("%", "40"), ("=", "40"))
 
 
 def _escaped(text: str, start: int, token: str, fanged: RefangMap | None, add: _Add) -> bool:
     """Decode an escaped ``@`` before a name: the e-mail and the domain, not ``40evil.com``."""
+    if not start or text[start - 1] not in "%=" or token[0] not in "24":
+        return False  # the common case, decided without slicing
     esc = -1
     for mark, digits in _ESCAPES:
         rest = token[len(digits) :]
@@ -187,9 +212,9 @@ def _at_escape(
 ) -> None:
     if "." not in token:
         return
-    local = _LOCAL_BEFORE.search(text, max(0, esc - 64), esc)
-    if local and not local.group().endswith(".") and is_domain(token):
-        add(("email", f"{local.group()}@{token.lower()}", local.start(), start + len(token)))
+    local = _local_before(text, esc)
+    if local and not local.endswith(".") and is_domain(token):
+        add(("email", f"{local}@{token.lower()}", esc - len(local), start + len(token)))
     _dotted(text, start, token, fanged, add)
 
 
@@ -539,23 +564,27 @@ def scan(
     add = hits.append
     covered = 0  # the end of the last path run on through spaced names
     search = SCANNER.search
+    kinds = SCANNER_KINDS
     position = 0
     while True:
         m = search(text, position)
         if m is None:
             break
         position = m.end()
-        kind = m.lastgroup or ""
-        if kind in _RUNS and m.group(kind).count(_SEPARATOR[kind]) >= MAX_SEGMENTS:
+        kind, before, after = kinds[m.lastgroup or ""]
+        start = m.start() + before
+        value = text[start : position - after] if before or after else m.group()
+        if kind == "url" and value[: value.index("://")].lower() not in SCANNER_URL_SCHEMES:
+            position = m.start() + 1  # not a scheme we know: nothing starts here after all
+            continue
+        if kind in _RUNS and value.count(_SEPARATOR[kind]) >= MAX_SEGMENTS:
             # A path longer than the pattern's segment cap: skip the rest of it in one step
             # instead of trying every position inside it.
             run = _RUNS[kind].match(text, position)
             position = run.end() if run else position
-        start = m.start(kind)
         if start < covered:
             continue
-        value = m.group(kind)
-        if kind in _MORE and text.startswith(" ", m.end(kind)):
+        if kind in _MORE and text.startswith(" ", start + len(value)):
             value = _spaced(text, start, value, kind)
             covered = start + len(value)
         if kind == "dotted":
