@@ -18,42 +18,74 @@ from asisdk.ioc._tlds import TLDS
 
 __all__ = ["RefangMap", "refang", "refang_with_map"]
 
-# One scan finds every defang marker. Each branch starts with a character of the leading class
-# so the regex engine can skip ahead quickly; the word context is checked on the (rare) hits.
-# ``]`` is not in that class: a run of ``]`` (after a URL, in hostile text) would try every
-# branch at every character; ``].[`` has its own branch, which fails on the second character.
+# One scan finds every defang marker. Every alternative starts with a literal character, so
+# the regex engine skips the text between candidates in one tight loop and, on a candidate,
+# enters only the alternative of its character (lookbehinds or a character class first would
+# make it try each alternative at each ``h`` of the text); the word context is checked on the
+# (rare) hits. ``]`` leads only ``].[``, which fails on the second character: a run of ``]``
+# (after a URL, in hostile text) costs one check a character. The kinds that follow each
+# leading character are listed in the order they are tried.
 _DOT_WORDS = r"\.|,|dot|DOT|Dot|punkt|PUNKT|punto|PUNTO"
-_DEFANG: Final = re.compile(
-    rf"""
-    \](?P<cdot2>\.[\[\]])
-    | [\[\(\{{\\hHfFxX<:^_](?:
-      (?<=[hH])(?P<scheme>(?:[xX*]{{2}})p)
-          (?=[sS]?(?:\[:\]|:(?://|\\\\|\[/\])|\[:\]//|\[://\]))
-    | (?<=[fF])(?P<ftp>[xX][pP])(?=s?(?:\[:\]|:)(?://|\[/\]))
-    | (?<=[xX])(?P<x4>[xX]{{3}}[sSxX]?)(?=://)
-    | (?<=[\[\(\{{])(?P<dot>\ {{0,3}}(?:{_DOT_WORDS})\ {{0,3}}[\]\)\}}])
-    | (?<=\[)(?P<colon>:\]|://\])
-    | (?<=\[)(?P<slash>/\])
-    | (?<=\[)(?P<hyphen>-\])
-    | (?<=[\[\(\{{])(?P<at>\ {{0,3}}(?:@|at|AT|At)\ {{0,3}}[\]\)\}}])
-    | (?<=\\)(?P<bsdot>\.)
-    | (?<=<)(?P<adot>\.>)
-    | (?<=\^)(?P<cdot>\.)
-    | (?<=[pPsS]:)(?P<bsslash>\\\\)
-    | (?<=_)(?P<uat>(?:at|AT)_)
-    | (?<=[hH])(?P<sfix>(?i:ttps?)(?:\ +:/{{2,3}}\ *|:/{{3,}}\ *|://\ +|(?<![:/])//(?!/)\ *))
-    | (?<=[\[\(\{{])(?P<arroba>\ {{0,3}}(?:arroba|ARROBA|et|ET)\ {{0,3}}[\]\)\}}])
-    | (?<=[\[])(?P<odot>\.\[?|\.\]?)
-    | (?<=\\)(?P<jslash>/)
-    )
-    """,
-    re.VERBOSE,
+_BRACKET_DOT = rf"\ {{0,3}}(?:{_DOT_WORDS})\ {{0,3}}[\]\)\}}]"
+_BRACKET_AT = r"\ {0,3}(?:@|at|AT|At)\ {0,3}[\]\)\}]"
+_BRACKET_ARROBA = r"\ {0,3}(?:arroba|ARROBA|et|ET)\ {0,3}[\]\)\}]"
+_H = (
+    ("scheme", r"(?:[xX*]{2})p(?=[sS]?(?:\[:\]|:(?://|\\\\|\[/\])|\[:\]//|\[://\]))"),
+    ("sfix", r"(?i:ttps?)(?: +:/{2,3} *|:/{3,} *|:// +|(?<![:/])//(?!/) *)"),
 )
+_F = (("ftp", r"[xX][pP](?=s?(?:\[:\]|:)(?://|\[/\]))"),)
+_X = (("x4", r"[xX]{3}[sSxX]?(?=://)"),)
+_PAREN = (("dot", _BRACKET_DOT), ("at", _BRACKET_AT), ("arroba", _BRACKET_ARROBA))
+_DEFANG_LEADS: Final[tuple[tuple[str, tuple[tuple[str, str], ...]], ...]] = (
+    ("]", (("cdot2", r"\.[\[\]]"),)),
+    ("h", _H),
+    ("H", _H),
+    ("f", _F),
+    ("F", _F),
+    ("x", _X),
+    ("X", _X),
+    (
+        "[",
+        (
+            ("dot", _BRACKET_DOT),
+            ("colon", r":\]|://\]"),
+            ("slash", r"/\]"),
+            ("hyphen", r"-\]"),
+            ("at", _BRACKET_AT),
+            ("arroba", _BRACKET_ARROBA),
+            ("odot", r"\.\[?|\.\]?"),
+        ),
+    ),
+    ("(", _PAREN),
+    ("{", _PAREN),
+    ("\\", (("bsdot", r"\."), ("jslash", "/"))),
+    ("<", (("adot", r"\.>"),)),
+    ("^", (("cdot", r"\."),)),
+    (":", (("bsslash", r"(?<=[pPsS]:)\\\\"),)),
+    ("_", (("uat", r"(?:at|AT)_"),)),
+)
+#: Group name in :data:`_DEFANG` -> marker kind (a kind led by two characters has two names).
+_DEFANG_KIND: Final[dict[str, str]] = {}
+
+
+def _defang_pattern() -> re.Pattern[str]:
+    branches = []
+    for lead, kinds in _DEFANG_LEADS:
+        inner = []
+        for kind, regex in kinds:
+            name = f"{kind}_{len(_DEFANG_KIND)}"
+            _DEFANG_KIND[name] = kind
+            inner.append(f"(?P<{name}>{regex})")
+        branches.append(re.escape(lead) + "(?:" + "|".join(inner) + ")")
+    return re.compile("|".join(branches))
+
+
+_DEFANG: Final = _defang_pattern()
 # Spelled-out markers without brackets (``evil dot com``, ``john at evil dot com``): only
-# looked for when the text holds one.
+# looked for when the text holds one. Led by the space or hyphen, like the scan above.
 _SPELLED: Final = re.compile(
-    r"(?<=\w)(?: (?:(?P<sdot>dot|DOT)|(?P<sat>at|AT)) "
-    r"| {1,2}(?P<sat2>@) {1,2}|(?P<hdot>-dot-))(?=\w)"
+    r" (?<=\w )(?:(?:(?P<sdot>dot|DOT)|(?P<sat>at|AT)) | ?(?P<sat2>@) {1,2})(?=\w)"
+    r"|-(?<=\w-)(?P<hdot>dot-)(?=\w)"
 )
 _STOPWORDS: Final = frozenset(
     {"the", "a", "an", "of", "and", "or", "to", "in", "on", "this", "that", "is", "was", "my"}
@@ -163,7 +195,8 @@ _SCHEME_BEFORE: Final = re.compile(r"(?<![\w])(?i:https?|ftps?)$")
 
 def _replacement(text: str, match: re.Match[str]) -> tuple[int, int, str] | None:
     """Return the span to replace and its replacement, or ``None`` to leave the hit alone."""
-    kind = match.lastgroup
+    group = match.lastgroup or ""
+    kind = _DEFANG_KIND.get(group, group)
     start, end = match.span()
     if kind in ("sdot", "sat"):
         return _spelled(text, match)
@@ -256,7 +289,7 @@ def refang_with_map(text: str) -> tuple[str, RefangMap | None]:
     for match in matches:
         if match.start() < last:
             continue
-        if match.lastgroup == "bsdot":
+        if _DEFANG_KIND.get(match.lastgroup or "") == "bsdot":
             run = _bsdot_run(text, match.start())
             if run is None:
                 continue
