@@ -250,21 +250,27 @@ URL_START: Final = re.compile(rf"(?<![A-Za-z0-9]){_URL_SCHEME}")
 #: Hashes inside a path, file name or URL (``_`` and ``-`` are boundaries).
 HASH_IN: Final = re.compile(rf"(?<![0-9A-Za-z])(?:{_HASH})(?![0-9A-Za-z])")
 
-#: A label naming the kind of a hash right before it (``imphash: ...``, ``"tlsh": "...``).
+# The context checks below look at the line before a candidate, and each is written for that
+# line *reversed* and matched at its start: ``label SEP $`` searched forwards tries every
+# start in the line (3.5 us a call); reversed it is one anchored match (0.3 us). Read them
+# backwards: ``hsahpmi`` is ``imphash``.
+
+#: A label naming the kind of a hash right before it (``imphash: ...``, ``"tlsh": "...``);
+#: group 1 is the label, reversed.
 HASH_LABEL_BEFORE: Final = re.compile(
-    r"""\b(imphash|authentihash|tlsh)["']?\s*[:=]?\s*["']?\s*$""", re.IGNORECASE
+    r"""\s*["']?\s*[:=]?\s*["']?(hsahpmi|hsahitnehtua|hslt)\b""", re.IGNORECASE
 )
 
 #: A version marker right before a dotted quad, separated by spaces, tabs or NULs (PE
 #: resource strings: ``FileVersion\x004.0.0.1``) (``version 1.2.3.4``, ``"version": "...``).
 VERSION_BEFORE: Final = re.compile(
-    r"""(?:version|\bver\.?|\bv\.?|\bbuild)["']?[\s\x00]*[:=]?[\s\x00]*["']?[\s\x00]*$""",
+    r"""[\s\x00]*["']?[\s\x00]*[:=]?[\s\x00]*["']?(?:noisrev|\.?rev\b|\.?v\b|dliub\b)""",
     re.IGNORECASE,
 )
 
 #: An HTTP method right before a path: the path is a request target, not a file.
 HTTP_TARGET_BEFORE: Final = re.compile(
-    r"\b(?:GET|POST|PUT|HEAD|DELETE|OPTIONS|PATCH|CONNECT|TRACE|PROPFIND)\s+$"
+    r"\s+(?:TEG|TSOP|TUP|DAEH|ETELED|SNOITPO|HCTAP|TCENNOC|ECART|DNIFPORP)\b"
 )
 
 #: TLDs that are also common file extensions: a bare two-label name ending in one of these
@@ -339,10 +345,10 @@ CODE_MEMBER_TLDS: Final = frozenset(
     }
 )  # fmt: skip
 
-#: A label naming an object identifier before a dotted quad (``OID 2.5.4.3``).
+#: A label naming an object identifier before a dotted quad (``OID 2.5.4.3``), reversed.
 OID_BEFORE: Final = re.compile(
-    r"""(?:\boid|object[\s_-]?identifier|objectid|algorithm|\beku|extension|policy)"""
-    r"""["']?\s*[:=]?\s*["']?\s*$""",
+    r"""\s*["']?\s*[:=]?\s*["']?"""
+    r"""(?:dio\b|reifitnedi[\s_-]?tcejbo|ditcejbo|mhtirogla|uke\b|noisnetxe|ycilop)""",
     re.IGNORECASE,
 )
 #: Arcs that certificate OIDs start with (X.520 attributes, X.509 extensions, PKIX).

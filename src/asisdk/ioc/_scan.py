@@ -71,6 +71,8 @@ _MAX_GLUED: Final = 64
 #: Longest URL value reported (longer URLs are found whole; their value is cut here).
 MAX_URL_VALUE: Final = 8192
 _MAX_HOST: Final = 253
+#: What a host name may be made of (letters and digits of any script, ``.``, ``-``, ``_``).
+_HOST_CHARS: Final = re.compile(r"[\w.-]+")
 #: Longest scheme written before ``://`` (``git+telnet``), to start a scheme search near it.
 _LONGEST_SCHEME: Final = 16
 _INNER_FILE_LABELS: Final = frozenset({"exe", "dll", "tar", "sys", "tmp", "bak", "bin", "old"})
@@ -142,15 +144,15 @@ def _spaced(text: str, start: int, value: str, kind: str) -> str:
 
 def _hash(text: str, start: int, value: str, add: _Add) -> None:
     kind = _HASH_TYPES[len(value)]
-    label = HASH_LABEL_BEFORE.search(_line_before(text, start))
+    label = HASH_LABEL_BEFORE.match(_line_before(text, start)[::-1])
     if label:
-        kind = _LABELLED.get((label.group(1).lower(), len(value)), kind)
+        kind = _LABELLED.get((label.group(1)[::-1].lower(), len(value)), kind)
     add((kind, value.lower(), start, start + len(value)))
 
 
 def _tlsh(text: str, start: int, value: str, add: _Add) -> None:
-    label = HASH_LABEL_BEFORE.search(_line_before(text, start))
-    if len(value) == _TLSH_LEN or (label and label.group(1).lower() == "tlsh"):
+    label = HASH_LABEL_BEFORE.match(_line_before(text, start)[::-1])
+    if len(value) == _TLSH_LEN or (label and label.group(1).lower() == "hslt"):
         add(("tlsh", value.upper(), start, start + len(value)))
 
 
@@ -166,44 +168,39 @@ def _ssdeep(start: int, value: str, add: _Add) -> None:
 
 
 _MAX_LOCAL: Final = 64
+_LAST_NON_LOCAL: Final = re.compile(r"(?s:.*)[^\w.+-]")
+_LOCAL_CHAR: Final = re.compile(r"[\w.+-]")
 
 
 def _local_before(text: str, end: int) -> str:
     """The e-mail local part ending at ``end``: the run of ``[\\w.+-]`` before it, at most 64
-    characters, not starting with a dot; ``""`` when there is none (a backward walk: a regex
-    searched over the window would try every start in it)."""
+    characters, not starting with a dot; ``""`` when there is none. The last character that
+    cannot be in a local part is found by one greedy match in C (a regex searched over the
+    window would try every start in it)."""
     lo = max(0, end - _MAX_LOCAL)
-    pos = end
-    while pos > lo:
-        char = text[pos - 1]
-        if not (char.isalnum() or char in "_.+-"):
-            break
-        pos -= 1
-    else:
-        if pos and (text[pos - 1].isalnum() or text[pos - 1] in "_.+-"):
-            return ""  # the run is longer than a local part may be
+    last = _LAST_NON_LOCAL.match(text, lo, end)
+    pos = last.end() if last else lo
+    if last is None and lo and _LOCAL_CHAR.match(text, lo - 1):
+        return ""  # the run is longer than a local part may be
     if pos == end or text[pos] == ".":
         return ""
     return text[pos:end]
 
 
-# An escaped ``@`` glued to a name: ``%40``, double-encoded ``%2540``, quoted-printable ``=40``.
-_ESCAPES: Final = (("%", "2540"), ("%", "40"), ("=", "40"))
-
-
 def _escaped(text: str, start: int, token: str, fanged: RefangMap | None, add: _Add) -> bool:
     """Decode an escaped ``@`` before a name: the e-mail and the domain, not ``40evil.com``."""
-    if not start or text[start - 1] not in "%=" or token[0] not in "24":
+    if not start or token[0] not in "24":
         return False  # the common case, decided without slicing
-    esc = -1
-    for mark, digits in _ESCAPES:
-        rest = token[len(digits) :]
-        if token.startswith(digits) and text.startswith(mark, start - 1) and rest[:1].isalpha():
-            esc, start, token = start - 1, start + len(digits), rest
-            break
-    if esc < 0:
+    mark = text[start - 1]
+    if mark == "%":  # ``%40`` or, double-encoded, ``%2540``
+        digits = 4 if token.startswith("2540") else 2 if token.startswith("40") else 0
+    elif mark == "=":  # quoted-printable ``=40``
+        digits = 2 if token.startswith("40") else 0
+    else:
         return False
-    _at_escape(text, esc, start, token, fanged, add)
+    if not digits or not token[digits : digits + 1].isalpha():
+        return False
+    _at_escape(text, start - 1, start + digits, token[digits:], fanged, add)
     return True
 
 
@@ -322,7 +319,7 @@ def _one_url(text: str, start: int, raw: str, add: _Add, depth: int, *, inside: 
         return
     if not host or len(host) > _MAX_HOST:
         return
-    if not (host.startswith("[") or all(c.isalnum() or c in ".-_" for c in host)):
+    if not (host.startswith("[") or _HOST_CHARS.fullmatch(host)):
         return
     if host.startswith("[") and not _valid_v6(host[1:-1]):
         return
@@ -477,8 +474,8 @@ def _dotted(text: str, start: int, token: str, fanged: RefangMap | None, add: _A
 
 def _version_or_oid(text: str, start: int, end: int, token: str) -> bool:
     """Whether a dotted quad is a version (``FileVersion 4.0.0.1``) or an OID (``2.5.4.3``)."""
-    before = _line_before(text, start)
-    if VERSION_BEFORE.search(before) or OID_BEFORE.search(before):
+    before = _line_before(text, start)[::-1]
+    if VERSION_BEFORE.match(before) or OID_BEFORE.match(before):
         return True
     if not token.startswith(OID_ARCS):
         return False
@@ -538,7 +535,7 @@ def _linux(text: str, start: int, raw: str, add: _Add) -> None:
     end = start + len(value)
     if value.count("/") < 2 or (value.endswith("/") and value.count("/") < 3):
         return
-    if HTTP_TARGET_BEFORE.search(_line_before(text, start)) or text.startswith(" HTTP/", end):
+    if HTTP_TARGET_BEFORE.match(_line_before(text, start)[::-1]) or text.startswith(" HTTP/", end):
         return
     add(("linux_path", value, start, end))
     if value.startswith(("/dev/tcp/", "/dev/udp/")):
@@ -613,7 +610,9 @@ def scan(
         elif kind == "mac":
             add(("mac", value.lower(), start, start + len(value)))
         elif kind == "cmac":
-            if not VERSION_BEFORE.search(_line_before(text, start)):  # ``build 2021.0415.1200``
+            if not VERSION_BEFORE.match(
+                _line_before(text, start)[::-1]
+            ):  # ``build 2021.0415.1200``
                 add(("mac", value.lower(), start, start + len(value)))
         elif kind == "cve":
             add(("cve", value.upper(), start, start + len(value)))
