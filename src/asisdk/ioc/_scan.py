@@ -209,9 +209,10 @@ def _at_escape(
 ) -> None:
     if "." not in token:
         return
-    local = _local_before(text, esc)
-    if local and not local.endswith(".") and is_domain(token):
-        add(("email", f"{local}@{token.lower()}", esc - len(local), start + len(token)))
+    if is_domain(token):  # cached, and cheaper than finding the local part
+        local = _local_before(text, esc)
+        if local and not local.endswith("."):
+            add(("email", f"{local}@{token.lower()}", esc - len(local), start + len(token)))
     _dotted(text, start, token, fanged, add)
 
 
