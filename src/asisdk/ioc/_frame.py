@@ -104,7 +104,7 @@ def _extract_chunk(
 def _merge_maps(maps: list[tuple[int, RefangMap]]) -> RefangMap | None:
     if not maps:
         return None
-    merged = RefangMap([], [], [], [])
+    merged = RefangMap.empty()
     for offset, fanged in maps:
         merged.new_start.extend(p + offset for p in fanged.new_start)
         merged.new_end.extend(p + offset for p in fanged.new_end)
