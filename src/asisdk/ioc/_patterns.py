@@ -114,9 +114,10 @@ _G = r"(?<![A-Za-z0-9])"
 # What an indicator starting here must show within its first characters: a separator
 # (``.``, ``@``, ``:``, ``\``, ``/``) after at most a label's worth of name characters, or
 # the shape of a hash, MAC or CVE. A plain word fails this one check instead of every
-# alternative (the bound keeps runs such as ``-a-a-a...`` linear).
+# alternative (the bound keeps runs such as ``-a-a-a...`` linear). Only a name (``_dmarc``)
+# starts with ``_``, and never right after a word character: a run of ``_`` fails at once.
 _STARTS = (
-    rf"(?=[\w+%-]{{1,70}}+[.@:\\/$~]|[:\\/$~]"
+    rf"(?=(?:[^\W_]|[+%-]|(?<!\w)_)[\w+%-]{{0,69}}+[.@:\\/$~]|[:\\/$~]"
     rf"|(?:T1)?{_HEX}{{32}}|{_HEX}{{2}}-{_HEX}{{2}}-|[cC][vV][eE]-)"
 )
 _V6_TAIL = rf"(?:{_HEX}{{1,4}}|\d{{1,3}}(?:\.\d{{1,3}}){{3}})?(?:%[\w.-]{{1,32}})?(?![\w:]|\.\w)"
@@ -142,7 +143,9 @@ _BARE = rf"""
     | {_HEX}{{70}}(?![0-9A-Za-z])(?P<tlsh>)
     | \d(?<![\w:].)\d{{0,7}}:[A-Za-z0-9+/]{{1,64}}:[A-Za-z0-9+/]{{1,64}}(?![\w+/:])(?P<ssdeep>)
     | {_HEX}(?<![\w:.].){_HEX}{{0,3}}:(?:{_HEX}{{0,4}}:){{1,6}}{_V6_TAIL}(?P<v6>)
-    | :(?<![\w:.].)(?:{_HEX}{{0,4}}:){{1,6}}{_V6_TAIL}(?P<v6_colon>)
+    # An address that starts with a colon starts with ``::`` and a digit (``::`` alone is
+    # never one): a run of ``[::`` or ``:::`` gives no candidate to parse.
+    | :(?<![\w:.].)(?=:{_HEX})(?:{_HEX}{{0,4}}:){{1,6}}{_V6_TAIL}(?P<v6_colon>)
     | {_HEX}(?:{_HEX}{{127}}|{_HEX}{{63}}|{_HEX}{{39}}|{_HEX}{{31}})(?![0-9A-Za-z])(?P<hash>)
     | [\w-](?<![\w\\/$-].)(?<!(?<!\*)\..)[\w-]{{0,62}}+{_DOTTED_TAIL}(?P<dotted>)
     | ~{_LIN_BEFORE}{_LIN_TAIL}(?P<lin_tilde>)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import bisect
 import re
 from array import array
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Final
 
 import attrs
@@ -180,84 +180,165 @@ def _in_windows_path(text: str, pos: int) -> bool:
 def _spelled(text: str, match: re.Match[str]) -> tuple[int, int, str] | None:
     """``evil dot com`` and ``john at evil dot com``: only when the rest reads as a name."""
     start, end = match.span()
-    word = _LAST_WORD.search(text, max(0, start - 64), start)
-    if word is None:
+    word = _last_word(text, start)
+    if not word:
         return None
     if match.lastgroup == "sdot":
-        if word.group().lower() in _STOPWORDS or not _name_continues(text, end, dot=True):
+        if word.lower() in _STOPWORDS or not _name_continues(text, end, dot=True):
             return None
         return start, end, "."
     # ``at`` is an ordinary word: only a spelled-out address (``at evil dot com``) counts.
     label = _NEXT_LABEL.match(text, end)
     if label is None or not text.startswith((" dot ", " DOT "), label.end()):
         return None
-    if {word.group().lower(), label.group().lower()} & _STOPWORDS:
+    if {word.lower(), label.group().lower()} & _STOPWORDS:
         return None
     return start, end, "@"
 
 
-_LAST_WORD: Final = re.compile(r"[\w-]{1,64}$")
+_NOT_WORD_BEFORE: Final = re.compile(r"(?s:.*)[^\w-]")
+_MAX_WORD: Final = 64
+
+
+def _last_word(text: str, end: int) -> str:
+    """The run of ``[\\w-]`` (at most 64) ending at ``end``: the last character outside it is
+    found by one greedy match in C, not by a search trying every start of the window."""
+    lo = max(0, end - _MAX_WORD)
+    last = _NOT_WORD_BEFORE.match(text, lo, end)
+    return text[last.end() if last else lo : end]
+
+
 _SCHEME_BEFORE: Final = re.compile(r"(?<![\w])(?i:https?|ftps?)$")
 
 
-def _replacement(text: str, match: re.Match[str]) -> tuple[int, int, str] | None:
-    """Return the span to replace and its replacement, or ``None`` to leave the hit alone."""
-    group = match.lastgroup or ""
-    kind = _DEFANG_KIND.get(group, group)
-    start, end = match.span()
-    if kind in ("sdot", "sat"):
-        return _spelled(text, match)
-    if kind == "hdot":  # ``bad-dot-com``
-        return (start, end, ".") if _name_continues(text, end, dot=True) else None
-    if kind == "sat2":  # ``foo @ bar.com``
-        return (start, end, "@") if _name_continues(text, end, dot=False) else None
-    if kind == "sfix":  # ``http ://``, ``http:/// x``, ``http//x``
-        return start, end, match.group().split(":")[0].split("/")[0].strip().lower() + "://"
-    if kind in ("odot", "cdot2"):  # ``www[.example``, ``www].[example``
-        if _word_before(text, start) and _name_continues(text, end, dot=True):
-            return start, end, "."
-        return None
-    if kind == "jslash":  # ``https://a.com\/x.php``: a JSON-escaped slash
-        if start > 0 and (text[start - 1].isalnum() or text[start - 1] in "/._-"):
-            return start, end, "/"
-        return None
-    if kind in ("scheme", "ftp"):
-        if _word_before(text, start):  # ``...hxxp`` inside a longer word
-            return None
-        return start, end, "http" if kind == "scheme" else "ftp"
-    if kind == "x4":
-        if _word_before(text, start):
-            return None
-        return start, end, "https" if len(match.group()) == len("xxxxs") else "http"
-    if kind == "colon":
-        return start, end, match.group()[1:-1]
-    if kind == "slash":
+_Replacement = tuple[int, int, str] | None
+
+
+def _hdot(text: str, match: re.Match[str], start: int, end: int) -> _Replacement:
+    # ``bad-dot-com``
+    return (start, end, ".") if _name_continues(text, end, dot=True) else None
+
+
+def _sat2(text: str, match: re.Match[str], start: int, end: int) -> _Replacement:
+    # ``foo @ bar.com``
+    return (start, end, "@") if _name_continues(text, end, dot=False) else None
+
+
+def _sfix(text: str, match: re.Match[str], start: int, end: int) -> _Replacement:
+    # ``http ://``, ``http:/// x``, ``http//x``
+    return start, end, match.group().split(":")[0].split("/")[0].strip().lower() + "://"
+
+
+def _odot(text: str, match: re.Match[str], start: int, end: int) -> _Replacement:
+    # ``www[.example``, ``www].[example``
+    if _word_before(text, start) and _name_continues(text, end, dot=True):
+        return start, end, "."
+    return None
+
+
+def _jslash(text: str, match: re.Match[str], start: int, end: int) -> _Replacement:
+    # ``https://a.com\/x.php``: a JSON-escaped slash
+    if start > 0 and (text[start - 1].isalnum() or text[start - 1] in "/._-"):
         return start, end, "/"
-    if kind == "bsslash":
-        if not _SCHEME_BEFORE.search(text, max(0, start - 6), start):
-            return None
-        return start, end, "://"
-    if kind == "uat":
-        if _word_before(text, start) and _name_continues(text, end, dot=False):
-            return start, end, "@"
+    return None
+
+
+def _scheme(text: str, match: re.Match[str], start: int, end: int) -> _Replacement:
+    if _word_before(text, start):  # ``...hxxp`` inside a longer word
         return None
-    if kind in ("hyphen", "adot", "cdot"):
+    return start, end, "ftp" if match.group()[:1] in "fF" else "http"
+
+
+def _x4(text: str, match: re.Match[str], start: int, end: int) -> _Replacement:
+    if _word_before(text, start):
+        return None
+    return start, end, "https" if len(match.group()) == len("xxxxs") else "http"
+
+
+def _colon(text: str, match: re.Match[str], start: int, end: int) -> _Replacement:
+    return start, end, match.group()[1:-1]
+
+
+def _slash(text: str, match: re.Match[str], start: int, end: int) -> _Replacement:
+    return start, end, "/"
+
+
+def _bsslash(text: str, match: re.Match[str], start: int, end: int) -> _Replacement:
+    if not _SCHEME_BEFORE.search(text, max(0, start - 6), start):
+        return None
+    return start, end, "://"
+
+
+def _uat(text: str, match: re.Match[str], start: int, end: int) -> _Replacement:
+    if _word_before(text, start) and _name_continues(text, end, dot=False):
+        return start, end, "@"
+    return None
+
+
+def _between_words(repl: str) -> _Handler:
+    def handler(text: str, match: re.Match[str], start: int, end: int) -> _Replacement:
         if _word_before(text, start) and _word_after(text, end):
-            return start, end, "-" if kind == "hyphen" else "."
+            return start, end, repl
         return None
-    if kind == "arroba":
-        kind = "at"
-    if kind in ("dot", "at"):
+
+    return handler
+
+
+def _bracketed(repl: str) -> _Handler:
+    dot = repl == "."
+
+    def handler(text: str, match: re.Match[str], start: int, end: int) -> _Replacement:
         # ``evil [dot] com``: the spaces around a spaced marker go too, but only when what
         # follows reads as the rest of a name (``the [dot] operator`` stays prose).
         if text.startswith(" ", end) and start > 0 and text[start - 1] == " ":
-            if not _name_continues(text, end + 1, dot=kind == "dot"):
+            if not _name_continues(text, end + 1, dot=dot):
                 return None
             start, end = start - 1, end + 1
         if _word_before(text, start) and _word_after(text, end):
-            return start, end, "." if kind == "dot" else "@"
+            return start, end, repl
         return None
-    return None
+
+    return handler
+
+
+def _spelled_handler(text: str, match: re.Match[str], start: int, end: int) -> _Replacement:
+    return _spelled(text, match)
+
+
+_Handler = Callable[[str, re.Match[str], int, int], _Replacement]
+#: What decides each marker kind (one lookup, not a chain of comparisons per marker).
+_HANDLERS: Final[dict[str, _Handler]] = {
+    "sdot": _spelled_handler,
+    "sat": _spelled_handler,
+    "hdot": _hdot,
+    "sat2": _sat2,
+    "sfix": _sfix,
+    "odot": _odot,
+    "cdot2": _odot,
+    "jslash": _jslash,
+    "scheme": _scheme,
+    "ftp": _scheme,
+    "x4": _x4,
+    "colon": _colon,
+    "slash": _slash,
+    "bsslash": _bsslash,
+    "uat": _uat,
+    "hyphen": _between_words("-"),
+    "adot": _between_words("."),
+    "cdot": _between_words("."),
+    "dot": _bracketed("."),
+    "at": _bracketed("@"),
+    "arroba": _bracketed("@"),
+}
+# Each group name of the scan straight to its handler (``\.`` runs are decided by name, in
+# refang_with_map).
+_HANDLERS.update({name: _HANDLERS[kind] for name, kind in _DEFANG_KIND.items() if kind != "bsdot"})
+
+
+def _replacement(text: str, match: re.Match[str]) -> _Replacement:
+    """Return the span to replace and its replacement, or ``None`` to leave the hit alone."""
+    start, end = match.span()
+    return _HANDLERS[match.lastgroup or ""](text, match, start, end)
 
 
 # The rest of a name after a ``\.``, and the markers in it.

@@ -8,6 +8,7 @@ email, the IPv4 inside an IPv4-mapped / NAT64 IPv6 address, hashes inside paths 
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from collections.abc import Callable
@@ -88,6 +89,8 @@ _MAC: Final = re.compile(r"[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}")
 _SPACED: Final[dict[str, list[str]]] = {}
 for _name in sorted(SPACED_NAMES, key=len, reverse=True):
     _SPACED.setdefault(_name.split(" ", 1)[0], []).append(_name)
+#: The longest first word of a spaced name.
+_SPACED_FIRST: Final = max(map(len, _SPACED))
 _MORE: Final = {"win": WIN_MORE, "unc": WIN_MORE, "reg": REG_MORE, "lin": LIN_MORE}
 _SEPARATOR: Final = {"lin": "/", "win": "\\", "unc": "\\", "reg": "\\"}
 # The rest of a path or key past the segment cap (a superset, matched without groups).
@@ -123,6 +126,9 @@ def _trim(value: str, trail: str) -> str:
 def _spaced(text: str, start: int, value: str, kind: str) -> str:
     """Run a path or key on through well-known components with spaces (``Windows NT``)."""
     sep = "/" if kind == "lin" else "\\"
+    seg = value[value.rfind(sep) + 1 :]
+    if len(seg) > _SPACED_FIRST or seg.lower() not in _SPACED:
+        return value  # the last component starts no spaced name (the common case)
     more = _MORE[kind]
     end = start + len(value)
     seg_start = start + value.rfind(sep) + 1
@@ -391,13 +397,10 @@ def _ipv6(text: str, cand: str, start: int, end: int, add: _Add, *, cidr: bool =
             return  # times (10:30:45) and other colon runs
     if address == "::":
         return
-    try:
-        ip = ipaddress.IPv6Address(address)
-    except ValueError:
+    parsed = _v6_address(address)
+    if parsed is None:
         return
-    groups = [g for g in address.split(":") if g]
-    if "::" in address and len(groups) <= 2 and all(g.isalpha() for g in groups):
-        return  # a C++/Rust-style scope such as ``ab::cd``, not an address
+    ip, embedded = parsed
     value = address.lower()
     if cidr and text.startswith("/", end):
         digits = ""
@@ -412,11 +415,25 @@ def _ipv6(text: str, cand: str, start: int, end: int, add: _Add, *, cidr: bool =
     if value == "::":
         return  # ``::/0`` and the like: ``::`` alone is never reported
     add(("ipv6", value, start, span_end))
+    if embedded is not None:
+        add(("ipv4", embedded, start, span_end))
+
+
+@functools.lru_cache(maxsize=4096)
+def _v6_address(address: str) -> tuple[ipaddress.IPv6Address, str | None] | None:
+    """The parsed address and the IPv4 inside it (mapped or NAT64), or ``None`` when it is
+    not one. Cached: parsing costs microseconds and addresses recur (``::1``, ``fe80::1``)."""
+    try:
+        ip = ipaddress.IPv6Address(address)
+    except ValueError:
+        return None
+    groups = [g for g in address.split(":") if g]
+    if "::" in address and len(groups) <= 2 and all(g.isalpha() for g in groups):
+        return None  # a C++/Rust-style scope such as ``ab::cd``, not an address
     embedded = ip.ipv4_mapped
     if embedded is None and ip in _NAT64:
         embedded = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
-    if embedded is not None:
-        add(("ipv4", str(embedded), start, span_end))
+    return ip, None if embedded is None else str(embedded)
 
 
 def _dotted(text: str, start: int, token: str, fanged: RefangMap | None, add: _Add) -> None:
@@ -536,7 +553,11 @@ def _linux(text: str, start: int, raw: str, add: _Add) -> None:
     end = start + len(value)
     if value.count("/") < 2 or (value.endswith("/") and value.count("/") < 3):
         return
-    if HTTP_TARGET_BEFORE.match(_line_before(text, start)[::-1]) or text.startswith(" HTTP/", end):
+    if text.startswith(" HTTP/", end) or (
+        start  # a request target follows its method and a space
+        and text[start - 1].isspace()
+        and HTTP_TARGET_BEFORE.match(_line_before(text, start)[::-1])
+    ):
         return
     add(("linux_path", value, start, end))
     if value.startswith(("/dev/tcp/", "/dev/udp/")):
@@ -575,7 +596,11 @@ def scan(
         if kind == "url" and value[: value.index("://")].lower() not in SCANNER_URL_SCHEMES:
             position = m.start() + 1  # not a scheme we know: nothing starts here after all
             continue
-        if kind in _RUNS and value.count(_SEPARATOR[kind]) >= MAX_SEGMENTS:
+        if (
+            len(value) >= MAX_SEGMENTS  # it holds at least as many characters as separators
+            and kind in _RUNS
+            and value.count(_SEPARATOR[kind]) >= MAX_SEGMENTS
+        ):
             # A path longer than the pattern's segment cap: skip the rest of it in one step
             # instead of trying every position inside it.
             run = _RUNS[kind].match(text, position)
@@ -588,22 +613,22 @@ def scan(
         if kind == "dotted":
             if not _escaped(text, start, value, fanged, add):
                 _dotted(text, start, value, fanged, add)
-        elif kind == "xdom":
-            _at_escape(text, start - 4, start, value, fanged, add)
         elif kind == "url":
             _url(text, start, value, add, inside=inside)
-        elif kind == "hash":
-            _hash(text, start, value, add)
-        elif kind == "tlsh":
-            _tlsh(text, start, value, add)
-        elif kind == "ssdeep":
-            _ssdeep(start, value, add)
-        elif kind == "v6":
-            _ipv6(text, value, start, start + len(value), add)
         elif kind == "lin":
             _linux(text, start, value, add)
         elif kind == "win" or kind == "unc":
             _windows(text, start, value, add, quoted=False)
+        elif kind == "hash":
+            _hash(text, start, value, add)
+        elif kind == "v6":
+            _ipv6(text, value, start, start + len(value), add)
+        elif kind == "xdom":
+            _at_escape(text, start - 4, start, value, fanged, add)
+        elif kind == "tlsh":
+            _tlsh(text, start, value, add)
+        elif kind == "ssdeep":
+            _ssdeep(start, value, add)
         elif kind == "qwin" or kind == "cqwin":
             _windows(text, start, value, add, quoted=True)
         elif kind == "email":

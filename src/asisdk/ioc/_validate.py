@@ -44,6 +44,8 @@ def canonical_ipv4(value: str) -> str:
         >>> canonical_ipv4("010.001.002.003")
         '10.1.2.3'
     """
+    if not value.startswith("0") and ".0" not in value:
+        return value  # no octet has a leading zero (the common case)
     return ".".join(str(int(part)) for part in value.split("."))
 
 
