@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable, Iterator
 from typing import Final
@@ -42,6 +43,12 @@ CLASSIFY_ORDER: Final = (
 )
 _NAME_RE: Final = re.compile(r"[a-z][a-z0-9_]{0,63}")
 _IP_TYPES: Final = frozenset({"ipv4", "ipv6"})
+
+
+@functools.lru_cache(maxsize=8192)
+def _is_public(address: str) -> bool:
+    """:func:`~asisdk.entities.is_public_address`, cached: addresses recur through a text."""
+    return is_public_address(address)
 
 
 @attrs.frozen
@@ -231,7 +238,7 @@ class IocExtractor:
             if hit[0] in wanted
         ]
         if not self._include_private:
-            hits = [hit for hit in hits if hit[0] not in _IP_TYPES or is_public_address(hit[1])]
+            hits = [hit for hit in hits if hit[0] not in _IP_TYPES or _is_public(hit[1])]
         customs = [c for name, c in self._custom.items() if name in wanted]
         if not customs:
             return hits
@@ -272,8 +279,20 @@ class IocExtractor:
         order = [t for t in (types if types is not None else sorted(wanted)) if t in wanted]
         result: dict[str, set[str]] = {name: set() for name in dict.fromkeys(order)}
         scanned, fanged = self._prepare(text)
-        for kind, value, _start, _end in self._hits(scanned, fanged, wanted):
-            result[kind].add(value)
+        if any(name in wanted for name in self._custom):
+            for kind, value, _start, _end in self._hits(scanned, fanged, wanted):
+                result[kind].add(value)
+            return result
+        # Built-in types only: no overlap to resolve, so each hit goes straight into its set
+        # (text dense with indicators holds its distinct values, not a tuple per hit).
+        private = self._include_private
+
+        def keep(hit: Hit) -> None:
+            kind = hit[0]
+            if kind in wanted and (private or kind not in _IP_TYPES or _is_public(hit[1])):
+                result[kind].add(hit[1])
+
+        scan(scanned, fanged, url_components=self._url_components, add=keep)
         return result
 
     def finditer(self, text: str, *, types: Iterable[str] | None = None) -> Iterator[IocMatch]:

@@ -62,7 +62,9 @@ _DEFANG_LEADS: Final[tuple[tuple[str, tuple[tuple[str, str], ...]], ...]] = (
     ("<", (("adot", r"\.>"),)),
     ("^", (("cdot", r"\."),)),
     (":", (("bsslash", r"(?<=[pPsS]:)\\\\"),)),
-    ("_", (("uat", r"(?:at|AT)_"),)),
+    # ``user_at_evil.com``: only where a name with more labels follows (what _uat checks,
+    # found by the scan itself: a run of ``_at_`` then costs no call a marker).
+    ("_", (("uat", r"(?:at|AT)_(?=[\w-]{1,63}+(?:\.\w| ?[\[\(\{]| (?:dot|DOT) |[\[\]]\.|\\\.))"),)),
 )
 #: Group name in :data:`_DEFANG` -> marker kind (a kind led by two characters has two names).
 _DEFANG_KIND: Final[dict[str, str]] = {}
@@ -84,7 +86,8 @@ _DEFANG: Final = _defang_pattern()
 # Spelled-out markers without brackets (``evil dot com``, ``john at evil dot com``): only
 # looked for when the text holds one. Led by the space or hyphen, like the scan above.
 _SPELLED: Final = re.compile(
-    r" (?<=\w )(?:(?:(?P<sdot>dot|DOT)|(?P<sat>at|AT)) | ?(?P<sat2>@) {1,2})(?=\w)"
+    r" (?<=\w )(?:(?:(?P<sdot>dot|DOT)|(?P<sat>at|AT)(?= [\w-]{1,63}+ (?:dot|DOT) )) "
+    r"| ?(?P<sat2>@) {1,2})(?=\w)"
     r"|-(?<=\w-)(?P<hdot>dot-)(?=\w)"
 )
 _STOPWORDS: Final = frozenset(
@@ -177,10 +180,12 @@ def _in_windows_path(text: str, pos: int) -> bool:
     )
 
 
-def _spelled(text: str, match: re.Match[str]) -> tuple[int, int, str] | None:
+def _spelled(text: str, match: re.Match[str], start: int, end: int) -> tuple[int, int, str] | None:
     """``evil dot com`` and ``john at evil dot com``: only when the rest reads as a name."""
-    start, end = match.span()
-    word = _last_word(text, start)
+    # The word before: the last character outside ``[\w-]`` in the 64 before it, found in C.
+    lo = max(0, start - _MAX_WORD)
+    last = _NOT_WORD_BEFORE.match(text, lo, start)
+    word = text[last.end() if last else lo : start]
     if not word:
         return None
     if match.lastgroup == "sdot":
@@ -198,14 +203,6 @@ def _spelled(text: str, match: re.Match[str]) -> tuple[int, int, str] | None:
 
 _NOT_WORD_BEFORE: Final = re.compile(r"(?s:.*)[^\w-]")
 _MAX_WORD: Final = 64
-
-
-def _last_word(text: str, end: int) -> str:
-    """The run of ``[\\w-]`` (at most 64) ending at ``end``: the last character outside it is
-    found by one greedy match in C, not by a search trying every start of the window."""
-    lo = max(0, end - _MAX_WORD)
-    last = _NOT_WORD_BEFORE.match(text, lo, end)
-    return text[last.end() if last else lo : end]
 
 
 _SCHEME_BEFORE: Final = re.compile(r"(?<![\w])(?i:https?|ftps?)$")
@@ -301,15 +298,11 @@ def _bracketed(repl: str) -> _Handler:
     return handler
 
 
-def _spelled_handler(text: str, match: re.Match[str], start: int, end: int) -> _Replacement:
-    return _spelled(text, match)
-
-
 _Handler = Callable[[str, re.Match[str], int, int], _Replacement]
 #: What decides each marker kind (one lookup, not a chain of comparisons per marker).
 _HANDLERS: Final[dict[str, _Handler]] = {
-    "sdot": _spelled_handler,
-    "sat": _spelled_handler,
+    "sdot": _spelled,
+    "sat": _spelled,
     "hdot": _hdot,
     "sat2": _sat2,
     "sfix": _sfix,
@@ -333,12 +326,6 @@ _HANDLERS: Final[dict[str, _Handler]] = {
 # Each group name of the scan straight to its handler (``\.`` runs are decided by name, in
 # refang_with_map).
 _HANDLERS.update({name: _HANDLERS[kind] for name, kind in _DEFANG_KIND.items() if kind != "bsdot"})
-
-
-def _replacement(text: str, match: re.Match[str]) -> _Replacement:
-    """Return the span to replace and its replacement, or ``None`` to leave the hit alone."""
-    start, end = match.span()
-    return _HANDLERS[match.lastgroup or ""](text, match, start, end)
 
 
 # The rest of a name after a ``\.``, and the markers in it.
@@ -400,7 +387,7 @@ def refang_with_map(text: str) -> tuple[str, RefangMap | None]:
             out_len = base + (end - first) - len(marks)
             last = end
             continue
-        found = _replacement(text, match)
+        found = _HANDLERS[match.lastgroup or ""](text, match, *match.span())
         if found is None:
             continue
         start, end, repl = found

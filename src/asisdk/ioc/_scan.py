@@ -568,7 +568,11 @@ def _linux(text: str, start: int, raw: str, add: _Add) -> None:
 
 
 def scan(
-    text: str, fanged: RefangMap | None = None, *, url_components: UrlComponents = "host"
+    text: str,
+    fanged: RefangMap | None = None,
+    *,
+    url_components: UrlComponents = "host",
+    add: _Add | None = None,
 ) -> list[Hit]:
     """Return every built-in hit in ``text`` (already refanged), in text order.
 
@@ -577,10 +581,13 @@ def scan(
         fanged: the offset map of the refanging, used by the "unless defanged" rule.
         url_components: ``"host"`` reports a URL's host; ``"all"`` also the domains and
             addresses in its path and query (``?redirect=evil.com``, ``/foo.com/``).
+        add: called with each hit instead of collecting them (the list returned is then
+            empty): a caller that keeps only distinct values holds those, not every hit.
     """
     inside = url_components == "all"
     hits: list[Hit] = []
-    add = hits.append
+    if add is None:
+        add = hits.append
     covered = 0  # the end of the last path run on through spaced names
     search = SCANNER.search
     kinds = SCANNER_KINDS
