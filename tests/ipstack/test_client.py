@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 import respx
 
+from asisdk._geo_frame import RESULT_COLUMNS
 from asisdk.entities import GeoLocation, IpType
 from asisdk.errors import (
     ApiStatusError,
@@ -19,7 +20,6 @@ from asisdk.errors import (
     QuotaExceededError,
 )
 from asisdk.geo import GeoStatus
-from asisdk.geo._frame import RESULT_COLUMNS
 from asisdk.ipstack import IPStackClient, ipstack_error_parser, location_from_record
 
 from .conftest import API_KEY, BASE, LOS_ANGELES, MakeClient, ipstack_error, record_for

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from asisdk._geo_frame import column_values, results_to_frame
+from asisdk._geo_inputs import IpInput, classify, located
 from asisdk._http import (
     ApiClient,
     BatchStatus,
@@ -28,9 +30,7 @@ from asisdk.errors import (
     InvalidInputError,
     QuotaExceededError,
 )
-from asisdk.geo._frame import column_values, results_to_frame
-from asisdk.geo._inputs import IpInput, classify, located
-from asisdk.geo._result import GeoResult, GeoStatus
+from asisdk.geo import GeoResult, GeoStatus
 from asisdk.ipstack import _defaults
 from asisdk.ipstack._logging import install_key_filter
 from asisdk.ipstack._parse import (
