@@ -242,6 +242,16 @@ async def test_the_key_never_appears_in_logs_or_repr(
     assert not [m for m in messages if API_KEY in m]
 
 
+async def test_the_key_is_masked_by_the_http_layers_one_filter(make_client: MakeClient) -> None:
+    from asisdk._http import HttpLogFilter
+
+    async with make_client():
+        for name in ("httpx", "httpcore", "httpcore.http11"):
+            filters = logging.getLogger(name).filters
+            assert filters, name
+            assert all(isinstance(f, HttpLogFilter) for f in filters), (name, filters)
+
+
 def test_missing_key_names_the_environment_variable(monkeypatch: pytest.MonkeyPatch) -> None:
     from asisdk.config import Config
 
