@@ -28,8 +28,10 @@ needs no request (it is reported ``invalid`` locally) against the same coroutine
 inside the door's own loop; the difference is what the door adds per call (thread hop,
 future, result hand-back). Median of ``--door-calls`` calls each, target < 100 µs.
 
-vt-py is not a project dependency: install it beside asisdk (``bench_vt.requirements.txt``;
-``nox -s bench -- vt`` does). Without it the vt-py rows are skipped and said so.
+vt-py and aiolimiter are not project dependencies (asisdk paces requests with its own window
+limiter, ``asisdk/_window_limiter.py``): install them beside asisdk
+(``bench_vt.requirements.txt``; ``nox -s bench -- vt`` does). Without vt-py its rows are
+skipped, without aiolimiter the throttled vt-py row, and each is said so.
 
 Usage::
 
@@ -273,14 +275,25 @@ def vtpy_available() -> bool:
     return True
 
 
+def aiolimiter_available() -> bool:
+    try:
+        import aiolimiter  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 async def run_vtpy(
     server: Server, values: list[str], quota: int, window: float, throttle: bool
 ) -> RunResult:
     import vt
-    from aiolimiter import AsyncLimiter
 
+    limiter = None
+    if throttle:
+        from aiolimiter import AsyncLimiter
+
+        limiter = AsyncLimiter(quota, window)
     server.call("/__reset")
-    limiter = AsyncLimiter(quota, window) if throttle else None
 
     async with vt.Client("bench-key", host=server.base) as client:
 
@@ -388,9 +401,14 @@ def main() -> None:
             time.sleep(0.1)
             theirs = asyncio.run(run_vtpy(server, values, quota, window, throttle=False))
             report(theirs, quota, window, args.time_scale)
-            if not args.skip_naive:
+            if not args.skip_naive and aiolimiter_available():
                 naive = asyncio.run(run_vtpy(server, values, quota, window, throttle=True))
                 report(naive, quota, window, args.time_scale)
+            elif not args.skip_naive:
+                print(
+                    "\naiolimiter is not installed: the vt-py + aiolimiter row is skipped "
+                    "(pip install -r benchmarks/bench_vt.requirements.txt)"
+                )
         else:
             print(
                 "\nvt-py is not installed: its rows are skipped "

@@ -23,3 +23,15 @@ MAX_CHUNK_ROWS: Final = 20_000
 #: With no executor given, inputs smaller than this run inline: starting worker processes
 #: costs more than the work.
 INLINE_BELOW_ROWS: Final = 10_000
+
+#: Longest input string accepted as an IP address (anything longer is ``invalid``).
+MAX_ADDRESS_LENGTH: Final = 64
+
+#: GeoIP editions the updater can fetch (``asisdk.geo``, ``asisdk geo update``): City
+#: databases, and ASN databases (``--asn``).
+EDITION_DBIP: Final = "dbip-city-lite"
+EDITION_GEOLITE2: Final = "GeoLite2-City"
+EDITION_DBIP_ASN: Final = "dbip-asn-lite"
+EDITION_GEOLITE2_ASN: Final = "GeoLite2-ASN"
+#: The ASN edition from the same provider as each City edition.
+ASN_EDITION_OF: Final = {EDITION_DBIP: EDITION_DBIP_ASN, EDITION_GEOLITE2: EDITION_GEOLITE2_ASN}

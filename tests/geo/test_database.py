@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from asisdk._geo_frame import RESULT_COLUMNS
 from asisdk.config import Config
 from asisdk.entities import IpAddress, IpType
 from asisdk.errors import InvalidInputError
@@ -19,7 +20,6 @@ from asisdk.geo import (
     GeoStatus,
     StaleDatabaseWarning,
 )
-from asisdk.geo._frame import RESULT_COLUMNS
 
 from .conftest import build_city_db
 

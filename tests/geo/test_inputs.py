@@ -7,10 +7,10 @@ import ipaddress
 from hypothesis import given
 from hypothesis import strategies as st
 
+from asisdk._geo_inputs import classify, fast_ip_type
 from asisdk.entities import IpAddress, IpType
 from asisdk.entities._network import ip_type_of
 from asisdk.geo import GeoStatus
-from asisdk.geo._inputs import classify, fast_ip_type
 
 special_v4 = st.sampled_from(
     [
@@ -69,8 +69,8 @@ def test_classify_keeps_a_given_entity_and_normalises_text() -> None:
 
 
 def test_special_ipv4_blocks_cover_everything_ipaddress_treats_specially() -> None:
+    from asisdk._geo_inputs import _V4_MAYBE_SPECIAL
     from asisdk.entities import _network
-    from asisdk.geo._inputs import _V4_MAYBE_SPECIAL
 
     constants = ipaddress.IPv4Address._constants  # type: ignore[attr-defined]
     networks = [

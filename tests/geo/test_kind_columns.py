@@ -11,9 +11,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from asisdk._geo_frame import RESULT_COLUMNS
 from asisdk.config import Config
 from asisdk.geo import GeoIpDatabase
-from asisdk.geo._frame import RESULT_COLUMNS
 
 
 @pytest.fixture

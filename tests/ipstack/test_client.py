@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 import respx
 
+from asisdk._geo_frame import RESULT_COLUMNS
 from asisdk.entities import GeoLocation, IpType
 from asisdk.errors import (
     ApiStatusError,
@@ -19,7 +20,6 @@ from asisdk.errors import (
     QuotaExceededError,
 )
 from asisdk.geo import GeoStatus
-from asisdk.geo._frame import RESULT_COLUMNS
 from asisdk.ipstack import IPStackClient, ipstack_error_parser, location_from_record
 
 from .conftest import API_KEY, BASE, LOS_ANGELES, MakeClient, ipstack_error, record_for
@@ -240,6 +240,16 @@ async def test_the_key_never_appears_in_logs_or_repr(
     assert any("1.1.1.1" in m and "access_key=***" in m for m in messages)
     assert any(record.name == "httpx" for record in caplog.records), "httpx logs requests"
     assert not [m for m in messages if API_KEY in m]
+
+
+async def test_the_key_is_masked_by_the_http_layers_one_filter(make_client: MakeClient) -> None:
+    from asisdk._http import HttpLogFilter
+
+    async with make_client():
+        for name in ("httpx", "httpcore", "httpcore.http11"):
+            filters = logging.getLogger(name).filters
+            assert filters, name
+            assert all(isinstance(f, HttpLogFilter) for f in filters), (name, filters)
 
 
 def test_missing_key_names_the_environment_variable(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -269,8 +269,8 @@ def add_json_option(
 def _vt_settings() -> dict[str, Any]:
     from platformdirs import user_cache_dir
 
+    from asisdk.cli import _defaults
     from asisdk.config import load_config, resolve_setting
-    from asisdk.pipeline import _defaults
 
     cache = Path(user_cache_dir("asisdk")) / _defaults.VT_CACHE_FILE
     cache.parent.mkdir(parents=True, exist_ok=True)

@@ -13,9 +13,10 @@ from typing import Any
 
 import attrs
 
+from asisdk._defaults import ASN_EDITION_OF, EDITION_DBIP, EDITION_GEOLITE2
 from asisdk.cli._common import EXIT_OK, add_json_option, failures_exit_1
 from asisdk.entities import GeoLocation
-from asisdk.geo import GeoDatabaseUpdater, GeoIpDatabase, _defaults
+from asisdk.geo import GeoDatabaseUpdater, GeoIpDatabase
 
 __all__ = ["add_geo_command"]
 
@@ -37,8 +38,8 @@ def add_geo_command(commands: Any) -> None:
     )
     update.add_argument(
         "--edition",
-        choices=(_defaults.EDITION_DBIP, _defaults.EDITION_GEOLITE2),
-        default=_defaults.EDITION_DBIP,
+        choices=(EDITION_DBIP, EDITION_GEOLITE2),
+        default=EDITION_DBIP,
     )
     update.add_argument(
         "--asn",
@@ -68,7 +69,7 @@ def add_geo_command(commands: Any) -> None:
 
 def _run_update(args: argparse.Namespace) -> int:
     async def update() -> int:
-        edition = _defaults.ASN_EDITION_OF[args.edition] if args.asn else args.edition
+        edition = ASN_EDITION_OF[args.edition] if args.asn else args.edition
         async with GeoDatabaseUpdater(
             edition=edition, data_dir=args.data_dir, base_url=args.base_url
         ) as updater:

@@ -97,8 +97,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run_kql(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from asisdk.sigma._kql import SigmaKqlError, rule_to_kql
-    from asisdk.sigma._pack import rule_by_id
+    from asisdk.sigma import SigmaKqlError, rule_by_id, rule_to_kql
 
     with failures_exit_1():  # no rule with that id, a broken pack ...: exit 1 too
         try:
@@ -142,7 +141,7 @@ def _run_kql(args: argparse.Namespace) -> int:
 
 
 def _run_update(args: argparse.Namespace) -> int:
-    from asisdk.sigma._update import GITHUB_API, SigmaPackUpdater
+    from asisdk.sigma import SigmaPackUpdater
 
     async def update() -> int:
         async with SigmaPackUpdater(
@@ -150,7 +149,7 @@ def _run_update(args: argparse.Namespace) -> int:
             url=args.url,
             sha256=args.sha256,
             data_dir=args.data_dir,
-            api_url=args.api_url or GITHUB_API,
+            **({"api_url": args.api_url} if args.api_url else {}),
         ) as updater:
             result = await updater.update()
         manifest = result.manifest

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
+from asisdk.cli import _defaults
 from asisdk.cli._common import EXIT_OK, EXIT_USAGE, CommandFailedError, add_json_option
 from asisdk.errors import ConfigurationError
 
@@ -77,9 +78,7 @@ def default_cache_path() -> Path:
     """Where the CLI keeps the shared threat-intelligence cache."""
     from platformdirs import user_cache_dir
 
-    from asisdk.ti._defaults import CACHE_FILE
-
-    return Path(user_cache_dir("asisdk")) / CACHE_FILE
+    return Path(user_cache_dir("asisdk")) / _defaults.TI_CACHE_FILE
 
 
 def _values(arguments: list[str]) -> list[str]:

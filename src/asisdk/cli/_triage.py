@@ -16,6 +16,7 @@ from typing import Any, get_args
 import attrs
 import pandas as pd
 
+from asisdk.cli import _defaults
 from asisdk.cli._common import (
     EXIT_FINDINGS_ERROR,
     EXIT_OK,
@@ -32,6 +33,7 @@ from asisdk.pipeline import (
     SIGMA_LEVELS,
     STAGES,
     TOP_FINDINGS,
+    VT_MAX_LOOKUPS,
     AllowList,
     InputFormat,
     InputProblem,
@@ -45,12 +47,14 @@ from asisdk.pipeline import (
     run_triage,
     summary_text,
     triage_summary,
+    with_event_text,
     write_report,
 )
-from asisdk.pipeline import _defaults as pipeline_defaults
-from asisdk.pipeline._columns import with_event_text
 
 __all__ = ["add_triage_command", "run_triage_command"]
+
+#: The pipeline's own option defaults, shown and used as the flags' defaults.
+_TRIAGE_DEFAULTS = TriageOptions()
 
 
 def add_triage_command(commands: Any) -> None:
@@ -102,7 +106,7 @@ def add_triage_command(commands: Any) -> None:
     )
     parser.add_argument(
         "--out",
-        default=pipeline_defaults.OUT_DIR,
+        default=_defaults.OUT_DIR,
         metavar="DIR",
         help="output folder (default: ./asisdk-report/)",
     )
@@ -128,9 +132,9 @@ def add_triage_command(commands: Any) -> None:
     parser.add_argument(
         "--vt-max",
         type=int,
-        default=pipeline_defaults.VT_MAX_LOOKUPS,
+        default=VT_MAX_LOOKUPS,
         metavar="N",
-        help=f"most indicators sent to VirusTotal (default: {pipeline_defaults.VT_MAX_LOOKUPS})",
+        help=f"most indicators sent to VirusTotal (default: {VT_MAX_LOOKUPS})",
     )
     parser.add_argument(
         "--sigma",
@@ -206,18 +210,18 @@ def add_triage_command(commands: Any) -> None:
     parser.add_argument(
         "--rare-min-events",
         type=_positive_int,
-        default=pipeline_defaults.RARE_MIN_EVENTS,
+        default=_TRIAGE_DEFAULTS.rare_min_events,
         metavar="N",
         help="a pattern is rare on its host with at most N events ... (default: "
-        f"{pipeline_defaults.RARE_MIN_EVENTS})",
+        f"{_TRIAGE_DEFAULTS.rare_min_events})",
     )
     parser.add_argument(
         "--rare-share",
         type=_share,
-        default=pipeline_defaults.RARE_SHARE,
+        default=_TRIAGE_DEFAULTS.rare_share,
         metavar="SHARE",
         help="... or at most this share of them, whichever is larger (default: "
-        f"{pipeline_defaults.RARE_SHARE})",
+        f"{_TRIAGE_DEFAULTS.rare_share})",
     )
     parser.add_argument(
         "--allow",
@@ -382,8 +386,7 @@ async def _threat_intel(
     """``--ti``: verdicts of :mod:`asisdk.ti` in the indicator table (ti_* columns) and in
     the findings, ranked again with them (known-good and benign answers demote)."""
     from asisdk.cli._ti import default_cache_path, parse_providers
-    from asisdk.pipeline._ti import enrich_ti_iocs, ti_verdicts
-    from asisdk.pipeline._triage import rerank_findings
+    from asisdk.pipeline import enrich_ti_iocs, rerank_findings, ti_verdicts
     from asisdk.ti import ThreatIntel
 
     start = time.perf_counter()

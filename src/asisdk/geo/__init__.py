@@ -19,10 +19,10 @@ Examples:
 
 from __future__ import annotations
 
+from asisdk._geo_result import GeoResult, GeoStatus
 from asisdk.geo._database import GeoIpDatabase, database_kind
 from asisdk.geo._distance import geo_distance
 from asisdk.geo._errors import GeoDatabaseError, StaleDatabaseWarning
-from asisdk.geo._result import GeoResult, GeoStatus
 from asisdk.geo._source import (
     DatabaseSource,
     attribution_for,

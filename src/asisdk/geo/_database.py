@@ -23,15 +23,15 @@ import attrs
 import maxminddb
 import maxminddb.errors
 
+from asisdk._geo_frame import column_values, kind_columns, rows_to_frame
+from asisdk._geo_inputs import Classified, IpInput, classify, located
+from asisdk._geo_result import GeoResult, GeoStatus
 from asisdk.config import Config
 from asisdk.entities import GeoLocation, IpAddress, IpType
 from asisdk.errors import InvalidInputError
 from asisdk.geo import _defaults
 from asisdk.geo._errors import GeoDatabaseError, StaleDatabaseWarning
-from asisdk.geo._frame import column_values, kind_columns, rows_to_frame
-from asisdk.geo._inputs import Classified, IpInput, classify, located
 from asisdk.geo._records import record_to_location
-from asisdk.geo._result import GeoResult, GeoStatus
 from asisdk.geo._source import attribution_for, find_asn_database, find_database
 
 if TYPE_CHECKING:
@@ -450,7 +450,7 @@ class GeoIpDatabase:
         ``connection_type``, ``user_type``, the mobile codes, ``is_in_european_union``, the
         anonymity flags ``is_anonymous``, ``is_anonymous_vpn``, ``is_hosting_provider``,
         ``is_public_proxy``, ``is_residential_proxy``, ``is_tor_exit_node`` (booleans), or
-        ``domain`` (see ``asisdk.geo._frame.KIND_COLUMNS``).
+        ``domain`` (see ``asisdk._geo_frame.KIND_COLUMNS``).
 
         Raises:
             InvalidInputError: ``column`` is not in ``df``.

@@ -5,6 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Final
 
+# The editions are shared with ``asisdk geo update`` (its choices), so they live one layer down.
+from asisdk._defaults import ASN_EDITION_OF as ASN_EDITION_OF
+from asisdk._defaults import EDITION_DBIP as EDITION_DBIP
+from asisdk._defaults import EDITION_DBIP_ASN as EDITION_DBIP_ASN
+from asisdk._defaults import EDITION_GEOLITE2 as EDITION_GEOLITE2
+from asisdk._defaults import EDITION_GEOLITE2_ASN as EDITION_GEOLITE2_ASN
+
 #: Setting name of an explicit database path (config ``[geoip] db_path``).
 DB_PATH_SETTING: Final = "geoip.db_path"
 #: Environment variables consulted for the database path, before ``ASISDK_GEOIP_DB_PATH``.
@@ -21,13 +28,6 @@ STALE_AFTER: Final = dt.timedelta(days=30)
 #: Locales tried, in order, for place names.
 LOCALES: Final = ("en",)
 
-#: Editions the updater can fetch: City databases, and ASN databases (``--asn``).
-EDITION_DBIP: Final = "dbip-city-lite"
-EDITION_GEOLITE2: Final = "GeoLite2-City"
-EDITION_DBIP_ASN: Final = "dbip-asn-lite"
-EDITION_GEOLITE2_ASN: Final = "GeoLite2-ASN"
-#: The ASN edition from the same provider as each City edition.
-ASN_EDITION_OF: Final = {EDITION_DBIP: EDITION_DBIP_ASN, EDITION_GEOLITE2: EDITION_GEOLITE2_ASN}
 #: MaxMind editions (account id and licence key, tar.gz with a sha256 file).
 MAXMIND_EDITIONS: Final = frozenset({EDITION_GEOLITE2, EDITION_GEOLITE2_ASN})
 #: File names of downloaded databases inside the data directory.
@@ -56,5 +56,3 @@ MAX_DATABASE_BYTES: Final = 1024 * 1024 * 1024
 DOWNLOAD_DEADLINE: Final = 1800.0
 #: Read size when copying archive members and gzip streams.
 COPY_CHUNK: Final = 1024 * 1024
-#: Longest input string accepted as an IP address (anything longer is ``invalid``).
-MAX_ADDRESS_LENGTH: Final = 64

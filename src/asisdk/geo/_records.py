@@ -12,27 +12,13 @@ ISP, connection and user type, confidences) are kept in ``additional_data``.
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 from typing import Any, Final
 
 from asisdk.entities import GeoLocation
 
-__all__ = ["Address", "parse_address", "record_to_location"]
-
-Address = ipaddress.IPv4Address | ipaddress.IPv6Address
-
-
-def parse_address(text: str, max_length: int) -> Address | None:
-    """The address in ``text`` (surrounding spaces and IPv6 brackets allowed), else ``None``."""
-    if len(text) > max_length:
-        return None
-    try:
-        return ipaddress.ip_address(text.strip().strip("[]"))
-    except ValueError:
-        return None
-
+__all__ = ["record_to_location"]
 
 # maxminddb decodes maps to plain dicts; ``type(x) is dict`` is much cheaper than an ABC check.
 _EMPTY: Final[Mapping[str, Any]] = MappingProxyType({})

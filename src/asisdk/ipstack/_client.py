@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from asisdk._geo_frame import column_values, results_to_frame
+from asisdk._geo_inputs import IpInput, classify, located
 from asisdk._http import (
     ApiClient,
     BatchStatus,
@@ -28,11 +30,8 @@ from asisdk.errors import (
     InvalidInputError,
     QuotaExceededError,
 )
-from asisdk.geo._frame import column_values, results_to_frame
-from asisdk.geo._inputs import IpInput, classify, located
-from asisdk.geo._result import GeoResult, GeoStatus
+from asisdk.geo import GeoResult, GeoStatus
 from asisdk.ipstack import _defaults
-from asisdk.ipstack._logging import install_key_filter
 from asisdk.ipstack._parse import (
     body_error,
     ipstack_error_parser,
@@ -104,7 +103,6 @@ class IPStackClient(ServiceClient):
     ) -> None:
         key = resolve_secret(_defaults.API_KEY_SETTING, api_key, config=config)
         assert key is not None
-        install_key_filter(_defaults.KEY_PARAM)
         limits = limits_or_shortcuts(
             limits,
             {"requests_per_minute": requests_per_minute, "max_concurrency": max_concurrency},
@@ -126,6 +124,8 @@ class IPStackClient(ServiceClient):
             service="ipstack",
             base_url=base_url,
             params={_defaults.KEY_PARAM: key},
+            # masked in our errors and, by the HTTP layer's one log filter, in every httpx and
+            # httpcore record (request lines, a redirect's Location header)
             masked_params=(_defaults.KEY_PARAM,),
             headers={"Accept": "application/json"},
             limits=limits,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bisect
 from collections import defaultdict
-from typing import Any, Literal
+from typing import Any, Final, Literal, get_args
 
 import pandas as pd
 
@@ -22,6 +22,7 @@ from asisdk.schema import (
     EVENT_HOST_COLUMNS,
     EVENT_TIME_COLUMNS,
     PROCESS_ROLES,
+    ProcessFamily,
 )
 
 __all__ = [
@@ -31,7 +32,10 @@ __all__ = [
     "process_tree_text",
 ]
 
-Schema = Literal["auto", "sysmon", "security"]
+#: Which process-creation events a tree is built from: a family of
+#: :data:`asisdk.schema.ProcessFamily`, or ``"auto"`` (Sysmon 1 when present).
+Schema = Literal["auto", ProcessFamily]
+_SCHEMAS: Final[tuple[str, ...]] = get_args(Schema)
 
 #: Columns of the frame :func:`build_process_tree` returns, in order.
 _TREE_COLUMNS = (
@@ -119,7 +123,7 @@ def _basename(path: str | None) -> str:
 
 
 def _pick_schema(data: pd.DataFrame, schema: Schema) -> tuple[str, pd.DataFrame]:
-    if schema not in ("auto", "sysmon", "security"):
+    if schema not in _SCHEMAS:
         raise InvalidInputError(f"schema must be 'auto', 'sysmon' or 'security', not {schema!r}")
     if "EventID" in data.columns:
         ids = pd.to_numeric(data["EventID"], errors="coerce")

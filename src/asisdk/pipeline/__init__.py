@@ -17,7 +17,13 @@ Examples:
 from __future__ import annotations
 
 from asisdk.pipeline._allow import AllowList
-from asisdk.pipeline._columns import EventColumns, detect_columns
+from asisdk.pipeline._columns import (
+    EVENT_TEXT_COLUMN,
+    EventColumns,
+    detect_columns,
+    with_event_text,
+)
+from asisdk.pipeline._defaults import VT_MAX_LOOKUPS
 from asisdk.pipeline._findings import (
     FINDING_COLUMNS,
     SIGMA_LEVELS,
@@ -50,14 +56,23 @@ from asisdk.pipeline._stages import (
 )
 from asisdk.pipeline._stix import stix_bundle
 from asisdk.pipeline._summary import TOP_FINDINGS, summary_text, top_findings, triage_summary
+from asisdk.pipeline._ti import TI_IOC_COLUMNS, enrich_ti_iocs, ti_candidates, ti_verdicts
 from asisdk.pipeline._timeline import TimelineEngine
-from asisdk.pipeline._triage import STAGES, StageTiming, TriageOptions, TriageResult, run_triage
+from asisdk.pipeline._triage import (
+    STAGES,
+    StageTiming,
+    TriageOptions,
+    TriageResult,
+    rerank_findings,
+    run_triage,
+)
 from asisdk.pipeline._virustotal import VT_COLUMNS, enrich_virustotal, vt_candidates
 
 __all__ = [
     "CSV_FORMULA_PREFIXES",
     "DECODED_COLUMNS",
     "DEFAULT_IOC_TYPES",
+    "EVENT_TEXT_COLUMN",
     "FINDING_COLUMNS",
     "GEO_COLUMNS",
     "IOC_COLUMNS",
@@ -67,9 +82,11 @@ __all__ = [
     "SIGMA_LEVELS",
     "SIGMA_MATCH_COLUMNS",
     "STAGES",
+    "TI_IOC_COLUMNS",
     "TI_VERDICT_COLUMNS",
     "TOP_FINDINGS",
     "VT_COLUMNS",
+    "VT_MAX_LOOKUPS",
     "AllowList",
     "EventColumns",
     "FindingWeights",
@@ -84,6 +101,7 @@ __all__ = [
     "decode_events",
     "detect_columns",
     "detect_format",
+    "enrich_ti_iocs",
     "enrich_virustotal",
     "extract_iocs",
     "find_patterns",
@@ -91,13 +109,17 @@ __all__ = [
     "load_events",
     "load_frame",
     "render_report",
+    "rerank_findings",
     "run_triage",
     "stix_bundle",
     "summarise_iocs",
     "summary_text",
+    "ti_candidates",
+    "ti_verdicts",
     "top_findings",
     "triage_summary",
     "vt_candidates",
+    "with_event_text",
     "write_csv",
     "write_report",
 ]

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from typing import Final
 
-#: Where ``asisdk triage`` writes its outputs unless ``--out`` says otherwise.
-OUT_DIR: Final = "asisdk-report"
-
 #: Columns read as command lines or messages, in order of preference (case-insensitive).
 TEXT_COLUMNS: Final[tuple[str, ...]] = (
     "CommandLine",
@@ -104,5 +101,3 @@ STIX_TYPES: Final[tuple[str, ...]] = (
 VT_TYPES: Final[tuple[str, ...]] = ("sha256", "sha1", "md5", "url", "dns", "ipv4", "ipv6")
 #: Most distinct indicators sent to VirusTotal in one triage (a public key allows 500 a day).
 VT_MAX_LOOKUPS: Final = 25
-#: File name of the VirusTotal cache in the user cache directory.
-VT_CACHE_FILE: Final = "virustotal.sqlite"

@@ -37,7 +37,15 @@ from asisdk.schema import CANONICAL_COLUMNS, normalise_events
 if TYPE_CHECKING:
     from asisdk.geo import GeoIpDatabase
 
-__all__ = ["STAGES", "SigmaSource", "StageTiming", "TriageOptions", "TriageResult", "run_triage"]
+__all__ = [
+    "STAGES",
+    "SigmaSource",
+    "StageTiming",
+    "TriageOptions",
+    "TriageResult",
+    "rerank_findings",
+    "run_triage",
+]
 
 #: The stages of :func:`run_triage`, in order (``vt`` and ``report`` run after it).
 STAGES: tuple[str, ...] = ("decode", "iocs", "patterns", "geo", "findings")

@@ -12,6 +12,7 @@ import math
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
+from asisdk._kql_text import MAX_STRING_LENGTH, kql_string
 from asisdk.errors import QueryParameterError
 
 __all__ = [
@@ -26,45 +27,8 @@ __all__ = [
     "kql_timespan",
 ]
 
-#: Longest string value accepted (a query parameter, not a document).
-MAX_STRING_LENGTH = 32_768
 #: Most items in one list parameter.
 MAX_LIST_ITEMS = 10_000
-
-_ESCAPES = {"\\": "\\\\", '"': '\\"', "'": "\\'", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
-
-
-def kql_string(value: str) -> str:
-    """A KQL string literal holding exactly ``value``.
-
-    Examples:
-        >>> print(kql_string("x' or 1==1 //"))
-        "x\\' or 1==1 //"
-        >>> print(kql_string('C:\\\\Windows\\\\cmd.exe "quoted"'))
-        "C:\\\\Windows\\\\cmd.exe \\"quoted\\""
-
-    Raises:
-        QueryParameterError: the value is too long or holds a control character.
-    """
-    if not isinstance(value, str):
-        raise QueryParameterError(f"expected a string, got {type(value).__name__}")
-    if len(value) > MAX_STRING_LENGTH:
-        raise QueryParameterError(
-            f"a string parameter is {len(value)} characters long; the limit is {MAX_STRING_LENGTH}"
-        )
-    out: list[str] = ['"']
-    for char in value:
-        escaped = _ESCAPES.get(char)
-        if escaped is not None:
-            out.append(escaped)
-        elif char < " " or char == "\x7f":
-            raise QueryParameterError(
-                f"string parameters cannot hold the control character {char!r}"
-            )
-        else:
-            out.append(char)
-    out.append('"')
-    return "".join(out)
 
 
 def kql_int(value: int) -> str:

@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from sigma.rule import SigmaRule
 
     from asisdk.queries._provider import QueryProvider
-    from asisdk.sigma._kql import KqlTarget, SigmaKql
+    from asisdk.sigma import KqlTarget, SigmaKql
 
 __all__ = ["SIGMA_COLUMNS", "SigmaQueries", "SigmaRunResult", "sqlite_matcher", "sqlite_table"]
 
@@ -243,7 +243,7 @@ class SigmaQueries:
         self.events_query = events_query
         self._matcher = matcher or sqlite_matcher
         if resolve is None:
-            from asisdk.sigma._pack import rule_by_id
+            from asisdk.sigma import rule_by_id
 
             resolve = rule_by_id
         self._resolve = resolve
@@ -261,7 +261,7 @@ class SigmaQueries:
         Raises:
             SigmaKqlError: the rule cannot be rendered (``reason`` says why).
         """
-        from asisdk.sigma._kql import rule_to_kql
+        from asisdk.sigma import rule_to_kql
 
         return rule_to_kql(self.rule(rule_or_id), target=self.target)
 

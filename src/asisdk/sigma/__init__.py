@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from asisdk.sigma._kql import (
     KqlBatch,
+    KqlTarget,
     SigmaKql,
     SigmaKqlError,
     collection_to_kql,
@@ -54,6 +55,7 @@ __all__ = [
     "SUMMARY_COLUMNS",
     "DetectionRule",
     "KqlBatch",
+    "KqlTarget",
     "LogsourceVariant",
     "PackManifest",
     "RuleProblem",

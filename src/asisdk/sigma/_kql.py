@@ -36,8 +36,8 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 
 import attrs
 
+from asisdk._kql_text import kql_string
 from asisdk.errors import QueryError, QueryParameterError
-from asisdk.queries._kql import kql_string
 
 if TYPE_CHECKING:
     from sigma.collection import SigmaCollection

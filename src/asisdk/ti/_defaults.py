@@ -7,8 +7,6 @@ from typing import Final
 
 # -- cache ---------------------------------------------------------------------------------
 
-#: The SQLite file of the shared cache, under the user cache directory.
-CACHE_FILE: Final = "ti-cache.sqlite"
 #: How long an answer is reused, per verdict; ``not_found`` answers expire soonest (a value
 #: nobody knew yesterday may be reported today), ``known_good`` ones latest (NSRL changes
 #: slowly).

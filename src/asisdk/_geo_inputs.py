@@ -1,4 +1,7 @@
-"""What every source accepts as an address, and which inputs are never looked up."""
+"""What every location source accepts as an address, and which inputs are never looked up.
+
+Shared by ``asisdk.geo``'s databases and ``asisdk.ipstack``, so both agree on what is sent.
+"""
 
 from __future__ import annotations
 
@@ -8,17 +11,35 @@ from typing import Final, NamedTuple
 
 import attrs
 
+from asisdk import _defaults
+from asisdk._geo_result import GeoResult, GeoStatus
 from asisdk.entities import GeoLocation, IpAddress, IpType, ip_type_of
-from asisdk.geo import _defaults
-from asisdk.geo._records import Address, parse_address
-from asisdk.geo._result import GeoResult, GeoStatus
 
 _IPV4: Final = 4
 
-__all__ = ["Classified", "IpInput", "classify", "fast_ip_type", "located"]
+__all__ = [
+    "Address",
+    "Classified",
+    "IpInput",
+    "classify",
+    "fast_ip_type",
+    "located",
+    "parse_address",
+]
 
 #: What the lookups accept as one address.
 IpInput = str | IpAddress | ipaddress.IPv4Address | ipaddress.IPv6Address
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+def parse_address(text: str, max_length: int) -> Address | None:
+    """The address in ``text`` (surrounding spaces and IPv6 brackets allowed), else ``None``."""
+    if len(text) > max_length:
+        return None
+    try:
+        return ipaddress.ip_address(text.strip().strip("[]"))
+    except ValueError:
+        return None
 
 
 class Classified(NamedTuple):

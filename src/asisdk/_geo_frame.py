@@ -1,4 +1,7 @@
-"""Lookup results to DataFrame columns, the same for every source (databases, IPStack)."""
+"""Lookup results to DataFrame columns, the same for every source (databases, IPStack).
+
+Shared by ``asisdk.geo`` and ``asisdk.ipstack``, below both.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +9,9 @@ import operator
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Final
 
+from asisdk._geo_result import GeoResult, GeoStatus
 from asisdk.entities import GeoLocation, IpType
 from asisdk.errors import InvalidInputError
-from asisdk.geo._result import GeoResult, GeoStatus
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -1,4 +1,10 @@
-"""One lookup outcome per input: the status says what happened, the entity carries the data."""
+"""One lookup outcome per input: the status says what happened, the entity carries the data.
+
+Shared by every location source (``asisdk.geo``'s databases, ``asisdk.ipstack``), so it sits
+below both; users reach it as :class:`asisdk.geo.GeoResult` and :class:`asisdk.geo.GeoStatus`,
+which is why both classes name ``asisdk.geo`` as their module (docs, pickles and the public
+API test see them there).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,9 @@ import attrs
 from asisdk.entities import GeoLocation, IpAddress, IpType
 
 __all__ = ["GeoResult", "GeoStatus"]
+
+#: The public module of the classes below (they are re-exported, never defined, there).
+_PUBLIC_MODULE = "asisdk.geo"
 
 
 class GeoStatus(enum.StrEnum):
@@ -22,6 +31,8 @@ class GeoStatus(enum.StrEnum):
     * ``error``: the lookup failed (corrupt database, service error); ``result.error`` says why.
     * ``quota_exhausted``: an online source's quota ran out before this address was asked.
     """
+
+    __module__ = _PUBLIC_MODULE
 
     FOUND = "found"
     NOT_FOUND = "not_found"
@@ -44,11 +55,15 @@ class GeoResult:
         error: why the lookup was invalid or failed, else ``None``.
 
     Examples:
+        >>> from asisdk.entities import IpAddress, IpType
+        >>> from asisdk.geo import GeoResult, GeoStatus
         >>> result = GeoResult(query="10.0.0.1", status=GeoStatus.PRIVATE,
         ...                    ip=IpAddress(address="10.0.0.1"), ip_type=IpType.PRIVATE)
         >>> result.status.value, result.location is None, result.ip_type.value
         ('private', True, 'private')
     """
+
+    __module__ = _PUBLIC_MODULE
 
     query: str
     status: GeoStatus
