@@ -57,23 +57,6 @@ __all__ = [
     "load_frame",
 ]
 
-#: File formats :func:`load_events` reads (``auto`` tells them apart by name and content).
-InputFormat = Literal[
-    "auto",
-    "csv",
-    "jsonl",
-    "json",
-    "parquet",
-    "evtx",
-    "zeek",
-    "winxml",
-    "syslog",
-    "auditd",
-    "access",
-    "iis",
-    "text",
-]
-
 #: What ``detect_format`` names a file it can read.
 _Format = Literal[
     "csv",
@@ -89,6 +72,9 @@ _Format = Literal[
     "iis",
     "text",
 ]
+
+#: File formats :func:`load_events` reads (``auto`` tells them apart by name and content).
+InputFormat = Literal["auto", _Format]
 
 _SUPPORTED: Final = (
     "CSV/TSV, JSON lines, JSON, Parquet, Windows EVTX and event XML, Zeek, syslog, auditd, "

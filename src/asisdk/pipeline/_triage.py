@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures import Executor
 from typing import TYPE_CHECKING, Any
 
@@ -452,11 +452,3 @@ def _sigma_frame(found: object) -> pd.DataFrame | None:
         if name not in out.columns:
             out[name] = ""
     return out
-
-
-def triage_columns(result: TriageResult) -> Sequence[str]:
-    """The event columns shown in reports: the roles first, then the rest."""
-    roles = [c for c in (result.columns.time, result.columns.host) if c is not None]
-    roles += [*result.columns.text, *result.columns.ip]
-    rest = [str(c) for c in result.events.columns if str(c) not in roles]
-    return [*roles, *rest]
