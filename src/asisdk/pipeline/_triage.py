@@ -330,28 +330,7 @@ def run_triage(
         matches = _timed(timings, "sigma", None, lambda: _sigma_frame(sigma(events)))
     else:
         matches = _sigma_frame(sigma)
-    findings, reasons = _timed(
-        timings,
-        "findings",
-        progress,
-        lambda: build_findings(
-            events,
-            decoded=decoded,
-            ioc_hits=hits,
-            iocs=iocs,
-            host_column=columns.host,
-            time_column=columns.time,
-            sigma_matches=matches,
-            ti_verdicts=ti_verdicts,
-            allow=opts.allow,
-            weights=opts.weights,
-            min_level=opts.min_level,
-            rare_min_events=opts.rare_min_events,
-            rare_share=opts.rare_share,
-            text_columns=columns.text,
-        ),
-    )
-    return TriageResult(
+    unranked = TriageResult(
         loaded=loaded,
         columns=columns,
         events=events,
@@ -361,14 +340,39 @@ def run_triage(
         patterns=patterns,
         geo_attribution=attribution,
         geo_note=geo_note,
-        timings=tuple(timings),
         removed_by_since=removed,
         noise_addresses=noise,
-        findings=findings,
-        finding_reasons=reasons,
         sigma_matches=matches,
         allowed_iocs=allowed,
         identifier_hashes=int(id_hashes.sum()),
+    )
+    findings, reasons = _timed(
+        timings, "findings", progress, lambda: _rank(unranked, ti_verdicts, opts)
+    )
+    return attrs.evolve(
+        unranked, findings=findings, finding_reasons=reasons, timings=tuple(timings)
+    )
+
+
+def _rank(
+    result: TriageResult, ti_verdicts: pd.DataFrame | None, opts: TriageOptions
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The findings and their reasons of a triage's inputs (its Sigma matches included)."""
+    return build_findings(
+        result.events,
+        decoded=result.decoded,
+        ioc_hits=result.ioc_hits,
+        iocs=result.iocs,
+        host_column=result.columns.host,
+        time_column=result.columns.time,
+        sigma_matches=result.sigma_matches,
+        ti_verdicts=ti_verdicts,
+        allow=opts.allow,
+        weights=opts.weights,
+        min_level=opts.min_level,
+        rare_min_events=opts.rare_min_events,
+        rare_share=opts.rare_share,
+        text_columns=result.columns.text,
     )
 
 
@@ -400,23 +404,7 @@ def rerank_findings(
         >>> "threat_intel" in again.findings["reason_kinds"].iloc[0]
         True
     """
-    opts = options or TriageOptions()
-    findings, reasons = build_findings(
-        result.events,
-        decoded=result.decoded,
-        ioc_hits=result.ioc_hits,
-        iocs=result.iocs,
-        host_column=result.columns.host,
-        time_column=result.columns.time,
-        sigma_matches=result.sigma_matches,
-        ti_verdicts=ti_verdicts,
-        allow=opts.allow,
-        weights=opts.weights,
-        min_level=opts.min_level,
-        rare_min_events=opts.rare_min_events,
-        rare_share=opts.rare_share,
-        text_columns=result.columns.text,
-    )
+    findings, reasons = _rank(result, ti_verdicts, options or TriageOptions())
     return attrs.evolve(result, findings=findings, finding_reasons=reasons)
 
 
