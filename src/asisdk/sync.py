@@ -34,9 +34,9 @@ import inspect
 import threading
 import typing
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
-from types import TracebackType
 from typing import Any, ClassVar, Self, TypeVar
 
+from asisdk._closing import Closing
 from asisdk._http import EventLoopMismatchError
 from asisdk.ipstack import IPStackClient as _AsyncIPStackClient
 from asisdk.loganalytics import LogAnalyticsClient as _AsyncLogAnalyticsClient
@@ -250,7 +250,7 @@ class _BlockingNamespace:
         return _blocking_callable(value) if callable(value) else value
 
 
-class _BlockingProxy:
+class _BlockingProxy(Closing):
     """Base of the door classes: a wrapped async instance built in the private loop.
 
     A subclass names its async twin in ``_async_class``; ``__init_subclass__`` adds one blocking
@@ -334,17 +334,6 @@ class _BlockingProxy:
         aclose = getattr(self._async, "aclose", None)
         if aclose is not None:
             _PORTAL.call(_await(aclose()))
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 class VirusTotalClient(_BlockingProxy):

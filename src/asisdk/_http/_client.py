@@ -48,12 +48,12 @@ import asyncio
 import logging
 import time
 from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Mapping, Sequence
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 import attrs
 import httpx
 
+from asisdk._closing import AsyncClosing
 from asisdk._http import _defaults
 from asisdk._http._errors import (
     ErrorDescription,
@@ -154,7 +154,7 @@ def _plain(value: str | int | float | bool | Secret) -> str:
     return str(value)
 
 
-class ApiClient:
+class ApiClient(AsyncClosing):
     """Rate-limited, retrying, error-mapping HTTP client for one service.
 
     Args:
@@ -300,17 +300,6 @@ class ApiClient:
         owned, self._owned = self._owned, None
         if owned is not None:
             await owned.aclose()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     # -- requests --------------------------------------------------------------------------
 

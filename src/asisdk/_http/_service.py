@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from types import MappingProxyType, TracebackType
+from types import MappingProxyType
 from typing import Any, Final, Self
 
 import attrs
 
+from asisdk._closing import AsyncClosing
 from asisdk._http._client import ApiClient
 from asisdk._http._limits import RateLimit, RequestLimits
 from asisdk._http._retry import RetryPolicy
@@ -55,7 +56,7 @@ def apply_limit_shortcuts(limits: RequestLimits, shortcuts: Mapping[str, Any]) -
     return attrs.evolve(limits, **changes)
 
 
-class ServiceClient:
+class ServiceClient(AsyncClosing):
     """Base class of the clients of one service (VirusTotal, IPStack, Log Analytics, ...).
 
     A subclass sets ``self._api`` to its :class:`ApiClient` in ``__init__`` and records the
@@ -124,14 +125,3 @@ class ServiceClient:
     async def aclose(self) -> None:
         """Close the owned HTTP client (an injected one stays open). Idempotent."""
         await self._api.aclose()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()

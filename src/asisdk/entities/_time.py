@@ -76,8 +76,9 @@ class PreciseTime(datetime):
     def astimezone(self, tz: tzinfo | None = None) -> PreciseTime:
         return PreciseTime.from_datetime(super().astimezone(tz), self.tick)
 
-    def replace(self, *args: Any, **kwargs: Any) -> PreciseTime:
-        changed = datetime(
+    def _plain(self) -> datetime:
+        """The same instant as a plain ``datetime`` (the tick dropped)."""
+        return datetime(
             self.year,
             self.month,
             self.day,
@@ -87,7 +88,10 @@ class PreciseTime(datetime):
             self.microsecond,
             self.tzinfo,
             fold=self.fold,
-        ).replace(*args, **kwargs)
+        )
+
+    def replace(self, *args: Any, **kwargs: Any) -> PreciseTime:
+        changed = self._plain().replace(*args, **kwargs)
         keeps = "microsecond" not in kwargs and len(args) < 7
         return PreciseTime.from_datetime(changed, self.tick if keeps else 0)
 
@@ -105,18 +109,7 @@ class PreciseTime(datetime):
         return f"PreciseTime({self.isoformat()!r})"
 
     def __reduce_ex__(self, protocol: object) -> tuple[Any, ...]:
-        plain = datetime(
-            self.year,
-            self.month,
-            self.day,
-            self.hour,
-            self.minute,
-            self.second,
-            self.microsecond,
-            self.tzinfo,
-            fold=self.fold,
-        )
-        return (PreciseTime.from_datetime, (plain, self.tick))
+        return (PreciseTime.from_datetime, (self._plain(), self.tick))
 
 
 def to_utc_datetime(value: object) -> datetime | None:

@@ -16,13 +16,13 @@ import threading
 import warnings
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from types import TracebackType
-from typing import TYPE_CHECKING, Any, Final, Self
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 import maxminddb
 import maxminddb.errors
 
+from asisdk._closing import Closing
 from asisdk._geo_frame import column_values, kind_columns, rows_to_frame
 from asisdk._geo_inputs import Classified, IpInput, classify, located
 from asisdk._geo_result import GeoResult, GeoStatus
@@ -117,7 +117,7 @@ def _open_layer(path: Path) -> _Layer:
 _Entry = tuple[GeoStatus, IpType | None, GeoLocation | None, str | None, Classified]
 
 
-class GeoIpDatabase:
+class GeoIpDatabase(Closing):
     """Local MaxMind-format databases: a City (or Country, Enterprise, ASN, ISP, ...) database,
     with an ASN database and any others layered on it.
 
@@ -254,17 +254,6 @@ class GeoIpDatabase:
         layers, self._layers = self._layers, ()
         for layer in layers:
             layer.reader.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     # -- lookups ---------------------------------------------------------------------------
 

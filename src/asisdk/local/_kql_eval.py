@@ -373,28 +373,24 @@ class _Parser:
             if name == "not" and len(args) == 1:
                 return ("not", args[0])
             call: _Node = ("call", name, args)
-            keys: list[str | int] = []
-            while self.at("punct", ".") or self.at("punct", "["):  # parse_url(Url).Host
-                if self.take().value == ".":
-                    keys.append(str(self.expect("ident").value))
-                    continue
-                index = self.take()
-                if index.kind not in ("number", "string"):
-                    raise UnsupportedQuery("a computed index")
-                keys.append(index.value)
-                self.expect("punct", "]")
+            keys = self._member_keys()  # parse_url(Url).Host
             return ("path", call, keys) if keys else call
-        path: list[str | int] = [name]
-        while self.at("punct", ".") or self.at("punct", "["):  # Column.key[0]['key']
+        path = [name, *self._member_keys()]  # Column.key[0]['key']
+        return ("col", name) if len(path) == 1 else ("member", path)
+
+    def _member_keys(self) -> list[str | int]:
+        """The ``.name`` and ``[index]`` suffixes that follow, as keys."""
+        keys: list[str | int] = []
+        while self.at("punct", ".") or self.at("punct", "["):
             if self.take().value == ".":
-                path.append(str(self.expect("ident").value))
+                keys.append(str(self.expect("ident").value))
                 continue
             index = self.take()
             if index.kind not in ("number", "string"):
                 raise UnsupportedQuery("a computed index")
-            path.append(index.value)
+            keys.append(index.value)
             self.expect("punct", "]")
-        return ("col", name) if len(path) == 1 else ("member", path)
+        return keys
 
 
 # -- evaluation --------------------------------------------------------------------------------

@@ -26,9 +26,8 @@ MAX_CONCURRENCY: Final = 5
 RATE_REQUESTS: Final = 200
 RATE_PERIOD: Final = 30.0
 
-#: Rows and bytes at which the service truncates a result.
+#: Rows at which the service truncates a result.
 MAX_ROWS: Final = 500_000
-MAX_RESULT_BYTES: Final = 64_000_000
 #: Chunks a split query may be cut into (protects against ``split_by=timedelta(seconds=1)``).
 MAX_CHUNKS: Final = 1_000
 #: Extra workspaces in one cross-workspace query.

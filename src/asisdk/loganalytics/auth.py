@@ -278,7 +278,15 @@ class _MsalCredential(abc.ABC):
         """Ask msal for a token; return its result dict."""
 
 
-class ClientSecretCredential(_MsalCredential):
+class _ConfidentialCredential(_MsalCredential):
+    """The app-only (client credentials) flow both confidential credentials share."""
+
+    def _acquire(self, app: Any) -> Mapping[str, Any]:
+        result: Mapping[str, Any] = app.acquire_token_for_client(scopes=[self.scope])
+        return result
+
+
+class ClientSecretCredential(_ConfidentialCredential):
     """App-only sign-in with a client secret (``msal.ConfidentialClientApplication``).
 
     Args:
@@ -332,10 +340,6 @@ class ClientSecretCredential(_MsalCredential):
             self.client_id, client_credential=self._secret.get(), **self._app_options()
         )
 
-    def _acquire(self, app: Any) -> Mapping[str, Any]:
-        result: Mapping[str, Any] = app.acquire_token_for_client(scopes=[self.scope])
-        return result
-
 
 def _pem_parts(pem: bytes) -> tuple[bytes, bytes]:
     key = _PEM_KEY.search(pem)
@@ -347,7 +351,7 @@ def _pem_parts(pem: bytes) -> tuple[bytes, bytes]:
     return key.group(0), cert.group(0)
 
 
-class CertificateCredential(_MsalCredential):
+class CertificateCredential(_ConfidentialCredential):
     """App-only sign-in with a certificate (a signed client assertion, no secret sent).
 
     Args:
@@ -412,10 +416,6 @@ class CertificateCredential(_MsalCredential):
         return msal.ConfidentialClientApplication(
             self.client_id, client_credential=credential, **self._app_options()
         )
-
-    def _acquire(self, app: Any) -> Mapping[str, Any]:
-        result: Mapping[str, Any] = app.acquire_token_for_client(scopes=[self.scope])
-        return result
 
 
 def _thumbprint(cert_pem: bytes) -> str:

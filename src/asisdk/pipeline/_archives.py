@@ -13,7 +13,9 @@ Events from a member are named ``archive!member`` in ``asi_file``, e.g.
 from __future__ import annotations
 
 import bz2
+import functools
 import gzip
+import io
 import lzma
 import os
 import re
@@ -21,7 +23,7 @@ import tarfile
 import tempfile
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import IO, Final, Literal, cast
 
@@ -138,6 +140,11 @@ class _Budget:
             if not chunk:
                 return
 
+    @property
+    def exhausted(self) -> bool:
+        """Whether a copy passed the limit (nothing more is read)."""
+        return self.used > self.limit
+
     def message(self) -> str:
         return (
             f"decompressed content passed the limit of {self.limit:,} bytes "
@@ -151,6 +158,36 @@ def _spool(workdir: Path, member: str) -> tuple[Path, IO[bytes]]:
         suffix = ""
     handle, name = tempfile.mkstemp(suffix=suffix, dir=workdir)
     return Path(name), os.fdopen(handle, "wb")
+
+
+def _extract(
+    file: Path,
+    member: str,
+    open_source: Callable[[], IO[bytes] | None],
+    workdir: Path,
+    budget: _Budget,
+    corrupt: str,
+) -> Generator[ArchiveMember, None, bool]:
+    """Spool ``member`` to ``workdir`` and yield it (the file is removed once the caller moves
+    on), or yield why it could not be read (``corrupt`` starts that message when the member
+    is damaged). Returns whether it was read whole."""
+    name = f"{file}!{member}"
+    path, target = _spool(workdir, member)
+    try:
+        # A member without a data stream (``extractfile`` gives None) is an empty file.
+        with target, open_source() or io.BytesIO() as source:
+            budget.copy(source, target)
+    except _LimitReachedError:
+        path.unlink()
+        yield ArchiveMember(name=name, path=None, error=budget.message())
+        return False
+    except _CORRUPT as exc:
+        path.unlink()
+        yield ArchiveMember(name=name, path=None, error=f"{corrupt}: {_short(exc)}")
+        return False
+    yield ArchiveMember(name=name, path=path)
+    path.unlink(missing_ok=True)
+    return True
 
 
 def zip_directory_size(file: Path) -> int | None:
@@ -267,22 +304,12 @@ def _zip_members(file: Path, workdir: Path, budget: _Budget) -> Iterator[Archive
                 continue
             if info.is_dir():
                 continue
-            path, target = _spool(workdir, info.filename)
-            try:
-                with target, archive.open(info) as source:
-                    budget.copy(source, target)
-            except _LimitReachedError:
-                path.unlink()
-                yield ArchiveMember(name=name, path=None, error=budget.message())
-                return
-            except _CORRUPT as exc:
-                path.unlink()
-                yield ArchiveMember(
-                    name=name, path=None, error=f"cannot read the member: {_short(exc)}"
-                )
-                continue
-            yield ArchiveMember(name=name, path=path)
-            path.unlink(missing_ok=True)
+            read = functools.partial(archive.open, info)
+            yield from _extract(
+                file, info.filename, read, workdir, budget, "cannot read the member"
+            )
+            if budget.exhausted:
+                return  # a damaged member is passed over; a passed limit ends the archive
 
 
 def _tar_members(
@@ -315,27 +342,10 @@ def _tar_members(
             if not info.isfile():
                 continue
             name = f"{file}!{info.name}"
-            path, target = _spool(workdir, info.name)
-            try:
-                source = archive.extractfile(info)
-                with target:
-                    if source is not None:
-                        budget.copy(source, target)
-            except _LimitReachedError:
-                path.unlink()
-                yield ArchiveMember(name=name, path=None, error=budget.message())
+            read = functools.partial(archive.extractfile, info)
+            corrupt = "cannot read the member (the rest of the archive is not read)"
+            if not (yield from _extract(file, info.name, read, workdir, budget, corrupt)):
                 return
-            except _CORRUPT as exc:
-                path.unlink()
-                yield ArchiveMember(
-                    name=name,
-                    path=None,
-                    error=f"cannot read the member (the rest of the archive is not read): "
-                    f"{_short(exc)}",
-                )
-                return
-            yield ArchiveMember(name=name, path=path)
-            path.unlink(missing_ok=True)
 
 
 def _stream_members(
@@ -354,18 +364,5 @@ def _stream_members(
             yield from _tar_members(file, stream, workdir, budget)
         return
     inner = file.stem if file.suffix else f"{file.name}.out"
-    name = f"{file}!{inner}"
-    path, target = _spool(workdir, inner)
-    try:
-        with target, _OPENERS[kind](file) as source:
-            budget.copy(source, target)
-    except _LimitReachedError:
-        path.unlink()
-        yield ArchiveMember(name=name, path=None, error=budget.message())
-        return
-    except _CORRUPT as exc:
-        path.unlink()
-        yield ArchiveMember(name=name, path=None, error=f"cannot decompress: {_short(exc)}")
-        return
-    yield ArchiveMember(name=name, path=path)
-    path.unlink(missing_ok=True)
+    read = functools.partial(_OPENERS[kind], file)
+    yield from _extract(file, inner, read, workdir, budget, "cannot decompress")

@@ -82,8 +82,6 @@ RARE_SHARE: Final = 0.001
 
 #: Rows shown per table in report.html (the CSV files hold every row).
 REPORT_MAX_ROWS: Final = 500
-#: Points drawn on the timeline (events beyond this are sampled evenly).
-TIMELINE_MAX_POINTS: Final = 4000
 
 #: Indicator types written to the STIX bundle.
 STIX_TYPES: Final[tuple[str, ...]] = (

@@ -57,23 +57,6 @@ __all__ = [
     "load_frame",
 ]
 
-#: File formats :func:`load_events` reads (``auto`` tells them apart by name and content).
-InputFormat = Literal[
-    "auto",
-    "csv",
-    "jsonl",
-    "json",
-    "parquet",
-    "evtx",
-    "zeek",
-    "winxml",
-    "syslog",
-    "auditd",
-    "access",
-    "iis",
-    "text",
-]
-
 #: What ``detect_format`` names a file it can read.
 _Format = Literal[
     "csv",
@@ -89,6 +72,9 @@ _Format = Literal[
     "iis",
     "text",
 ]
+
+#: File formats :func:`load_events` reads (``auto`` tells them apart by name and content).
+InputFormat = Literal["auto", _Format]
 
 _SUPPORTED: Final = (
     "CSV/TSV, JSON lines, JSON, Parquet, Windows EVTX and event XML, Zeek, syslog, auditd, "
@@ -198,6 +184,12 @@ class _Problems:
         self.skipped_rows = 0
         self.skipped_files = 0
 
+    def note(
+        self, file: str, row: int | None, message: str, *, skipped: bool, column: str | None = None
+    ) -> None:
+        """Add the problem these fields describe."""
+        self.add(InputProblem(file=file, row=row, column=column, message=message, skipped=skipped))
+
     def add(self, problem: InputProblem) -> None:
         self.count += 1
         if problem.skipped:
@@ -289,14 +281,12 @@ def _cell(value: object, file: str, row: int, column: str, problems: _Problems) 
     if isinstance(value, dict | list):
         value = json.dumps(value, ensure_ascii=False, default=str)
     if isinstance(value, str) and len(value) > _defaults.MAX_CELL_CHARS:
-        problems.add(
-            InputProblem(
-                file=file,
-                row=row,
-                column=column,
-                message=f"cell of {len(value):,} characters cut to {_defaults.MAX_CELL_CHARS:,}",
-                skipped=False,
-            )
+        problems.note(
+            file,
+            row,
+            f"cell of {len(value):,} characters cut to {_defaults.MAX_CELL_CHARS:,}",
+            skipped=False,
+            column=column,
         )
         return value[: _defaults.MAX_CELL_CHARS]
     return value
@@ -399,7 +389,7 @@ def _flat_records_frame(
     """:func:`_records_frame` of records flattened to dotted names (``_nested``)."""
 
     def note(row: int, message: str) -> None:
-        problems.add(InputProblem(file=file, row=row, column=None, message=message, skipped=False))
+        problems.note(file, row, message, skipped=False)
 
     return _records_frame(flatten_records(records, note), file, problems)
 
@@ -428,7 +418,7 @@ def _line_notes(name: str, problems: _Problems) -> Callable[[int, str], None]:
     """Report a line decoded otherwise than as UTF-8 (or cut), the row kept."""
 
     def note(row: int, message: str) -> None:
-        problems.add(InputProblem(file=name, row=row, column=None, message=message, skipped=False))
+        problems.note(name, row, message, skipped=False)
 
     return note
 
@@ -459,21 +449,16 @@ def _csv_records(
     width = len(header)
     for start, fields in records:
         if isinstance(fields, str):
-            problems.add(
-                InputProblem(file=name, row=start, column=None, message=fields, skipped=True)
-            )
+            problems.note(name, start, fields, skipped=True)
             continue
         if not fields:
             continue
         if len(fields) != width:
-            problems.add(
-                InputProblem(
-                    file=name,
-                    row=start,
-                    column=None,
-                    message=f"expected {width} fields as in the header, found {len(fields)}",
-                    skipped=True,
-                )
+            problems.note(
+                name,
+                start,
+                f"expected {width} fields as in the header, found {len(fields)}",
+                skipped=True,
             )
             continue
         yield start, dict(zip(header, fields, strict=True))
@@ -484,33 +469,20 @@ def _json_object(text: str, name: str, row: int, problems: _Problems) -> dict[st
         value = json.loads(text)
     except (ValueError, RecursionError) as exc:  # also too deep, or a 5,000-digit integer
         reason = "nested too deep" if isinstance(exc, RecursionError) else str(exc)[:200]
-        problems.add(
-            InputProblem(
-                file=name, row=row, column=None, message=f"invalid JSON: {reason}", skipped=True
-            )
-        )
+        problems.note(name, row, f"invalid JSON: {reason}", skipped=True)
         return None
     if may_hold_surrogates(text):
         value, replaced = replace_lone_surrogates(value)
         if replaced:
-            problems.add(
-                InputProblem(
-                    file=name,
-                    row=row,
-                    column=None,
-                    message=f"{replaced} lone UTF-16 surrogate(s) (not text) replaced by U+FFFD",
-                    skipped=False,
-                )
+            problems.note(
+                name,
+                row,
+                f"{replaced} lone UTF-16 surrogate(s) (not text) replaced by U+FFFD",
+                skipped=False,
             )
     if not isinstance(value, dict):
-        problems.add(
-            InputProblem(
-                file=name,
-                row=row,
-                column=None,
-                message=f"expected a JSON object, found {type(value).__name__}",
-                skipped=True,
-            )
+        problems.note(
+            name, row, f"expected a JSON object, found {type(value).__name__}", skipped=True
         )
         return None
     return value
@@ -567,26 +539,16 @@ def _objects(
         if isinstance(item, dict):
             item, replaced = replace_lone_surrogates(item) if scrub else (item, 0)
             if replaced:
-                problems.add(
-                    InputProblem(
-                        file=name,
-                        row=number,
-                        column=None,
-                        message=f"{replaced} lone UTF-16 surrogate(s) (not text) replaced by "
-                        "U+FFFD",
-                        skipped=False,
-                    )
+                problems.note(
+                    name,
+                    number,
+                    f"{replaced} lone UTF-16 surrogate(s) (not text) replaced by U+FFFD",
+                    skipped=False,
                 )
             yield number, item
         else:
-            problems.add(
-                InputProblem(
-                    file=name,
-                    row=number,
-                    column=None,
-                    message=f"expected a JSON object, found {type(item).__name__}",
-                    skipped=True,
-                )
+            problems.note(
+                name, number, f"expected a JSON object, found {type(item).__name__}", skipped=True
             )
 
 
@@ -607,9 +569,7 @@ def _read_parquet(file: Path, problems: _Problems) -> pd.DataFrame:
     name = str(file)
 
     def cell_problem(row: int, column: str, message: str) -> None:
-        problems.add(
-            InputProblem(file=name, row=row, column=column, message=message, skipped=False)
-        )
+        problems.note(name, row, message, skipped=False, column=column)
 
     frame = read_parquet_file(file, cell_problem)
     frame = _renamed_reserved(expand_text_columns(frame), name, problems)
@@ -621,15 +581,13 @@ def _renamed_reserved(frame: pd.DataFrame, name: str, problems: _Problems) -> pd
     """Input columns named as the loader's own (``asi_file``, ``asi_row``) get ``input_``."""
     clashes = [c for c in (_defaults.FILE_COLUMN, _defaults.ROW_COLUMN) if c in frame.columns]
     for column in clashes:
-        problems.add(
-            InputProblem(
-                file=name,
-                row=None,
-                column=column,
-                message=f"the input has a column {column!r}, a name the loader gives its own "
-                f"column; it is kept as 'input_{column}'",
-                skipped=False,
-            )
+        problems.note(
+            name,
+            None,
+            f"the input has a column {column!r}, a name the loader gives its own "
+            f"column; it is kept as 'input_{column}'",
+            skipped=False,
+            column=column,
         )
     return frame.rename(columns={c: f"input_{c}" for c in clashes}) if clashes else frame
 
@@ -638,9 +596,7 @@ def _evtx_records(file: Path, problems: _Problems) -> Iterator[tuple[int, dict[s
     name = str(file)
 
     def record_problem(number: int, message: str) -> None:
-        problems.add(
-            InputProblem(file=name, row=number, column=None, message=message, skipped=True)
-        )
+        problems.note(name, number, message, skipped=True)
 
     return read_evtx_records(file, record_problem)
 
@@ -708,9 +664,7 @@ def _pooled(
 
 def _read_zeek(file: Path, problems: _Problems) -> pd.DataFrame:
     def row_problem(row: int, message: str) -> None:
-        problems.add(
-            InputProblem(file=str(file), row=row, column=None, message=message, skipped=True)
-        )
+        problems.note(str(file), row, message, skipped=True)
 
     return read_zeek(file, row_problem)
 
@@ -719,9 +673,7 @@ def _read_winxml(file: Path, problems: _Problems) -> pd.DataFrame:
     name = str(file)
 
     def event_problem(number: int, message: str) -> None:
-        problems.add(
-            InputProblem(file=name, row=number, column=None, message=message, skipped=True)
-        )
+        problems.note(name, number, message, skipped=True)
 
     return _records_frame(read_event_xml(file, event_problem), name, problems)
 
@@ -734,9 +686,7 @@ def _text_log_reader(kind: TextLogFormat, zone: dt.tzinfo = dt.UTC) -> _Reader:
         name = str(file)
 
         def line_problem(row: int, message: str, skipped: bool = True) -> None:
-            problems.add(
-                InputProblem(file=name, row=row, column=None, message=message, skipped=skipped)
-            )
+            problems.note(name, row, message, skipped=skipped)
 
         lines = text_lines(file, lambda row, message: line_problem(row, message, False))
         rows = read_text_log(file, kind, lines, line_problem, timezone=zone)
@@ -940,15 +890,7 @@ def _read_one(
     else:
         frame.insert(0, _defaults.FILE_COLUMN, name)
         return frame
-    problems.add(
-        InputProblem(
-            file=name,
-            row=None,
-            column=None,
-            message=message.replace(str(file), name),
-            skipped=True,
-        )
-    )
+    problems.note(name, None, message.replace(str(file), name), skipped=True)
     return None
 
 
@@ -1056,15 +998,7 @@ def load_events(
             max_archive_members=max_archive_members,
         ):
             if member.path is None:
-                problems.add(
-                    InputProblem(
-                        file=member.name,
-                        row=None,
-                        column=None,
-                        message=member.error or "cannot be read",
-                        skipped=True,
-                    )
-                )
+                problems.note(member.name, None, member.error or "cannot be read", skipped=True)
                 continue
             renamed = _RenamedProblems(problems, str(member.path), member.name)
             keep(_read_one(member.path, member.name, input_format, renamed, zone, pool))
@@ -1185,15 +1119,12 @@ def parse_times(
         rows = frame[_defaults.ROW_COLUMN].tolist()
         values = frame[column].tolist()
         for position in failed.to_numpy().nonzero()[0].tolist():
-            problems.add(
-                InputProblem(
-                    file=str(files[position]),
-                    row=int(rows[position]),
-                    column=column,
-                    message=f"{str(values[position])[:60]!r} is not a time; the row is kept "
-                    "without a time",
-                    skipped=False,
-                )
+            problems.note(
+                str(files[position]),
+                int(rows[position]),
+                f"{str(values[position])[:60]!r} is not a time; the row is kept without a time",
+                skipped=False,
+                column=column,
             )
     return parsed.times
 

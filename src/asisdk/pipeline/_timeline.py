@@ -16,7 +16,6 @@ with the same breaks. Nothing is fetched from a network.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from typing import Any, Final, Literal
 
@@ -126,10 +125,6 @@ def timeline_data(
         "markers": markers,
         "events": len(times),
     }
-
-
-def _bokeh_available() -> bool:
-    return importlib.util.find_spec("bokeh") is not None
 
 
 def timeline_html(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures import Executor
 from typing import TYPE_CHECKING, Any
 
@@ -338,28 +338,7 @@ def run_triage(
         matches = _timed(timings, "sigma", None, lambda: _sigma_frame(sigma(events)))
     else:
         matches = _sigma_frame(sigma)
-    findings, reasons = _timed(
-        timings,
-        "findings",
-        progress,
-        lambda: build_findings(
-            events,
-            decoded=decoded,
-            ioc_hits=hits,
-            iocs=iocs,
-            host_column=columns.host,
-            time_column=columns.time,
-            sigma_matches=matches,
-            ti_verdicts=ti_verdicts,
-            allow=opts.allow,
-            weights=opts.weights,
-            min_level=opts.min_level,
-            rare_min_events=opts.rare_min_events,
-            rare_share=opts.rare_share,
-            text_columns=columns.text,
-        ),
-    )
-    return TriageResult(
+    unranked = TriageResult(
         loaded=loaded,
         columns=columns,
         events=events,
@@ -369,14 +348,39 @@ def run_triage(
         patterns=patterns,
         geo_attribution=attribution,
         geo_note=geo_note,
-        timings=tuple(timings),
         removed_by_since=removed,
         noise_addresses=noise,
-        findings=findings,
-        finding_reasons=reasons,
         sigma_matches=matches,
         allowed_iocs=allowed,
         identifier_hashes=int(id_hashes.sum()),
+    )
+    findings, reasons = _timed(
+        timings, "findings", progress, lambda: _rank(unranked, ti_verdicts, opts)
+    )
+    return attrs.evolve(
+        unranked, findings=findings, finding_reasons=reasons, timings=tuple(timings)
+    )
+
+
+def _rank(
+    result: TriageResult, ti_verdicts: pd.DataFrame | None, opts: TriageOptions
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The findings and their reasons of a triage's inputs (its Sigma matches included)."""
+    return build_findings(
+        result.events,
+        decoded=result.decoded,
+        ioc_hits=result.ioc_hits,
+        iocs=result.iocs,
+        host_column=result.columns.host,
+        time_column=result.columns.time,
+        sigma_matches=result.sigma_matches,
+        ti_verdicts=ti_verdicts,
+        allow=opts.allow,
+        weights=opts.weights,
+        min_level=opts.min_level,
+        rare_min_events=opts.rare_min_events,
+        rare_share=opts.rare_share,
+        text_columns=result.columns.text,
     )
 
 
@@ -408,23 +412,7 @@ def rerank_findings(
         >>> "threat_intel" in again.findings["reason_kinds"].iloc[0]
         True
     """
-    opts = options or TriageOptions()
-    findings, reasons = build_findings(
-        result.events,
-        decoded=result.decoded,
-        ioc_hits=result.ioc_hits,
-        iocs=result.iocs,
-        host_column=result.columns.host,
-        time_column=result.columns.time,
-        sigma_matches=result.sigma_matches,
-        ti_verdicts=ti_verdicts,
-        allow=opts.allow,
-        weights=opts.weights,
-        min_level=opts.min_level,
-        rare_min_events=opts.rare_min_events,
-        rare_share=opts.rare_share,
-        text_columns=result.columns.text,
-    )
+    findings, reasons = _rank(result, ti_verdicts, options or TriageOptions())
     return attrs.evolve(result, findings=findings, finding_reasons=reasons)
 
 
@@ -460,11 +448,3 @@ def _sigma_frame(found: object) -> pd.DataFrame | None:
         if name not in out.columns:
             out[name] = ""
     return out
-
-
-def triage_columns(result: TriageResult) -> Sequence[str]:
-    """The event columns shown in reports: the roles first, then the rest."""
-    roles = [c for c in (result.columns.time, result.columns.host) if c is not None]
-    roles += [*result.columns.text, *result.columns.ip]
-    rest = [str(c) for c in result.events.columns if str(c) not in roles]
-    return [*roles, *rest]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Final
 
@@ -30,6 +30,15 @@ PARAMETER_TYPES: Final = frozenset(
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _NO_DEFAULT: Final = object()
+#: The KQL literal of each scalar type's coerced value (list types render as ``dynamic``).
+_RENDERERS: Final[Mapping[str, Callable[[Any], str]]] = {
+    "str": _kql.kql_string,
+    "int": _kql.kql_int,
+    "float": _kql.kql_real,
+    "bool": _kql.kql_bool,
+    "datetime": _kql.kql_datetime,
+    "timespan": _kql.kql_timespan,
+}
 
 
 def _as_datetime(value: object) -> datetime:
@@ -166,20 +175,7 @@ class Parameter:
 
     def render(self, value: object) -> str:
         """The KQL literal of an already coerced value."""
-        kind = self.type
-        if kind == "str":
-            return _kql.kql_string(value)  # type: ignore[arg-type]
-        if kind == "int":
-            return _kql.kql_int(value)  # type: ignore[arg-type]
-        if kind == "float":
-            return _kql.kql_real(value)  # type: ignore[arg-type]
-        if kind == "bool":
-            return _kql.kql_bool(value)  # type: ignore[arg-type]
-        if kind == "datetime":
-            return _kql.kql_datetime(value)  # type: ignore[arg-type]
-        if kind == "timespan":
-            return _kql.kql_timespan(value)  # type: ignore[arg-type]
-        return _kql.kql_dynamic_list(value)  # type: ignore[arg-type]
+        return _RENDERERS.get(self.type, _kql.kql_dynamic_list)(value)
 
 
 @attrs.frozen(kw_only=True)

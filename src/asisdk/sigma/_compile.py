@@ -55,9 +55,6 @@ from asisdk.sigma._regex import RegexPlan, UnsupportedRuleError, plan_regex
 
 __all__ = ["Node", "compile_detection"]
 
-#: Value lists at least this long on one field run as a single RE2 alternation.
-_ALTERNATION_MIN: Final = 4
-
 #: Characters RE2 treats specially, escaped when a literal goes into a pattern.
 _RE_SPECIAL: Final = frozenset("\\.^$|?*+()[]{}")
 
@@ -104,20 +101,6 @@ class Node(abc.ABC):
 
     def fields(self) -> set[str]:
         return set()
-
-
-class Const(Node):
-    __slots__ = ("value",)
-
-    def __init__(self, value: bool) -> None:
-        self.value = value
-
-    def evaluate(self, view: EventView, rows: Rows = None) -> BoolArray:
-        return _every(view, rows) if self.value else _none(view, rows)
-
-
-def _all_rows(view: EventView, rows: Rows) -> npt.NDArray[np.intp]:
-    return np.arange(view.size, dtype=np.intp) if rows is None else rows
 
 
 class And(Node):
@@ -325,11 +308,6 @@ class StringPlan:
             found = run_string_test(array, self.other[0])
             mask = found if mask is None else mask | found
         return mask if mask is not None else np.zeros(len(array), dtype=np.bool_)
-
-
-def run_string_tests(array: pa.Array, tests: Sequence[StringTest]) -> BoolArray:
-    """Any of the tests (see :class:`StringPlan`)."""
-    return StringPlan(tests).run(array)
 
 
 class StringAny(_Leaf):

@@ -55,9 +55,6 @@ CREATE TABLE IF NOT EXISTS ti_lookups (
 """
 _STORED = frozenset({TiStatus.FOUND, TiStatus.NOT_FOUND})
 
-#: (provider, type, value): the cache key.
-CacheKey = tuple[str, str, str]
-
 
 def _seconds(value: dt.timedelta | float) -> float:
     seconds = value.total_seconds() if isinstance(value, dt.timedelta) else float(value)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Iterable, Sequence
-from types import TracebackType
-from typing import TYPE_CHECKING, Self
+from typing import TYPE_CHECKING
 
 import attrs
 
+from asisdk._closing import AsyncClosing
 from asisdk.config import Config
 from asisdk.errors import ConfigurationError, InvalidInputError
 from asisdk.ti._cache import TiCache
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 __all__ = ["ThreatIntel"]
 
 
-class ThreatIntel:
+class ThreatIntel(AsyncClosing):
     """Look observables up in many threat-intelligence providers at once.
 
     Each distinct observable is asked once per provider that takes its type (a provider is
@@ -94,17 +94,6 @@ class ThreatIntel:
             await provider.aclose()
         if self._owns_cache and self.cache is not None:
             await self.cache.aclose()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     # -- lookups ---------------------------------------------------------------------------
 

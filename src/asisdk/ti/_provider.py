@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Mapping, Sequence
-from types import TracebackType
-from typing import Any, ClassVar, Self, TypedDict
+from typing import Any, ClassVar, TypedDict
 
 import attrs
 import httpx
 
+from asisdk._closing import AsyncClosing
 from asisdk._http import (
     ApiClient,
     ErrorParser,
@@ -138,7 +138,7 @@ def provider_key(
     )
 
 
-class Provider(abc.ABC):
+class Provider(AsyncClosing, abc.ABC):
     """A threat-intelligence provider (subclass it to add one).
 
     Class attributes:
@@ -168,20 +168,6 @@ class Provider(abc.ABC):
             QuotaExceededError, RateLimitedError: the quota is used up.
             ApiError: any other failure after retries.
         """
-
-    async def aclose(self) -> None:  # noqa: B027 - most providers hold nothing to release
-        """Release the provider's resources. Idempotent."""
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
