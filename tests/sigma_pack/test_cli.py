@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from _support.extras import needs_kusto
 from _support.loopback import LoopbackServer, threaded_server
 from asisdk.cli._sigma_pack import build_sigma_pack_parser, main
 from asisdk.sigma._kql import rule_to_kql
@@ -18,6 +19,7 @@ from .test_update import ASSET_PATH, TAG, ReleaseApp
 RULE = "proc_creation_win_powershell_encode"
 
 
+@needs_kusto
 def test_kql_by_id_prints_the_query_and_names_the_author(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -31,6 +33,7 @@ def test_kql_by_id_prints_the_query_and_names_the_author(
     assert capsys.readouterr().out.startswith("SecurityEvent\n| where ")
 
 
+@needs_kusto
 def test_kql_by_path_as_json(sigma_data: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = sigma_data / f"rules/windows/process_creation/{RULE}.yml"
     assert main(["kql", str(path), "--json"]) == 0
@@ -40,6 +43,7 @@ def test_kql_by_path_as_json(sigma_data: Path, capsys: pytest.CaptureFixture[str
     assert record["query"] == rule_to_kql(path).query
 
 
+@needs_kusto
 def test_kql_failures_exit_1_with_the_reason(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["kql", "lnx_auditd_binary_padding", "--json"]) == 1
     out, err = capsys.readouterr()

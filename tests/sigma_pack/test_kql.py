@@ -11,6 +11,7 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
+from _support.extras import needs_kusto
 from asisdk.errors import QueryError, QueryParameterError
 from asisdk.queries import kql_string
 from asisdk.sigma._kql import (
@@ -22,6 +23,8 @@ from asisdk.sigma._kql import (
     rule_to_kql,
 )
 from asisdk.sigma._pack import rule_by_id
+
+pytestmark = needs_kusto
 
 _LITERAL = re.compile(r'"(?:[^"\\\n]|\\.)*"')
 

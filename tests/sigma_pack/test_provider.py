@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 import respx
 
+from _support.extras import needs_kusto
 from asisdk._http import RetryPolicy
 from asisdk.data import sample_path
 from asisdk.entities import TimeSpan
@@ -51,6 +52,7 @@ def local_events() -> LocalDataSource:
     return LocalDataSource(mapping, root=sample_path("sample_events.csv").parent)
 
 
+@needs_kusto
 @respx.mock
 async def test_log_analytics_gets_the_rules_kql_and_the_time_range() -> None:
     route = respx.post(URL).respond(200, json=ANSWER)
@@ -69,6 +71,7 @@ async def test_log_analytics_gets_the_rules_kql_and_the_time_range() -> None:
     assert frame["sigma_level"].tolist() == [rule_by_id(RULE).level.name.lower()]
 
 
+@needs_kusto
 @respx.mock
 async def test_a_rule_without_kql_is_refused_before_any_request() -> None:
     route = respx.post(URL).respond(200, json=ANSWER)
