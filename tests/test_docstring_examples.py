@@ -15,6 +15,7 @@ import pkgutil
 import pytest
 
 import asisdk
+from _support.extras import needs_kusto
 
 #: Subpackages that need an extra, and a module of that extra: without it (the tests-core
 #: session) they cannot be imported, so their examples are left out.
@@ -47,7 +48,14 @@ WITH_EXAMPLES = [
 ]
 
 
-@pytest.mark.parametrize("name", WITH_EXAMPLES)
+#: Modules whose examples render Sigma rules as KQL: they need the sigma extra's Kusto backend.
+NEEDS_KUSTO = frozenset({"asisdk.sigma._kql", "asisdk.queries._sigma"})
+
+
+@pytest.mark.parametrize(
+    "name",
+    [pytest.param(n, marks=needs_kusto) if n in NEEDS_KUSTO else n for n in WITH_EXAMPLES],
+)
 def test_docstring_examples(name: str) -> None:
     tests = _examples(name)
     runner = doctest.DocTestRunner(

@@ -167,6 +167,7 @@ async def test_rules_by_path_and_yaml(tmp_path: Path) -> None:
     assert by_path.row_count == by_text.row_count == by_id.row_count > 0
 
 
+@needs_kusto
 async def test_a_local_source_without_sigma_events_says_what_to_add() -> None:
     qp = QueryProvider(LocalDataSource.sample())
     with pytest.raises(QueryError, match=r"Sigma\.events"):
