@@ -231,14 +231,18 @@ class IocExtractor:
             return refang_with_map(text)
         return text, None
 
+    def _keeps(self, wanted: set[str]) -> Callable[[Hit], bool]:
+        """Whether a built-in hit is reported: a wanted type, and public unless private
+        addresses are included."""
+        if self._include_private:
+            return lambda hit: hit[0] in wanted
+        return lambda hit: hit[0] in wanted and (hit[0] not in _IP_TYPES or _is_public(hit[1]))
+
     def _hits(self, text: str, fanged: RefangMap | None, wanted: set[str]) -> list[Hit]:
+        keeps = self._keeps(wanted)
         hits = [
-            hit
-            for hit in scan(text, fanged, url_components=self._url_components)
-            if hit[0] in wanted
+            hit for hit in scan(text, fanged, url_components=self._url_components) if keeps(hit)
         ]
-        if not self._include_private:
-            hits = [hit for hit in hits if hit[0] not in _IP_TYPES or _is_public(hit[1])]
         customs = [c for name, c in self._custom.items() if name in wanted]
         if not customs:
             return hits
@@ -285,12 +289,11 @@ class IocExtractor:
             return result
         # Built-in types only: no overlap to resolve, so each hit goes straight into its set
         # (text dense with indicators holds its distinct values, not a tuple per hit).
-        private = self._include_private
+        keeps = self._keeps(wanted)
 
         def keep(hit: Hit) -> None:
-            kind = hit[0]
-            if kind in wanted and (private or kind not in _IP_TYPES or _is_public(hit[1])):
-                result[kind].add(hit[1])
+            if keeps(hit):
+                result[hit[0]].add(hit[1])
 
         scan(scanned, fanged, url_components=self._url_components, add=keep)
         return result

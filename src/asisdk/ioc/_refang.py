@@ -16,7 +16,7 @@ import attrs
 
 from asisdk.ioc._tlds import TLDS
 
-__all__ = ["RefangMap", "refang", "refang_with_map"]
+__all__ = ["RefangMap", "refang", "refang_with_map", "run_before"]
 
 # One scan finds every defang marker. Every alternative starts with a literal character, so
 # the regex engine skips the text between candidates in one tight loop and, on a candidate,
@@ -180,12 +180,20 @@ def _in_windows_path(text: str, pos: int) -> bool:
     )
 
 
+def run_before(text: str, end: int, outside: re.Pattern[str], most: int) -> int:
+    """Where the run of characters ending at ``end`` starts: right after the last character
+    that ``outside`` (``(?s:.*)[^...]``) finds in the ``most`` before ``end``, or ``end - most``.
+
+    One greedy match in C; a ``...$`` regex searched over the window would try every start.
+    """
+    lo = max(0, end - most)
+    last = outside.match(text, lo, end)
+    return last.end() if last else lo
+
+
 def _spelled(text: str, match: re.Match[str], start: int, end: int) -> tuple[int, int, str] | None:
     """``evil dot com`` and ``john at evil dot com``: only when the rest reads as a name."""
-    # The word before: the last character outside ``[\w-]`` in the 64 before it, found in C.
-    lo = max(0, start - _MAX_WORD)
-    last = _NOT_WORD_BEFORE.match(text, lo, start)
-    word = text[last.end() if last else lo : start]
+    word = text[run_before(text, start, _NOT_WORD_BEFORE, _MAX_WORD) : start]
     if not word:
         return None
     if match.lastgroup == "sdot":

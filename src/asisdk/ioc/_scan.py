@@ -37,7 +37,7 @@ from asisdk.ioc._patterns import (
     VERSION_BEFORE,
     WIN_MORE,
 )
-from asisdk.ioc._refang import RefangMap
+from asisdk.ioc._refang import RefangMap, run_before
 from asisdk.ioc._tlds import TLDS
 from asisdk.ioc._validate import canonical_ipv4, is_domain, is_ipv4, is_windows_path
 
@@ -180,13 +180,9 @@ _LOCAL_CHAR: Final = re.compile(r"[\w.+-]")
 
 def _local_before(text: str, end: int) -> str:
     """The e-mail local part ending at ``end``: the run of ``[\\w.+-]`` before it, at most 64
-    characters, not starting with a dot; ``""`` when there is none. The last character that
-    cannot be in a local part is found by one greedy match in C (a regex searched over the
-    window would try every start in it)."""
-    lo = max(0, end - _MAX_LOCAL)
-    last = _LAST_NON_LOCAL.match(text, lo, end)
-    pos = last.end() if last else lo
-    if last is None and lo and _LOCAL_CHAR.match(text, lo - 1):
+    characters, not starting with a dot; ``""`` when there is none."""
+    pos = run_before(text, end, _LAST_NON_LOCAL, _MAX_LOCAL)
+    if pos == end - _MAX_LOCAL and pos and _LOCAL_CHAR.match(text, pos - 1):
         return ""  # the run is longer than a local part may be
     if pos == end or text[pos] == ".":
         return ""
