@@ -5,14 +5,16 @@ Shared by ``asisdk.virustotal`` and ``asisdk.ti``, so both read an entity the sa
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Final, Literal
 
 from asisdk.entities import Dns, File, FileHash, IpAddress, Url
 
-__all__ = ["Observable", "entity_value"]
+__all__ = ["MAX_OBSERVABLE_LENGTH", "Observable", "entity_value"]
 
 #: What can be looked up: a string (IP, domain, URL or hash) or an entity carrying one.
 Observable = str | IpAddress | Dns | Url | File | FileHash
+#: Longest observable looked up; longer ones are ``invalid`` without a request.
+MAX_OBSERVABLE_LENGTH: Final = 8192
 
 
 def entity_value(value: object) -> tuple[str | None, Literal["ip", "dns", "url", "hash"]] | None:

@@ -14,10 +14,9 @@ from urllib.parse import urlsplit
 
 import attrs
 
-from asisdk._observable import Observable, entity_value
+from asisdk._observable import MAX_OBSERVABLE_LENGTH, Observable, entity_value
 from asisdk.entities import is_public_address
 from asisdk.ioc import classify, refang
-from asisdk.ti import _defaults
 
 __all__ = ["HASH_TYPES", "IP_TYPES", "Observable", "TiObservable", "to_observable"]
 
@@ -117,7 +116,7 @@ def to_observable(value: object) -> TiObservable:
     stripped = text.strip()
     if not stripped:
         return TiObservable(text, None, None, "the observable is empty")
-    if len(stripped) > _defaults.MAX_OBSERVABLE_LENGTH:
+    if len(stripped) > MAX_OBSERVABLE_LENGTH:
         return TiObservable(
             text[:200], None, None, f"the observable is {len(stripped)} characters long"
         )

@@ -16,7 +16,7 @@ from urllib.parse import quote, urlsplit
 
 import attrs
 
-from asisdk._observable import Observable, entity_value
+from asisdk._observable import MAX_OBSERVABLE_LENGTH, Observable, entity_value
 from asisdk.errors import InvalidInputError
 from asisdk.virustotal import _defaults
 
@@ -316,11 +316,11 @@ def resolve_target(value: object, kind: VtKind | str | None = None) -> Target:
     text = value.strip()
     if not text:
         return _invalid(wanted, "the observable is empty")
-    if len(text) > _defaults.MAX_OBSERVABLE_LENGTH:
+    if len(text) > MAX_OBSERVABLE_LENGTH:
         return _invalid(
             wanted,
             f"the observable is {len(text)} characters long (at most "
-            f"{_defaults.MAX_OBSERVABLE_LENGTH} are looked up)",
+            f"{MAX_OBSERVABLE_LENGTH} are looked up)",
         )
     if wanted is None:
         return _detect(text)
