@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = [
+    "ANONYMITY_COLUMNS",
     "KIND_COLUMNS",
     "LOCATION_COLUMNS",
     "RESULT_COLUMNS",
@@ -47,7 +48,7 @@ LOCATION_COLUMNS: Final = (
 RESULT_COLUMNS: Final = ("geo_status", "ip_type", *LOCATION_COLUMNS, "geo_error")
 #: Anonymity flags of Anonymous-IP databases (boolean columns: false when a located address
 #: is not listed, missing when the address is not located).
-_ANONYMITY: Final = (
+ANONYMITY_COLUMNS: Final = (
     "is_anonymous",
     "is_anonymous_vpn",
     "is_hosting_provider",
@@ -69,7 +70,7 @@ KIND_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
     ),
     "isp": ("isp", "mobile_country_code", "mobile_network_code"),
     "connection_type": ("connection_type",),
-    "anonymous_ip": _ANONYMITY,
+    "anonymous_ip": ANONYMITY_COLUMNS,
     "domain": ("domain",),
 }
 _FLOAT_COLUMNS: Final = frozenset({"latitude", "longitude"})

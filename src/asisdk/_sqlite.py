@@ -41,13 +41,13 @@ import datetime as dt
 import logging
 import os
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Final, TypeVar
+from typing import Any, Final, TypeVar
 
 from asisdk.errors import ClosedError, ConfigurationError
 
-__all__ = ["SqliteTable"]
+__all__ = ["SqliteTable", "positive_seconds", "select_in"]
 
 _T = TypeVar("_T")
 _log = logging.getLogger("asisdk.cache")
@@ -73,6 +73,38 @@ def create_private(path: Path) -> None:
         os.fchmod(descriptor, FILE_MODE)
     finally:
         os.close(descriptor)
+
+
+def positive_seconds(value: dt.timedelta | float) -> float:
+    """A cache time to live in seconds; refused unless positive."""
+    seconds = value.total_seconds() if isinstance(value, dt.timedelta) else float(value)
+    if not seconds > 0:
+        raise ConfigurationError(f"a cache time to live (ttl) must be positive, got {value!r}")
+    return seconds
+
+
+def select_in(
+    connection: sqlite3.Connection,
+    select: str,
+    params: Sequence[object],
+    keys: Sequence[tuple[object, ...]],
+    *,
+    chunk: int,
+) -> Iterator[tuple[Any, ...]]:
+    """The rows of ``select`` (ending in ``... IN``) over ``keys``, ``chunk`` keys a statement.
+
+    SQLite bounds the parameters of one statement, so a long key list is read in chunks;
+    ``params`` go before each chunk's keys.
+    """
+    if not keys:
+        return
+    mark = "(" + ", ".join("?" * len(keys[0])) + ")"
+    for start in range(0, len(keys), chunk):
+        part = keys[start : start + chunk]
+        flat = [item for key in part for item in key]
+        yield from connection.execute(
+            f"{select} (VALUES {','.join([mark] * len(part))})", [*params, *flat]
+        )
 
 
 def _columns_of(schema: str, table: str) -> frozenset[str]:

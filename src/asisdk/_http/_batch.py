@@ -39,7 +39,7 @@ import asyncio
 import enum
 import importlib
 from collections.abc import AsyncGenerator, Awaitable, Callable, Hashable, Iterable
-from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
+from typing import Any, Generic, Protocol, TypedDict, TypeVar, Unpack, runtime_checkable
 
 import attrs
 
@@ -180,6 +180,19 @@ class Progress:
                 close()
 
 
+class BatchOptions(TypedDict, Generic[T], total=False):
+    """The keyword options of :func:`iter_batch`, which :func:`run_batch` passes on."""
+
+    limits: RequestLimits | None
+    max_concurrency: int | None
+    key: Callable[[T], Hashable]
+    progress: ProgressOption
+    weight: Callable[[T], int]
+    stop_on: tuple[type[BaseException], ...]
+    fatal: tuple[type[BaseException], ...]
+    description: str
+
+
 def _identity(item: Any) -> Hashable:
     return item  # type: ignore[no-any-return]
 
@@ -293,15 +306,7 @@ async def iter_batch(
 async def run_batch(
     items: Iterable[T],
     worker: Callable[[T], Awaitable[R]],
-    *,
-    limits: RequestLimits | None = None,
-    max_concurrency: int | None = None,
-    key: Callable[[T], Hashable] = _identity,
-    progress: ProgressOption = None,
-    weight: Callable[[T], int] = _one,
-    stop_on: tuple[type[BaseException], ...] = (QuotaExceededError,),
-    fatal: tuple[type[BaseException], ...] = (AuthenticationError,),
-    description: str = "batch",
+    **options: Unpack[BatchOptions[T]],
 ) -> list[BatchResult[T, R]]:
     """Run ``worker`` once per distinct item; return one result per input item, in order.
 
@@ -339,20 +344,10 @@ async def run_batch(
         >>> [(r.status.value, repr(r.error)) for r in results]
         [('ok', 'None'), ('failed', "ValueError('negative')")]
     """
+    key = options.get("key", _identity)
     materialised = list(items)
     outcomes: dict[Hashable, BatchResult[T, R]] = {}
-    async for result in iter_batch(
-        materialised,
-        worker,
-        limits=limits,
-        max_concurrency=max_concurrency,
-        key=key,
-        progress=progress,
-        weight=weight,
-        stop_on=stop_on,
-        fatal=fatal,
-        description=description,
-    ):
+    async for result in iter_batch(materialised, worker, **options):
         outcomes[key(result.item)] = result
     ordered: list[BatchResult[T, R]] = []
     for index, item in enumerate(materialised):

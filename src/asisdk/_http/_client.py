@@ -169,7 +169,8 @@ class ApiClient(AsyncClosing):
         limits: rate quotas, daily budget and concurrency bound.
         retry: the retry policy.
         http_client: an ``httpx.AsyncClient`` to use instead of an owned one (not closed here).
-        timeout: timeouts of the owned client (ignored with ``http_client``).
+        timeout: timeouts of the owned client (ignored with ``http_client``); ``None``: the
+            defaults.
         error_parser: describes error answers (see :mod:`asisdk._http._errors`).
         request_id_headers: response headers that may carry the service's request id.
         allow_http: allow a plain-http ``base_url`` on a non-loopback host.
@@ -195,7 +196,7 @@ class ApiClient(AsyncClosing):
         limits: RequestLimits | None = None,
         retry: RetryPolicy | None = None,
         http_client: httpx.AsyncClient | None = None,
-        timeout: httpx.Timeout = _defaults.TIMEOUT,
+        timeout: httpx.Timeout | None = None,
         error_parser: ErrorParser = default_error_parser,
         request_id_headers: Sequence[str] = _defaults.REQUEST_ID_HEADERS,
         allow_http: bool = False,
@@ -225,7 +226,7 @@ class ApiClient(AsyncClosing):
         # client in its own loop: a script calling asyncio.run per call leaks no socket.
         self._closer: AsyncGenerator[None, None] | None = None
         self._closer_started: asyncio.Task[None] | None = None
-        self._timeout = timeout
+        self._timeout = _defaults.TIMEOUT if timeout is None else timeout
         self._error_parser = error_parser
         self._request_id_headers = tuple(request_id_headers)
         self._sleep = sleep

@@ -266,6 +266,16 @@ def add_json_option(
     parser.add_argument("--json", action="store_true", help=help)
 
 
+def lookup_row(result: Any) -> dict[str, object]:
+    """The JSON fields every line of ``geo lookup --json`` and ``ipstack --json`` starts with."""
+    return {
+        "query": result.query,
+        "status": result.status.value,
+        "error": result.error,
+        "ip_type": None if result.ip is None else result.ip.ip_type.value,
+    }
+
+
 def _vt_settings() -> dict[str, Any]:
     from platformdirs import user_cache_dir
 

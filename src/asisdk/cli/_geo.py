@@ -14,7 +14,7 @@ from typing import Any
 import attrs
 
 from asisdk._defaults import ASN_EDITION_OF, EDITION_DBIP, EDITION_GEOLITE2
-from asisdk.cli._common import EXIT_OK, add_json_option, failures_exit_1
+from asisdk.cli._common import EXIT_OK, add_json_option, failures_exit_1, lookup_row
 from asisdk.entities import GeoLocation
 from asisdk.geo import GeoDatabaseUpdater, GeoIpDatabase
 
@@ -90,12 +90,7 @@ def _run_lookup(args: argparse.Namespace) -> int:
     for result in results:
         location = result.location
         if args.json:
-            row: dict[str, object] = {
-                "query": result.query,
-                "status": result.status.value,
-                "error": result.error,
-            }
-            row["ip_type"] = None if result.ip is None else result.ip.ip_type.value
+            row = lookup_row(result)
             if location is not None:
                 row.update(_location_fields(location))
             print(json.dumps(row, ensure_ascii=False))

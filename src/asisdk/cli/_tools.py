@@ -20,6 +20,7 @@ from asisdk.cli._common import (
     add_query_options,
     blocking_ipstack_client,
     blocking_virustotal_client,
+    lookup_row,
 )
 from asisdk.errors import AsiError
 
@@ -187,12 +188,7 @@ def _run_ipstack(args: argparse.Namespace) -> int:
     for result in results:
         location = result.location
         if args.json:
-            row: dict[str, object] = {
-                "query": result.query,
-                "status": result.status.value,
-                "ip_type": None if result.ip is None else result.ip.ip_type.value,
-                "error": result.error,
-            }
+            row = lookup_row(result)
             if location is not None:
                 row.update((name, getattr(location, name)) for name in _IPSTACK_FIELDS)
             print(json.dumps(row, ensure_ascii=False, default=str))

@@ -53,6 +53,13 @@ def _on_partition(
     return conform(func(part, *args, executor=InlineExecutor(), **options), dtypes)
 
 
+def _per_partition(
+    df: dd.DataFrame, func: Any, args: tuple[Any, ...], options: Any, meta: pd.DataFrame
+) -> dd.DataFrame:
+    """Lazy ``func(part, *args, **options)`` over every partition, cast to ``meta``'s dtypes."""
+    return df.map_partitions(_on_partition, func, args, options, dtypes_of(meta), meta=meta)
+
+
 def conform(frame: pd.DataFrame, dtypes: Mapping[Hashable, Any]) -> pd.DataFrame:
     """Cast the columns of ``frame`` whose dtype differs from ``dtypes`` (empty results)."""
     wrong = {
@@ -98,14 +105,8 @@ def unpack_frame(
     _check_dask(df, "unpack_frame")
     meta = _decode.unpack_frame(df._meta, column, executor=InlineExecutor())
     selected = df[[column]]
-    return selected.map_partitions(
-        _on_partition,
-        _decode.unpack_frame,
-        (column,),
-        {"max_depth": max_depth, "limits": limits},
-        dtypes_of(meta),
-        meta=meta,
-    )
+    options = {"max_depth": max_depth, "limits": limits}
+    return _per_partition(selected, _decode.unpack_frame, (column,), options, meta)
 
 
 def _extract_meta(df: dd.DataFrame, columns: list[Hashable]) -> pd.DataFrame:
@@ -163,14 +164,8 @@ def extract_frame(
     # Validate columns and types now, on the empty meta, not on a worker later.
     _ioc.extract_frame(df._meta, cols, types=wanted, extractor=extractor)
     meta = _extract_meta(df, cols)
-    return df[cols].map_partitions(
-        _on_partition,
-        _ioc.extract_frame,
-        (cols,),
-        {"types": wanted, "extractor": extractor},
-        dtypes_of(meta),
-        meta=meta,
-    )
+    options = {"types": wanted, "extractor": extractor}
+    return _per_partition(df[cols], _ioc.extract_frame, (cols,), options, meta)
 
 
 def add_process_features(
@@ -224,6 +219,4 @@ def add_process_features(
     meta = _cluster.add_process_features(
         df._meta_nonempty, executor=InlineExecutor(), **options
     ).iloc[:0]
-    return df.map_partitions(
-        _on_partition, _cluster.add_process_features, (), options, dtypes_of(meta), meta=meta
-    )
+    return _per_partition(df, _cluster.add_process_features, (), options, meta)

@@ -234,28 +234,24 @@ def _build_spec(cls: type[Entity]) -> _ClassSpec:
     return _ClassSpec(tuple(specs), by_key)
 
 
+def _renames(cls: type[Entity]) -> dict[str, Any]:
+    """cattrs overrides giving each attribute its Sentinel key."""
+    return {s.name: override(rename=s.key) for s in _spec(cls).fields}
+
+
 def _structure_fn(cls: type[Entity]) -> Any:
     found = _STRUCTURE_FNS.get(cls)
     if found is None:
-        renames = {s.name: override(rename=s.key) for s in _spec(cls).fields}
         # cattrs types **kwargs as its own flags; per-attribute overrides are passed the same way
-        found = _STRUCTURE_FNS[cls] = make_dict_structure_fn(
-            cls,
-            _converter,
-            **renames,  # type: ignore[arg-type]
-        )
+        found = _STRUCTURE_FNS[cls] = make_dict_structure_fn(cls, _converter, **_renames(cls))
     return found
 
 
 def _unstructure_fn(cls: type[Entity]) -> Any:
     found = _UNSTRUCTURE_FNS.get(cls)
     if found is None:
-        renames = {s.name: override(rename=s.key) for s in _spec(cls).fields}
         found = _UNSTRUCTURE_FNS[cls] = make_dict_unstructure_fn(
-            cls,
-            _converter,
-            _cattrs_omit_if_default=True,
-            **renames,  # type: ignore[arg-type]
+            cls, _converter, _cattrs_omit_if_default=True, **_renames(cls)
         )
     return found
 

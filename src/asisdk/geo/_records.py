@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 from typing import Any, Final
 
+from asisdk._geo_frame import ANONYMITY_COLUMNS
 from asisdk.entities import GeoLocation
 
 __all__ = ["record_to_location"]
@@ -57,12 +58,7 @@ _FLAGS: Final = frozenset(
         "is_satellite_provider",
         "is_anonymous_proxy",
         "is_legitimate_proxy",
-        "is_anonymous",
-        "is_anonymous_vpn",
-        "is_hosting_provider",
-        "is_public_proxy",
-        "is_residential_proxy",
-        "is_tor_exit_node",
+        *ANONYMITY_COLUMNS,
     }
 )
 #: Texts kept in ``additional_data`` (in ``traits``, or flat in ISP / Connection-Type / Domain).

@@ -118,7 +118,6 @@ class IPStackClient(ServiceClient):
             bulk=bulk,
             allow_http=allow_http,
         )
-        extra: dict[str, Any] = {} if timeout is None else {"timeout": timeout}
         self._bulk = bulk
         self._api = ApiClient(
             service="ipstack",
@@ -133,7 +132,7 @@ class IPStackClient(ServiceClient):
             http_client=http_client,
             error_parser=ipstack_error_parser,
             allow_http=allow_http,
-            **extra,
+            timeout=timeout,
         )
 
     @property

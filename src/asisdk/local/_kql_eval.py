@@ -324,13 +324,23 @@ class _Parser:
 
     def parenthesised_list(self) -> list[_Node]:
         self.expect("punct", "(")
+        return self._items_until(")", self.primary)
+
+    def _items_until(self, closer: str, item: Callable[[], _Node]) -> list[_Node]:
+        """Comma-separated ``item()`` nodes up to ``closer``, which is consumed."""
         items: list[_Node] = []
-        while not self.at("punct", ")"):
-            items.append(self.primary())
+        while not self.at("punct", closer):
+            items.append(item())
             if self.at("punct", ","):
                 self.take()
         self.take()
         return items
+
+    def _argument(self) -> _Node:
+        if self.at("op", "*"):
+            self.take()
+            return ("star",)
+        return self.expression()
 
     def primary(self) -> _Node:
         token = self.take()
@@ -350,26 +360,12 @@ class _Parser:
         if name == "dynamic" and self.at("punct", "("):
             self.take()
             self.expect("punct", "[")
-            items: list[_Node] = []
-            while not self.at("punct", "]"):
-                items.append(self.primary())
-                if self.at("punct", ","):
-                    self.take()
-            self.take()
+            items = self._items_until("]", self.primary)
             self.expect("punct", ")")
             return ("list", items)
         if self.at("punct", "("):
             self.take()
-            args: list[_Node] = []
-            while not self.at("punct", ")"):
-                if self.at("op", "*"):
-                    self.take()
-                    args.append(("star",))
-                else:
-                    args.append(self.expression())
-                if self.at("punct", ","):
-                    self.take()
-            self.take()
+            args = self._items_until(")", self._argument)
             if name == "not" and len(args) == 1:
                 return ("not", args[0])
             call: _Node = ("call", name, args)

@@ -37,7 +37,7 @@ import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, TypedDict, Unpack, runtime_checkable
 
 import attrs
 import httpx
@@ -123,6 +123,17 @@ def _check_tenant(tenant_id: str) -> str:
     return tenant_id
 
 
+class _MsalOptions(TypedDict, total=False):
+    """The keyword options every msal credential takes (see :class:`ClientSecretCredential`)."""
+
+    authority_host: str
+    scope: str
+    http_client: Any
+    token_cache: Any
+    refresh_margin: timedelta
+    clock: Callable[[], float]
+
+
 class _MsalCredential(abc.ABC):
     """Token caching, refresh and single-flight for the msal-based credentials."""
 
@@ -131,12 +142,12 @@ class _MsalCredential(abc.ABC):
         *,
         tenant_id: str,
         client_id: str,
-        authority_host: str,
-        scope: str,
-        http_client: Any,
-        token_cache: Any,
-        refresh_margin: timedelta,
-        clock: Callable[[], float],
+        authority_host: str = _defaults.AUTHORITY_HOST,
+        scope: str = _defaults.SCOPE,
+        http_client: Any = None,
+        token_cache: Any = None,
+        refresh_margin: timedelta = _defaults.TOKEN_REFRESH_MARGIN,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         if not client_id:
             raise ConfigurationError("client_id is required (the app registration's id)")
@@ -310,24 +321,9 @@ class ClientSecretCredential(_ConfidentialCredential):
         tenant_id: str,
         client_id: str,
         client_secret: str | Secret,
-        *,
-        authority_host: str = _defaults.AUTHORITY_HOST,
-        scope: str = _defaults.SCOPE,
-        http_client: Any = None,
-        token_cache: Any = None,
-        refresh_margin: timedelta = _defaults.TOKEN_REFRESH_MARGIN,
-        clock: Callable[[], float] = time.time,
+        **options: Unpack[_MsalOptions],
     ) -> None:
-        super().__init__(
-            tenant_id=tenant_id,
-            client_id=client_id,
-            authority_host=authority_host,
-            scope=scope,
-            http_client=http_client,
-            token_cache=token_cache,
-            refresh_margin=refresh_margin,
-            clock=clock,
-        )
+        super().__init__(tenant_id=tenant_id, client_id=client_id, **options)
         secret = client_secret if isinstance(client_secret, Secret) else Secret(client_secret)
         if not secret.get():
             raise ConfigurationError("client_secret is empty")
@@ -372,23 +368,9 @@ class CertificateCredential(_ConfidentialCredential):
         *,
         certificate: bytes | str | Path,
         password: str | Secret | None = None,
-        authority_host: str = _defaults.AUTHORITY_HOST,
-        scope: str = _defaults.SCOPE,
-        http_client: Any = None,
-        token_cache: Any = None,
-        refresh_margin: timedelta = _defaults.TOKEN_REFRESH_MARGIN,
-        clock: Callable[[], float] = time.time,
+        **options: Unpack[_MsalOptions],
     ) -> None:
-        super().__init__(
-            tenant_id=tenant_id,
-            client_id=client_id,
-            authority_host=authority_host,
-            scope=scope,
-            http_client=http_client,
-            token_cache=token_cache,
-            refresh_margin=refresh_margin,
-            clock=clock,
-        )
+        super().__init__(tenant_id=tenant_id, client_id=client_id, **options)
         if isinstance(certificate, Path):
             data = certificate.read_bytes()
         elif isinstance(certificate, str):
@@ -456,23 +438,9 @@ class DeviceCodeCredential(_MsalCredential):
         *,
         tenant_id: str = _defaults.DEVICE_CODE_TENANT,
         prompt: Callable[[str], None] = _print_prompt,
-        authority_host: str = _defaults.AUTHORITY_HOST,
-        scope: str = _defaults.SCOPE,
-        http_client: Any = None,
-        token_cache: Any = None,
-        refresh_margin: timedelta = _defaults.TOKEN_REFRESH_MARGIN,
-        clock: Callable[[], float] = time.time,
+        **options: Unpack[_MsalOptions],
     ) -> None:
-        super().__init__(
-            tenant_id=tenant_id,
-            client_id=client_id,
-            authority_host=authority_host,
-            scope=scope,
-            http_client=http_client,
-            token_cache=token_cache,
-            refresh_margin=refresh_margin,
-            clock=clock,
-        )
+        super().__init__(tenant_id=tenant_id, client_id=client_id, **options)
         self._prompt = prompt
 
     def _build_app(self) -> Any:

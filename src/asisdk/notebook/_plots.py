@@ -8,14 +8,26 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pandas as pd
 
+from asisdk.errors import LimitExceededError
+from asisdk.notebook._defaults import MAX_PLOT_ROWS
 from asisdk.notebook._lazy import require
 
-__all__ = ["BokehPlot", "columns_of", "plot_html", "save_plot", "show_plot"]
+__all__ = ["BokehPlot", "check_plot_rows", "columns_of", "plot_html", "save_plot", "show_plot"]
 
 
 #: A bokeh layout or figure (``bokeh.models.LayoutDOM``); typed loosely so that asisdk
 #: type-checks the same with and without the optional bokeh installed.
 BokehPlot = Any
+
+
+def check_plot_rows(count: int, what: str, advice: str) -> None:
+    """Refuse to plot more than ``MAX_PLOT_ROWS`` rows (``what``): a browser chokes on them."""
+    if count > MAX_PLOT_ROWS:
+        raise LimitExceededError(
+            f"{count} {what} is more than a browser plots comfortably ({MAX_PLOT_ROWS}); {advice}",
+            limit="max_plot_rows",
+            value=count,
+        )
 
 
 def plot_html(plot: BokehPlot, *, title: str = "asisdk plot") -> str:

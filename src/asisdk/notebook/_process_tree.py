@@ -10,14 +10,13 @@ import pandas as pd
 
 from asisdk.errors import InvalidInputError, LimitExceededError
 from asisdk.notebook._defaults import (
-    MAX_PLOT_ROWS,
     MAX_TOOLTIP_CHARS,
     MAX_TREE_ROWS,
     PLOT_WIDTH,
     PROCESS_ROW_HEIGHT,
 )
 from asisdk.notebook._lazy import require
-from asisdk.notebook._plots import BokehPlot, columns_of, show_plot
+from asisdk.notebook._plots import BokehPlot, check_plot_rows, columns_of, show_plot
 from asisdk.schema import (
     EVENT_HOST_COLUMNS,
     EVENT_TIME_COLUMNS,
@@ -389,13 +388,9 @@ def plot_process_tree(
     """
     if "proc_key" not in tree.columns:
         tree = build_process_tree(tree)
-    if len(tree) > MAX_PLOT_ROWS:
-        raise LimitExceededError(
-            f"{len(tree)} processes is more than a browser plots comfortably ({MAX_PLOT_ROWS}); "
-            "plot one tree or host at a time (the text view has no limit)",
-            limit="max_plot_rows",
-            value=len(tree),
-        )
+    check_plot_rows(
+        len(tree), "processes", "plot one tree or host at a time (the text view has no limit)"
+    )
     plotting = require("bokeh.plotting")
     models = require("bokeh.models")
     frame = tree.copy()

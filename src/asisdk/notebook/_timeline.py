@@ -18,17 +18,16 @@ import pandas as pd
 
 from asisdk._timeline import BrokenAxis, epoch_ms, lane_figure
 from asisdk.entities import to_utc_datetime
-from asisdk.errors import InvalidInputError, LimitExceededError
+from asisdk.errors import InvalidInputError
 from asisdk.notebook._defaults import (
     LANE_HEIGHT,
-    MAX_PLOT_ROWS,
     MAX_TOOLTIP_CHARS,
     MIN_PLOT_HEIGHT,
     PLOT_WIDTH,
     RANGE_TOOL_HEIGHT,
 )
 from asisdk.notebook._lazy import require
-from asisdk.notebook._plots import BokehPlot, columns_of, show_plot
+from asisdk.notebook._plots import BokehPlot, check_plot_rows, columns_of, show_plot
 
 __all__ = ["display_timeline", "display_timeline_duration"]
 
@@ -61,13 +60,7 @@ def _check_frame(data: pd.DataFrame, time_column: str, columns: Sequence[str]) -
     missing = [c for c in columns if c not in data.columns]
     if missing:
         raise InvalidInputError(f"columns not in the frame: {missing}")
-    if len(data) > MAX_PLOT_ROWS:
-        raise LimitExceededError(
-            f"{len(data)} rows is more than a browser plots comfortably ({MAX_PLOT_ROWS}); "
-            "filter or sample the frame first",
-            limit="max_plot_rows",
-            value=len(data),
-        )
+    check_plot_rows(len(data), "rows", "filter or sample the frame first")
 
 
 def _naive_utc(values: pd.Series[Any]) -> pd.Series[Any]:

@@ -54,6 +54,15 @@ def _status_answer(body: Mapping[str, Any], service: str) -> Answer | None:
     )
 
 
+def _data_items(body: Mapping[str, Any], service: str) -> list[Mapping[str, Any]] | Answer:
+    """The ``data`` records of an ``ok`` body, else the answer the body is (not found ...)."""
+    early = _status_answer(body, service)
+    if early is not None:
+        return early
+    items = [d for d in body.get("data") or [] if isinstance(d, Mapping)]
+    return items or Answer(status=TiStatus.NOT_FOUND, raw=dict(body))
+
+
 def _tags(value: object) -> list[str]:
     return [str(t) for t in value] if isinstance(value, list) else []
 
@@ -123,12 +132,9 @@ def parse_threatfox(body: Mapping[str, Any]) -> Answer:
         ...     "confidence_level": 100, "tags": ["cs"]}]}).reasons[0]
         'botnet_cc: Cobalt Strike (confidence 100)'
     """
-    early = _status_answer(body, "threatfox")
-    if early is not None:
-        return early
-    items = [d for d in body.get("data") or [] if isinstance(d, Mapping)]
-    if not items:
-        return Answer(status=TiStatus.NOT_FOUND, raw=dict(body))
+    items = _data_items(body, "threatfox")
+    if isinstance(items, Answer):
+        return items
     reasons = []
     best = 0
     for item in items[:5]:
@@ -161,12 +167,9 @@ def parse_malwarebazaar(body: Mapping[str, Any]) -> Answer:
         ...     "signature": "AgentTesla", "file_type": "exe", "tags": ["rat"]}]}).verdict
         <Verdict.MALICIOUS: 'malicious'>
     """
-    early = _status_answer(body, "malwarebazaar")
-    if early is not None:
-        return early
-    items = [d for d in body.get("data") or [] if isinstance(d, Mapping)]
-    if not items:
-        return Answer(status=TiStatus.NOT_FOUND, raw=dict(body))
+    items = _data_items(body, "malwarebazaar")
+    if isinstance(items, Answer):
+        return items
     sample = items[0]
     reasons = ["malware sample"]
     for field, label in (("signature", "signature"), ("file_type", "file type")):

@@ -25,16 +25,15 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
-from asisdk._sqlite import SqliteTable
+from asisdk._sqlite import SqliteTable, positive_seconds, select_in
 from asisdk.errors import ClosedError, ConfigurationError
 from asisdk.ti import _defaults
 from asisdk.ti._model import TiResult, TiStatus, Verdict
 
 __all__ = ["TiCache"]
 
-_T = TypeVar("_T")
 _log = logging.getLogger("asisdk.ti.cache")
 
 _SCHEMA = """
@@ -54,13 +53,6 @@ CREATE TABLE IF NOT EXISTS ti_lookups (
 )
 """
 _STORED = frozenset({TiStatus.FOUND, TiStatus.NOT_FOUND})
-
-
-def _seconds(value: dt.timedelta | float) -> float:
-    seconds = value.total_seconds() if isinstance(value, dt.timedelta) else float(value)
-    if not seconds > 0:
-        raise ConfigurationError(f"a cache time to live must be positive, got {value!r}")
-    return seconds
 
 
 _INSERT = (
@@ -119,8 +111,8 @@ class TiCache:
         unknown = set(merged) - {v.value for v in Verdict}
         if unknown:
             raise ConfigurationError(f"unknown verdicts in ttl: {sorted(unknown)}")
-        self.ttl = {Verdict(name): _seconds(value) for name, value in merged.items()}
-        self.not_found_ttl = _seconds(not_found_ttl)
+        self.ttl = {Verdict(name): positive_seconds(value) for name, value in merged.items()}
+        self.not_found_ttl = positive_seconds(not_found_ttl)
         self._clock = clock
         self._table = SqliteTable(
             self.path,
@@ -134,9 +126,6 @@ class TiCache:
 
     def __repr__(self) -> str:
         return f"TiCache(path={str(self.path)!r})"
-
-    async def _run(self, function: Callable[[sqlite3.Connection], _T]) -> _T:
-        return await self._table.run(function)
 
     async def aclose(self) -> None:
         """Write what is queued, then close the database and its thread. Idempotent."""
@@ -169,40 +158,37 @@ class TiCache:
 
         def read(connection: sqlite3.Connection) -> dict[tuple[str, str], TiResult]:
             found: dict[tuple[str, str], TiResult] = {}
-            step = _defaults.CACHE_READ_CHUNK
-            for start in range(0, len(wanted), step):
-                chunk = wanted[start : start + step]
-                marks = ",".join("(?, ?)" for _ in chunk)
-                flat = [item for pair in chunk for item in pair]
-                rows = connection.execute(
-                    "SELECT type, value, status, verdict, severity, reasons, raw, permalink "  # noqa: S608
-                    f"FROM ti_lookups WHERE provider = ? AND expires_at > ? "
-                    f"AND (type, value) IN (VALUES {marks})",
-                    [provider, now, *flat],
-                )
-                for kind, value, status, verdict, severity, reasons, raw, link in rows:
-                    try:
-                        decoded: Any = {} if raw is None else json.loads(raw)
-                        result = TiResult(
-                            observable=value,
-                            type=kind,
-                            value=value,
-                            provider=provider,
-                            status=TiStatus(status),
-                            verdict=Verdict(verdict),
-                            severity=int(severity),
-                            reasons=tuple(json.loads(reasons)),
-                            raw=decoded if isinstance(decoded, dict) else {},
-                            permalink=link,
-                            cached=True,
-                        )
-                    except ValueError:
-                        _log.warning("ignoring a corrupt cache entry for %s %s", provider, value)
-                        continue
-                    found[(kind, value)] = result
+            rows = select_in(
+                connection,
+                "SELECT type, value, status, verdict, severity, reasons, raw, permalink "
+                "FROM ti_lookups WHERE provider = ? AND expires_at > ? AND (type, value) IN",
+                [provider, now],
+                wanted,
+                chunk=_defaults.CACHE_READ_CHUNK,
+            )
+            for kind, value, status, verdict, severity, reasons, raw, link in rows:
+                try:
+                    decoded: Any = {} if raw is None else json.loads(raw)
+                    result = TiResult(
+                        observable=value,
+                        type=kind,
+                        value=value,
+                        provider=provider,
+                        status=TiStatus(status),
+                        verdict=Verdict(verdict),
+                        severity=int(severity),
+                        reasons=tuple(json.loads(reasons)),
+                        raw=decoded if isinstance(decoded, dict) else {},
+                        permalink=link,
+                        cached=True,
+                    )
+                except ValueError:
+                    _log.warning("ignoring a corrupt cache entry for %s %s", provider, value)
+                    continue
+                found[(kind, value)] = result
             return found
 
-        return await self._run(read)
+        return await self._table.run(read)
 
     async def put(self, result: TiResult) -> None:
         """Queue an answer for writing (``found`` / ``not_found``; others are ignored).
@@ -248,17 +234,17 @@ class TiCache:
         while self._pending:
             rows, self._pending = self._pending, []
 
-            await self._run(functools.partial(_write_rows, rows=rows))
+            await self._table.run(functools.partial(_write_rows, rows=rows))
 
     async def purge_expired(self) -> int:
         """Delete expired answers; returns how many were removed."""
         await self.flush()
         now = self._clock()
-        return await self._run(
+        return await self._table.run(
             lambda c: c.execute("DELETE FROM ti_lookups WHERE expires_at <= ?", (now,)).rowcount
         )
 
     async def clear(self) -> None:
         """Delete every answer."""
         await self.flush()
-        await self._run(lambda c: c.execute("DELETE FROM ti_lookups"))
+        await self._table.run(lambda c: c.execute("DELETE FROM ti_lookups"))

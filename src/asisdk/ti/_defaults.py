@@ -23,11 +23,6 @@ CACHE_DIR_MODE: Final = 0o700
 #: Keys per SQLite ``IN (...)`` query.
 CACHE_READ_CHUNK: Final = 400
 
-# -- observables ---------------------------------------------------------------------------
-
-#: Longest observable looked up; longer ones are ``invalid`` without a request.
-MAX_OBSERVABLE_LENGTH: Final = 8192
-
 # -- verdicts ------------------------------------------------------------------------------
 
 #: Severity (0-100) at and above which a provider's score means ``malicious`` ...

@@ -14,14 +14,11 @@ from urllib.parse import urlsplit
 
 import attrs
 
-from asisdk.entities import Dns, File, FileHash, IpAddress, Url, is_public_address
+from asisdk._observable import MAX_OBSERVABLE_LENGTH, Observable, entity_value
+from asisdk.entities import is_public_address
 from asisdk.ioc import classify, refang
-from asisdk.ti import _defaults
 
 __all__ = ["HASH_TYPES", "IP_TYPES", "Observable", "TiObservable", "to_observable"]
-
-#: What can be looked up: a string or an entity carrying an IP, domain, URL or hash.
-Observable = str | IpAddress | Dns | Url | File | FileHash
 
 IP_TYPES: Final = frozenset({"ipv4", "ipv6"})
 HASH_TYPES: Final = frozenset({"md5", "sha1", "sha256"})
@@ -91,22 +88,6 @@ def _url_host_private(url: str) -> bool:
     return host is not None and _is_private_ip(host)
 
 
-def _entity(value: object) -> tuple[str | None, str | None] | None:
-    """(value, type hint) of an entity, ``None`` when ``value`` is no entity."""
-    if isinstance(value, IpAddress):
-        return value.address, None
-    if isinstance(value, Dns):
-        return value.domain_name, "dns"
-    if isinstance(value, Url):
-        return value.url, "url"
-    if isinstance(value, File):
-        hashes = [value.sha256, value.sha1, value.md5, *(h.value for h in value.file_hashes)]
-        return next((h for h in hashes if h), None), None
-    if isinstance(value, FileHash):
-        return value.value, None
-    return None
-
-
 def to_observable(value: object) -> TiObservable:
     """Type and normalise one value (a string or an ``IpAddress``, ``Dns``, ``Url``, ``File``
     or ``FileHash`` entity).
@@ -119,10 +100,11 @@ def to_observable(value: object) -> TiObservable:
         >>> to_observable("hello").error
         "cannot tell what 'hello' is (not an IP, domain, URL, hash or email)"
     """  # noqa: E501
-    entity = _entity(value)
+    entity = entity_value(value)
     hint: str | None = None
     if entity is not None:
-        text, hint = entity
+        text, carried = entity
+        hint = carried if carried in ("dns", "url") else None
         if text is None:
             return TiObservable("", None, None, f"the {type(value).__name__} entity has no value")
     elif isinstance(value, str):
@@ -134,7 +116,7 @@ def to_observable(value: object) -> TiObservable:
     stripped = text.strip()
     if not stripped:
         return TiObservable(text, None, None, "the observable is empty")
-    if len(stripped) > _defaults.MAX_OBSERVABLE_LENGTH:
+    if len(stripped) > MAX_OBSERVABLE_LENGTH:
         return TiObservable(
             text[:200], None, None, f"the observable is {len(stripped)} characters long"
         )

@@ -247,7 +247,6 @@ class HttpProvider(Provider):
                 sent[self.key_header] = key
         sent.update(headers or {})
         root = resolve_setting(f"{self.name}.base_url", base_url, config=config)
-        extra: dict[str, Any] = {} if timeout is None else {"timeout": timeout}
         self._api = ApiClient(
             service=self.name,
             base_url=root or self.default_url,
@@ -256,7 +255,7 @@ class HttpProvider(Provider):
             retry=retry,
             http_client=http_client,
             error_parser=error_parser or type(self).error_parser,
-            **extra,
+            timeout=timeout,
         )
 
     @property

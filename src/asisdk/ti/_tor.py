@@ -9,7 +9,6 @@ import os
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import httpx
 
@@ -86,14 +85,13 @@ class TorExitProvider(Provider):
         clock: Callable[[], float] = time.time,
     ) -> None:
         root = resolve_setting("tor.base_url", base_url, config=config) or _defaults.TOR_URL
-        extra: dict[str, Any] = {} if timeout is None else {"timeout": timeout}
         self._api = ApiClient(
             service=self.name,
             base_url=root,
             limits=RequestLimits(max_concurrency=1),
             retry=retry,
             http_client=http_client,
-            **extra,
+            timeout=timeout,
         )
         self.list_path = Path(list_path).expanduser() if list_path else _default_list_path()
         self.max_age = _defaults.TOR_MAX_AGE.total_seconds() if max_age is None else max_age

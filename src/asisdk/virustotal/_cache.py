@@ -20,17 +20,15 @@ import sqlite3
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import attrs
 
-from asisdk._sqlite import SqliteTable
-from asisdk.errors import ConfigurationError
+from asisdk._sqlite import SqliteTable, positive_seconds, select_in
 from asisdk.virustotal import _defaults
 
 __all__ = ["CachedLookup", "VtCache"]
 
-_T = TypeVar("_T")
 _log = logging.getLogger("asisdk.virustotal.cache")
 
 
@@ -82,10 +80,7 @@ class VtCache:
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.path = Path(path).expanduser()
-        seconds = ttl.total_seconds() if isinstance(ttl, dt.timedelta) else float(ttl)
-        if seconds <= 0:
-            raise ConfigurationError(f"the cache ttl must be positive, got {ttl!r}")
-        self.ttl = seconds
+        self.ttl = positive_seconds(ttl)
         self._clock = clock
         self._table = SqliteTable(
             self.path,
@@ -97,9 +92,6 @@ class VtCache:
 
     def __repr__(self) -> str:
         return f"VtCache(path={str(self.path)!r}, ttl={self.ttl:g}s)"
-
-    async def _run(self, function: Callable[[sqlite3.Connection], _T]) -> _T:
-        return await self._table.run(function)
 
     async def aclose(self) -> None:
         """Close the database and its thread. Idempotent."""
@@ -116,25 +108,24 @@ class VtCache:
 
         def read(connection: sqlite3.Connection) -> dict[str, CachedLookup]:
             found: dict[str, CachedLookup] = {}
-            step = _defaults.CACHE_READ_CHUNK
-            for start in range(0, len(wanted), step):
-                chunk = wanted[start : start + step]
-                marks = ",".join("?" * len(chunk))
-                rows = connection.execute(
-                    f"SELECT key, status, data, fetched_at FROM vt_lookups "  # noqa: S608
-                    f"WHERE fetched_at >= ? AND key IN ({marks})",
-                    [oldest, *chunk],
-                )
-                for key, status, data, fetched_at in rows:
-                    try:
-                        decoded = None if data is None else json.loads(data)
-                    except ValueError:
-                        _log.warning("ignoring a corrupt cache entry for %s", key)
-                        continue
-                    found[key] = CachedLookup(status, decoded, fetched_at)
+            rows = select_in(
+                connection,
+                "SELECT key, status, data, fetched_at FROM vt_lookups "
+                "WHERE fetched_at >= ? AND key IN",
+                [oldest],
+                [(key,) for key in wanted],
+                chunk=_defaults.CACHE_READ_CHUNK,
+            )
+            for key, status, data, fetched_at in rows:
+                try:
+                    decoded = None if data is None else json.loads(data)
+                except ValueError:
+                    _log.warning("ignoring a corrupt cache entry for %s", key)
+                    continue
+                found[key] = CachedLookup(status, decoded, fetched_at)
             return found
 
-        return await self._run(read)
+        return await self._table.run(read)
 
     async def put(self, key: str, status: str, data: Mapping[str, Any] | None) -> None:
         """Store (or replace) the answer for ``key`` now."""
@@ -148,7 +139,7 @@ class VtCache:
                 (key, status, encoded, now),
             )
 
-        await self._run(write)
+        await self._table.run(write)
 
     async def purge_expired(self) -> int:
         """Delete expired entries; returns how many were removed."""
@@ -159,8 +150,8 @@ class VtCache:
                 "DELETE FROM vt_lookups WHERE fetched_at < ?", (oldest,)
             ).rowcount
 
-        return await self._run(purge)
+        return await self._table.run(purge)
 
     async def clear(self) -> None:
         """Delete every entry."""
-        await self._run(lambda connection: connection.execute("DELETE FROM vt_lookups"))
+        await self._table.run(lambda connection: connection.execute("DELETE FROM vt_lookups"))

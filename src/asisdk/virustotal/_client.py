@@ -163,7 +163,6 @@ class VirusTotalClient(ServiceClient):
             config=config,
             cache=cache,
         )
-        extra: dict[str, Any] = {} if timeout is None else {"timeout": timeout}
         self._api = ApiClient(
             service="virustotal",
             base_url=base_url,
@@ -172,7 +171,7 @@ class VirusTotalClient(ServiceClient):
             retry=retry,
             http_client=http_client,
             error_parser=vt_error_parser,
-            **extra,
+            timeout=timeout,
         )
         self._owns_cache = cache is not None and not isinstance(cache, VtCache)
         self._cache: VtCache | None = (

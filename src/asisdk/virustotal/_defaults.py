@@ -24,7 +24,5 @@ CACHE_TTL: Final = dt.timedelta(days=1)
 CACHE_READ_CHUNK: Final = 500
 #: Items per page when following a relationship (the API's maximum is 40).
 RELATIONSHIP_PAGE_SIZE: Final = 40
-#: Longest observable accepted; longer values are reported ``invalid`` without a request.
-MAX_OBSERVABLE_LENGTH: Final = 8192
 #: Hex strings at least this long (without dots) are taken for a (bad) file hash.
 MIN_HASH_LIKE_LENGTH: Final = 16

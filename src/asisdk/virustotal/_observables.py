@@ -16,7 +16,7 @@ from urllib.parse import quote, urlsplit
 
 import attrs
 
-from asisdk.entities import Dns, File, FileHash, IpAddress, Url
+from asisdk._observable import MAX_OBSERVABLE_LENGTH, Observable, entity_value
 from asisdk.errors import InvalidInputError
 from asisdk.virustotal import _defaults
 
@@ -29,9 +29,6 @@ __all__ = [
     "resolve_target",
     "url_id",
 ]
-
-#: What can be looked up: a string (IP, domain, URL or hash) or an entity carrying one.
-Observable = str | IpAddress | Dns | Url | File | FileHash
 
 
 class VtKind(enum.StrEnum):
@@ -263,32 +260,25 @@ def _detect(value: str) -> Target:
     )
 
 
-def _entity_value(value: object) -> tuple[str | None, VtKind] | None:
-    """The looked-up value and kind of an entity, or ``None`` when ``value`` is no entity."""
-    if isinstance(value, IpAddress):
-        return value.address, VtKind.IP_ADDRESS
-    if isinstance(value, Dns):
-        return value.domain_name, VtKind.DOMAIN
-    if isinstance(value, Url):
-        return value.url, VtKind.URL
-    if isinstance(value, File):
-        hashes = [value.sha256, value.sha1, value.md5, *(h.value for h in value.file_hashes)]
-        return next((h for h in hashes if h), None), VtKind.FILE
-    if isinstance(value, FileHash):
-        return value.value, VtKind.FILE
-    return None
+_ENTITY_KINDS: Final = {
+    "ip": VtKind.IP_ADDRESS,
+    "dns": VtKind.DOMAIN,
+    "url": VtKind.URL,
+    "hash": VtKind.FILE,
+}
 
 
 def observable_text(value: object) -> str:
     """The text a report shows as its ``observable``: the string, or the entity's value.
 
     Examples:
+        >>> from asisdk.entities import Dns
         >>> observable_text(Dns(domain_name="example.com")), observable_text(8)
         ('example.com', '8')
     """
     if isinstance(value, str):
         return value
-    entity = _entity_value(value)
+    entity = entity_value(value)
     if entity is not None:
         return entity[0] or ""
     return str(value)
@@ -313,9 +303,9 @@ def resolve_target(value: object, kind: VtKind | str | None = None) -> Target:
         wanted = parse_kind(kind)
     except ValueError as exc:
         return _invalid(None, str(exc))
-    entity = _entity_value(value)
+    entity = entity_value(value)
     if entity is not None:
-        text, entity_kind = entity
+        text, entity_kind = entity[0], _ENTITY_KINDS[entity[1]]
         if text is None:
             return _invalid(
                 entity_kind, f"the {type(value).__name__} entity has no hash to look up"
@@ -326,11 +316,11 @@ def resolve_target(value: object, kind: VtKind | str | None = None) -> Target:
     text = value.strip()
     if not text:
         return _invalid(wanted, "the observable is empty")
-    if len(text) > _defaults.MAX_OBSERVABLE_LENGTH:
+    if len(text) > MAX_OBSERVABLE_LENGTH:
         return _invalid(
             wanted,
             f"the observable is {len(text)} characters long (at most "
-            f"{_defaults.MAX_OBSERVABLE_LENGTH} are looked up)",
+            f"{MAX_OBSERVABLE_LENGTH} are looked up)",
         )
     if wanted is None:
         return _detect(text)
