@@ -3,11 +3,7 @@
 The operation is written once, as a planner (``_extract_frame``: check the arguments,
 return an :class:`asisdk.executors.MapPlan` of worker, input, options and assembly), and
 :func:`asisdk.executors.plan_runners` makes the blocking and the awaitable function from it:
-one signature, one docstring. ``decode/_frame.py`` adopts the same in a few lines: rename
-``unpack_frame`` to ``_unpack_frame`` returning
-``MapPlan(_unpack_chunk, selected, {"column": ..., "max_depth": ..., "limits": ...},
-_assemble, executor, chunk_size)``, delete ``unpack_frame_async``, and write
-``unpack_frame, unpack_frame_async = plan_runners(_unpack_frame)``.
+one signature, one docstring (as in ``decode/_frame.py``).
 
 Each chunk joins its distinct cell texts into one text (separated by a newline, which no
 indicator can span), refangs each one, scans the whole chunk once and maps every hit back to
