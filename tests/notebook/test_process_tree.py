@@ -168,15 +168,25 @@ def test_a_very_deep_chain_is_built_without_recursion() -> None:
     assert len(process_tree_text(tree).splitlines()) == depth + 2
 
 
-def test_plotting_is_limited_but_building_is_not(events: pd.DataFrame) -> None:
+def test_plotting_is_limited_but_building_is_not(
+    events: pd.DataFrame, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from asisdk.errors import LimitExceededError
+    from asisdk.notebook import _defaults, _process_tree
 
+    # The plot limit is 100,000 processes; lowered here to 1,000 so that a few copies of
+    # the real Sysmon events cross it (building 100,000 processes costs seconds).
+    assert _defaults.MAX_PLOT_ROWS == 100_000
+    limit = 1000
+    monkeypatch.setattr(_process_tree, "MAX_PLOT_ROWS", limit)
     sysmon = events[events["EventID"] == 1]
+    copies = limit // len(sysmon) + 2
     many = pd.concat(
-        [sysmon.assign(Hostname=sysmon["Hostname"] + f"-{n}") for n in range(240)],
+        [sysmon.assign(Hostname=sysmon["Hostname"] + f"-{n}") for n in range(copies)],
         ignore_index=True,
     )
     tree = build_process_tree(many)
-    assert int(tree["in_data"].sum()) == len(many) > 100_000
-    with pytest.raises(LimitExceededError, match="one tree or host at a time"):
+    assert int(tree["in_data"].sum()) == len(many) > limit
+    with pytest.raises(LimitExceededError, match="one tree or host at a time") as raised:
         plot_process_tree(tree)
+    assert f"({limit})" in str(raised.value)

@@ -171,12 +171,15 @@ def test_a_large_file_is_read_in_chunks_with_the_same_result(
     shared_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Real OTRF lines, more than one chunk of them, and a nested column that only the last
-    # chunk has: the chunked frame equals the frame of all records built in one chunk.
+    # chunk has: the chunked frame equals the frame of all records built in one chunk. The
+    # chunk is made small (1,000 records, not 20,000) so that a few thousand lines cross it
+    # several times.
     from asisdk.pipeline import _defaults
 
     source = shared_data / "events" / "otrf" / "empire_launcher_vbs_2020-09-04160940.json"
     lines = source.read_text(encoding="utf-8").splitlines()
-    chunk_rows = _defaults.LOAD_CHUNK_ROWS
+    chunk_rows = 1000
+    monkeypatch.setattr(_defaults, "LOAD_CHUNK_ROWS", chunk_rows)
     copies = chunk_rows // len(lines) + 2
     records = [json.loads(line) for line in lines] * copies
     records.append({"EventID": 1, "winlog": {"event_data": {"CommandLine": "whoami"}}})
@@ -187,7 +190,7 @@ def test_a_large_file_is_read_in_chunks_with_the_same_result(
     monkeypatch.setattr(_defaults, "LOAD_CHUNK_ROWS", len(records) + 1)
     whole = load_events([path])
 
-    assert len(records) > chunk_rows  # more than one chunk
+    assert len(records) > 4 * chunk_rows  # several chunks
     pd.testing.assert_frame_equal(chunked.frame, whole.frame)
     assert chunked.frame["asi_row"].tolist() == list(range(1, len(records) + 1))
     # the nested object is flattened to dotted names (docs/inputs.md)

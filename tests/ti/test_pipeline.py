@@ -18,7 +18,8 @@ from asisdk.pipeline._ti import (
     ti_candidates,
     ti_verdicts,
 )
-from asisdk.ti import ThreatIntel
+from asisdk.ti import CirclHashlookupProvider, ThreatIntel
+from asisdk.ti._provider import quota
 
 from . import servers
 from .conftest import MakeProvider
@@ -68,6 +69,10 @@ def test_triage_cli_ti_flag(
     config = tmp_path / "empty.toml"
     config.write_text("", encoding="utf-8")
     monkeypatch.setenv("ASISDK_CONFIG", str(config))
+    # The command builds CIRCL with its documented pace (10 a second: 20 s for the lookup
+    # limit); the loopback server has no quota, so a faster pace keeps the limiter in the
+    # path without the wait. Pacing itself is tested in tests/_http/test_limits.py.
+    monkeypatch.setattr(CirclHashlookupProvider, "default_limits", quota(per_second=1000.0))
     circl = servers.CirclApp()
     with threaded_server(LoopbackServer(circl)) as server:
         monkeypatch.setenv("ASISDK_CIRCL_BASE_URL", server.base_url)
