@@ -265,21 +265,31 @@ def _text(frame: pd.DataFrame, column: str | None) -> pd.Series[str]:
     return text.where(~text.isin(_PLACEHOLDERS), "")
 
 
-def _first_of(frame: pd.DataFrame, names: Sequence[str]) -> pd.Series[str]:
+def _first_of(
+    frame: pd.DataFrame, names: Sequence[str], *, before: pd.Series[str] | None = None
+) -> pd.Series[str]:
     """Per event, the first of ``names`` whose text (:func:`_text`) is not blank, else ``""``.
+
+    ``before``: text (no missing cells) taken first where it is not blank.
 
     One Arrow ``choose`` over the columns, the blank test a slice at a time: a column of
     300,000 rendered messages is not copied once per step (strip, compare, where).
     """
     lookup = _lookup(frame)
-    found = [lookup[name.lower()] for name in names if name.lower() in lookup]
+    found: list[str | pd.Series[str]] = [
+        lookup[name.lower()] for name in names if name.lower() in lookup
+    ]
     if not found:
-        return pd.Series("", index=frame.index, dtype=object)
+        return pd.Series("", index=frame.index, dtype=object) if before is None else before
+    if before is not None:
+        found.insert(0, before)
     choice = np.full(len(frame), len(found), dtype=np.int16)
     arrays: list[pa.ChunkedArray] = []
     for position, column in reversed(list(enumerate(found))):
-        values = frame[column]
-        if _is_arrow_text(values):
+        if isinstance(column, pd.Series):
+            values = column
+            usable = nonblank_mask(values)
+        elif _is_arrow_text(values := frame[column]):
             # A missing cell or a placeholder is blank text: never chosen, so not replaced.
             usable = nonblank_mask(values) & ~values.isin(_PLACEHOLDERS).to_numpy(dtype=bool)
         else:
@@ -1080,17 +1090,10 @@ def build_findings(
             f"min_level must be one of {', '.join(SIGMA_LEVELS)}, got {min_level!r}"
         )
     fields = event_fields(events, host_column=host_column)
-    # The triage's text of each event: what tells apart events whose fields say nothing.
-    fields["text"] = _first_of(events, list(text_columns)) if text_columns else ""
     own = [c for c in text_columns if c != "asi_event_text" and "parent" not in c.lower()]
     if own:
-        missing = fields["command_line"] == ""
-        filled = pc.if_else(
-            pa.array(missing.to_numpy(dtype=bool)),
-            _large_text(_first_of(events, own)),
-            _large_text(fields["command_line"]),
-        )
-        fields["command_line"] = pd.Series(filled, index=fields.index, dtype="str")
+        # Where the command line is missing (""), the first text of ``own``.
+        fields["command_line"] = _first_of(events, own, before=fields["command_line"])
     view = _view(events, fields)
     reasons: dict[object, list[tuple[str, int, str]]] = {}
 
@@ -1119,7 +1122,7 @@ def build_findings(
     _what_was_hidden(events, fields, reasons, time_column)
     allowed = _allowed_events(fields, allow)
     flagged = [e for e in reasons if not bool(allowed.get(e, False))]
-    return _assemble(events, fields, flagged, reasons, authors, time_column)
+    return _assemble(events, fields, flagged, reasons, authors, time_column, text_columns)
 
 
 def _assemble(
@@ -1129,12 +1132,19 @@ def _assemble(
     reasons: Mapping[object, list[tuple[str, int, str]]],
     authors: Mapping[object, set[str]],
     time_column: str | None,
+    text_columns: Sequence[str] = (),
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     reason_columns = ["rank", "kind", "points", "evidence"]
     if not flagged:
         empty = pd.DataFrame({name: pd.Series(dtype=object) for name in FINDING_COLUMNS})
         return empty, pd.DataFrame({name: pd.Series(dtype=object) for name in reason_columns})
     sub = fields.loc[flagged].copy()
+    # The triage's text of each event: what tells apart events whose fields say nothing
+    # (read for the flagged events only, not a copy of every event's message).
+    if text_columns:
+        sub["text"] = _first_of(events.loc[flagged], list(text_columns)).set_axis(sub.index)
+    else:
+        sub["text"] = ""
     sub["event_index"] = pd.Index(flagged).to_numpy()
     sub["score"] = [sum(p for _, p, _ in reasons[e]) for e in flagged]
     sub["reason_kinds"] = [

@@ -467,6 +467,8 @@ _IDENTIFIER_NAME: Final = re.compile(
     r"|\b(?:id|cid|key)[\s\"':=]+)$"
 )
 _ID_CONTEXT_CHARS: Final = 40
+#: Hash hits whose events' text :func:`identifier_hash_mask` reads at a time.
+_ID_SLICE: Final = 10_000
 
 
 def identifier_hash_mask(hits: pd.DataFrame, frame: pd.DataFrame) -> pd.Series[bool]:
@@ -522,10 +524,14 @@ def identifier_hash_mask(hits: pd.DataFrame, frame: pd.DataFrame) -> pd.Series[b
         elif indexes[pos] in frame.index:
             flags[pos] = _named_before(frame.at[indexes[pos], column], values[pos], {}, 0)
     for column, found in wanted.items():
-        texts = frame[column].iloc[[row for _, row in found]].tolist()
-        lowered: dict[int, str] = {}
-        for (pos, row), text in zip(found, texts, strict=True):
-            flags[pos] = _named_before(text, values[pos], lowered, row)
+        # A slice of hits at a time: the texts of 260,000 hashes' events as Python strings
+        # would be a copy of the column.
+        for start in range(0, len(found), _ID_SLICE):
+            part = found[start : start + _ID_SLICE]
+            texts = frame[column].iloc[[row for _, row in part]].tolist()
+            lowered: dict[int, str] = {}
+            for (pos, row), text in zip(part, texts, strict=True):
+                flags[pos] = _named_before(text, values[pos], lowered, row)
     return pd.Series(flags, index=hits.index, dtype=bool)
 
 
