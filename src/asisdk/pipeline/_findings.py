@@ -1142,7 +1142,10 @@ def _assemble(
     # The triage's text of each event: what tells apart events whose fields say nothing
     # (read for the flagged events only, not a copy of every event's message).
     if text_columns:
-        sub["text"] = _first_of(events.loc[flagged], list(text_columns)).set_axis(sub.index)
+        lookup = _lookup(events)
+        wanted = {lookup[n.lower()] for n in text_columns if n.lower() in lookup}
+        read = events.loc[flagged, [c for c in events.columns if c in wanted]]
+        sub["text"] = _first_of(read, list(text_columns)).set_axis(sub.index)
     else:
         sub["text"] = ""
     sub["event_index"] = pd.Index(flagged).to_numpy()
