@@ -6,6 +6,7 @@ and reused on its own; :func:`asisdk.pipeline.run_triage` chains them.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import math
 import re
@@ -466,6 +467,8 @@ _IDENTIFIER_NAME: Final = re.compile(
     r"|\b(?:id|cid|key)[\s\"':=]+)$"
 )
 _ID_CONTEXT_CHARS: Final = 40
+#: Hash hits whose events' text :func:`identifier_hash_mask` reads at a time.
+_ID_SLICE: Final = 10_000
 
 
 def identifier_hash_mask(hits: pd.DataFrame, frame: pd.DataFrame) -> pd.Series[bool]:
@@ -493,30 +496,60 @@ def identifier_hash_mask(hits: pd.DataFrame, frame: pd.DataFrame) -> pd.Series[b
     flags = np.zeros(len(hits), dtype=bool)
     if hits.empty:
         return pd.Series(flags, index=hits.index, dtype=bool)
-    for pos, (kind, value, column, index, source) in enumerate(
-        zip(
-            hits["ioc_type"],
-            hits["observable"],
-            hits["column"],
-            hits["src_index"],
-            hits["source"],
-            strict=True,
-        )
-    ):
-        if kind not in _HASH_TYPES:
-            continue
-        if _IDENTIFIER_NAME.search(str(column)):
+    candidates = np.flatnonzero(hits["ioc_type"].isin(list(_HASH_TYPES)).to_numpy(dtype=bool))
+    values = hits["observable"].tolist()
+    columns = hits["column"].tolist()
+    sources = hits["source"].tolist()
+    indexes = hits["src_index"].tolist()
+    unique = frame.index.is_unique
+    located = pd.Index(hits["src_index"].iloc[candidates])
+    rows = frame.index.get_indexer(located) if unique else None
+    named: dict[object, bool] = {}
+    # The events' text is read once per column for all its hits, and lower-cased once per
+    # event (an image load names four hashes in one rendered message).
+    wanted: dict[object, list[tuple[int, int]]] = {}
+    for at_candidate, pos in enumerate(candidates.tolist()):
+        column = columns[pos]
+        is_named = named.get(column)
+        if is_named is None:
+            is_named = named[column] = bool(_IDENTIFIER_NAME.search(str(column)))
+        if is_named:
             flags[pos] = True
             continue
-        if source != "original" or column not in frame.columns or index not in frame.index:
+        if sources[pos] != "original" or column not in frame.columns:
             continue
-        text = frame.at[index, column]
-        if not isinstance(text, str):
-            continue
-        at = text.lower().find(str(value).lower())
-        if at > 0 and _IDENTIFIER_NAME.search(text[max(0, at - _ID_CONTEXT_CHARS) : at]):
-            flags[pos] = True
+        if rows is not None:
+            if rows[at_candidate] >= 0:
+                wanted.setdefault(column, []).append((pos, int(rows[at_candidate])))
+        elif indexes[pos] in frame.index:
+            flags[pos] = _named_before(frame.at[indexes[pos], column], values[pos], {}, 0)
+    for column, found in wanted.items():
+        # A slice of hits at a time: the texts of 260,000 hashes' events as Python strings
+        # would be a copy of the column.
+        for start in range(0, len(found), _ID_SLICE):
+            part = found[start : start + _ID_SLICE]
+            texts = frame[column].iloc[[row for _, row in part]].tolist()
+            lowered: dict[int, str] = {}
+            for (pos, row), text in zip(part, texts, strict=True):
+                flags[pos] = _named_before(text, values[pos], lowered, row)
     return pd.Series(flags, index=hits.index, dtype=bool)
+
+
+def _named_before(text: object, value: object, lowered: dict[int, str], row: int) -> bool:
+    """Whether the text just before ``value`` in ``text`` names it as an identifier."""
+    if not isinstance(text, str):
+        return False
+    low = lowered.get(row)
+    if low is None:
+        low = lowered[row] = text.lower()
+    at = low.find(str(value).lower())
+    return at > 0 and _names_identifier(text[max(0, at - _ID_CONTEXT_CHARS) : at])
+
+
+@functools.lru_cache(maxsize=4096)
+def _names_identifier(context: str) -> bool:
+    """Whether ``context`` names an identifier (the same few repeat in every event)."""
+    return bool(_IDENTIFIER_NAME.search(context))
 
 
 def _microsoft_signed_events(frame: pd.DataFrame) -> pd.Series[bool]:
@@ -625,25 +658,31 @@ def find_patterns(
         [['whoami /all', 1, True], ['ping -n <*> <ip>', 3, False]]
     """
     text = first_text(frame, list(columns))
-    has_text = text != ""
+    has_text = (text != "").to_numpy(dtype=bool)
     labels = pd.Series(-1, index=frame.index, dtype="int64", name="pattern_id")
-    lines = text[has_text]
-    if lines.empty:
+    with_text = frame.index[has_text]
+    if not len(with_text):
         empty = pd.DataFrame({name: pd.Series(dtype=object) for name in PATTERN_COLUMNS})
         return empty, labels
-    codes, distinct = pd.factorize(lines)
+    # The distinct lines in order of first appearance among the events with text, found
+    # without a copy of those events' text.
+    every_code, every_distinct = pd.factorize(text)
+    codes, first_codes = pd.factorize(every_code[has_text])
+    distinct = every_distinct[first_codes]
     protected = [protect_spans(str(line)) for line in distinct]
     masked = np.asarray([p[0] for p in protected], dtype=object)
+    # Object dtype: every event points at its distinct masked line (an Arrow column would
+    # copy the text of each of 300,000 events).
     grouped_distinct = group_patterns(
-        pd.Series(masked[codes], index=lines.index), executor=executor
+        pd.Series(masked[codes], index=with_text, dtype=object), executor=executor
     )
     groups_labels = grouped_distinct.labels.to_numpy()
     distinct_labels = np.zeros(len(distinct), dtype=np.int64)
     distinct_labels[codes] = groups_labels
-    labels.loc[lines.index] = groups_labels
-    work = pd.DataFrame({"pattern_id": groups_labels, "src_index": lines.index})
+    labels.loc[with_text] = groups_labels
+    work = pd.DataFrame({"pattern_id": groups_labels, "src_index": with_text})
     if time_column is not None and time_column in frame.columns:
-        work["time"] = frame.loc[lines.index, time_column].to_numpy()
+        work["time"] = frame.loc[with_text, time_column].to_numpy()
     else:
         work["time"] = pd.NaT
     grouped = work.groupby("pattern_id", sort=True)
@@ -664,7 +703,7 @@ def find_patterns(
         for value in spans:
             if len(kept) < _MAX_EXEMPLARS and value[:_EXEMPLAR_CHARS] not in kept:
                 kept.append(value[:_EXEMPLAR_CHARS])
-    threshold = max(rare_min_events, math.floor(rare_share * len(lines)))
+    threshold = max(rare_min_events, math.floor(rare_share * len(with_text)))
     table["rare"] = table["events"] <= threshold
     table = table.sort_values(["events", "first_seen", "pattern_id"], kind="stable")
     table["rarity_rank"] = range(1, len(table) + 1)

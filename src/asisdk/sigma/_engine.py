@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -51,10 +51,33 @@ def _selection(full: EventView, variant: LogsourceVariant) -> BoolArray:
     return mask
 
 
+#: Rows matched at a time: the converted columns a view caches (text, lower-cased text,
+#: the keyword search's joined text) are a few times the size of the events they cover, so
+#: a large frame is matched in chunks of this many rows, its memory bounded by one chunk.
+CHUNK_ROWS: Final = 20_000
+
+
 def rule_positions(
+    rules: Sequence[DetectionRule], frame: pd.DataFrame, *, chunk_rows: int = CHUNK_ROWS
+) -> dict[str, npt.NDArray[np.intp]]:
+    """For each single-event rule, the positions (``iloc``) of the events it matches.
+
+    Single-event rules read nothing but the event, so a frame of more than ``chunk_rows``
+    rows is matched chunk by chunk (the same positions, in the same order).
+    """
+    if len(frame) <= chunk_rows:
+        return _chunk_positions(rules, frame)
+    parts: dict[str, list[npt.NDArray[np.intp]]] = {}
+    for start in range(0, len(frame), chunk_rows):
+        found = _chunk_positions(rules, frame.iloc[start : start + chunk_rows])
+        for rule_id, positions in found.items():
+            parts.setdefault(rule_id, []).append(positions + start)
+    return {rule_id: np.concatenate(found).astype(np.intp) for rule_id, found in parts.items()}
+
+
+def _chunk_positions(
     rules: Sequence[DetectionRule], frame: pd.DataFrame
 ) -> dict[str, npt.NDArray[np.intp]]:
-    """For each single-event rule, the positions (``iloc``) of the events it matches."""
     full = EventView(frame, np.arange(len(frame), dtype=np.intp), {})
     views: dict[str, EventView] = {}
     out: dict[str, npt.NDArray[np.intp]] = {}
