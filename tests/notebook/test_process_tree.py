@@ -172,13 +172,13 @@ def test_plotting_is_limited_but_building_is_not(
     events: pd.DataFrame, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from asisdk.errors import LimitExceededError
-    from asisdk.notebook import _defaults, _process_tree
+    from asisdk.notebook import _defaults, _plots
 
     # The plot limit is 100,000 processes; lowered here to 1,000 so that a few copies of
     # the real Sysmon events cross it (building 100,000 processes costs seconds).
     assert _defaults.MAX_PLOT_ROWS == 100_000
     limit = 1000
-    monkeypatch.setattr(_process_tree, "MAX_PLOT_ROWS", limit)
+    monkeypatch.setattr(_plots, "MAX_PLOT_ROWS", limit)
     sysmon = events[events["EventID"] == 1]
     copies = limit // len(sysmon) + 2
     many = pd.concat(
