@@ -304,12 +304,12 @@ class ClientSecretCredential(_ConfidentialCredential):
         tenant_id: the directory (tenant) id or domain.
         client_id: the app registration's application id.
         client_secret: the app's secret (masked everywhere).
-        authority_host: the Entra host; override for sovereign clouds and tests.
-        scope: the token scope (Log Analytics by default).
-        http_client: a requests-compatible client for msal (``httpx.Client()`` works).
-        token_cache: an ``msal.TokenCache`` to share or persist.
-        refresh_margin: refresh this long before expiry.
-        clock: seconds since the epoch (inject for tests).
+        **options: the msal options every credential takes: ``authority_host`` (the Entra
+            host; override for sovereign clouds and tests), ``scope`` (the token scope, Log
+            Analytics by default), ``http_client`` (a requests-compatible client for msal;
+            ``httpx.Client()`` works), ``token_cache`` (an ``msal.TokenCache`` to share or
+            persist), ``refresh_margin`` (refresh this long before expiry) and ``clock``
+            (seconds since the epoch; inject for tests).
 
     Examples:
         >>> ClientSecretCredential("contoso.onmicrosoft.com", "app-id", "s3cret")
