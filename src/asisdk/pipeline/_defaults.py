@@ -72,6 +72,10 @@ MAX_CELL_CHARS: Final = 1_000_000
 MAX_CSV_FIELD_CHARS: Final = 16_000_000
 #: Records turned into a frame at a time while a file is read (bounds the raw rows held).
 LOAD_CHUNK_ROWS: Final = 20_000
+#: Loaded frames at least this long keep their repetitive text columns as categories ...
+COMPACT_MIN_ROWS: Final = 50_000
+#: ... a column being repetitive when it holds at most one distinct value per this many rows.
+COMPACT_ROWS_PER_VALUE: Final = 8
 #: Most input problems listed one by one (the count is always exact).
 MAX_LISTED_PROBLEMS: Final = 200
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Final, Literal
+from typing import Final, Literal
 
 import attrs
 import numpy as np
@@ -26,9 +26,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from asisdk._text_columns import is_arrow_text, is_text_category, plain_text
 from asisdk.pipeline import _defaults
 from asisdk.pipeline._allow import AllowList
-from asisdk.pipeline._columns import nonblank_mask
+from asisdk.pipeline._columns import first_usable, nonblank_mask
 
 __all__ = [
     "FINDING_COLUMNS",
@@ -239,10 +240,6 @@ def _lookup(frame: pd.DataFrame) -> dict[str, str]:
 _PLACEHOLDERS: Final = ("nan", "<NA>", "None", "-")
 
 
-def _is_arrow_text(values: pd.Series[Any]) -> bool:
-    return isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow"
-
-
 def _large_text(values: pd.Series[str]) -> pa.ChunkedArray:
     """Text without missing cells as one Arrow ``large_string`` column."""
     return pa.chunked_array([pa.array(values, pa.large_string())])
@@ -251,8 +248,8 @@ def _large_text(values: pd.Series[str]) -> pa.ChunkedArray:
 def _text(frame: pd.DataFrame, column: str | None) -> pd.Series[str]:
     if column is None or column not in frame.columns:
         return pd.Series("", index=frame.index, dtype=object)
-    values = frame[column]
-    if _is_arrow_text(values):
+    values = plain_text(frame[column])
+    if is_arrow_text(values):
         # Already text: copied only where a cell is missing or a placeholder.
         blank = values.isna() | values.isin(_PLACEHOLDERS)
         return values.where(~blank, "") if bool(blank.any()) else values
@@ -270,35 +267,21 @@ def _first_of(
 ) -> pd.Series[str]:
     """Per event, the first of ``names`` whose text (:func:`_text`) is not blank, else ``""``.
 
-    ``before``: text (no missing cells) taken first where it is not blank.
-
-    One Arrow ``choose`` over the columns, the blank test a slice at a time: a column of
-    300,000 rendered messages is not copied once per step (strip, compare, where).
+    ``before``: text (no missing cells) taken first where it is not blank. A missing cell or
+    a placeholder (``-``, ``None``) is blank: never chosen (:func:`first_usable`).
     """
     lookup = _lookup(frame)
-    found: list[str | pd.Series[str]] = [
-        lookup[name.lower()] for name in names if name.lower() in lookup
-    ]
+    found = [lookup[name.lower()] for name in names if name.lower() in lookup]
     if not found:
         return pd.Series("", index=frame.index, dtype=object) if before is None else before
-    if before is not None:
-        found.insert(0, before)
-    choice = np.full(len(frame), len(found), dtype=np.int16)
-    arrays: list[pa.ChunkedArray] = []
-    for position, column in reversed(list(enumerate(found))):
-        if isinstance(column, pd.Series):
-            values = column
-            usable = nonblank_mask(values)
-        elif _is_arrow_text(values := frame[column]):
-            # A missing cell or a placeholder is blank text: never chosen, so not replaced.
-            usable = nonblank_mask(values) & ~values.isin(_PLACEHOLDERS).to_numpy(dtype=bool)
-        else:
-            values = _text(frame, column)
-            usable = nonblank_mask(values)
-        choice[usable] = position
-        arrays.insert(0, pa.chunked_array(pa.array(values)).cast(pa.large_string()))
-    chosen = pc.choose(pa.array(choice), *arrays, pa.scalar("", pa.large_string()))
-    return pd.Series(chosen, index=frame.index, dtype="str")
+    parts = [
+        values if is_arrow_text(values) or is_text_category(values) else _text(frame, column)
+        for column in found
+        for values in (frame[column],)
+    ]
+    return first_usable(
+        [before, *parts] if before is not None else parts, frame.index, blank=_PLACEHOLDERS
+    )
 
 
 def event_fields(frame: pd.DataFrame, *, host_column: str | None = None) -> pd.DataFrame:

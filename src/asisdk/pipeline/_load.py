@@ -17,7 +17,9 @@ from typing import Any, Final, Literal
 import attrs
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
+from asisdk._text_columns import is_arrow_text
 from asisdk.errors import InvalidInputError, LimitExceededError
 from asisdk.pipeline import _defaults
 from asisdk.pipeline._archives import (
@@ -936,7 +938,12 @@ def load_events(
 
     Records are turned into columns 20,000 at a time (``LOAD_CHUNK_ROWS``) and text is held
     Arrow-backed, so the memory a large file needs is its frame plus one chunk: 300,531
-    Sysmon events (540 MB of JSON lines) load in about 1 GB.
+    Sysmon events (540 MB of JSON lines) load in about 1 GB. A frame of 50,000 events or
+    more (``COMPACT_MIN_ROWS``) then keeps each text column that repeats itself (channels,
+    providers, hosts, rendered message templates: at most one distinct value per 8 rows) as
+    a pandas category (:func:`compact_text_columns`): those 300,531 events take 128 MB
+    instead of 611 MB. The values are the same; ``frame[column].astype(str)`` gives plain
+    text where a text operation needs it.
 
     Args:
         paths: the files and directories.
@@ -1028,13 +1035,6 @@ def load_frame(
     return _finish([copy], (source,), _Problems(), time_column)
 
 
-def _is_arrow_text(values: pd.Series[Any]) -> bool:
-    return (
-        pd.api.types.is_string_dtype(values.dtype)
-        and getattr(values.dtype, "storage", None) == "pyarrow"
-    )
-
-
 def concat_frames(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
     """``pd.concat(frames, ignore_index=True)``, fast for many frames of different columns.
 
@@ -1058,7 +1058,7 @@ def concat_frames(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
             else:
                 runs.append(n)
         present = [r for r in runs if not isinstance(r, int)]
-        if all(_is_arrow_text(r) for r in present):
+        if all(is_arrow_text(r) for r in present):
             chunks = [
                 pa.nulls(r, pa.large_string())
                 if isinstance(r, int)
@@ -1076,6 +1076,47 @@ def concat_frames(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
     return pd.DataFrame(columns)
 
 
+def compact_text_columns(
+    frame: pd.DataFrame, *, min_rows: int | None = None, rows_per_value: int | None = None
+) -> pd.DataFrame:
+    """``frame`` with its repetitive text columns stored as categories (a code per row).
+
+    Event logs repeat themselves: a channel, a provider, a host, a rendered message template
+    take a handful of values over millions of rows, and most columns of a wide log are empty
+    in most rows. As Arrow text every row costs its bytes and an 8-byte offset; as a
+    category it costs a 1- to 4-byte code. 300,000 Sysmon events shrink from 611 MB to about
+    128 MB. The values read back are the same (``frame[c].astype(str)`` is unchanged).
+
+    Args:
+        frame: loaded events.
+        min_rows: frames shorter than this are returned as they are (default
+            ``COMPACT_MIN_ROWS``: small inputs stay plain text).
+        rows_per_value: a column is compacted when it has at most one distinct value per
+            this many rows (default ``COMPACT_ROWS_PER_VALUE``).
+
+    Example:
+        >>> import pandas as pd
+        >>> from asisdk.pipeline import compact_text_columns
+        >>> events = pd.DataFrame({"Channel": ["Security"] * 4, "Id": ["a", "b", "c", "d"]})
+        >>> compact = compact_text_columns(events.astype("str"), min_rows=4, rows_per_value=2)
+        >>> [str(compact[c].dtype) for c in compact.columns]
+        ['category', 'str']
+    """
+    least = _defaults.COMPACT_MIN_ROWS if min_rows is None else min_rows
+    share = _defaults.COMPACT_ROWS_PER_VALUE if rows_per_value is None else rows_per_value
+    if len(frame) < least or not len(frame):
+        return frame
+    compact = frame.copy(deep=False)
+    for name in frame.columns:
+        values = frame[name]
+        if not is_arrow_text(values):
+            continue
+        text = values.array._pa_array
+        if pc.count_distinct(text).as_py() * share <= len(values):
+            compact[name] = values.astype("category")
+    return compact
+
+
 def _finish(
     frames: list[pd.DataFrame],
     sources: tuple[str, ...],
@@ -1091,7 +1132,7 @@ def _finish(
     if time_column is not None and time_column in frame.columns:
         frame[time_column] = parse_times(frame, time_column, problems, timezone=timezone)
     return LoadedEvents(
-        frame=frame,
+        frame=compact_text_columns(frame),
         sources=sources,
         problems=tuple(problems.listed),
         problem_count=problems.count,

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Final
 import numpy as np
 import pandas as pd
 
+from asisdk._text_columns import is_arrow_text, is_text_category, plain_text
 from asisdk.cluster import group_patterns
 from asisdk.decode import unpack_frame
 from asisdk.entities import IpType, ip_type_of, is_public_address
@@ -183,14 +184,8 @@ SUSPICION_ORDER: Final[tuple[str, ...]] = (
 _HASH_TYPES: Final = frozenset({"md5", "sha1", "sha256"})
 
 
-def _is_arrow_text(values: pd.Series[Any]) -> bool:
-    return getattr(values.dtype, "storage", None) == "pyarrow" and pd.api.types.is_string_dtype(
-        values.dtype
-    )
-
-
 def _text_values(frame: pd.DataFrame, column: str) -> pd.Series[Any]:
-    values = frame[column]
+    values = plain_text(frame[column])
     text = values.where(values.notna(), "").astype(str)
     return text.where(nonblank_mask(text), "")
 
@@ -232,7 +227,8 @@ def decode_events(
         values = frame[column]
         # Text columns are factorised as they are (no copy of a column of long messages;
         # missing cells get code -1); only the distinct values are checked for blanks.
-        text = values if _is_arrow_text(values) else _text_values(frame, column)
+        compact = is_arrow_text(values) or is_text_category(values)
+        text = values if compact else _text_values(frame, column)
         codes, uniques = pd.factorize(text)
         distinct = pd.DataFrame({"text": np.asarray(uniques, dtype=object)})
         candidates = distinct[nonblank_mask(distinct["text"])]
@@ -557,8 +553,10 @@ def _microsoft_signed_events(frame: pd.DataFrame) -> pd.Series[bool]:
     if "Signed" not in frame.columns or "Signature" not in frame.columns:
         return pd.Series(False, index=frame.index, dtype=bool)
     signed = frame["Signed"].map(lambda v: v is True or str(v).strip().lower() == "true")
-    signature = frame["Signature"].where(frame["Signature"].notna(), "").astype(str)
-    return (signed & signature.str.contains("microsoft", case=False, regex=False)).astype(bool)
+    signature = plain_text(frame["Signature"]).fillna("").astype(str)
+    microsoft = signature.str.contains("microsoft", case=False, regex=False)
+    both = signed.to_numpy(dtype=bool) & microsoft.to_numpy(dtype=bool)
+    return pd.Series(both, index=frame.index, dtype=bool)
 
 
 def rank_iocs(table: pd.DataFrame, hits: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:

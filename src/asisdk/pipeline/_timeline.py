@@ -22,6 +22,7 @@ from typing import Any, Final, Literal
 import numpy as np
 import pandas as pd
 
+from asisdk._text_columns import plain_text
 from asisdk._timeline import BrokenAxis, lane_figure, time_segments
 
 __all__ = ["TimelineEngine", "json_for_html", "timeline_data", "timeline_html"]
@@ -76,7 +77,8 @@ def timeline_data(
         return None
     times = stamps[has_time].dt.as_unit("ms").astype("int64").to_numpy(dtype=np.int64)
     if host_column is not None and host_column in events.columns:
-        hosts = events.loc[has_time, host_column].fillna("").astype(str).str.split(".").str[0]
+        hosts = plain_text(events.loc[has_time, host_column]).fillna("").astype(str)
+        hosts = hosts.str.split(".").str[0]
         hosts = hosts.where(hosts != "", "(no host)")
         top = hosts.value_counts().index[:_MAX_LANES]
         hosts = hosts.where(hosts.isin(top), "(other hosts)")

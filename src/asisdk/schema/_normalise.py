@@ -12,6 +12,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from asisdk._text_columns import is_text_category, plain_text
 from asisdk.errors import InvalidInputError
 from asisdk.schema._canonical import CANONICAL_COLUMNS, CanonicalColumn, canonical_column
 from asisdk.schema._mapping import FIELD_PREFIXES, FIELD_SOURCES, Family, FieldSource
@@ -122,6 +123,9 @@ def match_schema(frame: pd.DataFrame) -> SchemaMatch:
 def _present(values: pd.Series[Any]) -> pd.Series[Any]:
     """Where a cell holds a value: not missing, not empty, not ``-``."""
     present = values.notna()
+    if is_text_category(values):  # decided once per category
+        empty = np.append(_empty_text(pd.Series(values.cat.categories)), False)
+        return present & ~empty[values.cat.codes.to_numpy()]
     if values.dtype == object or pd.api.types.is_string_dtype(values.dtype):
         # A regex over the cells, not a stripped copy of them: a column of rendered
         # messages (300,000 x 1.5 KB) is not copied to be tested.
@@ -151,7 +155,8 @@ def _as_text(values: pd.Series[Any]) -> pd.Series[Any]:
         if bool((kept % 1 == 0).all()):
             values = values.astype("Int64")
     present = _present(values)
-    if values.dtype == "str" and bool((present == values.notna()).all()):
+    compact = values.dtype == "str" or is_text_category(values)
+    if compact and bool((present == values.notna()).all()):
         return values
     text = values.astype(str).where(present)
     return text.astype("str")
@@ -281,7 +286,7 @@ def _source_values(
                 _as_text(frame[found]) if found is not None else pd.Series(pd.NA, index=frame.index)
             )
             complete &= part.notna()
-            built = built + part.fillna("").astype(object)
+            built = built + plain_text(part).fillna("").astype(object)
         return built.where(complete).astype("str")
     return values
 
@@ -368,7 +373,9 @@ def _canonical(
             values = values.where(condition)
         elif source.part is None and source.template is None:
             taken.add(found)
-        result = values if result is None else result.where(result.notna(), values)
+        if result is not None:  # the first source's cells, the others' where it has none
+            values = plain_text(result).where(result.notna(), plain_text(values))
+        result = values
     if result is None:
         return _empty(column, frame.index)
     return result

@@ -71,7 +71,12 @@ def column_text(series: pd.Series[Any]) -> pa.Array:
     """A column as a pyarrow string array: numbers as Sigma writes them (``4688``, not
     ``4688.0``), booleans ``true``/``false``, missing values null."""
     dtype = series.dtype
-    if pd.api.types.is_string_dtype(dtype) and not pd.api.types.is_object_dtype(dtype):
+    if isinstance(dtype, pd.CategoricalDtype):
+        # Each category converted once, then spread by code (a missing cell is code -1).
+        texts = column_text(pd.Series(dtype.categories))
+        codes = series.cat.codes.to_numpy()
+        array = texts.take(pa.array(codes, mask=codes < 0))
+    elif pd.api.types.is_string_dtype(dtype) and not pd.api.types.is_object_dtype(dtype):
         array = pa.array(series, from_pandas=True)
     elif pd.api.types.is_bool_dtype(dtype):
         array = pa.array([_cell_text(v) for v in series.tolist()], pa.string())
