@@ -32,7 +32,7 @@ def is_text_category(values: pd.Series[Any]) -> bool:
 def plain_text(values: pd.Series[Any]) -> pd.Series[Any]:
     """``values`` with a categorical text column spelt out as text; others as they are.
 
-    Example:
+    Examples:
         >>> import pandas as pd
         >>> plain_text(pd.Series(["a", None, "a"], dtype="category")).tolist()
         ['a', nan, 'a']

@@ -99,7 +99,7 @@ def first_usable(
     texts: a frame of 300,000 rendered messages gets one new text column, not a copy per
     column (or 300,000 Python strings).
 
-    Example:
+    Examples:
         >>> import pandas as pd
         >>> parts = [pd.Series(["x", " ", None, "-"]), pd.Series(["p", "q", None, "r"])]
         >>> first_usable(parts, pd.RangeIndex(4), blank=["-"]).tolist()

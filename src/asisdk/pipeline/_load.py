@@ -1094,7 +1094,7 @@ def compact_text_columns(
         rows_per_value: a column is compacted when it has at most one distinct value per
             this many rows (default ``COMPACT_ROWS_PER_VALUE``).
 
-    Example:
+    Examples:
         >>> import pandas as pd
         >>> from asisdk.pipeline import compact_text_columns
         >>> events = pd.DataFrame({"Channel": ["Security"] * 4, "Id": ["a", "b", "c", "d"]})
