@@ -9,11 +9,14 @@ through :func:`plain_text`. Shared by ``asisdk.schema``, ``asisdk.pipeline`` and
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
-__all__ = ["is_arrow_text", "is_text_category", "plain_text"]
+__all__ = ["category_mask", "is_arrow_text", "is_text_category", "plain_text"]
 
 
 def is_arrow_text(values: pd.Series[Any]) -> bool:
@@ -41,3 +44,22 @@ def plain_text(values: pd.Series[Any]) -> pd.Series[Any]:
     if isinstance(dtype, pd.CategoricalDtype) and is_text_category(values):
         return values.astype(dtype.categories.dtype)
     return values
+
+
+def category_mask(
+    values: pd.Series[Any], test: Callable[[pd.Series[Any]], Any]
+) -> npt.NDArray[np.bool_]:
+    """``test`` of each category of a categorical column, spread to its rows by code.
+
+    A missing cell is ``False``. The test runs once per distinct value, not per row, and the
+    column's text is never spelt out.
+
+    Examples:
+        >>> import pandas as pd
+        >>> values = pd.Series(["a", None, "bb", "a"], dtype="category")
+        >>> category_mask(values, lambda text: text.str.len() > 1).tolist()
+        [False, False, True, False]
+    """
+    categories = pd.Series(values.cat.categories)
+    decided = np.append(np.asarray(test(categories), dtype=bool), False)
+    return decided[values.cat.codes.to_numpy()]

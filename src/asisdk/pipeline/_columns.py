@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from asisdk._text_columns import is_text_category, plain_text
+from asisdk._text_columns import category_mask, is_text_category
 from asisdk.errors import InvalidInputError
 from asisdk.pipeline import _defaults
 from asisdk.pipeline._evtx import SYSTEM_COLUMNS
@@ -70,7 +70,8 @@ def nonblank_mask(values: pd.Series) -> np.ndarray:
     ``str.strip`` on a whole column of rendered messages (300,000 x 1.5 KB) makes a
     second copy of it; a slice at a time keeps that copy small.
     """
-    values = plain_text(values)
+    if is_text_category(values):  # decided once per category, the text never spelt out
+        return category_mask(values, nonblank_mask)
     masks = [
         (part.astype(str).str.strip() != "").to_numpy(dtype=bool)
         for start in range(0, len(values), _BLANK_SLICE)

@@ -1111,8 +1111,8 @@ def compact_text_columns(
         values = frame[name]
         if not is_arrow_text(values):
             continue
-        text = values.array._pa_array
-        if pc.count_distinct(text).as_py() * share <= len(values):
+        # pa.array of an Arrow-backed column is its own storage: counted without a copy.
+        if pc.count_distinct(pa.array(values)).as_py() * share <= len(values):
             compact[name] = values.astype("category")
     return compact
 

@@ -12,7 +12,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from asisdk._text_columns import is_text_category, plain_text
+from asisdk._text_columns import category_mask, is_text_category, plain_text
 from asisdk.errors import InvalidInputError
 from asisdk.schema._canonical import CANONICAL_COLUMNS, CanonicalColumn, canonical_column
 from asisdk.schema._mapping import FIELD_PREFIXES, FIELD_SOURCES, Family, FieldSource
@@ -124,8 +124,7 @@ def _present(values: pd.Series[Any]) -> pd.Series[Any]:
     """Where a cell holds a value: not missing, not empty, not ``-``."""
     present = values.notna()
     if is_text_category(values):  # decided once per category
-        empty = np.append(_empty_text(pd.Series(values.cat.categories)), False)
-        return present & ~empty[values.cat.codes.to_numpy()]
+        return present & ~category_mask(values, _empty_text)
     if values.dtype == object or pd.api.types.is_string_dtype(values.dtype):
         # A regex over the cells, not a stripped copy of them: a column of rendered
         # messages (300,000 x 1.5 KB) is not copied to be tested.
