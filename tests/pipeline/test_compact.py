@@ -29,8 +29,8 @@ from asisdk.schema import normalise_events
 _EVENTS = "events/otrf/empire_launcher_vbs_2020-09-04160940.json"
 
 
-def _load(path: Path, monkeypatch: pytest.MonkeyPatch, *, compact: bool) -> LoadedEvents:
-    with monkeypatch.context() as patch:
+def _load(path: Path, *, compact: bool) -> LoadedEvents:
+    with pytest.MonkeyPatch.context() as patch:
         patch.setattr(defaults, "COMPACT_MIN_ROWS", 0 if compact else 10**12)
         return load_events([path])
 
@@ -38,10 +38,8 @@ def _load(path: Path, monkeypatch: pytest.MonkeyPatch, *, compact: bool) -> Load
 @pytest.fixture(scope="module")
 def loads(shared_data: Path) -> tuple[LoadedEvents, LoadedEvents]:
     """The same real events loaded as plain text and compacted."""
-    with pytest.MonkeyPatch.context() as patch:
-        plain = _load(shared_data / _EVENTS, patch, compact=False)
-        compact = _load(shared_data / _EVENTS, patch, compact=True)
-    return plain, compact
+    path = shared_data / _EVENTS
+    return _load(path, compact=False), _load(path, compact=True)
 
 
 def _cells(values: pd.Series) -> list[object]:
