@@ -28,7 +28,6 @@ from asisdk.decode._model import (
     MAX_DEPTH_CEILING,
     DecodeLimits,
     Encoding,
-    FileType,
     Unpacked,
 )
 from asisdk.decode._sniff import looks_like_text, sniff_format, sniff_text
@@ -39,7 +38,13 @@ from asisdk.errors import InvalidInputError
 __all__ = ["unpack"]
 
 _DEFAULT_LIMITS: Final = DecodeLimits()
-_STREAMS: Final[frozenset[str]] = frozenset({"gzip", "zlib", "bz2", "xz"})
+#: The compressed streams a layer may be, by file type.
+_STREAMS: Final[dict[str, containers.StreamKind]] = {
+    "gzip": "gzip",
+    "zlib": "zlib",
+    "bz2": "bz2",
+    "xz": "xz",
+}
 _HEX_CHARS = frozenset("0123456789abcdefABCDEF")
 #: Encodings of text whose bytes may be text with a few stray bytes.
 _TEXTUAL: Final[frozenset[str]] = frozenset({"base64", "base64url", "hex"})
@@ -101,14 +106,9 @@ class _Session:
             return False
         limits = self.limits
         if self.layers >= limits.max_layers:
-            self.error = (
-                f"max_layers={limits.max_layers} reached: further encoded content left "
-                "undecoded (raise DecodeLimits.max_layers)"
-            )
-            return False
+            return self._reached("max_layers", "further encoded content left undecoded")
         if self.total_bytes + size > limits.max_total_bytes:
-            self.error = self._total_message()
-            return False
+            return self._reached("max_total_bytes", "further encoded content left undecoded")
         self.layers += 1
         self.total_bytes += size
         return True
@@ -118,40 +118,30 @@ class _Session:
         self.tried += 1
         limits = self.limits
         if self.tried > limits.max_candidates:
-            self.error = (
-                f"max_candidates={limits.max_candidates} reached: further candidates left "
-                "undecoded (raise DecodeLimits.max_candidates)"
-            )
-            return False
+            return self._reached("max_candidates", "further candidates left undecoded")
         if not self.tried % _CLOCK_EVERY and time.process_time() - self.started > (
             limits.max_seconds
         ):
-            self.error = (
-                f"max_seconds={limits.max_seconds} reached: further candidates left "
-                "undecoded (raise DecodeLimits.max_seconds)"
-            )
-            return False
+            return self._reached("max_seconds", "further candidates left undecoded")
         return True
+
+    def _reached(self, limit: str, what: str) -> bool:
+        """Record that the ``limit`` of :class:`DecodeLimits` stopped the work (``False``)."""
+        self.error = (
+            f"{limit}={getattr(self.limits, limit)} reached: {what} (raise DecodeLimits.{limit})"
+        )
+        return False
 
     def _scan_budget(self, text: str) -> str | None:
         """``text`` cut to what is left of ``max_scan_chars`` (``None`` when none is)."""
         left = self.limits.max_scan_chars - self.scanned
         if left <= 0 or len(text) > left:
-            self.error = (
-                f"max_scan_chars={self.limits.max_scan_chars} reached: decoded text past it "
-                "kept but not scanned (raise DecodeLimits.max_scan_chars)"
-            )
+            self._reached("max_scan_chars", "decoded text past it kept but not scanned")
             if left <= 0:
                 return None
             text = text[:left]
         self.scanned += len(text)
         return text
-
-    def _total_message(self) -> str:
-        return (
-            f"max_total_bytes={self.limits.max_total_bytes} reached: further encoded content "
-            "left undecoded (raise DecodeLimits.max_total_bytes)"
-        )
 
     def _refund(self, size: int) -> None:
         self.layers -= 1
@@ -231,6 +221,20 @@ class _Session:
         self.expand(node, depth)
         return node
 
+    def judge(
+        self, encoding: Encoding, source: str, start: int, end: int, data: bytes, depth: int
+    ) -> Node | None:
+        """:meth:`accept` for bytes decoded from ``source``: a layer only if not noise."""
+        return self.accept(
+            encoding=encoding,
+            source=source,
+            start=start,
+            end=end,
+            data=data,
+            depth=depth,
+            forced=False,
+        )
+
     def expand(self, node: Node, depth: int) -> None:
         """Find the children of ``node`` (which sits at ``depth``)."""
         before = self.beyond_depth
@@ -249,7 +253,7 @@ class _Session:
     # -- containers -----------------------------------------------------------------------
 
     def open_stream(self, node: Node, depth: int) -> None:
-        kind: containers.StreamKind = "deflate" if node.deflated else _stream_kind(node.file_type)
+        kind: containers.StreamKind = "deflate" if node.deflated else _STREAMS[node.file_type]
         data, error = containers.decompress(
             kind, node.data, limit=self.limits.max_decompressed_bytes
         )
@@ -298,7 +302,7 @@ class _Session:
             member_error = member.error
             if cap < self.limits.max_decompressed_bytes and len(member.data) >= cap:
                 # Cut by what was left of the whole input's budget, not by the member limit.
-                self.error = self._total_message()
+                self._reached("max_total_bytes", "further encoded content left undecoded")
                 if cap == 0:
                     break
                 member_error = self.error
@@ -379,41 +383,24 @@ class _Session:
             return found
         if candidate.kind == "context":
             decoded = decode_base64(source)
+            # The switch only lowers the length needed; noise is still noise (``grep -e
+            # root`` is not PowerShell).
             if decoded is not None:
-                node = self.accept(
-                    encoding=decoded[0],
-                    source=source,
-                    start=start,
-                    end=end,
-                    data=decoded[1],
-                    depth=depth,
-                    # The switch only lowers the length needed; noise is still noise
-                    # (``grep -e root`` is not PowerShell).
-                    forced=False,
-                )
+                node = self.judge(decoded[0], source, start, end, decoded[1], depth)
         elif candidate.kind == "percent":
             node = self.try_percent(source, start, end, depth)
         elif candidate.kind == "utf16":
-            node = self.accept(
-                encoding="utf-16le",
-                source=source,
-                start=start,
-                end=end,
-                data=source.encode("latin-1"),
-                depth=depth,
-                forced=False,
-            )
+            node = self.judge("utf-16le", source, start, end, source.encode("latin-1"), depth)
         else:
             data = decode_hex(source) if candidate.kind == "hex" else decode_charcodes(source)
             if data is not None:
-                node = self.accept(
-                    encoding="hex" if candidate.kind == "hex" else "charcode",
-                    source=source,
-                    start=start,
-                    end=end,
-                    data=data,
-                    depth=depth,
-                    forced=False,
+                node = self.judge(
+                    "hex" if candidate.kind == "hex" else "charcode",
+                    source,
+                    start,
+                    end,
+                    data,
+                    depth,
                 )
         return [node] if node is not None else []
 
@@ -459,27 +446,11 @@ class _Session:
             data = decode_hex(source) if len(digits) % 2 == 0 else None
             if data is None:
                 return None
-            return self.accept(
-                encoding="hex",
-                source=source,
-                start=start,
-                end=end,
-                data=data,
-                depth=depth,
-                forced=False,
-            )
+            return self.judge("hex", source, start, end, data, depth)
         decoded = decode_base64(source)
         if decoded is None:
             return None
-        return self.accept(
-            encoding=decoded[0],
-            source=source,
-            start=start,
-            end=end,
-            data=decoded[1],
-            depth=depth,
-            forced=False,
-        )
+        return self.judge(decoded[0], source, start, end, decoded[1], depth)
 
     def try_percent(self, source: str, start: int, end: int, depth: int) -> Node | None:
         """A percent-encoded token is a layer only when it hides something (see reveals)."""
@@ -558,16 +529,6 @@ def _candidate_order(candidate: Candidate | ScriptCandidate) -> tuple[int, int, 
     # At one offset the longer span first (``Chr(104) & Chr(116) & "tp://..."`` is more
     # than its ``Chr`` list); an encoded span before a script one of the same length.
     return (candidate.start, -candidate.end, isinstance(candidate, ScriptCandidate), 0)
-
-
-def _stream_kind(file_type: FileType) -> containers.StreamKind:
-    if file_type == "gzip":
-        return "gzip"
-    if file_type == "zlib":
-        return "zlib"
-    if file_type == "bz2":
-        return "bz2"
-    return "xz"
 
 
 # -- entry point ---------------------------------------------------------------------------
