@@ -1,8 +1,8 @@
 """Finding candidate spans in text: where something encoded may stand.
 
 Finding is cheap and generous; deciding is strict (see ``_sniff``): a candidate only becomes a
-layer when it decodes to text or a known format. :data:`PREFILTER` is one regular expression
-that every kind of candidate needs to match somewhere, so text without it costs one scan.
+layer when it decodes to text or a known format. Most patterns run only when a substring they
+need occurs, so text without candidates costs a few fast scans.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from asisdk.decode._deobfuscate import find_explicit_base64
 
 __all__ = [
     "MIN_BLOCK_CHARS",
-    "PREFILTER",
     "Candidate",
     "CandidateKind",
     "block_alternatives",
@@ -45,20 +44,6 @@ _PS_SWITCH = (
     r"(?:ec|e(?:n(?:c(?:o(?:d(?:e(?:d(?:c(?:o(?:m(?:m(?:a(?:n(?:d)?)?)?)?)?)?)?)?)?)?)?)?)?)"
 )
 _CHAR_ITEM = r"(?:\[char\]\s*\(?\s*\d{1,7}\s*\)?|chrw?\$?\(\s*\d{1,7}\s*\))"
-
-#: One pass that finds text which cannot hold any candidate.
-PREFILTER: Final = re.compile(
-    rf"[{_B64}]{{{MIN_BLOCK_CHARS}}}"
-    r"|%[0-9A-Fa-f]{2}"
-    r"|\\x[0-9A-Fa-f]{2}"
-    r"|0x[0-9A-Fa-f]{2}\s*,"
-    r"|\d\s*,\s*\d{1,7}\s*,\s*\d{1,7}\s*,"
-    r"|(?i:\[char\]|chrw?\$?\()"
-    r"|(?i:;base64,)"
-    rf"|(?:^|\s)[-/](?i:{_PS_SWITCH})\s"
-    r"|(?:[0-9A-Fa-f]{2}[ :]){7}[0-9A-Fa-f]{2}"
-    r"|(?:[\t\n\r\x20-\x7e]\x00){4}"
-)
 
 _BLOCK = re.compile(
     rf"[{_B64}]{{{MIN_BLOCK_CHARS},}}={{0,2}}(?:[ \t]*\r?\n[ \t]*[{_B64}]{{4,}}={{0,2}})*"

@@ -17,7 +17,6 @@ from asisdk.decode._deobfuscate import (
     reveals,
 )
 from asisdk.decode._detect import (
-    PREFILTER,
     Candidate,
     block_alternatives,
     block_pieces,
@@ -332,13 +331,12 @@ class _Session:
         if budget is None:
             return []
         text = budget
-        encoded = PREFILTER.search(text) is not None
-        scripted = may_hold_script(text)
-        if not encoded and not scripted:
-            return []
+        # The candidate search is its own screen: its patterns run one by one, most behind a
+        # substring test, which costs less on text without candidates than one alternation of
+        # them all (69 against 326 ms on 0.9 MB of prose).
         candidates: list[Candidate | ScriptCandidate] = []
         candidates.extend(find_candidates(text))
-        if scripted:
+        if may_hold_script(text):
             candidates.extend(find_script_candidates(text))
             # Script spans after encoded ones at the same offset; longer spans first.
             candidates.sort(key=_candidate_order)
