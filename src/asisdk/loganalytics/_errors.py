@@ -11,7 +11,7 @@ import httpx
 from asisdk._http import ErrorDescription
 from asisdk.loganalytics._result import QueryErrorInfo
 
-__all__ = ["error_info", "loganalytics_error_parser"]
+__all__ = ["error_info", "loganalytics_error_parser", "with_correlation"]
 
 #: Statuses the client reads itself (query errors), instead of the HTTP layer raising.
 QUERY_STATUSES = frozenset({400, 504})
@@ -93,6 +93,13 @@ def error_info(error: object) -> QueryErrorInfo | None:
     )
 
 
+def with_correlation(message: str, info: QueryErrorInfo | None) -> str:
+    """``message`` followed by the service's ``correlationId``, when ``info`` has one."""
+    if info is None or not info.correlation_id:
+        return message
+    return f"{message} (correlationId {info.correlation_id})"
+
+
 def body_error(response: httpx.Response) -> QueryErrorInfo | None:
     """The ``error`` object of a response body, if it has one."""
     try:
@@ -118,9 +125,8 @@ def loganalytics_error_parser(response: httpx.Response) -> ErrorDescription | No
             status_code=response.status_code,
             message=response.text[:500].strip() or response.reason_phrase,
         )
-    message = info.message
-    if info.correlation_id:
-        message = f"{message} (correlationId {info.correlation_id})"
     return ErrorDescription(
-        status_code=response.status_code, service_code=info.code, message=message
+        status_code=response.status_code,
+        service_code=info.code,
+        message=with_correlation(info.message, info),
     )
