@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
 import httpx
 
 from asisdk._http import ErrorDescription
+from asisdk._http._errors import json_body
 from asisdk.loganalytics._result import QueryErrorInfo
 
 __all__ = ["error_info", "loganalytics_error_parser", "with_correlation"]
@@ -102,10 +102,7 @@ def with_correlation(message: str, info: QueryErrorInfo | None) -> str:
 
 def body_error(response: httpx.Response) -> QueryErrorInfo | None:
     """The ``error`` object of a response body, if it has one."""
-    try:
-        body = json.loads(response.content)
-    except (ValueError, UnicodeDecodeError):
-        return None
+    body = json_body(response)
     return error_info(body.get("error")) if isinstance(body, Mapping) else None
 
 
