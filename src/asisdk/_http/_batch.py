@@ -242,6 +242,8 @@ async def iter_batch(
     tracker = Progress(sum(weight(item) for _, item in pending), progress, description=description)
     queue: asyncio.Queue[BatchResult[T, R] | BaseException | _Done] = asyncio.Queue()
     stopped: list[BaseException] = []
+    # KeyboardInterrupt and SystemExit are the caller's, not the item's: they stop the batch too.
+    stopping: tuple[type[BaseException], ...] = (*fatal, KeyboardInterrupt, SystemExit)
 
     async def work() -> None:
         try:
@@ -249,11 +251,7 @@ async def iter_batch(
                 index, item = pending.pop()
                 try:
                     value = await worker(item)
-                except fatal as exc:
-                    stopped.append(exc)
-                    queue.put_nowait(exc)
-                    return
-                except (KeyboardInterrupt, SystemExit) as exc:  # the caller's, not the item's
+                except stopping as exc:
                     stopped.append(exc)
                     queue.put_nowait(exc)
                     return

@@ -620,22 +620,17 @@ class ApiClient(AsyncClosing):
     ) -> ApiStatusError:
         error_type = problem.exception_type
         message = masker.text(f"{shown} -> {problem.message}" if problem.message else shown)
-        request_id = self._request_id(response)
-        if issubclass(error_type, RateLimitedError):
-            return error_type(
-                message,
-                retry_after=retry_after,
-                status_code=problem.status_code,
-                service_code=problem.service_code,
-                request_id=request_id,
-                service=self.service,
-            )
+        # Only a rate limit says when to come back.
+        extra: dict[str, Any] = (
+            {"retry_after": retry_after} if issubclass(error_type, RateLimitedError) else {}
+        )
         return error_type(
             message,
             status_code=problem.status_code,
             service_code=problem.service_code,
-            request_id=request_id,
+            request_id=self._request_id(response),
             service=self.service,
+            **extra,
         )
 
 

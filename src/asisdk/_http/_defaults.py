@@ -12,9 +12,6 @@ import httpx
 #: Headers carrying a wait in milliseconds (Azure), tried before ``Retry-After``.
 RETRY_AFTER_MS_HEADERS: Final = ("retry-after-ms", "x-ms-retry-after-ms")
 
-#: Seconds in the "per day" quota window.
-DAY: Final = 86_400.0
-
 #: Timeouts of an owned ``httpx.AsyncClient`` (seconds).
 TIMEOUT: Final = httpx.Timeout(connect=10.0, read=30.0, write=30.0, pool=30.0)
 #: Response headers that may carry the service's request id, tried in order.

@@ -31,6 +31,7 @@ __all__ = [
     "EventLoopMismatchError",
     "default_error_parser",
     "error_type_for_status",
+    "json_body",
 ]
 
 
@@ -101,6 +102,14 @@ def error_type_for_status(status_code: int) -> type[ApiStatusError]:
     if status_code >= 500:
         return ServerError
     return ApiStatusError
+
+
+def json_body(response: httpx.Response) -> object:
+    """The decoded JSON body, or ``None`` when the body is not JSON (for error parsers)."""
+    try:
+        return json.loads(response.content)
+    except ValueError:  # not JSON, or not text (UnicodeDecodeError is a ValueError)
+        return None
 
 
 def _body_error(response: httpx.Response) -> tuple[str | None, str]:

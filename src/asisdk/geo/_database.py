@@ -327,19 +327,6 @@ class GeoIpDatabase(Closing):
         by_address: dict[str, _Answer] = {}
         by_network: dict[object, GeoLocation] = {}
         entries: list[_Entry] = []
-        self._fill(reader, values, entries, by_input, by_address, by_network, extras)
-        return entries
-
-    def _fill(
-        self,
-        reader: Any,
-        values: Iterable[object],
-        entries: list[_Entry],
-        by_input: dict[str, _Entry],
-        by_address: dict[str, _Answer],
-        by_network: dict[object, GeoLocation],
-        extras: bool,
-    ) -> None:
         for value in values:
             key = value if isinstance(value, str) else None
             entry = by_input.get(key) if key is not None else None
@@ -357,6 +344,7 @@ class GeoIpDatabase(Closing):
                 if key is not None:
                     by_input[key] = entry
             entries.append(entry)
+        return entries
 
     def _locate(
         self,
@@ -467,8 +455,7 @@ class GeoIpDatabase(Closing):
         Examples:
             >>> results = await geo.lookup_many_async(addresses)  # doctest: +SKIP
         """
-        items = list(ips)
-        return await asyncio.to_thread(self.lookup_many, items)
+        return await asyncio.to_thread(self.lookup_many, list(ips))
 
     async def lookup_frame_async(self, df: pd.DataFrame, column: str) -> pd.DataFrame:
         """:meth:`lookup_frame` in a worker thread.

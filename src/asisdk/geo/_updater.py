@@ -290,16 +290,12 @@ class GeoDatabaseUpdater(ServiceClient):
         return payload, url, match.group(0)
 
     async def _download_dbip(self) -> tuple[bytes, str]:
-        today = self._today()
-        months = [today.replace(day=1), (today.replace(day=1) - dt.timedelta(days=1))]
-        for index, month in enumerate(months):
-            path = f"/free/{self.edition}-{month:%Y-%m}.mmdb.gz"
-            try:
-                return await self._get(path)
-            except NotFoundError:
-                if index == len(months) - 1:
-                    raise
-        raise AssertionError("unreachable")  # pragma: no cover
+        month = self._today().replace(day=1)
+        try:
+            return await self._get(f"/free/{self.edition}-{month:%Y-%m}.mmdb.gz")
+        except NotFoundError:  # early in a month, before its file is published
+            previous = month - dt.timedelta(days=1)
+            return await self._get(f"/free/{self.edition}-{previous:%Y-%m}.mmdb.gz")
 
     # -- installation (runs in a worker thread) --------------------------------------------
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 import httpx
 
@@ -48,6 +48,7 @@ _log = logging.getLogger("asisdk.ipstack")
 
 #: One address's answer: status, location, error text.
 _Answer = tuple[GeoStatus, GeoLocation | None, str | None]
+_MISSING: Final[_Answer] = (GeoStatus.ERROR, None, "no answer for this address")
 
 
 class IPStackClient(ServiceClient):
@@ -180,7 +181,7 @@ class IPStackClient(ServiceClient):
             if exc.service_code == str(_defaults.CODE_INVALID_IP):
                 raise InvalidInputError(f"IPStack rejected {item.address}: {exc}") from exc
             raise
-        status, location, error = answers.get(item.address, _missing())
+        status, location, error = answers.get(item.address, _MISSING)
         if status is GeoStatus.ERROR:
             raise ApiError(error or "IPStack gave no answer", service="ipstack")
         result = located(item, status, location, error)
@@ -218,7 +219,7 @@ class IPStackClient(ServiceClient):
         return [
             item.final
             if item.final is not None
-            else located(item, *answers.get(item.address, _missing()))
+            else located(item, *answers.get(item.address, _MISSING))
             for item in items
         ]
 
@@ -333,53 +334,42 @@ def _answer(record: Mapping[str, Any] | None) -> _Answer:
 
 
 def _normalise(value: object) -> str | None:
-    if not isinstance(value, str):
-        return None
-    item = classify(value)
-    return item.address or None
+    return (classify(value).address or None) if isinstance(value, str) else None
 
 
-def _missing() -> _Answer:
-    return GeoStatus.ERROR, None, "no answer for this address"
-
-
-def _error_kind(exc: ApiStatusError) -> str:
-    """Which error-105 ``type`` the message (``"GET ... -> type: info"``) names; else ``""``."""
-    message = str(exc.args[0]) if exc.args else ""
-    for kind in (_defaults.TYPE_HTTPS_RESTRICTED, _defaults.TYPE_FUNCTION_RESTRICTED):
-        if f"{kind}:" in message:
-            return kind
-    return ""
+#: What to change when IPStack refuses a request with error 105, by the error ``type`` named.
+_ACCESS_ADVICE: Final = {
+    _defaults.TYPE_HTTPS_RESTRICTED: (
+        "the plan does not allow HTTPS: upgrade the plan, or pass "
+        "base_url='http://api.ipstack.com' with allow_http=True (the key then travels "
+        "in clear text)"
+    ),
+    _defaults.TYPE_FUNCTION_RESTRICTED: (
+        "the plan does not include this function (for example bulk lookups, or the "
+        "hostname, security or language options): upgrade the plan, or stop using "
+        "the function (bulk=False for bulk lookups)"
+    ),
+}
+#: The advice when the error names neither type.
+_EITHER_ADVICE: Final = (
+    "the plan lacks HTTPS (use http with allow_http=True) or this function (for "
+    "example bulk: use bulk=False); or upgrade the plan"
+)
 
 
 def _configuration_error(exc: ApiStatusError) -> ConfigurationError | None:
     if exc.service_code == str(_defaults.CODE_ACCESS_RESTRICTED):
-        kind = _error_kind(exc)
-        if kind == _defaults.TYPE_HTTPS_RESTRICTED:
-            advice = (
-                "the plan does not allow HTTPS: upgrade the plan, or pass "
-                "base_url='http://api.ipstack.com' with allow_http=True (the key then travels "
-                "in clear text)"
-            )
-        elif kind == _defaults.TYPE_FUNCTION_RESTRICTED:
-            advice = (
-                "the plan does not include this function (for example bulk lookups, or the "
-                "hostname, security or language options): upgrade the plan, or stop using "
-                "the function (bulk=False for bulk lookups)"
-            )
-        else:
-            advice = (
-                "the plan lacks HTTPS (use http with allow_http=True) or this function (for "
-                "example bulk: use bulk=False); or upgrade the plan"
-            )
-        error = ConfigurationError(
+        message = str(exc.args[0]) if exc.args else ""  # "GET ... -> type: info"
+        advice = next(
+            (text for kind, text in _ACCESS_ADVICE.items() if f"{kind}:" in message),
+            _EITHER_ADVICE,
+        )
+        return ConfigurationError(
             f"IPStack refused the request because {advice} (error 105: {exc})."
         )
-    elif exc.service_code == str(_defaults.CODE_BULK_NOT_SUPPORTED):
-        error = ConfigurationError(
+    if exc.service_code == str(_defaults.CODE_BULK_NOT_SUPPORTED):
+        return ConfigurationError(
             f"the IPStack plan does not allow bulk requests (error 303: {exc}); create the "
             "client with bulk=False, or upgrade to a Professional plan"
         )
-    else:
-        return None
-    return error
+    return None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 import httpx
 
 from asisdk._http import ErrorDescription, default_error_parser
+from asisdk._http._errors import json_body
 from asisdk.entities import GeoLocation
 from asisdk.errors import ApiStatusError, AuthenticationError, NotFoundError, QuotaExceededError
 from asisdk.ipstack import _defaults
@@ -55,11 +55,7 @@ def ipstack_error_parser(response: httpx.Response) -> ErrorDescription | None:
     """
     if not response.is_success:
         return default_error_parser(response)
-    try:
-        body = json.loads(response.content)
-    except (ValueError, UnicodeDecodeError):
-        return None  # the client reports a body that is not JSON
-    found = body_error(body)
+    found = body_error(json_body(response))  # a body that is not JSON: the client reports it
     if found is None:
         return None
     code, message = found

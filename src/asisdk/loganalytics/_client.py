@@ -31,7 +31,13 @@ from asisdk.errors import (
     QueryTimeoutError,
 )
 from asisdk.loganalytics import _defaults
-from asisdk.loganalytics._errors import body_error, loganalytics_error_parser
+from asisdk.loganalytics._errors import (
+    QUERY_STATUSES,
+    body_error,
+    error_info,
+    loganalytics_error_parser,
+    with_correlation,
+)
 from asisdk.loganalytics._result import (
     ChunkResult,
     Column,
@@ -159,19 +165,14 @@ def parse_response(
         ('partial', 1)
     """
     tables = _tables(body)
-    error = body_error_info(body)
-    hints: list[str] = []
+    error = error_info(body.get("error"))
+    hint = _truncation_hint(tables, error)
     if error is None:
-        status = QueryStatus.SUCCESS
+        status = QueryStatus.SUCCESS if hint is None else QueryStatus.PARTIAL
     elif tables:
         status = QueryStatus.PARTIAL
     else:
         status = QueryStatus.FAILURE
-    hint = _truncation_hint(tables, error)
-    if hint is not None:
-        hints.append(hint)
-        if status is QueryStatus.SUCCESS:
-            status = QueryStatus.PARTIAL
     statistics = body.get("statistics")
     render = body.get("render")
     return QueryResult(
@@ -181,17 +182,10 @@ def parse_response(
         statistics=statistics if isinstance(statistics, Mapping) else None,
         render=render if isinstance(render, Mapping) else None,
         timespan=timespan,
-        hints=tuple(hints),
+        hints=() if hint is None else (hint,),
         query=query,
         truncated=hint is not None,
     )
-
-
-def body_error_info(body: Mapping[str, Any]) -> QueryErrorInfo | None:
-    """The ``error`` of an answer body, if any."""
-    from asisdk.loganalytics._errors import error_info
-
-    return error_info(body.get("error"))
 
 
 def _coerce_span(timespan: TimeSpanLike) -> TimeSpan | None:
@@ -295,13 +289,12 @@ class LogAnalyticsClient(ServiceClient):
         self._workspace_id = workspace_id
         self._credential = credential
         self._server_timeout = server_timeout
-        if timeout is None:
-            # The read timeout follows the server's: a query may run server_timeout seconds.
-            read = server_timeout + _defaults.READ_TIMEOUT_MARGIN
-            timeout = httpx.Timeout(connect=10.0, read=read, write=30.0, pool=read)
+        # A query may run server_timeout seconds: the read timeout follows it, and the request
+        # deadline never cuts such a query short.
         floor = server_timeout + _defaults.READ_TIMEOUT_MARGIN
+        if timeout is None:
+            timeout = httpx.Timeout(connect=10.0, read=floor, write=30.0, pool=floor)
         if limits.request_deadline is not None and limits.request_deadline < floor:
-            # A query the service may run for server_timeout seconds is never cut short.
             limits = attrs.evolve(limits, request_deadline=floor)
         self._api = ApiClient(
             service=_SERVICE,
@@ -490,30 +483,20 @@ class LogAnalyticsClient(ServiceClient):
         # The service may echo the request (Authorization header included) in any message it
         # sends back: every text taken from an answer is masked with the token registered.
         masker = self._api.masker.with_secrets([token.token])
-        if response.status_code in (400, 504):
+        if response.status_code in QUERY_STATUSES:
             try:
                 info = body_error(response)
             except RecursionError:  # JSON nested too deeply to decode: keep the raw text
                 info = None
-        if response.status_code == 400:
-            message = info.message if info is not None else response.text[:500]
-            raise QuerySyntaxError(
-                masker.text(
-                    f"Log Analytics rejected the query: {message}"
-                    + (
-                        f" (correlationId {info.correlation_id})"
-                        if info and info.correlation_id
-                        else ""
-                    )
-                ),
-                details=tuple(masker.text(d) for d in info.details) if info is not None else (),
-            )
-        if response.status_code == 504:
-            service = ""
-            if info is not None:
-                service = f": {info.message}" if info.message else ""
-                if info.correlation_id:
-                    service += f" (correlationId {info.correlation_id})"
+            if response.status_code == 400:
+                message = info.message if info is not None else response.text[:500]
+                raise QuerySyntaxError(
+                    masker.text(
+                        with_correlation(f"Log Analytics rejected the query: {message}", info)
+                    ),
+                    details=tuple(masker.text(d) for d in info.details) if info is not None else (),
+                )
+            service = with_correlation(f": {info.message}" if info and info.message else "", info)
             raise QueryTimeoutError(
                 masker.text(
                     f"the query ran longer than the server timeout ({self.server_timeout}s)"

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
 import httpx
 
 from asisdk._http import ErrorDescription
+from asisdk._http._errors import json_body
 from asisdk.loganalytics._result import QueryErrorInfo
 
-__all__ = ["error_info", "loganalytics_error_parser"]
+__all__ = ["error_info", "loganalytics_error_parser", "with_correlation"]
 
 #: Statuses the client reads itself (query errors), instead of the HTTP layer raising.
 QUERY_STATUSES = frozenset({400, 504})
@@ -93,12 +93,16 @@ def error_info(error: object) -> QueryErrorInfo | None:
     )
 
 
+def with_correlation(message: str, info: QueryErrorInfo | None) -> str:
+    """``message`` followed by the service's ``correlationId``, when ``info`` has one."""
+    if info is None or not info.correlation_id:
+        return message
+    return f"{message} (correlationId {info.correlation_id})"
+
+
 def body_error(response: httpx.Response) -> QueryErrorInfo | None:
     """The ``error`` object of a response body, if it has one."""
-    try:
-        body = json.loads(response.content)
-    except (ValueError, UnicodeDecodeError):
-        return None
+    body = json_body(response)
     return error_info(body.get("error")) if isinstance(body, Mapping) else None
 
 
@@ -118,9 +122,8 @@ def loganalytics_error_parser(response: httpx.Response) -> ErrorDescription | No
             status_code=response.status_code,
             message=response.text[:500].strip() or response.reason_phrase,
         )
-    message = info.message
-    if info.correlation_id:
-        message = f"{message} (correlationId {info.correlation_id})"
     return ErrorDescription(
-        status_code=response.status_code, service_code=info.code, message=message
+        status_code=response.status_code,
+        service_code=info.code,
+        message=with_correlation(info.message, info),
     )

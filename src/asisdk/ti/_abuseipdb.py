@@ -8,6 +8,7 @@ from typing import Any, Unpack
 import httpx
 
 from asisdk._http import ErrorDescription, default_error_parser
+from asisdk._http._errors import json_body
 from asisdk.config import Secret
 from asisdk.errors import QuotaExceededError
 from asisdk.ti import _defaults
@@ -39,10 +40,7 @@ def abuseipdb_error_parser(response: httpx.Response) -> ErrorDescription | None:
     if problem is None:
         return None
     detail = ""
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
+    body = json_body(response)
     errors = body.get("errors") if isinstance(body, Mapping) else None
     if isinstance(errors, list) and errors and isinstance(errors[0], Mapping):
         detail = str(errors[0].get("detail", ""))

@@ -5,13 +5,13 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from asisdk._closing import AsyncClosing
 from asisdk.config import Config
-from asisdk.errors import ConfigurationError, InvalidInputError
+from asisdk.errors import ConfigurationError
 from asisdk.ti._cache import TiCache
 from asisdk.ti._dispatch import dispatch, status_result
 from asisdk.ti._model import TI_MERGED_COLUMNS, TiReport, TiReports, TiResult, TiStatus, merged_row
@@ -158,11 +158,9 @@ class ThreatIntel(AsyncClosing):
         """
         import pandas as pd
 
-        if column not in df.columns:
-            raise InvalidInputError(
-                f"column {column!r} is not in the frame (columns: {list(df.columns)})"
-            )
-        values = ["" if v is None else v for v in df[column].tolist()]
+        from asisdk._geo_frame import column_values
+
+        values: list[Any] = ["" if v is None else v for v in column_values(df, column)]
         reports = await self.lookup_many(values, refresh=refresh)
         rows = [merged_row(report) for report in reports]
         out = df.copy()

@@ -13,6 +13,7 @@ from typing import Any, Final
 import httpx
 
 from asisdk._http import ErrorDescription, default_error_parser
+from asisdk._http._errors import json_body
 from asisdk.errors import QuotaExceededError
 from asisdk.ti import _defaults
 from asisdk.ti._model import Verdict
@@ -38,10 +39,7 @@ def greynoise_error_parser(response: httpx.Response) -> ErrorDescription | None:
     problem = default_error_parser(response)
     if problem is None or problem.status_code != 429:
         return problem
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
+    body = json_body(response)
     if isinstance(body, Mapping) and ("plan" in body or "rate-limit" in body):
         return ErrorDescription(
             status_code=429,

@@ -32,12 +32,9 @@ def parse_internetdb(body: Mapping[str, Any]) -> Answer:
         ...                   "vulns": [], "cpes": [], "hostnames": []}).verdict
         <Verdict.MALICIOUS: 'malicious'>
     """
-    ports, tags, vulns = (
-        _strings(body.get("ports")),
-        _strings(body.get("tags")),
-        _strings(body.get("vulns")),
+    ports, tags, vulns, hostnames = (
+        _strings(body.get(key)) for key in ("ports", "tags", "vulns", "hostnames")
     )
-    hostnames = _strings(body.get("hostnames"))
     reasons = []
     if ports:
         reasons.append("ports " + ", ".join(ports[:_LISTED]))

@@ -26,12 +26,10 @@ _log = logging.getLogger("asisdk.ti")
 def _virustotal(**options: Any) -> Provider:
     from asisdk.ti._virustotal import VirusTotalProvider
 
-    config = options.pop("config", None)
-    base_url = options.pop("base_url", None)
-    extra: dict[str, Any] = {"config": config} if config is not None else {}
-    if base_url is not None:
-        extra["base_url"] = base_url
-    return VirusTotalProvider(**extra, **options)
+    for name in ("config", "base_url"):  # None: the client's own default applies
+        if options.get(name) is None:
+            options.pop(name, None)
+    return VirusTotalProvider(**options)
 
 
 _FACTORIES: Final[Mapping[str, Callable[..., Provider]]] = {

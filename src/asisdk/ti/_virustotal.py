@@ -70,13 +70,12 @@ def answer_from_vt(report: VtReport) -> Answer:
         verdict, severity = Verdict.BENIGN, 0
     else:
         verdict, severity = Verdict.UNKNOWN, 0
-    raw: dict[str, Any] = dict(report.attributes)
     return Answer(
         status=status,
         verdict=verdict,
         severity=severity,
         reasons=tuple(reasons),
-        raw=raw,
+        raw=dict(report.attributes),
         permalink=report.permalink,
     )
 

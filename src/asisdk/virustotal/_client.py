@@ -296,15 +296,11 @@ class VirusTotalClient(ServiceClient):
             >>> async def enrich(vt: VirusTotalClient, iocs: "pd.DataFrame") -> "pd.DataFrame":
             ...     return await vt.lookup_frame(iocs, "Observable", kind_column="IoCType")
         """
+        from asisdk._geo_frame import column_values
         from asisdk.virustotal._frame import reports_to_frame  # pandas loads on first use
 
-        for name in (column, kind_column):
-            if name is not None and name not in df.columns:
-                raise InvalidInputError(
-                    f"column {name!r} is not in the frame (columns: {list(df.columns)})"
-                )
-        values = df[column].tolist()
-        kinds: list[object] = df[kind_column].tolist() if kind_column else [None] * len(values)
+        values = column_values(df, column)
+        kinds = column_values(df, kind_column) if kind_column is not None else [None] * len(values)
         items = [
             (observable_text(value), resolve_target(value, kind if isinstance(kind, str) else None))
             for value, kind in zip(values, kinds, strict=True)
@@ -413,7 +409,9 @@ class VirusTotalClient(ServiceClient):
                 reports.append(report_without_data(text, target, VtStatus.INVALID, target.error))
                 continue
             shared = results[target.cache_key]
-            reports.append(shared if shared.observable == text else _with_observable(shared, text))
+            reports.append(
+                shared if shared.observable == text else attrs.evolve(shared, observable=text)
+            )
         return reports
 
     async def _cached(self, targets: Mapping[str, Target]) -> dict[str, VtReport]:
@@ -466,10 +464,6 @@ class VirusTotalClient(ServiceClient):
             await self.cache.put(target.cache_key, report.status.value, data)
         except Exception as exc:  # a cache failure must not fail the lookup
             _log.warning("could not cache %s: %s", target.cache_key, exc)
-
-
-def _with_observable(report: VtReport, observable: str) -> VtReport:
-    return attrs.evolve(report, observable=observable)
 
 
 def _cache_key(target: Target) -> str:

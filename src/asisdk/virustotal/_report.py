@@ -246,28 +246,20 @@ def report_from_object(observable: str, target: Target, data: Mapping[str, Any])
         if isinstance(ident, str) and ident
         else not_found_permalink(target)
     )
+    # The engine counts and the dates with a field of their own, by field name.
+    fields: dict[str, Any] = {name: _int_or_none(stats.get(name)) for name in _STATS}
+    fields.update({name: _int_or_none(stats.get(key)) for name, key in _FILE_STATS.items()})
+    fields.update({name: dates.get(name) for name in DATE_FIELDS})
     return VtReport(
         observable=observable,
         kind=target.kind,
         status=VtStatus.FOUND,
-        malicious=_int_or_none(stats.get("malicious")),
-        suspicious=_int_or_none(stats.get("suspicious")),
-        harmless=_int_or_none(stats.get("harmless")),
-        undetected=_int_or_none(stats.get("undetected")),
-        timeout=_int_or_none(stats.get("timeout")),
-        type_unsupported=_int_or_none(stats.get("type-unsupported")),
-        confirmed_timeout=_int_or_none(stats.get("confirmed-timeout")),
-        failure=_int_or_none(stats.get("failure")),
         reputation=_int_or_none(attributes.get("reputation")),
-        last_analysis_date=dates.get("last_analysis_date"),
-        first_submission_date=dates.get("first_submission_date"),
-        last_submission_date=dates.get("last_submission_date"),
-        last_modification_date=dates.get("last_modification_date"),
-        creation_date=dates.get("creation_date"),
         dates=dates,
         tags=tags,
         permalink=link,
         attributes=dict(attributes),
+        **fields,
     )
 
 
