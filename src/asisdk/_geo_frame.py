@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from asisdk._geo_result import GeoResult, GeoStatus
 from asisdk.entities import GeoLocation, IpType
@@ -73,8 +73,13 @@ KIND_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
     "anonymous_ip": ANONYMITY_COLUMNS,
     "domain": ("domain",),
 }
-_FLOAT_COLUMNS: Final = frozenset({"latitude", "longitude"})
-_INT_COLUMNS: Final = frozenset({"accuracy_radius", "asn"})
+#: The dtype of each numeric column (``is_*`` flags are booleans, the others objects).
+_NUMERIC_DTYPES: Final = {
+    "latitude": "Float64",
+    "longitude": "Float64",
+    "accuracy_radius": "Int64",
+    "asn": "Int64",
+}
 _SUFFIX: Final = "_geo"
 
 #: ``(status, ip_type, location, error)``, possibly followed by source-specific items.
@@ -135,16 +140,11 @@ def rows_to_frame(
             converted[id(row)] = cells
         values.append(cells)
     columns = list(zip(*values, strict=True)) if values else [()] * len(names)
-    data: dict[str, object] = {}
-    for name, column in zip(names, columns, strict=True):
-        if name in _FLOAT_COLUMNS:
-            data[name] = pd.array(column, dtype="Float64")
-        elif name in _INT_COLUMNS:
-            data[name] = pd.array(column, dtype="Int64")
-        elif name in flags:
-            data[name] = pd.array(column, dtype="boolean")
-        else:
-            data[name] = pd.array(column, dtype="object")
+    dtypes: dict[str, Any] = {**_NUMERIC_DTYPES, **dict.fromkeys(flags, "boolean")}
+    data = {
+        name: pd.array(column, dtype=dtypes.get(name, "object"))
+        for name, column in zip(names, columns, strict=True)
+    }
     added = pd.DataFrame(data, index=df.index)
     added.columns = pd.Index([f"{c}{_SUFFIX}" if c in df.columns else c for c in added.columns])
     return pd.concat([df, added], axis=1)

@@ -61,21 +61,23 @@ MAX_RESPONSE_BYTES: Final = 64 * 1024 * 1024
 REQUEST_DEADLINE: Final = 300.0
 
 
-def _deadline(instance: object, attribute: attrs.Attribute[Any], value: float | None) -> None:
-    if value is not None and not (value > 0 and math.isfinite(value)):
-        raise ConfigurationError(
-            f"{attribute.name} must be a finite number of seconds > 0 (or None), got {value!r}"
-        )
+def _check(ok: Callable[[Any], bool], wanted: str) -> Callable[[object, Any, Any], None]:
+    """An attrs validator raising ``ConfigurationError("<name> must be <wanted>, got ...")``."""
+
+    def validate(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if not ok(value):
+            raise ConfigurationError(f"{attribute.name} must be {wanted}, got {value!r}")
+
+    return validate
 
 
-def _positive(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
-    if not (value > 0 and math.isfinite(value)):
-        raise ConfigurationError(f"{attribute.name} must be a finite number > 0, got {value!r}")
-
-
-def _non_negative(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
-    if not (value >= 0 and math.isfinite(value)):
-        raise ConfigurationError(f"{attribute.name} must be a finite number >= 0, got {value!r}")
+_positive = _check(lambda v: v > 0 and math.isfinite(v), "a finite number > 0")
+_non_negative = _check(lambda v: v >= 0 and math.isfinite(v), "a finite number >= 0")
+_deadline = _check(
+    lambda v: v is None or (v > 0 and math.isfinite(v)), "a finite number of seconds > 0 (or None)"
+)
+_at_least_one = _check(lambda v: not v < 1, "at least 1")
+_optional_at_least_one = _check(lambda v: v is None or not v < 1, "at least 1 (or None)")
 
 
 @attrs.frozen(kw_only=True)
@@ -164,18 +166,6 @@ class RateLimit:
         )
 
 
-def _positive_int(
-    instance: object, attribute: attrs.Attribute[int | None], value: int | None
-) -> None:
-    if value is not None and value < 1:
-        raise ConfigurationError(f"{attribute.name} must be at least 1 (or None), got {value!r}")
-
-
-def _at_least_one(instance: object, attribute: attrs.Attribute[int], value: int) -> None:
-    if value < 1:
-        raise ConfigurationError(f"{attribute.name} must be at least 1, got {value!r}")
-
-
 def _to_rates(value: Sequence[RateLimit]) -> tuple[RateLimit, ...]:
     return tuple(value)
 
@@ -211,7 +201,7 @@ class RequestLimits:
     """
 
     rates: tuple[RateLimit, ...] = attrs.field(default=(), converter=_to_rates)
-    per_day: int | None = attrs.field(default=None, validator=_positive_int)
+    per_day: int | None = attrs.field(default=None, validator=_optional_at_least_one)
     max_concurrency: int = attrs.field(default=MAX_CONCURRENCY, validator=_at_least_one)
     max_response_bytes: int = attrs.field(default=MAX_RESPONSE_BYTES, validator=_at_least_one)
     request_deadline: float | None = attrs.field(default=REQUEST_DEADLINE, validator=_deadline)

@@ -112,13 +112,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser() if _names_command(arguments) else _help_parser()
     if len(arguments) > 1 and arguments[0] == "geo" and arguments[1] not in _GEO_ACTIONS:
         arguments.insert(1, "lookup")  # `asisdk geo IP ...` is short for `asisdk geo lookup IP ...`
-    try:
-        args = parser.parse_args(arguments)
-    except SystemExit as exc:  # argparse exits 2 on usage errors, 0 for --help / --version
-        return int(exc.code) if isinstance(exc.code, int) else EXIT_USAGE
-    if getattr(args, "handler", None) is None:
-        parser.print_help(sys.stderr)
-        return EXIT_USAGE
-    from asisdk.cli._common import run_handler
+    from asisdk.cli._common import run_parser
 
-    return run_handler(args)
+    return run_parser(parser, arguments)

@@ -32,7 +32,7 @@ import os
 import re
 import sys
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, TextIO
@@ -65,9 +65,11 @@ __all__ = [
     "exit_code_for",
     "failures_exit_1",
     "failures_exit_2",
+    "help_handler",
     "parse_since",
     "query_since",
     "run_handler",
+    "run_parser",
     "virustotal_client",
     "workers_executor",
 ]
@@ -222,6 +224,33 @@ def run_handler(args: argparse.Namespace) -> int:
     return EXIT_OK if code is None else code
 
 
+def run_parser(parser: argparse.ArgumentParser, arguments: Sequence[str]) -> int:
+    """Parse ``arguments`` and run the handler they name with :func:`run_handler`.
+
+    argparse's own exit (2 for a usage error, 0 for ``--help`` / ``--version``) becomes the
+    return value; a command line that names no handler prints the help and returns 2.
+    """
+    try:
+        args = parser.parse_args(arguments)
+    except SystemExit as exc:
+        return int(exc.code) if isinstance(exc.code, int) else EXIT_USAGE
+    if getattr(args, "handler", None) is None:
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    return run_handler(args)
+
+
+def help_handler(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], int]:
+    """A handler that prints ``parser``'s help on stderr and returns 2 (a command group named
+    without one of its actions)."""
+
+    def handler(_args: argparse.Namespace) -> int:
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+
+    return handler
+
+
 def parse_since(text: str) -> pd.Timedelta:
     """``"24h"``, ``"7d"``, ``"30m"``, ``"90s"``, ``"2w"`` as a ``pd.Timedelta``.
 
@@ -276,20 +305,23 @@ def lookup_row(result: Any) -> dict[str, object]:
     }
 
 
+def _service_settings(service: str, env_aliases: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A service client's ``config`` and, when one is set, its ``base_url``."""
+    from asisdk.config import load_config, resolve_setting
+
+    config = load_config()
+    base_url = resolve_setting(f"{service}.base_url", env_aliases=env_aliases, config=config)
+    return {"config": config, **({"base_url": base_url} if base_url else {})}
+
+
 def _vt_settings() -> dict[str, Any]:
     from platformdirs import user_cache_dir
 
     from asisdk.cli import _defaults
-    from asisdk.config import load_config, resolve_setting
 
     cache = Path(user_cache_dir("asisdk")) / _defaults.VT_CACHE_FILE
     cache.parent.mkdir(parents=True, exist_ok=True)
-    config = load_config()
-    base_url = resolve_setting("virustotal.base_url", env_aliases=_VT_BASE_URL_ENV, config=config)
-    options: dict[str, Any] = {"cache": cache, "config": config}
-    if base_url:
-        options["base_url"] = base_url
-    return options
+    return {"cache": cache, **_service_settings("virustotal", _VT_BASE_URL_ENV)}
 
 
 def virustotal_client() -> VirusTotalClient:
@@ -320,12 +352,8 @@ def blocking_ipstack_client(*, bulk: bool) -> sync.IPStackClient:
         ConfigurationError: no key is configured.
     """
     from asisdk import sync
-    from asisdk.config import load_config, resolve_setting
 
-    config = load_config()
-    base_url = resolve_setting("ipstack.base_url", config=config)
-    extra: dict[str, Any] = {"base_url": base_url} if base_url else {}
-    return sync.IPStackClient(bulk=bulk, config=config, **extra)
+    return sync.IPStackClient(bulk=bulk, **_service_settings("ipstack"))
 
 
 @contextlib.contextmanager

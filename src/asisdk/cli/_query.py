@@ -15,13 +15,16 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Sequence
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import pandas as pd
 
 from asisdk.cli._common import UsageError, query_since
 from asisdk.config import load_config, resolve_secret, resolve_setting
 from asisdk.errors import ConfigurationError, QueryError
+
+if TYPE_CHECKING:
+    from asisdk.local import LocalDataSource
 
 __all__ = ["QueryEvents", "parse_params", "query_args_events", "query_events"]
 
@@ -96,13 +99,10 @@ def _time_params(
     now = pd.Timestamp.now(tz="UTC")
     if "start" in declared and "start" not in values:
         if since is not None:
-            values["start"] = (now - since).to_pydatetime()
+            start = now - since
         else:
-            values["start"] = (
-                (now - _WORKSPACE_DEFAULT_SPAN).to_pydatetime()
-                if workspace
-                else _LOCAL_START.to_pydatetime()
-            )
+            start = now - _WORKSPACE_DEFAULT_SPAN if workspace else _LOCAL_START
+        values["start"] = start.to_pydatetime()
     if "end" in declared and "end" not in values:
         values["end"] = now.to_pydatetime()
     return values
@@ -123,13 +123,11 @@ def query_events(
         QueryError: the query failed.
     """
     from asisdk.errors import QueryParameterError
-    from asisdk.local import LocalDataSource
     from asisdk.queries import QueryProvider
 
     async def run() -> QueryEvents:
         if workspace is None:
-            local = resolve_setting("local.data_path")
-            source: Any = LocalDataSource(local) if local else LocalDataSource.sample()
+            source = _local_source()
             return await _run(QueryProvider(source), f"local data ({source.origin})")
         from asisdk.loganalytics import LogAnalyticsClient
 
@@ -177,14 +175,21 @@ def query_args_events(name: str, args: argparse.Namespace) -> QueryEvents:
 
 def list_queries(workspace: str | None) -> list[str]:
     """Names of the queries the chosen source can run."""
-    from asisdk.local import LocalDataSource
     from asisdk.queries import QueryLibrary
 
+    names = QueryLibrary.default().names()
     if workspace is not None:
-        return QueryLibrary.default().names()
+        return names
+    source = _local_source()
+    return [n for n in names if source.supports(n)]
+
+
+def _local_source() -> LocalDataSource:
+    """The local data source ``local.data_path`` names, else the bundled sample."""
+    from asisdk.local import LocalDataSource
+
     local = resolve_setting("local.data_path")
-    source = LocalDataSource(local) if local else LocalDataSource.sample()
-    return [n for n in QueryLibrary.default().names() if source.supports(n)]
+    return LocalDataSource(local) if local else LocalDataSource.sample()
 
 
 def format_query_list(workspace: str | None) -> str:

@@ -14,10 +14,10 @@ from typing import Any, Final
 
 from asisdk.cli._common import (
     EXIT_OK,
-    EXIT_USAGE,
     add_json_option,
     failures_exit_1,
     failures_exit_2,
+    help_handler,
 )
 
 __all__ = ["SIGMA_HELP", "add_sigma_command"]
@@ -40,7 +40,7 @@ def add_sigma_command(commands: Any) -> Any:
         "Detection Rule License asks for it).",
     )
     actions = parser.add_subparsers(dest="sigma_action", metavar="ACTION")
-    parser.set_defaults(handler=lambda _args: _usage(parser))
+    parser.set_defaults(handler=help_handler(parser))
 
     scan = actions.add_parser(
         "scan",
@@ -79,11 +79,6 @@ def _add_rule_options(parser: argparse.ArgumentParser) -> None:
         choices=_LEVEL_CHOICES,
         help="only rules of this level or a more severe one",
     )
-
-
-def _usage(parser: argparse.ArgumentParser) -> int:
-    parser.print_help(sys.stderr)
-    return EXIT_USAGE
 
 
 def _load_rules(args: argparse.Namespace) -> Any:

@@ -21,11 +21,10 @@ from typing import Any
 
 from asisdk.cli._common import (
     EXIT_OK,
-    EXIT_USAGE,
     CommandFailedError,
     add_json_option,
     failures_exit_1,
-    run_handler,
+    run_parser,
 )
 
 __all__ = ["add_sigma_pack_commands", "build_sigma_pack_parser", "main"]
@@ -83,15 +82,7 @@ def build_sigma_pack_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the stand-alone parser; returns the exit code."""
-    parser = build_sigma_pack_parser()
-    try:
-        args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
-    except SystemExit as exc:
-        return int(exc.code) if isinstance(exc.code, int) else EXIT_USAGE
-    if getattr(args, "handler", None) is None:
-        parser.print_help(sys.stderr)
-        return EXIT_USAGE
-    return run_handler(args)
+    return run_parser(build_sigma_pack_parser(), sys.argv[1:] if argv is None else argv)
 
 
 def _run_kql(args: argparse.Namespace) -> int:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from asisdk.cli import _defaults
-from asisdk.cli._common import EXIT_OK, EXIT_USAGE, CommandFailedError, add_json_option
+from asisdk.cli._common import EXIT_OK, CommandFailedError, add_json_option, help_handler
 from asisdk.errors import ConfigurationError
 
 if TYPE_CHECKING:
@@ -51,15 +51,7 @@ def add_ti_command(commands: Any) -> None:
     lookup.add_argument("--cache", metavar="PATH", help="the cache file (default: user cache)")
     lookup.add_argument("--no-cache", action="store_true", help="use no cache at all")
     lookup.set_defaults(handler=_run_lookup)
-    ti.set_defaults(handler=_usage(ti))
-
-
-def _usage(parser: argparse.ArgumentParser) -> Any:
-    def handler(args: argparse.Namespace) -> int:
-        parser.print_help(sys.stderr)
-        return EXIT_USAGE
-
-    return handler
+    ti.set_defaults(handler=help_handler(ti))
 
 
 def parse_providers(text: str | None) -> list[str] | None:
@@ -153,9 +145,7 @@ def _run_lookup(args: argparse.Namespace) -> int:
         print(json.dumps(reports_as_json(reports), indent=2))
     else:
         _print_text(reports)
-    asked = [
-        r for report in reports for r in report.results if r.status.value not in ("unsupported",)
-    ]
+    asked = [r for report in reports for r in report.results if r.status.value != "unsupported"]
     failed = [r for r in asked if r.status.value in ("error", "quota_exhausted")]
     if asked and len(failed) == len(asked):
         raise CommandFailedError("every lookup failed (see the errors above)")

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any, Final
 
+from asisdk._geo_frame import LOCATION_COLUMNS
 from asisdk.cli._common import (
     EXIT_OK,
     UsageError,
@@ -26,17 +27,8 @@ from asisdk.errors import AsiError
 
 __all__ = ["add_tool_commands"]
 
-#: Location fields printed by ``asisdk ipstack --json``.
-_IPSTACK_FIELDS: Final = (
-    "country_code",
-    "country_name",
-    "state",
-    "city",
-    "latitude",
-    "longitude",
-    "accuracy_radius",
-    "asn",
-)
+#: Location fields printed by ``asisdk ipstack --json``: the frame's first seven, and ``asn``.
+_IPSTACK_FIELDS: Final = (*LOCATION_COLUMNS[:7], "asn")
 #: Most characters read from stdin or a file by ``decode`` / ``ioc``.
 _MAX_INPUT_CHARS: Final = 16 * 1024 * 1024
 

@@ -12,7 +12,12 @@ import attrs
 
 from asisdk.entities._account import Account
 from asisdk.entities._base import Entity
-from asisdk.entities._converter import flatten_entities, parse_entities, unstructure_entities
+from asisdk.entities._converter import (
+    _parse_json,
+    flatten_entities,
+    parse_entities,
+    unstructure_entities,
+)
 from asisdk.entities._enums import Severity
 from asisdk.entities._file import File, FileHash
 from asisdk.entities._host import Host
@@ -105,15 +110,10 @@ def _text(value: object) -> str | None:
 
 
 def _mapping(value: object) -> dict[str, Any]:
-    if value is None or value == "":
-        return {}
     if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except json.JSONDecodeError as exc:
-            raise EntityError(f"ExtendedProperties is not valid JSON: {exc}") from exc
-        except RecursionError as exc:
-            raise EntityError("ExtendedProperties is nested too deeply to be read") from exc
+        value = _parse_json(value, "ExtendedProperties")
+    if value is None:
+        return {}
     if not isinstance(value, Mapping):
         raise EntityError(f"ExtendedProperties must be a JSON object, not {type(value).__name__}")
     return dict(value)

@@ -24,9 +24,9 @@ import json
 import logging
 import types
 import typing
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 import cattrs
@@ -201,19 +201,24 @@ def _unwrap_optional(tp: Any) -> Any:
     return tp
 
 
-_SPECS: dict[type[Entity], _ClassSpec] = {}
-_STRUCTURE_FNS: dict[type[Entity], Any] = {}
-_UNSTRUCTURE_FNS: dict[type[Entity], Any] = {}
+_T = TypeVar("_T")
 
 
+def _per_class(build: Callable[[type[Entity]], _T]) -> Callable[[type[Entity]], _T]:
+    """``build`` run once per entity class (``functools.cache`` would do, but mypy takes an
+    entity class for unhashable, its instances defining ``__hash__``)."""
+    built: dict[type[Entity], _T] = {}
+
+    def get(cls: type[Entity]) -> _T:
+        if cls not in built:
+            built[cls] = build(cls)
+        return built[cls]
+
+    return get
+
+
+@_per_class
 def _spec(cls: type[Entity]) -> _ClassSpec:
-    found = _SPECS.get(cls)
-    if found is None:
-        found = _SPECS[cls] = _build_spec(cls)
-    return found
-
-
-def _build_spec(cls: type[Entity]) -> _ClassSpec:
     attrs.resolve_types(cls)
     specs: list[_FieldSpec] = []
     by_key: dict[str, _FieldSpec] = {}
@@ -239,21 +244,15 @@ def _renames(cls: type[Entity]) -> dict[str, Any]:
     return {s.name: override(rename=s.key) for s in _spec(cls).fields}
 
 
+@_per_class
 def _structure_fn(cls: type[Entity]) -> Any:
-    found = _STRUCTURE_FNS.get(cls)
-    if found is None:
-        # cattrs types **kwargs as its own flags; per-attribute overrides are passed the same way
-        found = _STRUCTURE_FNS[cls] = make_dict_structure_fn(cls, _converter, **_renames(cls))
-    return found
+    # cattrs types **kwargs as its own flags; per-attribute overrides are passed the same way
+    return make_dict_structure_fn(cls, _converter, **_renames(cls))
 
 
+@_per_class
 def _unstructure_fn(cls: type[Entity]) -> Any:
-    found = _UNSTRUCTURE_FNS.get(cls)
-    if found is None:
-        found = _UNSTRUCTURE_FNS[cls] = make_dict_unstructure_fn(
-            cls, _converter, _cattrs_omit_if_default=True, **_renames(cls)
-        )
-    return found
+    return make_dict_unstructure_fn(cls, _converter, _cattrs_omit_if_default=True, **_renames(cls))
 
 
 # -- reference resolution -------------------------------------------------------------------
@@ -434,25 +433,18 @@ def _build(data: Any, cls: type[Entity], ctx: _Context, active: frozenset[int]) 
     if not ctx.ordered:
         _prebuild(data, cls, ctx)
     type_name = data.get(_TYPE)
-    target = cls
+    target: type[Entity] | None = cls
+    reason = None
     if isinstance(type_name, str) and type_name:
-        found = entity_class_for(type_name)
-        if found is None:
-            if cls is not Entity and cls is not UnknownEntity and ctx.strict:
-                raise EntityError(f"unknown entity type {type_name!r} for a {cls.__name__}")
-            entity: Entity = _unknown(data, None)
-            ctx.built[key] = entity
-            return entity
-        target = found
+        target = entity_class_for(type_name)
+        if target is None and cls is not Entity and cls is not UnknownEntity and ctx.strict:
+            raise EntityError(f"unknown entity type {type_name!r} for a {cls.__name__}")
     elif cls is Entity:
-        message = "the object has no Type, so its entity class is unknown"
+        target, reason = None, "the object has no Type, so its entity class is unknown"
         if ctx.strict:
-            raise EntityError(message)
-        entity = _unknown(data, message)
-        ctx.built[key] = entity
-        return entity
-    if target is UnknownEntity:
-        entity = _unknown(data, None)
+            raise EntityError(reason)
+    if target is None or target is UnknownEntity:
+        entity: Entity = _unknown(data, reason)
     else:
         try:
             entity = _structure_known(data, target, ctx, active | {key})
@@ -615,24 +607,13 @@ def flatten_entities(entities: Sequence[Entity]) -> list[Entity]:
 
     Locations and threat intelligence stay with the address they describe.
     """
-    result: list[Entity] = []
-    seen: set[int] = set()
-
-    def visit(entity: Entity) -> None:
-        if id(entity) in seen:
-            return
-        seen.add(id(entity))
-        result.append(entity)
-
-    for entity in entities:
-        visit(entity)
-    queue = list(entities)
-    while queue:
-        entity = queue.pop(0)
+    result = list({id(entity): entity for entity in entities}.values())
+    seen = set(map(id, result))
+    for entity in result:  # breadth first: the loop reaches what it appends
         for child in nested_entities(entity):
             if id(child) not in seen and not isinstance(child, _ENRICHMENT):
-                visit(child)
-                queue.append(child)
+                seen.add(id(child))
+                result.append(child)
     return result
 
 
@@ -650,13 +631,12 @@ def _to_json(entity: Entity, ids: Mapping[int, str]) -> dict[str, Any]:
         if field.key not in body:
             continue
         value = getattr(entity, field.name)
-        if field.entity_class is not None:
-            if field.many:
-                out[field.key] = [_nested_json(v, ids) for v in value]
-            else:
-                out[field.key] = _nested_json(value, ids)
-        else:
+        if field.entity_class is None:
             out[field.key] = body[field.key]
+        elif field.many:
+            out[field.key] = [_nested_json(v, ids) for v in value]
+        else:
+            out[field.key] = _nested_json(value, ids)
     for key, value in extras.items():
         out.setdefault(key, value)
     return out

@@ -308,22 +308,13 @@ def _link(records: list[dict[str, Any]]) -> pd.DataFrame:
     while stack:
         node, depth, root = stack.pop()
         record = nodes[node]
+        # The record's own values, then the columns the walk computes.
         out.append(
-            {
+            {name: record.get(name) for name in _TREE_COLUMNS}
+            | {
                 "proc_key": f"p{node}",
                 "parent_key": None if record["parent"] is None else f"p{record['parent']}",
-                "host": record["host"],
-                "process_id": record["process_id"],
-                "parent_process_id": record["parent_process_id"],
-                "pid_inferred": record["pid_inferred"],
-                "image": record["image"],
                 "process_name": _basename(record["image"]),
-                "command_line": record["command_line"],
-                "account": record["account"],
-                "time": record["time"],
-                "event_id": record["event_id"],
-                "source_index": record["source_index"],
-                "in_data": record["in_data"],
                 "depth": depth,
                 "tree": f"p{root}",
                 "order": len(out),
@@ -331,10 +322,9 @@ def _link(records: list[dict[str, Any]]) -> pd.DataFrame:
         )
         kids = sorted(children.get(node, []), key=first_time, reverse=True)
         stack.extend((kid, depth + 1, root) for kid in kids)
-    frame = pd.DataFrame(out, columns=list(_TREE_COLUMNS))
-    frame["process_id"] = frame["process_id"].astype("Int64")
-    frame["parent_process_id"] = frame["parent_process_id"].astype("Int64")
-    return frame
+    return pd.DataFrame(out, columns=list(_TREE_COLUMNS)).astype(
+        {"process_id": "Int64", "parent_process_id": "Int64"}
+    )
 
 
 def process_tree_text(tree: pd.DataFrame, *, max_command_chars: int = 100) -> str:

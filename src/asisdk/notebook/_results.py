@@ -150,23 +150,15 @@ def format_cluster_result(
         columns = [c for c in preferred if c in summary.columns][:3]
     shown = [c for c in (*_CLUSTER_COLUMNS, *columns) if c in summary.columns]
     ordered = summary.sort_values("ClusterSize", kind="stable") if len(summary) else summary
-    table = ordered[shown].head(max_rows).copy()
-    for column in table.columns:
-        if table[column].dtype == object:
-            table[column] = table[column].map(
-                lambda v: (
-                    v if not isinstance(v, str) or len(v) <= max_chars else v[:max_chars] + "..."
-                )
-            )
     clusters = result.n_clusters
     header = (
         f"<b>ClusterResult</b> ({html.escape(result.method)}): {len(result.labels)} events, "
         f"{clusters} cluster{'s' if clusters != 1 else ''}, "
         f"{result.n_unclustered} unclustered; {len(summary)} summary rows"
     )
-    more = len(summary) - len(table)
+    more = len(summary) - max_rows
     footer = f"<div><i>{more} more rows in result.summary</i></div>" if more > 0 else ""
-    body = table.to_html(index=False, escape=True, na_rep="", border=0)
+    body = _small_table(ordered[shown], max_rows, max_chars)
     return f"<div class='asisdk-clusters'>{header}{body}{footer}</div>"
 
 
@@ -219,15 +211,12 @@ def format_query_result(result: QueryResult, *, max_rows: int = 10, max_chars: i
         parts.append(f"<div><code>{_cut(result.query, 300)}</code></div>")
     if result.error is not None:
         error = result.error
+        ids = (
+            f" (correlation id {html.escape(error.correlation_id)})" if error.correlation_id else ""
+        )
         parts.append(
             f"<div style='color:#c62828'>{html.escape(error.code)}: "
-            f"{html.escape(error.message)}"
-            + (
-                f" (correlation id {html.escape(error.correlation_id)})"
-                if error.correlation_id
-                else ""
-            )
-            + "</div>"
+            f"{html.escape(error.message)}{ids}</div>"
         )
     for hint in result.hints:
         parts.append(f"<div><i>hint: {html.escape(hint)}</i></div>")

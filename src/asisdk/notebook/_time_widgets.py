@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import math
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -13,10 +14,6 @@ from asisdk.notebook._defaults import DEFAULT_MAX, DEFAULT_SPAN, MAX_FACTOR, WID
 from asisdk.notebook._state import WidgetState, resolve_state, widget_key
 
 __all__ = ["Lookback", "QueryTime"]
-
-
-def _unit_delta(unit: str) -> timedelta:
-    return timedelta(**{unit + "s": 1})
 
 
 def _origin(value: datetime | str | None) -> datetime:
@@ -43,7 +40,26 @@ def _maximum(given: int | None, value: int, unit: str) -> int:
     return default if value <= default else value * MAX_FACTOR
 
 
-class QueryTime(Widget):
+class _TimeWidget(Widget):
+    """What both time widgets share: a unit, and values remembered across re-runs."""
+
+    def _set_unit(self, units: str) -> str:
+        self.units = parse_units(units)
+        self._delta = timedelta(**{self.units + "s": 1})
+        return self.units
+
+    def _recall(self, kind: str, state: WidgetState | None, **arguments: object) -> dict[str, Any]:
+        """The values remembered for a widget of ``kind`` created with ``arguments``."""
+        self._state = resolve_state(state)
+        self._key = widget_key(kind, **arguments)
+        return self._state.load(self._key) if self._state is not None else {}
+
+    def _save(self, **values: object) -> None:
+        if self._state is not None:
+            self._state.save(self._key, values)
+
+
+class QueryTime(_TimeWidget):
     """Pick a query time range around an origin: a range slider plus an origin picker.
 
     The range runs from ``before`` units before ``origin`` to ``after`` units after it.
@@ -86,15 +102,13 @@ class QueryTime(Widget):
         description: str = "Query time range",
         state: WidgetState | None = None,
     ) -> None:
-        unit = parse_units(units)
-        self.units = unit
-        self._delta = _unit_delta(unit)
+        unit = self._set_unit(units)
         before = _non_negative("before", DEFAULT_SPAN[unit] if before is None else before)
         after = _non_negative("after", DEFAULT_SPAN[unit] if after is None else after)
         origin_time = _origin(origin)
-        self._state = resolve_state(state)
-        self._key = widget_key(
+        saved = self._recall(
             "QueryTime",
+            state,
             units=unit,
             before=before,
             after=after,
@@ -103,7 +117,6 @@ class QueryTime(Widget):
             max_after=max_after,
             description=description,
         )
-        saved = self._state.load(self._key) if self._state is not None else {}
         before = int(saved.get("before", before))
         after = int(saved.get("after", after))
         origin_time = saved.get("origin", origin_time)
@@ -125,7 +138,7 @@ class QueryTime(Widget):
         self._end_text = w.Text(description="End", disabled=True)
         self.widget = w.VBox(
             [
-                w.HTML(f"<b>{_escape(description)}</b>"),
+                w.HTML(f"<b>{html.escape(description)}</b>"),
                 self._origin,
                 self._range,
                 w.HBox([self._start_text, self._end_text]),
@@ -139,10 +152,7 @@ class QueryTime(Widget):
     @property
     def origin(self) -> datetime:
         """The reference time (UTC)."""
-        value = self._origin.value
-        if value is None:  # the user cleared the picker
-            return _origin(None)
-        return _origin(value)
+        return _origin(self._origin.value)  # None (the user cleared the picker): now
 
     @property
     def before(self) -> int:
@@ -209,10 +219,6 @@ class QueryTime(Widget):
             self._save(origin=self.origin)
         self._refresh()
 
-    def _save(self, **values: object) -> None:
-        if self._state is not None:
-            self._state.save(self._key, values)
-
     def _refresh(self) -> None:
         self._start_text.value = self.start.isoformat()
         self._end_text.value = self.end.isoformat()
@@ -221,7 +227,7 @@ class QueryTime(Widget):
         return f"QueryTime(start={self.start.isoformat()!r}, end={self.end.isoformat()!r})"
 
 
-class Lookback(Widget):
+class Lookback(_TimeWidget):
     """A single slider: how far back from ``origin`` (default now) to look.
 
     Args:
@@ -250,14 +256,12 @@ class Lookback(Widget):
         description: str = "Look back",
         state: WidgetState | None = None,
     ) -> None:
-        unit = parse_units(units)
-        self.units = unit
-        self._delta = _unit_delta(unit)
+        unit = self._set_unit(units)
         self._origin_time = _origin(origin)
         value = _non_negative("default", DEFAULT_SPAN[unit] if default is None else default)
-        self._state = resolve_state(state)
-        self._key = widget_key(
+        saved = self._recall(
             "Lookback",
+            state,
             default=default,
             units=unit,
             origin=origin,
@@ -265,7 +269,6 @@ class Lookback(Widget):
             max_value=max_value,
             description=description,
         )
-        saved = self._state.load(self._key) if self._state is not None else {}
         value = int(saved.get("value", value))
         high = _maximum(max_value, value, unit)
         if min_value > high:
@@ -303,14 +306,7 @@ class Lookback(Widget):
         return self.timespan.query_params()
 
     def _on_change(self, change: dict[str, Any]) -> None:
-        if self._state is not None:
-            self._state.save(self._key, {"value": self.value})
+        self._save(value=self.value)
 
     def __repr__(self) -> str:
         return f"Lookback(value={self.value}, units={self.units!r})"
-
-
-def _escape(text: str) -> str:
-    import html
-
-    return html.escape(text)
