@@ -748,19 +748,12 @@ def _examples(directory: Path, walk: _DirectoryWalk) -> str:
     )
 
 
-def _unrecognised_problem(directory: Path, walk: _DirectoryWalk) -> InputProblem:
-    examples = _examples(directory, walk)
+def _unrecognised_message(directory: Path, walk: _DirectoryWalk) -> str:
     more = ", ..." if len(walk.unrecognised) > _SKIPPED_EXAMPLES else ""
     count = len(walk.unrecognised)
-    return InputProblem(
-        file=str(directory),
-        row=None,
-        column=None,
-        message=(
-            f"{count:,} file{'s' if count != 1 else ''} not recognised as event files "
-            f"left out (e.g. {examples}{more})"
-        ),
-        skipped=False,
+    return (
+        f"{count:,} file{'s' if count != 1 else ''} not recognised as event files "
+        f"left out (e.g. {_examples(directory, walk)}{more})"
     )
 
 
@@ -797,7 +790,7 @@ def _check_paths(
         if not walk.files:
             raise _empty_directory_error(path, walk)
         if walk.unrecognised:
-            problems.add(_unrecognised_problem(path, walk))
+            problems.note(str(path), None, _unrecognised_message(path, walk), skipped=False)
             problems.skipped_files += len(walk.unrecognised)
         files.extend(walk.files)
     return files
@@ -1072,8 +1065,7 @@ def _finish(
     timezone: str | None = None,
 ) -> LoadedEvents:
     if frames:
-        frame = concat_frames(frames) if len(frames) > 1 else frames[0]
-        frame = frame.reset_index(drop=True)
+        frame = (concat_frames(frames) if len(frames) > 1 else frames[0]).reset_index(drop=True)
     else:
         frame = pd.DataFrame({_defaults.FILE_COLUMN: [], _defaults.ROW_COLUMN: []})
     if time_column is not None and time_column in frame.columns:
