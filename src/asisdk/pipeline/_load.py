@@ -105,7 +105,7 @@ _BINARY_MAGIC: Final[tuple[tuple[bytes, str], ...]] = (
     (b"regf", "a Windows registry hive"),
 )
 
-_SUFFIXES: Final = {
+_SUFFIXES: Final[dict[str, _Format]] = {
     ".csv": "csv",
     ".tsv": "csv",
     ".jsonl": "jsonl",
@@ -247,7 +247,7 @@ def detect_format(path: str | os.PathLike[str]) -> _Format:
             head = stream.read(4096)
     except FileNotFoundError:
         if by_suffix is not None:
-            return by_suffix  # type: ignore[return-value]
+            return by_suffix
         raise
     if head.startswith(EVTX_MAGIC):
         return "evtx"
@@ -263,7 +263,7 @@ def detect_format(path: str | os.PathLike[str]) -> _Format:
     if text_log is not None:
         return text_log
     if by_suffix is not None:
-        return by_suffix  # type: ignore[return-value]
+        return by_suffix
     stripped = text.lstrip(b" \t\r\n")
     if re.match(rb"\[\s*[{\]]", stripped):  # an array of objects, not "[Sun Dec 04 ..."
         return "json"
