@@ -204,12 +204,8 @@ def sniff_text_log(head: bytes) -> TextLogFormat | None:
 
 
 def _priority(pri: str | None, row: Row) -> None:
-    if pri is None:
-        return
-    value = int(pri)
-    if value <= 191:
-        row["Facility"] = value // 8
-        row["Severity"] = value % 8
+    if pri is not None and int(pri) <= 191:
+        row["Facility"], row["Severity"] = divmod(int(pri), 8)
 
 
 def _tagged(rest: str, row: Row) -> None:
