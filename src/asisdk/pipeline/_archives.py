@@ -224,13 +224,9 @@ def zip_directory_size(file: Path) -> int | None:
     return max(count, directory // _ZIP_ENTRY_BYTES)
 
 
-def _too_many(file: Path, limit: int) -> ArchiveMember:
-    return ArchiveMember(
-        name=str(file),
-        path=None,
-        error=f"more than {limit:,} members (max_archive_members); the rest of the archive "
-        "was not read",
-    )
+def _unread(file: Path, error: str) -> ArchiveMember:
+    """The whole archive (or its rest) not read, and why."""
+    return ArchiveMember(name=str(file), path=None, error=error)
 
 
 def iter_archive(
@@ -262,28 +258,30 @@ def iter_archive(
         if kind == "zip":
             entries = zip_directory_size(file)
             if entries is not None and entries > max_archive_members:
-                yield ArchiveMember(
-                    name=str(file),
-                    path=None,
-                    error=f"the zip directory has room for {entries:,} entries, more than "
+                yield _unread(
+                    file,
+                    f"the zip directory has room for {entries:,} entries, more than "
                     f"{max_archive_members:,} (max_archive_members); the archive was not read",
                 )
                 return
             yield from _zip_members(file, workdir, budget)
-        elif kind == "tar":
-            yield from _counted(
-                _tar_members(file, None, workdir, budget), file, max_archive_members
-            )
-        else:
-            yield from _counted(
-                _stream_members(file, kind, workdir, budget), file, max_archive_members
-            )
+            return
+        members = (
+            _tar_members(file, None, workdir, budget)
+            if kind == "tar"
+            else _stream_members(file, kind, workdir, budget)
+        )
+        yield from _counted(members, file, max_archive_members)
 
 
 def _counted(members: Iterator[ArchiveMember], file: Path, limit: int) -> Iterator[ArchiveMember]:
     for count, member in enumerate(members, start=1):
         if count > limit:
-            yield _too_many(file, limit)
+            yield _unread(
+                file,
+                f"more than {limit:,} members (max_archive_members); the rest of the archive "
+                "was not read",
+            )
             return
         yield member
 
@@ -292,9 +290,7 @@ def _zip_members(file: Path, workdir: Path, budget: _Budget) -> Iterator[Archive
     try:
         archive = zipfile.ZipFile(file)
     except _CORRUPT as exc:
-        yield ArchiveMember(
-            name=str(file), path=None, error=f"cannot read the archive: {_short(exc)}"
-        )
+        yield _unread(file, f"cannot read the archive: {_short(exc)}")
         return
     with archive:
         for info in archive.infolist():
@@ -315,16 +311,12 @@ def _zip_members(file: Path, workdir: Path, budget: _Budget) -> Iterator[Archive
 def _tar_members(
     file: Path, stream: IO[bytes] | None, workdir: Path, budget: _Budget
 ) -> Iterator[ArchiveMember]:
-    name = str(file)
     try:
-        archive = (
-            tarfile.open(fileobj=stream, mode="r|")  # noqa: SIM115 - closed below
-            if stream is not None
-            else tarfile.open(file, mode="r|")  # noqa: SIM115
-        )
+        archive = tarfile.open(file, mode="r|", fileobj=stream)  # noqa: SIM115 - closed below
     except _CORRUPT as exc:
-        yield ArchiveMember(name=name, path=None, error=f"cannot read the archive: {_short(exc)}")
+        yield _unread(file, f"cannot read the archive: {_short(exc)}")
         return
+    name = str(file)  # then the member last read, where the damage shows
     with archive:
         members = iter(archive)
         while True:
@@ -333,11 +325,8 @@ def _tar_members(
             except StopIteration:
                 return
             except _CORRUPT as exc:
-                yield ArchiveMember(
-                    name=name,
-                    path=None,
-                    error=f"cannot read the rest of the archive: {_short(exc)}",
-                )
+                error = f"cannot read the rest of the archive: {_short(exc)}"
+                yield ArchiveMember(name=name, path=None, error=error)
                 return
             if not info.isfile():
                 continue
@@ -355,9 +344,7 @@ def _stream_members(
         with _OPENERS[kind](file) as probe:
             head = probe.read(512)
     except _CORRUPT as exc:
-        yield ArchiveMember(
-            name=str(file), path=None, error=f"cannot read the archive: {_short(exc)}"
-        )
+        yield _unread(file, f"cannot read the archive: {_short(exc)}")
         return
     if archive_kind(head) == "tar":
         with _OPENERS[kind](file) as stream:

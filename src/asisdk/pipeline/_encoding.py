@@ -79,9 +79,9 @@ def text_head(head: bytes) -> bytes:
         b'#Fields: date'
     """
     encoding, bom = sniff_encoding(head)
-    if encoding == "utf-8":
-        return head[bom:]
     body = head[bom:]
+    if encoding == "utf-8":
+        return body
     width = 4 if encoding.startswith("utf-32") else 2
     body = body[: len(body) - len(body) % width]
     return body.decode(encoding, errors="replace").encode("utf-8")
@@ -126,8 +126,7 @@ def text_lines(
         raw.seek(bom)
         if encoding != "utf-8":
             stream = io.TextIOWrapper(raw, encoding=encoding, errors="replace", newline="")
-            for number, line in enumerate(_limited(stream, max_line_bytes), start=1):
-                text, cut = line
+            for number, (text, cut) in enumerate(_limited(stream, max_line_bytes), start=1):
                 if cut:
                     on_problem(number, f"line longer than {max_line_bytes:,} characters cut")
                 if "\ufffd" in text:

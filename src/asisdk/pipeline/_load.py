@@ -105,7 +105,7 @@ _BINARY_MAGIC: Final[tuple[tuple[bytes, str], ...]] = (
     (b"regf", "a Windows registry hive"),
 )
 
-_SUFFIXES: Final = {
+_SUFFIXES: Final[dict[str, _Format]] = {
     ".csv": "csv",
     ".tsv": "csv",
     ".jsonl": "jsonl",
@@ -114,6 +114,9 @@ _SUFFIXES: Final = {
     ".parquet": "parquet",
     ".pq": "parquet",
 }
+
+#: The loader's own columns; an input column of one of these names is kept as ``input_...``.
+_RESERVED: Final = (_defaults.FILE_COLUMN, _defaults.ROW_COLUMN)
 
 
 @attrs.frozen(kw_only=True)
@@ -147,9 +150,9 @@ class InputProblem:
             where.append(f"row {self.row}")
         if self.column is not None:
             where.append(f"column {self.column!r}")
-        outcome = " (row skipped)" if self.skipped and self.row is not None else ""
-        if self.skipped and self.row is None:
-            outcome = " (file skipped)"
+        outcome = ""
+        if self.skipped:
+            outcome = " (file skipped)" if self.row is None else " (row skipped)"
         return f"{': '.join(where)}: {self.message}{outcome}"
 
 
@@ -191,6 +194,10 @@ class _Problems:
     ) -> None:
         """Add the problem these fields describe."""
         self.add(InputProblem(file=file, row=row, column=column, message=message, skipped=skipped))
+
+    def on_row(self, file: str, *, skipped: bool) -> Callable[[int, str], None]:
+        """A ``(row, message)`` callback that notes a problem of ``file``."""
+        return lambda row, message: self.note(file, row, message, skipped=skipped)
 
     def add(self, problem: InputProblem) -> None:
         self.count += 1
@@ -240,7 +247,7 @@ def detect_format(path: str | os.PathLike[str]) -> _Format:
             head = stream.read(4096)
     except FileNotFoundError:
         if by_suffix is not None:
-            return by_suffix  # type: ignore[return-value]
+            return by_suffix
         raise
     if head.startswith(EVTX_MAGIC):
         return "evtx"
@@ -256,7 +263,7 @@ def detect_format(path: str | os.PathLike[str]) -> _Format:
     if text_log is not None:
         return text_log
     if by_suffix is not None:
-        return by_suffix  # type: ignore[return-value]
+        return by_suffix
     stripped = text.lstrip(b" \t\r\n")
     if re.match(rb"\[\s*[{\]]", stripped):  # an array of objects, not "[Sun Dec 04 ..."
         return "json"
@@ -389,11 +396,9 @@ def _flat_records_frame(
     records: Iterable[tuple[int, dict[str, Any]]], file: str, problems: _Problems
 ) -> pd.DataFrame:
     """:func:`_records_frame` of records flattened to dotted names (``_nested``)."""
-
-    def note(row: int, message: str) -> None:
-        problems.note(file, row, message, skipped=False)
-
-    return _records_frame(flatten_records(records, note), file, problems)
+    return _records_frame(
+        flatten_records(records, problems.on_row(file, skipped=False)), file, problems
+    )
 
 
 @contextlib.contextmanager
@@ -411,38 +416,29 @@ def _csv_field_limit(limit: int) -> Iterator[None]:
         csv.field_size_limit(previous)
 
 
+def _lines(file: Path, problems: _Problems) -> Iterator[str]:
+    """The file's lines; one decoded otherwise than as UTF-8 (or cut) is noted, the row kept."""
+    return text_lines(file, problems.on_row(str(file), skipped=False))
+
+
 def _read_csv(file: Path, problems: _Problems) -> pd.DataFrame:
-    with _csv_field_limit(_defaults.MAX_CSV_FIELD_CHARS):
-        return _read_csv_rows(file, problems)
-
-
-def _line_notes(name: str, problems: _Problems) -> Callable[[int, str], None]:
-    """Report a line decoded otherwise than as UTF-8 (or cut), the row kept."""
-
-    def note(row: int, message: str) -> None:
-        problems.note(name, row, message, skipped=False)
-
-    return note
-
-
-def _read_csv_rows(file: Path, problems: _Problems) -> pd.DataFrame:
     name = str(file)
     delimiter = "\t" if file.suffix.lower() == ".tsv" else ","
-    lines = text_lines(file, _line_notes(name, problems))
-    records = csv_records(lines, delimiter=delimiter, width=None)
-    header: list[str] | None = None
-    for _, fields in records:
-        if isinstance(fields, str):
-            raise InvalidInputError(f"{name}: cannot read the header line: {fields}")
-        if fields:
-            header = fields
-            break
-    if header is None:
-        return pd.DataFrame({_defaults.ROW_COLUMN: pd.Series([], dtype="int64")})
-    duplicates = sorted({c for c in header if header.count(c) > 1})
-    if duplicates:
-        raise InvalidInputError(f"{name}: the header repeats the column(s) {duplicates}")
-    return _flat_records_frame(_csv_records(records, header, name, problems), name, problems)
+    with _csv_field_limit(_defaults.MAX_CSV_FIELD_CHARS):
+        records = csv_records(_lines(file, problems), delimiter=delimiter, width=None)
+        header: list[str] | None = None
+        for _, fields in records:
+            if isinstance(fields, str):
+                raise InvalidInputError(f"{name}: cannot read the header line: {fields}")
+            if fields:
+                header = fields
+                break
+        if header is None:
+            return pd.DataFrame({_defaults.ROW_COLUMN: pd.Series([], dtype="int64")})
+        duplicates = sorted({c for c in header if header.count(c) > 1})
+        if duplicates:
+            raise InvalidInputError(f"{name}: the header repeats the column(s) {duplicates}")
+        return _flat_records_frame(_csv_records(records, header, name, problems), name, problems)
 
 
 def _csv_records(
@@ -466,49 +462,65 @@ def _csv_records(
         yield start, dict(zip(header, fields, strict=True))
 
 
-def _json_object(text: str, name: str, row: int, problems: _Problems) -> dict[str, Any] | None:
-    try:
-        value = json.loads(text)
-    except (ValueError, RecursionError) as exc:  # also too deep, or a 5,000-digit integer
-        reason = "nested too deep" if isinstance(exc, RecursionError) else str(exc)[:200]
-        problems.note(name, row, f"invalid JSON: {reason}", skipped=True)
-        return None
-    if may_hold_surrogates(text):
-        value, replaced = replace_lone_surrogates(value)
-        if replaced:
-            problems.note(
-                name,
-                row,
-                f"{replaced} lone UTF-16 surrogate(s) (not text) replaced by U+FFFD",
-                skipped=False,
-            )
+def _scrubbed(value: object, name: str, row: int, problems: _Problems) -> Any:
+    """``value`` with its lone surrogates replaced, how many noted."""
+    value, replaced = replace_lone_surrogates(value)
+    if replaced:
+        problems.note(
+            name,
+            row,
+            f"{replaced} lone UTF-16 surrogate(s) (not text) replaced by U+FFFD",
+            skipped=False,
+        )
+    return value
+
+
+def _object(
+    value: object, name: str, row: int, problems: _Problems, *, scrub: bool
+) -> dict[str, Any] | None:
+    """``value`` if it is a JSON object (lone surrogates replaced when ``scrub``), else noted."""
     if not isinstance(value, dict):
         problems.note(
             name, row, f"expected a JSON object, found {type(value).__name__}", skipped=True
         )
         return None
-    return value
+    return _scrubbed(value, name, row, problems) if scrub else value
+
+
+def _objects_frame(
+    documents: Iterable[tuple[int, object]], name: str, problems: _Problems, *, scrub: bool
+) -> pd.DataFrame:
+    """The frame of the JSON objects among ``documents``; any other value is noted, skipped."""
+    objects = ((row, _object(value, name, row, problems, scrub=scrub)) for row, value in documents)
+    return _flat_records_frame(
+        ((row, record) for row, record in objects if record is not None), name, problems
+    )
 
 
 def _read_jsonl(file: Path, problems: _Problems) -> pd.DataFrame:
     name = str(file)
 
-    def records() -> Iterator[tuple[int, dict[str, Any]]]:
-        lines = text_lines(file, _line_notes(name, problems))
-        for line_number, line in enumerate(lines, start=1):
+    def documents() -> Iterator[tuple[int, object]]:
+        for line_number, line in enumerate(_lines(file, problems), start=1):
             if not line.strip():
                 continue
-            record = _json_object(line, name, line_number, problems)
-            if record is not None:
-                yield line_number, record
+            try:
+                value = json.loads(line)
+            except (ValueError, RecursionError) as exc:  # also too deep, a 5,000-digit integer
+                reason = "nested too deep" if isinstance(exc, RecursionError) else str(exc)[:200]
+                problems.note(name, line_number, f"invalid JSON: {reason}", skipped=True)
+                continue
+            if may_hold_surrogates(line):
+                value = _scrubbed(value, name, line_number, problems)
+            yield line_number, value
 
-    return _flat_records_frame(records(), name, problems)
+    return _objects_frame(documents(), name, problems, scrub=False)
 
 
 def _read_json(file: Path, problems: _Problems) -> pd.DataFrame:
     name = str(file)
     notes = _Problems()
-    text = "".join(text_lines(file, _line_notes(name, notes)))
+    text = "".join(text_lines(file, notes.on_row(name, skipped=False)))
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -526,32 +538,9 @@ def _read_json(file: Path, problems: _Problems) -> pd.DataFrame:
             document = [document]
     if not isinstance(document, list):
         raise InvalidInputError(f"{name}: expected a JSON array of objects")
-
-    return _flat_records_frame(
-        _objects(enumerate(document, start=1), name, problems, scrub=may_hold_surrogates(text)),
-        name,
-        problems,
+    return _objects_frame(
+        enumerate(document, start=1), name, problems, scrub=may_hold_surrogates(text)
     )
-
-
-def _objects(
-    documents: Iterable[tuple[int, object]], name: str, problems: _Problems, *, scrub: bool
-) -> Iterator[tuple[int, dict[str, Any]]]:
-    for number, item in documents:
-        if isinstance(item, dict):
-            item, replaced = replace_lone_surrogates(item) if scrub else (item, 0)
-            if replaced:
-                problems.note(
-                    name,
-                    number,
-                    f"{replaced} lone UTF-16 surrogate(s) (not text) replaced by U+FFFD",
-                    skipped=False,
-                )
-            yield number, item
-        else:
-            problems.note(
-                name, number, f"expected a JSON object, found {type(item).__name__}", skipped=True
-            )
 
 
 def _read_concatenated_json(file: Path, text: str, problems: _Problems) -> pd.DataFrame:
@@ -560,11 +549,7 @@ def _read_concatenated_json(file: Path, text: str, problems: _Problems) -> pd.Da
         documents = list(iter_json_documents(text))
     except (ValueError, RecursionError):
         return _read_jsonl(file, problems)
-    return _flat_records_frame(
-        _objects(documents, str(file), problems, scrub=may_hold_surrogates(text)),
-        str(file),
-        problems,
-    )
+    return _objects_frame(documents, str(file), problems, scrub=may_hold_surrogates(text))
 
 
 def _read_parquet(file: Path, problems: _Problems) -> pd.DataFrame:
@@ -581,7 +566,7 @@ def _read_parquet(file: Path, problems: _Problems) -> pd.DataFrame:
 
 def _renamed_reserved(frame: pd.DataFrame, name: str, problems: _Problems) -> pd.DataFrame:
     """Input columns named as the loader's own (``asi_file``, ``asi_row``) get ``input_``."""
-    clashes = [c for c in (_defaults.FILE_COLUMN, _defaults.ROW_COLUMN) if c in frame.columns]
+    clashes = [c for c in _RESERVED if c in frame.columns]
     for column in clashes:
         problems.note(
             name,
@@ -592,27 +577,6 @@ def _renamed_reserved(frame: pd.DataFrame, name: str, problems: _Problems) -> pd
             column=column,
         )
     return frame.rename(columns={c: f"input_{c}" for c in clashes}) if clashes else frame
-
-
-def _evtx_records(file: Path, problems: _Problems) -> Iterator[tuple[int, dict[str, Any]]]:
-    name = str(file)
-
-    def record_problem(number: int, message: str) -> None:
-        problems.note(name, number, message, skipped=True)
-
-    return read_evtx_records(file, record_problem)
-
-
-def _read_evtx(file: Path, problems: _Problems) -> pd.DataFrame:
-    return _records_frame(_evtx_records(file, problems), str(file), problems)
-
-
-#: Formats read as records that small files of are pooled into one frame (see _RecordPool).
-_RECORD_READERS: Final[
-    dict[str, Callable[[Path, _Problems], Iterator[tuple[int, dict[str, Any]]]]]
-] = {"evtx": _evtx_records}
-
-_RESERVED: Final = frozenset({_defaults.FILE_COLUMN, _defaults.ROW_COLUMN})
 
 
 class _RecordPool:
@@ -649,14 +613,14 @@ class _RecordPool:
         return frame
 
 
-def _pooled(
-    file: Path, name: str, fmt: str, problems: _Problems, pool: _RecordPool
+def _pooled_evtx(
+    file: Path, name: str, problems: _Problems, pool: _RecordPool
 ) -> pd.DataFrame | None:
-    """Read a record-format file: into ``pool`` when small (``None``), else as its frame."""
-    records = _RECORD_READERS[fmt](file, problems)
+    """Read an EVTX file: into ``pool`` when small (``None``), else as its frame."""
+    records = read_evtx_records(file, problems.on_row(str(file), skipped=True))
     taken = list(itertools.islice(records, _defaults.LOAD_CHUNK_ROWS))
     small = len(taken) < _defaults.LOAD_CHUNK_ROWS
-    if small and not any(_RESERVED.intersection(record) for _, record in taken):
+    if small and not any(c in record for _, record in taken for c in _RESERVED):
         pool.add(name, taken)
         return None
     frame = _records_frame(itertools.chain(taken, records), str(file), problems)
@@ -665,54 +629,32 @@ def _pooled(
 
 
 def _read_zeek(file: Path, problems: _Problems) -> pd.DataFrame:
-    def row_problem(row: int, message: str) -> None:
-        problems.note(str(file), row, message, skipped=True)
-
-    return read_zeek(file, row_problem)
+    return read_zeek(file, problems.on_row(str(file), skipped=True))
 
 
 def _read_winxml(file: Path, problems: _Problems) -> pd.DataFrame:
     name = str(file)
-
-    def event_problem(number: int, message: str) -> None:
-        problems.note(name, number, message, skipped=True)
-
-    return _records_frame(read_event_xml(file, event_problem), name, problems)
+    return _records_frame(read_event_xml(file, problems.on_row(name, skipped=True)), name, problems)
 
 
-_Reader = Callable[[Path, "_Problems"], pd.DataFrame]
+def _read_text_log(
+    file: Path, kind: TextLogFormat, problems: _Problems, zone: dt.tzinfo
+) -> pd.DataFrame:
+    name = str(file)
+    rows = read_text_log(
+        file, kind, _lines(file, problems), problems.on_row(name, skipped=True), timezone=zone
+    )
+    return _records_frame(rows, name, problems)
 
 
-def _text_log_reader(kind: TextLogFormat, zone: dt.tzinfo = dt.UTC) -> _Reader:
-    def read(file: Path, problems: _Problems) -> pd.DataFrame:
-        name = str(file)
-
-        def line_problem(row: int, message: str, skipped: bool = True) -> None:
-            problems.note(name, row, message, skipped=skipped)
-
-        lines = text_lines(file, lambda row, message: line_problem(row, message, False))
-        rows = read_text_log(file, kind, lines, line_problem, timezone=zone)
-        return _records_frame(rows, name, problems)
-
-    return read
-
-
-_READERS: Final[dict[str, _Reader]] = {
-    **{kind: _text_log_reader(kind) for kind in TEXT_LOG_FORMATS},
+_READERS: Final[dict[str, Callable[[Path, _Problems], pd.DataFrame]]] = {
     "winxml": _read_winxml,
     "parquet": _read_parquet,
     "csv": _read_csv,
     "jsonl": _read_jsonl,
     "json": _read_json,
-    "evtx": _read_evtx,
     "zeek": _read_zeek,
 }
-
-
-def _read_file(file: Path, fmt: str, problems: _Problems, zone: dt.tzinfo) -> pd.DataFrame:
-    if zone is not dt.UTC and fmt in TEXT_LOG_FORMATS:
-        return _text_log_reader(fmt, zone)(file, problems)
-    return _READERS[fmt](file, problems)
 
 
 #: Most files :func:`load_events` takes from the directories it is given, a bound on the walk.
@@ -799,21 +741,19 @@ def _walk_directory(
     return _DirectoryWalk(files=tuple(files), unrecognised=unrecognised, hidden=hidden)
 
 
-def _unrecognised_problem(directory: Path, walk: _DirectoryWalk) -> InputProblem:
-    examples = ", ".join(
+def _examples(directory: Path, walk: _DirectoryWalk) -> str:
+    """The first few files left out of ``directory``, named relative to it."""
+    return ", ".join(
         str(file.relative_to(directory)) for file in walk.unrecognised[:_SKIPPED_EXAMPLES]
     )
+
+
+def _unrecognised_message(directory: Path, walk: _DirectoryWalk) -> str:
     more = ", ..." if len(walk.unrecognised) > _SKIPPED_EXAMPLES else ""
     count = len(walk.unrecognised)
-    return InputProblem(
-        file=str(directory),
-        row=None,
-        column=None,
-        message=(
-            f"{count:,} file{'s' if count != 1 else ''} not recognised as event files "
-            f"left out (e.g. {examples}{more})"
-        ),
-        skipped=False,
+    return (
+        f"{count:,} file{'s' if count != 1 else ''} not recognised as event files "
+        f"left out (e.g. {_examples(directory, walk)}{more})"
     )
 
 
@@ -822,10 +762,7 @@ def _empty_directory_error(directory: Path, walk: _DirectoryWalk) -> InvalidInpu
         return InvalidInputError(f"{directory} is a directory with no files in it")
     found = []
     if walk.unrecognised:
-        names = ", ".join(
-            str(file.relative_to(directory)) for file in walk.unrecognised[:_SKIPPED_EXAMPLES]
-        )
-        found.append(f"{len(walk.unrecognised):,} not recognised ({names})")
+        found.append(f"{len(walk.unrecognised):,} not recognised ({_examples(directory, walk)})")
     if walk.hidden:
         found.append(f"{walk.hidden:,} hidden")
     return InvalidInputError(
@@ -853,7 +790,7 @@ def _check_paths(
         if not walk.files:
             raise _empty_directory_error(path, walk)
         if walk.unrecognised:
-            problems.add(_unrecognised_problem(path, walk))
+            problems.note(str(path), None, _unrecognised_message(path, walk), skipped=False)
             problems.skipped_files += len(walk.unrecognised)
         files.extend(walk.files)
     return files
@@ -882,9 +819,12 @@ def _read_one(
     """
     try:
         fmt = detect_format(file) if input_format == "auto" else input_format
-        if fmt in _RECORD_READERS:
-            return _pooled(file, name, fmt, problems, pool)
-        frame = _read_file(file, fmt, problems, zone)
+        if fmt == "evtx":
+            return _pooled_evtx(file, name, problems, pool)
+        if fmt in TEXT_LOG_FORMATS:
+            frame = _read_text_log(file, fmt, problems, zone)
+        else:
+            frame = _READERS[fmt](file, problems)
     except (OSError, ValueError, InvalidInputError) as exc:
         message = f"cannot read the file: {exc}"
     except Exception as exc:  # pyarrow raises its own types for corrupt files
@@ -1125,8 +1065,7 @@ def _finish(
     timezone: str | None = None,
 ) -> LoadedEvents:
     if frames:
-        frame = concat_frames(frames) if len(frames) > 1 else frames[0]
-        frame = frame.reset_index(drop=True)
+        frame = (concat_frames(frames) if len(frames) > 1 else frames[0]).reset_index(drop=True)
     else:
         frame = pd.DataFrame({_defaults.FILE_COLUMN: [], _defaults.ROW_COLUMN: []})
     if time_column is not None and time_column in frame.columns:

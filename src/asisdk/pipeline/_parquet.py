@@ -24,40 +24,34 @@ CellProblem = Callable[[int, str, str], None]
 _MAX_REPORTED_PER_COLUMN: Final = 1000
 
 
-def _is_text_like(kind: pa.DataType) -> bool:
-    return bool(
-        pa.types.is_binary(kind)
-        or pa.types.is_large_binary(kind)
-        or pa.types.is_string(kind)
-        or pa.types.is_large_string(kind)
-    )
+def _is_binary(kind: pa.DataType) -> bool:
+    return bool(pa.types.is_binary(kind) or pa.types.is_large_binary(kind))
+
+
+def _is_string(kind: pa.DataType) -> bool:
+    return bool(pa.types.is_string(kind) or pa.types.is_large_string(kind))
+
+
+def _valid_utf8(values: pa.ChunkedArray) -> bool:
+    try:
+        values.validate(full=True)
+    except pa.ArrowInvalid:
+        return False
+    return True
 
 
 def _is_clean(values: pa.ChunkedArray) -> bool:
     """Not binary, and valid UTF-8 if text."""
-    kind = values.type
-    if pa.types.is_binary(kind) or pa.types.is_large_binary(kind):
-        return False
-    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
-        try:
-            values.validate(full=True)
-        except pa.ArrowInvalid:
-            return False
-    return True
+    return not _is_binary(values.type) and (not _is_string(values.type) or _valid_utf8(values))
 
 
 def _decoded(values: pa.ChunkedArray, name: str, on_problem: CellProblem) -> pd.Series[Any]:
     kind = values.type
-    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
-        try:
-            values.validate(full=True)
-        except pa.ArrowInvalid:
-            values = values.cast(
-                pa.large_binary() if pa.types.is_large_string(kind) else pa.binary()
-            )
-        else:
+    if _is_string(kind):
+        if _valid_utf8(values):
             series: pd.Series[Any] = values.to_pandas()
             return series
+        values = values.cast(pa.large_binary() if pa.types.is_large_string(kind) else pa.binary())
     out: list[object] = []
     reported = 0
     for row, value in enumerate(values.to_pylist(), start=1):
@@ -93,9 +87,8 @@ def read_parquet_file(file: Path, on_problem: CellProblem) -> pd.DataFrame:
         return whole.reset_index(drop=True)
     columns: dict[str, Any] = {}
     for name, values in zip(table.column_names, table.columns, strict=True):
-        if _is_text_like(values.type):
+        if _is_binary(values.type) or _is_string(values.type):
             columns[name] = _decoded(values, name, on_problem)
         else:
             columns[name] = pa.table({name: values}).to_pandas()[name]
-    frame = pd.DataFrame(columns)
-    return frame.reset_index(drop=True)
+    return pd.DataFrame(columns).reset_index(drop=True)

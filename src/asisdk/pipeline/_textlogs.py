@@ -204,12 +204,8 @@ def sniff_text_log(head: bytes) -> TextLogFormat | None:
 
 
 def _priority(pri: str | None, row: Row) -> None:
-    if pri is None:
-        return
-    value = int(pri)
-    if value <= 191:
-        row["Facility"] = value // 8
-        row["Severity"] = value % 8
+    if pri is not None and int(pri) <= 191:
+        row["Facility"], row["Severity"] = divmod(int(pri), 8)
 
 
 def _tagged(rest: str, row: Row) -> None:
@@ -304,6 +300,19 @@ def _zoned(stamp: str, zone: dt.tzinfo) -> str:
     return local.replace(tzinfo=zone).astimezone(dt.UTC).isoformat()
 
 
+def _rfc3164_time(match: re.Match[str], reference: dt.date, zone: dt.tzinfo) -> str:
+    """An RFC 3164 stamp (no year, no zone) as UTC ISO 8601; an impossible one as written."""
+    month = _MONTHS[match["month"]]
+    day = int(match["day"])
+    year = _year_of(month, day, reference)
+    hour, minute, second = match["hour"], match["minute"], match["second"]
+    try:
+        local = dt.datetime(year, month, day, int(hour), int(minute), int(second), tzinfo=zone)
+    except ValueError:  # Feb 30, 25:00: kept as written, listed when times are parsed
+        return f"{year:04d}-{month:02d}-{day:02d}T{hour}:{minute}:{second}"
+    return local.astimezone(dt.UTC).isoformat()
+
+
 def _syslog_line(line: str, reference: dt.date, zone: dt.tzinfo) -> Row | None:
     row: Row = {}
     match = _RFC5424.match(line)
@@ -312,34 +321,15 @@ def _syslog_line(line: str, reference: dt.date, zone: dt.tzinfo) -> Row | None:
         return row
     match = _RFC3164.match(line)
     if match is not None and match["month"] in _MONTHS:
-        _priority(match["pri"], row)
-        month = _MONTHS[match["month"]]
-        day = int(match["day"])
-        year = _year_of(month, day, reference)
-        row["SyslogFormat"] = "rfc3164"
-        try:
-            local = dt.datetime(
-                year,
-                month,
-                day,
-                int(match["hour"]),
-                int(match["minute"]),
-                int(match["second"]),
-                tzinfo=zone,
-            )
-        except ValueError:  # Feb 30, 25:00: kept as written, listed when times are parsed
-            row["Timestamp"] = f"{year:04d}-{month:02d}-{day:02d}T{match['hour']}:" + (
-                f"{match['minute']}:{match['second']}"
-            )
-        else:
-            row["Timestamp"] = local.astimezone(dt.UTC).isoformat()
+        stamp = _rfc3164_time(match, reference, zone)
     else:
         match = _ISO_SYSLOG.match(line)
         if match is None:
             return None
-        _priority(match["pri"], row)
-        row["SyslogFormat"] = "rfc3164"
-        row["Timestamp"] = _zoned(_iso(match["stamp"]), zone)
+        stamp = _zoned(_iso(match["stamp"]), zone)
+    _priority(match["pri"], row)
+    row["SyslogFormat"] = "rfc3164"
+    row["Timestamp"] = stamp
     host, _, rest = match["rest"].partition(" ")
     row["Hostname"] = host
     _tagged(rest, row)
@@ -450,8 +440,7 @@ def _read_auditd(
         while len(open_events) > MAX_OPEN_AUDIT_EVENTS:
             _, oldest = open_events.popitem(last=False)
             yield oldest.line, oldest.finish()
-    ordered = sorted(open_events.values(), key=lambda e: e.line)
-    for event in ordered:
+    for event in sorted(open_events.values(), key=lambda e: e.line):
         yield event.line, event.finish()
 
 
@@ -572,6 +561,9 @@ def _read_text(lines: Iterable[tuple[int, str]]) -> Iterator[tuple[int, Row]]:
         yield number, row
 
 
+_LINE_READERS: Final = {"auditd": _read_auditd, "access": _read_access, "iis": _read_iis}
+
+
 def read_text_log(
     file: Path,
     kind: TextLogFormat,
@@ -608,10 +600,6 @@ def read_text_log(
             reference = dt.datetime.now(tz=timezone).date()
         stripped = ((n, line.rstrip("\r\n")) for n, line in numbered)
         return _read_syslog(stripped, reference, timezone, on_problem)
-    if kind == "auditd":
-        return _read_auditd(numbered, on_problem)
-    if kind == "access":
-        return _read_access(numbered, on_problem)
-    if kind == "iis":
-        return _read_iis(numbered, on_problem)
-    return _read_text(numbered)
+    if kind == "text":
+        return _read_text(numbered)
+    return _LINE_READERS[kind](numbered, on_problem)

@@ -169,8 +169,7 @@ def _chunks(file: Path) -> Iterator[str]:
         raw.seek(bom)
         stream = io.TextIOWrapper(raw, encoding=encoding, errors="replace")
         first = stream.read(_CHUNK_CHARS)
-        prolog = first[: first.find("<Event") if "<Event" in first else len(first)]
-        if _DTD.search(prolog):
+        if _DTD.search(first.partition("<Event")[0]):  # the prolog
             raise InvalidInputError("the event XML has a DTD; it is not read (no entities)")
         yield _NOT_XML.sub("\ufffd", _DECLARATION.sub("", first, count=1))
         while chunk := stream.read(_CHUNK_CHARS):

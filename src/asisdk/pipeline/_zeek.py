@@ -226,9 +226,7 @@ def _is_number(text: str) -> bool:
 
 
 def _frame(rows: list[tuple[int, dict[str, Any]]], types: dict[str, str]) -> pd.DataFrame:
-    names: dict[str, None] = {}
-    for _, record in rows:
-        names.update(dict.fromkeys(record))
+    names = dict.fromkeys(name for _, record in rows for name in record)
     columns = {
         name: _typed([record.get(name) for _, record in rows], types.get(name, ""))
         for name in names

@@ -80,13 +80,12 @@ class FieldSource:
 
 
 def _sources(canonical: str, *entries: tuple[str, str] | FieldSource) -> tuple[FieldSource, ...]:
-    built = []
-    for entry in entries:
-        if isinstance(entry, FieldSource):
-            built.append(attrs.evolve(entry, canonical=canonical))
-        else:
-            built.append(FieldSource(canonical=canonical, column=entry[0], source=entry[1]))
-    return tuple(built)
+    return tuple(
+        attrs.evolve(entry, canonical=canonical)
+        if isinstance(entry, FieldSource)
+        else FieldSource(canonical=canonical, column=entry[0], source=entry[1])
+        for entry in entries
+    )
 
 
 def _when(column: str, source: str, **conditions: object) -> FieldSource:

@@ -206,13 +206,11 @@ def _family_masks(frame: pd.DataFrame, names: Mapping[str, str]) -> dict[str, pd
             continue
         values = _as_text(frame[found]).str.lower()
         labels = labels.where(labels != "", values.fillna("").astype(object))
-    masks: dict[str, pd.Series[Any]] = {}
-    known = pd.Series(False, index=frame.index)
-    for family, (channels, providers) in _FAMILIES.items():
-        mask = labels.isin([*channels, *providers])
-        masks[family] = mask
-        known |= mask
-    unknown = ~known
+    masks = {
+        family: labels.isin([*channels, *providers])
+        for family, (channels, providers) in _FAMILIES.items()
+    }
+    unknown = ~pd.DataFrame(masks).any(axis=1)
     return {family: mask | unknown for family, mask in masks.items()}
 
 
@@ -239,19 +237,9 @@ def _condition(
         else:
             both(event_ids.isin(sorted(source.event_ids)).fillna(False).astype(bool))
     if source.when_present:
-        present = pd.Series(False, index=frame.index)
-        for column in source.when_present:
-            found = _find(names, column)
-            if found is not None:
-                present |= _present(frame[found])
-        both(present)
+        both(_any_present(frame, names, source.when_present))
     if source.when_absent:
-        absent = pd.Series(True, index=frame.index)
-        for column in source.when_absent:
-            found = _find(names, column)
-            if found is not None:
-                absent &= ~_present(frame[found])
-        both(absent)
+        both(~_any_present(frame, names, source.when_absent))
     if source.when_equals is not None:
         column, value = source.when_equals
         found = _find(names, column)
@@ -261,6 +249,18 @@ def _condition(
             text = _as_text(frame[found]).str.lower()
             both((text == value.lower()).fillna(False).astype(bool))
     return mask
+
+
+def _any_present(
+    frame: pd.DataFrame, names: Mapping[str, str], columns: Sequence[str]
+) -> pd.Series[Any]:
+    """Rows where one of ``columns`` (those the frame has) holds a value."""
+    present = pd.Series(False, index=frame.index)
+    for column in columns:
+        found = _find(names, column)
+        if found is not None:
+            present |= _present(frame[found])
+    return present
 
 
 def _source_values(

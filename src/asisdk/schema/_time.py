@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import zoneinfo
+from collections.abc import Iterator
 from typing import Any, Final
 
 import attrs
@@ -87,14 +88,19 @@ def resolve_timezone(name: str) -> zoneinfo.ZoneInfo:
         ) from exc
 
 
-def _epoch_ns(values: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
-    """Epoch numbers (float or int) to int64 nanoseconds since 1970, by magnitude."""
+def _by_unit(values: np.ndarray[Any, Any]) -> Iterator[tuple[np.ndarray[Any, Any], str]]:
+    """Per :data:`EPOCH_UNITS` unit, where the magnitude of ``values`` says that unit."""
     magnitude = np.abs(values.astype("float64"))
-    out = np.zeros(len(values), dtype="int64")
     lower = 0.0
     for below, unit in EPOCH_UNITS:
-        pick = (magnitude >= lower) & (magnitude < below)
+        yield (magnitude >= lower) & (magnitude < below), unit
         lower = below
+
+
+def _epoch_ns(values: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    """Epoch numbers (float or int) to int64 nanoseconds since 1970, by magnitude."""
+    out = np.zeros(len(values), dtype="int64")
+    for pick, unit in _by_unit(values):
         if not pick.any():
             continue
         chosen = values[pick]
@@ -124,12 +130,10 @@ def _numeric_text_ns(text: pd.Series[Any]) -> pd.Series[Any]:
     fraction = parts.str[1].astype(object).fillna("")
     integers = np.array([int(w) for w in whole], dtype="int64")
     result = _epoch_ns(integers)
-    magnitude = np.abs(integers.astype("float64"))
     sign = np.where(integers < 0, -1, 1)
-    lower = 0.0
-    for below, unit in EPOCH_UNITS:
-        pick = (magnitude >= lower) & (magnitude < below) & (fraction != "").to_numpy()
-        lower = below
+    has_fraction = (fraction != "").to_numpy()
+    for in_unit, unit in _by_unit(integers):
+        pick = in_unit & has_fraction
         width = len(str(_NS_PER.get(unit, 1))) - 1  # digits of the fraction that count
         if width == 0 or not pick.any():
             continue
@@ -176,13 +180,11 @@ def parse_time_values(
             times=localised.dt.tz_convert("UTC").astype("datetime64[ns, UTC]"),
             failed=localised.isna() & raw.notna(),
         )
-    ns = pd.Series(pd.NA, index=raw.index, dtype="Int64")
-    if pd.api.types.is_numeric_dtype(raw.dtype) and not pd.api.types.is_bool_dtype(raw.dtype):
-        present = raw.notna()
-        values = raw[present].to_numpy()
-        ns[present] = _epoch_ns(values)
-        return TimeParse(times=_from_ns(ns), failed=pd.Series(False, index=raw.index))
     present = raw.notna()
+    if pd.api.types.is_numeric_dtype(raw.dtype) and not pd.api.types.is_bool_dtype(raw.dtype):
+        ns = pd.Series(pd.NA, index=raw.index, dtype="Int64")
+        ns[present] = _epoch_ns(raw[present].to_numpy())
+        return TimeParse(times=_from_ns(ns), failed=pd.Series(False, index=raw.index))
     text = raw[present].map(lambda v: v if isinstance(v, str) else str(v)).astype(object)
     text = text[text.str.strip() != ""]
     numeric_mask = text.str.fullmatch(_NUMERIC.pattern).fillna(False).astype(bool)
