@@ -172,10 +172,7 @@ def _lex(text: str) -> list[_Token]:
             kind, body = raw.group(1), raw.group(2).strip()
             value: Any
             if kind == "datetime":
-                value = pd.NaT
-                if body and body != "null":
-                    stamp = pd.Timestamp(body)
-                    value = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp
+                value = _datetime(body) if body and body != "null" else pd.NaT
             elif kind == "timespan":
                 value = _parse_timespan(body)
             else:
@@ -711,12 +708,9 @@ class _Evaluator:
                 return _compare(op, left, right)
             return _string_operator(op, left, right)
         if kind == "between":
-            value = self(node[2])
-            low, high = self(node[3]), self(node[4])
-            if _is_time(value) or _is_time(low):
-                value, low, high = _datetime(value), _datetime(low), _datetime(high)
-            else:
-                value, low, high = _numeric(value), _numeric(low), _numeric(high)
+            value, low, high = self(node[2]), self(node[3]), self(node[4])
+            convert = _datetime if _is_time(value) or _is_time(low) else _numeric
+            value, low, high = convert(value), convert(low), convert(high)
             return _mask((value >= low) & (value <= high), node[1])
         if kind == "inlist":
             return _in_list(node[1], self(node[2]), [self(item) for item in node[3]])
