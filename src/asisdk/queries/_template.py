@@ -228,10 +228,7 @@ class QueryTemplate:
 
     def parameter(self, name: str) -> Parameter | None:
         """The parameter called ``name`` or having it as an alias."""
-        for p in self.parameters:
-            if name == p.name or name in p.aliases:
-                return p
-        return None
+        return next((p for p in self.parameters if name == p.name or name in p.aliases), None)
 
     def resolve(
         self,
@@ -292,11 +289,8 @@ class QueryTemplate:
         """
 
         def substitute(match: re.Match[str]) -> str:
-            text = match.group(0)
-            if text == "{{":
-                return "{"
-            if text == "}}":
-                return "}"
+            if match.group(0) in ("{{", "}}"):
+                return match.group(0)[0]  # an escaped brace
             parameter = self.parameter(match.group(1))
             assert parameter is not None  # checked when the template was built
             if parameter.name not in values:
@@ -321,7 +315,5 @@ class QueryTemplate:
 
 
 def _first(parameter: Parameter, values: Mapping[str, object]) -> object:
-    for name in (parameter.name, *parameter.aliases):
-        if name in values:
-            return values[name]
-    return _NO_DEFAULT
+    names = (parameter.name, *parameter.aliases)
+    return next((values[name] for name in names if name in values), _NO_DEFAULT)
