@@ -88,14 +88,13 @@ _NUMBER = re.compile(r"\d+(?:\.\d+)?(?:e[+-]?\d+)?(ms|d|h|m|s)?(?![A-Za-z0-9_])"
 _IDENT = re.compile(r"[A-Za-z_$][A-Za-z0-9_\-]*(?<!-)")
 _RAW_LITERAL = re.compile(r"(datetime|timespan|real)\(([^()]*)\)")
 _OPERATORS: Final = ("==", "!=", "=~", "!~", ">=", "<=", "..", ">", "<", "=", "+", "-", "*", "/")
-_NEGATABLE: Final = frozenset(
-    {
-        f"{name}{case}"
-        for name in ("has", "contains", "startswith", "endswith")
-        for case in ("", "_cs")
-    }
-    | {"in", "between"}
+#: has, has_cs, contains, contains_cs ...: the string operators (each also negated, !has).
+_STRING_OPERATORS: Final = frozenset(
+    f"{name}{case}"
+    for name in ("has", "contains", "startswith", "endswith")
+    for case in ("", "_cs")
 )
+_NEGATABLE: Final = _STRING_OPERATORS | {"in", "between"}
 _ESCAPE: Final = {"n": "\n", "r": "\r", "t": "\t", "\\": "\\", '"': '"', "'": "'", "0": "\0"}
 _TIMESPAN_TEXT = re.compile(r"(-)?(?:(\d+)\.)?(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d{1,7}))?")
 
@@ -226,16 +225,8 @@ def _lex(text: str) -> list[_Token]:
 # -- parsing ---------------------------------------------------------------------------------
 
 _COMPARISONS: Final = frozenset({"==", "!=", "=~", "!~", ">", "<", ">=", "<="})
-#: has, !has, has_cs, !has_cs ... for each string operator, and matches (regex).
-_WORD_OPERATORS: Final = frozenset(
-    {
-        f"{negation}{name}{case}"
-        for name in ("has", "contains", "startswith", "endswith")
-        for negation in ("", "!")
-        for case in ("", "_cs")
-    }
-    | {"matches"}
-)
+#: The string operators, negated or not, and matches (regex).
+_WORD_OPERATORS: Final = _STRING_OPERATORS | {f"!{op}" for op in _STRING_OPERATORS} | {"matches"}
 _LIST_OPERATORS: Final = frozenset(
     {"in", "in~", "!in", "!in~", "has_any", "has_any~", "has_all", "has_all~"}
 )
@@ -675,10 +666,9 @@ _SCALAR_FUNCTIONS: Final[Mapping[str, Callable[..., Any]]] = {
 
 
 class _Evaluator:
-    def __init__(self, frame: pd.DataFrame, missing: set[str] | None = None) -> None:
+    def __init__(self, frame: pd.DataFrame, missing: set[str]) -> None:
         self.frame = frame
-        self.lenient = missing is not None
-        self.missing: set[str] = set() if missing is None else missing
+        self.missing = missing  # the run's: columns read that the data lacks
 
     def __call__(self, node: _Node) -> _Value:
         kind = node[0]
@@ -719,8 +709,6 @@ class _Evaluator:
     def column(self, name: str) -> _Value:
         if name in self.frame.columns:
             return self.frame[name]
-        if not self.lenient:
-            raise UnsupportedQuery(f"the data has no column {name}")
         self.missing.add(name)  # a column of the table the file lacks: empty values
         return self.constant(None)
 
@@ -1150,23 +1138,24 @@ def _table_call(head: Sequence[_Token]) -> str | None:
     return None
 
 
-def _source_tables(head: list[_Token]) -> list[str]:
+def _source_items(head: list[_Token]) -> list[str | list[_Token]]:
+    """A pipeline's source: the names it reads (tables or views) and subqueries' tokens."""
     named = _table_call(head)
     if named is not None:
         return [named]
     if len(head) == 1 and head[0].kind == "ident":
         return [head[0].value]
-    if head and head[0].value == "union":
-        names: list[str] = []
-        for item in _union_items(head[1:]):
-            if len(item) == 1 and item[0].kind == "ident":
-                names.append(item[0].value)
-            elif item[0].kind == "punct" and item[0].value == "(":
-                names.extend(_source_tables(_split(item[1:-1], "|")[0]))
-            else:
-                raise UnsupportedQuery("only a union of tables and subqueries is evaluated")
-        return names
-    raise UnsupportedQuery("the query does not start with a table or a union of tables")
+    if not head or head[0].value != "union":
+        raise UnsupportedQuery("the query does not start with a table or a union of tables")
+    items: list[str | list[_Token]] = []
+    for item in _union_items(head[1:]):
+        if item[0].kind == "punct" and item[0].value == "(":
+            items.append(item[1:-1])
+        elif len(item) == 1 and item[0].kind == "ident":
+            items.append(item[0].value)
+        else:
+            raise UnsupportedQuery("only a union of tables and subqueries is evaluated")
+    return items
 
 
 def _statements(text: str) -> tuple[dict[str, list[_Token]], list[_Token]]:
@@ -1192,11 +1181,12 @@ def _statements(text: str) -> tuple[dict[str, list[_Token]], list[_Token]]:
 def _head_names(head: list[_Token], views: Mapping[str, list[_Token]]) -> list[str]:
     """The tables a pipeline's source reads, following let views."""
     names: list[str] = []
-    for name in _source_tables(head):
-        if name in views:
-            names.extend(_head_names(_split(views[name], "|")[0], views))
-        else:
-            names.append(name)
+    for item in _source_items(head):
+        if isinstance(item, str) and item not in views:
+            names.append(item)
+        else:  # a view or a subquery: the tables its own source reads
+            inner = views[item] if isinstance(item, str) else item
+            names.extend(_head_names(_split(inner, "|")[0], views))
     return names
 
 
@@ -1244,37 +1234,27 @@ class _Run:
         self.missing: set[str] = set()
 
     def source(self, head: list[_Token]) -> pd.DataFrame | None:
-        named = _table_call(head)
-        if named is not None:
-            head = [_Token("ident", named, head[0].start, head[-1].end)]
-        if len(head) == 1 and head[0].kind == "ident" and head[0].value in self.views:
-            name = head[0].value
+        found = [
+            self.named(item) if isinstance(item, str) else self.pipeline(item)
+            for item in _source_items(head)
+        ]
+        frames = [frame for frame in found if frame is not None]
+        if not frames:
+            return None
+        return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+
+    def named(self, name: str) -> pd.DataFrame | None:
+        """The frame of a let view or a table."""
+        if name in self.views:
             if name not in self.view_frames:
                 self.view_frames[name] = None  # a view naming itself reads nothing
                 self.view_frames[name] = self.pipeline(self.views[name])
             return self.view_frames[name]
-        if len(head) == 1 and head[0].kind == "ident":
-            name = head[0].value
-            if name not in self.tables:
-                self.unapplied.append(f"{name}: no local data")
-                return None
-            self.read.append(name)
-            return self.tables[name]()
-        if not head or head[0].value != "union":
-            raise UnsupportedQuery("the query does not start with a table or a union of tables")
-        frames: list[pd.DataFrame] = []
-        for item in _union_items(head[1:]):
-            if item[0].kind == "punct" and item[0].value == "(":
-                found = self.pipeline(item[1:-1])
-            elif len(item) == 1 and item[0].kind == "ident":
-                found = self.source(item)
-            else:
-                raise UnsupportedQuery("only a union of tables and subqueries is evaluated")
-            if found is not None:
-                frames.append(found)
-        if not frames:
+        if name not in self.tables:
+            self.unapplied.append(f"{name}: no local data")
             return None
-        return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+        self.read.append(name)
+        return self.tables[name]()
 
     def pipeline(self, tokens: Sequence[_Token]) -> pd.DataFrame | None:
         stages = _split(tokens, "|")
