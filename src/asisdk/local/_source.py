@@ -516,10 +516,9 @@ class LocalDataSource:
 
     def _evaluate(self, template: QueryTemplate, params: Mapping[str, object]) -> QueryResult:
         values = template.resolve({}, params)
-        text = template.render(values)
         loaders = {name: (lambda n=name: self._table_frame(n)) for name in self.tables}
         try:
-            answer = evaluate(text, loaders)
+            answer = evaluate(template.render(values), loaders)
         except UnsupportedQuery as exc:
             raise QueryError(f"{template.full_name} cannot run on local data: {exc}") from exc
         unapplied_params = sorted(
