@@ -191,8 +191,7 @@ def _lex(text: str) -> list[_Token]:
             continue
         ident = _IDENT.match(text, i)
         if ident is not None:
-            word = ident.group(0)
-            end = ident.end()
+            word, end = ident.group(0), ident.end()
             if word in ("in", "has_any", "has_all") and text[end : end + 1] == "~":
                 word, end = word + "~", end + 1
             tokens.append(_Token("ident", word, i, end))
@@ -201,8 +200,7 @@ def _lex(text: str) -> list[_Token]:
         if char == "!":
             follower = _IDENT.match(text, i + 1)
             if follower is not None and follower.group(0) in _NEGATABLE:
-                end = follower.end()
-                word = "!" + follower.group(0)
+                word, end = "!" + follower.group(0), follower.end()
                 if text[end : end + 1] == "~":
                     word, end = word + "~", end + 1
                 tokens.append(_Token("ident", word, i, end))
@@ -550,8 +548,7 @@ def _compare(op: str, left: _Value, right: _Value) -> _Value:
     elif _is_number(left) or _is_number(right):
         a, b = _numeric(left), _numeric(right)
     elif isinstance(left, bool) or isinstance(right, bool):
-        truth = right if isinstance(right, bool) else left
-        other = left if isinstance(right, bool) else right
+        truth, other = (right, left) if isinstance(right, bool) else (left, right)
         a, b = _text(other), str(truth).lower()
         a = a.str.lower() if _is_series(a) else str(a).lower()
     else:
@@ -693,10 +690,8 @@ class _Evaluator:
         if kind == "not":
             return ~_as_bool(self(node[1]), self.frame.index)
         if kind == "cmp":
-            op, left, right = node[1], self(node[2]), self(node[3])
-            if op in _COMPARISONS:
-                return _compare(op, left, right)
-            return _string_operator(op, left, right)
+            compare = _compare if node[1] in _COMPARISONS else _string_operator
+            return compare(node[1], self(node[2]), self(node[3]))
         if kind == "between":
             value, low, high = self(node[2]), self(node[3]), self(node[4])
             convert = _datetime if _is_time(value) or _is_time(low) else _numeric
@@ -878,15 +873,14 @@ def _is_assignment(tokens: Sequence[_Token]) -> bool:
     )
 
 
-def _items(tokens: Sequence[_Token]) -> list[tuple[str | None, _Node, str]]:
+def _items(tokens: Sequence[_Token]) -> list[tuple[str | None, _Node]]:
     """A comma list of ``[Alias =] expression`` (project, extend, summarize)."""
-    items: list[tuple[str | None, _Node, str]] = []
+    items: list[tuple[str | None, _Node]] = []
     for part in _split(tokens, ","):
         alias: str | None = None
         if _is_assignment(part):
             alias, part = part[0].value, part[2:]
-        node = _parse(part, star=True)
-        items.append((alias, node, _render(node)))
+        items.append((alias, _parse(part, star=True)))
     return items
 
 
@@ -919,7 +913,7 @@ def _assign(
     """``extend`` (keep=True) or ``project`` (keep=False) with ``Name = expression`` items."""
     evaluator = _Evaluator(frame, missing)
     columns: dict[str, Any] = {}
-    for alias, node, _ in _items(tokens):
+    for alias, node in _items(tokens):
         if node[0] == "star":
             raise UnsupportedQuery("project *")
         name = alias or _default_name(node)
@@ -959,7 +953,7 @@ def _summarize(frame: pd.DataFrame, tokens: Sequence[_Token], missing: set[str])
     evaluator = _Evaluator(frame, missing)
     work = pd.DataFrame(index=frame.index)
     key_names: list[str] = []
-    for alias, node, _ in keys:
+    for alias, node in keys:
         name = alias or _default_name(node)
         if node[0] == "call" and node[1] == "bin" and len(node[2]) == 2:
             value = _bin(evaluator(node[2][0]), evaluator(node[2][1]))
@@ -978,7 +972,7 @@ def _summarize(frame: pd.DataFrame, tokens: Sequence[_Token], missing: set[str])
         row: dict[str, Any] = dict(zip(key_names, group_values, strict=False))
         part = frame.iloc[positions]
         part_evaluator = _Evaluator(part, missing)
-        for alias, node, _ in aggregates:
+        for alias, node in aggregates:
             if node[0] != "call" or node[1] not in _AGGREGATES:
                 raise UnsupportedQuery(f"summarize {_render(node)}")
             name, args = node[1], node[2]
@@ -1003,7 +997,7 @@ def _summarize(frame: pd.DataFrame, tokens: Sequence[_Token], missing: set[str])
     if rows:
         return pd.DataFrame(rows)
     names = list(key_names)
-    for alias, node, _ in aggregates:
+    for alias, node in aggregates:
         if node[0] == "call" and node[1] in ("arg_max", "arg_min"):
             names += _arg_columns(node[2], frame.columns, names)
         else:
@@ -1022,11 +1016,7 @@ def _aggregate(name: str, values: list[_Value], size: int) -> object:
     if name == "count":
         return size
     if name == "countif":
-        return (
-            int(_as_bool(values[0], pd.RangeIndex(size)).sum())
-            if _is_series(values[0])
-            else size * bool(values[0])
-        )
+        return int(_as_bool(values[0], pd.RangeIndex(size)).sum())
     column = values[0]
     if not _is_series(column):
         raise UnsupportedQuery(f"{name}() of a constant")
@@ -1099,7 +1089,7 @@ def _apply_stage(frame: pd.DataFrame, stage: list[_Token], missing: set[str]) ->
     if head == "extend":
         return _assign(frame, rest, missing, keep=True)
     if head == "project-rename":
-        renames = {alias: node[1] for alias, node, _ in _items(rest) if alias and node[0] == "col"}
+        renames = {alias: node[1] for alias, node in _items(rest) if alias and node[0] == "col"}
         _need_columns(frame, list(renames.values()))
         return frame.rename(columns={old: new for new, old in renames.items()})
     if head == "summarize":
