@@ -113,10 +113,8 @@ def _rule_of(rule_or_id: object, resolve: Callable[[str], SigmaRule]) -> SigmaRu
         path = Path(rule_or_id)
         if path.is_file():
             return SigmaRule.from_yaml(path.read_text(encoding="utf-8"))
-    if isinstance(rule_or_id, str):
-        if "\n" in rule_or_id:
-            return SigmaRule.from_yaml(rule_or_id)
-        return resolve(rule_or_id)
+    if isinstance(rule_or_id, str):  # YAML text, or an id or file name to resolve
+        return SigmaRule.from_yaml(rule_or_id) if "\n" in rule_or_id else resolve(rule_or_id)
     raise InvalidArgumentError(
         "a Sigma rule is a SigmaRule, a rule id, a rule file name of the pack, a path or "
         f"YAML text, not {type(rule_or_id).__name__}"
