@@ -25,6 +25,7 @@ Example:
 
 from __future__ import annotations
 
+import base64
 import functools
 import json
 import operator
@@ -32,6 +33,7 @@ import re
 from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Final, Literal
+from urllib.parse import parse_qs, urlsplit
 
 import attrs
 import numpy as np
@@ -606,8 +608,6 @@ def _pick(value: object, keys: Sequence[str | int]) -> object:
 def _parse_url(value: object) -> object:
     if not isinstance(value, str) or "://" not in value:
         return None
-    from urllib.parse import parse_qs, urlsplit
-
     try:
         parts = urlsplit(value)
         port = parts.port
@@ -626,14 +626,11 @@ def _parse_url(value: object) -> object:
 
 
 def _base64_text(value: object) -> object:
-    import base64
-    import binascii
-
     if not isinstance(value, str):
         return None
     try:
         return base64.b64decode(value + "=" * (-len(value) % 4)).decode("utf-8", "replace")
-    except (binascii.Error, ValueError):
+    except ValueError:  # binascii.Error too
         return None
 
 
