@@ -374,8 +374,7 @@ def _values(value: object) -> list[str]:
 
 
 def _equality(series: pd.Series[Any], value: object, match: str) -> pd.Series[bool]:
-    text = _text(series)
-    wanted = _values(value)
+    text, wanted = _text(series), _values(value)
     mask = text.isin(wanted)
     if match == "host":
         for item in wanted:
