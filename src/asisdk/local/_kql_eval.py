@@ -25,11 +25,15 @@ Example:
 
 from __future__ import annotations
 
+import base64
+import functools
 import json
+import operator
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Final, Literal
+from urllib.parse import parse_qs, urlsplit
 
 import attrs
 import numpy as np
@@ -86,14 +90,13 @@ _NUMBER = re.compile(r"\d+(?:\.\d+)?(?:e[+-]?\d+)?(ms|d|h|m|s)?(?![A-Za-z0-9_])"
 _IDENT = re.compile(r"[A-Za-z_$][A-Za-z0-9_\-]*(?<!-)")
 _RAW_LITERAL = re.compile(r"(datetime|timespan|real)\(([^()]*)\)")
 _OPERATORS: Final = ("==", "!=", "=~", "!~", ">=", "<=", "..", ">", "<", "=", "+", "-", "*", "/")
-_NEGATABLE: Final = frozenset(
-    {
-        f"{name}{case}"
-        for name in ("has", "contains", "startswith", "endswith")
-        for case in ("", "_cs")
-    }
-    | {"in", "between"}
+#: has, has_cs, contains, contains_cs ...: the string operators (each also negated, !has).
+_STRING_OPERATORS: Final = frozenset(
+    f"{name}{case}"
+    for name in ("has", "contains", "startswith", "endswith")
+    for case in ("", "_cs")
 )
+_NEGATABLE: Final = _STRING_OPERATORS | {"in", "between"}
 _ESCAPE: Final = {"n": "\n", "r": "\r", "t": "\t", "\\": "\\", '"': '"', "'": "'", "0": "\0"}
 _TIMESPAN_TEXT = re.compile(r"(-)?(?:(\d+)\.)?(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d{1,7}))?")
 
@@ -170,10 +173,7 @@ def _lex(text: str) -> list[_Token]:
             kind, body = raw.group(1), raw.group(2).strip()
             value: Any
             if kind == "datetime":
-                value = pd.NaT
-                if body and body != "null":
-                    stamp = pd.Timestamp(body)
-                    value = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp
+                value = _datetime(body) if body and body != "null" else pd.NaT
             elif kind == "timespan":
                 value = _parse_timespan(body)
             else:
@@ -186,16 +186,14 @@ def _lex(text: str) -> list[_Token]:
             token = number.group(0)
             if number.group(1):
                 tokens.append(_Token("timespan", _timespan_token(token), i, number.end()))
-            elif "." in token or "e" in token:
-                tokens.append(_Token("number", float(token), i, number.end()))
             else:
-                tokens.append(_Token("number", int(token), i, number.end()))
+                value = float(token) if "." in token or "e" in token else int(token)
+                tokens.append(_Token("number", value, i, number.end()))
             i = number.end()
             continue
         ident = _IDENT.match(text, i)
         if ident is not None:
-            word = ident.group(0)
-            end = ident.end()
+            word, end = ident.group(0), ident.end()
             if word in ("in", "has_any", "has_all") and text[end : end + 1] == "~":
                 word, end = word + "~", end + 1
             tokens.append(_Token("ident", word, i, end))
@@ -204,17 +202,16 @@ def _lex(text: str) -> list[_Token]:
         if char == "!":
             follower = _IDENT.match(text, i + 1)
             if follower is not None and follower.group(0) in _NEGATABLE:
-                end = follower.end()
-                word = "!" + follower.group(0)
+                word, end = "!" + follower.group(0), follower.end()
                 if text[end : end + 1] == "~":
                     word, end = word + "~", end + 1
                 tokens.append(_Token("ident", word, i, end))
                 i = end
                 continue
-        operator = next((op for op in _OPERATORS if text.startswith(op, i)), None)
-        if operator is not None:
-            tokens.append(_Token("op", operator, i, i + len(operator)))
-            i += len(operator)
+        symbol = next((op for op in _OPERATORS if text.startswith(op, i)), None)
+        if symbol is not None:
+            tokens.append(_Token("op", symbol, i, i + len(symbol)))
+            i += len(symbol)
             continue
         if char in "()[],|;~.":
             tokens.append(_Token("punct", char, i, i + 1))
@@ -228,16 +225,8 @@ def _lex(text: str) -> list[_Token]:
 # -- parsing ---------------------------------------------------------------------------------
 
 _COMPARISONS: Final = frozenset({"==", "!=", "=~", "!~", ">", "<", ">=", "<="})
-#: has, !has, has_cs, !has_cs ... for each string operator, and matches (regex).
-_WORD_OPERATORS: Final = frozenset(
-    {
-        f"{negation}{name}{case}"
-        for name in ("has", "contains", "startswith", "endswith")
-        for negation in ("", "!")
-        for case in ("", "_cs")
-    }
-    | {"matches"}
-)
+#: The string operators, negated or not, and matches (regex).
+_WORD_OPERATORS: Final = _STRING_OPERATORS | {f"!{op}" for op in _STRING_OPERATORS} | {"matches"}
 _LIST_OPERATORS: Final = frozenset(
     {"in", "in~", "!in", "!in~", "has_any", "has_any~", "has_all", "has_all~"}
 )
@@ -273,25 +262,23 @@ class _Parser:
         return token.kind == kind and (value is None or token.value == value)
 
     def expression(self) -> _Node:
-        node = self.conjunction()
-        items = [node]
-        while self.at("ident", "or"):
-            self.take()
-            items.append(self.conjunction())
-        return items[0] if len(items) == 1 else ("or", items)
+        return self._joined("or", self.conjunction)
 
     def conjunction(self) -> _Node:
-        items = [self.comparison()]
-        while self.at("ident", "and"):
+        return self._joined("and", self.comparison)
+
+    def _joined(self, word: str, item: Callable[[], _Node]) -> _Node:
+        """``item()`` nodes joined by ``word`` (``and``/``or``): one node, or a (word, items)."""
+        items = [item()]
+        while self.at("ident", word):
             self.take()
-            items.append(self.comparison())
-        return items[0] if len(items) == 1 else ("and", items)
+            items.append(item())
+        return items[0] if len(items) == 1 else (word, items)
 
     def additive(self) -> _Node:
         node = self.primary()
-        while self.at("op", "+") or self.at("op", "-") or self.at("op", "*") or self.at("op", "/"):
-            operator = self.take().value
-            node = ("arith", operator, node, self.primary())
+        while self.peek().kind == "op" and self.peek().value in ("+", "-", "*", "/"):
+            node = ("arith", self.take().value, node, self.primary())
         return node
 
     def comparison(self) -> _Node:
@@ -336,7 +323,7 @@ class _Parser:
         self.take()
         return items
 
-    def _argument(self) -> _Node:
+    def argument(self) -> _Node:
         if self.at("op", "*"):
             self.take()
             return ("star",)
@@ -365,7 +352,7 @@ class _Parser:
             return ("list", items)
         if self.at("punct", "("):
             self.take()
-            args = self._items_until(")", self._argument)
+            args = self._items_until(")", self.argument)
             if name == "not" and len(args) == 1:
                 return ("not", args[0])
             call: _Node = ("call", name, args)
@@ -389,6 +376,15 @@ class _Parser:
         return keys
 
 
+def _parse(tokens: Sequence[_Token], *, star: bool = False) -> _Node:
+    """The expression ``tokens`` spell, all of them (``*`` too when ``star``)."""
+    parser = _Parser([*tokens, _Token("end", None, 0, 0)])
+    node = parser.argument() if star else parser.expression()
+    if not parser.at("end"):
+        raise UnsupportedQuery(f"unexpected {parser.peek().value!r}")
+    return node
+
+
 # -- evaluation --------------------------------------------------------------------------------
 
 _Value = Any  # a pd.Series (per row) or a scalar
@@ -397,6 +393,12 @@ _TERM_CHARS: Final = "A-Za-z0-9_"
 
 def _is_series(value: object) -> bool:
     return isinstance(value, pd.Series)
+
+
+def _mask(result: pd.Series[Any], negated: bool = False) -> pd.Series[bool]:
+    """A test's outcome per row, a missing value failing it; inverted when ``negated``."""
+    mask = result.fillna(False).astype(bool)
+    return ~mask if negated else mask
 
 
 def _text(value: _Value) -> _Value:
@@ -419,9 +421,8 @@ def _as_bool(value: _Value, index: pd.Index[Any]) -> pd.Series[bool]:
     if _is_series(value):
         series: pd.Series[Any] = value
         if pd.api.types.is_bool_dtype(series):
-            return series.fillna(False).astype(bool)
-        text = series.astype("string").str.lower()
-        return (text == "true").fillna(False).astype(bool)
+            return _mask(series)
+        return _mask(series.astype("string").str.lower() == "true")
     return pd.Series(bool(value), index=index)
 
 
@@ -515,40 +516,46 @@ def _string_operator(op: str, left: _Value, right: _Value) -> _Value:
             if name == "startswith"
             else subject.str.endswith(wanted, na=False)
         )
-    result = result.fillna(False).astype(bool)
-    return ~result if negated else result
+    return _mask(result, negated)
+
+
+_OPERATIONS: Final[Mapping[str, Callable[[Any, Any], Any]]] = {
+    "==": operator.eq,
+    "!=": operator.ne,
+    ">": operator.gt,
+    "<": operator.lt,
+    ">=": operator.ge,
+    "<=": operator.le,
+    "+": operator.add,
+    "-": operator.sub,
+    "*": operator.mul,
+    "/": operator.truediv,
+}
+
+
+def _lower(text: _Value) -> _Value:
+    if _is_series(text):
+        return text.str.lower()
+    return None if text is None else text.lower()
 
 
 def _compare(op: str, left: _Value, right: _Value) -> _Value:
     if op in ("=~", "!~"):
-        a, b = _text(left), _text(right)
-        a = a.str.lower() if _is_series(a) else (a.lower() if a is not None else None)
-        b = b.str.lower() if _is_series(b) else (b.lower() if b is not None else None)
-        same: Any = a == b
+        same: Any = _lower(_text(left)) == _lower(_text(right))
         if _is_series(same):
-            same = same.fillna(False).astype(bool)
-            return ~same if op == "!~" else same
+            return _mask(same, op == "!~")
         return (not same) if op == "!~" else bool(same)
     if _is_time(left) or _is_time(right):
         a, b = _datetime(left), _datetime(right)
     elif _is_number(left) or _is_number(right):
         a, b = _numeric(left), _numeric(right)
     elif isinstance(left, bool) or isinstance(right, bool):
-        truth = right if isinstance(right, bool) else left
-        other = left if isinstance(right, bool) else right
+        truth, other = (right, left) if isinstance(right, bool) else (left, right)
         a, b = _text(other), str(truth).lower()
         a = a.str.lower() if _is_series(a) else str(a).lower()
     else:
         a, b = _text(left), _text(right)
-    operations: dict[str, Callable[[Any, Any], Any]] = {
-        "==": lambda x, y: x == y,
-        "!=": lambda x, y: x != y,
-        ">": lambda x, y: x > y,
-        "<": lambda x, y: x < y,
-        ">=": lambda x, y: x >= y,
-        "<=": lambda x, y: x <= y,
-    }
-    result = operations[op](a, b)
+    result = _OPERATIONS[op](a, b)
     if _is_series(result):
         return result.fillna(op == "!=").astype(bool)
     return bool(result) if result is not pd.NA else False
@@ -566,23 +573,19 @@ def _in_list(op: str, left: _Value, items: list[_Value]) -> _Value:
         masks = [_string_operator("has", left, value) for value in flat]
         if not masks:
             return pd.Series(name.startswith("has_all"), index=left.index)
-        combined = masks[0]
-        for mask in masks[1:]:
-            combined = combined | mask if name.startswith("has_any") else combined & mask
-        return combined
+        return functools.reduce(
+            operator.or_ if name.startswith("has_any") else operator.and_, masks
+        )
     if not _is_series(left):
         raise UnsupportedQuery(f"{op} on a constant")
     if flat and all(_is_number(v) for v in flat):
         result = _numeric(left).isin(flat)
     else:
-        wanted = [str(v) for v in flat]
-        text = _text(left)
+        text, wanted = _text(left), [str(v) for v in flat]
         if name.endswith("~"):
-            result = text.str.lower().isin([w.lower() for w in wanted])
-        else:
-            result = text.isin(wanted)
-    result = result.fillna(False).astype(bool)
-    return ~result if negated else result
+            text, wanted = text.str.lower(), [w.lower() for w in wanted]
+        result = text.isin(wanted)
+    return _mask(result, negated)
 
 
 def _pick(value: object, keys: Sequence[str | int]) -> object:
@@ -605,8 +608,6 @@ def _pick(value: object, keys: Sequence[str | int]) -> object:
 def _parse_url(value: object) -> object:
     if not isinstance(value, str) or "://" not in value:
         return None
-    from urllib.parse import parse_qs, urlsplit
-
     try:
         parts = urlsplit(value)
         port = parts.port
@@ -625,19 +626,21 @@ def _parse_url(value: object) -> object:
 
 
 def _base64_text(value: object) -> object:
-    import base64
-    import binascii
-
     if not isinstance(value, str):
         return None
     try:
         return base64.b64decode(value + "=" * (-len(value) % 4)).decode("utf-8", "replace")
-    except (binascii.Error, ValueError):
+    except ValueError:  # binascii.Error too
         return None
 
 
 def _per_value(function: Callable[[object], object], value: _Value) -> _Value:
     return value.map(function).astype("object") if _is_series(value) else function(value)
+
+
+def _per_string(function: Callable[[str], str], value: _Value) -> _Value:
+    """``function`` on each string of ``value`` as text; missing values stay missing."""
+    return _per_value(lambda v: function(v) if isinstance(v, str) else v, _text(value))
 
 
 def _arithmetic(op: str, left: _Value, right: _Value) -> _Value:
@@ -647,15 +650,7 @@ def _arithmetic(op: str, left: _Value, right: _Value) -> _Value:
         return _datetime(left) - _datetime(right)
     elif not isinstance(left, timedelta | pd.Timedelta):
         left, right = _numeric(left), _numeric(right)
-    if op == "+":
-        return left + right
-    if op == "-":
-        return left - right
-    if op == "*":
-        return left * right
-    if op == "/":
-        return left / right
-    raise UnsupportedQuery(f"the operator {op}")
+    return _OPERATIONS[op](left, right)
 
 
 _SCALAR_FUNCTIONS: Final[Mapping[str, Callable[..., Any]]] = {
@@ -665,10 +660,9 @@ _SCALAR_FUNCTIONS: Final[Mapping[str, Callable[..., Any]]] = {
 
 
 class _Evaluator:
-    def __init__(self, frame: pd.DataFrame, missing: set[str] | None = None) -> None:
+    def __init__(self, frame: pd.DataFrame, missing: set[str]) -> None:
         self.frame = frame
-        self.lenient = missing is not None
-        self.missing: set[str] = set() if missing is None else missing
+        self.missing = missing  # the run's: columns read that the data lacks
 
     def __call__(self, node: _Node) -> _Value:
         kind = node[0]
@@ -689,26 +683,17 @@ class _Evaluator:
             return _arithmetic(node[1], self(node[2]), self(node[3]))
         if kind == "and" or kind == "or":
             values = [_as_bool(self(item), self.frame.index) for item in node[1]]
-            combined = values[0]
-            for value in values[1:]:
-                combined = combined & value if kind == "and" else combined | value
-            return combined
+            return functools.reduce(operator.and_ if kind == "and" else operator.or_, values)
         if kind == "not":
             return ~_as_bool(self(node[1]), self.frame.index)
         if kind == "cmp":
-            op, left, right = node[1], self(node[2]), self(node[3])
-            if op in _COMPARISONS:
-                return _compare(op, left, right)
-            return _string_operator(op, left, right)
+            compare = _compare if node[1] in _COMPARISONS else _string_operator
+            return compare(node[1], self(node[2]), self(node[3]))
         if kind == "between":
-            value = self(node[2])
-            low, high = self(node[3]), self(node[4])
-            if _is_time(value) or _is_time(low):
-                value, low, high = _datetime(value), _datetime(low), _datetime(high)
-            else:
-                value, low, high = _numeric(value), _numeric(low), _numeric(high)
-            inside = ((value >= low) & (value <= high)).fillna(False).astype(bool)
-            return ~inside if node[1] else inside
+            value, low, high = self(node[2]), self(node[3]), self(node[4])
+            convert = _datetime if _is_time(value) or _is_time(low) else _numeric
+            value, low, high = convert(value), convert(low), convert(high)
+            return _mask((value >= low) & (value <= high), node[1])
         if kind == "inlist":
             return _in_list(node[1], self(node[2]), [self(item) for item in node[3]])
         return self.call(node[1], [self(arg) for arg in node[2]])
@@ -716,10 +701,11 @@ class _Evaluator:
     def column(self, name: str) -> _Value:
         if name in self.frame.columns:
             return self.frame[name]
-        if not self.lenient:
-            raise UnsupportedQuery(f"the data has no column {name}")
         self.missing.add(name)  # a column of the table the file lacks: empty values
-        return pd.Series([None] * len(self.frame), index=self.frame.index, dtype="object")
+        return self.constant(None)
+
+    def constant(self, value: object) -> pd.Series[Any]:
+        return pd.Series([value] * len(self.frame), index=self.frame.index, dtype="object")
 
     def member(self, path: list[Any]) -> _Value:
         dotted = ".".join(str(p) for p in path)
@@ -745,15 +731,13 @@ class _Evaluator:
         if name == "column_ifexists" and len(args) == 2 and isinstance(args[0], str):
             if args[0] in self.frame.columns:
                 return self.frame[args[0]]
-            default = args[1]
-            return pd.Series([default] * len(self.frame), index=self.frame.index, dtype="object")
+            return self.constant(args[1])
         if name in ("tolower", "toupper", "tostring") and len(args) == 1:
             text = _text(args[0])
             if name == "tostring" or text is None:
                 return text
-            if _is_series(text):
-                return text.str.lower() if name == "tolower" else text.str.upper()
-            return text.lower() if name == "tolower" else text.upper()
+            strings = text.str if _is_series(text) else text
+            return strings.lower() if name == "tolower" else strings.upper()
         if name == "strlen" and len(args) == 1:
             text = _text(args[0])
             return text.str.len() if _is_series(text) else len(text or "")
@@ -776,24 +760,16 @@ class _Evaluator:
                 match = pattern.search(value)
                 return match.group(group) if match is not None else None
 
-            if _is_series(subject):
-                return subject.map(first).astype("object")
-            return first(subject)
+            return _per_value(first, subject)
         if name == "trim" and len(args) == 2 and not _is_series(args[0]):
             edge = _regex(f"^(?:{args[0]})+|(?:{args[0]})+$")
-            return _per_value(
-                lambda v: edge.sub("", v) if isinstance(v, str) else v, _text(args[1])
-            )
+            return _per_string(lambda v: edge.sub("", v), args[1])
         if name == "replace_regex" and len(args) == 3 and not _is_series(args[1]):
             pattern, replacement = _regex(str(args[1])), str(args[2])
-            return _per_value(
-                lambda v: pattern.sub(replacement, v) if isinstance(v, str) else v, _text(args[0])
-            )
+            return _per_string(lambda v: pattern.sub(replacement, v), args[0])
         if name == "replace_string" and len(args) == 3 and not _is_series(args[1]):
             old, new = str(args[1]), str(args[2])
-            return _per_value(
-                lambda v: v.replace(old, new) if isinstance(v, str) else v, _text(args[0])
-            )
+            return _per_string(lambda v: v.replace(old, new), args[0])
         if name == "split" and len(args) == 2 and isinstance(args[1], str):
             separator = args[1]
             return _per_value(
@@ -831,7 +807,7 @@ class _Evaluator:
 # -- stages ------------------------------------------------------------------------------------
 
 
-def _split(tokens: list[_Token], separator: str) -> list[list[_Token]]:
+def _split(tokens: Sequence[_Token], separator: str) -> list[list[_Token]]:
     parts: list[list[_Token]] = [[]]
     depth = 0
     for token in tokens:
@@ -857,23 +833,25 @@ def _conjuncts(node: _Node) -> list[_Node]:
 
 def _column_list(tokens: Sequence[_Token]) -> list[str]:
     names: list[str] = []
-    for part in _split([*tokens, _Token("end", None, 0, 0)], ","):
+    for part in _split(tokens, ","):
         if len(part) != 1 or part[0].kind != "ident":
             raise UnsupportedQuery("only plain column lists are evaluated locally")
         names.append(part[0].value)
     return names
 
 
-def _sort_keys(tokens: Sequence[_Token]) -> tuple[list[str], list[bool]]:
+def _sorted(frame: pd.DataFrame, tokens: Sequence[_Token]) -> pd.DataFrame:
+    """``frame`` sorted ``by`` the ``Column [asc|desc]`` list ``tokens`` spell."""
     columns: list[str] = []
     ascending: list[bool] = []
-    for part in _split([*tokens, _Token("end", None, 0, 0)], ","):
+    for part in _split(tokens, ","):
         words = [t.value for t in part]
         if not words or part[0].kind != "ident" or len(words) > 3:
             raise UnsupportedQuery("only sorting by columns is evaluated locally")
         columns.append(words[0])
         ascending.append("asc" in words[1:])  # KQL sorts descending by default
-    return columns, ascending
+    _need_columns(frame, columns)
+    return frame.sort_values(columns, ascending=ascending, kind="stable")
 
 
 def _need_columns(frame: pd.DataFrame, columns: Sequence[str]) -> None:
@@ -882,27 +860,24 @@ def _need_columns(frame: pd.DataFrame, columns: Sequence[str]) -> None:
         raise UnsupportedQuery(f"the data has no column {', '.join(missing)}")
 
 
-def _items(tokens: Sequence[_Token]) -> list[tuple[str | None, _Node, str]]:
+def _is_assignment(tokens: Sequence[_Token]) -> bool:
+    """Whether ``tokens`` start ``Name = ...``."""
+    return (
+        len(tokens) > 2
+        and tokens[0].kind == "ident"
+        and tokens[1].value == "="
+        and tokens[1].kind == "op"
+    )
+
+
+def _items(tokens: Sequence[_Token]) -> list[tuple[str | None, _Node]]:
     """A comma list of ``[Alias =] expression`` (project, extend, summarize)."""
-    items: list[tuple[str | None, _Node, str]] = []
-    for part in _split([*tokens, _Token("end", None, 0, 0)], ","):
+    items: list[tuple[str | None, _Node]] = []
+    for part in _split(tokens, ","):
         alias: str | None = None
-        if (
-            len(part) > 2
-            and part[0].kind == "ident"
-            and part[1].kind == "op"
-            and part[1].value == "="
-        ):
+        if _is_assignment(part):
             alias, part = part[0].value, part[2:]
-        parser = _Parser([*part, _Token("end", None, 0, 0)])
-        if part and part[0].kind == "op" and part[0].value == "*":
-            parser.take()
-            node: _Node = ("star",)
-        else:
-            node = parser.expression()
-        if not parser.at("end"):
-            raise UnsupportedQuery(f"unexpected {parser.peek().value!r}")
-        items.append((alias, node, _render(node)))
+        items.append((alias, _parse(part, star=True)))
     return items
 
 
@@ -935,7 +910,7 @@ def _assign(
     """``extend`` (keep=True) or ``project`` (keep=False) with ``Name = expression`` items."""
     evaluator = _Evaluator(frame, missing)
     columns: dict[str, Any] = {}
-    for alias, node, _ in _items(tokens):
+    for alias, node in _items(tokens):
         if node[0] == "star":
             raise UnsupportedQuery("project *")
         name = alias or _default_name(node)
@@ -943,12 +918,7 @@ def _assign(
         columns[name] = (
             value if _is_series(value) else pd.Series([value] * len(frame), index=frame.index)
         )
-    if keep:
-        out = frame.copy()
-        for name, value in columns.items():
-            out[name] = value
-        return out
-    return pd.DataFrame(columns, index=frame.index)
+    return frame.assign(**columns) if keep else pd.DataFrame(columns, index=frame.index)
 
 
 _AGGREGATES: Final = frozenset(
@@ -980,7 +950,7 @@ def _summarize(frame: pd.DataFrame, tokens: Sequence[_Token], missing: set[str])
     evaluator = _Evaluator(frame, missing)
     work = pd.DataFrame(index=frame.index)
     key_names: list[str] = []
-    for alias, node, _ in keys:
+    for alias, node in keys:
         name = alias or _default_name(node)
         if node[0] == "call" and node[1] == "bin" and len(node[2]) == 2:
             value = _bin(evaluator(node[2][0]), evaluator(node[2][1]))
@@ -999,7 +969,7 @@ def _summarize(frame: pd.DataFrame, tokens: Sequence[_Token], missing: set[str])
         row: dict[str, Any] = dict(zip(key_names, group_values, strict=False))
         part = frame.iloc[positions]
         part_evaluator = _Evaluator(part, missing)
-        for alias, node, _ in aggregates:
+        for alias, node in aggregates:
             if node[0] != "call" or node[1] not in _AGGREGATES:
                 raise UnsupportedQuery(f"summarize {_render(node)}")
             name, args = node[1], node[2]
@@ -1012,12 +982,7 @@ def _summarize(frame: pd.DataFrame, tokens: Sequence[_Token], missing: set[str])
                     continue
                 best = measure.idxmax() if name == "arg_max" else measure.idxmin()
                 chosen = part.loc[best]
-                wanted = (
-                    [c for c in part.columns if c not in row]
-                    if ("star",) in args[1:]
-                    else [_default_name(a) for a in args]
-                )
-                for column in wanted:
+                for column in _arg_columns(args, part.columns, row):
                     if column not in chosen.index:
                         raise UnsupportedQuery(f"the data has no column {column}")
                     row[column] = chosen[column]
@@ -1029,28 +994,26 @@ def _summarize(frame: pd.DataFrame, tokens: Sequence[_Token], missing: set[str])
     if rows:
         return pd.DataFrame(rows)
     names = list(key_names)
-    for alias, node, _ in aggregates:
+    for alias, node in aggregates:
         if node[0] == "call" and node[1] in ("arg_max", "arg_min"):
-            star = ("star",) in node[2][1:]
-            names += (
-                [c for c in frame.columns if c not in names]
-                if star
-                else [_default_name(a) for a in node[2]]
-            )
+            names += _arg_columns(node[2], frame.columns, names)
         else:
             names.append(alias or _default_name(node))
     return pd.DataFrame({name: pd.Series(dtype="object") for name in names})
+
+
+def _arg_columns(args: Sequence[_Node], columns: Iterable[str], taken: Container[str]) -> list[str]:
+    """The columns ``arg_max(measure, ...)`` returns: those named, or with ``*`` the rest."""
+    if ("star",) in args[1:]:
+        return [c for c in columns if c not in taken]
+    return [_default_name(a) for a in args]
 
 
 def _aggregate(name: str, values: list[_Value], size: int) -> object:
     if name == "count":
         return size
     if name == "countif":
-        return (
-            int(_as_bool(values[0], pd.RangeIndex(size)).sum())
-            if _is_series(values[0])
-            else size * bool(values[0])
-        )
+        return int(_as_bool(values[0], pd.RangeIndex(size)).sum())
     column = values[0]
     if not _is_series(column):
         raise UnsupportedQuery(f"{name}() of a constant")
@@ -1083,14 +1046,13 @@ def _mv_expand(frame: pd.DataFrame, tokens: Sequence[_Token]) -> pd.DataFrame:
     alias: str | None = None
     if len(words) > 2 and words[1].kind == "op" and words[1].value == "=":
         alias, words = words[0].value, words[2:]
-    if words and words[0].kind == "ident" and len(words) >= 1:
-        column = words[0].value
-        tail = [t.value for t in words[1:]]
-        if tail and tail[0] != "to":
-            raise UnsupportedQuery("mv-expand of more than one plain column")
-    else:
+    if not words or words[0].kind != "ident":
         raise UnsupportedQuery("mv-expand of an expression")
+    column, tail = words[0].value, [t.value for t in words[1:]]
+    if tail and tail[0] != "to":
+        raise UnsupportedQuery("mv-expand of more than one plain column")
     _need_columns(frame, [column])
+    target = alias or column
 
     def items(value: object) -> object:
         if isinstance(value, str) and value[:1] == "[":
@@ -1103,12 +1065,10 @@ def _mv_expand(frame: pd.DataFrame, tokens: Sequence[_Token]) -> pd.DataFrame:
         return [value]
 
     out = frame.copy()
-    out[alias or column] = frame[column].map(items)
-    out = out.explode(alias or column, ignore_index=True)
-    if tail and "string" in tail:
-        out[alias or column] = out[alias or column].map(
-            lambda v: None if v is None or v is np.nan else str(v)
-        )
+    out[target] = frame[column].map(items)
+    out = out.explode(target, ignore_index=True)
+    if "string" in tail:
+        out[target] = out[target].map(lambda v: None if v is None or v is np.nan else str(v))
     return out
 
 
@@ -1126,7 +1086,7 @@ def _apply_stage(frame: pd.DataFrame, stage: list[_Token], missing: set[str]) ->
     if head == "extend":
         return _assign(frame, rest, missing, keep=True)
     if head == "project-rename":
-        renames = {alias: node[1] for alias, node, _ in _items(rest) if alias and node[0] == "col"}
+        renames = {alias: node[1] for alias, node in _items(rest) if alias and node[0] == "col"}
         _need_columns(frame, list(renames.values()))
         return frame.rename(columns={old: new for new, old in renames.items()})
     if head == "summarize":
@@ -1134,29 +1094,18 @@ def _apply_stage(frame: pd.DataFrame, stage: list[_Token], missing: set[str]) ->
     if head == "mv-expand":
         return _mv_expand(frame, rest)
     if head in ("sort", "order") and rest and rest[0].value == "by":
-        columns, ascending = _sort_keys(rest[1:])
-        _need_columns(frame, columns)
-        return frame.sort_values(columns, ascending=ascending, kind="stable").reset_index(drop=True)
+        return _sorted(frame, rest[1:]).reset_index(drop=True)
     if head in ("take", "limit") and len(rest) == 1 and rest[0].kind == "number":
         return frame.head(int(rest[0].value))
     if head == "top" and len(rest) >= 3 and rest[0].kind == "number" and rest[1].value == "by":
-        columns, ascending = _sort_keys(rest[2:])
-        _need_columns(frame, columns)
-        ordered = frame.sort_values(columns, ascending=ascending, kind="stable")
-        return ordered.head(int(rest[0].value)).reset_index(drop=True)
+        return _sorted(frame, rest[2:]).head(int(rest[0].value)).reset_index(drop=True)
     raise UnsupportedQuery(f"the {head} operator is not evaluated locally")
 
 
 def _union_items(tokens: Sequence[_Token]) -> list[list[_Token]]:
-    parts = _split([*tokens, _Token("end", None, 0, 0)], ",")
     items: list[list[_Token]] = []
-    for part in parts:
-        while (
-            len(part) >= 3
-            and part[0].kind == "ident"
-            and part[1].kind == "op"
-            and part[1].value == "="
-        ):
+    for part in _split(tokens, ","):
+        while _is_assignment(part):
             part = part[3:]  # isfuzzy=true, kind=outer ...
         if part:
             items.append(part)
@@ -1176,24 +1125,24 @@ def _table_call(head: Sequence[_Token]) -> str | None:
     return None
 
 
-def _source_tables(head: list[_Token]) -> list[str]:
+def _source_items(head: list[_Token]) -> list[str | list[_Token]]:
+    """A pipeline's source: the names it reads (tables or views) and subqueries' tokens."""
     named = _table_call(head)
     if named is not None:
         return [named]
     if len(head) == 1 and head[0].kind == "ident":
         return [head[0].value]
-    if head and head[0].value == "union":
-        names: list[str] = []
-        for item in _union_items(head[1:]):
-            if len(item) == 1 and item[0].kind == "ident":
-                names.append(item[0].value)
-            elif item[0].kind == "punct" and item[0].value == "(":
-                inner = _split([*item[1:-1], _Token("end", None, 0, 0)], "|")
-                names.extend(_source_tables(inner[0]))
-            else:
-                raise UnsupportedQuery("only a union of tables and subqueries is evaluated")
-        return names
-    raise UnsupportedQuery("the query does not start with a table or a union of tables")
+    if not head or head[0].value != "union":
+        raise UnsupportedQuery("the query does not start with a table or a union of tables")
+    items: list[str | list[_Token]] = []
+    for item in _union_items(head[1:]):
+        if item[0].kind == "punct" and item[0].value == "(":
+            items.append(item[1:-1])
+        elif len(item) == 1 and item[0].kind == "ident":
+            items.append(item[0].value)
+        else:
+            raise UnsupportedQuery("only a union of tables and subqueries is evaluated")
+    return items
 
 
 def _statements(text: str) -> tuple[dict[str, list[_Token]], list[_Token]]:
@@ -1219,12 +1168,12 @@ def _statements(text: str) -> tuple[dict[str, list[_Token]], list[_Token]]:
 def _head_names(head: list[_Token], views: Mapping[str, list[_Token]]) -> list[str]:
     """The tables a pipeline's source reads, following let views."""
     names: list[str] = []
-    for name in _source_tables(head):
-        if name in views:
-            inner = _split([*views[name], _Token("end", None, 0, 0)], "|")
-            names.extend(_head_names(inner[0], views))
-        else:
-            names.append(name)
+    for item in _source_items(head):
+        if isinstance(item, str) and item not in views:
+            names.append(item)
+        else:  # a view or a subquery: the tables its own source reads
+            inner = views[item] if isinstance(item, str) else item
+            names.extend(_head_names(_split(inner, "|")[0], views))
     return names
 
 
@@ -1239,8 +1188,7 @@ def query_tables(text: str) -> tuple[str, ...] | None:
     """
     try:
         views, tokens = _statements(text)
-        stages = _split([*tokens, _Token("end", None, 0, 0)], "|")
-        return tuple(dict.fromkeys(_head_names(stages[0], views)))
+        return tuple(dict.fromkeys(_head_names(_split(tokens, "|")[0], views)))
     except UnsupportedQuery:
         return None
 
@@ -1273,40 +1221,30 @@ class _Run:
         self.missing: set[str] = set()
 
     def source(self, head: list[_Token]) -> pd.DataFrame | None:
-        named = _table_call(head)
-        if named is not None:
-            head = [_Token("ident", named, head[0].start, head[-1].end)]
-        if len(head) == 1 and head[0].kind == "ident" and head[0].value in self.views:
-            name = head[0].value
-            if name not in self.view_frames:
-                self.view_frames[name] = None  # a view naming itself reads nothing
-                self.view_frames[name] = self.pipeline(self.views[name])
-            return self.view_frames[name]
-        if len(head) == 1 and head[0].kind == "ident":
-            name = head[0].value
-            if name not in self.tables:
-                self.unapplied.append(f"{name}: no local data")
-                return None
-            self.read.append(name)
-            return self.tables[name]()
-        if not head or head[0].value != "union":
-            raise UnsupportedQuery("the query does not start with a table or a union of tables")
-        frames: list[pd.DataFrame] = []
-        for item in _union_items(head[1:]):
-            if item[0].kind == "punct" and item[0].value == "(":
-                found = self.pipeline(item[1:-1])
-            elif len(item) == 1 and item[0].kind == "ident":
-                found = self.source(item)
-            else:
-                raise UnsupportedQuery("only a union of tables and subqueries is evaluated")
-            if found is not None:
-                frames.append(found)
+        found = [
+            self.named(item) if isinstance(item, str) else self.pipeline(item)
+            for item in _source_items(head)
+        ]
+        frames = [frame for frame in found if frame is not None]
         if not frames:
             return None
         return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
 
+    def named(self, name: str) -> pd.DataFrame | None:
+        """The frame of a let view or a table."""
+        if name in self.views:
+            if name not in self.view_frames:
+                self.view_frames[name] = None  # a view naming itself reads nothing
+                self.view_frames[name] = self.pipeline(self.views[name])
+            return self.view_frames[name]
+        if name not in self.tables:
+            self.unapplied.append(f"{name}: no local data")
+            return None
+        self.read.append(name)
+        return self.tables[name]()
+
     def pipeline(self, tokens: Sequence[_Token]) -> pd.DataFrame | None:
-        stages = _split([*tokens, _Token("end", None, 0, 0)], "|")
+        stages = _split(tokens, "|")
         frame = self.source(stages[0])
         if frame is None:
             return None
@@ -1349,7 +1287,7 @@ class _Run:
         if not condition or condition[0].value != "on":
             raise UnsupportedQuery("join needs an on clause")
         left_keys, right_keys = [], []
-        for part in _split([*condition[1:], _Token("end", None, 0, 0)], ","):
+        for part in _split(condition[1:], ","):
             words = [t.value for t in part]
             if len(words) == 1:
                 left_keys.append(words[0])
@@ -1378,26 +1316,16 @@ class _Run:
         how = _JOIN_KINDS.get(kind)
         if how is None:
             raise UnsupportedQuery(f"join kind={kind}")
-        left_work = left.assign(
-            **{f"__key{i}": keys_left.iloc[:, i] for i in range(len(left_keys))}
-        )
-        right_work = right.assign(
-            **{f"__key{i}": keys_right.iloc[:, i] for i in range(len(right_keys))}
-        )
-        merged = left_work.merge(
-            right_work,
-            how=how,
-            on=[f"__key{i}" for i in range(len(left_keys))],
-            suffixes=("", "1"),
-        )
-        return merged.drop(columns=[f"__key{i}" for i in range(len(left_keys))])
+        # Both sides' keys as text, under shared names, so A and B match whatever their types.
+        names = [f"__key{i}" for i in range(len(left_keys))]
+        left = left.assign(**{n: keys_left.iloc[:, i] for i, n in enumerate(names)})
+        right = right.assign(**{n: keys_right.iloc[:, i] for i, n in enumerate(names)})
+        merged = left.merge(right, how=how, on=names, suffixes=("", "1"))
+        return merged.drop(columns=names)
 
     def where(self, frame: pd.DataFrame, stage: list[_Token]) -> pd.DataFrame:
         try:
-            parser = _Parser([*stage[1:], _Token("end", None, 0, 0)])
-            node = parser.expression()
-            if not parser.at("end"):
-                raise UnsupportedQuery(f"unexpected {parser.peek().value!r}")
+            node = _parse(stage[1:])
         except UnsupportedQuery as exc:
             self.unapplied.append(f"{_source_text(self.text, stage)}: {exc}")
             return frame
@@ -1457,7 +1385,7 @@ def _render(node: _Node) -> str:
         return _render(node[1]) + "".join(
             f"[{key}]" if isinstance(key, int) else f".{key}" for key in node[2]
         )
-    if kind == "arith":
+    if kind in ("arith", "cmp"):
         return f"{_render(node[2])} {node[1]} {_render(node[3])}"
     if kind == "col":
         return str(node[1])
@@ -1467,8 +1395,6 @@ def _render(node: _Node) -> str:
         return "(" + f" {kind} ".join(_render(n) for n in node[1]) + ")"
     if kind == "not":
         return f"not({_render(node[1])})"
-    if kind == "cmp":
-        return f"{_render(node[2])} {node[1]} {_render(node[3])}"
     if kind == "between":
         word = "!between" if node[1] else "between"
         return f"{_render(node[2])} {word} ({_render(node[3])} .. {_render(node[4])})"

@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from importlib import resources
 from pathlib import Path
@@ -169,11 +169,27 @@ def _where(name: str, raw: object) -> dict[str, tuple[object, ...]]:
         return {}
     if not isinstance(raw, Mapping):
         raise ConfigurationError(f"{name}: 'where' must map columns to allowed values")
-    where: dict[str, tuple[object, ...]] = {}
-    for column, allowed in raw.items():
-        values = allowed if isinstance(allowed, list | tuple) else [allowed]
-        where[str(column)] = tuple(values)
-    return where
+    return {
+        str(column): tuple(allowed) if isinstance(allowed, list | tuple) else (allowed,)
+        for column, allowed in raw.items()
+    }
+
+
+def _entry(kind: str, name: object, spec: object, keys: set[str], root: Path) -> dict[str, Any]:
+    """What a ``tables`` or ``queries`` entry shares: its file, format, root and ``where``."""
+    if not isinstance(spec, Mapping) or not isinstance(spec.get("file"), str):
+        raise ConfigurationError(f"local {kind} {name!r} needs a 'file'")
+    unknown = set(spec) - {"file", "format", "where", *keys}
+    if unknown:
+        raise ConfigurationError(f"local {kind} {name!r}: unknown keys {sorted(unknown)}")
+    path = _inside(root, spec["file"])
+    return {
+        "name": str(name),
+        "file": path,
+        "format": _file_format(path, spec.get("format")),
+        "root": root.resolve(),
+        "where": _where(str(name), spec.get("where")),
+    }
 
 
 def _parse_tables(data: Mapping[str, Any], root: Path) -> dict[str, LocalTable]:
@@ -182,11 +198,7 @@ def _parse_tables(data: Mapping[str, Any], root: Path) -> dict[str, LocalTable]:
         raise ConfigurationError("'tables' must map table names to their files")
     tables: dict[str, LocalTable] = {}
     for name, spec in raw.items():
-        if not isinstance(spec, Mapping) or not isinstance(spec.get("file"), str):
-            raise ConfigurationError(f"local table {name!r} needs a 'file'")
-        unknown = set(spec) - {"file", "format", "where", "columns"}
-        if unknown:
-            raise ConfigurationError(f"local table {name!r}: unknown keys {sorted(unknown)}")
+        entry = _entry("table", name, spec, {"columns"}, root)
         columns = spec.get("columns") or {}
         if not isinstance(columns, Mapping) or not all(
             isinstance(v, str) for v in columns.values()
@@ -194,15 +206,7 @@ def _parse_tables(data: Mapping[str, Any], root: Path) -> dict[str, LocalTable]:
             raise ConfigurationError(
                 f"local table {name!r}: 'columns' maps table columns to file column names"
             )
-        path = _inside(root, spec["file"])
-        tables[str(name)] = LocalTable(
-            name=str(name),
-            file=path,
-            format=_file_format(path, spec.get("format")),
-            root=root.resolve(),
-            where=_where(str(name), spec.get("where")),
-            columns={str(k): v for k, v in columns.items()},
-        )
+        tables[str(name)] = LocalTable(**entry, columns={str(k): v for k, v in columns.items()})
     return tables
 
 
@@ -218,12 +222,7 @@ def _parse_mapping(data: object, root: Path) -> tuple[dict[str, LocalQuery], dic
         root = _inside(root, str(data["root"]))
     queries: dict[str, LocalQuery] = {}
     for name, spec in (data.get("queries") or {}).items():
-        if not isinstance(spec, Mapping) or not isinstance(spec.get("file"), str):
-            raise ConfigurationError(f"local query {name!r} needs a 'file'")
-        unknown = set(spec) - {"file", "format", "time_column", "where", "columns"}
-        if unknown:
-            raise ConfigurationError(f"local query {name!r}: unknown keys {sorted(unknown)}")
-        path = _inside(root, spec["file"])
+        entry = _entry("query", name, spec, {"time_column", "columns"}, root)
         columns: dict[str, ColumnFilter] = {}
         for param, target in (spec.get("columns") or {}).items():
             if isinstance(target, str):
@@ -236,13 +235,7 @@ def _parse_mapping(data: object, root: Path) -> tuple[dict[str, LocalQuery], dic
             else:
                 raise ConfigurationError(f"{name}: column mapping of {param!r} is not valid")
         queries[str(name)] = LocalQuery(
-            name=str(name),
-            file=path,
-            format=_file_format(path, spec.get("format")),
-            root=root.resolve(),
-            time_column=str(spec.get("time_column", "TimeGenerated")),
-            where=_where(str(name), spec.get("where")),
-            columns=columns,
+            **entry, time_column=str(spec.get("time_column", "TimeGenerated")), columns=columns
         )
     return queries, _parse_tables(data, root)
 
@@ -272,7 +265,6 @@ def _read_file(name: str, path: Path, format: Format, root: Path) -> pd.DataFram
     except (ValueError, TypeError, OSError, RecursionError) as exc:
         # pandas' ParserError and pyarrow's ArrowInvalid are ValueErrors; ArrowTypeError a
         # TypeError; a bad gzip or a truncated Parquet footer an OSError.
-        kind = type(exc).__name__
         advice = {
             "csv": "is it a comma-separated file with a header row?",
             "jsonl": "is it JSON lines (one object per line)?",
@@ -280,7 +272,7 @@ def _read_file(name: str, path: Path, format: Format, root: Path) -> pd.DataFram
             "parquet": "is it a complete Parquet file (re-export it)?",
         }[format]
         raise QueryError(
-            f"{name}: cannot read {path} as {format} ({kind}: {exc}); {advice}"
+            f"{name}: cannot read {path} as {format} ({type(exc).__name__}: {exc}); {advice}"
         ) from exc
 
 
@@ -289,14 +281,16 @@ def _read_csv(path: Path) -> pd.DataFrame:
     with path.open("rb") as stream:
         head = stream.read(2)
     encoding = "utf-16" if head in (b"\xff\xfe", b"\xfe\xff") else "utf-8-sig"
-    try:
-        frame = pd.read_csv(
+
+    def read(encoding: str) -> pd.DataFrame:
+        return pd.read_csv(
             path, encoding=encoding, dtype=str, keep_default_na=False, na_values=[""]
         )
+
+    try:
+        frame = read(encoding=encoding)
     except UnicodeDecodeError:
-        frame = pd.read_csv(
-            path, encoding="latin-1", dtype=str, keep_default_na=False, na_values=[""]
-        )
+        frame = read(encoding="latin-1")
         frame.attrs[READ_NOTE] = f"{path.name} is not UTF-8: read as latin-1"
     return frame
 
@@ -312,13 +306,20 @@ def _read(query: LocalQuery) -> pd.DataFrame:
     return frame
 
 
+def _where_mask(entry: LocalQuery | LocalTable, frame: pd.DataFrame) -> pd.Series[bool]:
+    """The rows of ``frame`` that ``entry``'s fixed ``where`` filters keep."""
+    mask = pd.Series(True, index=frame.index)
+    for column, allowed in entry.where.items():
+        if column not in frame.columns:
+            raise QueryError(f"{entry.name}: the 'where' column {column!r} is not in {entry.file}")
+        mask &= _text(frame[column]).isin(_values(allowed)).fillna(False).astype(bool)
+    return mask
+
+
 def _read_table(table: LocalTable) -> pd.DataFrame:
     frame = _read_file(table.name, table.file, table.format, table.root)
-    for column, allowed in table.where.items():
-        if column not in frame.columns:
-            raise QueryError(f"{table.name}: the 'where' column {column!r} is not in {table.file}")
-        keep = _text(frame[column]).isin(_values(allowed)).fillna(False).astype(bool)
-        frame = frame[keep.to_numpy()].reset_index(drop=True)
+    if table.where:
+        frame = frame[_where_mask(table, frame).to_numpy()].reset_index(drop=True)
     for target, source in table.columns.items():
         if source in frame.columns and target not in frame.columns:
             frame[target] = frame[source]  # a copy: two table columns may share one
@@ -326,6 +327,8 @@ def _read_table(table: LocalTable) -> pd.DataFrame:
     return frame
 
 
+#: The hint prefix of what a query evaluated from its KQL left out.
+_UNEVALUATED: Final = "not evaluated locally: "
 _PLACEHOLDER: Final = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _SAMPLES: Final[Mapping[str, object]] = {
     "str": "sample",
@@ -337,6 +340,11 @@ _SAMPLES: Final[Mapping[str, object]] = {
     "list[str]": ["sample"],
     "list[int]": [1],
 }
+
+
+def _tables_read(template: QueryTemplate) -> tuple[str, ...]:
+    """The tables a template's query reads (``""`` for a ``table({table})`` placeholder)."""
+    return query_tables(_PLACEHOLDER.sub('""', template.query)) or ()
 
 
 def _sample_values(template: QueryTemplate) -> dict[str, object]:
@@ -366,8 +374,7 @@ def _values(value: object) -> list[str]:
 
 
 def _equality(series: pd.Series[Any], value: object, match: str) -> pd.Series[bool]:
-    text = _text(series)
-    wanted = _values(value)
+    text, wanted = _text(series), _values(value)
     mask = text.isin(wanted)
     if match == "host":
         for item in wanted:
@@ -468,9 +475,12 @@ class LocalDataSource:
         if not self.tables or name not in self.library:
             return None
         template = self.library.get(name)
-        read = query_tables(_PLACEHOLDER.sub('""', template.query))
+        return template if self._holds(_tables_read(template)) else None
+
+    def _holds(self, read: Iterable[str]) -> bool:
+        """Whether this source holds one of the tables ``read``."""
         # table({table}) reads whichever table the caller names: any held table will do
-        return template if read and any(t in self.tables or t == "" for t in read) else None
+        return any(t in self.tables or t == "" for t in read)
 
     def supports(self, name: str) -> bool:
         """Whether ``name`` is mapped to a file, or reads a table this source holds."""
@@ -483,29 +493,31 @@ class LocalDataSource:
         return sorted(names)
 
     def _frame(self, query: LocalQuery) -> pd.DataFrame:
-        frame = self._frames.get(query.file)
-        if frame is None:
-            frame = _read(query)
-            self._frames[query.file] = frame
-        if READ_NOTE in frame.attrs:
-            self._notes[query.name] = str(frame.attrs[READ_NOTE])
-        return frame
+        return self._cached(self._frames, query.file, query.name, lambda: _read(query))
 
     def _table_frame(self, name: str) -> pd.DataFrame:
-        frame = self._table_frames.get(name)
+        return self._cached(self._table_frames, name, name, lambda: _read_table(self.tables[name]))
+
+    def _cached(
+        self,
+        cache: dict[Any, pd.DataFrame],
+        key: object,
+        name: str,
+        read: Callable[[], pd.DataFrame],
+    ) -> pd.DataFrame:
+        """``cache[key]``, read on first use; a note on how it was read is kept for ``name``."""
+        frame = cache.get(key)
         if frame is None:
-            frame = _read_table(self.tables[name])
-            self._table_frames[name] = frame
-            if READ_NOTE in frame.attrs:
-                self._notes[name] = str(frame.attrs[READ_NOTE])
+            frame = cache[key] = read()
+        if READ_NOTE in frame.attrs:
+            self._notes[name] = str(frame.attrs[READ_NOTE])
         return frame
 
     def _evaluate(self, template: QueryTemplate, params: Mapping[str, object]) -> QueryResult:
         values = template.resolve({}, params)
-        text = template.render(values)
         loaders = {name: (lambda n=name: self._table_frame(n)) for name in self.tables}
         try:
-            answer = evaluate(text, loaders)
+            answer = evaluate(template.render(values), loaders)
         except UnsupportedQuery as exc:
             raise QueryError(f"{template.full_name} cannot run on local data: {exc}") from exc
         unapplied_params = sorted(
@@ -515,7 +527,7 @@ class LocalDataSource:
             and any(_mentions(item, p.render(values[p.name])) for item in answer.unapplied)
         )
         hints = tuple(self._notes[t] for t in answer.tables if t in self._notes)
-        hints += tuple(f"not evaluated locally: {item}" for item in answer.unapplied)
+        hints += tuple(f"{_UNEVALUATED}{item}" for item in answer.unapplied)
         return QueryResult(
             status=QueryStatus.SUCCESS if answer.complete else QueryStatus.PARTIAL,
             tables=(Table.from_frame(answer.frame),),
@@ -530,43 +542,31 @@ class LocalDataSource:
         A query is *served* when the source holds one of its tables and *complete* when
         every stage is evaluated locally. Blocking: it reads the mapped files.
         """
-        report: list[QueryCoverage] = []
-        for template in self.library:
-            read = query_tables(_PLACEHOLDER.sub('""', template.query)) or ()
-            if template.full_name in self.queries:
-                report.append(
-                    QueryCoverage(
-                        name=template.full_name,
-                        tables=read,
-                        served=True,
-                        complete=False,
-                        unapplied=("mapped by hand: only the mapped filters apply",),
-                    )
-                )
-                continue
-            if not any(t in self.tables or t == "" for t in read):
-                report.append(
-                    QueryCoverage(
-                        name=template.full_name, tables=read, served=False, complete=False
-                    )
-                )
-                continue
-            values = _sample_values(template)
-            if "table" in values:
-                values["table"] = sorted(self.tables)[0]
-            result = self._evaluate(template, values)
-            report.append(
-                QueryCoverage(
-                    name=template.full_name,
-                    tables=read,
-                    served=True,
-                    complete=result.status is QueryStatus.SUCCESS,
-                    unapplied=tuple(
-                        h.removeprefix("not evaluated locally: ") for h in result.hints
-                    ),
-                )
+        return [self._coverage(template) for template in self.library]
+
+    def _coverage(self, template: QueryTemplate) -> QueryCoverage:
+        name, read = template.full_name, _tables_read(template)
+        if name in self.queries:
+            return QueryCoverage(
+                name=name,
+                tables=read,
+                served=True,
+                complete=False,
+                unapplied=("mapped by hand: only the mapped filters apply",),
             )
-        return report
+        if not self._holds(read):
+            return QueryCoverage(name=name, tables=read, served=False, complete=False)
+        values = _sample_values(template)
+        if "table" in values:
+            values["table"] = sorted(self.tables)[0]
+        result = self._evaluate(template, values)
+        return QueryCoverage(
+            name=name,
+            tables=read,
+            served=True,
+            complete=result.status is QueryStatus.SUCCESS,
+            unapplied=tuple(h.removeprefix(_UNEVALUATED) for h in result.hints),
+        )
 
     def filter(self, name: str, params: Mapping[str, object]) -> QueryResult:
         """Answer a query from the local files (blocking).
@@ -583,19 +583,16 @@ class LocalDataSource:
         if query is None:
             template = self._template(name)
             if template is None:
+                reads = list(_tables_read(self.library.get(name))) if name in self.library else []
                 raise QueryError(
                     f"no local data for {name}: map its table under 'tables' (it reads "
-                    f"{self._tables_of(name)}) or the query under 'queries'; this source "
+                    f"{reads}) or the query under 'queries'; this source "
                     f"holds tables {sorted(self.tables)} and queries {sorted(self.queries)}"
                 )
             return self._evaluate(template, params)
         frame = self._frame(query)
-        mask = pd.Series(True, index=frame.index)
+        mask = _where_mask(query, frame)
         unapplied: list[str] = []
-        for column, allowed in query.where.items():
-            if column not in frame.columns:
-                raise QueryError(f"{name}: the 'where' column {column!r} is not in {query.file}")
-            mask &= _text(frame[column]).isin(_values(allowed)).fillna(False).astype(bool)
         time = query.time_column
         for bound in _TIME_PARAMS:
             value = params.get(bound)
@@ -620,28 +617,19 @@ class LocalDataSource:
         result_frame = frame[mask.to_numpy()].reset_index(drop=True)
         if time in result_frame.columns:
             result_frame = result_frame.sort_values(time, kind="stable").reset_index(drop=True)
-        hints = (
-            (
+        hints = [self._notes[name]] if name in self._notes else []
+        if unapplied:
+            hints.append(
                 f"parameters not applied as filters (no mapped column in "
-                f"{query.file.name}): {sorted(unapplied)}",
+                f"{query.file.name}): {sorted(unapplied)}"
             )
-            if unapplied
-            else ()
-        )
-        if name in self._notes:
-            hints = (self._notes[name], *hints)
         return QueryResult(
             status=QueryStatus.SUCCESS,
             tables=(Table.from_frame(result_frame),),
-            hints=hints,
+            hints=tuple(hints),
             unapplied_parameters=tuple(sorted(unapplied)),
             query=name,
         )
-
-    def _tables_of(self, name: str) -> list[str]:
-        if name not in self.library:
-            return []
-        return list(query_tables(_PLACEHOLDER.sub('""', self.library.get(name).query)) or ())
 
     async def run_named(self, name: str, params: Mapping[str, object]) -> QueryResult:
         """:meth:`filter` in a worker thread (file reads never block the event loop)."""

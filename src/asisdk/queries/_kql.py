@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from asisdk._kql_text import MAX_STRING_LENGTH, kql_string
 from asisdk.errors import QueryParameterError
@@ -80,10 +80,7 @@ def kql_datetime(value: datetime) -> str:
     """
     if not isinstance(value, datetime) or value.tzinfo is None:
         raise QueryParameterError(f"expected an aware datetime, got {value!r}")
-    from datetime import UTC
-
-    utc = value.astimezone(UTC)
-    return f"datetime({utc.strftime('%Y-%m-%dT%H:%M:%S.%f')}0Z)"
+    return f"datetime({value.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%S.%f')}0Z)"
 
 
 def kql_timespan(value: timedelta) -> str:
@@ -98,8 +95,7 @@ def kql_timespan(value: timedelta) -> str:
     sign = "-" if value < timedelta(0) else ""
     total = abs(value)
     micro = total.microseconds
-    seconds = total.seconds
-    hours, rest = divmod(seconds, 3600)
+    hours, rest = divmod(total.seconds, 3600)
     minutes, secs = divmod(rest, 60)
     return f"timespan({sign}{total.days}.{hours:02d}:{minutes:02d}:{secs:02d}.{micro:06d}0)"
 

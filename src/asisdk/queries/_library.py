@@ -71,6 +71,13 @@ def _parameters(raw: object, where: str) -> dict[str, Parameter]:
     return result
 
 
+def _names(raw: object, problem: str) -> list[str]:
+    names = raw or []
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise ConfigurationError(problem)
+    return names
+
+
 def parse_query_file(text: str, *, source: str = "<string>") -> list[QueryTemplate]:
     """Parse one YAML query file into templates.
 
@@ -84,9 +91,7 @@ def parse_query_file(text: str, *, source: str = "<string>") -> list[QueryTempla
     if not isinstance(data, Mapping) or "family" not in data or "queries" not in data:
         raise ConfigurationError(f"{source}: a query file needs 'family' and 'queries'")
     family = str(data["family"])
-    tables = data.get("tables") or []
-    if not isinstance(tables, list) or not all(isinstance(t, str) for t in tables):
-        raise ConfigurationError(f"{source}: 'tables' must be a list of table names")
+    tables = _names(data.get("tables"), f"{source}: 'tables' must be a list of table names")
     shared = _parameters(data.get("parameters"), source)
     queries = data["queries"]
     if not isinstance(queries, Mapping):
@@ -99,11 +104,8 @@ def parse_query_file(text: str, *, source: str = "<string>") -> list[QueryTempla
         unknown = set(spec) - {"description", "parameters", "query", "metadata", "aliases"}
         if unknown:
             raise ConfigurationError(f"{where}: unknown keys {sorted(unknown)}")
-        aliases = spec.get("aliases") or []
-        if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
-            raise ConfigurationError(f"{where}: 'aliases' must be a list of query names")
-        own = _parameters(spec.get("parameters"), where)
-        merged = {**shared, **own}
+        aliases = _names(spec.get("aliases"), f"{where}: 'aliases' must be a list of query names")
+        merged = {**shared, **_parameters(spec.get("parameters"), where)}
         templates.append(
             QueryTemplate(
                 family=family,
@@ -141,9 +143,7 @@ class QueryLibrary:
     """
 
     def __init__(self, templates: Iterable[QueryTemplate] = ()) -> None:
-        self._templates: dict[str, QueryTemplate] = {}
-        for template in templates:
-            self._templates[template.full_name] = template
+        self._templates = {template.full_name: template for template in templates}
         self._aliases: dict[str, str] = {}
         for template in self._templates.values():
             for alias in template.aliases:

@@ -113,10 +113,8 @@ def _rule_of(rule_or_id: object, resolve: Callable[[str], SigmaRule]) -> SigmaRu
         path = Path(rule_or_id)
         if path.is_file():
             return SigmaRule.from_yaml(path.read_text(encoding="utf-8"))
-    if isinstance(rule_or_id, str):
-        if "\n" in rule_or_id:
-            return SigmaRule.from_yaml(rule_or_id)
-        return resolve(rule_or_id)
+    if isinstance(rule_or_id, str):  # YAML text, or an id or file name to resolve
+        return SigmaRule.from_yaml(rule_or_id) if "\n" in rule_or_id else resolve(rule_or_id)
     raise InvalidArgumentError(
         "a Sigma rule is a SigmaRule, a rule id, a rule file name of the pack, a path or "
         f"YAML text, not {type(rule_or_id).__name__}"
@@ -126,14 +124,12 @@ def _rule_of(rule_or_id: object, resolve: Callable[[str], SigmaRule]) -> SigmaRu
 def _bounds(timespan: object) -> tuple[datetime | None, datetime | None]:
     if timespan is None:
         return None, None
+    if isinstance(timespan, timedelta):
+        timespan = TimeSpan.last(seconds=timespan.total_seconds())
+    elif isinstance(timespan, tuple) and len(timespan) == 2:
+        timespan = TimeSpan(start=timespan[0], end=timespan[1])
     if isinstance(timespan, TimeSpan):
         return timespan.start, timespan.end
-    if isinstance(timespan, timedelta):
-        span = TimeSpan.last(seconds=timespan.total_seconds())
-        return span.start, span.end
-    if isinstance(timespan, tuple) and len(timespan) == 2:
-        span = TimeSpan(start=timespan[0], end=timespan[1])
-        return span.start, span.end
     raise InvalidArgumentError(
         f"timespan must be a TimeSpan, a (start, end) pair, a timedelta or None, not "
         f"{type(timespan).__name__}"
@@ -297,12 +293,10 @@ class SigmaQueries:
         """
         rule = self.rule(rule_or_id)
         source = self._provider.source
-        rule_id = str(rule.id) if rule.id is not None else None
-        level = rule.level.name.lower() if rule.level is not None else None
         identity: Mapping[str, Any] = {
-            "rule_id": rule_id,
+            "rule_id": str(rule.id) if rule.id is not None else None,
             "title": str(rule.title),
-            "level": level,
+            "level": rule.level.name.lower() if rule.level is not None else None,
             "author": rule.author,
         }
         if isinstance(source, LogAnalyticsClient):
@@ -316,8 +310,7 @@ class SigmaQueries:
             )
         start, end = _bounds(timespan)
         events = await source.run_named(self.events_query, {"start": start, "end": end})
-        frame = events.to_frame()
-        matched = self._matcher(rule, frame)
+        matched = self._matcher(rule, events.to_frame())
         query = _sqlite_query(rule) if self._matcher is sqlite_matcher else ""
         result = QueryResult(
             status=events.status,

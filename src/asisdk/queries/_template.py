@@ -23,22 +23,9 @@ from asisdk.queries import _kql
 
 __all__ = ["PARAMETER_TYPES", "Parameter", "QueryTemplate"]
 
-#: The parameter types a template may declare.
-PARAMETER_TYPES: Final = frozenset(
-    {"str", "int", "float", "bool", "datetime", "timespan", "list[str]", "list[int]"}
-)
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _NO_DEFAULT: Final = object()
-#: The KQL literal of each scalar type's coerced value (list types render as ``dynamic``).
-_RENDERERS: Final[Mapping[str, Callable[[Any], str]]] = {
-    "str": _kql.kql_string,
-    "int": _kql.kql_int,
-    "float": _kql.kql_real,
-    "bool": _kql.kql_bool,
-    "datetime": _kql.kql_datetime,
-    "timespan": _kql.kql_timespan,
-}
 
 
 def _as_datetime(value: object) -> datetime:
@@ -82,12 +69,44 @@ def _as_str(value: object) -> str:
     raise QueryParameterError(f"expected a string, got {type(value).__name__} {value!r}")
 
 
-def _as_list(value: object, item: Any) -> list[Any]:
+def _as_float(value: object) -> float:
+    if isinstance(value, bool):
+        raise QueryParameterError(f"expected a number, got {value!r}")
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError) as exc:
+        raise QueryParameterError(f"expected a number, got {value!r}") from exc
+
+
+def _as_bool(value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    raise QueryParameterError(f"expected true or false, got {value!r}")
+
+
+def _as_list(value: object, item: Callable[[object], object]) -> list[object]:
     if isinstance(value, str | int):
         return [item(value)]
     if isinstance(value, Sequence | set | frozenset | tuple):
         return [item(v) for v in value]
     raise QueryParameterError(f"expected a list, got {type(value).__name__}")
+
+
+#: Each parameter type: how a supplied value is coerced to it, and the KQL literal of the result.
+_TYPES: Final[Mapping[str, tuple[Callable[[object], object], Callable[[Any], str]]]] = {
+    "str": (_as_str, _kql.kql_string),
+    "int": (_as_int, _kql.kql_int),
+    "float": (_as_float, _kql.kql_real),
+    "bool": (_as_bool, _kql.kql_bool),
+    "datetime": (_as_datetime, _kql.kql_datetime),
+    "timespan": (_as_timedelta, _kql.kql_timespan),
+    "list[str]": (lambda value: _as_list(value, _as_str), _kql.kql_dynamic_list),
+    "list[int]": (lambda value: _as_list(value, _as_int), _kql.kql_dynamic_list),
+}
+#: The parameter types a template may declare.
+PARAMETER_TYPES: Final = frozenset(_TYPES)
 
 
 def _str_tuple(values: Iterable[str]) -> tuple[str, ...]:
@@ -142,40 +161,15 @@ class Parameter:
             QueryParameterError: the value cannot be of this type (names the parameter).
         """
         try:
-            return self._coerce(value)
+            coerce, _ = _TYPES[self.type]
+            return coerce(value)
         except QueryParameterError as exc:
             raise QueryParameterError(f"parameter {self.name!r} ({self.type}): {exc}") from exc
 
-    def _coerce(self, value: object) -> object:
-        kind = self.type
-        if kind == "str":
-            return _as_str(value)
-        if kind == "int":
-            return _as_int(value)
-        if kind == "float":
-            if isinstance(value, bool):
-                raise QueryParameterError(f"expected a number, got {value!r}")
-            try:
-                return float(value)  # type: ignore[arg-type]
-            except (TypeError, ValueError) as exc:
-                raise QueryParameterError(f"expected a number, got {value!r}") from exc
-        if kind == "bool":
-            if isinstance(value, bool):
-                return value
-            if isinstance(value, str) and value.lower() in ("true", "false"):
-                return value.lower() == "true"
-            raise QueryParameterError(f"expected true or false, got {value!r}")
-        if kind == "datetime":
-            return _as_datetime(value)
-        if kind == "timespan":
-            return _as_timedelta(value)
-        if kind == "list[str]":
-            return _as_list(value, _as_str)
-        return _as_list(value, _as_int)
-
     def render(self, value: object) -> str:
         """The KQL literal of an already coerced value."""
-        return _RENDERERS.get(self.type, _kql.kql_dynamic_list)(value)
+        _, render = _TYPES[self.type]
+        return render(value)
 
 
 @attrs.frozen(kw_only=True)
@@ -234,10 +228,7 @@ class QueryTemplate:
 
     def parameter(self, name: str) -> Parameter | None:
         """The parameter called ``name`` or having it as an alias."""
-        for p in self.parameters:
-            if name == p.name or name in p.aliases:
-                return p
-        return None
+        return next((p for p in self.parameters if name == p.name or name in p.aliases), None)
 
     def resolve(
         self,
@@ -298,11 +289,8 @@ class QueryTemplate:
         """
 
         def substitute(match: re.Match[str]) -> str:
-            text = match.group(0)
-            if text == "{{":
-                return "{"
-            if text == "}}":
-                return "}"
+            if match.group(0) in ("{{", "}}"):
+                return match.group(0)[0]  # an escaped brace
             parameter = self.parameter(match.group(1))
             assert parameter is not None  # checked when the template was built
             if parameter.name not in values:
@@ -327,7 +315,5 @@ class QueryTemplate:
 
 
 def _first(parameter: Parameter, values: Mapping[str, object]) -> object:
-    for name in (parameter.name, *parameter.aliases):
-        if name in values:
-            return values[name]
-    return _NO_DEFAULT
+    names = (parameter.name, *parameter.aliases)
+    return next((values[name] for name in names if name in values), _NO_DEFAULT)
