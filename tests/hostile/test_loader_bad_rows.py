@@ -211,6 +211,32 @@ def test_parquet_with_non_utf8_text_and_binary_columns(
     assert len(_triage(path, tmp_path, capsys)) == len(rows)
 
 
+def test_non_utf8_lines_of_a_json_document_are_named_and_counted(
+    shared_data: Path, tmp_path: Path
+) -> None:
+    """Pretty-printed objects one after another, and an array: each Windows-1252 line is a
+    problem, counted exactly past the listed ones."""
+    rows = _real_rows(shared_data, count=3)
+    rows[1]["CommandLine"] = "notepad.exe C:\\Users\\José\\café.txt"
+    concatenated = tmp_path / "concatenated.json"
+    text = "".join(json.dumps(r, ensure_ascii=False, indent=1) for r in rows)
+    concatenated.write_bytes(text.encode("latin-1"))
+
+    loaded = load_events([concatenated])
+
+    assert len(loaded.frame) == len(rows)
+    (problem,) = loaded.problems
+    assert not problem.skipped and "Windows-1252" in problem.message
+    assert "José" in concatenated.read_bytes().decode("latin-1").splitlines()[problem.row - 1]
+
+    many = [dict(rows[0], CommandLine=f"café {n}") for n in range(500)]
+    array = tmp_path / "array.json"
+    array.write_bytes(json.dumps(many, ensure_ascii=False, indent=1).encode("latin-1"))
+    loaded = load_events([array])
+    assert len(loaded.frame) == len(many)
+    assert loaded.problem_count == len(many) > len(loaded.problems)
+
+
 def test_latin1_csv_is_read_and_each_non_utf8_line_named(
     shared_data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

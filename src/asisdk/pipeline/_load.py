@@ -209,6 +209,12 @@ class _Problems:
         if len(self.listed) < _defaults.MAX_LISTED_PROBLEMS:
             self.listed.append(problem)
 
+    def absorb(self, notes: _Problems) -> None:
+        """Take the problems of ``notes`` (which skipped nothing): listed and counted."""
+        for problem in notes.listed:
+            self.add(problem)
+        self.count += notes.count - len(notes.listed)
+
 
 class _RenamedProblems(_Problems):
     """Passes problems on to ``target``, naming a temporary file as its archive member."""
@@ -519,16 +525,17 @@ def _read_jsonl(file: Path, problems: _Problems) -> pd.DataFrame:
 
 def _read_json(file: Path, problems: _Problems) -> pd.DataFrame:
     name = str(file)
+    # Decoding notes are held until it is known that this read stands: a file of one object
+    # per line is read again as JSON lines, which notes them itself.
     notes = _Problems()
     text = "".join(text_lines(file, notes.on_row(name, skipped=False)))
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
         if "Extra data" in str(exc):  # objects one after another (one per line, or not)
-            return _read_concatenated_json(file, text, problems)
+            return _read_concatenated_json(file, text, problems, notes)
         raise InvalidInputError(f"{name}: not valid JSON: {exc}") from exc
-    for note in notes.listed:
-        problems.add(note)
+    problems.absorb(notes)
     if isinstance(document, dict):
         for key in ("events", "value", "rows", "data", "records"):
             if isinstance(document.get(key), list):
@@ -543,12 +550,15 @@ def _read_json(file: Path, problems: _Problems) -> pd.DataFrame:
     )
 
 
-def _read_concatenated_json(file: Path, text: str, problems: _Problems) -> pd.DataFrame:
+def _read_concatenated_json(
+    file: Path, text: str, problems: _Problems, notes: _Problems
+) -> pd.DataFrame:
     """Objects written one after another; one per line is read as JSON lines (bad lines kept)."""
     try:
         documents = list(iter_json_documents(text))
     except (ValueError, RecursionError):
         return _read_jsonl(file, problems)
+    problems.absorb(notes)
     return _objects_frame(documents, str(file), problems, scrub=may_hold_surrogates(text))
 
 
