@@ -205,8 +205,5 @@ class EventView:
         """The columns a keyword (field-less) search looks in: all but asisdk's own."""
         return [c for c in map(str, self._frame.columns) if not c.startswith(_BOOKKEEPING_PREFIX)]
 
-    def none(self) -> BoolArray:
-        return np.zeros(self.size, dtype=np.bool_)
-
     def every(self) -> BoolArray:
         return np.ones(self.size, dtype=np.bool_)
