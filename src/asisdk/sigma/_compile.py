@@ -79,12 +79,12 @@ def _none(view: EventView, rows: Rows) -> BoolArray:
     return np.zeros(_size(view, rows), dtype=np.bool_)
 
 
-def _every(view: EventView, rows: Rows) -> BoolArray:
-    return np.ones(_size(view, rows), dtype=np.bool_)
-
-
 def _take(array: pa.Array, rows: Rows) -> pa.Array:
     return array if rows is None else array.take(pa.array(rows, pa.int64()))
+
+
+def _pick(array: npt.NDArray[Any], rows: Rows) -> npt.NDArray[Any]:
+    return array if rows is None else array[rows]
 
 
 class Node(abc.ABC):
@@ -103,62 +103,59 @@ class Node(abc.ABC):
         return set()
 
 
-class And(Node):
-    """Children run in order of cost, each only over the rows every earlier one matched."""
+class _Branch(Node):
+    """Children run in order of cost, each only over the rows no earlier one settled."""
 
     __slots__ = ("children", "cost")
 
+    #: The child answer that settles a row: ``False`` for AND, ``True`` for OR.
+    settles: bool
+
     def __init__(self, children: Sequence[Node]) -> None:
         self.children = tuple(sorted(children, key=lambda c: c.cost))
+
+    def evaluate(self, view: EventView, rows: Rows = None) -> BoolArray:
+        mask = np.full(_size(view, rows), not self.settles, dtype=np.bool_)
+        open_rows = rows
+        for child in self.children:
+            result = child.evaluate(view, open_rows)
+            if open_rows is None:
+                mask = result.copy()
+                open_rows = np.flatnonzero(mask != self.settles).astype(np.intp)
+            else:
+                settled = result == self.settles
+                mask[np.flatnonzero(mask != self.settles)[settled]] = self.settles
+                open_rows = open_rows[~settled]
+            if not len(open_rows):
+                break
+        return mask
+
+    def fields(self) -> set[str]:
+        return set().union(*(c.fields() for c in self.children))
+
+
+class And(_Branch):
+    """A row matches when every child matches it; a cheap, selective child runs first."""
+
+    __slots__ = ()
+
+    settles = False
+
+    def __init__(self, children: Sequence[Node]) -> None:
+        super().__init__(children)
         self.cost = self.children[0].cost if self.children else 1.0
 
-    def evaluate(self, view: EventView, rows: Rows = None) -> BoolArray:
-        mask = _every(view, rows)
-        alive = rows
-        for child in self.children:
-            result = child.evaluate(view, alive)
-            if alive is None:
-                mask = result.copy()
-                alive = np.flatnonzero(mask).astype(np.intp)
-            else:
-                positions = np.flatnonzero(mask)
-                mask[positions[~result]] = False
-                alive = alive[result]
-            if not len(alive):
-                break
-        return mask
 
-    def fields(self) -> set[str]:
-        return set().union(*(c.fields() for c in self.children))
+class Or(_Branch):
+    """A row matches when any child matches it."""
 
+    __slots__ = ()
 
-class Or(Node):
-    """Children run in order of cost, each only over the rows no earlier one matched."""
-
-    __slots__ = ("children", "cost")
+    settles = True
 
     def __init__(self, children: Sequence[Node]) -> None:
-        self.children = tuple(sorted(children, key=lambda c: c.cost))
+        super().__init__(children)
         self.cost = sum(c.cost for c in self.children)
-
-    def evaluate(self, view: EventView, rows: Rows = None) -> BoolArray:
-        mask = _none(view, rows)
-        pending = rows
-        for child in self.children:
-            result = child.evaluate(view, pending)
-            if pending is None:
-                mask = result.copy()
-                pending = np.flatnonzero(~mask).astype(np.intp)
-            else:
-                positions = np.flatnonzero(~mask)
-                mask[positions[result]] = True
-                pending = pending[~result]
-            if not len(pending):
-                break
-        return mask
-
-    def fields(self) -> set[str]:
-        return set().union(*(c.fields() for c in self.children))
 
 
 class Not(Node):
@@ -194,7 +191,7 @@ class _Leaf(Node):
                 return self.compute(view, column, rows)
             found = self.compute(view, column, None)
             view.results[cache_key] = found
-        return found if rows is None else found[rows]
+        return _pick(found, rows)
 
     @abc.abstractmethod
     def compute(self, view: EventView, column: str | None, rows: Rows) -> BoolArray:
@@ -210,6 +207,7 @@ class _Leaf(Node):
 StringTest = tuple[str, str]
 
 _KIND_COST: Final = {"eq": 1.0, "prefix": 2.0, "suffix": 2.0, "contains": 4.0, "regex": 6.0}
+_WILDCARD_RE: Final = {SpecialChars.WILDCARD_MULTI: ".*", SpecialChars.WILDCARD_SINGLE: "."}
 
 
 def _string_parts(value: SigmaString) -> list[str | SpecialChars]:
@@ -242,14 +240,7 @@ def string_test(value: SigmaString, *, cased: bool) -> StringTest:
             return ("suffix", fold(middle + last))
         if last == SpecialChars.WILDCARD_MULTI and isinstance(first, str):
             return ("prefix", fold(first + middle))
-    pieces: list[str] = []
-    for part in parts:
-        if part == SpecialChars.WILDCARD_MULTI:
-            pieces.append(".*")
-        elif part == SpecialChars.WILDCARD_SINGLE:
-            pieces.append(".")
-        elif isinstance(part, str):
-            pieces.append(_escape(fold(part)))
+    pieces = (_escape(fold(p)) if isinstance(p, str) else _WILDCARD_RE[p] for p in parts)
     return ("regex", "(?s)^" + "".join(pieces) + "$")
 
 
@@ -284,30 +275,28 @@ class StringPlan:
     """Tests on one column, prepared once: equalities as a value set, the rest as one RE2
     alternation (or a single kernel call when there is one test)."""
 
-    __slots__ = ("equal", "other", "pattern")
+    __slots__ = ("equal", "other")
 
     def __init__(self, tests: Sequence[StringTest]) -> None:
         self.equal = [p for k, p in tests if k == "eq"]
-        self.other = [t for t in tests if t[0] != "eq"]
-        self.pattern = (
-            "(?s)(?:" + "|".join(_regex_of(t) for t in self.other) + ")"
-            if len(self.other) > 1
-            else None
-        )
+        other = [t for t in tests if t[0] != "eq"]
+        self.other: StringTest | None = None
+        if len(other) == 1:
+            self.other = other[0]
+        elif other:
+            self.other = ("regex", "(?s)(?:" + "|".join(_regex_of(t) for t in other) + ")")
 
     def run(self, array: pa.Array) -> BoolArray:
-        mask: BoolArray | None = None
+        masks: list[BoolArray] = []
         if len(self.equal) == 1:
-            mask = run_string_test(array, ("eq", self.equal[0]))
+            masks.append(run_string_test(array, ("eq", self.equal[0])))
         elif self.equal:
-            mask = to_bool(pc.is_in(array, value_set=pa.array(self.equal, array.type)))
-        if self.pattern is not None:
-            found = to_bool(pc.match_substring_regex(array, pattern=self.pattern))
-            mask = found if mask is None else mask | found
-        elif self.other:
-            found = run_string_test(array, self.other[0])
-            mask = found if mask is None else mask | found
-        return mask if mask is not None else np.zeros(len(array), dtype=np.bool_)
+            masks.append(to_bool(pc.is_in(array, value_set=pa.array(self.equal, array.type))))
+        if self.other is not None:
+            masks.append(run_string_test(array, self.other))
+        if not masks:
+            return np.zeros(len(array), dtype=np.bool_)
+        return masks[0] if len(masks) == 1 else masks[0] | masks[1]
 
 
 class StringAny(_Leaf):
@@ -329,28 +318,19 @@ class StringAny(_Leaf):
         return self.plan.run(_take(array, rows))
 
 
-class Keyword(Node):
+class Keyword(_Leaf):
     """A field-less value: it matches when any column of the event contains it."""
 
     __slots__ = ("cased", "plan", "tests")
-
-    cost = 20.0
 
     def __init__(self, tests: Sequence[StringTest], *, cased: bool) -> None:
         self.tests = tuple(dict.fromkeys(tests))
         self.cased = cased
         self.plan = StringPlan(self.tests)
+        super().__init__(None, ("keyword", cased, self.tests), 20.0)
 
-    def evaluate(self, view: EventView, rows: Rows = None) -> BoolArray:
-        key = ("keyword", self.cased, self.tests)
-        found = view.results.get(key)
-        if found is not None:
-            return found if rows is None else found[rows]
-        if rows is not None and len(rows) < _RESTRICT_SHARE * view.size:
-            return self.plan.run(view.keyword_text(lower=not self.cased, rows=rows))
-        found = self.plan.run(view.keyword_text(lower=not self.cased))
-        view.results[key] = found
-        return found if rows is None else found[rows]
+    def compute(self, view: EventView, column: str | None, rows: Rows) -> BoolArray:
+        return self.plan.run(view.keyword_text(lower=not self.cased, rows=rows))
 
 
 def _keyword_test(value: SigmaString, *, cased: bool) -> StringTest:
@@ -375,13 +355,10 @@ class NumberEquals(_Leaf):
     def compute(self, view: EventView, column: str | None, rows: Rows) -> BoolArray:
         if column is None:
             return _none(view, rows)
-        numeric = view.numeric(column)
-        if rows is not None:
-            numeric = numeric[rows]
         text = run_string_test(
             _take(view.lower(column), rows), ("eq", lower_text(str(self.number)))
         )
-        return np.asarray((numeric == self.number) | text, dtype=np.bool_)
+        return np.asarray((_pick(view.numeric(column), rows) == self.number) | text, np.bool_)
 
 
 _COMPARE: Final[dict[CompareOperators, Callable[[Any, float], Any]]] = {
@@ -403,11 +380,10 @@ class Compare(_Leaf):
     def compute(self, view: EventView, column: str | None, rows: Rows) -> BoolArray:
         if column is None:
             return _none(view, rows)
-        numeric = view.numeric(column)
-        if rows is not None:
-            numeric = numeric[rows]
         with np.errstate(invalid="ignore"):
-            return np.asarray(_COMPARE[self.op](numeric, self.number), np.bool_)
+            return np.asarray(
+                _COMPARE[self.op](_pick(view.numeric(column), rows), self.number), np.bool_
+            )
 
 
 class IsNull(_Leaf):
@@ -418,11 +394,9 @@ class IsNull(_Leaf):
 
     def compute(self, view: EventView, column: str | None, rows: Rows) -> BoolArray:
         if column is None:
-            return _every(view, rows)
-        text = _take(view.text(column), rows)
-        empty = run_string_test(text, ("eq", ""))
-        present = np.asarray(text.is_valid().to_numpy(zero_copy_only=False), np.bool_)
-        return np.asarray(~present | empty, dtype=np.bool_)
+            return np.ones(_size(view, rows), dtype=np.bool_)
+        empty = run_string_test(_take(view.text(column), rows), ("eq", ""))
+        return np.asarray(~_pick(view.present(column), rows) | empty, dtype=np.bool_)
 
 
 class Exists(_Leaf):
@@ -433,12 +407,16 @@ class Exists(_Leaf):
         super().__init__(field, ("exists", exists))
 
     def compute(self, view: EventView, column: str | None, rows: Rows) -> BoolArray:
-        if column is None:
-            present = _none(view, rows)
-        else:
-            present = view.present(column)
-            present = present if rows is None else present[rows]
+        present = _none(view, rows) if column is None else _pick(view.present(column), rows)
         return present if self.exists else ~present
+
+
+#: ``fieldref`` with ``startswith`` / ``endswith`` (both: contains): does ``a`` hold ``b``?
+_REF_TESTS: Final[dict[tuple[bool, bool], Callable[[str, str], bool]]] = {
+    (True, True): str.__contains__,
+    (True, False): str.startswith,
+    (False, True): str.endswith,
+}
 
 
 class FieldRef(_Leaf):
@@ -459,17 +437,11 @@ class FieldRef(_Leaf):
         left, right = _take(view.lower(column), rows), _take(view.lower(other), rows)
         if not self.starts_with and not self.ends_with:
             return to_bool(pc.equal(left, right))
-        out = np.zeros(len(left), dtype=np.bool_)
-        for i, (a, b) in enumerate(zip(left.to_pylist(), right.to_pylist(), strict=True)):
-            if a is None or b is None:
-                continue
-            if self.starts_with and self.ends_with:
-                out[i] = b in a
-            elif self.starts_with:
-                out[i] = a.startswith(b)
-            else:
-                out[i] = a.endswith(b)
-        return out
+        test = _REF_TESTS[(self.starts_with, self.ends_with)]
+        pairs = zip(left.to_pylist(), right.to_pylist(), strict=True)
+        return np.array(
+            [a is not None and b is not None and test(a, b) for a, b in pairs], np.bool_
+        )
 
 
 def _per_distinct(array: pa.Array, test: Callable[[str], bool]) -> BoolArray:
@@ -558,10 +530,7 @@ def _regex_plan(value: SigmaRegularExpression) -> RegexPlan:
 
 def _values(value: Any) -> list[Any]:
     if isinstance(value, SigmaExpansion):
-        out: list[Any] = []
-        for item in value.values:
-            out.extend(_values(item))
-        return out
+        return [v for item in value.values for v in _values(item)]
     return [value]
 
 
@@ -610,7 +579,7 @@ def _or(children: Sequence[Node]) -> Node:
     for child in children:
         flat.extend(child.children if isinstance(child, Or) else (child,))
     # Strings tested on one field with the same case rule become one leaf (one alternation).
-    merged: list[Node] = []
+    merged = [c for c in flat if not isinstance(c, StringAny | Keyword)]
     strings: dict[tuple[str | None, bool], list[StringTest]] = {}
     keywords: dict[bool, list[StringTest]] = {}
     for child in flat:
@@ -618,15 +587,9 @@ def _or(children: Sequence[Node]) -> Node:
             strings.setdefault((child.field, child.cased), []).extend(child.tests)
         elif isinstance(child, Keyword):
             keywords.setdefault(child.cased, []).extend(child.tests)
-        else:
-            merged.append(child)
-    for (field, cased), tests in strings.items():
-        merged.append(StringAny(field, tests, cased=cased))
-    for cased, tests in keywords.items():
-        merged.append(Keyword(tests, cased=cased))
-    if len(merged) == 1:
-        return merged[0]
-    return Or(merged)
+    merged += [StringAny(field, tests, cased=cased) for (field, cased), tests in strings.items()]
+    merged += [Keyword(tests, cased=cased) for cased, tests in keywords.items()]
+    return merged[0] if len(merged) == 1 else Or(merged)
 
 
 def _and(children: Sequence[Node]) -> Node:

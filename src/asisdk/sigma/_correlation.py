@@ -62,12 +62,12 @@ def correlate(
 
     referenced = [DetectionRule.from_sigma(ref.rule).id for ref in sigma.rules or ()]
     parts = [positions[r] for r in referenced if r in positions]
-    if not parts or time_column is None or _column(frame, time_column) is None:
+    time_name = None if time_column is None else _column(frame, time_column)
+    if not parts or time_name is None:
         return np.zeros(0, np.intp)
     members = np.unique(np.concatenate(parts))
     if not len(members):
         return members
-    time_name = _column(frame, time_column)
     times = pd.to_datetime(frame[time_name].iloc[members], utc=True, errors="coerce")
     naive = pd.Series(times).dt.tz_localize(None)  # UTC wall time, as datetime64
     data = pd.DataFrame({"_pos": members, "_t": naive.to_numpy()})

@@ -12,7 +12,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from asisdk.sigma._correlation import correlate
-from asisdk.sigma._events import BoolArray, EventView, lower_text
+from asisdk.sigma._events import BoolArray, EventView, lower_text, to_bool
 from asisdk.sigma._logsource import CHANNEL_FIELD, EVENT_ID_FIELD, LogsourceVariant
 from asisdk.sigma._matches import SigmaMatches, build_frame
 
@@ -31,22 +31,17 @@ def _selection(full: EventView, variant: LogsourceVariant) -> BoolArray:
     entirely when the frame has no such column.
     """
     mask = full.every()
-    if variant.windows is not None:
-        marks = [full.resolve(CHANNEL_FIELD), full.resolve(EVENT_ID_FIELD)]
-        windows = full.none()
-        for column in marks:
-            if column is not None:
-                windows |= full.present(column)
-        if any(c is not None for c in marks):
-            mask &= windows if variant.windows else ~windows
+    marks = [c for c in map(full.resolve, (CHANNEL_FIELD, EVENT_ID_FIELD)) if c is not None]
+    if variant.windows is not None and marks:
+        windows = np.logical_or.reduce([full.present(c) for c in marks])
+        mask &= windows if variant.windows else ~windows
     for field, values in variant.conditions:
         column = full.resolve(field)
         if column is None:
             continue
-        wanted = {lower_text(str(v)) for v in values}
+        wanted = sorted({lower_text(str(v)) for v in values})
         lowered = full.lower(column)
-        hit = pc.is_in(lowered, value_set=pa.array(sorted(wanted), lowered.type))
-        known = np.asarray(pc.fill_null(hit, False).to_numpy(zero_copy_only=False), np.bool_)
+        known = to_bool(pc.is_in(lowered, value_set=pa.array(wanted, lowered.type)))
         mask &= known | ~full.present(column)
     return mask
 
@@ -55,6 +50,7 @@ def _selection(full: EventView, variant: LogsourceVariant) -> BoolArray:
 #: the keyword search's joined text) are a few times the size of the events they cover, so
 #: a large frame is matched in chunks of this many rows, its memory bounded by one chunk.
 CHUNK_ROWS: Final = 20_000
+_NONE: Final = np.zeros(0, np.intp)
 
 
 def rule_positions(
@@ -94,12 +90,8 @@ def _chunk_positions(
             if view.size == 0:
                 continue
             found.append(view.rows[rule.detection.evaluate(view)])
-        if len(found) == 1:
-            out[rule.id] = found[0]
-        elif found:
-            out[rule.id] = np.unique(np.concatenate(found))
-        else:
-            out[rule.id] = np.zeros(0, np.intp)
+        # One variant's positions are sorted and distinct already.
+        out[rule.id] = found[0] if len(found) == 1 else np.unique(np.concatenate([_NONE, *found]))
     return out
 
 

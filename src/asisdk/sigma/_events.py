@@ -9,8 +9,8 @@ that many rules make (``Image|endswith: \\powershell.exe``) is computed once per
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Mapping
-from typing import Any
+from collections.abc import Callable, Hashable, Iterable, Mapping
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -21,6 +21,8 @@ import pyarrow.compute as pc
 __all__ = ["BoolArray", "EventView", "lower_text", "to_bool"]
 
 BoolArray = npt.NDArray[np.bool_]
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
 
 #: Columns asisdk adds to every loaded frame; a keyword search does not look in them.
 _BOOKKEEPING_PREFIX = "asi_"
@@ -38,6 +40,14 @@ def to_bool(result: pa.Array | pa.ChunkedArray) -> BoolArray:
     if isinstance(filled, pa.ChunkedArray):
         filled = filled.combine_chunks()
     return np.asarray(filled.to_numpy(zero_copy_only=False), dtype=np.bool_)
+
+
+def _cached(store: dict[K, V], key: K, make: Callable[[], V]) -> V:
+    """``store[key]``, made and kept on the first ask."""
+    found = store.get(key)
+    if found is None:
+        found = store[key] = make()
+    return found
 
 
 def _squash(name: str) -> str:
@@ -127,7 +137,7 @@ class EventView:
         self._lower: dict[str, pa.Array] = {}
         self._numeric: dict[str, npt.NDArray[np.float64]] = {}
         self._present: dict[str, BoolArray] = {}
-        self._joined: dict[Hashable, pa.Array] = {}
+        self._joined: dict[bool, pa.Array] = {}
         self.results: dict[Hashable, BoolArray] = {}
 
     def resolve(self, field: str) -> str | None:
@@ -138,43 +148,28 @@ class EventView:
         return self._by_lower.get(name.lower()) or self._by_squashed.get(_squash(name))
 
     def series(self, column: str) -> pd.Series[Any]:
-        found = self._series.get(column)
-        if found is None:
+        def subset() -> pd.Series[Any]:
             full = self._frame[column]
-            found = full if len(self.rows) == len(full) else full.iloc[self.rows]
-            self._series[column] = found
-        return found
+            return full if len(self.rows) == len(full) else full.iloc[self.rows]
+
+        return _cached(self._series, column, subset)
 
     def text(self, column: str) -> pa.Array:
-        found = self._text.get(column)
-        if found is None:
-            found = column_text(self.series(column))
-            self._text[column] = found
-        return found
+        return _cached(self._text, column, lambda: column_text(self.series(column)))
 
     def lower(self, column: str) -> pa.Array:
-        found = self._lower.get(column)
-        if found is None:
-            found = pc.utf8_lower(self.text(column))
-            self._lower[column] = found
-        return found
+        return _cached(self._lower, column, lambda: pc.utf8_lower(self.text(column)))
 
     def numeric(self, column: str) -> npt.NDArray[np.float64]:
-        found = self._numeric.get(column)
-        if found is None:
-            values = pd.to_numeric(self.series(column), errors="coerce")
-            found = np.asarray(values, dtype="float64")
-            self._numeric[column] = found
-        return found
+        return _cached(
+            self._numeric,
+            column,
+            lambda: np.asarray(pd.to_numeric(self.series(column), errors="coerce"), "float64"),
+        )
 
     def present(self, column: str) -> BoolArray:
         """Rows where the column holds a value (not null, not NaN)."""
-        found = self._present.get(column)
-        if found is None:
-            found = np.asarray(self.text(column).is_valid().to_numpy(zero_copy_only=False))
-            found = found.astype(np.bool_)
-            self._present[column] = found
-        return found
+        return _cached(self._present, column, lambda: to_bool(self.text(column).is_valid()))
 
     def keyword_text(self, *, lower: bool, rows: npt.NDArray[np.intp] | None = None) -> pa.Array:
         """Every keyword column of each event joined into one string (``\\x00`` between
@@ -191,29 +186,24 @@ class EventView:
                 joined.append("\x00".join(t for t in texts if t is not None))
             array = pa.array(joined, pa.large_string())
             return pc.utf8_lower(array) if lower else array
-        key = ("keyword-text", lower)
-        found = self._joined.get(key)
-        if found is None:
-            arrays = [self.lower(c) if lower else self.text(c) for c in self.keyword_columns()]
-            if not arrays:
-                found = pa.nulls(self.size, pa.string())
-            else:
-                arrays = [pc.cast(a, pa.large_string()) for a in arrays]
-                # Nulls become empty strings: pyarrow's "skip" mode drops rows whose inputs
-                # are all null.
-                separator = pa.scalar("\x00", pa.large_string())
-                found = pc.binary_join_element_wise(
-                    *arrays, separator, null_handling="replace", null_replacement=""
-                )
-            self._joined[key] = found
-        return found
+        return _cached(self._joined, lower, lambda: self._joined_text(lower=lower))
+
+    def _joined_text(self, *, lower: bool) -> pa.Array:
+        arrays = [self.lower(c) if lower else self.text(c) for c in self.keyword_columns()]
+        if not arrays:
+            return pa.nulls(self.size, pa.string())
+        # Nulls become empty strings: pyarrow's "skip" mode drops rows whose inputs are all
+        # null.
+        return pc.binary_join_element_wise(
+            *(pc.cast(a, pa.large_string()) for a in arrays),
+            pa.scalar("\x00", pa.large_string()),
+            null_handling="replace",
+            null_replacement="",
+        )
 
     def keyword_columns(self) -> Iterable[str]:
         """The columns a keyword (field-less) search looks in: all but asisdk's own."""
         return [c for c in map(str, self._frame.columns) if not c.startswith(_BOOKKEEPING_PREFIX)]
-
-    def none(self) -> BoolArray:
-        return np.zeros(self.size, dtype=np.bool_)
 
     def every(self) -> BoolArray:
         return np.ones(self.size, dtype=np.bool_)

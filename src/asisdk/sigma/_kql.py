@@ -30,6 +30,7 @@ from __future__ import annotations
 import copy
 import os
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal
@@ -129,9 +130,7 @@ class KqlBatch:
 
     def reasons(self) -> dict[str, int]:
         """Failed rules per reason, most common first."""
-        counts: dict[str, int] = {}
-        for error in self.failed:
-            counts[error.reason] = counts.get(error.reason, 0) + 1
+        counts = Counter(error.reason for error in self.failed)
         return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
 
@@ -197,10 +196,6 @@ def _rule_of(rule: SigmaRule | str | os.PathLike[str]) -> SigmaRule:
         raise SigmaKqlError(f"not a Sigma rule: {exc}", reason="unsupported") from exc
 
 
-def _identity(rule: SigmaRule) -> tuple[str | None, str]:
-    return (str(rule.id) if rule.id is not None else None), str(rule.title)
-
-
 class SigmaKqlRenderer:
     """Renders rules with pipelines built once (building one costs 10x a conversion).
 
@@ -245,7 +240,8 @@ class SigmaKqlRenderer:
     def render(self, rule: SigmaRule | str | os.PathLike[str]) -> SigmaKql:
         """Render one rule (see :func:`rule_to_kql`)."""
         parsed = _rule_of(rule)
-        rule_id, title = _identity(parsed)
+        rule_id = str(parsed.id) if parsed.id is not None else None
+        title = str(parsed.title)
         problems: list[tuple[KqlTarget, Exception]] = []
         for candidate in self.targets:
             try:

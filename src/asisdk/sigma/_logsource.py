@@ -74,6 +74,10 @@ class LogsourceVariant:
     windows: bool | None = None
 
 
+#: A variant's ``conditions``: ``(column, allowed values)`` pairs an event must all meet.
+_Conditions = tuple[tuple[str, tuple[str | int, ...]], ...]
+
+
 def _values(value: object) -> tuple[str | int, ...]:
     if isinstance(value, list | tuple):
         return tuple(value)
@@ -82,27 +86,17 @@ def _values(value: object) -> tuple[str | int, ...]:
     return (str(value),)
 
 
-def _service_channels(service: str | None) -> tuple[str | int, ...] | None:
-    if service is None or service not in windows_logsource_mapping:
-        return None
-    return _values(windows_logsource_mapping[service])
-
-
-def _key(conditions: tuple[tuple[str, tuple[str | int, ...]], ...], suffix: str) -> str:
-    body = ";".join(f"{c}={','.join(map(str, v))}" for c, v in conditions)
-    return f"{body}|{suffix}"
-
-
 def _variant(
-    conditions: tuple[tuple[str, tuple[str | int, ...]], ...],
+    conditions: _Conditions,
     field_map: Mapping[str, str] | None = None,
     *,
     windows: bool | None,
     label: str = "",
 ) -> LogsourceVariant:
+    body = ";".join(f"{c}={','.join(map(str, v))}" for c, v in conditions)
     suffix = label or ("win" if windows else "other" if windows is False else "any")
     return LogsourceVariant(
-        key=_key(conditions, suffix),
+        key=f"{body}|{suffix}",
         conditions=conditions,
         field_map=dict(field_map or {}),
         windows=windows,
@@ -134,23 +128,15 @@ def logsource_variants(logsource: SigmaLogSource) -> tuple[LogsourceVariant, ...
         # Linux, macOS, network devices, clouds: the events that are not Windows events.
         return (_variant((), windows=False if product else None),)
     variants: list[LogsourceVariant] = []
-    service_channels = _service_channels(service)
     if category is not None:
         if category in sysmon_generic_logsource_eventid_mapping and service in (None, "sysmon"):
             ids = _values(sysmon_generic_logsource_eventid_mapping[category])
-            sysmon: tuple[tuple[str, tuple[str | int, ...]], ...] = (
-                (CHANNEL_FIELD, (SYSMON_CHANNEL,)),
-                (EVENT_ID_FIELD, ids),
-            )
+            sysmon: _Conditions = ((CHANNEL_FIELD, (SYSMON_CHANNEL,)), (EVENT_ID_FIELD, ids))
             variants.append(_variant(sysmon, windows=True))
-        if category in _AUDIT_EVENTS and service in (
-            None,
-            "security",
-        ):
-            audit: Mapping[str, object] = _AUDIT_EVENTS[category]
-            conditions: tuple[tuple[str, tuple[str | int, ...]], ...] = (
+        if category in _AUDIT_EVENTS and service in (None, "security"):
+            conditions: _Conditions = (
                 (CHANNEL_FIELD, (SECURITY_CHANNEL,)),
-                *((str(field), _values(value)) for field, value in audit.items()),
+                *((str(field), _values(value)) for field, value in _AUDIT_EVENTS[category].items()),
             )
             field_map = dict(_AUDIT_FIELDS)
             if category in windows_audit_registry_categories:
@@ -166,8 +152,8 @@ def logsource_variants(logsource: SigmaLogSource) -> tuple[LogsourceVariant, ...
                 )
             )
     if not variants:
-        if service_channels is not None:
-            variants.append(_variant(((CHANNEL_FIELD, service_channels),), windows=True))
-        else:
-            variants.append(_variant((), windows=True))
+        # No category mapped: the service's channel, or any Windows event.
+        channel = windows_logsource_mapping.get(service) if service is not None else None
+        fallback: _Conditions = () if channel is None else ((CHANNEL_FIELD, _values(channel)),)
+        variants.append(_variant(fallback, windows=True))
     return tuple(variants)

@@ -14,11 +14,8 @@ from asisdk.sigma._rules import LEVELS, DetectionRule
 
 __all__ = ["MATCH_COLUMNS", "SUMMARY_COLUMNS", "SigmaMatches", "empty_matches_frame"]
 
-#: The columns of :attr:`SigmaMatches.frame`, in order.
-MATCH_COLUMNS: Final = (
-    "event_index",
-    "asi_file",
-    "asi_row",
+#: What a match row and a summary row say about the rule.
+_RULE_COLUMNS: Final = (
     "rule_id",
     "rule_title",
     "level",
@@ -26,20 +23,13 @@ MATCH_COLUMNS: Final = (
     "techniques",
     "tactics",
     "author",
-    "references",
 )
 
+#: The columns of :attr:`SigmaMatches.frame`, in order.
+MATCH_COLUMNS: Final = ("event_index", "asi_file", "asi_row", *_RULE_COLUMNS, "references")
+
 #: The columns of :meth:`SigmaMatches.summary`, in order.
-SUMMARY_COLUMNS: Final = (
-    "rule_id",
-    "rule_title",
-    "level",
-    "status",
-    "techniques",
-    "tactics",
-    "author",
-    "events",
-)
+SUMMARY_COLUMNS: Final = (*_RULE_COLUMNS, "events")
 
 
 def empty_matches_frame() -> pd.DataFrame:
@@ -119,12 +109,7 @@ class SigmaMatches:
         out = pd.DataFrame(
             {
                 "rule_id": counts.index,
-                "rule_title": first.loc[counts.index, "rule_title"].to_numpy(),
-                "level": first.loc[counts.index, "level"].to_numpy(),
-                "status": first.loc[counts.index, "status"].to_numpy(),
-                "techniques": first.loc[counts.index, "techniques"].to_numpy(),
-                "tactics": first.loc[counts.index, "tactics"].to_numpy(),
-                "author": first.loc[counts.index, "author"].to_numpy(),
+                **{c: first.loc[counts.index, c].to_numpy() for c in _RULE_COLUMNS[1:]},
                 "events": counts.to_numpy(),
             }
         )

@@ -202,9 +202,7 @@ def _parse_error(data: dict[str, Any]) -> str | None:
 
     try:
         SigmaRule.from_dict(data)
-    except SigmaError as exc:
-        return f"{type(exc).__name__}: {exc}"
-    except (yaml.YAMLError, ValueError, TypeError, KeyError, AttributeError) as exc:
+    except (SigmaError, yaml.YAMLError, ValueError, TypeError, KeyError, AttributeError) as exc:
         return f"{type(exc).__name__}: {exc}"
     return None
 
@@ -221,6 +219,11 @@ def _notice(source: str, commit: str, created: str, count: int) -> str:
         "asisdk shows the rule's author next to every match, as the DRL requires. The Sigma "
         "specification is public domain.\n"
     )
+
+
+def _tally(values: Iterable[object]) -> dict[str, int]:
+    """How often each value occurs, by its text, in key order."""
+    return dict(sorted(Counter(map(str, values)).items()))
 
 
 def _xz_writer(out: str | os.PathLike[str] | IO[bytes]) -> tarfile.TarFile:
@@ -260,12 +263,7 @@ def build_pack(
         The manifest written into the pack.
     """
     created = created or dt.datetime.now(dt.UTC).date().isoformat()
-    kept: list[RuleText] = []
-    counts: dict[str, Counter[str]] = {
-        "statuses": Counter(),
-        "products": Counter(),
-        "levels": Counter(),
-    }
+    kept: list[tuple[RuleText, Any]] = []
     skipped: dict[str, str] = {}
     wanted_statuses, wanted_products = frozenset(statuses), frozenset(products)
     for rule in sorted(rules, key=lambda r: r.name):
@@ -280,25 +278,22 @@ def build_pack(
         if problem is not None:
             skipped[rule.name] = problem
             continue
-        kept.append(rule)
-        counts["statuses"][str(data.get("status"))] += 1
-        counts["products"][str(data["logsource"].get("product"))] += 1
-        counts["levels"][str(data.get("level"))] += 1
+        kept.append((rule, data))
     manifest = PackManifest(
         rule_count=len(kept),
         source=source,
         commit=commit,
         created=created,
-        statuses=dict(sorted(counts["statuses"].items())),
-        products=dict(sorted(counts["products"].items())),
-        levels=dict(sorted(counts["levels"].items())),
+        statuses=_tally(d.get("status") for _, d in kept),
+        products=_tally(d["logsource"].get("product") for _, d in kept),
+        levels=_tally(d.get("level") for _, d in kept),
         skipped=skipped,
     )
     members = [
         (MANIFEST_MEMBER, manifest.to_json()),  # first: read_manifest stops here
         (LICENSE_MEMBER, licence_text),
         (NOTICE_MEMBER, _notice(source, commit, created, len(kept))),
-        *((f"{RULES_DIR}/{rule.name}", rule.text) for rule in kept),
+        *((f"{RULES_DIR}/{rule.name}", rule.text) for rule, _ in kept),
     ]
     with _xz_writer(out) as archive:
         for name, text in members:

@@ -30,8 +30,7 @@ def _match_chunk(chunk: pd.DataFrame, rules: SigmaRules) -> pd.DataFrame:
 
 
 def _is_dask(frame: object) -> bool:
-    module = type(frame).__module__
-    return module.startswith(("dask.", "dask_expr"))
+    return type(frame).__module__.startswith(("dask.", "dask_expr"))
 
 
 def match_frame(

@@ -55,44 +55,34 @@ def _parse(pattern: str) -> Any:
     return sre_parse.parse(pattern)
 
 
-def _unbounded_inside(items: Iterable[Any]) -> bool:
-    for op, av in items:
-        name = str(op)
-        if name in _REPEATS and av[1] == _MAX_REPEAT:
-            return True
-        if _children_unbounded(name, av):
-            return True
-    return False
-
-
-def _children_unbounded(name: str, av: Any) -> bool:
+def _children(name: str, av: Any) -> list[Any]:
+    """The item lists nested in one parsed element (a group, the branches, a repeat ...)."""
     if name == "SUBPATTERN":
-        return _unbounded_inside(av[-1])
+        return [av[-1]]
     if name == "BRANCH":
-        return any(_unbounded_inside(branch) for branch in av[1])
+        return list(av[1])
     if name in _REPEATS:
-        return _unbounded_inside(av[2])
+        return [av[2]]
     if name in ("ASSERT", "ASSERT_NOT"):
-        return _unbounded_inside(av[1])
-    return False
+        return [av[1]]
+    return []
+
+
+def _unbounded_inside(items: Iterable[Any]) -> bool:
+    return any(
+        (str(op) in _REPEATS and av[1] == _MAX_REPEAT)
+        or any(_unbounded_inside(child) for child in _children(str(op), av))
+        for op, av in items
+    )
 
 
 def _nested_repeat(items: Iterable[Any]) -> bool:
     """A repetition (more than once) of something that itself repeats without bound."""
     for op, av in items:
         name = str(op)
-        if name in _REPEATS:
-            if av[1] > 1 and _unbounded_inside(av[2]):
-                return True
-            if _nested_repeat(av[2]):
-                return True
-        elif name == "SUBPATTERN":
-            if _nested_repeat(av[-1]):
-                return True
-        elif name == "BRANCH":
-            if any(_nested_repeat(branch) for branch in av[1]):
-                return True
-        elif name in ("ASSERT", "ASSERT_NOT") and _nested_repeat(av[1]):
+        if name in _REPEATS and av[1] > 1 and _unbounded_inside(av[2]):
+            return True
+        if any(_nested_repeat(child) for child in _children(name, av)):
             return True
     return False
 

@@ -210,24 +210,31 @@ def _compile_all(
     return out
 
 
-def _parse_file(file: Path, problems: list[RuleProblem]) -> list[SigmaRule | SigmaCorrelationRule]:
-    try:
-        text = file.read_text(encoding="utf-8")
-        collection = SigmaCollection.from_yaml(text, collect_errors=True, resolve_references=False)
-    except (OSError, UnicodeDecodeError, SigmaError, ValueError, TypeError) as exc:
-        problems.append(RuleProblem(str(file), _reason(exc)))
-        return []
-    except Exception as exc:  # a YAML document pySigma cannot even read (yaml.YAMLError ...)
-        problems.append(RuleProblem(str(file), _reason(exc)))
-        return []
+def _rules_of(collection: SigmaCollection) -> list[SigmaRule | SigmaCorrelationRule]:
+    """The collection's rules and correlation rules (not its filters)."""
     return [r for r in collection.rules if isinstance(r, SigmaRule | SigmaCorrelationRule)]
 
 
+def _parse(
+    source: Path | str, problems: list[RuleProblem]
+) -> list[tuple[SigmaRule | SigmaCorrelationRule, str | None]]:
+    """The rules of a file (its path kept) or of YAML text; what does not parse is a problem."""
+    path = str(source) if isinstance(source, Path) else None
+    try:
+        text = source.read_text(encoding="utf-8") if isinstance(source, Path) else source
+        collection = SigmaCollection.from_yaml(text, collect_errors=True, resolve_references=False)
+    except Exception as exc:  # OSError, SigmaError, YAML pySigma cannot even read ...
+        problems.append(RuleProblem(path or "<text>", _reason(exc)))
+        return []
+    return [(rule, path) for rule in _rules_of(collection)]
+
+
+def _lowered(wanted: str | Iterable[str]) -> set[str]:
+    return {wanted.lower()} if isinstance(wanted, str) else {w.lower() for w in wanted}
+
+
 def _matches_any(value: str | None, wanted: str | Sequence[str] | None) -> bool:
-    if wanted is None:
-        return True
-    options = {wanted.lower()} if isinstance(wanted, str) else {w.lower() for w in wanted}
-    return value is not None and value.lower() in options
+    return wanted is None or (value is not None and value.lower() in _lowered(wanted))
 
 
 def _rule_tuple(rules: Iterable[DetectionRule]) -> tuple[DetectionRule, ...]:
@@ -270,9 +277,7 @@ class SigmaRules:
             MissingFileError: a path does not exist.
         """
         problems: list[RuleProblem] = []
-        parsed: list[tuple[SigmaRule | SigmaCorrelationRule, str | None]] = []
-        for file in _rule_files(paths):
-            parsed.extend((rule, str(file)) for rule in _parse_file(file, problems))
+        parsed = [pair for file in _rule_files(paths) for pair in _parse(file, problems)]
         return cls(_compile_all(parsed, problems), problems)
 
     @classmethod
@@ -293,30 +298,14 @@ class SigmaRules:
     def from_yaml(cls, *texts: str) -> SigmaRules:
         """Rules from YAML text (one or more documents per text)."""
         problems: list[RuleProblem] = []
-        parsed: list[tuple[SigmaRule | SigmaCorrelationRule, str | None]] = []
-        for text in texts:
-            try:
-                collection = SigmaCollection.from_yaml(
-                    text, collect_errors=True, resolve_references=False
-                )
-            except Exception as exc:  # pySigma raises SigmaError, yaml its own errors
-                problems.append(RuleProblem("<text>", _reason(exc)))
-                continue
-            parsed.extend(
-                (r, None)
-                for r in collection.rules
-                if isinstance(r, SigmaRule | SigmaCorrelationRule)
-            )
+        parsed = [pair for text in texts for pair in _parse(text, problems)]
         return cls(_compile_all(parsed, problems), problems)
 
     @classmethod
     def from_collection(cls, collection: SigmaCollection) -> SigmaRules:
         """Rules from a pySigma collection (unparsable rules become problems)."""
         problems: list[RuleProblem] = []
-        pairs = [
-            (r, None) for r in collection.rules if isinstance(r, SigmaRule | SigmaCorrelationRule)
-        ]
-        return cls(_compile_all(pairs, problems), problems)
+        return cls(_compile_all([(r, None) for r in _rules_of(collection)], problems), problems)
 
     def to_kql(self, *, target: KqlTarget | Literal["auto"] = "auto") -> KqlBatch:
         """KQL for Microsoft Sentinel / Defender XDR of every rule (``pysigma-backend-kusto``).
@@ -342,10 +331,7 @@ class SigmaRules:
 
     def get(self, rule_id: str) -> DetectionRule | None:
         """The rule with this id (or title), or ``None``."""
-        for rule in self.rules:
-            if rule.id == rule_id or rule.title == rule_id:
-                return rule
-        return None
+        return next((r for r in self.rules if rule_id in (r.id, r.title)), None)
 
     def filter(
         self,
@@ -372,34 +358,30 @@ class SigmaRules:
                 (``T1059``, which also selects its sub-techniques), one or several.
             ids: rule ids to keep.
         """
-        wanted_tags = None
-        if tag is not None:
-            wanted_tags = [tag.lower()] if isinstance(tag, str) else [t.lower() for t in tag]
+        wanted_tags = None if tag is None else _lowered(tag)
         wanted_ids = None if ids is None else set(ids)
         floor = LEVELS.index(min_level.lower()) if min_level is not None else None
 
         def keep(rule: DetectionRule) -> bool:
             source = rule.logsource or _NO_SOURCE
-            if not _matches_any(rule.level, level) or not _matches_any(rule.status, status):
+            criteria = (
+                (rule.level, level),
+                (rule.status, status),
+                (source.product, product),
+                (source.service, service),
+                (source.category, category),
+            )
+            if not all(_matches_any(value, wanted) for value, wanted in criteria):
                 return False
             if floor is not None and (rule.level not in LEVELS or LEVELS.index(rule.level) < floor):
                 return False
-            if not _matches_any(source.product, product):
-                return False
-            if not _matches_any(source.service, service):
-                return False
-            if not _matches_any(source.category, category):
-                return False
             if wanted_ids is not None and rule.id not in wanted_ids:
                 return False
-            if wanted_tags is not None:
-                have = {t.lower() for t in rule.tags}
-                have |= {t.lower() for t in rule.techniques}
-                have |= {t.lower() for t in rule.tactics}
-                parents = {t.split(".")[0].lower() for t in rule.techniques}
-                if not any(w in have or w in parents for w in wanted_tags):
-                    return False
-            return True
+            if wanted_tags is None:
+                return True
+            have = {t.lower() for t in (*rule.tags, *rule.techniques, *rule.tactics)}
+            parents = {t.split(".")[0].lower() for t in rule.techniques}  # T1059 selects T1059.001
+            return not wanted_tags.isdisjoint(have | parents)
 
         return SigmaRules(tuple(r for r in self.rules if keep(r)), self.errors)
 

@@ -41,6 +41,7 @@ from asisdk.sigma._pack import (
     PackManifest,
     RuleText,
     SigmaPackError,
+    _safe_name,
     bundled_rules_path,
     default_data_dir,
     installed_pack_path,
@@ -241,14 +242,12 @@ class SigmaPackUpdater(ServiceClient):
                 release, url, expected = await self._latest_asset()
             payload = await self._download(url)
         except ApiError as exc:
-            raise SigmaPackError(
-                f"downloading the Sigma rules failed: {exc}. {self._kept()}"
-            ) from exc
+            raise self._failure(f"downloading the Sigma rules failed: {exc}.") from exc
         digest = hashlib.sha256(payload).hexdigest()
         if expected is not None and digest != expected:
-            raise SigmaPackError(
+            raise self._failure(
                 f"the download from {url} does not match its sha256 checksum (expected "
-                f"{expected}, got {digest}); it was discarded. {self._kept()}"
+                f"{expected}, got {digest}); it was discarded."
             )
         source = release or url
         manifest = await asyncio.to_thread(self._install, payload, source)
@@ -262,10 +261,11 @@ class SigmaPackUpdater(ServiceClient):
             previous_rule_count=previous,
         )
 
-    def _kept(self) -> str:
+    def _failure(self, message: str) -> SigmaPackError:
+        """The error of a failed update: ``message``, then which pack stays in use."""
         if self.target.is_file():
-            return f"The pack in place ({self.target}) was kept."
-        return "The bundled pack stays in use."
+            return SigmaPackError(f"{message} The pack in place ({self.target}) was kept.")
+        return SigmaPackError(f"{message} The bundled pack stays in use.")
 
     def _rule_count_in_use(self) -> int | None:
         for path in (self.target, bundled_rules_path()):
@@ -280,9 +280,7 @@ class SigmaPackUpdater(ServiceClient):
     async def _latest_asset(self) -> tuple[str, str, str | None]:
         release = await self._api.get_json(f"/repos/{self.repository}/releases/latest")
         if not isinstance(release, dict) or not isinstance(release.get("assets"), list):
-            raise SigmaPackError(
-                f"the latest {self.repository} release answer has no assets. {self._kept()}"
-            )
+            raise self._failure(f"the latest {self.repository} release answer has no assets.")
         tag = str(release.get("tag_name") or release.get("name") or "latest")
         for asset in release["assets"]:
             if not isinstance(asset, dict) or asset.get("name") != self.asset_name:
@@ -292,17 +290,16 @@ class SigmaPackUpdater(ServiceClient):
                 break
             size = asset.get("size")
             if isinstance(size, int) and size > self.max_download_bytes:
-                raise SigmaPackError(
+                raise self._failure(
                     f"{self.asset_name} of {tag} is {size} bytes, over max_download_bytes="
-                    f"{self.max_download_bytes}. {self._kept()}"
+                    f"{self.max_download_bytes}."
                 )
             digest = asset.get("digest")
             found = _SHA256.match(digest) if isinstance(digest, str) else None
             return tag, url, found.group(1).lower() if found else None
         names = [a.get("name") for a in release["assets"] if isinstance(a, dict)]
-        raise SigmaPackError(
-            f"release {tag} of {self.repository} has no asset {self.asset_name} (it has "
-            f"{names}). {self._kept()}"
+        raise self._failure(
+            f"release {tag} of {self.repository} has no asset {self.asset_name} (it has {names})."
         )
 
     async def _download(self, url: str) -> bytes:
@@ -319,39 +316,31 @@ class SigmaPackUpdater(ServiceClient):
         try:
             archive = zipfile.ZipFile(io.BytesIO(payload))
         except (zipfile.BadZipFile, OSError, EOFError) as exc:
-            raise SigmaPackError(
-                f"the download is not a valid zip file ({exc}). {self._kept()}"
-            ) from exc
+            raise self._failure(f"the download is not a valid zip file ({exc}).") from exc
         rules: list[RuleText] = []
         licence: str | None = None
         total = 0
         with archive:
             infos = archive.infolist()
             if len(infos) > MAX_PACK_MEMBERS:
-                raise SigmaPackError(
-                    f"the zip holds {len(infos)} members, over {MAX_PACK_MEMBERS}. {self._kept()}"
-                )
+                raise self._failure(f"the zip holds {len(infos)} members, over {MAX_PACK_MEMBERS}.")
             for info in infos:
                 name = info.filename
-                mode = info.external_attr >> 16
-                regular = not info.is_dir() and not stat.S_ISLNK(mode)
-                parts = PurePosixPath(name).parts
-                if not regular or name.startswith("/") or ".." in parts:
+                if info.is_dir() or stat.S_ISLNK(info.external_attr >> 16) or not _safe_name(name):
                     continue  # only names are read; nothing is ever extracted to disk
                 is_rule = name.endswith((".yml", ".yaml"))
                 is_licence = PurePosixPath(name).name.upper().startswith("LICENSE")
                 if not is_rule and not is_licence:
                     continue
                 if info.file_size > MAX_RULE_BYTES:
-                    raise SigmaPackError(
-                        f"{name} in the zip is {info.file_size} bytes, over {MAX_RULE_BYTES}. "
-                        f"{self._kept()}"
+                    raise self._failure(
+                        f"{name} in the zip is {info.file_size} bytes, over {MAX_RULE_BYTES}."
                     )
                 total += info.file_size
                 if total > self.max_extracted_bytes:
-                    raise SigmaPackError(
+                    raise self._failure(
                         f"the zip unpacks to more than max_extracted_bytes="
-                        f"{self.max_extracted_bytes}. {self._kept()}"
+                        f"{self.max_extracted_bytes}."
                     )
                 try:
                     with archive.open(info) as member:
@@ -366,13 +355,10 @@ class SigmaPackUpdater(ServiceClient):
                     EOFError,
                     UnicodeDecodeError,
                 ) as exc:
-                    raise SigmaPackError(
-                        f"{name} in the zip cannot be read ({exc}). {self._kept()}"
-                    ) from exc
+                    raise self._failure(f"{name} in the zip cannot be read ({exc}).") from exc
                 if len(data) > MAX_RULE_BYTES:
-                    raise SigmaPackError(
-                        f"{name} in the zip unpacks to more than {MAX_RULE_BYTES} bytes. "
-                        f"{self._kept()}"
+                    raise self._failure(
+                        f"{name} in the zip unpacks to more than {MAX_RULE_BYTES} bytes."
                     )
                 if is_rule:
                     rules.append(RuleText(name=_rule_name(name), text=text))
@@ -383,17 +369,14 @@ class SigmaPackUpdater(ServiceClient):
     def _install(self, payload: bytes, source: str) -> PackManifest:
         rules, licence = self._rules_of(payload)
         if licence is None:  # the release zips carry no licence file: the rules' licence is
-            licence = _licence_of_bundled()  # the repository's, as shipped with asisdk
+            # the repository's, as shipped with asisdk
+            licence = pack_member_text(bundled_rules_path(), LICENSE_MEMBER)
         data, manifest = pack_bytes(rules, commit=source, licence_text=licence)
         if manifest.rule_count < self.min_rules:
-            raise SigmaPackError(
+            raise self._failure(
                 f"the download holds {manifest.rule_count} usable rules ({len(rules)} files, "
                 f"{len(manifest.skipped)} did not parse); at least {self.min_rules} are "
-                f"required. {self._kept()}"
+                "required."
             )
         write_atomically(data, self.target)
         return manifest
-
-
-def _licence_of_bundled() -> str:
-    return pack_member_text(bundled_rules_path(), LICENSE_MEMBER)
