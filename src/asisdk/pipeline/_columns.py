@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Final
 
 import attrs
@@ -59,6 +59,11 @@ def columns_by_name(frame: pd.DataFrame) -> dict[str, str]:
     for column in frame.columns:
         names.setdefault(str(column).lower(), str(column))
     return names
+
+
+def empty_table(columns: Iterable[str]) -> pd.DataFrame:
+    """A table of ``columns`` (object dtype) without rows: what a stage that found nothing gives."""
+    return pd.DataFrame({name: pd.Series(dtype=object) for name in columns})
 
 
 def named_columns(names: Mapping[str, str], wanted: Sequence[str]) -> list[str]:

@@ -27,10 +27,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from asisdk._text_columns import is_arrow_text, is_text_category, plain_text
+from asisdk.errors import AsiError, InvalidArgumentError
 from asisdk.pipeline import _defaults
 from asisdk.pipeline._allow import AllowList
 from asisdk.pipeline._columns import (
     columns_by_name,
+    empty_table,
     first_usable,
     named_columns,
     nonblank_mask,
@@ -51,6 +53,13 @@ __all__ = [
 #: Sigma rule levels, lowest first.
 SigmaLevel = Literal["informational", "low", "medium", "high", "critical"]
 SIGMA_LEVELS: Final[tuple[str, ...]] = ("informational", "low", "medium", "high", "critical")
+
+
+def require_level(level: str, error: type[AsiError]) -> None:
+    """Raise ``error`` unless ``level`` (a ``min_level``) is one of :data:`SIGMA_LEVELS`."""
+    if level not in SIGMA_LEVELS:
+        raise error(f"min_level must be one of {', '.join(SIGMA_LEVELS)}, got {level!r}")
+
 
 #: The columns :func:`build_findings` reads from ``sigma_matches`` (one row per event and
 #: rule; ``event_index`` is the event's index in ``TriageResult.events``). ``technique`` may
@@ -912,14 +921,8 @@ def _decoded_reasons(
         ):
             preview = " ".join(text.split())[:120] if isinstance(text, str) else ""
             count = int(layers[event])
-            out[event] = [
-                (
-                    kind,
-                    points,
-                    f"{label}: {encoding} in {column} ({count} layer{'s' if count > 1 else ''}): "
-                    f"{preview}",
-                )
-            ]
+            where = f"{encoding} in {column} ({count} layer{'s' if count > 1 else ''})"
+            out[event] = [(kind, points, f"{label}: {where}: {preview}")]
     return out
 
 
@@ -1055,12 +1058,7 @@ def build_findings(
         [[1, 70, 'credential_access']]
     """
     w = weights or FindingWeights()
-    if min_level not in SIGMA_LEVELS:
-        from asisdk.errors import InvalidArgumentError
-
-        raise InvalidArgumentError(
-            f"min_level must be one of {', '.join(SIGMA_LEVELS)}, got {min_level!r}"
-        )
+    require_level(min_level, InvalidArgumentError)
     fields = event_fields(events, host_column=host_column)
     own = [c for c in text_columns if c != "asi_event_text" and "parent" not in c.lower()]
     if own:
@@ -1108,8 +1106,7 @@ def _assemble(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     reason_columns = ["rank", "kind", "points", "evidence"]
     if not flagged:
-        empty = pd.DataFrame({name: pd.Series(dtype=object) for name in FINDING_COLUMNS})
-        return empty, pd.DataFrame({name: pd.Series(dtype=object) for name in reason_columns})
+        return empty_table(FINDING_COLUMNS), empty_table(reason_columns)
     sub = fields.loc[flagged].copy()
     # The triage's text of each event: what tells apart events whose fields say nothing
     # (read for the flagged events only, not a copy of every event's message).
