@@ -368,13 +368,6 @@ class _View:
     coded: Mapping[str, tuple[npt.NDArray[np.intp], pd.Series[str]]]
     event_id: pd.Series[int]
 
-    def __call__(self, name: str) -> pd.Series[str]:
-        found = self.coded.get(name)
-        if found is None:
-            return pd.Series("", index=self.fields.index, dtype=object)
-        codes, uniques = found
-        return pd.Series(uniques.to_numpy()[codes], index=self.fields.index, dtype=object)
-
     def eid(self, *ids: int) -> pd.Series[bool]:
         return self.event_id.isin(ids)
 
@@ -391,6 +384,9 @@ class _View:
     def where(self, name: str, test: Callable[[str], bool]) -> pd.Series[bool]:
         """``test`` of each distinct value of field ``name``, spread to every event."""
         return self._spread(name, lambda u: np.asarray([bool(test(str(x))) for x in u], dtype=bool))
+
+    def among(self, name: str, *values: str) -> pd.Series[bool]:
+        return self._spread(name, lambda u: u.isin(values).to_numpy(dtype=bool))
 
     def has(self, name: str, pattern: str) -> pd.Series[bool]:
         return self._spread(
@@ -584,7 +580,7 @@ def _rules() -> tuple[_Rule, ...]:
             "unsigned DLL loaded",
             lambda v: (
                 v.eid(7)
-                & v("Signed").isin(["false", "0"])
+                & v.among("Signed", "false", "0")
                 & ~v.has(
                     "ImageLoaded",
                     r"\\windows\\(?:system32|syswow64|winsxs|assembly|microsoft\.net)\\",
@@ -656,7 +652,7 @@ def _rules() -> tuple[_Rule, ...]:
             "remote_access",
             "remote interactive logon through a local tunnel",
             lambda v: (
-                v.eid(4624) & v("LogonType").isin(["10"]) & v.has("IpAddress", r"^(?:127\.|::1$)")
+                v.eid(4624) & v.among("LogonType", "10") & v.has("IpAddress", r"^(?:127\.|::1$)")
             ),
         ),
         _Rule(
@@ -678,7 +674,7 @@ def _rules() -> tuple[_Rule, ...]:
             "server process connecting to a remote-admin port",
             lambda v: (
                 v.eid(3)
-                & v("DestinationPort").isin(["3389", "445", "5985", "5986", "4444", "22"])
+                & v.among("DestinationPort", "3389", "445", "5985", "5986", "4444", "22")
                 & ~v.has("image", _basename(r"system|svchost|lsass|mstsc|services"))
             ),
         ),
