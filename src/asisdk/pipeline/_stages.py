@@ -302,43 +302,41 @@ def extract_iocs(
         >>> sorted(found["observable"])
         ['203.0.113.9', 'http://203.0.113.9/a']
     """
-    wanted = list(types)
+
+    def scan(source: pd.DataFrame, scanned: str | list[str]) -> pd.DataFrame:
+        found = extract_frame(
+            source, scanned, types=list(types), executor=executor, extractor=extractor
+        )
+        return found[found["error"].isna()]
+
+    def rows(found: pd.DataFrame, **where: Any) -> pd.DataFrame:
+        kinds = {name: found[name].to_numpy() for name in ("ioc_type", "observable")}
+        return pd.DataFrame({**where, **kinds})
+
     parts: list[pd.DataFrame] = []
     if columns:
-        original = extract_frame(
-            frame, list(columns), types=wanted, executor=executor, extractor=extractor
-        )
-        original = original[original["error"].isna()]
+        original = scan(frame, list(columns))
         parts.append(
-            pd.DataFrame(
-                {
-                    "src_index": original["src_index"].to_numpy(),
-                    "column": original["column"].astype(str).to_numpy(),
-                    "source": "original",
-                    "layer": None,
-                    "ioc_type": original["ioc_type"].to_numpy(),
-                    "observable": original["observable"].to_numpy(),
-                }
+            rows(
+                original,
+                src_index=original["src_index"].to_numpy(),
+                column=original["column"].astype(str).to_numpy(),
+                source="original",
+                layer=None,
             )
         )
     texts = decoded[decoded["decoded_text"].notna()] if len(decoded) else decoded
     if len(texts):
-        layer_frame = pd.DataFrame({"decoded_text": texts["decoded_text"].to_numpy()})
-        hits = extract_frame(
-            layer_frame, "decoded_text", types=wanted, executor=executor, extractor=extractor
-        )
-        hits = hits[hits["error"].isna()]
-        positions = hits["src_index"].astype("int64").to_numpy()
+        layers = pd.DataFrame({"decoded_text": texts["decoded_text"].to_numpy()})
+        hits = scan(layers, "decoded_text")
+        at = hits["src_index"].astype("int64").to_numpy()
         parts.append(
-            pd.DataFrame(
-                {
-                    "src_index": texts["src_index"].to_numpy()[positions],
-                    "column": texts["column"].to_numpy()[positions],
-                    "source": "decoded",
-                    "layer": texts["layer"].to_numpy()[positions],
-                    "ioc_type": hits["ioc_type"].to_numpy(),
-                    "observable": hits["observable"].to_numpy(),
-                }
+            rows(
+                hits,
+                src_index=texts["src_index"].to_numpy()[at],
+                column=texts["column"].to_numpy()[at],
+                source="decoded",
+                layer=texts["layer"].to_numpy()[at],
             )
         )
     if not parts:
