@@ -311,16 +311,9 @@ def run_triage(
     events = events.assign(pattern_id=labels)
     attribution = None
     if geo is not None:
-        caught: list[warnings.WarningMessage] = []
-
-        def locate() -> pd.DataFrame:
-            with warnings.catch_warnings(record=True) as seen:
-                warnings.simplefilter("always")
-                located = geolocate_iocs(iocs, geo)
-            caught.extend(seen)
-            return located
-
-        located = _timed(timings, "geo", progress, locate)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            located = _timed(timings, "geo", progress, lambda: geolocate_iocs(iocs, geo))
         iocs = iocs.merge(located, on="observable", how="left")
         attribution = geo.attribution
         geo_note = "; ".join(str(w.message) for w in caught) or geo_note
