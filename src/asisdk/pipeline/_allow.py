@@ -127,11 +127,8 @@ class AllowList:
             address = ipaddress.ip_address(text.split("%", 1)[0])
         except ValueError:
             return False
-        return any(
-            address in ipaddress.ip_network(n, strict=False)
-            for n in self.addresses
-            if ipaddress.ip_network(n, strict=False).version == address.version
-        )
+        # A network of the other IP version holds no address of this one.
+        return any(address in ipaddress.ip_network(n, strict=False) for n in self.addresses)
 
     def event_mask(self, fields: pd.DataFrame) -> pd.Series[bool]:
         """Events whose image or command line is allowed (fields of :func:`event_fields`)."""

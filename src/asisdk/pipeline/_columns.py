@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Final
 
 import attrs
@@ -53,11 +53,27 @@ class EventColumns:
     time_local: bool = attrs.field(default=False, repr=False)
 
 
-def _by_name(frame: pd.DataFrame) -> dict[str, str]:
+def columns_by_name(frame: pd.DataFrame) -> dict[str, str]:
+    """Each column by its lower-cased name (the first of the same name, case aside)."""
     names: dict[str, str] = {}
     for column in frame.columns:
         names.setdefault(str(column).lower(), str(column))
     return names
+
+
+def empty_table(columns: Iterable[str]) -> pd.DataFrame:
+    """A table of ``columns`` (object dtype) without rows: what a stage that found nothing gives."""
+    return pd.DataFrame({name: pd.Series(dtype=object) for name in columns})
+
+
+def named_columns(names: Mapping[str, str], wanted: Sequence[str]) -> list[str]:
+    """The columns of ``wanted`` (looked up in ``names``, see :func:`columns_by_name`)."""
+    return [names[c.lower()] for c in wanted if c.lower() in names]
+
+
+def _own_columns(frame: pd.DataFrame) -> list[str]:
+    """The frame's columns but the canonical ``asi_`` ones (what an error message lists)."""
+    return [c for c in map(str, frame.columns) if not c.startswith("asi_")]
 
 
 #: Rows checked at a time for blank text (a stripped copy of one slice, not of the column).
@@ -153,11 +169,8 @@ def _has_values(frame: pd.DataFrame, column: str) -> bool:
 
 
 def _has_text_column(frame: pd.DataFrame) -> bool:
-    names = _by_name(frame)
-    return any(
-        c.lower() in names and _has_values(frame, names[c.lower()])
-        for c in (*_defaults.TEXT_COLUMNS, EVENT_TEXT_COLUMN)
-    )
+    wanted = (*_defaults.TEXT_COLUMNS, EVENT_TEXT_COLUMN)
+    return any(_has_values(frame, c) for c in named_columns(columns_by_name(frame), wanted))
 
 
 def _is_windows_events(frame: pd.DataFrame) -> bool:
@@ -166,15 +179,12 @@ def _is_windows_events(frame: pd.DataFrame) -> bool:
     return "EventID" in columns and bool(columns & {"Channel", "Provider_Name"})
 
 
-def _field_text(values: pd.Series) -> pd.Series:
+def whole_text(values: pd.Series) -> pd.Series:
     """``values`` as text, ``""`` where missing; whole floats (ints with gaps) without ``.0``."""
     present = values.notna()
-    if pd.api.types.is_float_dtype(values.dtype):
-        kept = values[present]
-        if bool((kept % 1 == 0).all()):
-            values = values.astype("Int64")
-    text = values.astype(str).where(present, "")
-    return text.where(text.str.strip() != "", "")
+    if pd.api.types.is_float_dtype(values.dtype) and bool((values[present] % 1 == 0).all()):
+        values = values.astype("Int64")
+    return values.astype(str).where(present, "")
 
 
 def with_event_text(frame: pd.DataFrame) -> pd.DataFrame:
@@ -221,21 +231,20 @@ def with_event_text(frame: pd.DataFrame) -> pd.DataFrame:
         )
     )
     parts = [
-        ((name + "=") + text).where(text != "", "")
+        ((name + "=") + text).where(text.str.strip() != "", "")
         for name in fields
-        for text in (_field_text(frame[name]),)
+        for text in (whole_text(frame[name]),)
     ]
     joined = ["; ".join(p for p in row if p) for row in zip(*parts, strict=True)]
     return frame.assign(**{EVENT_TEXT_COLUMN: pd.Series(joined, index=frame.index, dtype=object)})
 
 
 def _require(frame: pd.DataFrame, column: str, option: str) -> str:
-    names = _by_name(frame)
-    found = names.get(column.lower())
+    found = columns_by_name(frame).get(column.lower())
     if found is None:
-        available = [c for c in map(str, frame.columns) if not c.startswith("asi_")]
         raise InvalidInputError(
-            f"{option} {column!r}: no such column in the events; the columns are {available}"
+            f"{option} {column!r}: no such column in the events; the columns are "
+            f"{_own_columns(frame)}"
         )
     return found
 
@@ -276,7 +285,7 @@ def detect_columns(
         >>> detect_columns(frame)
         EventColumns(text=('ProcessCommandLine',), time='TimeGenerated', ip=(), host=None)
     """
-    names = _by_name(frame)
+    names = columns_by_name(frame)
     schema = match_schema(frame)
     if text_columns:
         text = tuple(dict.fromkeys(_require(frame, c, "--column") for c in text_columns))
@@ -284,54 +293,30 @@ def detect_columns(
         covered = _covered(frame, schema)
         candidates = [
             *_schema_columns(frame, schema, "text"),
-            *(
-                names[c.lower()]
-                for c in _defaults.TEXT_COLUMNS
-                if c.lower() in names and names[c.lower()] not in covered
-            ),
+            *(c for c in named_columns(names, _defaults.TEXT_COLUMNS) if c not in covered),
         ]
         text = tuple(c for c in dict.fromkeys(candidates) if _has_values(frame, c))
         if not text and EVENT_TEXT_COLUMN in frame.columns:
             text = (EVENT_TEXT_COLUMN,)
         if not text:
-            available = [c for c in map(str, frame.columns) if not c.startswith("asi_")]
             raise InvalidInputError(
                 "no command line or message column found (looked for "
                 f"{', '.join(_defaults.TEXT_COLUMNS)}); name one with --column; the columns "
-                f"are {available}"
+                f"are {_own_columns(frame)}"
             )
     if time_column is not None:
         time: str | None = _require(frame, time_column, "--time-column")
     else:
-        time = next(
-            iter(
-                (
-                    *_schema_columns(frame, schema, "time"),
-                    *(names[c.lower()] for c in _defaults.TIME_COLUMNS if c.lower() in names),
-                    *(c for c in map(str, frame.columns) if is_local_time_column(c)),
-                )
-            ),
-            None,
-        )
-    ip = tuple(
-        c
-        for c in dict.fromkeys(
-            [
-                *_schema_columns(frame, schema, "ip"),
-                *(names[c.lower()] for c in _defaults.IP_COLUMNS if c.lower() in names),
-            ]
-        )
-        if c not in text
-    )
-    host = next(
-        iter(
-            (
-                *_schema_columns(frame, schema, "host"),
-                *(names[c.lower()] for c in _defaults.HOST_COLUMNS if c.lower() in names),
-            )
-        ),
-        None,
-    )
+        times = [
+            *_schema_columns(frame, schema, "time"),
+            *named_columns(names, _defaults.TIME_COLUMNS),
+            *(c for c in map(str, frame.columns) if is_local_time_column(c)),
+        ]
+        time = times[0] if times else None
+    ips = [*_schema_columns(frame, schema, "ip"), *named_columns(names, _defaults.IP_COLUMNS)]
+    ip = tuple(c for c in dict.fromkeys(ips) if c not in text)
+    hosts = [*_schema_columns(frame, schema, "host"), *named_columns(names, _defaults.HOST_COLUMNS)]
+    host = hosts[0] if hosts else None
     return EventColumns(
         text=text,
         time=time,
@@ -359,12 +344,9 @@ def _schema_columns(frame: pd.DataFrame, schema: SchemaMatch, role: str) -> list
     (``asi_command_line`` ...), which then stand for their sources.
     """
     present = set(map(str, frame.columns))
-    found: list[str] = []
-    for column in CANONICAL_COLUMNS:
-        if column.role != role:
-            continue
-        if column.name in present:
-            found.append(column.name)
-        else:
-            found.extend(schema.columns_for(column.name))
-    return found
+    return [
+        name
+        for column in CANONICAL_COLUMNS
+        if column.role == role
+        for name in ([column.name] if column.name in present else schema.columns_for(column.name))
+    ]

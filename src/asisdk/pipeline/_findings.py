@@ -27,9 +27,17 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from asisdk._text_columns import is_arrow_text, is_text_category, plain_text
+from asisdk.errors import AsiError, InvalidArgumentError
 from asisdk.pipeline import _defaults
 from asisdk.pipeline._allow import AllowList
-from asisdk.pipeline._columns import first_usable, nonblank_mask
+from asisdk.pipeline._columns import (
+    columns_by_name,
+    empty_table,
+    first_usable,
+    named_columns,
+    nonblank_mask,
+    whole_text,
+)
 
 __all__ = [
     "FINDING_COLUMNS",
@@ -45,6 +53,13 @@ __all__ = [
 #: Sigma rule levels, lowest first.
 SigmaLevel = Literal["informational", "low", "medium", "high", "critical"]
 SIGMA_LEVELS: Final[tuple[str, ...]] = ("informational", "low", "medium", "high", "critical")
+
+
+def require_level(level: str, error: type[AsiError]) -> None:
+    """Raise ``error`` unless ``level`` (a ``min_level``) is one of :data:`SIGMA_LEVELS`."""
+    if level not in SIGMA_LEVELS:
+        raise error(f"min_level must be one of {', '.join(SIGMA_LEVELS)}, got {level!r}")
+
 
 #: The columns :func:`build_findings` reads from ``sigma_matches`` (one row per event and
 #: rule; ``event_index`` is the event's index in ``TriageResult.events``). ``technique`` may
@@ -229,13 +244,6 @@ _DETAIL_FIELDS: Final[tuple[str, ...]] = (
 )
 
 
-def _lookup(frame: pd.DataFrame) -> dict[str, str]:
-    names: dict[str, str] = {}
-    for column in frame.columns:
-        names.setdefault(str(column).lower(), str(column))
-    return names
-
-
 #: Text that stands for a missing value.
 _PLACEHOLDERS: Final = ("nan", "<NA>", "None", "-")
 
@@ -253,12 +261,7 @@ def _text(frame: pd.DataFrame, column: str | None) -> pd.Series[str]:
         # Already text: copied only where a cell is missing or a placeholder.
         blank = values.isna() | values.isin(_PLACEHOLDERS)
         return values.where(~blank, "") if bool(blank.any()) else values
-    present = values.notna()
-    if pd.api.types.is_float_dtype(values.dtype):
-        kept = values[present]
-        if len(kept) and bool((kept % 1 == 0).all()):
-            values = values.astype("Int64")
-    text = values.astype(str).where(present, "")
+    text = whole_text(values)
     return text.where(~text.isin(_PLACEHOLDERS), "")
 
 
@@ -270,8 +273,7 @@ def _first_of(
     ``before``: text (no missing cells) taken first where it is not blank. A missing cell or
     a placeholder (``-``, ``None``) is blank: never chosen (:func:`first_usable`).
     """
-    lookup = _lookup(frame)
-    found = [lookup[name.lower()] for name in names if name.lower() in lookup]
+    found = named_columns(columns_by_name(frame), names)
     if not found:
         return pd.Series("", index=frame.index, dtype=object) if before is None else before
     parts = [
@@ -310,7 +312,7 @@ def event_fields(frame: pd.DataFrame, *, host_column: str | None = None) -> pd.D
         if role == "host" and host_column is not None:
             names = (host_column, *names)
         out[role] = _first_of(frame, names)
-    lookup = _lookup(frame)
+    lookup = columns_by_name(frame)
     # Built as Arrow text; the Python strings at the end are shared by the events with the
     # same details, not one per event.
     details = pa.chunked_array([pa.array([""] * len(frame), pa.large_string())])
@@ -366,32 +368,30 @@ class _View:
     coded: Mapping[str, tuple[npt.NDArray[np.intp], pd.Series[str]]]
     event_id: pd.Series[int]
 
-    def __call__(self, name: str) -> pd.Series[str]:
-        found = self.coded.get(name)
-        if found is None:
-            return pd.Series("", index=self.fields.index, dtype=object)
-        codes, uniques = found
-        return pd.Series(uniques.to_numpy()[codes], index=self.fields.index, dtype=object)
-
     def eid(self, *ids: int) -> pd.Series[bool]:
         return self.event_id.isin(ids)
 
+    def _spread(
+        self, name: str, test: Callable[[pd.Series[str]], npt.NDArray[np.bool_]]
+    ) -> pd.Series[bool]:
+        """``test`` of the distinct values of field ``name``, spread to every event."""
+        found = self.coded.get(name)
+        if found is None:
+            return pd.Series(False, index=self.fields.index, dtype=bool)
+        codes, uniques = found
+        return pd.Series(test(uniques)[codes], index=self.fields.index, dtype=bool)
+
     def where(self, name: str, test: Callable[[str], bool]) -> pd.Series[bool]:
         """``test`` of each distinct value of field ``name``, spread to every event."""
-        found = self.coded.get(name)
-        if found is None:
-            return pd.Series(False, index=self.fields.index, dtype=bool)
-        codes, uniques = found
-        matched = np.asarray([bool(test(str(u))) for u in uniques], dtype=bool)
-        return pd.Series(matched[codes], index=self.fields.index, dtype=bool)
+        return self._spread(name, lambda u: np.asarray([bool(test(str(x))) for x in u], dtype=bool))
+
+    def among(self, name: str, *values: str) -> pd.Series[bool]:
+        return self._spread(name, lambda u: u.isin(values).to_numpy(dtype=bool))
 
     def has(self, name: str, pattern: str) -> pd.Series[bool]:
-        found = self.coded.get(name)
-        if found is None:
-            return pd.Series(False, index=self.fields.index, dtype=bool)
-        codes, uniques = found
-        matched = uniques.str.contains(pattern, regex=True, na=False).to_numpy(dtype=bool)
-        return pd.Series(matched[codes], index=self.fields.index, dtype=bool)
+        return self._spread(
+            name, lambda u: u.str.contains(pattern, regex=True, na=False).to_numpy(dtype=bool)
+        )
 
 
 def _basename(path: str) -> str:
@@ -537,8 +537,8 @@ def _rules() -> tuple[_Rule, ...]:
             "log_cleared",
             "event log cleared",
             lambda v: (
-                (v.eid(1102) & v.has("channel", r"security"))
-                | (v.eid(104) & v.has("channel", r"system"))
+                (v.eid(1102) & v.has("Channel", r"security"))
+                | (v.eid(104) & v.has("Channel", r"system"))
                 | v.has(
                     "command_line",
                     r"wevtutil(?:\.exe)?\s+(?:cl|clear-log)\b|clear-eventlog|remove-eventlog",
@@ -580,7 +580,7 @@ def _rules() -> tuple[_Rule, ...]:
             "unsigned DLL loaded",
             lambda v: (
                 v.eid(7)
-                & v("Signed").isin(["false", "0"])
+                & v.among("Signed", "false", "0")
                 & ~v.has(
                     "ImageLoaded",
                     r"\\windows\\(?:system32|syswow64|winsxs|assembly|microsoft\.net)\\",
@@ -652,7 +652,7 @@ def _rules() -> tuple[_Rule, ...]:
             "remote_access",
             "remote interactive logon through a local tunnel",
             lambda v: (
-                v.eid(4624) & v("LogonType").isin(["10"]) & v.has("IpAddress", r"^(?:127\.|::1$)")
+                v.eid(4624) & v.among("LogonType", "10") & v.has("IpAddress", r"^(?:127\.|::1$)")
             ),
         ),
         _Rule(
@@ -674,7 +674,7 @@ def _rules() -> tuple[_Rule, ...]:
             "server process connecting to a remote-admin port",
             lambda v: (
                 v.eid(3)
-                & v("DestinationPort").isin(["3389", "445", "5985", "5986", "4444", "22"])
+                & v.among("DestinationPort", "3389", "445", "5985", "5986", "4444", "22")
                 & ~v.has("image", _basename(r"system|svchost|lsass|mstsc|services"))
             ),
         ),
@@ -720,7 +720,7 @@ def _reads_memory(mask: str) -> bool:
 
 
 def _view(frame: pd.DataFrame, fields: pd.DataFrame) -> _View:
-    lookup = _lookup(frame)
+    lookup = columns_by_name(frame)
     coded: dict[str, tuple[npt.NDArray[np.intp], pd.Series[str]]] = {}
 
     def add(name: str, values: pd.Series[str]) -> None:
@@ -734,8 +734,6 @@ def _view(frame: pd.DataFrame, fields: pd.DataFrame) -> _View:
         column = lookup.get(name.lower())
         if column is not None:
             add(name, _text(frame, column))
-    if "Channel" in coded:
-        coded["channel"] = coded["Channel"]
     event_id = pd.to_numeric(fields["event_id"], errors="coerce").fillna(-1).astype("int64")
     return _View(fields=fields, coded=coded, event_id=event_id)
 
@@ -743,7 +741,8 @@ def _view(frame: pd.DataFrame, fields: pd.DataFrame) -> _View:
 # --- building -----------------------------------------------------------------------------
 
 
-def _norm_technique(value: object) -> str:
+def flat_text(value: object) -> str:
+    """A cell as text: a list joined by ``", "``, a missing value ``""``."""
     if isinstance(value, (list, tuple, np.ndarray)):
         return ", ".join(str(v) for v in value)
     if value is None or (isinstance(value, float) and value != value):
@@ -752,7 +751,7 @@ def _norm_technique(value: object) -> str:
 
 
 def _sigma_reasons(
-    sigma: pd.DataFrame, weights: FindingWeights, min_level: str, index: pd.Index
+    sigma: pd.DataFrame | None, weights: FindingWeights, min_level: str, index: pd.Index
 ) -> tuple[dict[object, list[tuple[str, int, str]]], dict[object, set[str]]]:
     reasons: dict[object, list[tuple[str, int, str]]] = {}
     authors: dict[object, set[str]] = {}
@@ -770,17 +769,18 @@ def _sigma_reasons(
     work = work[work["event_index"].isin(index)]
     work = work.sort_values(["event_index", "order"], ascending=[True, False], kind="stable")
     first = ~work["event_index"].duplicated()
-    levels = work["level"].tolist()
-    techniques = [_norm_technique(t) for t in work["technique"]] if "technique" in work else []
-    names = [_norm_technique(a) for a in work["author"]] if "author" in work else []
-    for pos, (event, is_first, title) in enumerate(
-        zip(work["event_index"].tolist(), first.tolist(), work["title"].tolist(), strict=True)
+    blank = [""] * len(work)
+    for event, is_first, title, level, technique, author in zip(
+        work["event_index"].tolist(),
+        first.tolist(),
+        work["title"].tolist(),
+        work["level"].tolist(),
+        [flat_text(t) for t in work["technique"]] if "technique" in work else blank,
+        [flat_text(a) for a in work["author"]] if "author" in work else blank,
+        strict=True,
     ):
-        level = levels[pos]
         points = weights.sigma.get(level, 0) if is_first else weights.sigma_extra
         text = f"Sigma {level}: {title}"
-        technique = techniques[pos] if techniques else ""
-        author = names[pos] if names else ""
         if technique:
             text += f" [{technique}]"
         if author:
@@ -917,14 +917,8 @@ def _decoded_reasons(
         ):
             preview = " ".join(text.split())[:120] if isinstance(text, str) else ""
             count = int(layers[event])
-            out[event] = [
-                (
-                    kind,
-                    points,
-                    f"{label}: {encoding} in {column} ({count} layer{'s' if count > 1 else ''}): "
-                    f"{preview}",
-                )
-            ]
+            where = f"{encoding} in {column} ({count} layer{'s' if count > 1 else ''})"
+            out[event] = [(kind, points, f"{label}: {where}: {preview}")]
     return out
 
 
@@ -1008,12 +1002,6 @@ def _what_was_hidden(
         reasons[event].append(("log_cleared", 0, note))
 
 
-def _allowed_events(fields: pd.DataFrame, allow: AllowList | None) -> pd.Series[bool]:
-    if allow is None:
-        return pd.Series(False, index=fields.index, dtype=bool)
-    return allow.event_mask(fields)
-
-
 def build_findings(
     events: pd.DataFrame,
     *,
@@ -1066,12 +1054,7 @@ def build_findings(
         [[1, 70, 'credential_access']]
     """
     w = weights or FindingWeights()
-    if min_level not in SIGMA_LEVELS:
-        from asisdk.errors import InvalidArgumentError
-
-        raise InvalidArgumentError(
-            f"min_level must be one of {', '.join(SIGMA_LEVELS)}, got {min_level!r}"
-        )
+    require_level(min_level, InvalidArgumentError)
     fields = event_fields(events, host_column=host_column)
     own = [c for c in text_columns if c != "asi_event_text" and "parent" not in c.lower()]
     if own:
@@ -1084,9 +1067,7 @@ def build_findings(
         for event, items in found.items():
             reasons.setdefault(event, []).extend(items)
 
-    sigma_found, authors = _sigma_reasons(
-        sigma_matches if sigma_matches is not None else pd.DataFrame(), w, min_level, events.index
-    )
+    sigma_found, authors = _sigma_reasons(sigma_matches, w, min_level, events.index)
     add(sigma_found)
     add(_decoded_reasons(decoded, w))
     add(_ti_reasons(ti_verdicts, ioc_hits, w))
@@ -1103,8 +1084,10 @@ def build_findings(
             reasons.setdefault(event, []).append((rule.kind, value, rule.evidence))
     add(_rarity(events, fields, rare_min_events=rare_min_events, rare_share=rare_share, weights=w))
     _what_was_hidden(events, fields, reasons, time_column)
-    allowed = _allowed_events(fields, allow)
-    flagged = [e for e in reasons if not bool(allowed.get(e, False))]
+    flagged = list(reasons)
+    if allow is not None:
+        allowed = allow.event_mask(fields)
+        flagged = [e for e in flagged if not bool(allowed.get(e, False))]
     return _assemble(events, fields, flagged, reasons, authors, time_column, text_columns)
 
 
@@ -1119,14 +1102,12 @@ def _assemble(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     reason_columns = ["rank", "kind", "points", "evidence"]
     if not flagged:
-        empty = pd.DataFrame({name: pd.Series(dtype=object) for name in FINDING_COLUMNS})
-        return empty, pd.DataFrame({name: pd.Series(dtype=object) for name in reason_columns})
+        return empty_table(FINDING_COLUMNS), empty_table(reason_columns)
     sub = fields.loc[flagged].copy()
     # The triage's text of each event: what tells apart events whose fields say nothing
     # (read for the flagged events only, not a copy of every event's message).
     if text_columns:
-        lookup = _lookup(events)
-        wanted = {lookup[n.lower()] for n in text_columns if n.lower() in lookup}
+        wanted = set(named_columns(columns_by_name(events), text_columns))
         read = events.loc[flagged, [c for c in events.columns if c in wanted]]
         sub["text"] = _first_of(read, list(text_columns)).set_axis(sub.index)
     else:
@@ -1164,10 +1145,8 @@ def _assemble(
         flat = pd.Series(np.asarray(uniques, dtype=object), dtype=object).str.lower()
         flat = flat.str.replace(r"\s+", " ", regex=True).str.strip()
         sub[f"_k_{name}"] = flat.to_numpy()[codes] if len(flat) else ""
-    process = kind == "1"
-    sub.loc[process, "_k_parent_command_line"] = ""
-    sub.loc[process, "_k_details"] = ""
-    sub.loc[process, "_k_user"] = ""
+    for name in ("parent_command_line", "details", "user"):
+        sub.loc[kind == "1", f"_k_{name}"] = ""
     sub["_k_kind"] = kind
     key = [c for c in sub.columns if c.startswith("_k_")]
     sub = sub.sort_values(["score", "event_index"], ascending=[False, True], kind="stable")

@@ -11,6 +11,7 @@ import pandas as pd
 
 from asisdk import __version__
 from asisdk.pipeline import _defaults
+from asisdk.pipeline._findings import SIGMA_LEVELS, event_fields, flat_text
 from asisdk.pipeline._summary import triage_summary
 from asisdk.pipeline._timeline import TimelineEngine, timeline_data, timeline_html
 from asisdk.pipeline._triage import TriageResult
@@ -86,21 +87,19 @@ def _table(
         return f'<p class="empty" id="{table_id}-empty">None.</p>'
     shown = frame.head(max_rows)
     head = "".join(f"<th>{html.escape(title)}</th>" for _, title in columns)
+
+    def cell(name: str, value: object) -> str:
+        if name in markup:
+            return f"<td>{value if isinstance(value, str) else ''}</td>"
+        if name in code:
+            return f"<td><pre>{_e(value)}</pre></td>"
+        return f'<td class="num">{_e(value)}</td>' if name in numeric else f"<td>{_e(value)}</td>"
+
     body: list[str] = []
     for position, record in enumerate(shown.to_dict("records")):
-        cells = []
-        for name, _ in columns:
-            value = record.get(name)
-            if name in markup:
-                cells.append(f"<td>{value if isinstance(value, str) else ''}</td>")
-            elif name in code:
-                cells.append(f"<td><pre>{_e(value)}</pre></td>")
-            elif name in numeric:
-                cells.append(f'<td class="num">{_e(value)}</td>')
-            else:
-                cells.append(f"<td>{_e(value)}</td>")
+        cells = "".join(cell(name, record.get(name)) for name, _ in columns)
         row_id = f' id="{html.escape(row_ids[position])}"' if row_ids is not None else ""
-        body.append(f"<tr{row_id}>" + "".join(cells) + "</tr>")
+        body.append(f"<tr{row_id}>{cells}</tr>")
     more = (
         f'<p class="note">Showing {len(shown):,} of {count:,} rows; the CSV file has them all.</p>'
         if count > len(shown)
@@ -157,10 +156,11 @@ def _findings_section(result: TriageResult, top: int, linked: _Linked) -> str:
     reasons = result.finding_reasons
     by_rank: dict[object, list[str]] = {}
     if not reasons.empty:
+        ranks = set(shown["rank"])
         for rank, kind, points, evidence in reasons[
             ["rank", "kind", "points", "evidence"]
         ].itertuples(index=False, name=None):
-            if rank in set(shown["rank"]):
+            if rank in ranks:
                 extra = f" <b>+{int(points)}</b>" if points else ""
                 by_rank.setdefault(rank, []).append(
                     f'<li><span class="tag">{_e(kind)}</span> {_e(evidence)}{extra}</li>'
@@ -227,30 +227,15 @@ def _sigma_section(result: TriageResult, linked: _Linked) -> str:
         return _section("sigma", "Sigma matches", None, '<p class="empty">Sigma did not run.</p>')
     if matches.empty:
         return _section("sigma", "Sigma matches", 0, '<p class="empty">No rule matched.</p>')
-
-    def flat(value: object) -> str:
-        if isinstance(value, (list, tuple)):
-            return ", ".join(map(str, value))
-        return "" if value is None or (isinstance(value, float) and value != value) else str(value)
-
-    work = matches.assign(
-        technique=matches["technique"].map(flat),
-        author=matches["author"].map(flat),
-        title=matches["title"].map(flat),
-        level=matches["level"].map(flat),
-        rule_id=matches["rule_id"].map(flat),
-    )
-    grouped = work.groupby(
-        ["rule_id", "title", "level", "technique", "author"], sort=False, dropna=False
-    )
+    keys = ["rule_id", "title", "level", "technique", "author"]
+    work = matches.assign(**{name: matches[name].map(flat_text) for name in keys})
+    grouped = work.groupby(keys, sort=False, dropna=False)
     table = grouped["event_index"].agg(lambda s: list(s)).reset_index()
     table["events"] = table["event_index"].map(len)
     table["links"] = [
         linked.links(list(i), len(i), "every match is in findings.csv")
         for i in table["event_index"]
     ]
-    from asisdk.pipeline._findings import SIGMA_LEVELS
-
     table["_level"] = (
         table["level"].str.lower().map(lambda v: SIGMA_LEVELS.index(v) if v in SIGMA_LEVELS else -1)
     )
@@ -537,8 +522,6 @@ def _patterns_section(result: TriageResult, linked: _Linked) -> str:
 
 
 def _events_section(result: TriageResult, linked: _Linked) -> str:
-    from asisdk.pipeline._findings import event_fields
-
     events = result.events
     wanted = [i for i in events.index if i in linked]
     subset = events.loc[wanted]
@@ -556,14 +539,12 @@ def _events_section(result: TriageResult, linked: _Linked) -> str:
         ],
     )
     findings = result.findings
-    if not findings.empty:
-        rank_of = dict(zip(findings["event_index"], findings["rank"], strict=True))
-        table["finding"] = [
-            f'<a href="#finding-{rank_of[i]}">#{rank_of[i]}</a>' if i in rank_of else ""
-            for i in wanted
-        ]
-    else:
-        table["finding"] = ""
+    rank_of = (
+        {} if findings.empty else dict(zip(findings["event_index"], findings["rank"], strict=True))
+    )
+    table["finding"] = [
+        f'<a href="#finding-{rank_of[i]}">#{rank_of[i]}</a>' if i in rank_of else "" for i in wanted
+    ]
     intro = (
         f"<p>The {len(wanted):,} events the tables above link to (events.parquet has all "
         f"{len(events):,}).</p>"

@@ -24,7 +24,7 @@ from asisdk.decode import unpack_frame
 from asisdk.entities import IpType, ip_type_of, is_public_address
 from asisdk.ioc import BUILTIN_TYPES, IocExtractor, extract_frame
 from asisdk.pipeline import _defaults
-from asisdk.pipeline._columns import first_text, nonblank_mask
+from asisdk.pipeline._columns import empty_table, first_text, nonblank_mask
 
 if TYPE_CHECKING:
     from asisdk.geo import GeoIpDatabase
@@ -184,6 +184,14 @@ SUSPICION_ORDER: Final[tuple[str, ...]] = (
 _HASH_TYPES: Final = frozenset({"md5", "sha1", "sha256"})
 
 
+def _file_and_row(frame: pd.DataFrame, index: Any) -> list[Any]:
+    """The ``asi_file`` and ``asi_row`` of the events at ``index`` (``None`` without them)."""
+    return [
+        frame[name].reindex(index).to_numpy() if name in frame else None
+        for name in ("asi_file", "asi_row")
+    ]
+
+
 def _text_values(frame: pd.DataFrame, column: str) -> pd.Series[Any]:
     values = plain_text(frame[column])
     text = values.where(values.notna(), "").astype(str)
@@ -242,12 +250,11 @@ def decode_events(
         joined["column"] = column
         parts.append(joined)
     if not parts:
-        return pd.DataFrame({name: pd.Series(dtype=object) for name in DECODED_COLUMNS})
+        return empty_table(DECODED_COLUMNS)
     out = pd.concat(parts, ignore_index=True)
     out = out.sort_values(["src_index", "column", "layer_order"], kind="stable")
     out = out.reset_index(drop=True)
-    for name in ("asi_file", "asi_row"):
-        out[name] = frame[name].reindex(out["src_index"]).to_numpy() if name in frame else None
+    out["asi_file"], out["asi_row"] = _file_and_row(frame, out["src_index"])
     out["layer"] = out["index"]
     out["decoded_size"] = (
         out["decoded_bytes"]
@@ -295,47 +302,45 @@ def extract_iocs(
         >>> sorted(found["observable"])
         ['203.0.113.9', 'http://203.0.113.9/a']
     """
-    wanted = list(types)
+
+    def scan(source: pd.DataFrame, scanned: str | list[str]) -> pd.DataFrame:
+        found = extract_frame(
+            source, scanned, types=list(types), executor=executor, extractor=extractor
+        )
+        return found[found["error"].isna()]
+
+    def rows(found: pd.DataFrame, **where: Any) -> pd.DataFrame:
+        kinds = {name: found[name].to_numpy() for name in ("ioc_type", "observable")}
+        return pd.DataFrame({**where, **kinds})
+
     parts: list[pd.DataFrame] = []
     if columns:
-        original = extract_frame(
-            frame, list(columns), types=wanted, executor=executor, extractor=extractor
-        )
-        original = original[original["error"].isna()]
+        original = scan(frame, list(columns))
         parts.append(
-            pd.DataFrame(
-                {
-                    "src_index": original["src_index"].to_numpy(),
-                    "column": original["column"].astype(str).to_numpy(),
-                    "source": "original",
-                    "layer": None,
-                    "ioc_type": original["ioc_type"].to_numpy(),
-                    "observable": original["observable"].to_numpy(),
-                }
+            rows(
+                original,
+                src_index=original["src_index"].to_numpy(),
+                column=original["column"].astype(str).to_numpy(),
+                source="original",
+                layer=None,
             )
         )
     texts = decoded[decoded["decoded_text"].notna()] if len(decoded) else decoded
     if len(texts):
-        layer_frame = pd.DataFrame({"decoded_text": texts["decoded_text"].to_numpy()})
-        hits = extract_frame(
-            layer_frame, "decoded_text", types=wanted, executor=executor, extractor=extractor
-        )
-        hits = hits[hits["error"].isna()]
-        positions = hits["src_index"].astype("int64").to_numpy()
+        layers = pd.DataFrame({"decoded_text": texts["decoded_text"].to_numpy()})
+        hits = scan(layers, "decoded_text")
+        at = hits["src_index"].astype("int64").to_numpy()
         parts.append(
-            pd.DataFrame(
-                {
-                    "src_index": texts["src_index"].to_numpy()[positions],
-                    "column": texts["column"].to_numpy()[positions],
-                    "source": "decoded",
-                    "layer": texts["layer"].to_numpy()[positions],
-                    "ioc_type": hits["ioc_type"].to_numpy(),
-                    "observable": hits["observable"].to_numpy(),
-                }
+            rows(
+                hits,
+                src_index=texts["src_index"].to_numpy()[at],
+                column=texts["column"].to_numpy()[at],
+                source="decoded",
+                layer=texts["layer"].to_numpy()[at],
             )
         )
     if not parts:
-        return pd.DataFrame({name: pd.Series(dtype=object) for name in IOC_COLUMNS})
+        return empty_table(IOC_COLUMNS)
     out = pd.concat(parts, ignore_index=True)
     out = out.drop_duplicates(["src_index", "column", "source", "layer", "ioc_type", "observable"])
     return out.reset_index(drop=True)[list(IOC_COLUMNS)]
@@ -376,7 +381,7 @@ def summarise_iocs(
         "first_row",
     ]
     if iocs.empty:
-        return pd.DataFrame({name: pd.Series(dtype=object) for name in columns})
+        return empty_table(columns)
     work = iocs[["ioc_type", "observable", "src_index", "source", "column"]].copy()
     if time_column is not None and time_column in frame.columns:
         work["time"] = frame[time_column].reindex(work["src_index"]).to_numpy()
@@ -393,10 +398,7 @@ def summarise_iocs(
     table["sources"] = grouped["source"].agg(lambda s: "+".join(sorted(set(s), reverse=True)))
     table["columns"] = grouped["column"].agg(lambda s: ", ".join(sorted(set(map(str, s)))))
     table = table.reset_index()
-    for name, target in (("asi_file", "first_file"), ("asi_row", "first_row")):
-        table[target] = (
-            frame[name].reindex(table["first_index"]).to_numpy() if name in frame else None
-        )
+    table["first_file"], table["first_row"] = _file_and_row(frame, table["first_index"])
     order = {t: i for i, t in enumerate(("sha256", "sha1", "md5", "url", "ipv4", "ipv6", "dns"))}
     table["type_order"] = table["ioc_type"].map(lambda t: order.get(t, len(order)))
     table = table.sort_values(["type_order", "events", "observable"], kind="stable").reset_index(
@@ -500,16 +502,12 @@ def identifier_hash_mask(hits: pd.DataFrame, frame: pd.DataFrame) -> pd.Series[b
     unique = frame.index.is_unique
     located = pd.Index(hits["src_index"].iloc[candidates])
     rows = frame.index.get_indexer(located) if unique else None
-    named: dict[object, bool] = {}
     # The events' text is read once per column for all its hits, and lower-cased once per
     # event (an image load names four hashes in one rendered message).
     wanted: dict[object, list[tuple[int, int]]] = {}
     for at_candidate, pos in enumerate(candidates.tolist()):
         column = columns[pos]
-        is_named = named.get(column)
-        if is_named is None:
-            is_named = named[column] = bool(_IDENTIFIER_NAME.search(str(column)))
-        if is_named:
+        if _names_identifier(str(column)):
             flags[pos] = True
             continue
         if sources[pos] != "original" or column not in frame.columns:
@@ -660,8 +658,7 @@ def find_patterns(
     labels = pd.Series(-1, index=frame.index, dtype="int64", name="pattern_id")
     with_text = frame.index[has_text]
     if not len(with_text):
-        empty = pd.DataFrame({name: pd.Series(dtype=object) for name in PATTERN_COLUMNS})
-        return empty, labels
+        return empty_table(PATTERN_COLUMNS), labels
     # The distinct lines in order of first appearance among the events with text, found
     # without a copy of those events' text.
     every_code, every_distinct = pd.factorize(text)
@@ -705,10 +702,7 @@ def find_patterns(
     table["rare"] = table["events"] <= threshold
     table = table.sort_values(["events", "first_seen", "pattern_id"], kind="stable")
     table["rarity_rank"] = range(1, len(table) + 1)
-    for name, target in (("asi_file", "example_file"), ("asi_row", "example_row")):
-        table[target] = (
-            frame[name].reindex(table["example_index"]).to_numpy() if name in frame else None
-        )
+    table["example_file"], table["example_row"] = _file_and_row(frame, table["example_index"])
     table["example_text"] = pd.Series(
         [_preview(text.at[i]) for i in table["example_index"]], index=table.index, dtype=object
     )
@@ -744,8 +738,6 @@ def geolocate_iocs(table: pd.DataFrame, database: GeoIpDatabase) -> pd.DataFrame
     """
     ips = table.loc[table["ioc_type"].isin(["ipv4", "ipv6"]), ["observable"]].drop_duplicates()
     if ips.empty:
-        return pd.DataFrame(
-            {name: pd.Series(dtype=object) for name in ("observable", *GEO_COLUMNS)}
-        )
+        return empty_table(("observable", *GEO_COLUMNS))
     located = database.lookup_frame(ips.reset_index(drop=True), "observable")
     return located[["observable", *GEO_COLUMNS]]

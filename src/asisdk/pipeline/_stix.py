@@ -14,6 +14,14 @@ from asisdk.pipeline import _defaults
 __all__ = ["stix_bundle"]
 
 _HASH_NAMES: Final = {"md5": "MD5", "sha1": "SHA-1", "sha256": "SHA-256"}
+#: The observable class and pattern object of each indicator type known by its value.
+_VALUE_TYPES: Final[dict[str, tuple[Any, str]]] = {
+    "ipv4": (stix2.IPv4Address, "ipv4-addr"),
+    "ipv6": (stix2.IPv6Address, "ipv6-addr"),
+    "dns": (stix2.DomainName, "domain-name"),
+    "url": (stix2.URL, "url"),
+    "email": (stix2.EmailAddress, "email-addr"),
+}
 
 
 def _quote(value: str) -> str:
@@ -22,22 +30,12 @@ def _quote(value: str) -> str:
 
 
 def _observable(ioc_type: str, value: str) -> tuple[Any, str] | None:
-    if ioc_type == "ipv4":
-        return stix2.IPv4Address(value=value), f"[ipv4-addr:value = {_quote(value)}]"
-    if ioc_type == "ipv6":
-        return stix2.IPv6Address(value=value), f"[ipv6-addr:value = {_quote(value)}]"
-    if ioc_type == "dns":
-        return stix2.DomainName(value=value), f"[domain-name:value = {_quote(value)}]"
-    if ioc_type == "url":
-        return stix2.URL(value=value), f"[url:value = {_quote(value)}]"
-    if ioc_type == "email":
-        return stix2.EmailAddress(value=value), f"[email-addr:value = {_quote(value)}]"
+    if ioc_type in _VALUE_TYPES:
+        observable, name = _VALUE_TYPES[ioc_type]
+        return observable(value=value), f"[{name}:value = {_quote(value)}]"
     if ioc_type in _HASH_NAMES:
         name = _HASH_NAMES[ioc_type]
-        return (
-            stix2.File(hashes={name: value}),
-            f"[file:hashes.'{name}' = {_quote(value)}]",
-        )
+        return stix2.File(hashes={name: value}), f"[file:hashes.'{name}' = {_quote(value)}]"
     return None
 
 

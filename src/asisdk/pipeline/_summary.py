@@ -31,28 +31,23 @@ def _plain_int(value: object) -> int | None:
 
 def top_findings(result: TriageResult, top: int = TOP_FINDINGS) -> list[dict[str, Any]]:
     """The first ``top`` findings as JSON-ready dicts (rank, score, where, what and why)."""
-    findings = result.findings
-    if findings.empty:
-        return []
-    out: list[dict[str, Any]] = []
-    for row in findings.head(top).to_dict("records"):
-        out.append(
-            {
-                "rank": int(row["rank"]),
-                "score": int(row["score"]),
-                "host": str(row.get("host") or ""),
-                "user": str(row.get("user") or ""),
-                "image": str(row.get("image") or ""),
-                "command_line": str(row.get("command_line") or row.get("details") or ""),
-                "parent_image": str(row.get("parent_image") or ""),
-                "events": int(row["events"]),
-                "asi_file": str(row.get("asi_file") or ""),
-                "asi_row": _plain_int(row.get("asi_row")),
-                "reason_kinds": str(row["reason_kinds"]),
-                "reasons": str(row["reasons"]),
-            }
-        )
-    return out
+    return [
+        {
+            "rank": int(row["rank"]),
+            "score": int(row["score"]),
+            "host": str(row.get("host") or ""),
+            "user": str(row.get("user") or ""),
+            "image": str(row.get("image") or ""),
+            "command_line": str(row.get("command_line") or row.get("details") or ""),
+            "parent_image": str(row.get("parent_image") or ""),
+            "events": int(row["events"]),
+            "asi_file": str(row.get("asi_file") or ""),
+            "asi_row": _plain_int(row.get("asi_row")),
+            "reason_kinds": str(row["reason_kinds"]),
+            "reasons": str(row["reasons"]),
+        }
+        for row in result.findings.head(top).to_dict("records")
+    ]
 
 
 def triage_summary(
@@ -79,10 +74,10 @@ def triage_summary(
     """
     iocs = result.iocs
     rare = result.rare_patterns
-    located = 0
-    if "geo_status" in iocs.columns:
-        located = int((iocs["geo_status"] == "found").sum())
-    by_type = iocs["ioc_type"].value_counts() if len(iocs) else None
+    located = int((iocs["geo_status"] == "found").sum()) if "geo_status" in iocs.columns else 0
+    by_type = (
+        {str(k): int(v) for k, v in iocs["ioc_type"].value_counts().items()} if len(iocs) else {}
+    )
     return {
         "findings": len(result.findings),
         "top_findings": top_findings(result, top),
@@ -97,7 +92,7 @@ def triage_summary(
         if len(result.decoded)
         else 0,
         "iocs": len(iocs),
-        "iocs_by_type": {str(k): int(v) for k, v in by_type.items()} if by_type is not None else {},
+        "iocs_by_type": by_type,
         "noise_addresses": result.noise_addresses,
         "allowed_iocs": result.allowed_iocs,
         "identifier_hashes": result.identifier_hashes,

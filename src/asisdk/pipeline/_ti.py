@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Final
 import pandas as pd
 
 from asisdk.entities import is_public_address
+from asisdk.pipeline._columns import empty_table
 
 if TYPE_CHECKING:
     from asisdk.ti import ThreatIntel
@@ -85,7 +86,7 @@ async def ti_verdicts(
     chosen = ti_candidates(iocs, max_lookups=max_lookups)
     columns = ["observable", *TI_IOC_COLUMNS]
     if chosen.empty:
-        return pd.DataFrame({name: pd.Series(dtype=object) for name in columns})
+        return empty_table(columns)
     frame = await ti.lookup_frame(chosen[["observable"]].reset_index(drop=True), "observable")
     return frame[columns]
 

@@ -11,15 +11,11 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import pandas as pd
 
+from asisdk.errors import ConfigurationError, InvalidArgumentError
 from asisdk.pipeline import _defaults
 from asisdk.pipeline._allow import AllowList
 from asisdk.pipeline._columns import EventColumns, detect_columns, with_event_text
-from asisdk.pipeline._findings import (
-    SIGMA_LEVELS,
-    FindingWeights,
-    SigmaLevel,
-    build_findings,
-)
+from asisdk.pipeline._findings import FindingWeights, SigmaLevel, build_findings, require_level
 from asisdk.pipeline._load import LoadedEvents, with_times
 from asisdk.pipeline._stages import (
     DEFAULT_IOC_TYPES,
@@ -99,12 +95,7 @@ class TriageOptions:
     timezone: str | None = None
 
     def __attrs_post_init__(self) -> None:
-        if self.min_level not in SIGMA_LEVELS:
-            from asisdk.errors import ConfigurationError
-
-            raise ConfigurationError(
-                f"min_level must be one of {', '.join(SIGMA_LEVELS)}, got {self.min_level!r}"
-            )
+        require_level(self.min_level, ConfigurationError)
 
 
 @attrs.frozen(kw_only=True)
@@ -320,16 +311,9 @@ def run_triage(
     events = events.assign(pattern_id=labels)
     attribution = None
     if geo is not None:
-        caught: list[warnings.WarningMessage] = []
-
-        def locate() -> pd.DataFrame:
-            with warnings.catch_warnings(record=True) as seen:
-                warnings.simplefilter("always")
-                located = geolocate_iocs(iocs, geo)
-            caught.extend(seen)
-            return located
-
-        located = _timed(timings, "geo", progress, locate)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            located = _timed(timings, "geo", progress, lambda: geolocate_iocs(iocs, geo))
         iocs = iocs.merge(located, on="observable", how="left")
         attribution = geo.attribution
         geo_note = "; ".join(str(w.message) for w in caught) or geo_note
@@ -432,8 +416,6 @@ def _sigma_frame(found: object) -> pd.DataFrame | None:
         return None
     matches = found if isinstance(found, pd.DataFrame) else getattr(found, "frame", None)
     if not isinstance(matches, pd.DataFrame):
-        from asisdk.errors import InvalidArgumentError
-
         raise InvalidArgumentError(
             f"sigma= gave {type(found).__name__}: expected a DataFrame of Sigma matches or an "
             "object with one as .frame"
@@ -444,7 +426,5 @@ def _sigma_frame(found: object) -> pd.DataFrame | None:
     if "event_index" not in out.columns:
         # A frame indexed by the events it matched.
         out = out.rename_axis("event_index").reset_index()
-    for name in ("title", "level", "technique", "author", "rule_id"):
-        if name not in out.columns:
-            out[name] = ""
-    return out
+    wanted = ("title", "level", "technique", "author", "rule_id")
+    return out.assign(**{name: "" for name in wanted if name not in out.columns})
