@@ -81,6 +81,7 @@ CASES: list[Case] = [
     C("network 2001:db8::/32 blocked", ipv6="2001:db8::"),
     C("default route ::/0 and 64:ff9b::/1"),
     C("host route 2001:db8:abcd:12::1/64 in the table", ipv6="2001:db8:abcd:12::"),
+    C("resolver 2001:db8:abcd:12::53/¹ (footnote 1)", ipv6="2001:db8:abcd:12::53"),
     C("mapped ::ffff:198.51.100.23 client", ipv6="::ffff:198.51.100.23", ipv4="198.51.100.23"),
     C("NAT64 64:ff9b::203.0.113.7 path", ipv6="64:ff9b::203.0.113.7", ipv4="203.0.113.7"),
     C("Time 10:30:45 and 23:59:59.123"),

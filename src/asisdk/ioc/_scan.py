@@ -66,6 +66,8 @@ _OPENERS: Final = {"(": ")", "[": "]"}
 _BRACKET_CHARS: Final = {"(": re.compile(r"[()]"), "[": re.compile(r"[\[\]]")}
 _NAT64: Final = ipaddress.IPv6Network("64:ff9b::/96")
 _MAX_PREFIX6: Final = 128
+#: A CIDR prefix length after an address (ASCII digits: ``/²`` is not ``/2``).
+_PREFIX: Final = re.compile(r"/([0-9]{1,3})")
 _MAX_URL_DEPTH: Final = 2
 #: Most URLs split out of one run of URL characters (``[a](http://b)](http://c)...``).
 _MAX_GLUED: Final = 64
@@ -398,13 +400,10 @@ def _ipv6(text: str, cand: str, start: int, end: int, add: _Add, *, cidr: bool =
         return
     ip, embedded = parsed
     value = address.lower()
-    if cidr and text.startswith("/", end):
-        digits = ""
-        pos = end + 1
-        while pos < len(text) and text[pos].isdigit() and len(digits) < 3:
-            digits += text[pos]
-            pos += 1
-        if digits and int(digits) <= _MAX_PREFIX6:
+    prefix = _PREFIX.match(text, end) if cidr else None
+    if prefix:
+        digits = prefix.group(1)
+        if int(digits) <= _MAX_PREFIX6:
             network = ipaddress.IPv6Network(f"{address}/{digits}", strict=False)
             if network.network_address != ip:
                 value = network.network_address.compressed
