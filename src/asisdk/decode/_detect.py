@@ -100,7 +100,8 @@ def _left_bounded(text: str, position: int, *, word: bool) -> bool:
 
 def find_candidates(text: str) -> list[Candidate]:
     """Return every candidate span in ``text``, ordered by offset then preference."""
-    found = [Candidate(m.start(), m.end(), "block") for m in _BLOCK.finditer(text)]
+    blocks = [Candidate(*m.span(), "block") for m in _BLOCK.finditer(text)]
+    found: list[Candidate] = []
     found.extend(
         Candidate(m.start("payload"), m.end("payload"), "context")
         for m in _POWERSHELL.finditer(text)
@@ -142,6 +143,9 @@ def find_candidates(text: str) -> list[Candidate]:
         found.extend(
             Candidate(m.start(), m.end(), "charcode") for m in _CHARCODE_CALLS.finditer(text)
         )
+    if not found:
+        return blocks  # in text order already, and blocks never overlap (the common case)
+    found.extend(blocks)
     found.sort(key=_sort_key)
     return found
 
