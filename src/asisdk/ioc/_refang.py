@@ -30,7 +30,7 @@ _BRACKET_DOT = rf"\ {{0,3}}(?:{_DOT_WORDS})\ {{0,3}}[\]\)\}}]"
 _BRACKET_AT = r"\ {0,3}(?:@|at|AT|At)\ {0,3}[\]\)\}]"
 _BRACKET_ARROBA = r"\ {0,3}(?:arroba|ARROBA|et|ET)\ {0,3}[\]\)\}]"
 _H = (
-    ("scheme", r"(?:[xX*]{2})p(?=[sS]?(?:\[:\]|:(?://|\\\\|\[/\])|\[:\]//|\[://\]))"),
+    ("scheme", r"(?:[xX*]{2})[pP](?=[sS]?(?:\[:\]|:(?://|\\\\|\[/\])|\[:\]//|\[://\]))"),
     ("sfix", r"(?i:ttps?)(?: +:/{2,3} *|:/{3,} *|:// +|(?<![:/])//(?!/) *)"),
 )
 _F = (("ftp", r"[xX][pP](?=s?(?:\[:\]|:)(?://|\[/\]))"),)
@@ -56,7 +56,7 @@ _DEFANG_LEADS: Final[tuple[tuple[str, tuple[tuple[str, str], ...]], ...]] = (
             ("odot", r"\.\[?|\.\]?"),
         ),
     ),
-    ("(", _PAREN),
+    ("(", (*_PAREN, ("pslash", r"/\)"))),
     ("{", _PAREN),
     ("\\", (("bsdot", r"\."), ("jslash", "/"))),
     ("<", (("adot", r"\.>"),)),
@@ -268,6 +268,11 @@ def _slash(text: str, match: re.Match[str], start: int, end: int) -> _Replacemen
     return start, end, "/"
 
 
+def _pslash(text: str, match: re.Match[str], start: int, end: int) -> _Replacement:
+    # ``evil(.)com(/)a.php``: only right after a name (``the root (/)`` is prose)
+    return (start, end, "/") if _word_before(text, start) else None
+
+
 def _bsslash(text: str, match: re.Match[str], start: int, end: int) -> _Replacement:
     if not _SCHEME_BEFORE.search(text, max(0, start - 6), start):
         return None
@@ -322,6 +327,7 @@ _HANDLERS: Final[dict[str, _Handler]] = {
     "x4": _x4,
     "colon": _colon,
     "slash": _slash,
+    "pslash": _pslash,
     "bsslash": _bsslash,
     "uat": _uat,
     "hyphen": _between_words("-"),
