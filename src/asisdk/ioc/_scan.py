@@ -39,7 +39,13 @@ from asisdk.ioc._patterns import (
 )
 from asisdk.ioc._refang import RefangMap, run_before
 from asisdk.ioc._tlds import TLDS
-from asisdk.ioc._validate import canonical_ipv4, is_domain, is_ipv4, is_windows_path
+from asisdk.ioc._validate import (
+    canonical_ipv4,
+    is_domain,
+    is_host_name,
+    is_ipv4,
+    is_windows_path,
+)
 
 __all__ = ["MAX_URL_VALUE", "Hit", "UrlComponents", "scan"]
 
@@ -74,8 +80,6 @@ _MAX_GLUED: Final = 64
 #: Longest URL value reported (longer URLs are found whole; their value is cut here).
 MAX_URL_VALUE: Final = 8192
 _MAX_HOST: Final = 253
-#: What a host name may be made of (letters and digits of any script, ``.``, ``-``, ``_``).
-_HOST_CHARS: Final = re.compile(r"[\w.-]+")
 #: Longest scheme written before ``://`` (``git+telnet``), to start a scheme search near it.
 _LONGEST_SCHEME: Final = 16
 _INNER_FILE_LABELS: Final = frozenset({"exe", "dll", "tar", "sys", "tmp", "bak", "bin", "old"})
@@ -324,7 +328,7 @@ def _one_url(text: str, start: int, raw: str, add: _Add, depth: int, *, inside: 
         return
     if not host or len(host) > _MAX_HOST:
         return
-    if not (host.startswith("[") or _HOST_CHARS.fullmatch(host)):
+    if not (host.startswith("[") or is_host_name(host)):
         return
     if host.startswith("[") and not _valid_v6(host[1:-1]):
         return

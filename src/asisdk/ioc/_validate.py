@@ -16,7 +16,15 @@ from typing import Final
 from asisdk.ioc._patterns import URL_SCHEME_PREFIX, URL_SCHEMES
 from asisdk.ioc._tlds import TLDS
 
-__all__ = ["BUILTIN_VALIDATORS", "canonical_ipv4", "is_domain", "is_ipv4", "is_ipv6", "split_host"]
+__all__ = [
+    "BUILTIN_VALIDATORS",
+    "canonical_ipv4",
+    "is_domain",
+    "is_host_name",
+    "is_ipv4",
+    "is_ipv6",
+    "split_host",
+]
 
 _MAX_DOMAIN: Final = 253
 _IPV4_OCTETS: Final = 4
@@ -89,7 +97,23 @@ def split_host(authority: str) -> str:
     return hostport.split(":", 1)[0]
 
 
-_HOST_RE: Final = re.compile(r"[\w.-]{1,253}")
+#: A URL host name: one or more labels, none empty or starting or ending with ``-`` (one
+#: trailing dot allowed: ``http://evil.com./``). ``http://..``, ``http://-a.b.co`` and
+#: ``http://.www.x.com`` are not URLs.
+_HOST_NAME_RE: Final = re.compile(r"(?!-)[\w-]{1,63}(?<!-)(?:\.(?!-)[\w-]{1,63}(?<!-))*\.?")
+_DOTTED_DIGITS_RE: Final = re.compile(r"[0-9]+(?:\.[0-9]+)+\.?")
+
+
+def is_host_name(host: str) -> bool:
+    """Whether ``host`` (not bracketed) can be the host of a URL: a name of well-formed
+    labels, and, when it is only dotted digits, a valid IPv4 (``http://1.2.3`` is not)."""
+    if len(host) > _MAX_DOMAIN or _HOST_NAME_RE.fullmatch(host) is None:
+        return False
+    if _DOTTED_DIGITS_RE.fullmatch(host):
+        return is_ipv4(host.rstrip("."))
+    return True
+
+
 _URL_RE: Final = re.compile(
     URL_SCHEME_PREFIX
     + "(?i:"
@@ -108,7 +132,7 @@ def _is_url(value: str) -> bool:
         return bool(value[7:].strip("/"))  # ``file:///C:/x``: a local file, no host
     if host.startswith("["):
         return is_ipv6(host[1:-1])
-    return bool(_HOST_RE.fullmatch(host))
+    return is_host_name(host)
 
 
 _EMAIL_RE: Final = re.compile(r"[\w+%-]{1,64}(?:\.[\w+%-]{1,64}){0,16}@(?P<domain>[^@\s]+)")
