@@ -66,3 +66,102 @@ def test_url_whose_host_is_not_a_host_name_is_not_a_url(text: str) -> None:
 )
 def test_url_validator_checks_the_host(value: str, valid: bool) -> None:
     assert validate(value, "url") is valid
+
+
+@pytest.mark.parametrize(
+    ("text", "keys"),
+    [
+        (
+            r"Persistence under HKCU\Software\Acme Updater\Settings\AutoStart was seen",
+            {r"HKCU\Software\Acme Updater\Settings\AutoStart"},
+        ),
+        (
+            r"HKLM\SOFTWARE\Contoso Ltd\Remote Agent Service\Parameters",
+            {r"HKLM\SOFTWARE\Contoso Ltd\Remote Agent Service\Parameters"},
+        ),
+        (
+            r"it writes HKLM\SYSTEM\CurrentControlSet\Control\Session Manager\KnownDLLs now",
+            {r"HKLM\SYSTEM\CurrentControlSet\Control\Session Manager\KnownDLLs"},
+        ),
+        # A key then prose: the words are not followed by more of the key.
+        (
+            r"HKCU\Software\Classes\ms-settings was modified on the host",
+            {r"HKCU\Software\Classes\ms-settings"},
+        ),
+        # Two keys in a sentence stay two keys.
+        (
+            r"HKLM\Software\Foo and HKCU\Software\Bar\Baz",
+            {r"HKLM\Software\Foo", r"HKCU\Software\Bar\Baz"},
+        ),
+        # reg.exe switches are not words of a component.
+        (
+            r"reg add HKCU\Software\Microsoft\Windows\CurrentVersion\Run /v upd /d C:\x\a.exe",
+            {r"HKCU\Software\Microsoft\Windows\CurrentVersion\Run"},
+        ),
+    ],
+)
+def test_registry_component_with_spaces_when_the_key_goes_on(text: str, keys: set[str]) -> None:
+    assert _found(text, "registry_key") == keys
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        (r"HKLM\System\CurrentControlSet\Control\Session Manager", None),
+        (r"values under HKCU\Volatile Environment.", None),
+        (r"HKCU\Software\Microsoft\Command Processor", None),
+        (r"HKLM\Software\Microsoft\Windows\CurrentVersion\Explorer\Browser Helper Objects", None),
+    ],
+)
+def test_registry_key_ending_in_a_well_known_spaced_name(text: str, key: str | None) -> None:
+    expected = text.split("under ")[-1].rstrip(".")
+    assert _found(text, "registry_key") == {key or expected}
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        (r"<HKLM>\SOFTWARE\Microsoft\Windows\CurrentVersion\Run", None),
+        (r"Key: <HKCU>\Software\Classes\exefile\shell\open\command", None),
+        (r"<HKU>\S-1-5-21-100\Software\Run (value: svc)", None),
+    ],
+)
+def test_registry_hive_in_angle_brackets(text: str, key: str | None) -> None:
+    raw = text[text.index("<") + 1 :].split(" ")[0]
+    value = raw.replace(">", "", 1)
+    matches = [m for m in IocExtractor().finditer(text) if m.type == "registry_key"]
+    assert [(m.value, m.raw) for m in matches] == [(key or value, raw)]
+    assert validate(matches[0].value, "registry_key")
+
+
+def test_registry_hive_with_a_stray_angle_bracket_is_not_a_key() -> None:
+    assert _found(r"HKLM>\SOFTWARE\Foo", "registry_key") == set()
+
+
+@pytest.mark.parametrize(
+    ("text", "ioc_type", "value"),
+    [
+        (
+            r"dropped to C:\Users\<username>\AppData\Local\Temp\upd.exe then ran it",
+            "windows_path",
+            r"C:\Users\<username>\AppData\Local\Temp\upd.exe",
+        ),
+        (
+            r"%SystemDrive%\Users\<user name>\Desktop\readme.txt",
+            "windows_path",
+            r"%SystemDrive%\Users\<user name>\Desktop\readme.txt",
+        ),
+        (
+            r"It was set in HKEY_USERS\<USER SID>\Software\Microsoft\Windows\CurrentVersion\Run.",
+            "registry_key",
+            r"HKEY_USERS\<USER SID>\Software\Microsoft\Windows\CurrentVersion\Run",
+        ),
+    ],
+)
+def test_placeholder_component_in_a_path_or_key(text: str, ioc_type: str, value: str) -> None:
+    assert _found(text, ioc_type) == {value}
+    assert validate(value, ioc_type)
+
+
+def test_angle_brackets_at_the_end_of_a_path_are_markup() -> None:
+    assert _found(r"<td>C:\Temp\<br>", "windows_path") == {"C:\\Temp\\"}

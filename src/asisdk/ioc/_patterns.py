@@ -93,8 +93,12 @@ _CLOSE_QUOTES = "\u201d\u2019\u00bb\u201c"  # ” ’ » “
 # backslashes, carets, and never typographic punctuation.
 _URL_CHAR = rf"[^\s<>\"'`|{{}}\\^{TYPO_PUNCT}]"
 _URL_BODY = _URL_CHAR + r"+"
-_WIN_SEG = rf"[^\s\\/:*?\"'<>|,;`{TYPO_PUNCT}]{{1,255}}"
-_REG_SEG = rf"[^\s\\\"'<>|,;`{TYPO_PUNCT}]{{1,255}}"
+# A placeholder component written in a report (``C:\Users\<username>\AppData``,
+# ``HKEY_USERS\<USER SID>\Software``): only between separators, so ``C:\Temp\<br>`` is not
+# one. It starts with ``<``, which no other component holds: the two never compete.
+_PLACEHOLDER = r"<\w[\w -]{0,63}>(?=\\)"
+_WIN_SEG = rf"(?:{_PLACEHOLDER}|[^\s\\/:*?\"'<>|,;`{TYPO_PUNCT}]{{1,255}})"
+_REG_SEG = rf"(?:{_PLACEHOLDER}|[^\s\\\"'<>|,;`{TYPO_PUNCT}]{{1,255}})"
 _LIN_SEG = r"[\w.+@%=,~-]{1,255}"
 _HEX = "[0-9A-Fa-f]"
 #: Most segments of one path or key matched: the regex engine keeps state per repetition, so
@@ -118,7 +122,7 @@ _G = r"(?<![A-Za-z0-9])"
 # starts with ``_``, and never right after a word character: a run of ``_`` fails at once.
 _STARTS = (
     rf"(?=(?:[^\W_]|[+%-]|(?<!\w)_)[\w+%-]{{0,69}}+[.@:\\/$~]|[:\\/$~]"
-    rf"|(?:T1)?{_HEX}{{32}}|{_HEX}{{2}}-{_HEX}{{2}}-|[cC][vV][eE]-)"
+    rf"|(?:T1)?{_HEX}{{32}}|{_HEX}{{2}}-{_HEX}{{2}}-|[cC][vV][eE]-|HK(?:LM|CU|CR|U|CC)>)"
 )
 _V6_TAIL = rf"(?:{_HEX}{{1,4}}|\d{{1,3}}(?:\.\d{{1,3}}){{3}})?(?:%[\w.-]{{1,32}})?(?![\w:]|\.\w)"
 _WIN_TAIL = rf"(?:\\{{1,2}}{_WIN_SEG}){{1,{MAX_SEGMENTS}}}\\?"
@@ -133,7 +137,7 @@ _BARE = rf"""
     | %(?<![\w\\].)\w{{1,64}}%{_WIN_TAIL}(?P<win_pct>)
     | \$(?<![\w\\].)[eE][nN][vV]:\w{{1,64}}{_WIN_TAIL}(?P<win_env>)
     | H(?<![\w\\].)(?:KEY_(?:LOCAL_MACHINE|CURRENT_USER|CLASSES_ROOT|USERS|CURRENT_CONFIG)
-          |K(?:LM|CU|CR|U|CC)):?(?:\\{_REG_SEG}){{1,{MAX_SEGMENTS}}}(?P<reg>)
+          |K(?:LM|CU|CR|U|CC))[:>]?(?:\\{_REG_SEG}){{1,{MAX_SEGMENTS}}}(?P<reg>)
     | [\w+%-](?<![\w.+%-].)[\w+%-]{{0,63}}+(?:\.[\w+%-]{{1,64}}+){{0,16}}+
           @{_LABEL}+(?:\.{_LABEL}+){{1,126}}+(?![\w-]|\.[\w-])(?P<email>)
     | {_HEX}(?<![\w-].){_HEX}(?:-{_HEX}{{2}}){{5}}(?![\w-])(?P<mac>)
@@ -211,10 +215,13 @@ SPACED_NAMES: Final = frozenset(
         "app paths",
         "application data",
         "application support",
+        "browser helper objects",
+        "command processor",
         "common files",
         "control panel",
         "documents and settings",
         "google chrome",
+        "group policy",
         "image file execution options",
         "installed components",
         "internet explorer",
@@ -224,14 +231,23 @@ SPACED_NAMES: Final = frozenset(
         "microsoft shared",
         "mozilla firefox",
         "my documents",
+        "print processors",
         "program files",
         "program files (x86)",
+        "remote assistance",
+        "security center",
+        "session manager",
+        "shared tools",
+        "shell extensions",
         "shell folders",
         "start menu",
         "system volume information",
         "terminal server",
         "terminal server client",
+        "terminal services",
+        "time zones",
         "user shell folders",
+        "volatile environment",
         "windows defender",
         "windows error reporting",
         "windows mail",
@@ -240,7 +256,10 @@ SPACED_NAMES: Final = frozenset(
         "windows nt",
         "windows photo viewer",
         "windows powershell",
+        "windows script host",
+        "windows search",
         "windows sidebar",
+        "windows x64",
     }
 )
 

@@ -129,6 +129,44 @@ def _trim(value: str, trail: str) -> str:
     return value[:end]
 
 
+# Words with single spaces that a registry key component holds when more of the key follows
+# (``Session Manager\\BootExecute``, ``My App\\Settings``): a backslash right after the last.
+# No word may start another key (``HKLM\\A and HKCU\\B``): none starts with ``HK``.
+_REG_WORDS: Final = re.compile(r"(?: (?![hH][kK])[\w.()-]{1,64}){1,4}(?=\\[^\s\\])")
+
+
+def _reg_spaced(text: str, start: int, value: str) -> str:
+    """Run a registry key on through components with spaces when the key goes on after them
+    (``HKLM\\SOFTWARE\\My Company\\App``): a word list with a backslash right after it is
+    a component, not prose, unless one of the words starts another key."""
+    end = start + len(value)
+    separators = value.count("\\")
+    while separators < MAX_SEGMENTS and text.startswith(" ", end):
+        words = _REG_WORDS.match(text, end)
+        if words is None:
+            break
+        tail = REG_MORE.match(text, words.end())
+        if tail is None or tail.end() == words.end():
+            break
+        separators += text.count("\\", words.end(), tail.end())
+        end = tail.end()
+    return text[start:end]
+
+
+def _registry(text: str, start: int, value: str, add: _Add) -> None:
+    # ``HKLM\\.``: the trimmed dot leaves a separator with no component after it.
+    value = _trim(value, _PATH_TRAIL).rstrip("\\")
+    end = start + len(value)
+    gt = value.find(">", 3, 5)  # right after a short hive (``HKU``, ``HKLM``...) only
+    if gt > 0:
+        # ``<HKLM>\\SOFTWARE\\...``: a hive in angle brackets, as some sandboxes write it
+        if start == 0 or text[start - 1] != "<":
+            return
+        value = value[:gt] + value[gt + 1 :]
+    if "\\" in value:
+        add(("registry_key", value, start, end))
+
+
 def _spaced(text: str, start: int, value: str, kind: str) -> str:
     """Run a path or key on through well-known components with spaces (``Windows NT``)."""
     sep = "/" if kind == "lin" else "\\"
@@ -614,6 +652,7 @@ def scan(
         if start < covered:
             continue
         if kind in _MORE and text.startswith(" ", start + len(value)):
+            value = _reg_spaced(text, start, value) if kind == "reg" else value
             value = _spaced(text, start, value, kind)
             covered = start + len(value)
         if kind == "dotted":
@@ -649,8 +688,5 @@ def scan(
         elif kind == "cve":
             add(("cve", value.upper(), start, start + len(value)))
         elif kind == "reg":
-            # ``HKLM\\.``: the trimmed dot leaves a separator with no component after it.
-            value = _trim(value, _PATH_TRAIL).rstrip("\\")
-            if "\\" in value:
-                add(("registry_key", value, start, start + len(value)))
+            _registry(text, start, value, add)
     return hits

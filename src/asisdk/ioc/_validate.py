@@ -149,7 +149,9 @@ def _hex(length: int) -> Callable[[str], bool]:
 
 
 _WIN_RE: Final = re.compile(
-    r"(?:[A-Za-z]:\\|\\\\[\w.$@-]+\\|%\w+%\\|\$env:\w+\\)[^\r\n\"<>|*?]+", re.IGNORECASE
+    r"(?:[A-Za-z]:\\|\\\\[\w.$@-]+\\|%\w+%\\|\$env:\w+\\)"
+    r"(?:<\w[\w -]{0,63}>(?=\\)|[^\r\n\"<>|*?])+",
+    re.IGNORECASE,
 )
 _LIN_RE: Final = re.compile(r"(?:~|/[\w.+@%=,~-]+)(?:/[\w.+@%=,~() -]+)+/?")
 _SSDEEP_RE: Final = re.compile(r"\d{1,8}:[A-Za-z0-9+/]{1,64}:[A-Za-z0-9+/]{1,64}")
@@ -160,7 +162,7 @@ _MAC_RE: Final = re.compile(
 )
 _REG_RE: Final = re.compile(
     r"(?:HKEY_(?:LOCAL_MACHINE|CURRENT_USER|CLASSES_ROOT|USERS|CURRENT_CONFIG)"
-    r"|HK(?:LM|CU|CR|U|CC)):?(?:\\[^\t\r\n\\\"'<>|,;`]+)+"
+    r"|HK(?:LM|CU|CR|U|CC)):?(?:\\(?:<\w[\w -]{0,63}>|[^\t\r\n\\\"'<>|,;`]+))+"
 )
 
 
