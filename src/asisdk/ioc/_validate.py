@@ -104,9 +104,13 @@ _HOST_NAME_RE: Final = re.compile(r"(?!-)[\w-]{1,63}(?<!-)(?:\.(?!-)[\w-]{1,63}(
 _DOTTED_DIGITS_RE: Final = re.compile(r"[0-9]+(?:\.[0-9]+)+\.?")
 
 
+@functools.lru_cache(maxsize=8192)
 def is_host_name(host: str) -> bool:
     """Whether ``host`` (not bracketed) can be the host of a URL: a name of well-formed
-    labels, and, when it is only dotted digits, a valid IPv4 (``http://1.2.3`` is not)."""
+    labels, and, when it is only dotted digits, a valid IPv4 (``http://1.2.3`` is not).
+
+    Cached: URL hosts recur.
+    """
     if len(host) > _MAX_DOMAIN or _HOST_NAME_RE.fullmatch(host) is None:
         return False
     if _DOTTED_DIGITS_RE.fullmatch(host):
@@ -150,7 +154,7 @@ def _hex(length: int) -> Callable[[str], bool]:
 
 _WIN_RE: Final = re.compile(
     r"(?:[A-Za-z]:\\|\\\\[\w.$@-]+\\|%\w+%\\|\$env:\w+\\)"
-    r"(?:<\w[\w -]{0,63}>(?=\\)|[^\r\n\"<>|*?])+",
+    r"(?=.)[^\r\n\"<>|*?]*(?:<\w[\w -]{0,63}>(?=\\)[^\r\n\"<>|*?]*)*",
     re.IGNORECASE,
 )
 _LIN_RE: Final = re.compile(r"(?:~|/[\w.+@%=,~-]+)(?:/[\w.+@%=,~() -]+)+/?")
@@ -162,7 +166,7 @@ _MAC_RE: Final = re.compile(
 )
 _REG_RE: Final = re.compile(
     r"(?:HKEY_(?:LOCAL_MACHINE|CURRENT_USER|CLASSES_ROOT|USERS|CURRENT_CONFIG)"
-    r"|HK(?:LM|CU|CR|U|CC)):?(?:\\(?:<\w[\w -]{0,63}>|[^\t\r\n\\\"'<>|,;`]+))+"
+    r"|HK(?:LM|CU|CR|U|CC)):?(?:\\(?:<\w[\w -]{0,63}>|[^\t\r\n\\\"'<>|,;`]++))+"
 )
 
 
