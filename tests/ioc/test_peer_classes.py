@@ -165,3 +165,29 @@ def test_placeholder_component_in_a_path_or_key(text: str, ioc_type: str, value:
 
 def test_angle_brackets_at_the_end_of_a_path_are_markup() -> None:
     assert _found(r"<td>C:\Temp\<br>", "windows_path") == {"C:\\Temp\\"}
+
+
+@pytest.mark.parametrize(
+    ("text", "address"),
+    [
+        ("The last hop was unknown...2001:db8:4:1::17 answered", "2001:db8:4:1::17"),
+        ("(see above).fe80::a00:27ff:fe4e:66a1", "fe80::a00:27ff:fe4e:66a1"),
+        ("Received: from mx [IPv6:2001:db8:9::25] by relay", "2001:db8:9::25"),
+        ("client ipv6:2a00:1450:4001:82a::200e connected", "2a00:1450:4001:82a::200e"),
+        ("beacon http://2001:db8:77::9/gate.php (no brackets)", "2001:db8:77::9"),
+    ],
+)
+def test_ipv6_after_sentence_dots_a_label_or_an_unbracketed_url(text: str, address: str) -> None:
+    assert _found(text, "ipv6") == {address}
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["src/main.c:12:34: warning", "obj.ab:cd:ef", "at 12:30:45..", "x:2001:db8::1"],
+)
+def test_no_ipv6_inside_dotted_names_or_colon_runs(text: str) -> None:
+    assert _found(text, "ipv6") == set()
+
+
+def test_url_with_an_unbracketed_ipv6_host_is_not_a_url() -> None:
+    assert _found("http://2001:db8:77::9/gate.php", "url") == set()

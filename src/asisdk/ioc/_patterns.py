@@ -146,7 +146,10 @@ _BARE = rf"""
     | T1{_HEX}{{70}}(?![0-9A-Za-z])(?P<tlsh_t1>)
     | {_HEX}{{70}}(?![0-9A-Za-z])(?P<tlsh>)
     | \d(?<![\w:].)\d{{0,7}}:[A-Za-z0-9+/]{{1,64}}:[A-Za-z0-9+/]{{1,64}}(?![\w+/:])(?P<ssdeep>)
-    | {_HEX}(?<![\w:.].){_HEX}{{0,3}}:(?:{_HEX}{{0,4}}:){{1,6}}{_V6_TAIL}(?P<v6>)
+    # Not inside a word, a colon run or a dotted name (``file.c:12:34``), but after the end
+    # of a sentence (``...2001:db8::1``) and after an ``IPv6:`` label (``[IPv6:2001:db8::1]``).
+    | {_HEX}(?:(?<![\w:].)(?<![\w:]\..)|(?<=[pP][vV]6:.))
+          {_HEX}{{0,3}}:(?:{_HEX}{{0,4}}:){{1,6}}{_V6_TAIL}(?P<v6>)
     # An address that starts with a colon starts with ``::`` and a digit (``::`` alone is
     # never one): a run of ``[::`` or ``:::`` gives no candidate to parse.
     | :(?<![\w:.].)(?=:{_HEX})(?:{_HEX}{{0,4}}:){{1,6}}{_V6_TAIL}(?P<v6_colon>)

@@ -359,6 +359,11 @@ def _one_url(text: str, start: int, raw: str, add: _Add, depth: int, *, inside: 
     if hostport.startswith("["):
         close = hostport.find("]")
         host = hostport[: close + 1] if close > 0 else ""
+    elif hostport.count(":") > 1:
+        # ``http://2001:db8::1/``: an IPv6 written without brackets is no URL, but an address
+        if _valid_v6(hostport):
+            _ipv6(text, hostport, host_start, host_start + len(hostport), add, cidr=False)
+        return
     else:
         host = hostport.split(":", 1)[0]
     if not host and value[:scheme_end].lower() == "file://" and value[scheme_end:].strip("/"):
