@@ -191,3 +191,19 @@ def test_no_ipv6_inside_dotted_names_or_colon_runs(text: str) -> None:
 
 def test_url_with_an_unbracketed_ipv6_host_is_not_a_url() -> None:
     assert _found("http://2001:db8:77::9/gate.php", "url") == set()
+
+
+@pytest.mark.parametrize(
+    ("text", "cves"),
+    [
+        ("Patch CVE 2023-23397 (Outlook) now", {"CVE-2023-23397"}),
+        ("exploited cve 2017-11882 and cve-2018-0802", {"CVE-2017-11882", "CVE-2018-0802"}),
+        (
+            "Citrix CVE\u20132019\u201319781, F5 CVE\u20112020\u20115902.",
+            {"CVE-2019-19781", "CVE-2020-5902"},
+        ),
+        ("the CVE 2021 round-up and a CVE  2021-1234 typo", set()),
+    ],
+)
+def test_cve_with_a_space_or_typographic_dashes(text: str, cves: set[str]) -> None:
+    assert _found(text, "cve") == cves

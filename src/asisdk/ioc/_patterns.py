@@ -101,6 +101,8 @@ _WIN_SEG = rf"(?:{_PLACEHOLDER}|[^\s\\/:*?\"'<>|,;`{TYPO_PUNCT}]{{1,255}})"
 _REG_SEG = rf"(?:{_PLACEHOLDER}|[^\s\\\"'<>|,;`{TYPO_PUNCT}]{{1,255}})"
 _LIN_SEG = r"[\w.+@%=,~-]{1,255}"
 _HEX = "[0-9A-Fa-f]"
+# Hyphen, non-breaking hyphen, figure dash, en and em dash.
+_DASHES = "\u2010-\u2014"
 #: Most segments of one path or key matched: the regex engine keeps state per repetition, so
 #: an unbounded ``(?:/seg)+`` over ``"/a" * 5_000_000`` costs hundreds of bytes a character.
 MAX_SEGMENTS: Final = 512
@@ -122,7 +124,8 @@ _G = r"(?<![A-Za-z0-9])"
 # starts with ``_``, and never right after a word character: a run of ``_`` fails at once.
 _STARTS = (
     rf"(?=(?:[^\W_]|[+%-]|(?<!\w)_)[\w+%-]{{0,69}}+[.@:\\/$~]|[:\\/$~]"
-    rf"|(?:T1)?{_HEX}{{32}}|{_HEX}{{2}}-{_HEX}{{2}}-|[cC][vV][eE]-|HK(?:LM|CU|CR|U|CC)>)"
+    rf"|(?:T1)?{_HEX}{{32}}|{_HEX}{{2}}-{_HEX}{{2}}-|[cC][vV][eE][-\ {_DASHES}]"
+    r"|HK(?:LM|CU|CR|U|CC)>)"
 )
 _V6_TAIL = rf"(?:{_HEX}{{1,4}}|\d{{1,3}}(?:\.\d{{1,3}}){{3}})?(?:%[\w.-]{{1,32}})?(?![\w:]|\.\w)"
 _WIN_TAIL = rf"(?:\\{{1,2}}{_WIN_SEG}){{1,{MAX_SEGMENTS}}}\\?"
@@ -142,7 +145,8 @@ _BARE = rf"""
           @{_LABEL}+(?:\.{_LABEL}+){{1,126}}+(?![\w-]|\.[\w-])(?P<email>)
     | {_HEX}(?<![\w-].){_HEX}(?:-{_HEX}{{2}}){{5}}(?![\w-])(?P<mac>)
     | {_HEX}(?<![\w.-].){_HEX}{{3}}\.{_HEX}{{4}}\.{_HEX}{{4}}(?![\w@-]|\.[\w-])(?P<cmac>)
-    | [cC](?<![\w-].)[vV][eE]-\d{{4}}-\d{{4,7}}(?![\w-])(?P<cve>)
+    # ``CVE 2021-44228`` too, and the dashes word processors put in (non-breaking, en, em).
+    | [cC](?<![\w-].)[vV][eE][-\ {_DASHES}]\d{{4}}[-{_DASHES}]\d{{4,7}}(?![\w-])(?P<cve>)
     | T1{_HEX}{{70}}(?![0-9A-Za-z])(?P<tlsh_t1>)
     | {_HEX}{{70}}(?![0-9A-Za-z])(?P<tlsh>)
     | \d(?<![\w:].)\d{{0,7}}:[A-Za-z0-9+/]{{1,64}}:[A-Za-z0-9+/]{{1,64}}(?![\w+/:])(?P<ssdeep>)

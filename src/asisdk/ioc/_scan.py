@@ -691,7 +691,7 @@ def scan(
             ):  # ``build 2021.0415.1200``
                 add(("mac", value.lower(), start, start + len(value)))
         elif kind == "cve":
-            add(("cve", value.upper(), start, start + len(value)))
+            add(("cve", f"CVE-{value[4:8]}-{value[9:]}", start, start + len(value)))
         elif kind == "reg":
             _registry(text, start, value, add)
     return hits
