@@ -207,3 +207,43 @@ def test_url_with_an_unbracketed_ipv6_host_is_not_a_url() -> None:
 )
 def test_cve_with_a_space_or_typographic_dashes(text: str, cves: set[str]) -> None:
     assert _found(text, "cve") == cves
+
+
+@pytest.mark.parametrize(
+    ("text", "emails"),
+    [
+        ("------billing@invoice-portal.com ------", {"billing@invoice-portal.com"}),
+        ("sendmail --from=-ops@corp-mail.net", {"ops@corp-mail.net"}),
+        ("x-ray-team@lab.example.org", {"x-ray-team@lab.example.org"}),
+    ],
+)
+def test_leading_dashes_are_not_part_of_an_email(text: str, emails: set[str]) -> None:
+    assert _found(text, "email") == emails
+    for m in IocExtractor().finditer(text, types=["email"]):
+        assert text[m.start : m.end] == m.raw == m.value
+
+
+@pytest.mark.parametrize(
+    ("text", "urls"),
+    [
+        (
+            "2024-05-01,https://drop.badcdn.net/a/b.zip,Emotet loader",
+            {"https://drop.badcdn.net/a/b.zip"},
+        ),
+        (
+            "id;http://198.51.100.7:8080/gate.php;POST;200",
+            {"http://198.51.100.7:8080/gate.php"},
+        ),
+        (
+            "phish,http://login.evil-bank.com/?a=1,b=2,http://tracker.ad-net.org/px,seen",
+            {"http://login.evil-bank.com/?a=1", "http://tracker.ad-net.org/px"},
+        ),
+        # Not a CSV field: a comma inside a URL stays.
+        (
+            "see https://fonts.example.com/css?family=Roboto:400,700 here",
+            {"https://fonts.example.com/css?family=Roboto:400,700"},
+        ),
+    ],
+)
+def test_url_that_starts_a_csv_field_ends_with_the_field(text: str, urls: set[str]) -> None:
+    assert _found(text, "url") == urls

@@ -294,6 +294,10 @@ def _url(
     for _ in range(_MAX_GLUED):  # a loop, not recursion: ``a](b](c...`` can repeat a long way
         link = raw.find("](", raw.index("://") + 3)
         part = _cut_markup(text, start, raw[:link] if link >= 0 else raw)
+        if start and text[start - 1] in ",;":
+            # ``url,https://a.com/x,next field``: a URL that starts a CSV field ends with it
+            field_end = part.find(text[start - 1])
+            part = part[:field_end] if field_end > 0 else part
         _one_url(text, start, part, add, depth, inside=inside)
         if len(part) == len(raw):
             return
@@ -566,8 +570,14 @@ def _email(text: str, start: int, value: str, add: _Add) -> None:
     local, domain = value.rsplit("@", 1)
     if not is_domain(domain):
         return
-    add(("email", f"{local}@{domain.lower()}", start, start + len(value)))
     dstart = start + len(local) + 1
+    if local.startswith("-"):
+        # ``-----bob@evil.com``, ``--to=...``: a rule or option dash, not the address
+        cut = len(local) - len(local.lstrip("-"))
+        local = local[cut:]
+        start += cut
+    if local:
+        add(("email", f"{local}@{domain.lower()}", start, start + len(local) + 1 + len(domain)))
     add(("dns", domain.lower(), dstart, dstart + len(domain)))
 
 
