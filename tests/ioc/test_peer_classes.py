@@ -247,3 +247,48 @@ def test_leading_dashes_are_not_part_of_an_email(text: str, emails: set[str]) ->
 )
 def test_url_that_starts_a_csv_field_ends_with_the_field(text: str, urls: set[str]) -> None:
     assert _found(text, "url") == urls
+
+
+@pytest.mark.parametrize(
+    ("text", "urls"),
+    [
+        (
+            '<meta http-equiv="refresh" content="0;url=https%3A%2F%2Fcred-harvest.net%2Flogin">',
+            {"https://cred-harvest.net/login"},
+        ),
+        ("next=http%3a%2f%2f203.0.113.44%3a8080%2fstage", {"http://203.0.113.44:8080/stage"}),
+        # Inside a URL's query it is decoded with that URL, once.
+        (
+            "https://t.mailer.example.com/c?u=https%3A%2F%2Fpay-verify.com%2Fx",
+            {
+                "https://t.mailer.example.com/c?u=https%3A%2F%2Fpay-verify.com%2Fx",
+                "https://pay-verify.com/x",
+            },
+        ),
+        ("notascheme%3A%2F%2Fhost.example.com", set()),
+    ],
+)
+def test_percent_encoded_url_on_its_own(text: str, urls: set[str]) -> None:
+    assert _found(text, "url") == urls
+
+
+def test_percent_encoded_url_keeps_its_encoded_span_in_text_order() -> None:
+    text = "a 198.51.100.1 then u=http%3A%2F%2Fbad.example.org%2Fp and 198.51.100.2"
+    matches = list(IocExtractor().finditer(text))
+    assert [m.start for m in matches] == sorted(m.start for m in matches)
+    url = next(m for m in matches if m.type == "url")
+    assert (url.value, url.raw) == ("http://bad.example.org/p", "http%3A%2F%2Fbad.example.org%2Fp")
+
+
+@pytest.mark.parametrize(
+    ("text", "ioc_type", "values"),
+    [
+        ("/r?d=%2Fstatic.cdn-evil.com%2Fp", "dns", {"static.cdn-evil.com"}),
+        ("host=%22update.badsite.io%22", "dns", {"update.badsite.io"}),
+        ("cmd=ping%20192.0.2.77", "ipv4", {"192.0.2.77"}),
+    ],
+)
+def test_name_after_a_percent_escape_loses_the_escape(
+    text: str, ioc_type: str, values: set[str]
+) -> None:
+    assert _found(text, ioc_type) == values

@@ -416,6 +416,52 @@ def _one_url(text: str, start: int, raw: str, add: _Add, depth: int, *, inside: 
                 add((kind, val, start, end))
 
 
+_HEX_PAIR: Final = re.compile(r"[0-9A-Fa-f]{2}")
+_PCT_SCHEME_SEP: Final = re.compile(r"%3[aA]%2[fF]%2[fF]")
+_NOT_URL_CHAR: Final = re.compile(r"(?s:.*)[\s<>\"'`|{}\\^]")
+_URL_RUN: Final = re.compile(r"[^\s<>\"'`|{}\\^]*")
+_URL_RUN_LOOKBACK: Final = 2048
+
+
+def _encoded_urls(text: str, add: _Add, *, inside: bool) -> bool:
+    """``href="http%3A%2F%2Fevil.com%2Fa.hta"``: a percent-encoded URL on its own (one in a
+    URL's query is decoded with that URL) is reported decoded, with its encoded span.
+    Whether any was found.
+
+    Each run of URL characters is measured once, whatever the number of separators in it:
+    the first decoded URL takes the rest of the run, and a run with a ``://`` before a
+    separator is a URL already scanned.
+    """
+    found = False
+    run_end = covered = 0
+    plain = -1  # where the first ``://`` of the current run is (-1: none)
+    for sep in _PCT_SCHEME_SEP.finditer(text):
+        pos = sep.start()
+        if pos < covered:
+            continue  # inside the encoded URL just decoded
+        if pos >= run_end:
+            run = run_before(text, pos, _NOT_URL_CHAR, _URL_RUN_LOOKBACK)
+            run_end = _URL_RUN.match(text, pos).end()  # type: ignore[union-attr]
+            plain = text.find("://", run, run_end)
+        if 0 <= plain < pos:
+            covered = run_end  # inside a URL: decoded with it
+            continue
+        start = pos
+        while start > pos - _LONGEST_SCHEME and start > 0 and text[start - 1].isalnum():
+            start -= 1
+        if text[start:pos].lower() not in SCANNER_URL_SCHEMES:
+            continue
+        covered = run_end
+        decoded = unquote(text[start:run_end])
+        sub: list[Hit] = []
+        for inner in URL_IN.finditer(decoded):
+            _url(decoded, inner.start(), inner.group(), sub.append, 1, inside=inside)
+        for kind, value, _s, _e in sub:
+            add((kind, value, start, run_end))
+            found = True
+    return found
+
+
 def _hostless(text: str, start: int, value: str, add: _Add) -> None:
     end = start + len(value)
     add(("url", value[:7].lower() + value[7:], start, end))
@@ -483,6 +529,12 @@ def _v6_address(address: str) -> tuple[ipaddress.IPv6Address, str | None] | None
 
 
 def _dotted(text: str, start: int, token: str, fanged: RefangMap | None, add: _Add) -> None:
+    if start and text[start - 1] == "%" and _HEX_PAIR.match(token):
+        # ``%2Fevil.com``, ``%2010.0.0.1``: the two hex digits belong to the escape
+        token = token[2:]
+        start += 2
+        if not token[:1].isalnum():
+            return
     if token.endswith("_"):  # markdown emphasis: ``_evil.com_``
         core = token.rstrip("_")
         if token.startswith("_"):
@@ -704,4 +756,6 @@ def scan(
             add(("cve", f"CVE-{value[4:8]}-{value[9:]}", start, start + len(value)))
         elif kind == "reg":
             _registry(text, start, value, add)
+    if "%3" in text and _encoded_urls(text, add, inside=inside) and hits:
+        hits.sort(key=lambda hit: hit[2])  # stable: hits of one start keep their order
     return hits
