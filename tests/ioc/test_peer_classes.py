@@ -292,3 +292,22 @@ def test_name_after_a_percent_escape_loses_the_escape(
     text: str, ioc_type: str, values: set[str]
 ) -> None:
     assert _found(text, ioc_type) == values
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            r"| c2 | hxxps\[:\]//panel\[.\]darkops\[.\]ru/gate |",
+            "| c2 | https://panel.darkops.ru/gate |",
+        ),
+        (r"Sender: billing\[@\]pay-notice\[.\]com", "Sender: billing@pay-notice.com"),
+        (
+            r"resolver 203.0.113\[.\]53 and cdn\(.\)evil\(.\)net",
+            "resolver 203.0.113.53 and cdn.evil.net",
+        ),
+        (r"escaped \[.\] alone and C:\[.]tmp stay", r"escaped \[.\] alone and C:\[.]tmp stay"),
+    ],
+)
+def test_markdown_escaped_defang_markers(text: str, expected: str) -> None:
+    assert refang(text) == expected

@@ -30,7 +30,10 @@ _BRACKET_DOT = rf"\ {{0,3}}(?:{_DOT_WORDS})\ {{0,3}}[\]\)\}}]"
 _BRACKET_AT = r"\ {0,3}(?:@|at|AT|At)\ {0,3}[\]\)\}]"
 _BRACKET_ARROBA = r"\ {0,3}(?:arroba|ARROBA|et|ET)\ {0,3}[\]\)\}]"
 _H = (
-    ("scheme", r"(?:[xX*]{2})[pP](?=[sS]?(?:\[:\]|:(?://|\\\\|\[/\])|\[:\]//|\[://\]))"),
+    (
+        "scheme",
+        r"(?:[xX*]{2})[pP](?=[sS]?(?:\[:\]|:(?://|\\\\|\[/\])|\[:\]//|\[://\]|\\\[:\\?\]))",
+    ),
     ("sfix", r"(?i:ttps?)(?: +:/{2,3} *|:/{3,} *|:// +|(?<![:/])//(?!/) *)"),
 )
 _F = (("ftp", r"[xX][pP](?=s?(?:\[:\]|:)(?://|\[/\]))"),)
@@ -58,7 +61,17 @@ _DEFANG_LEADS: Final[tuple[tuple[str, tuple[tuple[str, str], ...]], ...]] = (
     ),
     ("(", (*_PAREN, ("pslash", r"/\)"))),
     ("{", _PAREN),
-    ("\\", (("bsdot", r"\."), ("jslash", "/"))),
+    (
+        "\\",
+        (
+            ("bsdot", r"\."),
+            ("jslash", "/"),
+            # Markdown escapes the brackets of a pasted marker: ``evil\[.\]com``, ``\[@\]``.
+            ("mdot", r"[\[\(]\ ?(?:\.|dot|DOT)\ ?\\?[\]\)]"),
+            ("mat", r"[\[\(]@\\?[\]\)]"),
+            ("mcolon", r"\[:\\?\]"),
+        ),
+    ),
     ("<", (("adot", r"\.>"),)),
     ("^", (("cdot", r"\."),)),
     (":", (("bsslash", r"(?<=[pPsS]:)\\\\"),)),
@@ -273,6 +286,11 @@ def _pslash(text: str, match: re.Match[str], start: int, end: int) -> _Replaceme
     return (start, end, "/") if _word_before(text, start) else None
 
 
+def _mcolon(text: str, match: re.Match[str], start: int, end: int) -> _Replacement:
+    # ``hxxps\[:\]//``: a markdown-escaped ``[:]`` right after a scheme
+    return (start, end, ":") if text.startswith("//", end) and _word_before(text, start) else None
+
+
 def _bsslash(text: str, match: re.Match[str], start: int, end: int) -> _Replacement:
     if not _SCHEME_BEFORE.search(text, max(0, start - 6), start):
         return None
@@ -331,6 +349,9 @@ _HANDLERS: Final[dict[str, _Handler]] = {
     "bsslash": _bsslash,
     "uat": _uat,
     "hyphen": _between_words("-"),
+    "mdot": _between_words("."),
+    "mat": _between_words("@"),
+    "mcolon": _mcolon,
     "adot": _between_words("."),
     "cdot": _between_words("."),
     "dot": _bracketed("."),
