@@ -311,3 +311,29 @@ def test_name_after_a_percent_escape_loses_the_escape(
 )
 def test_markdown_escaped_defang_markers(text: str, expected: str) -> None:
     assert refang(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "paths"),
+    [
+        (
+            r"Dropped C:\Users\kim\AppData\Roaming\Adobe Sync\Cache Data\sync.exe at boot",
+            {r"C:\Users\kim\AppData\Roaming\Adobe Sync\Cache Data\sync.exe"},
+        ),
+        (
+            r"C:\Program Files (x86)\Acme Remote\Agent Service\agent.exe -install",
+            {r"C:\Program Files (x86)\Acme Remote\Agent Service\agent.exe"},
+        ),
+        (
+            r"\\fs01\Finance Share\Q3 Reports\book.xlsm",
+            {r"\\fs01\Finance Share\Q3 Reports\book.xlsm"},
+        ),
+        # A file name, a lower-case word or a drive before the next backslash: prose or
+        # another argument.
+        (r"copy C:\Temp\a.exe Backup\a.exe", {r"C:\Temp\a.exe"}),
+        (r"found in C:\Users\Public and Users\Default", {r"C:\Users\Public"}),
+        (r"C:\Tools\Nmap C:\Tools\Ncat\ncat.exe", {r"C:\Tools\Nmap", r"C:\Tools\Ncat\ncat.exe"}),
+    ],
+)
+def test_windows_folder_with_spaces_when_the_path_goes_on(text: str, paths: set[str]) -> None:
+    assert _found(text, "windows_path") == paths

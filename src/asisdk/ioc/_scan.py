@@ -133,24 +133,50 @@ def _trim(value: str, trail: str) -> str:
 # (``Session Manager\\BootExecute``, ``My App\\Settings``): a backslash right after the last.
 # No word may start another key (``HKLM\\A and HKCU\\B``): none starts with ``HK``.
 _REG_WORDS: Final = re.compile(r"(?: (?![hH][kK])[\w.()-]{1,64}){1,4}(?=\\[^\s\\])")
+# In a Windows path the words are folder names (``Flash Player\\bin``): capitalised, no
+# dots, after a component that is not a file name; prose (``C:\\Temp and Users\\x``,
+# ``C:\\a.exe Temp\\b.exe``) stays out.
+_WIN_WORDS: Final = re.compile(r"(?: [A-Z0-9][\w()-]{0,63}){1,4}(?=\\[^\s\\])")
+_WORDS: Final = {"reg": _REG_WORDS, "win": _WIN_WORDS, "unc": _WIN_WORDS}
 
 
-def _reg_spaced(text: str, start: int, value: str) -> str:
-    """Run a registry key on through components with spaces when the key goes on after them
-    (``HKLM\\SOFTWARE\\My Company\\App``): a word list with a backslash right after it is
-    a component, not prose, unless one of the words starts another key."""
+def _words_on(text: str, start: int, value: str, kind: str) -> str:
+    """Run a key or path on through components with spaces when it goes on after them
+    (``HKLM\\SOFTWARE\\My Company\\App``, ``C:\\Users\\bob\\Flash Player\\x.exe``): a word
+    list with a backslash right after it is a component, not prose."""
+    words_re = _WORDS[kind]
+    more = _MORE[kind]
     end = start + len(value)
     separators = value.count("\\")
     while separators < MAX_SEGMENTS and text.startswith(" ", end):
-        words = _REG_WORDS.match(text, end)
+        words = words_re.match(text, end)
         if words is None:
             break
-        tail = REG_MORE.match(text, words.end())
+        if kind != "reg" and text.find(".", text.rfind("\\", start, end), end) >= 0:
+            break  # the component before the space is a file name
+        tail = more.match(text, words.end())
         if tail is None or tail.end() == words.end():
             break
         separators += text.count("\\", words.end(), tail.end())
         end = tail.end()
     return text[start:end]
+
+
+def _run_on(text: str, start: int, value: str, kind: str) -> str:
+    """A path or key followed by a space, run on through spaced components of either kind
+    (``Program Files (x86)\\Foo Bar\\x.exe``: a well-known name, then folder words)."""
+    words = kind in _WORDS
+    for _ in range(MAX_SEGMENTS):
+        before = len(value)
+        # The folder words of a path start upper-case or with a digit: a switch (``/c``,
+        # ``-k``) or a lower-case word after a path costs no regex call.
+        first = text[start + before + 1 : start + before + 2]
+        if words and (kind == "reg" or first.isupper() or first.isdigit()):
+            value = _words_on(text, start, value, kind)
+        value = _spaced(text, start, value, kind)
+        if len(value) == before or not text.startswith(" ", start + len(value)):
+            break
+    return value
 
 
 def _registry(text: str, start: int, value: str, add: _Add) -> None:
@@ -719,8 +745,7 @@ def scan(
         if start < covered:
             continue
         if kind in _MORE and text.startswith(" ", start + len(value)):
-            value = _reg_spaced(text, start, value) if kind == "reg" else value
-            value = _spaced(text, start, value, kind)
+            value = _run_on(text, start, value, kind)
             covered = start + len(value)
         if kind == "dotted":
             if not _escaped(text, start, value, fanged, add):
