@@ -337,3 +337,21 @@ def test_markdown_escaped_defang_markers(text: str, expected: str) -> None:
 )
 def test_windows_folder_with_spaces_when_the_path_goes_on(text: str, paths: set[str]) -> None:
     assert _found(text, "windows_path") == paths
+
+
+@pytest.mark.parametrize(
+    ("text", "url"),
+    [
+        (
+            r"rule url: hxxps://cdn\.stage-two\.biz/p/loader\.ps1",
+            "https://cdn.stage-two.biz/p/loader.ps1",
+        ),
+        (r"http://update\.example-soft\.org/check", "http://update.example-soft.org/check"),
+    ],
+)
+def test_backslash_escaped_dots_after_a_url_scheme(text: str, url: str) -> None:
+    assert _found(text, "url") == {url}
+
+
+def test_backslash_dot_in_a_windows_path_stays() -> None:
+    assert refang(r"C:\Users\bob\.ssh\known_hosts") == r"C:\Users\bob\.ssh\known_hosts"

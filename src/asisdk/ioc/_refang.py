@@ -186,11 +186,12 @@ def _in_windows_path(text: str, pos: int) -> bool:
         text.rfind('"', lo, pos),
     )
     start = cut + 1 if cut >= 0 else lo
-    return (
-        text.count("\\", start, pos) > text.count("\\.", start, pos)
-        or text.find(":", start, pos) >= 0
-        or text.find("%", start, pos) >= 0
-    )
+    if text.count("\\", start, pos) > text.count("\\.", start, pos):
+        return True
+    colon = text.find(":", start, pos)
+    while colon >= 0 and text.startswith("//", colon + 1):
+        colon = text.find(":", colon + 3, pos)  # ``https://evil\.com``: a scheme, not a drive
+    return colon >= 0 or text.find("%", start, pos) >= 0
 
 
 def run_before(text: str, end: int, outside: re.Pattern[str], most: int) -> int:
