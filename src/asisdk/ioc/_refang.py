@@ -66,10 +66,9 @@ _DEFANG_LEADS: Final[tuple[tuple[str, tuple[tuple[str, str], ...]], ...]] = (
         (
             ("bsdot", r"\."),
             ("jslash", "/"),
-            # Markdown escapes the brackets of a pasted marker: ``evil\[.\]com``, ``\[@\]``.
-            ("mdot", r"[\[\(]\ ?(?:\.|dot|DOT)\ ?\\?[\]\)]"),
-            ("mat", r"[\[\(]@\\?[\]\)]"),
-            ("mcolon", r"\[:\\?\]"),
+            # Markdown escapes the brackets of a pasted marker: ``evil\[.\]com``, ``\[@\]``,
+            # ``\[:\]`` (one kind: a ``\`` of a path fails it on one character).
+            ("mdx", r"[\[\(](?:\ ?(?:\.|dot|DOT)\ ?|@|:)\\?[\]\)]"),
         ),
     ),
     ("<", (("adot", r"\.>"),)),
@@ -287,9 +286,16 @@ def _pslash(text: str, match: re.Match[str], start: int, end: int) -> _Replaceme
     return (start, end, "/") if _word_before(text, start) else None
 
 
-def _mcolon(text: str, match: re.Match[str], start: int, end: int) -> _Replacement:
-    # ``hxxps\[:\]//``: a markdown-escaped ``[:]`` right after a scheme
-    return (start, end, ":") if text.startswith("//", end) and _word_before(text, start) else None
+def _mdx(text: str, match: re.Match[str], start: int, end: int) -> _Replacement:
+    # ``evil\[.\]com``, ``bob\[@\]evil``, and ``hxxps\[:\]//`` right after a scheme
+    marker = match.group()
+    if ":" in marker:
+        if marker[1] == "[" and text.startswith("//", end) and _word_before(text, start):
+            return start, end, ":"
+        return None
+    if _word_before(text, start) and _word_after(text, end):
+        return start, end, "@" if "@" in marker else "."
+    return None
 
 
 def _bsslash(text: str, match: re.Match[str], start: int, end: int) -> _Replacement:
@@ -350,9 +356,7 @@ _HANDLERS: Final[dict[str, _Handler]] = {
     "bsslash": _bsslash,
     "uat": _uat,
     "hyphen": _between_words("-"),
-    "mdot": _between_words("."),
-    "mat": _between_words("@"),
-    "mcolon": _mcolon,
+    "mdx": _mdx,
     "adot": _between_words("."),
     "cdot": _between_words("."),
     "dot": _bracketed("."),
