@@ -164,18 +164,19 @@ def _words_on(text: str, start: int, value: str, kind: str) -> str:
 
 def _run_on(text: str, start: int, value: str, kind: str) -> str:
     """A path or key followed by a space, run on through spaced components of either kind
-    (``Program Files (x86)\\Foo Bar\\x.exe``: a well-known name, then folder words)."""
-    words = kind in _WORDS
+    (``Program Files (x86)\\Foo Bar\\x.exe``: a well-known name, then folder words). Each
+    step runs as far as it can, so the well-known names are tried again only after folder
+    words moved the end."""
+    words = _WORDS.get(kind)
     for _ in range(MAX_SEGMENTS):
-        before = len(value)
-        # The folder words of a path start upper-case or with a digit: a switch (``/c``,
-        # ``-k``) or a lower-case word after a path costs no regex call.
-        first = text[start + before + 1 : start + before + 2]
-        if words and (kind == "reg" or first.isupper() or first.isdigit()):
-            value = _words_on(text, start, value, kind)
         value = _spaced(text, start, value, kind)
-        if len(value) == before or not text.startswith(" ", start + len(value)):
-            break
+        end = start + len(value)
+        if words is None or not text.startswith(" ", end) or words.match(text, end) is None:
+            return value  # the common case: a switch, prose or another indicator follows
+        longer = _words_on(text, start, value, kind)
+        if len(longer) == len(value) or not text.startswith(" ", start + len(longer)):
+            return longer
+        value = longer
     return value
 
 
