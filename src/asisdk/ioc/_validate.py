@@ -152,9 +152,11 @@ def _hex(length: int) -> Callable[[str], bool]:
     return lambda value: pattern.fullmatch(value) is not None
 
 
-_WIN_RE: Final = re.compile(
-    r"(?:[A-Za-z]:\\|\\\\[\w.$@-]+\\|%\w+%\\|\$env:\w+\\)"
-    r"(?=.)[^\r\n\"<>|*?]*(?:<\w[\w -]{0,63}>(?=\\)[^\r\n\"<>|*?]*)*",
+_WIN_ROOT = r"(?:[A-Za-z]:\\|\\\\[\w.$@-]+\\|%\w+%\\|\$env:\w+\\)"
+_WIN_RE: Final = re.compile(_WIN_ROOT + r"[^\r\n\"<>|*?]+", re.IGNORECASE)
+# With placeholder components (``C:\Users\<username>\AppData``): tried only on a ``<``.
+_WIN_PLACEHOLDER_RE: Final = re.compile(
+    _WIN_ROOT + r"(?=.)[^\r\n\"<>|*?]*(?:<\w[\w -]{0,63}>(?=\\)[^\r\n\"<>|*?]*)*",
     re.IGNORECASE,
 )
 _LIN_RE: Final = re.compile(r"(?:~|/[\w.+@%=,~-]+)(?:/[\w.+@%=,~() -]+)+/?")
@@ -172,7 +174,9 @@ _REG_RE: Final = re.compile(
 
 def is_windows_path(value: str) -> bool:
     """Whether ``value`` is an absolute Windows path (drive, UNC, ``%VAR%\\``, ``$env:``)."""
-    return _WIN_RE.fullmatch(value) is not None
+    if _WIN_RE.fullmatch(value) is not None:
+        return True
+    return "<" in value and _WIN_PLACEHOLDER_RE.fullmatch(value) is not None
 
 
 def _matcher(pattern: re.Pattern[str]) -> Callable[[str], bool]:
@@ -198,5 +202,5 @@ BUILTIN_VALIDATORS: Final[dict[str, Callable[[str], bool]]] = {
     "sha1": _hex(40),
     "sha256": _hex(64),
     "url": _is_url,
-    "windows_path": _matcher(_WIN_RE),
+    "windows_path": is_windows_path,
 }
