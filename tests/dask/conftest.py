@@ -14,13 +14,18 @@ from asisdk.data import sample_events_frame
 
 @pytest.fixture(scope="module")
 def dask_client() -> Iterator[Client]:
-    """Two worker processes, one thread each, no dashboard (the cheapest real cluster)."""
+    """Two worker processes, one thread each (the cheapest real cluster).
+
+    The scheduler's HTTP server takes a free port (``:0``): with ``None`` it still asks for
+    8787, and a second cluster (another xdist worker, a user's own Dask) makes that a warning,
+    which the suite treats as an error.
+    """
     with (
         LocalCluster(
             n_workers=2,
             processes=True,
             threads_per_worker=1,
-            dashboard_address=None,
+            dashboard_address=":0",
             host="127.0.0.1",
         ) as cluster,
         Client(cluster, set_as_default=False) as client,
