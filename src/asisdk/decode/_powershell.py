@@ -48,6 +48,9 @@ class Found(NamedTuple):
     end: int
     encoding: Encoding
     decoded: str
+    #: Obfuscation on its face (a literal reversed, junk cut out of a word, a constant XOR):
+    #: a layer even when the text it shows is harmless.
+    evident: bool = False
 
 
 # -- string literals ----------------------------------------------------------------------

@@ -1,0 +1,149 @@
+"""Obfuscation on its face: a layer even when the text it hides is harmless.
+
+A word written letter by letter as codes, a concatenation that cuts words in two, a literal
+reversed or XORed with a constant: ordinary code does none of these, so they are undone
+whatever they hide. Each technique has traps beside it: the same syntax as people write it.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from asisdk.decode import unpack
+
+from .test_finds import check_offsets
+
+
+def shown(text: str) -> list[tuple[str, str | None]]:
+    result = unpack(text)
+    check_offsets(text, result)
+    return [(layer.encoding, layer.text) for layer in result.layers]
+
+
+# -- letters written as codes ------------------------------------------------------------------
+
+
+def test_numeric_entities_spelling_an_attribute_value() -> None:
+    # Office relationship files hide TargetMode="External" from naive greps this way.
+    line = '<Relationship Id="rId9" TargetMode="&#x45;&#x78;&#x74;&#x65;&#x72;&#x6e;&#x61;&#x6c;"/>'
+    assert ("html_entity", "External") in shown(line)
+
+
+def test_decimal_entities_spelling_a_word() -> None:
+    assert shown("<b>&#83;&#97;&#108;&#101;&#115;</b>") == [("html_entity", "Sales")]
+
+
+def test_vba_chr_calls_spelling_a_word() -> None:
+    line = "Sheets(1).Name = Chr(66) & Chr(117) & Chr(100) & Chr(103) & Chr(101) & Chr(116)"
+    # A run of Chr calls alone is a character-code list.
+    assert shown(line) == [("charcode", "Budget")]
+
+
+def test_chr_calls_side_by_side_and_lower_case() -> None:
+    assert shown("x = chrw(83)chrw(104)chrw(101)chrw(101)chrw(116)") == [("vba_chr", "Sheet")]
+    assert shown('x = Chr(80) & "ivot" & Chr(84) & Chr(97) & Chr(98) & Chr(108) & Chr(101)') == [
+        ("vba_chr", "PivotTable")
+    ]
+
+
+def test_fromcharcode_spelling_a_word() -> None:
+    assert shown("var k = String.fromCharCode(115,101,99,114,101,116);") == [
+        ("js_charcode", "secret")
+    ]
+
+
+def test_percent_encoded_letters_in_a_url() -> None:
+    line = "https://cdn.example.net/%64%6f%63%73/report.pdf"
+    assert [encoding for encoding, _ in shown(line)] == ["percent"]
+    assert "docs/report.pdf" in (shown(line)[0][1] or "")
+
+
+def test_unescape_call_on_a_mostly_escaped_literal() -> None:
+    line = "document.title = unescape('Quarterly%20sales%20figures%20for%20the%20team');"
+    assert shown(line) == [("js_unescape", "Quarterly sales figures for the team")]
+
+
+# -- concatenation that cuts words -----------------------------------------------------------
+
+
+def test_powershell_concatenation_cutting_words() -> None:
+    assert shown("$t = 'Quar'+'terly'+' rep'+'ort'") == [("ps_concat", "Quarterly report")]
+
+
+def test_javascript_concatenation_with_escaped_quotes() -> None:
+    line = 'msg = "the \\"quar"+"terly\\" report";'
+    assert shown(line) == [("js_concat", 'the "quarterly" report')]
+
+
+def test_vb_ampersand_concatenation_cutting_words() -> None:
+    line = 'sName = "Wor" & "kbo" & "ok1"'
+    assert shown(line) == [("vba_concat", "Workbook1")]
+
+
+def test_autoit_mixed_quotes_concatenation() -> None:
+    line = "$s = 'Scri' & \"pting\" & 'Dict' & \"ionary\""
+    assert shown(line) == [("vba_concat", "ScriptingDictionary")]
+
+
+def test_office_xml_formula_with_escaped_ampersands() -> None:
+    line = '<f>"Cal"&amp;"cu"&amp;"lat"&amp;"ion"</f>'
+    assert shown(line) == [("vba_concat", "Calculation")]
+
+
+# -- traps -------------------------------------------------------------------------------------
+
+HARMLESS = [
+    # a code or three is a constant, not a word
+    'MsgBox "Total:" & Chr(9) & "42" & Chr(13) & Chr(10)',
+    "String.fromCharCode(0x41, 0x42)",
+    "Copyright &#169; 2024 &#8212; all rights reserved",
+    "a &lt; b &amp;&amp; c &gt; d",
+    # ordinary URL escapes
+    "https://example.com/search?q=annual%20report%202024&lang=en",
+    "decodeURIComponent('na%C3%AFve')",
+    "unescape('a%20b')",
+    # wrapping a long string between words, or joining file name parts
+    "$msg = 'The operation completed ' + 'successfully.'",
+    '$file = "backup" + "_" + "2024" + ".zip"',
+    '$s = "a" + "b"',
+    'msg = "Hello, " + "world"',
+    'sText = "First line" & vbCrLf & "Second line"',
+    'sPath = "C:\\Data\\" & "report.xlsx"',
+    # cmd chains quoted commands with &
+    'cmd /c "C:\\Tools\\a.exe" & "C:\\Tools\\b.exe" & "C:\\Tools\\c.exe"',
+    'echo "done" & echo "next"',
+    '"C:\\a\\setup.bat" & "C:\\b\\run.bat" & "x.bat" & "y.bat"',
+    "x = \"it's\" & ' here'",
+]
+
+
+@pytest.mark.parametrize("line", HARMLESS)
+def test_ordinary_text_stays_clean(line: str) -> None:
+    result = unpack(line)
+    assert result.layers == (), [(layer.encoding, layer.text) for layer in result.layers]
+    assert result.text == line
+
+
+# -- bounded on hostile input -------------------------------------------------------------------
+
+MB = 1_000_000
+ADVERSARIAL = {
+    "vb_ampersands": '"ab" & ' * (MB // 7),
+    "vb_quotes_then_amp": '"' * MB + ' & "',
+    "vb_doubled_quotes": '"' + '""' * (MB // 2) + ' & "x"',
+    "xml_amps": '"a"&amp;' * (MB // 8),
+    "chr_side_by_side": "chr(65)" * (MB // 7),
+    "js_backslashes": '"' + "\\" * MB + '" + "x\\""',
+    "js_escaped_quotes": '"\\"' * (MB // 3) + ' + "a"',
+}
+
+
+@pytest.mark.parametrize("name", sorted(ADVERSARIAL))
+def test_adversarial_megabyte_is_bounded(name: str) -> None:
+    import time
+
+    text = ADVERSARIAL[name]
+    started = time.perf_counter()
+    unpack(text)
+    # Linear scans take about a second here; catastrophic backtracking would take hours.
+    assert time.perf_counter() - started < 30
