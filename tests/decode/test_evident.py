@@ -7,6 +7,8 @@ whatever they hide. Each technique has traps beside it: the same syntax as peopl
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 
 from asisdk.decode import unpack
@@ -90,6 +92,61 @@ def test_office_xml_formula_with_escaped_ampersands() -> None:
     assert shown(line) == [("vba_concat", "Calculation")]
 
 
+# -- reversed literals ---------------------------------------------------------------------------
+
+
+def test_vba_strreverse_of_a_literal() -> None:
+    assert shown('Set sh = CreateObject(StrReverse("llehS.tpircSW"))') == [
+        ("vba_reverse", "WScript.Shell")
+    ]
+    # Harmless text reversed is still a reversed literal.
+    assert shown('sName = StrReverse("tropeR ylhtnoM")') == [("vba_reverse", "Monthly Report")]
+
+
+def test_vbnet_reverse_call_of_a_literal() -> None:
+    assert shown('Dim s = Reverse("txt.setoN")') == [("vba_reverse", "Notes.txt")]
+
+
+def test_javascript_split_reverse_join() -> None:
+    line = 'var host = "ten.elpmaxe.ndc".split("").reverse().join("");'
+    assert shown(line) == [("js_reverse", "cdn.example.net")]
+    assert shown("t = 'tropeR'.split('').reverse().join('')") == [("js_reverse", "Report")]
+
+
+# -- junk cut out of words -------------------------------------------------------------------------
+
+
+def test_vba_replace_function_cutting_junk() -> None:
+    assert shown('s = Replace("WoQQrkbQQook", "QQ", "")') == [("vba_replace", "Workbook")]
+    assert shown('s = Replace("PoZwerZShZell", "Z", "", 1, -1, vbTextCompare)') == [
+        ("vba_replace", "PowerShell")
+    ]
+
+
+def test_javascript_replace_with_a_regex_literal() -> None:
+    assert shown('var w = "doXYcuXYment".replace(/XY/g, "");') == [("ps_replace", "document")]
+    # Without ``g`` JavaScript replaces the first match only.
+    assert shown("k = 'Rep_Qort'.replace(/_Q/, '')") == [("ps_replace", "Report")]
+
+
+def test_powershell_replace_cutting_junk_from_a_harmless_word() -> None:
+    assert shown("$n = 'Quar#!terly'.Replace('#!','')") == []  # junk without a letter
+    assert shown("$n = 'QuarZZterly'.Replace('ZZ','')") == [("ps_replace", "Quarterly")]
+
+
+# -- a constant XOR -----------------------------------------------------------------------------
+
+
+def test_bxor_of_base64_or_hex_without_the_convert_prefix() -> None:
+    # 'Monthly' XOR 0x23, as base64 and as hex, the key on the next line.
+    data = bytes(byte ^ 0x23 for byte in b"Monthly")
+    b64 = base64.b64encode(data).decode()
+    assert ("ps_bxor", "Monthly") in shown(f"$b = FromBase64String('{b64}')\n-bxor 35")
+    assert ("ps_bxor", "Monthly") in shown(
+        f"$b = [Convert]::FromHexString('{data.hex()}') -bxor 0x23"
+    )
+
+
 # -- traps -------------------------------------------------------------------------------------
 
 HARMLESS = [
@@ -114,6 +171,19 @@ HARMLESS = [
     'echo "done" & echo "next"',
     '"C:\\a\\setup.bat" & "C:\\b\\run.bat" & "x.bat" & "y.bat"',
     "x = \"it's\" & ' here'",
+    # reversal and replacement as ordinary code writes them
+    "sOut = StrReverse(sIn)",
+    'x = StrReverse("abba")',
+    "items.Reverse()",
+    'var r = name.split("").reverse().join("");',
+    "arr.reverse().join(', ')",
+    's = Replace("a,b,c", ",", ";")',
+    's = Replace("Dear NAME", "NAME", "Anna")',
+    's = Replace(sPath, "\\", "/")',
+    's = Replace("C:\\Temp\\notes.txt", ".txt", "")',
+    'out = "a-b-c".replace(/-/g, "")',
+    "t = s.replace(/\\s+/g, ' ')",
+    "$x = [Convert]::FromHexString('00ff00ff')",
 ]
 
 
@@ -135,6 +205,13 @@ ADVERSARIAL = {
     "chr_side_by_side": "chr(65)" * (MB // 7),
     "js_backslashes": '"' + "\\" * MB + '" + "x\\""',
     "js_escaped_quotes": '"\\"' * (MB // 3) + ' + "a"',
+    "strreverse_calls": 'StrReverse("' * (MB // 12),
+    "strreverse_unclosed": 'StrReverse("' + "a" * MB,
+    "vb_replace_calls": 'Replace("a", "' * (MB // 14),
+    "js_reverse_tails": '.split("").reverse().join("")' * (MB // 29),
+    "js_reverse_after_quotes": '"' * MB + '.split("").reverse().join("")',
+    "js_regex_replace": "'a'.replace(/" + "a" * MB,
+    "bxor_hex_calls": "FromHexString('41') -bxor 1 " * (MB // 28),
 }
 
 

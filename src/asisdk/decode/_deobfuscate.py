@@ -19,6 +19,7 @@ from typing import Final, NamedTuple
 from asisdk.decode._cmd import find_caret, find_variables
 from asisdk.decode._model import Encoding
 from asisdk.decode._powershell import Found, find_bxor, find_iex, find_replace, find_reverse
+from asisdk.decode._vbjs import find_js_reverse, find_vb_replace, find_vb_reverse
 
 __all__ = [
     "MIN_CODED_ALNUM",
@@ -135,7 +136,17 @@ _FORMAT_ITEM = re.compile(r"\{(\d{1,3})\}")
 _MAX_CODE_POINT: Final = 0x10FFFF
 #: Encodings whose finders work out the text (``ScriptCandidate.decoded``).
 _PRECOMPUTED: Final = frozenset(
-    {"ps_replace", "ps_reverse", "ps_bxor", "ps_iex", "cmd_caret", "cmd_var"}
+    {
+        "ps_replace",
+        "ps_reverse",
+        "ps_bxor",
+        "ps_iex",
+        "cmd_caret",
+        "cmd_var",
+        "vba_replace",
+        "vba_reverse",
+        "js_reverse",
+    }
 )
 _SURROGATES: Final = range(0xD800, 0xE000)
 
@@ -471,8 +482,12 @@ def _tricks(text: str, lowered: str) -> list[ScriptCandidate]:
     found: list[Found] = []
     if "replace" in lowered:
         found.extend(find_replace(text))
+        found.extend(find_vb_replace(text))
     if "[" in text or "reverse" in lowered or "righttoleft" in lowered:
         found.extend(find_reverse(text))
+    if "reverse" in lowered:
+        found.extend(find_vb_reverse(text))
+        found.extend(find_js_reverse(text))
     if "bxor" in lowered:
         found.extend(find_bxor(text))
     if "iex" in lowered or "invoke-expression" in lowered:
