@@ -286,6 +286,7 @@ def test_real_command_lines_deobfuscate_only_obfuscated_ones(shared_data: Path) 
             "Start-bITSTRanSfER -SOURCE 'http://somedomain/best-kitten-names-1.jpg' "
             "-dEStINAtIOn 'C:\\Users\\",
         ),
+        ("cmd_caret", ".\\net user"),
     }
     # The one percent layer is the Zoom link whose parameters hold base64 (as before); the
     # Safe Links URL that percent-encodes its target stays alone.

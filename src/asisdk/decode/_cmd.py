@@ -34,7 +34,12 @@ WELL_KNOWN: Final[dict[str, str]] = {
 _CARET_GAP: Final = 64
 # A run of name characters with carets between them; the look-behind anchors it at the
 # start of the run so a long word is scanned once.
-_CARET = re.compile(r"(?<![\w.\-:/\\^])[\w.\-:/\\]*(?:\^\S[\w.\-:/\\]*)+")
+# A caret at the end of a line continues the word on the next (``po^<newline>wershell``).
+_CARET = re.compile(r"(?<![\w.\-:/\\^])[\w.\-:/\\]*(?:\^(?:\r?\n|\S)[\w.\-:/\\]*)+")
+# The ``cmd /c`` that runs a stretch, written just before it: shown in the layer too.
+_CMD_BEFORE = re.compile(r"(?i:(?<![\w-])cmd(?:\.exe)?\"?(?:\s*/[a-z](?::\w{1,8})?){1,4}\s*)$")
+_CMD_REACH: Final = 64
+_WORD_CUT = re.compile(r"[^\W_]\^(?:\r?\n)?[^\W_]")
 _SET = re.compile(
     r"(?<![\w-])(?i:set)\s+(?:/[aA]\s+)?\"?(?P<name>[\w.\-#$@]{1,64})=(?P<value>[^&|\r\n\"<>]{0,1024})"
 )
@@ -54,15 +59,30 @@ def _uncaret(token: str) -> str:
     out: list[str] = []
     chars = iter(token)
     for char in chars:
-        out.append(next(chars, "") if char == "^" else char)
+        if char != "^":
+            out.append(char)
+            continue
+        escaped = next(chars, "")
+        if escaped == "\r":
+            escaped = next(chars, "")
+        out.append("" if escaped == "\n" else escaped)
     return "".join(out)
+
+
+def _stretch(text: str, start: int, end: int) -> Found:
+    """A caret stretch, with the ``cmd /c`` just before it; evident when a caret cuts a word."""
+    before = _CMD_BEFORE.search(text, max(0, start - _CMD_REACH), start)
+    head = before.start() if before is not None else start
+    evident = _WORD_CUT.search(text, start, end) is not None
+    return Found(head, end, "cmd_caret", text[head:start] + _uncaret(text[start:end]), evident)
 
 
 def find_caret(text: str) -> list[Found]:
     """Stretches of tokens with ``^`` escapes (``p^ow^er^sh^ell -^ExEc^Ut^IoN ...``).
 
     Tokens with carets close together on one line make one stretch, so a whole command
-    comes out in one layer rather than a word at a time.
+    comes out in one layer rather than a word at a time; a ``cmd /c`` right before the
+    stretch is part of it. A caret at the end of a line joins the next line to the word.
     """
     found: list[Found] = []
     start = end = -1
@@ -75,10 +95,10 @@ def find_caret(text: str) -> list[Found]:
             end = match.end()
             continue
         if start >= 0:
-            found.append(Found(start, end, "cmd_caret", _uncaret(text[start:end])))
+            found.append(_stretch(text, start, end))
         start, end = match.start(), match.end()
     if start >= 0:
-        found.append(Found(start, end, "cmd_caret", _uncaret(text[start:end])))
+        found.append(_stretch(text, start, end))
     return found
 
 

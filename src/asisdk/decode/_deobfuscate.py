@@ -71,7 +71,7 @@ SCRIPT_PREFILTER: Final = re.compile(
     r"|&#?\w{1,8};"
     r"|\\u[0-9A-Fa-f{]"
     r"|\[\s*-1\s*\.\."
-    r"|\w\^\w"
+    r"|\w\^(?:\w|\r?\n)"
     r"|\$(?i:shellid|pshome|env:comspec|verbosepreference)"
     r"|[%!][\w.\-#$@]{1,64}(?::[~\w*][^%!\r\n]{0,64})?[%!]"
 )
@@ -380,7 +380,7 @@ _SCRIPT_GUARDS: Final[tuple[tuple[str, re.Pattern[str] | None], ...]] = (
     ("&", re.compile(r"&#?\w{1,8};|['\"]\s*&(?:amp;)?\s*['\"]")),
     ("\\u", re.compile(r"\\u[0-9A-Fa-f{]")),
     ("..", re.compile(r"\[\s*-1\s*\.\.")),
-    ("^", re.compile(r"\w\^\w")),
+    ("^", re.compile(r"\w\^(?:\w|\r?\n)")),
     ("$", re.compile(r"\$(?i:shellid|pshome|env:comspec|verbosepreference)")),
     ("%", re.compile(r"%[\w.\-#$@]{1,64}(?::[~\w*][^%!\r\n]{0,64})?[%!]")),
     ("!", re.compile(r"[%!][\w.\-#$@]{1,64}(?::[~\w*][^%!\r\n]{0,64})?[%!]")),
