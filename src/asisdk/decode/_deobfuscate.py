@@ -73,6 +73,7 @@ SCRIPT_PREFILTER: Final = re.compile(
     r"|\[\s*-1\s*\.\."
     r"|\w\^(?:\w|\r?\n)"
     r"|\$(?i:shellid|pshome|env:comspec|verbosepreference)"
+    r"|(?i:chr[wb]?\$?)\s*\("
     r"|[%!][\w.\-#$@]{1,64}(?::[~\w*][^%!\r\n]{0,64})?[%!]"
 )
 
@@ -349,6 +350,9 @@ def self_evident(encoding: Encoding, source: str) -> bool:
     return False
 
 
+_CHR_CALL: Final = re.compile(r"(?i:chr[wb]?\$?)\s*\(")
+_QUOTES_AND: Final = re.compile(r"['\"]\s*&(?:amp;)?\s*['\"]")
+
 #: Words that mark a script trick; looked for with ``in`` (much cheaper than a regex
 #: alternation tried at every position).
 SCRIPT_WORDS: Final = (
@@ -360,7 +364,6 @@ SCRIPT_WORDS: Final = (
     "invoke-expression",
     "unescape",
     "decodeuri",
-    "chr",
 )
 
 
@@ -382,6 +385,8 @@ _SCRIPT_GUARDS: Final[tuple[tuple[str, re.Pattern[str] | None], ...]] = (
     ("..", re.compile(r"\[\s*-1\s*\.\.")),
     ("^", re.compile(r"\w\^(?:\w|\r?\n)")),
     ("$", re.compile(r"\$(?i:shellid|pshome|env:comspec|verbosepreference)")),
+    # ``chr`` alone is in every Chrome command line: only a call counts.
+    ("chr", _CHR_CALL),
     ("%", re.compile(r"%[\w.\-#$@]{1,64}(?::[~\w*][^%!\r\n]{0,64})?[%!]")),
     ("!", re.compile(r"[%!][\w.\-#$@]{1,64}(?::[~\w*][^%!\r\n]{0,64})?[%!]")),
 )
@@ -448,14 +453,15 @@ def find_script_candidates(text: str) -> list[ScriptCandidate]:
             if max(at) < len(value):
                 joined = "".join(value[n] for n in at)
                 found.append(ScriptCandidate(m.start(), m.end(), "ps_join", joined))
-    if "chr" in lowered or ("&" in text and ('"' in text or "'" in text)):
+    chr_calls = "chr" in lowered and _CHR_CALL.search(text) is not None
+    if chr_calls or ("&" in text and _QUOTES_AND.search(text) is not None):
         for m in _VB_CONCAT.finditer(text):
             chr_in = "chr" in m.group().lower()
             if chr_in or "&" in m.group():
                 found.append(
                     ScriptCandidate(m.start(), m.end(), "vba_chr" if chr_in else "vba_concat")
                 )
-    if "chr" in lowered:
+    if chr_calls:
         found.extend(
             ScriptCandidate(m.start(), m.end(), "vba_chr") for m in _VB_CHR_ONE.finditer(text)
         )
