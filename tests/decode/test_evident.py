@@ -171,6 +171,28 @@ def test_caret_line_continuation_inside_a_word() -> None:
     assert shown("ping -n 1 loc^\nalhost") == [("cmd_caret", "localhost")]
 
 
+# -- cmd variables spelling commands -------------------------------------------------------------
+
+
+def test_set_spelled_by_a_delayed_variable_is_followed() -> None:
+    # The set command itself comes out of a variable (!s! is "set"); its values then spell
+    # the command one character at a time.
+    line = (
+        'cmd /v /c "set "k=abcdefghijklmnopqrstuvwxyz" && call set "s=!k:~18,1!et" '
+        '&& !s! "a=n" && !s! "b=o" && !s! "c=t" && !s! "d=e" && !s! "e=p" && !s! "f=a" '
+        '&& !s! "g=d" && !a!!b!!c!!d!!e!!f!!g! C:\\Users\\Public\\x.txt"'
+    )
+    ((encoding, text),) = shown(line)
+    assert encoding == "cmd_var"
+    assert text is not None
+    assert text.endswith('notepad C:\\Users\\Public\\x.txt"')
+
+
+def test_one_character_variables_spelling_a_harmless_word() -> None:
+    line = "set p=t&& set q=y&& set r=p&& set s=e&& %p%%q%%r%%s% report.txt"
+    assert shown(line) == [("cmd_var", "type")]
+
+
 # -- traps -------------------------------------------------------------------------------------
 
 HARMLESS = [
@@ -212,6 +234,10 @@ HARMLESS = [
     "echo ^<b^>bold^</b^> ^& more",
     'findstr /r "^[0-9]" data.txt ^| sort',
     "robocopy C:\\src D:\\dst ^\r\n  /MIR /R:1",
+    # variables as batch files use them
+    "set n=1&& echo %n% %n% %n% %n%",
+    "set v=2&& copy log%v%.txt C:\\bak\\log%v%.txt",
+    "set DIR=C:\\build&& cd %DIR% && call %DIR%\\make.bat && del %DIR%\\*.tmp",
 ]
 
 
@@ -241,6 +267,8 @@ ADVERSARIAL = {
     "js_regex_replace": "'a'.replace(/" + "a" * MB,
     "caret_continuations": "a^\n" * (MB // 3),
     "cmd_before_carets": "cmd /c /c /c a^b " * (MB // 17),
+    "set_value_used_over_and_over": "set a=" + "x" * 1000 + "&& " + "%a%" * (MB // 3),
+    "spelled_sets": "set s=set&& " + '!s! "a=b" && ' * (MB // 14),
     "bxor_hex_calls": "FromHexString('41') -bxor 1 " * (MB // 28),
 }
 
