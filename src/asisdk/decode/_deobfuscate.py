@@ -291,8 +291,10 @@ def splits_words(encoding: Encoding, source: str) -> int:
     two is done to hide it.
 
     Examples:
-        >>> splits_words("ps_concat", "'a'+'pp'+'le'"), splits_words("ps_concat", "'a ' + 'b'")
-        (2, 0)
+        >>> splits_words("ps_concat", "'Po'+'wer'+'Sh'+'ell'")
+        3
+        >>> splits_words("ps_concat", "'a '+'b'")
+        0
     """
     pieces = _literal_pieces(encoding, source)
     if pieces is None:
