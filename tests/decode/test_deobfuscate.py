@@ -262,11 +262,18 @@ def test_real_command_lines_deobfuscate_only_obfuscated_ones(shared_data: Path) 
                 fired.add((layer.encoding, layer.text))
             if layer.encoding == "percent":
                 percent_alone.append(layer.text)
-    # Every one is obfuscation: Empire's AMSI bypass, and msticpy's samples hiding a
+    # Every one is obfuscation: Empire's AMSI and logging bypasses, and msticpy's samples hiding a
     # download cradle with backticks and concatenation.
     assert fired == {
         ("ps_concat", "System.Management.Automation.AmsiUtils"),
         ("ps_concat", "amsiInitFailed"),
+        ("ps_concat", "NonPublic,Static"),
+        ("ps_concat", "ScriptBlockLogging"),
+        ("ps_concat", "EnableScriptBlockLogging"),
+        (
+            "ps_concat",
+            "HKEY_LOCAL_MACHINE\\Software\\Policies\\Microsoft\\Windows\\PowerShell\\ScriptBlockLogging",
+        ),
         ("ps_concat", "Invoke-Expression"),
         ("ps_concat", "DownloadString(('ht'+'tp://paste'+ 'bin/'+'raw/'+'pqCwEm17'))"),
         ("ps_concat", "http://pastebin/raw/pqCwEm17"),
@@ -279,6 +286,7 @@ def test_real_command_lines_deobfuscate_only_obfuscated_ones(shared_data: Path) 
             "Start-bITSTRanSfER -SOURCE 'http://somedomain/best-kitten-names-1.jpg' "
             "-dEStINAtIOn 'C:\\Users\\",
         ),
+        ("cmd_caret", ".\\net user"),
     }
     # The one percent layer is the Zoom link whose parameters hold base64 (as before); the
     # Safe Links URL that percent-encodes its target stays alone.

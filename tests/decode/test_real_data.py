@@ -57,6 +57,17 @@ def test_msticpy_zip_in_pem_fixture(shared_data: Path) -> None:
     assert result.layers[-1].text == "text\r\nfile\r\n"
 
 
+#: What Empire's launcher cuts in two against signatures: AMSI and script-block logging.
+SPLIT_NAMES = {
+    "System.Management.Automation.AmsiUtils",
+    "amsiInitFailed",
+    "NonPublic,Static",
+    "ScriptBlockLogging",
+    "EnableScriptBlockLogging",
+    "HKEY_LOCAL_MACHINE\\Software\\Policies\\Microsoft\\Windows\\PowerShell\\ScriptBlockLogging",
+}
+
+
 def test_empire_launchers_decode_end_to_end(otrf: pd.DataFrame) -> None:
     launchers = otrf[otrf["CommandLine"].str.contains(" -enc ", na=False)]
     assert len(launchers) == 6
@@ -75,9 +86,11 @@ def test_empire_launchers_decode_end_to_end(otrf: pd.DataFrame) -> None:
         # The C2 address is base64 of UTF-16LE again, one level down.
         inner = rows[(rows["depth"] == 2) & (rows["encoding"] == "base64")]
         assert len(inner) == 1
-        # Empire's AMSI bypass splits its two names into concatenated strings.
+        # Empire's AMSI and script-block-logging bypasses cut the names that signatures
+        # look for in two ('ScriptB'+'lockLogging').
         joined = rows[rows["encoding"] == "ps_concat"]["decoded_text"].tolist()
-        assert joined == ["System.Management.Automation.AmsiUtils", "amsiInitFailed"]
+        assert joined[-2:] == ["System.Management.Automation.AmsiUtils", "amsiInitFailed"]
+        assert set(joined) == SPLIT_NAMES
         assert inner["decoded_text"].iloc[0].startswith("http://10.10.10.5")
         assert re.search(r"frombase64string\('http://10\.10\.10\.5", full, re.IGNORECASE)
 
@@ -85,7 +98,7 @@ def test_empire_launchers_decode_end_to_end(otrf: pd.DataFrame) -> None:
 def test_every_field_of_the_empire_vbs_dataset(shared_data: Path) -> None:
     """2,067 raw events (Sysmon, Security, PowerShell): only the launcher decodes.
 
-    Inside it, the C2 address is base64 again and the AMSI bypass hides two names by
+    Inside it, the C2 address is base64 again and the AMSI and logging bypasses hide names by
     concatenation.
     """
     import json
@@ -97,8 +110,8 @@ def test_every_field_of_the_empire_vbs_dataset(shared_data: Path) -> None:
             for value in json.loads(line).values():
                 if isinstance(value, str):
                     texts.update(layer.text for layer in unpack(value).layers)
-    inner = {"http://10.10.10.5", "System.Management.Automation.AmsiUtils", "amsiInitFailed"}
-    assert len(texts) == 4
+    inner = {"http://10.10.10.5"} | SPLIT_NAMES
+    assert len(texts) == len(inner) + 1
     assert inner <= texts
     (script,) = texts - inner
     assert script is not None

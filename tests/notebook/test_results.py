@@ -27,13 +27,14 @@ def _launcher_command(events: pd.DataFrame) -> str:
 def test_unpacked_view_shows_the_decoded_text_and_the_layer_tree(events: pd.DataFrame) -> None:
     result = unpack(_launcher_command(events))
     view = format_unpacked(result)
-    # the base64 script, two concatenations inside it (Empire's AMSI bypass) and the base64 URL
-    assert "4 decoded layers" in view
+    # the base64 script, ten concatenations inside it (Empire's AMSI and logging bypasses)
+    # and the base64 URL
+    assert "12 decoded layers" in view
     assert "System.Management.Automation.Amsi" in view  # the decoded script, escaped
     assert "http://10.10.10.5" in view  # the nested layer's text
     # the layers inside layer 1 are nested in its list item
     assert re.search(r"<li><b>1</b> base64 .*<ul><li><b>1\.1</b> ps_concat", view, re.S)
-    assert re.search(r"<li><b>1\.3</b> base64", view)
+    assert re.search(r"<li><b>1\.11</b> base64", view)
     assert "<script" not in view.lower()
 
 

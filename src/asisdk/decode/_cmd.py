@@ -34,7 +34,12 @@ WELL_KNOWN: Final[dict[str, str]] = {
 _CARET_GAP: Final = 64
 # A run of name characters with carets between them; the look-behind anchors it at the
 # start of the run so a long word is scanned once.
-_CARET = re.compile(r"(?<![\w.\-:/\\^])[\w.\-:/\\]*(?:\^\S[\w.\-:/\\]*)+")
+# A caret at the end of a line continues the word on the next (``po^<newline>wershell``).
+_CARET = re.compile(r"(?<![\w.\-:/\\^])[\w.\-:/\\]*(?:\^(?:\r?\n|\S)[\w.\-:/\\]*)+")
+# The ``cmd /c`` that runs a stretch, written just before it: shown in the layer too.
+_CMD_BEFORE = re.compile(r"(?i:(?<![\w-])cmd(?:\.exe)?\"?(?:\s*/[a-z](?::\w{1,8})?){1,4}\s*)$")
+_CMD_REACH: Final = 64
+_WORD_CUT = re.compile(r"[^\W_]\^(?:\r?\n)?[^\W_]")
 _SET = re.compile(
     r"(?<![\w-])(?i:set)\s+(?:/[aA]\s+)?\"?(?P<name>[\w.\-#$@]{1,64})=(?P<value>[^&|\r\n\"<>]{0,1024})"
 )
@@ -54,15 +59,30 @@ def _uncaret(token: str) -> str:
     out: list[str] = []
     chars = iter(token)
     for char in chars:
-        out.append(next(chars, "") if char == "^" else char)
+        if char != "^":
+            out.append(char)
+            continue
+        escaped = next(chars, "")
+        if escaped == "\r":
+            escaped = next(chars, "")
+        out.append("" if escaped == "\n" else escaped)
     return "".join(out)
+
+
+def _stretch(text: str, start: int, end: int) -> Found:
+    """A caret stretch, with the ``cmd /c`` just before it; evident when a caret cuts a word."""
+    before = _CMD_BEFORE.search(text, max(0, start - _CMD_REACH), start)
+    head = before.start() if before is not None else start
+    evident = _WORD_CUT.search(text, start, end) is not None
+    return Found(head, end, "cmd_caret", text[head:start] + _uncaret(text[start:end]), evident)
 
 
 def find_caret(text: str) -> list[Found]:
     """Stretches of tokens with ``^`` escapes (``p^ow^er^sh^ell -^ExEc^Ut^IoN ...``).
 
     Tokens with carets close together on one line make one stretch, so a whole command
-    comes out in one layer rather than a word at a time.
+    comes out in one layer rather than a word at a time; a ``cmd /c`` right before the
+    stretch is part of it. A caret at the end of a line joins the next line to the word.
     """
     found: list[Found] = []
     start = end = -1
@@ -75,10 +95,10 @@ def find_caret(text: str) -> list[Found]:
             end = match.end()
             continue
         if start >= 0:
-            found.append(Found(start, end, "cmd_caret", _uncaret(text[start:end])))
+            found.append(_stretch(text, start, end))
         start, end = match.start(), match.end()
     if start >= 0:
-        found.append(Found(start, end, "cmd_caret", _uncaret(text[start:end])))
+        found.append(_stretch(text, start, end))
     return found
 
 
@@ -93,12 +113,16 @@ def _substring(value: str, start_text: str | None, length_text: str | None) -> s
     return value[start:end] if end > start else ""
 
 
-def find_variables(text: str) -> list[Found]:
-    """Uses of ``set`` variables and substrings of well-known ones, worked out.
+#: Rounds of expansion: a ``set`` whose command name is itself a variable
+#: (``!s! "a=b"`` with ``s`` = ``set``) only appears once the round before has expanded it.
+_ROUNDS: Final = 4
+#: Uses of one character glued into words that make a stretch obfuscation on its face.
+_MIN_SPELLED: Final = 4
+#: Most characters a stretch may grow to by expansion (a value holds up to 1,024).
+_MAX_EXPANDED: Final = 256 * 1024
 
-    The span runs from the first use to the last; its text is that stretch with every use
-    replaced by its value (the value set last before the use).
-    """
+
+def _sets(text: str) -> tuple[dict[str, list[int]], dict[str, list[str]]]:
     ends: dict[str, list[int]] = {}
     values: dict[str, list[str]] = {}
     if "set" in text.lower():
@@ -106,9 +130,26 @@ def find_variables(text: str) -> list[Found]:
             name = m.group("name").lower()
             ends.setdefault(name, []).append(m.end())
             values.setdefault(name, []).append(m.group("value").rstrip())
+    return ends, values
+
+
+def _spells(text: str, start: int, end: int, value: str) -> bool:
+    """Whether a use of one letter or digit is glued to a word or another use (``%a%%b%c``)."""
+    if len(value) != 1 or not value.isalnum():
+        return False
+    glue = (text[start - 1] if start else "") + (text[end] if end < len(text) else "")
+    return any(char.isalnum() or char in "%!" for char in glue)
+
+
+def _expand(text: str, floor: int) -> tuple[int, int, str, int] | None:
+    """One round: the stretch of ``text`` from the first use at or after ``floor`` that has
+    a value to the last, with each such use replaced, and how many of those uses spell a
+    word a character at a time; ``None`` when no use has a value."""
+    ends, values = _sets(text)
     pieces: list[str] = []
     first = last = -1
-    for use in _USE.finditer(text):
+    spelled = size = 0
+    for use in _USE.finditer(text, floor):
         name = use.group("name").lower()
         value = None
         if name in ends:
@@ -125,6 +166,10 @@ def find_variables(text: str) -> list[Found]:
         elif use.group("old") is not None:
             old, new = use.group("old").lstrip("*"), use.group("new")
             value = re.sub(re.escape(old), new.replace("\\", "\\\\"), value, flags=re.IGNORECASE)
+        size += len(value) + use.start() - max(last, 0)
+        if size > _MAX_EXPANDED:
+            break  # a value used over and over: what is worked out so far is kept
+        spelled += _spells(text, use.start(), use.end(), value)
         if first < 0:
             first = use.start()
         else:
@@ -132,11 +177,44 @@ def find_variables(text: str) -> list[Found]:
         pieces.append(value)
         last = use.end()
     if first < 0:
+        return None
+    return first, last, "".join(pieces), spelled
+
+
+def find_variables(text: str) -> list[Found]:
+    """Uses of ``set`` variables and substrings of well-known ones, worked out.
+
+    The span runs from the first use to the last; its text is that stretch with every use
+    replaced by its value (the value set last before the use). What that gives is expanded
+    again, up to :data:`_ROUNDS` times, so that ``set`` commands spelled by variables
+    (``call set "s=!v:~10,1!et" && !s! "a=p"``) are followed too.
+    """
+    found = _expand(text, 0)
+    if found is None:
         return []
+    first, last, expanded, spelled = found
+    # Later rounds see the text before the stretch (its ``set`` commands) and the rest of
+    # the line (uses that only get a value once a spelled ``set`` has been expanded).
+    prefix, rest = text[:first], text[last:]
+    current = expanded + rest
+    for _ in range(_ROUNDS - 1):
+        again = _expand(prefix + current, len(prefix))
+        if again is None or len(prefix) + len(current) > _MAX_EXPANDED:
+            break
+        start, end, value, more = again
+        spelled += more
+        current = current[: start - len(prefix)] + value + current[end - len(prefix) :]
+        if len(current) > _MAX_EXPANDED:
+            break
+    if current != expanded + rest:
+        # The line's later part took part: the stretch runs to the end of the text.
+        last, expanded = len(text), current
     # The word the uses are glued into (``%a%til``) belongs to what they spell.
     before = _GLUED_BEFORE.search(text, max(0, first - _MAX_GLUE), first)
     after = _GLUED_AFTER.match(text, last)
     head = before.group() if before else ""
     tail = after.group() if after else ""
-    decoded = head + "".join(pieces) + tail
-    return [Found(first - len(head), last + len(tail), "cmd_var", decoded)]
+    # DOSfuscation spells words one variable per character: obfuscation on its face.
+    evident = spelled >= _MIN_SPELLED
+    decoded = head + expanded + tail
+    return [Found(first - len(head), last + len(tail), "cmd_var", decoded, evident)]

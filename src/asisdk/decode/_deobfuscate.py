@@ -11,23 +11,29 @@ megabyte of ``'a'+`` costs one pass, not a backtracking explosion.
 from __future__ import annotations
 
 import html
+import itertools
 import re
+from collections.abc import Iterable
 from typing import Final, NamedTuple
 
 from asisdk.decode._cmd import find_caret, find_variables
 from asisdk.decode._model import Encoding
 from asisdk.decode._powershell import Found, find_bxor, find_iex, find_replace, find_reverse
+from asisdk.decode._vbjs import find_js_reverse, find_vb_replace, find_vb_reverse
 
 __all__ = [
+    "MIN_CODED_ALNUM",
     "SCRIPT_PREFILTER",
     "SCRIPT_WORDS",
     "ScriptCandidate",
+    "coded_alnum",
     "decode_script",
     "escapes_alnum",
     "find_explicit_base64",
     "find_script_candidates",
     "may_hold_script",
     "reveals",
+    "self_evident",
 ]
 
 #: Longest quoted piece considered part of an obfuscated expression.
@@ -58,15 +64,16 @@ _AUTO_JOIN = re.compile(
 
 #: One cheap pass: text without any of these holds no script candidate.
 SCRIPT_PREFILTER: Final = re.compile(
-    r"['\"]\s*\+\s*['\"]"
+    r"['\"]\s*\+\s*['\"]|['\"]\s*&(?:amp;)?\s*['\"]"
     r"|(?i:-f\s*['\"]|-join\b|fromcharcode|frombase64string|atob\s*\(|base64\s+-{1,2}d)"
     r"|`[A-Za-z]"
     r"|(?i:\[char\]\s*\d{1,7}\s*\+)"
     r"|&#?\w{1,8};"
     r"|\\u[0-9A-Fa-f{]"
     r"|\[\s*-1\s*\.\."
-    r"|\w\^\w"
+    r"|\w\^(?:\w|\r?\n)"
     r"|\$(?i:shellid|pshome|env:comspec|verbosepreference)"
+    r"|(?i:chr[wb]?\$?)\s*\("
     r"|[%!][\w.\-#$@]{1,64}(?::[~\w*][^%!\r\n]{0,64})?[%!]"
 )
 
@@ -94,14 +101,27 @@ _UNESCAPE = re.compile(
 )
 _UNESCAPE_ONE = re.compile(r"%u([0-9A-Fa-f]{4})|%([0-9A-Fa-f]{2})")
 # VBA/VBScript: ``Chr(104) & "ttp" & ChrW(58)``; a code may be a small sum (``Chr(50 + 54)``).
+# AutoIt also writes ``'...'``; Office XML keeps formulas with ``&amp;`` for ``&``. Chr calls
+# may also stand side by side. A literal's doubled quotes (``"say ""hi"""``) are not read:
+# a pattern for them, tried at every quote of a run of quotes, would cost quadratic time.
 _VB_CODE = r"(?:&[hH][0-9A-Fa-f]{1,4}|\d{1,5})(?:\s*[-+*]\s*\d{1,5})?"
 _VB_CHR = rf"(?i:chr[wb]?\$?)\(\s*{_VB_CODE}\s*\)"
-_VB_PIECE = rf'(?:{_VB_CHR}|"[^"\n]{{0,{_MAX_PIECE}}}")'
-_VB_CONCAT = re.compile(rf"{_VB_PIECE}(?:\s*[&+]\s*{_VB_PIECE})+")
+_VB_DQ = rf'"[^"\n]{{0,{_MAX_PIECE}}}"'
+_VB_SQ = rf"'[^'\n]{{0,{_MAX_PIECE}}}'"
+_VB_PIECE = rf"(?:{_VB_CHR}|{_VB_DQ}|{_VB_SQ})"
+_VB_AND = r"\s*(?:&(?:amp;)?|\+)\s*"
+_VB_CONCAT = re.compile(rf"{_VB_PIECE}(?:{_VB_AND}{_VB_PIECE})+|{_VB_CHR}(?:\s*{_VB_CHR})+")
 _VB_PIECE_ONE = re.compile(
-    r'"(?P<lit>[^"\n]*)"|(?i:chr[wb]?\$?)\(\s*(?P<a>&[hH][0-9A-Fa-f]{1,4}|\d{1,5})'
+    r'"(?P<lit>[^"\n]{0,4096})"|\'(?P<sq>[^\'\n]{0,4096})\'|(?i:chr[wb]?\$?)\(\s*(?P<a>&[hH][0-9A-Fa-f]{1,4}|\d{1,5})'
     r"(?:\s*(?P<op>[-+*])\s*(?P<b>\d{1,5}))?\s*\)"
 )
+# JavaScript (and C-like) literals with backslash escapes: ``"say \\"hi\\"" + '...'``.
+_JS_DQ = rf'"(?:[^"\\\n]|\\[^\n]){{0,{_MAX_PIECE}}}"'
+_JS_SQ = rf"'(?:[^'\\\n]|\\[^\n]){{0,{_MAX_PIECE}}}'"
+_JS_CONCAT = re.compile(rf"(?:{_JS_DQ}|{_JS_SQ})(?:\s*\+\s*(?:{_JS_DQ}|{_JS_SQ}))+")
+_JS_PIECE_ONE = re.compile(rf"{_JS_DQ}|{_JS_SQ}")
+_JS_BACKSLASH = re.compile(r"\\([\\'\"])")
+_VB_CHR_ONE = re.compile(rf"(?<![\w.]){_VB_CHR}")
 _JS_ESCAPE_ONE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\u\{([0-9A-Fa-f]{1,6})\}|\\x([0-9A-Fa-f]{2})")
 _EXPLICIT_CALL = re.compile(
     r"(?i:frombase64string|atob)\s*\(\s*(?P<q>['\"])(?P<payload>[A-Za-z0-9+/]{4,}={0,2})(?P=q)"
@@ -117,7 +137,17 @@ _FORMAT_ITEM = re.compile(r"\{(\d{1,3})\}")
 _MAX_CODE_POINT: Final = 0x10FFFF
 #: Encodings whose finders work out the text (``ScriptCandidate.decoded``).
 _PRECOMPUTED: Final = frozenset(
-    {"ps_replace", "ps_reverse", "ps_bxor", "ps_iex", "cmd_caret", "cmd_var"}
+    {
+        "ps_replace",
+        "ps_reverse",
+        "ps_bxor",
+        "ps_iex",
+        "cmd_caret",
+        "cmd_var",
+        "vba_replace",
+        "vba_reverse",
+        "js_reverse",
+    }
 )
 _SURROGATES: Final = range(0xD800, 0xE000)
 
@@ -142,6 +172,8 @@ class ScriptCandidate(NamedTuple):
     encoding: Encoding
     #: The text it stands for, when the finder already worked it out.
     decoded: str | None = None
+    #: The finder saw obfuscation on its face (see :attr:`Found.evident`).
+    evident: bool = False
 
 
 def _indicators(text: str) -> set[str]:
@@ -187,6 +219,142 @@ def escapes_alnum(encoding: Encoding, source: str) -> bool:
     return False
 
 
+#: Letters and digits written as codes (``&#x45;``, ``%41``, ``\\x41``, ``Chr(65)``) from which
+#: a span is obfuscation on its face: a constant may need a code or three, a word does not.
+MIN_CODED_ALNUM: Final = 4
+#: Escapes in the literal of an explicit ``unescape(...)`` call that make it a layer.
+_MIN_CALL_ESCAPES: Final = 4
+_CODED: Final = frozenset(
+    {"html_entity", "js_escape", "js_unescape", "js_charcode", "vba_chr", "vba_concat", "ps_concat"}
+)
+
+
+def _codes(encoding: Encoding, source: str) -> list[int]:
+    """The character codes that ``source`` writes as codes (not as literal text)."""
+    if encoding == "html_entity":
+        return [int(dec) if dec else int(hexa, 16) for dec, hexa in _NUMERIC_ENTITY.findall(source)]
+    if encoding == "js_escape":
+        return [int(next(g for g in m.groups() if g), 16) for m in _JS_ESCAPE_ONE.finditer(source)]
+    if encoding in ("js_unescape", "percent"):
+        return [int(a or b, 16) for a, b in _UNESCAPE_ONE.findall(source)]
+    if encoding == "js_charcode":
+        numbers = _NUMBER.findall(source[source.index("(") :])
+        return [int(n, 16 if n[:2] in ("0x", "0X") else 10) for n in numbers]
+    if encoding in ("vba_chr", "vba_concat"):
+        codes = (_vb_code(m) for m in _VB_PIECE_ONE.finditer(source) if m.group("a"))
+        return [code for code in codes if code is not None]
+    return [int(m.group("code")) for m in _CONCAT_PIECE_ONE.finditer(source) if m.group("code")]
+
+
+def coded_alnum(encoding: Encoding, source: str) -> int:
+    """How many ASCII letters and digits ``source`` writes as character codes.
+
+    Examples:
+        >>> coded_alnum("html_entity", "&#x45;&#x78;&#x74;&lt;"), coded_alnum("vba_chr", "Chr(13)")
+        (3, 0)
+    """
+    return sum(
+        1
+        for code in _codes(encoding, source)
+        if code < _MAX_CODE_POINT and chr(code).isascii() and chr(code).isalnum()
+    )
+
+
+def _literal_pieces(encoding: Encoding, source: str) -> list[str] | None:
+    """The literals a concatenation joins, or ``None`` when a piece is not a literal."""
+    if encoding == "vba_concat":
+        pieces: list[str] = []
+        for match in _VB_PIECE_ONE.finditer(source):
+            if match.group("a") is not None:
+                return None
+            pieces.append(_vb_literal(match))
+        return pieces
+    pattern = _JS_PIECE_ONE if encoding == "js_concat" else _CONCAT_PIECE_ONE
+    out: list[str] = []
+    for match in pattern.finditer(source):
+        if encoding == "ps_concat" and (match.group("code") or match.group("auto")):
+            return None
+        out.append(match.group())
+    if encoding == "js_concat":
+        return [_JS_BACKSLASH.sub(r"\1", piece[1:-1]) for piece in out]
+    return [piece[1:-1] for piece in out]
+
+
+#: Letters a word cut by a concatenation must have (``'a'+'b'`` is no word).
+_MIN_WORD: Final = 4
+
+
+def splits_words(encoding: Encoding, source: str) -> int:
+    """How many joins of a literal concatenation fall inside a word (``'Po'+'wer'``).
+
+    Code wraps a long string between words (``'Processed ' + 'items'``); cutting a word in
+    two is done to hide it.
+
+    Examples:
+        >>> splits_words("ps_concat", "'Po'+'wer'+'Sh'+'ell'")
+        3
+        >>> splits_words("ps_concat", "'a '+'b'")
+        0
+    """
+    pieces = _literal_pieces(encoding, source)
+    if pieces is None:
+        return 0
+    words = [piece for piece in pieces if piece]
+    # VB's ``&`` also chains cmd commands (``"a.exe" & "b.exe"``): there a cut must join two
+    # lower-case letters.
+    lower = encoding == "vba_concat"
+    return sum(1 for left, right in itertools.pairwise(words) if _cuts(left, right, lower=lower))
+
+
+def _cuts(left: str, right: str, *, lower: bool) -> bool:
+    """Whether ``left + right`` joins letters of one word (not a file extension's)."""
+    before, after = _run(reversed(left)), _run(right)
+    if not before or not after or before + after < _MIN_WORD:
+        return False
+    if len(left) > before and left[-before - 1] == ".":
+        return False
+    return not lower or (left[-1].islower() and right[0].islower())
+
+
+def _run(chars: Iterable[str]) -> int:
+    """How many letters ``chars`` starts with (at most :data:`_MIN_WORD`)."""
+    count = 0
+    for char in chars:
+        if not char.isalpha() or count == _MIN_WORD:
+            break
+        count += 1
+    return count
+
+
+def self_evident(encoding: Encoding, source: str) -> bool:
+    """Whether ``source`` is obfuscation on its face, whatever the text it stands for.
+
+    A word of letters written as codes (``&#x45;&#x78;&#x74;&#x65;``, ``Chr(69) & Chr(120)...``),
+    an ``unescape('...')`` call on a mostly escaped literal, or a concatenation of literals
+    that cuts words (``"a"+"pp"+"le"``; with VB's ``&``, which also chains cmd commands, two
+    such cuts). Ordinary text shows none of these, so they are layers even when the text
+    they hide is harmless.
+
+    Examples:
+        >>> self_evident("vba_chr", "Chr(100) & Chr(117) & Chr(99) & Chr(107)")
+        True
+        >>> self_evident("js_charcode", "String.fromCharCode(65,66,67)")
+        False
+    """
+    if encoding in _CODED and coded_alnum(encoding, source) >= MIN_CODED_ALNUM:
+        return True
+    if encoding == "js_unescape" and len(_UNESCAPE_ONE.findall(source)) >= _MIN_CALL_ESCAPES:
+        return True
+    if encoding in ("ps_concat", "js_concat"):
+        return splits_words(encoding, source) >= 1
+    if encoding == "vba_concat":
+        return splits_words(encoding, source) >= 2
+    return False
+
+
+_CHR_CALL: Final = re.compile(r"(?i:chr[wb]?\$?)\s*\(")
+_QUOTES_AND: Final = re.compile(r"['\"]\s*&(?:amp;)?\s*['\"]")
+
 #: Words that mark a script trick; looked for with ``in`` (much cheaper than a regex
 #: alternation tried at every position).
 SCRIPT_WORDS: Final = (
@@ -198,7 +366,6 @@ SCRIPT_WORDS: Final = (
     "invoke-expression",
     "unescape",
     "decodeuri",
-    "chr",
 )
 
 
@@ -215,11 +382,13 @@ _SCRIPT_GUARDS: Final[tuple[tuple[str, re.Pattern[str] | None], ...]] = (
     ("atob", re.compile(r"(?i:atob)\s*\(")),
     ("base64", re.compile(r"(?i:base64)\s+-{1,2}d")),
     ("`", re.compile(r"`[A-Za-z]")),
-    ("&", re.compile(r"&#?\w{1,8};")),
+    ("&", re.compile(r"&#?\w{1,8};|['\"]\s*&(?:amp;)?\s*['\"]")),
     ("\\u", re.compile(r"\\u[0-9A-Fa-f{]")),
     ("..", re.compile(r"\[\s*-1\s*\.\.")),
-    ("^", re.compile(r"\w\^\w")),
+    ("^", re.compile(r"\w\^(?:\w|\r?\n)")),
     ("$", re.compile(r"\$(?i:shellid|pshome|env:comspec|verbosepreference)")),
+    # ``chr`` alone is in every Chrome command line: only a call counts.
+    ("chr", _CHR_CALL),
     ("%", re.compile(r"%[\w.\-#$@]{1,64}(?::[~\w*][^%!\r\n]{0,64})?[%!]")),
     ("!", re.compile(r"[%!][\w.\-#$@]{1,64}(?::[~\w*][^%!\r\n]{0,64})?[%!]")),
 )
@@ -286,11 +455,21 @@ def find_script_candidates(text: str) -> list[ScriptCandidate]:
             if max(at) < len(value):
                 joined = "".join(value[n] for n in at)
                 found.append(ScriptCandidate(m.start(), m.end(), "ps_join", joined))
-    if "chr" in lowered:
+    chr_calls = "chr" in lowered and _CHR_CALL.search(text) is not None
+    if chr_calls or ("&" in text and _QUOTES_AND.search(text) is not None):
+        for m in _VB_CONCAT.finditer(text):
+            chr_in = "chr" in m.group().lower()
+            if chr_in or "&" in m.group():
+                found.append(
+                    ScriptCandidate(m.start(), m.end(), "vba_chr" if chr_in else "vba_concat")
+                )
+    if chr_calls:
         found.extend(
-            ScriptCandidate(m.start(), m.end(), "vba_chr")
-            for m in _VB_CONCAT.finditer(text)
-            if "chr" in m.group().lower()
+            ScriptCandidate(m.start(), m.end(), "vba_chr") for m in _VB_CHR_ONE.finditer(text)
+        )
+    if "+" in text and ("\\'" in text or '\\"' in text):
+        found.extend(
+            ScriptCandidate(m.start(), m.end(), "js_concat") for m in _JS_CONCAT.finditer(text)
         )
     if "unescape" in lowered or "decodeuri" in lowered:
         found.extend(
@@ -311,8 +490,12 @@ def _tricks(text: str, lowered: str) -> list[ScriptCandidate]:
     found: list[Found] = []
     if "replace" in lowered:
         found.extend(find_replace(text))
+        found.extend(find_vb_replace(text))
     if "[" in text or "reverse" in lowered or "righttoleft" in lowered:
         found.extend(find_reverse(text))
+    if "reverse" in lowered:
+        found.extend(find_vb_reverse(text))
+        found.extend(find_js_reverse(text))
     if "bxor" in lowered:
         found.extend(find_bxor(text))
     if "iex" in lowered or "invoke-expression" in lowered:
@@ -321,7 +504,7 @@ def _tricks(text: str, lowered: str) -> list[ScriptCandidate]:
         found.extend(find_caret(text))
     if "%" in text or "!" in text:
         found.extend(find_variables(text))
-    return [ScriptCandidate(f.start, f.end, f.encoding, f.decoded) for f in found]
+    return [ScriptCandidate(f.start, f.end, f.encoding, f.decoded, f.evident) for f in found]
 
 
 def find_explicit_base64(text: str) -> list[tuple[int, int]]:
@@ -442,8 +625,11 @@ def decode_script(encoding: Encoding, source: str) -> str | None:
         return _js_escapes(source)
     if encoding == "js_unescape":
         return _unescape(source)
-    if encoding == "vba_chr":
+    if encoding in ("vba_chr", "vba_concat"):
         return _vb_concat(source)
+    if encoding == "js_concat":
+        pieces = _literal_pieces(encoding, source)
+        return None if pieces is None else "".join(pieces)
     return None
 
 
@@ -475,11 +661,17 @@ def _vb_code(match: re.Match[str]) -> int | None:
     return value if 0 < value <= _MAX_CODE_POINT and value not in _SURROGATES else None
 
 
+def _vb_literal(match: re.Match[str]) -> str:
+    if match.group("lit") is not None:
+        return str(match.group("lit"))
+    return str(match.group("sq"))
+
+
 def _vb_concat(source: str) -> str | None:
     out: list[str] = []
     for match in _VB_PIECE_ONE.finditer(source):
-        if match.group("lit") is not None:
-            out.append(match.group("lit"))
+        if match.group("a") is None:
+            out.append(_vb_literal(match))
             continue
         code = _vb_code(match)
         if code is None:

@@ -24,6 +24,7 @@ from asisdk.decode._model import Encoding
 __all__ = [
     "MAX_LITERAL",
     "Found",
+    "cuts_junk",
     "find_bxor",
     "find_iex",
     "find_replace",
@@ -48,6 +49,9 @@ class Found(NamedTuple):
     end: int
     encoding: Encoding
     decoded: str
+    #: Obfuscation on its face (a literal reversed, junk cut out of a word, a constant XOR):
+    #: a layer even when the text it shows is harmless.
+    evident: bool = False
 
 
 # -- string literals ----------------------------------------------------------------------
@@ -63,7 +67,9 @@ _PIECE_ONE = re.compile(
     r"|(?i:(?:\[string\]\s*)?\[char\]\s*\(?\s*(?P<code>0x[0-9a-f]{1,4}|\d{1,5})\s*\)?)"
 )
 _ARG = rf"\(?\s*(?:{_PIECE})(?:\s*\+\s*(?:{_PIECE})){{0,16}}\s*\)?"
-_CALL_ARGS = re.compile(rf"\s*(?P<a>{_ARG})\s*,\s*(?P<b>{_ARG})\s*\)")
+# JavaScript's ``.replace(/junk/g, "")``: a regex literal of plain characters.
+_JS_REGEX = r"/(?P<re>(?:[^/\\\n*+?()\[\]{}|^$.]|\\[^\w\s]){1,256})/(?P<flags>[gimsuy]{0,6})"
+_CALL_ARGS = re.compile(rf"\s*(?:(?P<a>{_ARG})|{_JS_REGEX})\s*,\s*(?P<b>{_ARG})\s*\)")
 _OP_ARGS = re.compile(rf"\s*(?P<a>{_ARG})\s*,\s*(?P<b>{_ARG})")
 _REPLACE_OP = re.compile(r"\.(?i:replace)\s*\(|-(?i:(?P<flag>[ci]?)replace)\b")
 
@@ -174,24 +180,60 @@ def find_replace(text: str) -> list[Found]:
         current: re.Match[str] | None = op
         span_start = start
         result = value
+        evident = False
         while current is not None:
             is_call = current.group().startswith(".")
             args = (_CALL_ARGS if is_call else _OP_ARGS).match(text, current.end())
             if args is None:
                 break
-            old, new = _arg_value(args.group("a")), _arg_value(args.group("b"))
+            regex = args.group("re") if is_call else None
+            old = _arg_value(args.group("a")) if regex is None else _JS_UNESCAPE.sub(r"\1", regex)
+            new = _arg_value(args.group("b"))
             if old is None or new is None:
                 break
             flag = None if is_call else (current.group("flag") or "").lower()
-            replaced = _replace(result, old, new, flag)
+            if regex is None:
+                replaced = _replace(result, old, new, flag)
+            else:
+                count = 0 if "g" in args.group("flags") else 1
+                ignore = re.IGNORECASE if "i" in args.group("flags") else 0
+                replaced = re.compile(re.escape(old), ignore).sub(
+                    new.replace("\\", "\\\\"), result, count=count
+                )
             if replaced is None:
                 break
+            evident = evident or (not new and cuts_junk(result, old))
             result, end, start = replaced, args.end(), span_start
             current, span_start = _next_in_chain(text, start, end)
         if end > op.start() and result != value:
-            found.append(Found(start, end, "ps_replace", result))
+            found.append(Found(start, end, "ps_replace", result, evident))
             floor = end
         position = max(end, op.end())
+
+
+_JS_UNESCAPE = re.compile(r"\\([^\w\s])")
+
+
+def cuts_junk(value: str, junk: str) -> bool:
+    """Whether deleting ``junk`` from ``value`` cuts it out of a word (``'PowXXershell'``).
+
+    Ordinary code deletes separators or suffixes (``'a-b'.Replace('-','')``); junk with a
+    letter in it, between letters, was put there to be taken out.
+
+    Examples:
+        >>> cuts_junk("PowXXershell", "XX"), cuts_junk("report.txt", ".txt")
+        (True, False)
+    """
+    if not any(char.isalnum() for char in junk):
+        return False
+    position = value.find(junk)
+    while 0 <= position < len(value):
+        after = position + len(junk)
+        inside = position > 0 and after < len(value)
+        if inside and value[position - 1].isalpha() and value[after].isalpha():
+            return True
+        position = value.find(junk, position + 1)
+    return False
 
 
 def _next_in_chain(text: str, start: int, end: int) -> tuple[re.Match[str] | None, int]:
@@ -286,7 +328,7 @@ def find_reverse(text: str) -> list[Found]:
                 continue
             start, value = literal
             count = int(match.group("n"))
-            found.append(Found(start, match.end(), "ps_reverse", value[::-1][:count]))
+            found.append(Found(start, match.end(), "ps_reverse", value[::-1][:count], True))
             floor = match.end()
     assigned: dict[str, list[tuple[int, str, bool]]] | None = None
     if "$" in text and ".." in text:
@@ -296,7 +338,8 @@ def find_reverse(text: str) -> list[Found]:
             if held is None:
                 continue
             count = int(match.group("n")) if match.group("n") else len(held[0])
-            found.append(Found(match.start(), match.end(), "ps_reverse", held[0][::-1][:count]))
+            reversed_value = held[0][::-1][:count]
+            found.append(Found(match.start(), match.end(), "ps_reverse", reversed_value, True))
     if "reverse" in lowered:
         for match in _ARRAY_REVERSE.finditer(text):
             assigned = assigned if assigned is not None else _assignments(text)
@@ -308,7 +351,7 @@ def find_reverse(text: str) -> list[Found]:
                 rf"-(?i:join)\s*\$(?i:{name})\b|\$(?i:{name})\s*-(?i:join)\s*(?:''|\"\")"
             ).search(text, match.end(), match.end() + _JOIN_REACH)
             end = join.end() if join is not None else match.end()
-            found.append(Found(match.start(), end, "ps_reverse", held[0][::-1]))
+            found.append(Found(match.start(), end, "ps_reverse", held[0][::-1], True))
     if "righttoleft" in lowered:
         for match in _REGEX_RTL.finditer(text):
             literal = _literal_forward(text, match.end())
@@ -317,7 +360,7 @@ def find_reverse(text: str) -> list[Found]:
             end, value = literal
             rest = _RTL_REST.match(text, end)
             if rest is not None:
-                found.append(Found(match.start(), rest.end(), "ps_reverse", value[::-1]))
+                found.append(Found(match.start(), rest.end(), "ps_reverse", value[::-1], True))
     return found
 
 
@@ -329,7 +372,7 @@ _BYTE = r"(?:0x[0-9A-Fa-f]{1,2}|\d{1,3})"
 _BYTE_LIST = re.compile(rf"\(\s*{_BYTE}(?:\s*,\s*{_BYTE}){{2,}}\s*\)")
 _CHARS_CAST = re.compile(r"\[(?i:char|byte)\[\]\]\s*\(?\s*(?=['\"])")
 _FROM_BASE64 = re.compile(
-    r"(?i:\[(?:system\.)?convert\]::frombase64string)\(\s*(?P<q>['\"])"
+    r"(?i:(?:\[(?:system\.)?convert\]::)?from(?P<kind>base64|hex)string)\(\s*(?P<q>['\"])"
     r"(?P<payload>[A-Za-z0-9+/]{4,}={0,2})(?P=q)\s*\)"
 )
 _NUMERIC_ASSIGN = re.compile(rf"\$(?P<name>\w{{1,64}})\s*=\s*(?P<value>{_BYTE})(?![\w.])")
@@ -385,8 +428,12 @@ def find_bxor(text: str) -> list[Found]:
             if codes and max(codes) <= _BYTE_MAX:
                 sources.append((match.start(), end, bytes(codes)))
     for match in _FROM_BASE64.finditer(text):
+        payload = match.group("payload")
         try:
-            data = base64.b64decode(match.group("payload"), validate=True)
+            if match.group("kind").lower() == "hex":
+                data = bytes.fromhex(payload)
+            else:
+                data = base64.b64decode(payload, validate=True)
         except (binascii.Error, ValueError):
             continue
         sources.append((match.start(), match.end(), data))
@@ -400,7 +447,7 @@ def find_bxor(text: str) -> list[Found]:
             continue
         plain = _xored(data, key)
         if plain is not None:
-            found.append(Found(start, op.end(), "ps_bxor", plain))
+            found.append(Found(start, op.end(), "ps_bxor", plain, True))
     return found
 
 

@@ -9,12 +9,15 @@ from typing import Final
 from asisdk.decode import _containers as containers
 from asisdk.decode._codecs import decode_base64, decode_charcodes, decode_hex, decode_percent
 from asisdk.decode._deobfuscate import (
+    MIN_CODED_ALNUM,
     ScriptCandidate,
+    coded_alnum,
     decode_script,
     escapes_alnum,
     find_script_candidates,
     may_hold_script,
     reveals,
+    self_evident,
 )
 from asisdk.decode._detect import (
     Candidate,
@@ -457,7 +460,14 @@ class _Session:
         if text is None:
             return None
         return self.accept_revealing(
-            "percent", source, start, end, text, depth, alone=escapes_alnum("percent", source)
+            "percent",
+            source,
+            start,
+            end,
+            text,
+            depth,
+            alone=escapes_alnum("percent", source),
+            evident=coded_alnum("percent", source) >= MIN_CODED_ALNUM,
         )
 
     def try_script(self, text: str, candidate: ScriptCandidate, depth: int) -> Node | None:
@@ -469,8 +479,16 @@ class _Session:
             return None
         # Peeling ``iex '...'`` shows nothing new by itself: only what is inside counts.
         alone = candidate.encoding != "ps_iex"
+        evident = candidate.evident or self_evident(candidate.encoding, source)
         return self.accept_revealing(
-            candidate.encoding, source, candidate.start, candidate.end, decoded, depth, alone=alone
+            candidate.encoding,
+            source,
+            candidate.start,
+            candidate.end,
+            decoded,
+            depth,
+            alone=alone,
+            evident=evident,
         )
 
     def accept_revealing(
@@ -483,12 +501,14 @@ class _Session:
         depth: int,
         *,
         alone: bool,
+        evident: bool = False,
     ) -> Node | None:
         """A layer for deobfuscated ``text`` only when it reveals what ``source`` hid.
 
         Percent-encoding, concatenation and the like are also written in harmless text; only
         a result with encoded content inside, or (when ``alone``) with a new URL, cmdlet or
-        keyword, is worth a layer.
+        keyword, is worth a layer; so is one whose source is obfuscation on its face
+        (``evident``: see :func:`self_evident`), when it has a letter or digit to show.
         """
         if depth > self.max_depth or text == source:
             return None
@@ -506,7 +526,11 @@ class _Session:
         )
         self.expand(node, depth)
         encoded_inside = bool(node.children)
-        if not (encoded_inside or (alone and reveals(source, text, encoded_inside=False))):
+        shown = alone and (
+            (evident and any(char.isalnum() for char in text))
+            or reveals(source, text, encoded_inside=False)
+        )
+        if not (encoded_inside or shown):
             self._refund(len(data))
             return None
         return node
