@@ -37,7 +37,7 @@ def test_investigation_notebook_runs_and_shows_its_results(tmp_path: Path) -> No
     text = "".join(str(o.get("text", "")) for o in outputs)
     assert "Suspicious PowerShell encoded command launched by a script host" in html
     assert "Sysmon: process created" in html
-    assert "4 decoded layers" in html  # the Unpacked tree view
+    assert "12 decoded layers" in html  # the Unpacked tree view: payload, bypass names, URL
     assert "http://10.10.10.5" in html
     assert "<td>ipv4</td>" in html  # the IoC table
     assert "<b>QueryResult</b>" in html  # the local query's result view
