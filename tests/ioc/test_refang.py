@@ -27,6 +27,9 @@ from asisdk.ioc._refang import refang_with_map
         ("admin(at)evil.com", "admin@evil.com"),
         ("admin [at] evil.com", "admin@evil.com"),
         ("http[://]evil.com", "http://evil.com"),
+        # every ``-dot-`` of a name, not only the last (a label ends before the next marker)
+        ("c2 at update-dot-cdn-dot-example-dot-net", "c2 at update.cdn.example.net"),
+        ("stage-two-dot-co-dot-uk", "stage-two.co.uk"),
     ],
 )
 def test_refang(text: str, expected: str) -> None:

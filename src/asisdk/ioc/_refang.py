@@ -157,10 +157,11 @@ def _word_after(text: str, pos: int) -> bool:
 
 
 _PATH_LOOKBACK: Final = 128
-_NEXT_LABEL: Final = re.compile(r"[\w-]{1,63}")
+# A label ends before a ``-dot-`` marker (``evil-dot-example-dot-com`` is three labels).
+_NEXT_LABEL: Final = re.compile(r"(?:[\w]|-(?!dot-\w)){1,63}")
 _MORE_NAME: Final = re.compile(
     r"\.[\w]| ?[\[\(\{] ?(?:\.|dot|DOT|Dot|punkt|PUNKT|punto|PUNTO) ?[\]\)\}]| (?:dot|DOT) \w"
-    r"|[\[\]]\.[\[\]]?\w|\\\.\w"
+    r"|[\[\]]\.[\[\]]?\w|\\\.\w|-dot-\w"
 )
 
 
