@@ -19,6 +19,7 @@ from typing import Final, NamedTuple
 from asisdk.decode._cmd import find_caret, find_variables
 from asisdk.decode._model import Encoding
 from asisdk.decode._powershell import Found, find_bxor, find_iex, find_replace, find_reverse
+from asisdk.decode._pscodes import find_coded
 from asisdk.decode._vbjs import find_js_reverse, find_vb_replace, find_vb_reverse
 
 __all__ = [
@@ -75,6 +76,7 @@ SCRIPT_PREFILTER: Final = re.compile(
     r"|\$(?i:shellid|pshome|env:comspec|verbosepreference)"
     r"|(?i:chr[wb]?\$?)\s*\("
     r"|[%!][\w.\-#$@]{1,64}(?::[~\w*][^%!\r\n]{0,64})?[%!]"
+    r"|['\"]\s*(?i:-[ci]?split|\.split\s*\()\s*['\"]"
 )
 
 _CONCAT = re.compile(rf"{_CONCAT_PIECE}(?:\s*\+\s*{_CONCAT_PIECE})+")
@@ -141,6 +143,7 @@ _PRECOMPUTED: Final = frozenset(
         "ps_replace",
         "ps_reverse",
         "ps_bxor",
+        "ps_charcode",
         "ps_iex",
         "cmd_caret",
         "cmd_var",
@@ -366,6 +369,7 @@ SCRIPT_WORDS: Final = (
     "invoke-expression",
     "unescape",
     "decodeuri",
+    "toint16",
 )
 
 
@@ -391,6 +395,8 @@ _SCRIPT_GUARDS: Final[tuple[tuple[str, re.Pattern[str] | None], ...]] = (
     ("chr", _CHR_CALL),
     ("%", re.compile(r"%[\w.\-#$@]{1,64}(?::[~\w*][^%!\r\n]{0,64})?[%!]")),
     ("!", re.compile(r"[%!][\w.\-#$@]{1,64}(?::[~\w*][^%!\r\n]{0,64})?[%!]")),
+    # Invoke-Obfuscation's codes split out of a literal: ``'73%110q118'-split '%'``.
+    ("split", re.compile(r"['\"]\s*(?i:-[ci]?split|\.split\s*\()\s*['\"]")),
 )
 
 
@@ -498,6 +504,8 @@ def _tricks(text: str, lowered: str) -> list[ScriptCandidate]:
         found.extend(find_js_reverse(text))
     if "bxor" in lowered:
         found.extend(find_bxor(text))
+    if "split" in lowered or "toint" in lowered:
+        found.extend(find_coded(text, lowered))
     if "iex" in lowered or "invoke-expression" in lowered:
         found.extend(find_iex(text))
     if "^" in text:

@@ -67,6 +67,7 @@ Encoding = Literal[
     "ps_replace",
     "ps_reverse",
     "ps_bxor",
+    "ps_charcode",
     "ps_iex",
     "cmd_caret",
     "cmd_var",
