@@ -81,7 +81,8 @@ SCRIPT_PREFILTER: Final = re.compile(
 
 _CONCAT = re.compile(rf"{_CONCAT_PIECE}(?:\s*\+\s*{_CONCAT_PIECE})+")
 _FORMAT = re.compile(
-    rf"\"(?P<fmt>(?:\{{\d{{1,3}}\}}|[^\"{{}}\n$`]){{1,{_MAX_PIECE}}})\"\s*-[fF]\s*"
+    rf"(?:\"(?P<fmt>(?:\{{\d{{1,3}}\}}|[^\"{{}}\n$`]){{1,{_MAX_PIECE}}})\""
+    rf"|'(?P<sfmt>(?:\{{\d{{1,3}}\}}|[^'{{}}\n]){{1,{_MAX_PIECE}}})')\s*-[fF]\s*"
     rf"(?P<args>{_QUOTED}(?:\s*,\s*{_QUOTED})*)"
 )
 _JOIN_AFTER = re.compile(rf"\(\s*{_QUOTED}(?:\s*,\s*{_QUOTED})+\s*\)\s*-(?i:join)\s*(?:''|\"\")")
@@ -352,7 +353,31 @@ def self_evident(encoding: Encoding, source: str) -> bool:
         return splits_words(encoding, source) >= 1
     if encoding == "vba_concat":
         return splits_words(encoding, source) >= 2
+    if encoding == "ps_format":
+        return _reordered(source)
+    if encoding == "ps_backtick":
+        return _TICK_IN_WORD.search(source) is not None
     return False
+
+
+# A backtick inside a word before a letter that is no escape (```n``, ```t`` ... are):
+# ``IN`V`o`Ke``, ``Ne`W-ob`ject``. Escapes are lower-case only: ```N`` is just ``N``.
+_TICK_IN_WORD: Final = re.compile(r"[A-Za-z0-9]`[A-Zcdghijklmopqswxyz]")
+
+
+def _reordered(source: str) -> bool:
+    """Whether a format string is placeholders alone, out of order (``"{2}{0}{1}" -f ...``).
+
+    Output templates have words between their items, in order; Invoke-Obfuscation's
+    reordering has nothing else, shuffled.
+    """
+    match = _FORMAT.fullmatch(source)
+    if match is None:
+        return False
+    fmt = match.group("fmt") or match.group("sfmt") or ""
+    items = [int(index) for index in _FORMAT_ITEM.findall(fmt)]
+    bare = _FORMAT_ITEM.sub("", fmt).rstrip("\\")
+    return not bare and len(items) >= 2 and items != sorted(items)
 
 
 _CHR_CALL: Final = re.compile(r"(?i:chr[wb]?\$?)\s*\(")
@@ -561,6 +586,11 @@ def _format(source: str) -> str | None:
     out: list[str] = []
     position = 0
     fmt = match.group("fmt")
+    if fmt is None:
+        fmt = match.group("sfmt")
+    elif fmt.endswith("}\\"):
+        # ``\"{1}{0}\" -f ...`` inside ``cmd /c "..."``: cmd's escaped quote, not a backslash.
+        fmt = fmt[:-1]
     for item in _FORMAT_ITEM.finditer(fmt):
         out.append(fmt[position : item.start()])
         index = int(item.group(1))
