@@ -49,19 +49,36 @@ _AUTOMATIC: Final[dict[str, str]] = {
     "shellid": "Microsoft.PowerShell",
     "pshome": "C:\\Windows\\System32\\WindowsPowerShell\\v1.0",
     "env:comspec": "C:\\WINDOWS\\system32\\cmd.exe",
-    "verbosepreference.tostring()": "SilentlyContinue",
+    "verbosepreference": "SilentlyContinue",
 }
-_AUTO = r"\$(?i:shellid|pshome|env:comspec|verbosepreference\.tostring\(\))\[\d{1,2}\]"
+# ``$ShellId``, ``${sh`eLl`Id}``, ``$VerbosePreference.ToString()``,
+# ``([string]$VerbosePreference)``, ``(Get-Variable '*mdr*').Name`` (MaximumDriveCount).
+_AUTO_REF = (
+    r"\$\{[\w`:]{1,40}\}(?:\.(?i:tostring)\(\s*\))?"
+    r"|\$(?i:shellid|pshome|env:comspec|verbosepreference(?:\.tostring\(\))?)"
+    r"|\(\s*\[(?i:string)\]\s*(?:\$\{[\w`]{1,40}\}|\$(?i:verbosepreference))\s*\)"
+    r"|\(\s*(?i:get-variable|gv|variable)\s+['\"]\*(?i:mdr)\*['\"]\s*\)\.(?i:name)"
+)
+_AUTO = rf"(?:{_AUTO_REF})\[\d{{1,2}}\]"
 _CONCAT_PIECE = rf"(?:{_QUOTED}|{_CHAR}|{_AUTO})"
 _CONCAT_PIECE_ONE = re.compile(
     rf"{_QUOTED}|(?i:\[char\])\s*(?P<code>\d{{1,7}})"
-    r"|\$(?P<auto>(?i:shellid|pshome|env:comspec|verbosepreference\.tostring\(\)))"
-    r"\[(?P<at>\d{1,2})\]"
+    rf"|(?P<auto>{_AUTO_REF})\[(?P<at>\d{{1,2}})\]"
 )
 _AUTO_JOIN = re.compile(
-    r"\$(?P<auto>(?i:shellid|pshome|env:comspec|verbosepreference\.tostring\(\)))"
-    r"\[(?P<at>\d{1,2}(?:\s*,\s*\d{1,2}){1,8})\]\s*-(?i:join)\s*(?:''|\"\")"
+    rf"(?P<auto>{_AUTO_REF})\[(?P<at>\d{{1,2}}(?:\s*,\s*\d{{1,2}}){{1,8}})\]"
+    rf"(?:\s*\+\s*(?P<tail>{_QUOTED}))?\s*-(?i:join)\s*(?:''|\"\")"
 )
+_AUTO_NOISE = re.compile(r"[\s`${}()]|\[string\]|\.tostring")
+
+
+def _automatic(reference: str) -> str | None:
+    """The value of an automatic variable as Invoke-Obfuscation writes it, or ``None``."""
+    name = reference.lower()
+    if "*mdr*" in name:
+        return "MaximumDriveCount"
+    return _AUTOMATIC.get(_AUTO_NOISE.sub("", name))
+
 
 #: One cheap pass: text without any of these holds no script candidate.
 SCRIPT_PREFILTER: Final = re.compile(
@@ -73,7 +90,7 @@ SCRIPT_PREFILTER: Final = re.compile(
     r"|\\u[0-9A-Fa-f{]"
     r"|\[\s*-1\s*\.\."
     r"|\w\^(?:\w|\r?\n)"
-    r"|\$(?i:shellid|pshome|env:comspec|verbosepreference)"
+    r"|\$\{?(?i:shellid|pshome|env:comspec|verbosepreference)"
     r"|(?i:chr[wb]?\$?)\s*\("
     r"|[%!][\w.\-#$@]{1,64}(?::[~\w*][^%!\r\n]{0,64})?[%!]"
     r"|['\"]\s*(?i:-[ci]?split|\.split\s*\()\s*['\"]"
@@ -415,7 +432,7 @@ _SCRIPT_GUARDS: Final[tuple[tuple[str, re.Pattern[str] | None], ...]] = (
     ("\\u", re.compile(r"\\u[0-9A-Fa-f{]")),
     ("..", re.compile(r"\[\s*-1\s*\.\.")),
     ("^", re.compile(r"\w\^(?:\w|\r?\n)")),
-    ("$", re.compile(r"\$(?i:shellid|pshome|env:comspec|verbosepreference)")),
+    ("$", re.compile(r"\$\{?(?i:shellid|pshome|env:comspec|verbosepreference)")),
     # ``chr`` alone is in every Chrome command line: only a call counts.
     ("chr", _CHR_CALL),
     ("%", re.compile(r"%[\w.\-#$@]{1,64}(?::[~\w*][^%!\r\n]{0,64})?[%!]")),
@@ -479,12 +496,14 @@ def find_script_candidates(text: str) -> list[ScriptCandidate]:
         found.extend(
             ScriptCandidate(m.start(), m.end(), "js_charcode") for m in _FROMCHARCODE.finditer(text)
         )
-    if "$" in text and "-join" in lowered:
+    if ("$" in text or "mdr" in lowered) and "-join" in lowered:
         for m in _AUTO_JOIN.finditer(text):
-            value = _AUTOMATIC[m.group("auto").lower()]
+            value = _automatic(m.group("auto"))
             at = [int(n) for n in m.group("at").split(",")]
-            if max(at) < len(value):
+            if value is not None and max(at) < len(value):
                 joined = "".join(value[n] for n in at)
+                if m.group("tail") is not None:
+                    joined += _unquote(m.group("tail"))
                 found.append(ScriptCandidate(m.start(), m.end(), "ps_join", joined))
     chr_calls = "chr" in lowered and _CHR_CALL.search(text) is not None
     if chr_calls or ("&" in text and _QUOTES_AND.search(text) is not None):
@@ -564,9 +583,9 @@ def _concat(source: str) -> str | None:
     for match in _CONCAT_PIECE_ONE.finditer(source):
         code = match.group("code")
         if match.group("auto") is not None:
-            value = _AUTOMATIC[match.group("auto").lower()]
+            value = _automatic(match.group("auto"))
             at = int(match.group("at"))
-            if at >= len(value):
+            if value is None or at >= len(value):
                 return None
             out.append(value[at])
         elif code is None:
