@@ -278,6 +278,9 @@ def test_real_command_lines_deobfuscate_only_obfuscated_ones(shared_data: Path) 
         ("ps_concat", "DownloadString(('ht'+'tp://paste'+ 'bin/'+'raw/'+'pqCwEm17'))"),
         ("ps_concat", "http://pastebin/raw/pqCwEm17"),
         ("ps_concat", "http://pastebbin/raw/pqCwEm17"),
+        # ("{2}{0}{1}"-f ':/','/paste','tp'): placeholders alone, shuffled: obfuscation on its face
+        ("ps_format", "tp://paste"),
+        ("ps_format", "pqCwEm17"),
         ("ps_backtick", "nEW-obJEcT"),
         ("ps_backtick", ".WebClient"),
         (

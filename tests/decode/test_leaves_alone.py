@@ -108,6 +108,9 @@ def test_real_command_lines_give_no_false_positives(shared_data: object) -> None
         "DownloadString(('ht'+'tp://paste'+ 'bin/'+'raw/'+'pqCwEm17'))",
         "http://pastebin/raw/pqCwEm17",
         "http://pastebbin/raw/pqCwEm17",
+        # ("{2}{0}{1}"-f ':/','/paste','tp') and ("{1}{0}"-f'Em17','pqCw'): shuffled placeholders
+        "tp://paste",
+        "pqCwEm17",
         # cmd /c ".\n^e^t u^se^r": carets cutting words are obfuscation whatever they hide
         ".\\net user",
     }

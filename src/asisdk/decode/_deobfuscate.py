@@ -373,12 +373,14 @@ def self_evident(encoding: Encoding, source: str) -> bool:
     if encoding == "ps_format":
         return _reordered(source)
     if encoding == "ps_backtick":
-        return _TICK_IN_WORD.search(source) is not None
+        return len(_TICK_IN_WORD.findall(source)) >= _MIN_TICKS
     return False
 
 
 # A backtick inside a word before a letter that is no escape (```n``, ```t`` ... are):
-# ``IN`V`o`Ke``, ``Ne`W-ob`ject``. Escapes are lower-case only: ```N`` is just ``N``.
+# ``IN`V`o`Ke``, ``Ne`W-ob`ject``. Escapes are lower-case only: ```N`` is just ``N``. Two
+# of them: Invoke-Obfuscation's ticks; Empire's single ``"GEtFie`LD"`` names nothing.
+_MIN_TICKS: Final = 2
 _TICK_IN_WORD: Final = re.compile(r"[A-Za-z0-9]`[A-Zcdghijklmopqswxyz]")
 
 
