@@ -18,6 +18,7 @@ from typing import Final, NamedTuple
 
 from asisdk.decode._cmd import find_caret, find_variables
 from asisdk.decode._model import Encoding
+from asisdk.decode._packer import find_packed
 from asisdk.decode._powershell import Found, find_bxor, find_iex, find_replace, find_reverse
 from asisdk.decode._pscodes import find_coded
 from asisdk.decode._vbjs import find_js_reverse, find_vb_replace, find_vb_reverse
@@ -168,6 +169,7 @@ _PRECOMPUTED: Final = frozenset(
         "vba_replace",
         "vba_reverse",
         "js_reverse",
+        "js_packer",
     }
 )
 _SURROGATES: Final = range(0xD800, 0xE000)
@@ -414,6 +416,7 @@ SCRIPT_WORDS: Final = (
     "unescape",
     "decodeuri",
     "toint16",
+    "eval(function(p,a,c,k,e,",
 )
 
 
@@ -552,6 +555,8 @@ def _tricks(text: str, lowered: str) -> list[ScriptCandidate]:
         found.extend(find_bxor(text))
     if "split" in lowered or "toint" in lowered:
         found.extend(find_coded(text, lowered))
+    if "eval(function(p,a,c,k,e," in text:
+        found.extend(find_packed(text))
     if "iex" in lowered or "invoke-expression" in lowered:
         found.extend(find_iex(text))
     if "^" in text:

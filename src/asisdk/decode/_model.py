@@ -77,6 +77,7 @@ Encoding = Literal[
     "vba_reverse",
     "js_concat",
     "js_reverse",
+    "js_packer",
     "xor",
     "gzip",
     "zlib",
