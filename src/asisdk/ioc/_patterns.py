@@ -19,6 +19,7 @@ import re
 from typing import Final
 
 __all__ = [
+    "AV_NAME_LABELS",
     "BUILTIN_PRIORITIES",
     "BUILTIN_TYPES",
     "CODE_MEMBER_TLDS",
@@ -33,6 +34,7 @@ __all__ = [
     "OID_ARCS",
     "OID_BEFORE",
     "REG_MORE",
+    "REVERSE_DNS_FIRST",
     "SCANNER",
     "SCANNER_KINDS",
     "SCANNER_URL_SCHEMES",
@@ -337,6 +339,7 @@ FILE_EXTENSION_TLDS: Final = frozenset(
         "gs",
         "cr",
         "bz",
+        "properties",
     ]
 )
 
@@ -364,6 +367,24 @@ CODE_RECEIVERS: Final = frozenset(
         "this", "self", "window", "document", "console", "module", "exports", "process",
         "navigator", "globalthis", "math", "json", "event", "err", "req", "res", "ctx",
         "args", "argv", "props", "state", "opts", "obj", "elem", "el", "util", "utils",
+    }
+)  # fmt: skip
+
+#: First labels of reverse-DNS identifiers (``com.tencent.mm``, ``org.telegram.messenger``):
+#: a host name never starts with one, so such a name of three labels or more is not a domain.
+REVERSE_DNS_FIRST: Final = frozenset({"com", "org", "net", "edu", "gov", "mil"})
+
+#: Category and platform labels of anti-virus detection names (``Backdoor.Linux.Gafgyt.gu``,
+#: ``Trojan-Downloader.Win32.Agent.ad``): a capitalised name of three labels or more with one
+#: of these before its TLD is a detection name, not a domain. Compared lower-cased.
+AV_NAME_LABELS: Final = frozenset(
+    {
+        "trojan", "backdoor", "worm", "virus", "exploit", "hacktool", "riskware", "adware",
+        "ransom", "ransomware", "rootkit", "spyware", "pua", "pup", "heur", "generic",
+        "generickd", "trojandownloader", "trojandropper", "trojanspy", "trojan-downloader",
+        "trojan-dropper", "trojan-spy", "trojan-banker", "trojan-psw", "trojan-ransom",
+        "not-a-virus", "win32", "win64", "w32", "w64", "msil", "androidos", "elf", "w97m",
+        "x97m", "o97m", "vbs", "ps1", "js", "html", "linux", "unix", "osx", "macos",
     }
 )  # fmt: skip
 

@@ -16,6 +16,7 @@ from typing import Final, Literal
 from urllib.parse import unquote
 
 from asisdk.ioc._patterns import (
+    AV_NAME_LABELS,
     CODE_MEMBER_TLDS,
     CODE_NAMES,
     CODE_RECEIVERS,
@@ -28,6 +29,7 @@ from asisdk.ioc._patterns import (
     OID_ARCS,
     OID_BEFORE,
     REG_MORE,
+    REVERSE_DNS_FIRST,
     SCANNER,
     SCANNER_KINDS,
     SCANNER_URL_SCHEMES,
@@ -608,7 +610,9 @@ def _dotted(text: str, start: int, token: str, fanged: RefangMap | None, add: _A
     ):
         return
     if (fanged is None or not fanged.touches(start, end)) and (
-        lowered in CODE_NAMES or _code_name(text, start, end, labels)
+        lowered in CODE_NAMES
+        or _code_name(text, start, end, labels)
+        or _identifier_name(text, start, token, labels)
     ):
         return
     if is_domain(token):
@@ -641,8 +645,36 @@ def _code_name(text: str, start: int, end: int, labels: list[str]) -> bool:
         return True
     if labels[-1].lower() not in CODE_MEMBER_TLDS:
         return False
+    if text.startswith("=", end) and not text.startswith("==", end):
+        return True  # the key of ``key=value`` (``user.name=curi``, ``os.name=Linux``)
     window = text[max(0, start - _CODE_WINDOW) : end + _CODE_WINDOW]
     return len(_CODE_CHARS.findall(window)) >= _CODE_MIN
+
+
+def _identifier_name(text: str, start: int, token: str, labels: list[str]) -> bool:
+    """Whether a dotted name is a reverse-DNS identifier or an AV detection name.
+
+    ``com.tencent.mm`` (an Android package, a macOS bundle id) starts with a TLD-like label
+    that never begins a host name (and has no hyphen); ``Backdoor.Linux.Gafgyt.gu`` and
+    ``HEUR:Trojan.Win32.Agent.bz`` follow the anti-virus naming scheme (category, platform,
+    family, variant) and are written in capitals, which domains in reports are not.
+    """
+    if len(labels) < _MIN_IDENT_LABELS:
+        return False
+    if labels[0] in REVERSE_DNS_FIRST and "-" not in token:
+        return True  # package names are identifiers: no hyphen, which host names have
+    if token.islower():
+        return False
+    if any(label.lower() in AV_NAME_LABELS for label in labels[:-1]):
+        return True
+    return bool(_AV_PREFIX.search(text, max(0, start - _AV_PREFIX_LOOK), start))
+
+
+#: Labels a reverse-DNS identifier or an AV detection name has at least.
+_MIN_IDENT_LABELS: Final = 3
+#: A verdict prefix right before an AV name (``HEUR:``, ``Trojan:``, ``Gen:``).
+_AV_PREFIX: Final = re.compile(r"(?<![\w-])(?:HEUR|Trojan|Gen|Generic|not-a-virus)(?::[\w-]+)*:\Z")
+_AV_PREFIX_LOOK: Final = 40
 
 
 def _email(text: str, start: int, value: str, add: _Add) -> None:
