@@ -63,6 +63,16 @@ def test_reverse_dns_lookalikes_that_are_hosts_still_count() -> None:
     assert _found("GET https://com.tencent.mm/update", "dns") == {"com.tencent.mm"}
 
 
+def test_windows_component_identity_version_is_not_an_ip() -> None:
+    line = "applicability for package: Package_for_KB4012212~31bf3856ad364e35~amd64~~6.1.2.0"
+    assert _found(line, "ipv4") == set()
+    assert _found("Microsoft-Windows-Net~31bf3856ad364e35~x86~en-US~10.0.17763.1", "ipv4") == set()
+    assert _found("ping ~ 203.0.113.7 then ~198.51.100.9", "ipv4") == {
+        "203.0.113.7",
+        "198.51.100.9",
+    }
+
+
 def test_java_properties_file_and_key_names_are_not_domains() -> None:
     assert _found("loaded properties from metrics2.properties and log4j.properties", "dns") == set()
     assert _found("Client environment:user.name=svc, os.name=Linux", "dns") == set()

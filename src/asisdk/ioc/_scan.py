@@ -621,6 +621,12 @@ def _dotted(text: str, start: int, token: str, fanged: RefangMap | None, add: _A
 
 def _version_or_oid(text: str, start: int, end: int, token: str) -> bool:
     """Whether a dotted quad is a version (``FileVersion 4.0.0.1``) or an OID (``2.5.4.3``)."""
+    if (
+        start > 1
+        and text[start - 1] == "~"
+        and (text[start - 2] == "~" or text[start - 2].isalnum())
+    ):
+        return True  # a Windows component identity: ``Package_for_KB123~token~amd64~~6.1.1.0``
     before = _line_before(text, start)[::-1]
     if VERSION_BEFORE.match(before) or OID_BEFORE.match(before):
         return True
