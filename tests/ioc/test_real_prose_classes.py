@@ -78,3 +78,30 @@ def test_java_properties_file_and_key_names_are_not_domains() -> None:
     assert _found("Client environment:user.name=svc, os.name=Linux", "dns") == set()
     assert _found("the portal john.name and the key build.name=nightly", "dns") == {"john.name"}
     assert _found("the site shop[.]properties hosts the kit", "dns") == {"shop.properties"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the actor ran reg save HKLM\\SAM C:\\Temp\\sam.hiv and copied security.save",
+        "a unit with WantedBy=multi-user.target and After=network-online.target",
+        "the miner writes its PID to xmrig.pid before forking",
+        "the loader registers filter.ax as a DirectShow filter",
+    ],
+)
+def test_more_file_extensions_that_are_tlds(text: str) -> None:
+    assert _found(text, "dns") == set()
+
+
+def test_microsoft_namespaces_are_not_domains() -> None:
+    text = (
+        "operationName: MICROSOFT.COMPUTE/VIRTUALMACHINES/RUNCOMMAND/ACTION, then "
+        "Microsoft.Storage/storageAccounts/listKeys/action; the ETW provider "
+        "Microsoft.Windows.Kernel.Security was disabled"
+    )
+    assert _found(text, "dns") == set()
+    assert _found("see Microsoft.com, update.microsoft and System.Security.Evil.com", "dns") == {
+        "microsoft.com",
+        "update.microsoft",
+        "system.security.evil.com",
+    }

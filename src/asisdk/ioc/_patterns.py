@@ -24,6 +24,7 @@ __all__ = [
     "BUILTIN_TYPES",
     "CODE_MEMBER_TLDS",
     "CODE_NAMES",
+    "CODE_NAMESPACES",
     "CODE_RECEIVERS",
     "FILE_EXTENSION_TLDS",
     "HASH_IN",
@@ -340,6 +341,11 @@ FILE_EXTENSION_TLDS: Final = frozenset(
         "cr",
         "bz",
         "properties",
+        "hiv",
+        "save",
+        "target",
+        "pid",
+        "ax",
     ]
 )
 
@@ -369,6 +375,11 @@ CODE_RECEIVERS: Final = frozenset(
         "args", "argv", "props", "state", "opts", "obj", "elem", "el", "util", "utils",
     }
 )  # fmt: skip
+
+#: First labels of .NET namespaces, Azure resource providers and ETW providers: written
+#: capitalised (``Microsoft.Storage``, ``System.Security``) and ending in a TLD other than
+#: com, net or org, such a name is not a domain. Compared lower-cased.
+CODE_NAMESPACES: Final = frozenset({"microsoft", "system"})
 
 #: First labels of reverse-DNS identifiers (``com.tencent.mm``, ``org.telegram.messenger``):
 #: a host name never starts with one, so such a name of three labels or more is not a domain.

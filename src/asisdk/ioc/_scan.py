@@ -19,6 +19,7 @@ from asisdk.ioc._patterns import (
     AV_NAME_LABELS,
     CODE_MEMBER_TLDS,
     CODE_NAMES,
+    CODE_NAMESPACES,
     CODE_RECEIVERS,
     FILE_EXTENSION_TLDS,
     HASH_IN,
@@ -658,24 +659,31 @@ def _code_name(text: str, start: int, end: int, labels: list[str]) -> bool:
 
 
 def _identifier_name(text: str, start: int, token: str, labels: list[str]) -> bool:
-    """Whether a dotted name is a reverse-DNS identifier or an AV detection name.
+    """Whether a dotted name is a reverse-DNS identifier, a namespace or an AV detection name.
 
     ``com.tencent.mm`` (an Android package, a macOS bundle id) starts with a TLD-like label
     that never begins a host name (and has no hyphen); ``Backdoor.Linux.Gafgyt.gu`` and
     ``HEUR:Trojan.Win32.Agent.bz`` follow the anti-virus naming scheme (category, platform,
     family, variant) and are written in capitals, which domains in reports are not.
     """
-    if len(labels) < _MIN_IDENT_LABELS:
-        return False
-    if labels[0] in REVERSE_DNS_FIRST and "-" not in token:
+    if len(labels) >= _MIN_IDENT_LABELS and labels[0] in REVERSE_DNS_FIRST and "-" not in token:
         return True  # package names are identifiers: no hyphen, which host names have
     if token.islower():
+        return False
+    if labels[0].lower() in CODE_NAMESPACES and labels[-1].lower() not in _LEGACY_TLDS:
+        # ``Microsoft.Storage/storageAccounts``, ``MICROSOFT.NETWORK/...``: an Azure resource
+        # provider; ``Microsoft.Windows.Kernel.Power``: an ETW provider (``Microsoft.com``
+        # is still a domain)
+        return True
+    if len(labels) < _MIN_IDENT_LABELS:
         return False
     if any(label.lower() in AV_NAME_LABELS for label in labels[:-1]):
         return True
     return bool(_AV_PREFIX.search(text, max(0, start - _AV_PREFIX_LOOK), start))
 
 
+#: TLDs a capitalised ``Microsoft.`` or ``System.`` name is still a domain in.
+_LEGACY_TLDS: Final = frozenset({"com", "net", "org"})
 #: Labels a reverse-DNS identifier or an AV detection name has at least.
 _MIN_IDENT_LABELS: Final = 3
 #: A verdict prefix right before an AV name (``HEUR:``, ``Trojan:``, ``Gen:``).
