@@ -105,3 +105,13 @@ def test_microsoft_namespaces_are_not_domains() -> None:
         "update.microsoft",
         "system.security.evil.com",
     }
+
+
+def test_base64_is_not_a_linux_path() -> None:
+    # a Meterpreter or PowerShell blob logged in an event: ``+/`` sits inside the base64 run
+    blob = "Q2FsbCBtZQ+/9XkpTYr1lcJZrGct3axIEHRYSyvSJ+VdMP+bknkvEnti/MfcFcUnGpav+/oMwxi65B29rY"
+    assert _found(f'"ScriptBlockText": "{blob}"', "linux_path") == set()
+    assert _found("dropped to /tmp/.x/agent and key=/etc/ssh/sshd_config", "linux_path") == {
+        "/tmp/.x/agent",
+        "/etc/ssh/sshd_config",
+    }

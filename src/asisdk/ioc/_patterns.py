@@ -137,7 +137,7 @@ _V6_TAIL = rf"(?:{_HEX}{{1,4}}|\d{{1,3}}(?:\.\d{{1,3}}){{3}})?(?:%[\w.-]{{1,32}}
 _WIN_TAIL = rf"(?:\\{{1,2}}{_WIN_SEG}){{1,{MAX_SEGMENTS}}}\\?"
 _DOTTED_TAIL = rf"(?:\.{_LABEL}+){{1,126}}+(?![\w@-]|\.[\w-])"
 _LIN_TAIL = rf"(?:/{_LIN_SEG}){{1,{MAX_SEGMENTS}}}/?"
-_LIN_BEFORE = r"(?<![\w./\\~$-].)(?<!\b[A-Za-z]:.)"
+_LIN_BEFORE = r"(?<![\w./\\~$+-].)(?<!\b[A-Za-z]:.)"
 _BARE = rf"""
     # The scheme is checked against URL_SCHEMES by the caller (a table, not 23 branches).
       [A-Za-z][A-Za-z0-9+]{{0,15}}://{_URL_BODY}(?P<url>)
