@@ -61,6 +61,10 @@ def test_reverse_dns_lookalikes_that_are_hosts_still_count() -> None:
         "com.evil.mm",
     }
     assert _found("GET https://com.tencent.mm/update", "dns") == {"com.tencent.mm"}
+    assert _found("the remote tool relays through net.anydesk.com and org.example.net", "dns") == {
+        "net.anydesk.com",
+        "org.example.net",
+    }
 
 
 def test_windows_component_identity_version_is_not_an_ip() -> None:

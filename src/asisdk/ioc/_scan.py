@@ -666,8 +666,15 @@ def _identifier_name(text: str, start: int, token: str, labels: list[str]) -> bo
     ``HEUR:Trojan.Win32.Agent.bz`` follow the anti-virus naming scheme (category, platform,
     family, variant) and are written in capitals, which domains in reports are not.
     """
-    if len(labels) >= _MIN_IDENT_LABELS and labels[0] in REVERSE_DNS_FIRST and "-" not in token:
-        return True  # package names are identifiers: no hyphen, which host names have
+    if (
+        len(labels) >= _MIN_IDENT_LABELS
+        and labels[0] in REVERSE_DNS_FIRST
+        and "-" not in token
+        and labels[-1].lower() not in _LEGACY_TLDS
+    ):
+        # package names are identifiers: no hyphen, and they end in a name (``mm``, ``ac``),
+        # not in ``.com`` as a host does (``net.anydesk.com``)
+        return True
     if token.islower():
         return False
     if labels[0].lower() in CODE_NAMESPACES and labels[-1].lower() not in _LEGACY_TLDS:
@@ -682,7 +689,8 @@ def _identifier_name(text: str, start: int, token: str, labels: list[str]) -> bo
     return bool(_AV_PREFIX.search(text, max(0, start - _AV_PREFIX_LOOK), start))
 
 
-#: TLDs a capitalised ``Microsoft.`` or ``System.`` name is still a domain in.
+#: TLDs a capitalised ``Microsoft.`` or ``System.`` name, or a name starting with ``net.``
+#: or ``com.``, is still a domain in.
 _LEGACY_TLDS: Final = frozenset({"com", "net", "org"})
 #: Labels a reverse-DNS identifier or an AV detection name has at least.
 _MIN_IDENT_LABELS: Final = 3
