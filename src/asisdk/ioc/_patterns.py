@@ -19,10 +19,12 @@ import re
 from typing import Final
 
 __all__ = [
+    "AV_NAME_LABELS",
     "BUILTIN_PRIORITIES",
     "BUILTIN_TYPES",
     "CODE_MEMBER_TLDS",
     "CODE_NAMES",
+    "CODE_NAMESPACES",
     "CODE_RECEIVERS",
     "FILE_EXTENSION_TLDS",
     "HASH_IN",
@@ -33,6 +35,7 @@ __all__ = [
     "OID_ARCS",
     "OID_BEFORE",
     "REG_MORE",
+    "REVERSE_DNS_FIRST",
     "SCANNER",
     "SCANNER_KINDS",
     "SCANNER_URL_SCHEMES",
@@ -134,7 +137,7 @@ _V6_TAIL = rf"(?:{_HEX}{{1,4}}|\d{{1,3}}(?:\.\d{{1,3}}){{3}})?(?:%[\w.-]{{1,32}}
 _WIN_TAIL = rf"(?:\\{{1,2}}{_WIN_SEG}){{1,{MAX_SEGMENTS}}}\\?"
 _DOTTED_TAIL = rf"(?:\.{_LABEL}+){{1,126}}+(?![\w@-]|\.[\w-])"
 _LIN_TAIL = rf"(?:/{_LIN_SEG}){{1,{MAX_SEGMENTS}}}/?"
-_LIN_BEFORE = r"(?<![\w./\\~$-].)(?<!\b[A-Za-z]:.)"
+_LIN_BEFORE = r"(?<![\w./\\~$+-].)(?<!\b[A-Za-z]:.)"
 _BARE = rf"""
     # The scheme is checked against URL_SCHEMES by the caller (a table, not 23 branches).
       [A-Za-z][A-Za-z0-9+]{{0,15}}://{_URL_BODY}(?P<url>)
@@ -337,6 +340,12 @@ FILE_EXTENSION_TLDS: Final = frozenset(
         "gs",
         "cr",
         "bz",
+        "properties",
+        "hiv",
+        "save",
+        "target",
+        "pid",
+        "ax",
     ]
 )
 
@@ -364,6 +373,29 @@ CODE_RECEIVERS: Final = frozenset(
         "this", "self", "window", "document", "console", "module", "exports", "process",
         "navigator", "globalthis", "math", "json", "event", "err", "req", "res", "ctx",
         "args", "argv", "props", "state", "opts", "obj", "elem", "el", "util", "utils",
+    }
+)  # fmt: skip
+
+#: First labels of .NET namespaces, Azure resource providers and ETW providers: written
+#: capitalised (``Microsoft.Storage``, ``System.Security``) and ending in a TLD other than
+#: com, net or org, such a name is not a domain. Compared lower-cased.
+CODE_NAMESPACES: Final = frozenset({"microsoft", "system"})
+
+#: First labels of reverse-DNS identifiers (``com.tencent.mm``, ``org.telegram.messenger``):
+#: a host name never starts with one, so such a name of three labels or more is not a domain.
+REVERSE_DNS_FIRST: Final = frozenset({"com", "org", "net", "edu", "gov", "mil"})
+
+#: Category and platform labels of anti-virus detection names (``Backdoor.Linux.Gafgyt.gu``,
+#: ``Trojan-Downloader.Win32.Agent.ad``): a capitalised name of three labels or more with one
+#: of these before its TLD is a detection name, not a domain. Compared lower-cased.
+AV_NAME_LABELS: Final = frozenset(
+    {
+        "trojan", "backdoor", "worm", "virus", "exploit", "hacktool", "riskware", "adware",
+        "ransom", "ransomware", "rootkit", "spyware", "pua", "pup", "heur", "generic",
+        "generickd", "trojandownloader", "trojandropper", "trojanspy", "trojan-downloader",
+        "trojan-dropper", "trojan-spy", "trojan-banker", "trojan-psw", "trojan-ransom",
+        "not-a-virus", "win32", "win64", "w32", "w64", "msil", "androidos", "elf", "w97m",
+        "x97m", "o97m", "vbs", "ps1", "js", "html", "linux", "unix", "osx", "macos",
     }
 )  # fmt: skip
 

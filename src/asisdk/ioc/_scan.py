@@ -16,8 +16,10 @@ from typing import Final, Literal
 from urllib.parse import unquote
 
 from asisdk.ioc._patterns import (
+    AV_NAME_LABELS,
     CODE_MEMBER_TLDS,
     CODE_NAMES,
+    CODE_NAMESPACES,
     CODE_RECEIVERS,
     FILE_EXTENSION_TLDS,
     HASH_IN,
@@ -28,6 +30,7 @@ from asisdk.ioc._patterns import (
     OID_ARCS,
     OID_BEFORE,
     REG_MORE,
+    REVERSE_DNS_FIRST,
     SCANNER,
     SCANNER_KINDS,
     SCANNER_URL_SCHEMES,
@@ -608,7 +611,9 @@ def _dotted(text: str, start: int, token: str, fanged: RefangMap | None, add: _A
     ):
         return
     if (fanged is None or not fanged.touches(start, end)) and (
-        lowered in CODE_NAMES or _code_name(text, start, end, labels)
+        lowered in CODE_NAMES
+        or _code_name(text, start, end, labels)
+        or _identifier_name(text, start, token, labels)
     ):
         return
     if is_domain(token):
@@ -617,6 +622,12 @@ def _dotted(text: str, start: int, token: str, fanged: RefangMap | None, add: _A
 
 def _version_or_oid(text: str, start: int, end: int, token: str) -> bool:
     """Whether a dotted quad is a version (``FileVersion 4.0.0.1``) or an OID (``2.5.4.3``)."""
+    if (
+        start > 1
+        and text[start - 1] == "~"
+        and (text[start - 2] == "~" or text[start - 2].isalnum())
+    ):
+        return True  # a Windows component identity: ``Package_for_KB123~token~amd64~~6.1.1.0``
     before = _line_before(text, start)[::-1]
     if VERSION_BEFORE.match(before) or OID_BEFORE.match(before):
         return True
@@ -641,8 +652,51 @@ def _code_name(text: str, start: int, end: int, labels: list[str]) -> bool:
         return True
     if labels[-1].lower() not in CODE_MEMBER_TLDS:
         return False
+    if text.startswith("=", end) and not text.startswith("==", end):
+        return True  # the key of ``key=value`` (``user.name=curi``, ``os.name=Linux``)
     window = text[max(0, start - _CODE_WINDOW) : end + _CODE_WINDOW]
     return len(_CODE_CHARS.findall(window)) >= _CODE_MIN
+
+
+def _identifier_name(text: str, start: int, token: str, labels: list[str]) -> bool:
+    """Whether a dotted name is a reverse-DNS identifier, a namespace or an AV detection name.
+
+    ``com.tencent.mm`` (an Android package, a macOS bundle id) starts with a TLD-like label
+    that never begins a host name (and has no hyphen); ``Backdoor.Linux.Gafgyt.gu`` and
+    ``HEUR:Trojan.Win32.Agent.bz`` follow the anti-virus naming scheme (category, platform,
+    family, variant) and are written in capitals, which domains in reports are not.
+    """
+    if (
+        len(labels) >= _MIN_IDENT_LABELS
+        and labels[0] in REVERSE_DNS_FIRST
+        and "-" not in token
+        and labels[-1].lower() not in _LEGACY_TLDS
+    ):
+        # package names are identifiers: no hyphen, and they end in a name (``mm``, ``ac``),
+        # not in ``.com`` as a host does (``net.anydesk.com``)
+        return True
+    if token.islower():
+        return False
+    if labels[0].lower() in CODE_NAMESPACES and labels[-1].lower() not in _LEGACY_TLDS:
+        # ``Microsoft.Storage/storageAccounts``, ``MICROSOFT.NETWORK/...``: an Azure resource
+        # provider; ``Microsoft.Windows.Kernel.Power``: an ETW provider (``Microsoft.com``
+        # is still a domain)
+        return True
+    if len(labels) < _MIN_IDENT_LABELS:
+        return False
+    if any(label.lower() in AV_NAME_LABELS for label in labels[:-1]):
+        return True
+    return bool(_AV_PREFIX.search(text, max(0, start - _AV_PREFIX_LOOK), start))
+
+
+#: TLDs a capitalised ``Microsoft.`` or ``System.`` name, or a name starting with ``net.``
+#: or ``com.``, is still a domain in.
+_LEGACY_TLDS: Final = frozenset({"com", "net", "org"})
+#: Labels a reverse-DNS identifier or an AV detection name has at least.
+_MIN_IDENT_LABELS: Final = 3
+#: A verdict prefix right before an AV name (``HEUR:``, ``Trojan:``, ``Gen:``).
+_AV_PREFIX: Final = re.compile(r"(?<![\w-])(?:HEUR|Trojan|Gen|Generic|not-a-virus)(?::[\w-]+)*:\Z")
+_AV_PREFIX_LOOK: Final = 40
 
 
 def _email(text: str, start: int, value: str, add: _Add) -> None:
