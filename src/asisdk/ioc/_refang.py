@@ -218,7 +218,7 @@ def _spelled(text: str, match: re.Match[str], start: int, end: int) -> tuple[int
     label = _NEXT_LABEL.match(text, end)
     if label is None or not text.startswith((" dot ", " DOT "), label.end()):
         return None
-    if {word.lower(), label.group().lower()} & _STOPWORDS:
+    if word.lower() in _STOPWORDS or label.group().lower() in _STOPWORDS:
         return None
     return start, end, "@"
 
