@@ -156,22 +156,6 @@ _NUMERIC_ENTITY = re.compile(r"&#(?:([0-9]{1,7})|[xX]([0-9A-Fa-f]{1,6}));")
 _NUMBER = re.compile(r"0[xX][0-9A-Fa-f]+|\d+")
 _FORMAT_ITEM = re.compile(r"\{(\d{1,3})\}")
 _MAX_CODE_POINT: Final = 0x10FFFF
-#: Encodings whose finders work out the text (``ScriptCandidate.decoded``).
-_PRECOMPUTED: Final = frozenset(
-    {
-        "ps_replace",
-        "ps_reverse",
-        "ps_bxor",
-        "ps_charcode",
-        "ps_iex",
-        "cmd_caret",
-        "cmd_var",
-        "vba_replace",
-        "vba_reverse",
-        "js_reverse",
-        "js_packer",
-    }
-)
 _SURROGATES: Final = range(0xD800, 0xE000)
 
 # What a deobfuscated text must show that its source did not.
@@ -669,8 +653,8 @@ def decode_script(encoding: Encoding, source: str) -> str | None:
         >>> decode_script("ps_format", "\\"{1}{0}\\" -f 'String','Download'")
         'DownloadString'
     """
-    if encoding in _PRECOMPUTED:
-        return None
+    # The other kinds (replace, reverse, bxor, iex, cmd, packer...) are worked out by their
+    # finders (``ScriptCandidate.decoded``): nothing to decode from the span alone.
     if encoding == "ps_concat":
         return _concat(source)
     if encoding == "ps_join":
