@@ -19,7 +19,14 @@ from typing import Final, NamedTuple
 from asisdk.decode._cmd import find_caret, find_variables
 from asisdk.decode._model import Encoding
 from asisdk.decode._packer import find_packed
-from asisdk.decode._powershell import Found, find_bxor, find_iex, find_replace, find_reverse
+from asisdk.decode._powershell import (
+    Found,
+    code_points,
+    find_bxor,
+    find_iex,
+    find_replace,
+    find_reverse,
+)
 from asisdk.decode._pscodes import find_coded
 from asisdk.decode._vbjs import find_js_reverse, find_vb_replace, find_vb_reverse
 
@@ -626,12 +633,6 @@ def _backtick(source: str) -> str | None:
     return "".join(out)
 
 
-def _code_points(codes: list[int]) -> str | None:
-    if any(code > _MAX_CODE_POINT or code in _SURROGATES for code in codes):
-        return None
-    return "".join(map(chr, codes))
-
-
 def _js_escape(match: re.Match[str]) -> str:
     code = int(next(group for group in match.groups() if group), 16)
     if code > _MAX_CODE_POINT or code in _SURROGATES:
@@ -668,7 +669,7 @@ def decode_script(encoding: Encoding, source: str) -> str | None:
     if encoding == "js_charcode":
         start = source.index("(")
         numbers = _NUMBER.findall(source[start:])
-        return _code_points([int(n, 16 if n[:2] in ("0x", "0X") else 10) for n in numbers])
+        return code_points([int(n, 16 if n[:2] in ("0x", "0X") else 10) for n in numbers])
     if encoding == "js_escape":
         return _js_escapes(source)
     if encoding == "js_unescape":

@@ -24,6 +24,7 @@ from asisdk.decode._model import Encoding
 __all__ = [
     "MAX_LITERAL",
     "Found",
+    "code_points",
     "cuts_junk",
     "find_bxor",
     "find_iex",
@@ -40,6 +41,14 @@ _JOIN_REACH: Final = 200
 _BYTE_MAX: Final = 0xFF
 _MAX_CODE_POINT: Final = 0x10FFFF
 _REGEX_META: Final = frozenset(".^$*+?{}[]|()\\")
+
+
+def code_points(codes: list[int]) -> str | None:
+    """The characters ``codes`` stand for, or ``None`` when one is no character (above
+    U+10FFFF, or a UTF-16 surrogate)."""
+    if any(code > _MAX_CODE_POINT or 0xD800 <= code < 0xE000 for code in codes):
+        return None
+    return "".join(map(chr, codes))
 
 
 class Found(NamedTuple):

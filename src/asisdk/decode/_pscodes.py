@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from typing import Final
 
-from asisdk.decode._powershell import Found
+from asisdk.decode._powershell import Found, code_points
 
 __all__ = ["find_coded"]
 
@@ -26,8 +26,6 @@ _MAX_CODED: Final = 262144
 _REACH: Final = 240
 #: Fewest codes for a span: a word written out, not a constant.
 _MIN_CODES: Final = 4
-_MAX_CODE_POINT: Final = 0x10FFFF
-_SURROGATES: Final = range(0xD800, 0xE000)
 _BYTE_MAX: Final = 0xFF
 #: ``-split`` takes a regular expression: a one-character argument outside these is literal.
 _REGEX_META: Final = frozenset(".^$*+?()[]|\\")
@@ -80,9 +78,7 @@ def _text(tokens: list[str], base: int, key: int | None) -> str | None:
     codes = [int(token, base) for token in tokens]
     if key is not None:
         codes = [code ^ key for code in codes]
-    if any(code > _MAX_CODE_POINT or code in _SURROGATES for code in codes):
-        return None
-    return "".join(map(chr, codes))
+    return code_points(codes)
 
 
 def _split_chain(text: str, position: int) -> tuple[int, set[str]] | None:
