@@ -43,6 +43,7 @@ __all__ = [
     "may_hold_script",
     "reveals",
     "self_evident",
+    "whole_expression",
 ]
 
 #: Longest quoted piece considered part of an obfuscated expression.
@@ -188,6 +189,8 @@ class ScriptCandidate(NamedTuple):
     decoded: str | None = None
     #: The finder saw obfuscation on its face (see :attr:`Found.evident`).
     evident: bool = False
+    #: The value is asked for (see :attr:`Found.explicit`): a layer whatever it shows.
+    explicit: bool = False
 
 
 def _indicators(text: str) -> set[str]:
@@ -461,9 +464,116 @@ def may_hold_script(text: str) -> bool:
     )
 
 
+# -- a text that is one expression ------------------------------------------------------------
+
+#: Longest text read as one constant expression.
+_WHOLE_CAP: Final = 65536
+#: What such an expression starts with: a quote, ``Chr`` or ``[char]``.
+_WHOLE_FIRST: Final = frozenset("'\"cC[")
+_WHOLE_PLUS: Final = re.compile(r"\s*\+\s*")
+_WHOLE_SPACE: Final = re.compile(r"\s*")
+_WHOLE_CODE: Final = re.compile(
+    r"(?i:chr[wb]?\$?)\(\s*(?P<a>&[hH][0-9A-Fa-f]{1,4}|\d{1,5})"
+    r"(?:\s*(?P<op>[-+*])\s*(?P<b>\d{1,5}))?\s*\)"
+    r"|(?i:\[char\])\s*(?P<ps>\d{1,7})"
+)
+# Two ways of writing a quote inside a literal: doubled (VB, PowerShell's ``'it''s'``) or
+# after a backslash (JavaScript, C). Each piece pattern is tried at one position only, so a
+# run of quotes costs one pass.
+_WHOLE_DOUBLED: Final = re.compile(r'"((?:[^"\n]|""){0,65536})"|\'((?:[^\'\n]|\'\'){0,65536})\'')
+_WHOLE_ESCAPED: Final = re.compile(
+    r'"((?:[^"\\\n]|\\[^\n]){0,65536})"|\'((?:[^\'\\\n]|\\[^\n]){0,65536})\''
+)
+
+
+def whole_expression(text: str) -> ScriptCandidate | None:
+    """The value of ``text`` when it is one constant expression and nothing else.
+
+    A text that is nothing but ``chr(65)``, ``"first " + "second"`` or ``'''' + ''''`` asks
+    what it stands for: the value is a layer whatever it shows. The same pieces inside a
+    statement (``$s = "a" + "b"``) are ordinary code, and only a layer when they hide
+    something (see :func:`self_evident`). Pieces are literals (quotes doubled or escaped
+    with a backslash), ``Chr(n)``/``ChrW``/``ChrB`` and ``[char]n``, joined by ``+``; ``Chr``
+    calls may also stand side by side. ``&`` is left out: a command line that is two quoted
+    programs joined by cmd's ``&`` is no expression.
+
+    Examples:
+        >>> whole_expression("chr(65)").decoded
+        'A'
+        >>> whole_expression("'''' + ''''").decoded
+        "''"
+        >>> whole_expression('$s = "a" + "b"') is None
+        True
+    """
+    if len(text) > 2 * _WHOLE_CAP:
+        return None
+    end = len(text.rstrip())
+    start = len(text) - len(text.lstrip())
+    if not 3 <= end - start <= _WHOLE_CAP or text[start] not in _WHOLE_FIRST:
+        return None
+    for literal, escaped in ((_WHOLE_ESCAPED, True), (_WHOLE_DOUBLED, False)):
+        value = _evaluate(text, start, end, literal, escaped=escaped)
+        if value is not None:
+            decoded, encoding = value
+            return ScriptCandidate(start, end, encoding, decoded, evident=True, explicit=True)
+    return None
+
+
+def _evaluate(
+    text: str, position: int, end: int, literal: re.Pattern[str], *, escaped: bool
+) -> tuple[str, Encoding] | None:
+    """The value of the expression ``text[position:end]`` and its kind, or ``None``."""
+    out: list[str] = []
+    kind: Encoding = "ps_concat"
+    operators = codes = 0
+    while True:
+        code = _WHOLE_CODE.match(text, position, end)
+        if code is not None:
+            value = _vb_code(code) if code.group("a") else int(code.group("ps"))
+            if value is None or value > _MAX_CODE_POINT or value in _SURROGATES:
+                return None
+            out.append(chr(value))
+            codes += 1
+            if code.group("a"):
+                kind = "vba_chr"
+            position = code.end()
+        elif (piece := literal.match(text, position, end)) is not None:
+            quote = piece.group()[0]
+            body = piece.group(1) if quote == '"' else piece.group(2)
+            if not escaped:
+                out.append(body.replace(quote * 2, quote))
+            elif "\\" in body:
+                out.append(_JS_BACKSLASH.sub(r"\1", body))
+                kind = "js_concat" if kind == "ps_concat" else kind
+            else:
+                out.append(body)
+            position = piece.end()
+        else:
+            return None
+        if position == end:
+            break
+        plus = _WHOLE_PLUS.match(text, position, end)
+        if plus is not None:
+            operators += 1
+            position = plus.end()
+            continue
+        # ``Chr(72)Chr(105)``: calls side by side.
+        space = _WHOLE_SPACE.match(text, position, end)
+        after = space.end() if space is not None else position
+        if code is None or _WHOLE_CODE.match(text, after, end) is None:
+            return None
+        position = after
+    if not operators and not codes:
+        return None  # a lone literal is no expression
+    return "".join(out), kind
+
+
 def find_script_candidates(text: str) -> list[ScriptCandidate]:
     """Return every span of ``text`` that may be script obfuscation (unordered)."""
     found: list[ScriptCandidate] = []
+    whole = whole_expression(text)
+    if whole is not None:
+        found.append(whole)
     lowered = text.lower()
     if "+" in text:
         found.extend(
@@ -554,7 +664,9 @@ def _tricks(text: str, lowered: str) -> list[ScriptCandidate]:
         found.extend(find_caret(text))
     if "%" in text or "!" in text:
         found.extend(find_variables(text))
-    return [ScriptCandidate(f.start, f.end, f.encoding, f.decoded, f.evident) for f in found]
+    return [
+        ScriptCandidate(f.start, f.end, f.encoding, f.decoded, f.evident, f.explicit) for f in found
+    ]
 
 
 def find_explicit_base64(text: str) -> list[tuple[int, int]]:

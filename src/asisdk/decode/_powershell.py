@@ -61,6 +61,10 @@ class Found(NamedTuple):
     #: Obfuscation on its face (a literal reversed, junk cut out of a word, a constant XOR):
     #: a layer even when the text it shows is harmless.
     evident: bool = False
+    #: The value is asked for: the text is this expression and nothing else (``chr(65)``),
+    #: or an operation with constant operands computes it (``0x61, 0x62 -bxor 65``). A
+    #: layer whatever it shows, blank text included.
+    explicit: bool = False
 
 
 # -- string literals ----------------------------------------------------------------------
@@ -379,6 +383,11 @@ _KEY = r"(?:0x[0-9A-Fa-f]{1,2}|\d{1,3}|\$\w{1,64})"
 _BXOR = re.compile(rf"-(?i:bxor)\s*\(?\s*(?P<key>{_KEY})")
 _BYTE = r"(?:0x[0-9A-Fa-f]{1,2}|\d{1,3})"
 _BYTE_LIST = re.compile(rf"\(\s*{_BYTE}(?:\s*,\s*{_BYTE}){{2,}}\s*\)")
+# The same list without its parentheses, right before ``-bxor`` (``0x61, 0x62 -bxor 65``).
+# The look-behinds keep a match from starting inside a list: each list is read once.
+_BARE_BYTE_LIST = re.compile(
+    rf"(?<![\w.,])(?<!,\s)(?<!,\s\s)(?P<list>{_BYTE}(?:\s*,\s*{_BYTE}){{2,}})(?=\s*-(?i:bxor))"
+)
 _CHARS_CAST = re.compile(r"\[(?i:char|byte)\[\]\]\s*\(?\s*(?=['\"])")
 _FROM_BASE64 = re.compile(
     r"(?i:(?:\[(?:system\.)?convert\]::)?from(?P<kind>base64|hex)string)\(\s*(?P<q>['\"])"
@@ -424,11 +433,11 @@ def find_bxor(text: str) -> list[Found]:
     """Bytes, characters or base64 XORed with a constant key by ``-bxor`` right after."""
     found: list[Found] = []
     sources: list[tuple[int, int, bytes]] = []
-    sources.extend(
-        (m.start(), m.end(), bytes(_number(n) & _BYTE_MAX for n in re.findall(_BYTE, m.group())))
-        for m in _BYTE_LIST.finditer(text)
-        if all(_number(n) <= _BYTE_MAX for n in re.findall(_BYTE, m.group()))
-    )
+    for pattern in (_BYTE_LIST, _BARE_BYTE_LIST):
+        for m in pattern.finditer(text):
+            values = [_number(n) for n in re.findall(_BYTE, m.group())]
+            if max(values) <= _BYTE_MAX:
+                sources.append((m.start(), m.end(), bytes(values)))
     for match in _CHARS_CAST.finditer(text):
         literal = _literal_forward(text, match.end())
         if literal is not None:
@@ -456,7 +465,7 @@ def find_bxor(text: str) -> list[Found]:
             continue
         plain = _xored(data, key)
         if plain is not None:
-            found.append(Found(start, op.end(), "ps_bxor", plain, True))
+            found.append(Found(start, op.end(), "ps_bxor", plain, evident=True, explicit=True))
     return found
 
 

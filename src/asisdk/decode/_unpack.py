@@ -475,7 +475,9 @@ class _Session:
         decoded = candidate.decoded
         if decoded is None:
             decoded = decode_script(candidate.encoding, source)
-        if decoded is None or not looks_like_text(decoded):
+        if decoded is None or not (
+            looks_like_text(decoded) or (candidate.explicit and _printable(decoded))
+        ):
             return None
         # Peeling ``iex '...'`` shows nothing new by itself: only what is inside counts.
         alone = candidate.encoding != "ps_iex"
@@ -489,6 +491,7 @@ class _Session:
             depth,
             alone=alone,
             evident=evident,
+            explicit=candidate.explicit,
         )
 
     def accept_revealing(
@@ -502,13 +505,15 @@ class _Session:
         *,
         alone: bool,
         evident: bool = False,
+        explicit: bool = False,
     ) -> Node | None:
         """A layer for deobfuscated ``text`` only when it reveals what ``source`` hid.
 
         Percent-encoding, concatenation and the like are also written in harmless text; only
         a result with encoded content inside, or (when ``alone``) with a new URL, cmdlet or
         keyword, is worth a layer; so is one whose source is obfuscation on its face
-        (``evident``: see :func:`self_evident`), when it has a letter or digit to show.
+        (``evident``: see :func:`self_evident`), when it has a letter or digit to show, and
+        one whose value is asked for (``explicit``: see :attr:`Found.explicit`).
         """
         if depth > self.max_depth or text == source:
             return None
@@ -527,13 +532,19 @@ class _Session:
         self.expand(node, depth)
         encoded_inside = bool(node.children)
         shown = alone and (
-            (evident and any(char.isalnum() for char in text))
+            explicit
+            or (evident and any(char.isalnum() for char in text))
             or reveals(source, text, encoded_inside=False)
         )
         if not (encoded_inside or shown):
             self._refund(len(data))
             return None
         return node
+
+
+def _printable(text: str) -> bool:
+    """Whether ``text`` has no control characters but whitespace (blank text included)."""
+    return bool(text) and (text.isprintable() or "".join(text.split()).isprintable())
 
 
 def _unxor(data: bytes) -> tuple[bytes, bytes] | None:
