@@ -64,6 +64,10 @@ ADVERSARIAL = {
     "spaced_keys": "HKLM\\Windows NT\\" * (MB // 16),
     "spaced_paths": "/Library/Application Support" * (MB // 28),
     "spaced_drives": "C:\\Program Files " * (MB // 17),
+    "soft_hyphens": "a\u00ad" * (MB // 2),
+    "zero_width_dots": "a\u200b." * (MB // 3),
+    "ligatures": "\ufb01" * MB,
+    "ligature_names": "o\ufb03ce." * (MB // 5),
 }
 
 
@@ -153,6 +157,9 @@ FRAGMENTS = [
     "\u2026",
     "\u2014",
     "\u200b",
+    "\u00ad",
+    "\u2060",
+    "\ufb01",
     "aabb.",
     "010",
     "007.",

@@ -7,6 +7,7 @@ an offset map (:class:`RefangMap`) so that every match still knows where it was 
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 from array import array
 from collections.abc import Callable, Iterable
@@ -121,6 +122,12 @@ class RefangMap:
     new_end: array[int]
     orig_start: array[int]
     orig_end: array[int]
+    #: The map of the pass before this one (characters a reader never sees, taken out of
+    #: names: see :func:`_unseen_out`); this map's originals are that pass's output.
+    before: RefangMap | None = None
+    #: Whether the replacements are defang markers, which vouch for what they are in
+    #: (:meth:`touches`); the characters of the first pass do not.
+    markers: bool = True
 
     @classmethod
     def empty(cls) -> RefangMap:
@@ -129,7 +136,8 @@ class RefangMap:
 
     def to_original(self, start: int, end: int) -> tuple[int, int]:
         """Map a refanged span to the span of the original text it came from."""
-        return self._map(start, at_end=False), self._map(end, at_end=True)
+        span = self._map(start, at_end=False), self._map(end, at_end=True)
+        return span if self.before is None else self.before.to_original(*span)
 
     def _map(self, pos: int, *, at_end: bool) -> int:
         k = bisect.bisect_right(self.new_end, pos) - 1
@@ -143,7 +151,9 @@ class RefangMap:
         return self.orig_end[k] + (pos - self.new_end[k])
 
     def touches(self, start: int, end: int) -> bool:
-        """Whether any replacement lies inside the refanged span ``[start, end)``."""
+        """Whether a defang marker was replaced inside the refanged span ``[start, end)``."""
+        if not self.markers:
+            return False
         k = bisect.bisect_right(self.new_end, start)
         return k < len(self.new_start) and self.new_start[k] < end
 
@@ -396,8 +406,74 @@ def _match_start(match: re.Match[str]) -> int:
     return match.start()
 
 
+# Characters a PDF or a web page leaves inside a name, which its reader never sees: a soft
+# hyphen, a word joiner or a byte order mark between two characters of a name; a zero-width
+# space or joiner beside the name's dot, slash, colon or at sign (``evil\u200b.com``,
+# ``https://\u200bexample.com``); and the Latin ligatures of a PDF's text layer
+# (``of\ufb01ce-update.net``). Between two letters a zero-width space may be a word break,
+# so it stays (a boundary: see ``TYPO_PUNCT``). Looked for only in text that is not ASCII.
+_UNSEEN_ANY: Final = re.compile("[\u00ad\u200b-\u200d\u2060\ufeff\ufb00-\ufb06]")
+# Each alternative starts with its characters, so the regex engine skips the text between
+# them in one loop; the look-behind after the first character checks the one before it.
+_UNSEEN: Final = re.compile(
+    "[\u00ad\u2060\ufeff](?<=[A-Za-z0-9_.\\-/@:].)[\u00ad\u2060\ufeff]*"
+    "(?=[A-Za-z0-9_.\\-/@\\[(])"
+    "|[\u200b-\u200d](?<=[./@:\\])].)[\u200b-\u200d]*(?=[A-Za-z0-9_\\-\\[(])"
+    "|[\u200b-\u200d](?<=[A-Za-z0-9_\\-\\])].)[\u200b-\u200d]*(?=[./@:\\[(])"
+    "|[\ufb00-\ufb06]+"
+)
+#: At most this many characters in 64 are taken out or spelled out (a report pasted from a
+#: PDF has a few; text made of them is hostile, or no report): the rest stay boundaries.
+_UNSEEN_SHARE: Final = 64
+_UNSEEN_LEAST: Final = 4096
+_LIGATURES: Final = {
+    "\ufb00": "ff",
+    "\ufb01": "fi",
+    "\ufb02": "fl",
+    "\ufb03": "ffi",
+    "\ufb04": "ffl",
+    "\ufb05": "st",
+    "\ufb06": "st",
+}
+
+
+def _unseen_out(text: str) -> tuple[str, RefangMap | None]:
+    """``text`` without the invisible characters inside names, ligatures spelled out."""
+    if text.isascii() or _UNSEEN_ANY.search(text) is None:
+        return text, None
+    unseen = attrs.evolve(RefangMap.empty(), markers=False)
+    pieces: list[str] = []
+    last = out_len = 0
+    most = _UNSEEN_LEAST + len(text) // _UNSEEN_SHARE
+    for match in itertools.islice(_UNSEEN.finditer(text), most):
+        start, end = match.span()
+        found = match.group()
+        repl = "".join(_LIGATURES[char] for char in found) if found[0] in _LIGATURES else ""
+        pieces.append(text[last:start])
+        out_len += start - last
+        unseen.new_start.append(out_len)
+        unseen.orig_start.append(start)
+        pieces.append(repl)
+        out_len += len(repl)
+        unseen.new_end.append(out_len)
+        unseen.orig_end.append(end)
+        last = end
+    if not pieces:
+        return text, None
+    pieces.append(text[last:])
+    return "".join(pieces), unseen
+
+
 def refang_with_map(text: str) -> tuple[str, RefangMap | None]:
     """Refang ``text`` and return it with the offset map (``None`` when nothing changed)."""
+    text, unseen = _unseen_out(text)
+    refanged, fanged = _refang_markers(text)
+    if unseen is None:
+        return refanged, fanged
+    return refanged, unseen if fanged is None else attrs.evolve(fanged, before=unseen)
+
+
+def _refang_markers(text: str) -> tuple[str, RefangMap | None]:
     pieces: list[str] = []
     fanged = RefangMap.empty()
     new_start, new_end = fanged.new_start, fanged.new_end
@@ -458,6 +534,8 @@ def refang(text: str) -> str:
     ``(punto)``, odd brackets (``www[.example``), ``-dot-`` and a spelled-out ``evil dot
     com``; ``[@] (@) [at] (at) [arroba] (et) _at_``, ``foo @ bar.com`` and ``john at evil
     dot com``; ``[-]`` and a JSON-escaped ``\\/``. Upper-case and spaced variants count.
+    Characters a reader never sees are taken out of names (a soft hyphen, a zero-width space
+    beside a dot) and ligatures spelled out (``\ufb01``), as PDFs and web pages leave them.
     Text that merely contains brackets or the words (``f(x)``, ``a [at] the end``, ``the
     dot com bubble``) is left alone.
 
