@@ -93,8 +93,49 @@ def test_automatic_variables_used_plainly_stay_alone(line: str) -> None:
     assert layers(line) == []
 
 
+# -- -f inside -f (the CLIP launchers' argument spelling) ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("line", "word"),
+    [
+        # an argument that is itself a shuffled format, in parentheses
+        (
+            "Add-Type -AssemblyName (\"{2}{0}{1}\" -f 'ntation','Core',(\"{1}{0}\" -f 'se','Pre'))",
+            "PresentationCore",
+        ),
+        # two levels, spaces inside the parentheses, cmd's escaped quotes
+        (
+            "[Windows.Clipboard]::( \"{1}{0}\" -f 'xt',"
+            "( \"{0}{1}\"-f 'Get',( '{1}{0}' -f 'e','T' ) ) )",
+            "GetText",
+        ),
+        ("&( '{1}{0}' -f ('{1}{0}' -f 'ke','vo'),'In' ) $u", "Invoke"),
+    ],
+)
+def test_format_inside_format(line: str, word: str) -> None:
+    assert ("ps_format", word) in layers(line)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # output templates that nest, as reports write them
+        "Write-Host (\"Total: {0}\" -f (\"{0} items\" -f '5'))",
+        "$m = '{0} ({1})' -f 'disk', ('{0} GB' -f '40')",
+        # an inner argument that is no literal is not worked out
+        "'{1}{0}' -f 'a',('{0}' -f $name)",
+    ],
+)
+def test_nested_output_formats_stay_alone(line: str) -> None:
+    assert layers(line) == []
+
+
 MB = 1_000_000
 ADVERSARIAL = {
+    "nested_formats_open": "'{0}' -f (" * (MB // 10),
+    "nested_formats_closed": "('{0}' -f ('{0}' -f 'a'))," * (MB // 26),
+    "nested_formats_unclosed_literal": "'{0}' -f ('{0}' -f '" + "a" * MB,
     "braced_variables": "${a" * (MB // 3),
     "braced_index_concat": "${a}[1]+" * (MB // 8),
     "mdr_lookups": "(Get-Variable '*mdr*').Name[" * (MB // 28),

@@ -583,6 +583,8 @@ def find_script_candidates(text: str) -> list[ScriptCandidate]:
         found.extend(
             ScriptCandidate(m.start(), m.end(), "ps_format") for m in _FORMAT.finditer(text)
         )
+        if "(" in text:
+            found.extend(find_nested_format(text))
     if "-join" in lowered:
         for pattern in (_JOIN_AFTER, _JOIN_BEFORE):
             found.extend(
@@ -711,15 +713,19 @@ def _format(source: str) -> str | None:
     match = _FORMAT.fullmatch(source)
     if match is None:
         return None
-    args = _pieces(match.group("args"))
-    out: list[str] = []
-    position = 0
     fmt = match.group("fmt")
     if fmt is None:
         fmt = match.group("sfmt")
     elif fmt.endswith("}\\"):
         # ``\"{1}{0}\" -f ...`` inside ``cmd /c "..."``: cmd's escaped quote, not a backslash.
         fmt = fmt[:-1]
+    return _fill(fmt, _pieces(match.group("args")))
+
+
+def _fill(fmt: str, args: list[str]) -> str | None:
+    """``fmt -f args``, or ``None`` without a placeholder or with one past the arguments."""
+    out: list[str] = []
+    position = 0
     for item in _FORMAT_ITEM.finditer(fmt):
         out.append(fmt[position : item.start()])
         index = int(item.group(1))
@@ -731,6 +737,98 @@ def _format(source: str) -> str | None:
         return None  # no placeholder: not an obfuscation
     out.append(fmt[position:])
     return "".join(out)
+
+
+# Invoke-Obfuscation nests ``-f`` in the arguments of ``-f``, in parentheses:
+# ``"{1}{0}" -f 'ent',("{0}{1}" -f 'Pres','Cur')``. Two levels inside the outer one; each
+# argument starts with a quote or a parenthesis, so the pattern is read in one pass.
+_FMT_DQ = rf"\\?\"(?:\{{\d{{1,3}}\}}|[^\"{{}}\n$`]){{1,{_MAX_PIECE}}}\""
+_FMT_SQ = rf"'(?:\{{\d{{1,3}}\}}|[^'{{}}\n]){{1,{_MAX_PIECE}}}'"
+_FMT_STRING = rf"(?:{_FMT_DQ}|{_FMT_SQ})"
+_NESTING: Final = 2
+
+
+def _nested_format_pattern() -> re.Pattern[str]:
+    argument = _QUOTED
+    for _ in range(_NESTING):
+        inner = rf"{_FMT_STRING}\s*-[fF]\s*{argument}(?:\s*,\s*{argument})*"
+        argument = rf"(?:{_QUOTED}|\(\s*{inner}\s*\))"
+    return re.compile(rf"{_FMT_STRING}\s*-[fF]\s*{argument}(?:\s*,\s*{argument})*")
+
+
+_NESTED_FORMAT: Final = _nested_format_pattern()
+_FMT_HEAD: Final = re.compile(r"\\?\"(?P<fmt>[^\"\n]*)\"|'(?P<sfmt>[^'\n]*)'")
+_DASH_F: Final = re.compile(r"\s*-[fF]\s*")
+_SPACE: Final = re.compile(r"\s*")
+_COMMA: Final = re.compile(r"\s*,\s*")
+
+
+def find_nested_format(text: str) -> list[ScriptCandidate]:
+    """``-f`` expressions with ``-f`` expressions among their arguments, worked out.
+
+    Examples:
+        >>> [c.decoded for c in find_nested_format("'{1}{0}' -f 'ss',('{1}{0}' -f 'e','Pr')")]
+        ['Press']
+    """
+    found: list[ScriptCandidate] = []
+    for match in _NESTED_FORMAT.finditer(text):
+        if "(" not in match.group():
+            continue  # no nesting: the plain finder's
+        worded: list[str] = []
+        value = _nested_value(match.group(), 0, worded)
+        if value is not None and value[1] == len(match.group()):
+            # Formats of placeholders alone are obfuscation on their face; templates with
+            # words (``"Total: {0}" -f (...)``) are layers only when they reveal something.
+            evident = not worded
+            found.append(
+                ScriptCandidate(match.start(), match.end(), "ps_format", value[0], evident)
+            )
+    return found
+
+
+def _after(pattern: re.Pattern[str], source: str, position: int) -> int:
+    match = pattern.match(source, position)
+    return position if match is None else match.end()
+
+
+def _nested_value(source: str, position: int, worded: list[str]) -> tuple[str, int] | None:
+    """The value of the ``-f`` expression at ``position`` of a match, and where it ends.
+
+    Format strings with more than placeholders in them are added to ``worded``.
+    """
+    head = _FMT_HEAD.match(source, position)
+    if head is None:
+        return None
+    fmt = head.group("sfmt")
+    if fmt is None:
+        fmt = head.group("fmt")
+        fmt = fmt[:-1] if fmt.endswith("}\\") else fmt
+    if _FORMAT_ITEM.sub("", fmt):
+        worded.append(fmt)
+    position = _after(_DASH_F, source, head.end())
+    args: list[str] = []
+    while True:
+        if source.startswith("(", position):
+            inner = _nested_value(source, _after(_SPACE, source, position + 1), worded)
+            if inner is None:
+                return None
+            args.append(inner[0])
+            position = _after(_SPACE, source, inner[1])
+            if not source.startswith(")", position):
+                return None
+            position += 1
+        else:
+            literal = _QUOTED_ONE.match(source, position)
+            if literal is None:
+                return None
+            args.append(_unquote(literal.group()))
+            position = literal.end()
+        comma = _COMMA.match(source, position)
+        if comma is None:
+            break
+        position = comma.end()
+    value = _fill(fmt, args)
+    return None if value is None else (value, position)
 
 
 def _backtick(source: str) -> str | None:
