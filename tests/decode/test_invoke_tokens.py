@@ -121,7 +121,7 @@ def test_format_inside_format(line: str, word: str) -> None:
     "line",
     [
         # output templates that nest, as reports write them
-        "Write-Host (\"Total: {0}\" -f (\"{0} items\" -f '5'))",
+        'Write-Host ("Total: {0}" -f ("{0} items" -f \'5\'))',
         "$m = '{0} ({1})' -f 'disk', ('{0} GB' -f '40')",
         # an inner argument that is no literal is not worked out
         "'{1}{0}' -f 'a',('{0}' -f $name)",
