@@ -28,6 +28,7 @@ from asisdk.decode._powershell import (
     find_reverse,
 )
 from asisdk.decode._pscodes import find_coded
+from asisdk.decode._securestring import SECURESTRING_HEADER, find_securestring
 from asisdk.decode._vbjs import find_js_reverse, find_vb_replace, find_vb_reverse
 
 __all__ = [
@@ -411,6 +412,7 @@ SCRIPT_WORDS: Final = (
     "decodeuri",
     "toint16",
     "eval(function(p,a,c,k,e,",
+    SECURESTRING_HEADER,
 )
 
 
@@ -662,6 +664,8 @@ def _tricks(text: str, lowered: str) -> list[ScriptCandidate]:
         found.extend(find_packed(text))
     if "iex" in lowered or "invoke-expression" in lowered:
         found.extend(find_iex(text))
+    if SECURESTRING_HEADER in text:
+        found.extend(find_securestring(text))
     if "^" in text:
         found.extend(find_caret(text))
     if "%" in text or "!" in text:

@@ -69,6 +69,7 @@ Encoding = Literal[
     "ps_bxor",
     "ps_charcode",
     "ps_iex",
+    "ps_securestring",
     "cmd_caret",
     "cmd_var",
     "vba_chr",

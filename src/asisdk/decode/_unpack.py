@@ -558,10 +558,12 @@ def _unxor(data: bytes) -> tuple[bytes, bytes] | None:
     return None
 
 
-def _candidate_order(candidate: Candidate | ScriptCandidate) -> tuple[int, int, bool, int]:
+def _candidate_order(candidate: Candidate | ScriptCandidate) -> tuple[int, int, int]:
     # At one offset the longer span first (``Chr(104) & Chr(116) & "tp://..."`` is more
-    # than its ``Chr`` list); an encoded span before a script one of the same length.
-    return (candidate.start, -candidate.end, isinstance(candidate, ScriptCandidate), 0)
+    # than its ``Chr`` list); an encoded span before a script one of the same length, but
+    # a value asked for (a SecureString with its key, ``chr(65)``) before both.
+    rank = (0 if candidate.explicit else 2) if isinstance(candidate, ScriptCandidate) else 1
+    return (candidate.start, -candidate.end, rank)
 
 
 # -- entry point ---------------------------------------------------------------------------
