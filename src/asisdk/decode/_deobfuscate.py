@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from typing import Final, NamedTuple
 
 from asisdk.decode._cmd import find_caret, find_variables
+from asisdk.decode._letterless import find_special_chars, find_whitespace, may_be_letterless
 from asisdk.decode._model import Encoding
 from asisdk.decode._packer import find_packed
 from asisdk.decode._powershell import (
@@ -104,6 +105,8 @@ SCRIPT_PREFILTER: Final = re.compile(
     r"|(?i:chr[wb]?\$?)\s*\("
     r"|[%!][\w.\-#$@]{1,64}(?::[~\w*][^%!\r\n]{0,64})?[%!]"
     r"|['\"]\s*(?i:-[ci]?split|\.split\s*\()\s*['\"]"
+    r"|\$\{[^}]{1,64}\}\s*=\s*\+\s*\$\("
+    r"|['\"](?=[ \t]{12})[ \t]*\t[ \t]*['\"]"
 )
 
 _CONCAT = re.compile(rf"{_CONCAT_PIECE}(?:\s*\+\s*{_CONCAT_PIECE})+")
@@ -440,6 +443,9 @@ _SCRIPT_GUARDS: Final[tuple[tuple[str, re.Pattern[str] | None], ...]] = (
     ("!", re.compile(r"[%!][\w.\-#$@]{1,64}(?::[~\w*][^%!\r\n]{0,64})?[%!]")),
     # Invoke-Obfuscation's codes split out of a literal: ``'73%110q118'-split '%'``.
     ("split", re.compile(r"['\"]\s*(?i:-[ci]?split|\.split\s*\()\s*['\"]")),
+    # Invoke-Obfuscation's encodings without letters (see ``_letterless``).
+    ("${", re.compile(r"\$\{[^}]{1,64}\}\s*=\s*\+\s*\$\(")),
+    ("\t", re.compile(r"['\"](?=[ \t]{12})[ \t]*\t[ \t]*['\"]")),
 )
 
 
@@ -666,6 +672,9 @@ def _tricks(text: str, lowered: str) -> list[ScriptCandidate]:
         found.extend(find_iex(text))
     if SECURESTRING_HEADER in text:
         found.extend(find_securestring(text))
+    if may_be_letterless(text, lowered):
+        found.extend(find_special_chars(text))
+        found.extend(find_whitespace(text, lowered))
     if "^" in text:
         found.extend(find_caret(text))
     if "%" in text or "!" in text:

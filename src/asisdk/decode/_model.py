@@ -70,6 +70,8 @@ Encoding = Literal[
     "ps_charcode",
     "ps_iex",
     "ps_securestring",
+    "ps_specialchar",
+    "ps_whitespace",
     "cmd_caret",
     "cmd_var",
     "vba_chr",
