@@ -1,4 +1,5 @@
-"""cmd.exe obfuscation: ``^`` escapes, ``set`` variables and ``%var:~a,b%`` substrings.
+"""cmd.exe obfuscation: ``^`` escapes, ``set`` variables, ``%var:~a,b%`` substrings and
+``for`` loops that pick a command out of a string one character at a time.
 
 ``p^ow^er^sh^ell`` is ``powershell`` to cmd; ``set a=pow&& set b=ershell&& %a%%b%`` runs it
 too, and DOSfuscation spells commands out of pieces of well-known variables
@@ -14,7 +15,7 @@ from typing import Final
 
 from asisdk.decode._powershell import Found
 
-__all__ = ["find_caret", "find_variables"]
+__all__ = ["find_caret", "find_for_coded", "find_variables"]
 
 #: Values of variables that every Windows machine has (for DOSfuscation's substrings).
 WELL_KNOWN: Final[dict[str, str]] = {
@@ -218,3 +219,87 @@ def find_variables(text: str) -> list[Found]:
     evident = spelled >= _MIN_SPELLED
     decoded = head + expanded + tail
     return [Found(first - len(head), last + len(tail), "cmd_var", decoded, evident)]
+
+
+# -- FOR-coding ---------------------------------------------------------------------------
+
+# ``for %A in (3 0 7 ...) do set f=!f!!s:~%A,1!`` (DOSfuscation's FORcode; ``for /L %A in
+# (11,-1,0)`` reads a string backwards, its REVERSE): each pass appends one character of
+# ``s`` to ``f``. Loop variables are ``%A`` on a command line and ``%%A`` in a batch file.
+_FOR_CODED = re.compile(
+    r"(?i:for)\s+(?P<l>/[lL]\s+)?%%?(?P<v>[A-Za-z])\s+(?i:in)\s*\((?P<list>[^)]{1,262144})\)"
+    r"\s*(?i:do)\s+(?:@\s*)?(?i:set)\s+\"?(?P<out>[\w.\-#$@]{1,64})=!(?P=out)!"
+    r"!(?P<src>[\w.\-#$@]{1,64}):~%%?(?P=v),1!"
+)
+_FOR_ITEM = re.compile(r"-?\d{1,9}")
+_FOR_SEPARATORS = re.compile(r"[\s,;=]+")
+#: Most characters one loop builds (a command line holds 8,191).
+_MAX_FOR: Final = 65536
+_MIN_FOR: Final = 4
+
+
+def _set_value(text: str, name: str, before: int) -> tuple[str, int] | None:
+    """The value the last ``set name=...`` before ``before`` gives ``name`` (carets undone),
+    with where that ``set`` starts."""
+    value = None
+    pattern = re.compile(
+        rf"(?<![\w-])(?i:set)\s+(?P<q>\"?){re.escape(name)}=(?P<value>(?:\^.|[^&\r\n\"^])*)",
+        re.IGNORECASE | re.DOTALL,
+    )
+    for match in pattern.finditer(text, 0, before):
+        raw = match.group("value")  # trailing spaces are part of it, as cmd keeps them
+        value = (re.sub(r"\^(.)", r"\1", raw, flags=re.DOTALL), match.start())
+    return value
+
+
+def _loop_indices(match: re.Match[str]) -> list[int] | None:
+    items = [item for item in _FOR_SEPARATORS.split(match.group("list").strip()) if item]
+    if not all(_FOR_ITEM.fullmatch(item) for item in items):
+        return None
+    numbers = [int(item) for item in items]
+    if not match.group("l"):
+        return numbers[:_MAX_FOR]
+    if len(numbers) != 3 or numbers[1] == 0:
+        return None
+    first, step, last = numbers
+    return list(range(first, last + (1 if step > 0 else -1), step)[:_MAX_FOR])
+
+
+def find_for_coded(text: str) -> list[Found]:
+    """Commands that a ``for`` loop builds one character at a time out of a ``set`` string.
+
+    The span runs from the ``set`` of the string to the use of what the loop built
+    (``call %f:~-12%``, ``echo !f:~-601!``); the value is what that use gives: what cmd runs.
+
+    Examples:
+        >>> line = (
+        ...     'cmd /V /C "set u=nets /ao&&FOR %A IN (0 1 2 3 2 6 2 4 5 6 0 7 1337) DO '
+        ...     'set f=!f!!u:~%A,1!&& IF %A==1337 CALL %f:~-12%"'
+        ... )
+        >>> [(f.encoding, f.decoded) for f in find_for_coded(line)]
+        [('cmd_for', 'netstat /ano')]
+    """
+    found: list[Found] = []
+    for match in _FOR_CODED.finditer(text):
+        assigned = _set_value(text, match.group("src"), match.start())
+        indices = _loop_indices(match)
+        if assigned is None or not indices:
+            continue
+        source, start = assigned
+        size = len(source)
+        built = "".join(source[i] if -size <= i < size else "" for i in indices)
+        out = match.group("out")
+        use = re.compile(
+            rf"(?P<m>[%!]){re.escape(out)}(?::~(?P<s>-?\d{{1,6}})(?:,(?P<n>-?\d{{1,6}}))?)?(?P=m)",
+            re.IGNORECASE,
+        ).search(text, match.end())
+        end = match.end()
+        if use is not None:
+            # Undefined, ``!f!`` stays as written on a command line: the loop's first pass
+            # leaves it in front of what it builds, and the use cuts it off (``:~-12``).
+            built = _substring(f"!{out}!" + built, use.group("s"), use.group("n"))
+            built = built.removeprefix(f"!{out}!")
+            end = use.end()
+        if len(built) >= _MIN_FOR and built.isprintable():
+            found.append(Found(start, end, "cmd_for", built, True, True))
+    return found

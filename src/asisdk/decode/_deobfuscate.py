@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterable
 from typing import Final, NamedTuple
 
-from asisdk.decode._cmd import find_caret, find_variables
+from asisdk.decode._cmd import find_caret, find_for_coded, find_variables
 from asisdk.decode._letterless import find_special_chars, find_whitespace, may_be_letterless
 from asisdk.decode._model import Encoding
 from asisdk.decode._packer import find_packed
@@ -679,6 +679,8 @@ def _tricks(text: str, lowered: str) -> list[ScriptCandidate]:
         found.extend(find_caret(text))
     if "%" in text or "!" in text:
         found.extend(find_variables(text))
+        if ":~%" in text and "for" in lowered:
+            found.extend(find_for_coded(text))
     return [
         ScriptCandidate(f.start, f.end, f.encoding, f.decoded, f.evident, f.explicit) for f in found
     ]

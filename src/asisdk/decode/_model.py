@@ -74,6 +74,7 @@ Encoding = Literal[
     "ps_whitespace",
     "cmd_caret",
     "cmd_var",
+    "cmd_for",
     "vba_chr",
     "vba_concat",
     "vba_replace",
