@@ -133,3 +133,16 @@ def test_a_long_loop_is_bounded() -> None:
     line = "set s=abcdef&&for /L %i in (0,1,100000000) do set o=!o!!s:~%i,1!&& call %o%"
     found = [text for e, text in layers(line) if e == "cmd_for"]
     assert found == ["abcdef"]  # indices past the string add nothing; the loop is capped
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        "set s=abcdefgh&&for %A in (0 1 2 3) do set o=!o!!s:~%A,1!&&" * 20_000,
+        "for %A in (" + "1 " * 130_000 + ") do set o=!o!!s:~%A,1!",
+        "set s=x&&for /L %A in (" + "9" * 100_000 + ") do set o=!o!!s:~%A,1!",
+    ],
+)
+def test_hostile_loops_return(hostile: str) -> None:
+    found = [text for e, text in layers(hostile) if e == "cmd_for"]
+    assert len(found) <= 64

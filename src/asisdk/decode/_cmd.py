@@ -10,6 +10,7 @@ layers, a span only becomes a layer when the result reveals what the source hid.
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 from typing import Final
 
@@ -236,6 +237,9 @@ _FOR_SEPARATORS = re.compile(r"[\s,;=]+")
 #: Most characters one loop builds (a command line holds 8,191).
 _MAX_FOR: Final = 65536
 _MIN_FOR: Final = 4
+#: Most loops worked out in one text, and how far before a loop its ``set`` is looked for.
+_MOST_LOOPS: Final = 64
+_SET_REACH: Final = 65536
 
 
 def _set_value(text: str, name: str, before: int) -> tuple[str, int] | None:
@@ -246,7 +250,7 @@ def _set_value(text: str, name: str, before: int) -> tuple[str, int] | None:
         rf"(?<![\w-])(?i:set)\s+(?P<q>\"?){re.escape(name)}=(?P<value>(?:\^.|[^&\r\n\"^])*)",
         re.IGNORECASE | re.DOTALL,
     )
-    for match in pattern.finditer(text, 0, before):
+    for match in pattern.finditer(text, max(0, before - _SET_REACH), before):
         raw = match.group("value")  # trailing spaces are part of it, as cmd keeps them
         value = (re.sub(r"\^(.)", r"\1", raw, flags=re.DOTALL), match.start())
     return value
@@ -280,7 +284,7 @@ def find_for_coded(text: str) -> list[Found]:
         [('cmd_for', 'netstat /ano')]
     """
     found: list[Found] = []
-    for match in _FOR_CODED.finditer(text):
+    for match in itertools.islice(_FOR_CODED.finditer(text), _MOST_LOOPS):
         assigned = _set_value(text, match.group("src"), match.start())
         indices = _loop_indices(match)
         if assigned is None or not indices:
