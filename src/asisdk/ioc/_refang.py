@@ -15,7 +15,7 @@ from typing import Final
 
 import attrs
 
-from asisdk.ioc._tlds import TLDS
+from asisdk.ioc._tlds import NAME_TLDS
 
 __all__ = ["RefangMap", "refang", "refang_with_map", "run_before"]
 
@@ -181,7 +181,7 @@ def _name_continues(text: str, pos: int, *, dot: bool) -> bool:
         return False
     if _MORE_NAME.match(text, label.end()):
         return True
-    return dot and label.group().lower() in TLDS
+    return dot and label.group().lower() in NAME_TLDS
 
 
 def _in_windows_path(text: str, pos: int) -> bool:

@@ -41,7 +41,7 @@ from asisdk.ioc._patterns import (
     WIN_MORE,
 )
 from asisdk.ioc._refang import RefangMap, run_before
-from asisdk.ioc._tlds import TLDS
+from asisdk.ioc._tlds import NAME_TLDS
 from asisdk.ioc._validate import (
     canonical_ipv4,
     is_domain,
@@ -592,7 +592,7 @@ def _dotted(text: str, start: int, token: str, fanged: RefangMap | None, add: _A
     if len(token) >= _MIN_HASH:
         _hashes(text, start, end, add)
     tld = last.lower()
-    if tld not in TLDS or text.startswith("(", end):
+    if tld not in NAME_TLDS or text.startswith("(", end):
         return
     labels = token.split(".")
     if last[0].isupper() and not last.isupper():

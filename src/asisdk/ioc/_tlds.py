@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Final
 
-__all__ = ["TLDS", "TLD_FILE", "load_tlds", "parse_tld_source", "write_tld_file"]
+__all__ = ["NAME_TLDS", "TLDS", "TLD_FILE", "load_tlds", "parse_tld_source", "write_tld_file"]
 
 #: Where the bundled list lives.
 TLD_FILE: Final = Path(__file__).with_name("data") / "tlds.txt"
@@ -94,6 +94,10 @@ def load_tlds(path: Path = TLD_FILE) -> frozenset[str]:
 
 #: The bundled delegated TLDs (immutable; read once at import).
 TLDS: Final[frozenset[str]] = load_tlds()
+#: The last labels a name may end in to be reported: the delegated TLDs, and ``onion``
+#: (RFC 7686), which is not in the root zone but names Tor onion services, indicators in
+#: their own right (ransomware leak sites, C2).
+NAME_TLDS: Final[frozenset[str]] = TLDS | _NOT_DELEGATED
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Final
 
 from asisdk.ioc._patterns import URL_SCHEME_PREFIX, URL_SCHEMES
-from asisdk.ioc._tlds import TLDS
+from asisdk.ioc._tlds import NAME_TLDS
 
 __all__ = [
     "BUILTIN_VALIDATORS",
@@ -76,14 +76,14 @@ _NAME_RE: Final = re.compile(r"(?:(?!-)[\w-]{1,63}(?<!-)\.)+(?!-)[\w-]{1,63}(?<!
 
 @functools.lru_cache(maxsize=8192)
 def is_domain(value: str) -> bool:
-    """Two or more labels ending in a delegated IANA TLD (no trailing dot).
+    """Two or more labels ending in a delegated IANA TLD or ``onion`` (no trailing dot).
 
     Cached: the same names recur all through logs and reports.
     """
     if len(value) > _MAX_DOMAIN or "." not in value:
         return False
     lowered = value.lower()
-    if lowered[lowered.rfind(".") + 1 :] not in TLDS:
+    if lowered[lowered.rfind(".") + 1 :] not in NAME_TLDS:
         return False
     return _NAME_RE.fullmatch(lowered) is not None
 
