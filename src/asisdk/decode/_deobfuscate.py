@@ -30,7 +30,7 @@ from asisdk.decode._powershell import (
 )
 from asisdk.decode._pscodes import find_coded
 from asisdk.decode._securestring import SECURESTRING_HEADER, find_securestring
-from asisdk.decode._vbjs import find_js_reverse, find_vb_replace, find_vb_reverse
+from asisdk.decode._vbjs import find_js_join, find_js_reverse, find_vb_replace, find_vb_reverse
 
 __all__ = [
     "MIN_CODED_ALNUM",
@@ -105,6 +105,7 @@ SCRIPT_PREFILTER: Final = re.compile(
     r"|(?i:chr[wb]?\$?)\s*\("
     r"|[%!][\w.\-#$@]{1,64}(?::[~\w*][^%!\r\n]{0,64})?[%!]"
     r"|['\"]\s*(?i:-[ci]?split|\.split\s*\()\s*['\"]"
+    r"|[\]'\"]\s*\)?\s*\.\s*join\s*\("
     r"|\$\{[^}]{1,64}\}\s*=\s*\+\s*\$\("
     r"|['\"](?=[ \t]{12})[ \t]*\t[ \t]*['\"]"
 )
@@ -427,6 +428,7 @@ _SCRIPT_GUARDS: Final[tuple[tuple[str, re.Pattern[str] | None], ...]] = (
     ("+", re.compile(r"['\"]\s*\+\s*['\"]|(?i:\[char\]\s*\d{1,7}\s*\+)")),
     ("-f", re.compile(r"(?i:-f)\s*['\"]")),
     ("-join", re.compile(r"(?i:-join)\b")),
+    (".join", re.compile(r"[\]'\"]\s*\)?\s*\.\s*join\s*\(")),
     ("fromcharcode", None),
     ("frombase64string", None),
     ("atob", re.compile(r"(?i:atob)\s*\(")),
@@ -664,6 +666,8 @@ def _tricks(text: str, lowered: str) -> list[ScriptCandidate]:
         found.extend(find_js_reverse(text))
     if "bxor" in lowered:
         found.extend(find_bxor(text))
+    if ".join" in lowered:
+        found.extend(find_js_join(text))
     if "split" in lowered or "toint" in lowered:
         found.extend(find_coded(text, lowered))
     if "eval(function(p,a,c,k,e," in text:

@@ -81,6 +81,7 @@ Encoding = Literal[
     "vba_reverse",
     "js_concat",
     "js_reverse",
+    "js_join",
     "js_packer",
     "xor",
     "gzip",

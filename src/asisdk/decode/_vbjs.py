@@ -1,5 +1,6 @@
-"""VBScript/VBA and JavaScript string tricks: ``StrReverse("...")``, ``Replace("...", a, b)``
-and ``"...".split("").reverse().join("")``.
+"""VBScript/VBA and JavaScript string tricks: ``StrReverse("...")``, ``Replace("...", a, b)``,
+``"...".split("").reverse().join("")``, ``["pow", "ersh", "ell"].join("")`` and
+``"pXowXer".split("X").join("")``.
 
 As in :mod:`asisdk.decode._powershell`, each finder anchors on its call and reads the
 literals next to it within :data:`~asisdk.decode._powershell.MAX_LITERAL` characters, so a
@@ -9,12 +10,13 @@ obfuscation on its face: those spans are ``evident`` (layers whatever they show)
 
 from __future__ import annotations
 
+import itertools
 import re
 from typing import Final
 
 from asisdk.decode._powershell import MAX_LITERAL, Found, cuts_junk
 
-__all__ = ["find_js_reverse", "find_vb_replace", "find_vb_reverse"]
+__all__ = ["find_js_join", "find_js_reverse", "find_vb_replace", "find_vb_reverse"]
 
 #: Longest literal argument read (VB string constants are short; payloads are not).
 _MAX_ARG: Final = 4096
@@ -80,5 +82,67 @@ def find_js_reverse(text: str) -> list[Found]:
         value = text[opening + 1 : end - 1]
         if "\n" not in value and value[::-1] != value:
             found.append(Found(opening, match.end(), "js_reverse", value[::-1], True))
+            floor = match.end()
+    return found
+
+
+_JS_LITERAL = r"\"[^\"\n\\]{0,256}\"|'[^'\n\\]{0,256}'"
+# ``["pow", "ersh", "ell"].join("")``: an array of literals joined (the separator is ``,``
+# when none is given). Possessive: a long array is read one way.
+_JS_ARRAY_JOIN = re.compile(
+    rf"\[\s*+(?P<items>(?:{_JS_LITERAL})(?:\s*+,\s*+(?:{_JS_LITERAL})){{1,4096}}+)\s*+,?\s*+\]"
+    rf"\s*\.\s*join\s*\(\s*(?P<sep>{_JS_LITERAL})?\s*\)"
+)
+_JS_ITEM = re.compile(_JS_LITERAL)
+# ``"...".split("X").join("")``: every ``X`` replaced, anchored on the calls after the literal.
+_JS_SPLIT_JOIN_TAIL = re.compile(
+    rf"\s*\.\s*split\s*\(\s*(?P<old>{_JS_LITERAL})\s*\)"
+    rf"\s*\.\s*join\s*\(\s*(?P<new>{_JS_LITERAL})\s*\)"
+)
+
+
+def _cut_words(pieces: list[str]) -> bool:
+    """Whether joining ``pieces`` with nothing between them glues letters of one word."""
+    return any(
+        a and b and a[-1].isalpha() and b[0].isalpha() for a, b in itertools.pairwise(pieces)
+    )
+
+
+def find_js_join(text: str) -> list[Found]:
+    """``[...].join(sep)`` over literals, and ``"...".split(a).join(b)`` (a replacement).
+
+    A word cut into pieces that are joined back, or junk split out of a word, is evident.
+
+    Examples:
+        >>> [(f.encoding, f.decoded) for f in find_js_join('x = ["pow","ersh","ell"].join("")')]
+        [('js_join', 'powershell')]
+        >>> [f.decoded for f in find_js_join('"WXsXcript".split("X").join("")')]
+        ['Wscript']
+    """
+    found: list[Found] = []
+    if "[" in text:
+        for match in _JS_ARRAY_JOIN.finditer(text):
+            pieces = [item[1:-1] for item in _JS_ITEM.findall(match.group("items"))]
+            sep = match.group("sep")
+            separator = "," if sep is None else sep[1:-1]
+            evident = not separator and _cut_words(pieces)
+            found.append(
+                Found(match.start(), match.end(), "js_join", separator.join(pieces), evident)
+            )
+    floor = 0
+    for match in _JS_SPLIT_JOIN_TAIL.finditer(text):
+        end = match.start()
+        old, new = match.group("old")[1:-1], match.group("new")[1:-1]
+        if end <= floor or text[end - 1] not in "'\"" or not old:
+            continue
+        quote = text[end - 1]
+        opening = text.rfind(quote, max(floor, end - 1 - MAX_LITERAL), end - 1)
+        if opening < 0:
+            continue
+        value = text[opening + 1 : end - 1]
+        replaced = value.replace(old, new)
+        if "\n" not in value and replaced != value:
+            evident = not new and cuts_junk(value, old)
+            found.append(Found(opening, match.end(), "js_join", replaced, evident))
             floor = match.end()
     return found
