@@ -77,6 +77,20 @@ def test_array_reverse_of_a_char_array() -> None:
     assert summary(line) == [("1", "ps_reverse", "New-Object")]
 
 
+def test_array_reverse_of_the_characters_of_another_variable() -> None:
+    # A reversed base64 literal, its characters taken into a second variable, reversed and
+    # joined, then decoded (the shape of a real ransomware stager).
+    encoded = base64.b64encode(CRADLE.encode()).decode()[::-1]
+    for take in ("$b = $s.ToCharArray()", "$b = [char[]]$s"):
+        line = (
+            f'$s = "{encoded}" ; {take} ; [array]::Reverse($b) ; -join $b 2>&1> $null ; '
+            '$t = [Text.Encoding]::UTF8.GetString([Convert]::FromBase64String("$b"))'
+        )
+        found = summary(line)
+        assert found[0][1:] == ("ps_reverse", encoded[::-1])
+        assert CRADLE in [text for _, _, text in found]
+
+
 def test_regex_right_to_left() -> None:
     reversed_cradle = CRADLE[::-1].replace("'", "''")
     line = (
@@ -248,6 +262,7 @@ HARMLESS = [
     "$s = 'hello'.Replace('l', 'L')",
     "$last = $items[-1..-3]",
     "[array]::Reverse($list)",
+    "$b = $name.ToCharArray(); [array]::Reverse($b)",  # $name is not a literal here
     "$mask = $value -bxor 0xFF",
     "iex 'Get-Date'",
     "echo ^<html^>",

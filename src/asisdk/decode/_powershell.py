@@ -281,6 +281,10 @@ _LITERAL_FORWARD = re.compile(
     rf"'(?P<sq>(?:[^']|''){{0,{MAX_LITERAL}}})'|\"(?P<dq>[^\"$`]{{0,{MAX_LITERAL}}})\""
 )
 _TO_CHAR_ARRAY = re.compile(r"\s*\.(?i:tochararray)\s*\(\s*\)")
+_ASSIGN_CHARS_OF = re.compile(
+    r"\$(?P<name>\w{1,64})\s*=\s*(?:\$(?P<src>\w{1,64})\.(?i:tochararray)\s*\(\s*\)"
+    r"|(?i:\[char\[\]\])\s*\$(?P<cast_src>\w{1,64})\b)"
+)
 _RANGE_LITERAL = re.compile(r"\[\s*-1\s*\.\.\s*-\s*(?P<n>\d{1,7})\s*\]")
 _RANGE_VARIABLE = re.compile(
     r"\$(?P<name>\w{1,64})\s*\[\s*-1\s*\.\.\s*-\s*"
@@ -314,6 +318,16 @@ def _assignments(text: str) -> dict[str, list[tuple[int, str, bool]]]:
         end, value = literal
         chars = match.group("cast") is not None or _TO_CHAR_ARRAY.match(text, end) is not None
         found.setdefault(match.group("name").lower(), []).append((end, value, chars))
+    if "$" in text[1:] and "char" in text.lower():
+        # ``$a = $s.ToCharArray()`` or ``$a = [char[]]$s``: the characters of ``$s`` then.
+        for match in _ASSIGN_CHARS_OF.finditer(text):
+            held = _value_before(
+                found, match.group("src") or match.group("cast_src"), match.start()
+            )
+            if held is not None:
+                entry = (match.end(), held[0], True)
+                entries = found.setdefault(match.group("name").lower(), [])
+                bisect.insort(entries, entry, key=lambda item: item[0])
     return found
 
 
