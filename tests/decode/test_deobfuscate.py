@@ -198,6 +198,13 @@ ADVERSARIAL = {
     "explicit_call": "FromBase64String('" + "A" * MB,
     "explicit_pipe": "echo " * (MB // 5) + "| base64 -d",
     "many_small": "'a'+'b' " * (MB // 8),
+    "quotes_then_variable_concat": "'" * MB + "$a+'b'",
+    "variable_concat_chain": "$a='x';" + "$a+'" * (MB // 4),
+    "array_join_unclosed": '["a",' * (MB // 5) + '].join("")',
+    "split_join_chain": '"a".split("b").join("")' * (MB // 23),
+    "for_loops": "set s=abcdefgh&&for %A in (0 1 2 3) do set o=!o!!s:~%A,1!&&" * (MB // 60),
+    "special_char_setup": "${;}=+$();" + "${;}=++${;};" * (MB // 13),
+    "blank_literals_split": ("'" + " \t" * 20 + "' -split ' ';") * (MB // 52),
 }
 
 

@@ -247,7 +247,7 @@ def _set_value(text: str, name: str, before: int) -> tuple[str, int] | None:
     with where that ``set`` starts."""
     value = None
     pattern = re.compile(
-        rf"(?<![\w-])(?i:set)\s+(?P<q>\"?){re.escape(name)}=(?P<value>(?:\^.|[^&\r\n\"^])*)",
+        rf"(?<![\w-])(?i:set)\s+\"?{re.escape(name)}=(?P<value>(?:\^.|[^&\r\n\"^])*)",
         re.IGNORECASE | re.DOTALL,
     )
     for match in pattern.finditer(text, max(0, before - _SET_REACH), before):

@@ -344,7 +344,11 @@ def _value_before(
 
 # ``$a + $b + 'c'``: variables that hold literals, concatenated (at least one variable and
 # two pieces; a variable followed by ``[``, ``.`` or ``(`` is something else).
-_CONCAT_PART = r"(?:\$\w{1,64}(?![\w\[.(:])|'(?:[^'\n]|''){0,256}'|\"[^\"\n$`]{0,256}\")"
+# Possessive, and never starting right after a quote: a run of quotes is read once.
+_CONCAT_PART = (
+    r"(?:\$\w{1,64}+(?![\w\[.(:])|(?<!['\w])'(?:[^'\n]|''){0,256}+'"
+    r"|(?<![\"\w])\"[^\"\n$`]{0,256}+\")"
+)
 _VARIABLE_CONCAT = re.compile(rf"{_CONCAT_PART}(?:\s*\+\s*{_CONCAT_PART}){{1,64}}")
 _CONCAT_PARTS = re.compile(_CONCAT_PART)
 
