@@ -205,6 +205,9 @@ ADVERSARIAL = {
     "for_loops": "set s=abcdefgh&&for %A in (0 1 2 3) do set o=!o!!s:~%A,1!&&" * (MB // 60),
     "special_char_setup": "${;}=+$();" + "${;}=++${;};" * (MB // 13),
     "blank_literals_split": ("'" + " \t" * 20 + "' -split ' ';") * (MB // 52),
+    "static_concat_unclosed": "[string]::Concat(" + "'a'," * (MB // 4),
+    "split_joins": "('a;b' -split ';') -join '' " * (MB // 27),
+    "quotes_then_split_join": "'" * MB + " -split ';') -join ''",
 }
 
 

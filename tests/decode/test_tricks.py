@@ -124,6 +124,31 @@ def test_char_codes_in_hex_and_in_parentheses(line: str, word: str) -> None:
     assert ("ps_concat", word) in [(e, t) for _, e, t in summary(line)]
 
 
+@pytest.mark.parametrize(
+    ("line", "encoding"),
+    [
+        ("iex ([regex]::Replace('Dow#nloa#dString','#',''))", "ps_replace"),
+        ("$w.([string]::Concat('Down','load','String'))($u)", "ps_concat"),
+        ("$w.([System.String]::Join('', 'Down', 'load', 'String'))($u)", "ps_join"),
+        ("$w.([string]::join('', @('Down', 'load', 'String')))($u)", "ps_join"),
+        ("$w.(('Down;load;String' -split ';') -join '')($u)", "ps_join"),
+        ("$w.(('DownXXloadxxString' -isplit 'xx') -join '')($u)", "ps_join"),
+        ("$w.('Down;load,String'.Split(';,') -join '')($u)", "ps_join"),
+    ],
+)
+def test_static_string_calls_and_split_join(line: str, encoding: str) -> None:
+    assert (encoding, "DownloadString") in [(e, t) for _, e, t in summary(line)]
+
+
+def test_case_sensitive_split_keeps_other_case() -> None:
+    from asisdk.decode._powershell import find_static_calls
+
+    found = find_static_calls("(('DownXXloadxxString' -csplit 'xx') -join '')")
+    assert [f.decoded for f in found] == ["DownXXloadString"]
+    found = find_static_calls("(('Dow.nload' -split '.') -join '')")  # a real regex: not read
+    assert found == []
+
+
 def test_regex_right_to_left() -> None:
     reversed_cradle = CRADLE[::-1].replace("'", "''")
     line = (
@@ -295,6 +320,10 @@ HARMLESS = [
     "$s = 'hello'.Replace('l', 'L')",
     "$last = $items[-1..-3]",
     "[array]::Reverse($list)",
+    "$csv = ('a,b,c' -split ',') -join ';'",
+    "$line = [string]::Join(', ', 'alpha', 'beta')",
+    "$d = [regex]::Replace('2024-01-05', '-', '/')",
+    "$p = [string]::Concat('C:\\', 'temp')",
     "$base = 'https://api.example.com'; $url = $base + '/v1/items'",
     "$dir = 'C:\\Temp'; $full = $dir + '\\report.txt'",
     "$first = 'John'; $name = $first + ' ' + $last",

@@ -27,6 +27,7 @@ from asisdk.decode._powershell import (
     find_iex,
     find_replace,
     find_reverse,
+    find_static_calls,
     find_variable_concat,
 )
 from asisdk.decode._pscodes import find_coded
@@ -109,6 +110,7 @@ SCRIPT_PREFILTER: Final = re.compile(
     r"|[%!][\w.\-#$@]{1,64}(?::[~\w*][^%!\r\n]{0,64})?[%!]"
     r"|['\"]\s*(?i:-[ci]?split|\.split\s*\()\s*['\"]"
     r"|[\]'\"]\s*\)?\s*\.\s*join\s*\("
+    r"|\]::(?i:replace|concat|join)\s*\("
     r"|\$\{[^}]{1,64}\}\s*=\s*\+\s*\$\("
     r"|['\"](?=[ \t]{12})[ \t]*\t[ \t]*['\"]"
 )
@@ -438,6 +440,7 @@ _SCRIPT_GUARDS: Final[tuple[tuple[str, re.Pattern[str] | None], ...]] = (
     ("-f", re.compile(r"(?i:-f)\s*['\"]")),
     ("-join", re.compile(r"(?i:-join)\b")),
     (".join", re.compile(r"[\]'\"]\s*\)?\s*\.\s*join\s*\(")),
+    ("::", re.compile(r"\]::(?i:replace|concat|join)\s*\(")),
     ("fromcharcode", None),
     ("frombase64string", None),
     ("atob", re.compile(r"(?i:atob)\s*\(")),
@@ -679,6 +682,10 @@ def _tricks(text: str, lowered: str) -> list[ScriptCandidate]:
         found.extend(find_js_join(text))
     if "+" in text and "$" in text:
         found.extend(find_variable_concat(text))
+    if ("::" in text and ("replace" in lowered or "concat" in lowered or "join" in lowered)) or (
+        "split" in lowered and "-join" in lowered
+    ):
+        found.extend(find_static_calls(text))
     if "split" in lowered or "toint" in lowered:
         found.extend(find_coded(text, lowered))
     if "eval(function(p,a,c,k,e," in text:

@@ -228,6 +228,91 @@ def find_replace(text: str) -> list[Found]:
 _JS_UNESCAPE = re.compile(r"\\([^\w\s])")
 
 
+# -- static string calls --------------------------------------------------------------------
+
+_CALL_LIT = r"(?<!['\w])'(?:[^'\n]|''){0,4096}+'|(?<![\"\w])\"[^\"\n$`]{0,4096}+\""
+_CALL_LITS = rf"(?:{_CALL_LIT})(?:\s*,\s*(?:{_CALL_LIT})){{0,256}}+"
+# ``[regex]::Replace('...', 'a', 'b')``, ``[string]::Concat('a', 'b')``,
+# ``[string]::Join('', 'a', 'b')`` (the items also in ``@(...)`` or ``(...)``).
+_STATIC_CALL = re.compile(
+    rf"\[(?i:(?P<type>regex|string|system\.string|system\.text\.regularexpressions\.regex))\]"
+    rf"::(?i:(?P<method>replace|concat|join))\s*\(\s*(?P<first>{_CALL_LIT})\s*"
+    rf"(?:,\s*@?\(?\s*(?P<rest>{_CALL_LITS})\s*\)?)?\s*\)"
+)
+# ``('a;b;c' -split ';') -join ''`` and ``'a;b;c'.Split(';') -join ''``.
+_SPLIT_JOIN = re.compile(
+    rf"\(?\s*(?P<value>{_CALL_LIT})\s*(?:-(?P<flag>[ci]?)(?i:split)\s*(?P<op>{_CALL_LIT})"
+    rf"|\.(?i:split)\s*\(\s*(?P<chars>{_CALL_LIT})\s*\))\s*\)?\s*-(?i:join)\s*(?P<sep>{_CALL_LIT})"
+)
+_CALL_LIT_ONE = re.compile(_CALL_LIT)
+
+
+def _lit(literal: str) -> str:
+    body = literal[1:-1]
+    return body.replace("''", "'") if literal[0] == "'" else body
+
+
+def _split(value: str, separator: str, flag: str | None) -> list[str] | None:
+    """``-split`` (a regular expression: only plain or escaped literals are read) or
+    ``.Split(chars)`` (on any of the characters, as Windows PowerShell does)."""
+    if flag is None:
+        return re.split("|".join(map(re.escape, separator)), value) if separator else None
+    if not separator or _REGEX_META & set(re.sub(r"\\[^\w\s]", "", separator)):
+        return None
+    plain = re.sub(r"\\([^\w\s])", r"\1", separator)
+    return re.split(re.escape(plain), value, flags=0 if flag == "c" else re.IGNORECASE)
+
+
+def find_static_calls(text: str) -> list[Found]:
+    """``[regex]::Replace``, ``[string]::Concat`` and ``[string]::Join`` over literals, and a
+    literal split then joined back (``('Down;load' -split ';') -join ''``).
+
+    Examples:
+        >>> [f.decoded for f in find_static_calls("[string]::Concat('Down','load','String')")]
+        ['DownloadString']
+        >>> [f.decoded for f in find_static_calls("('Down;load;String' -split ';') -join ''")]
+        ['DownloadString']
+    """
+    found: list[Found] = []
+    lowered = text.lower()
+    if "::" in text:
+        for match in _STATIC_CALL.finditer(text):
+            first = _lit(match.group("first"))
+            rest = [_lit(m.group()) for m in _CALL_LIT_ONE.finditer(match.group("rest") or "")]
+            method = match.group("method").lower()
+            regex = "regex" in match.group("type").lower()
+            if method == "replace" and regex and len(rest) == 2:
+                replaced = _replace(first, rest[0], rest[1], "c")
+                if replaced is not None and replaced != first:
+                    evident = not rest[1] and cuts_junk(first, rest[0])
+                    found.append(Found(match.start(), match.end(), "ps_replace", replaced, evident))
+            elif method == "concat" and not regex and rest:
+                pieces = [first, *rest]
+                found.append(
+                    Found(match.start(), match.end(), "ps_concat", "".join(pieces), _glued(pieces))
+                )
+            elif method == "join" and not regex and rest:
+                glued = not first and _glued(rest)
+                found.append(Found(match.start(), match.end(), "ps_join", first.join(rest), glued))
+    if "split" in lowered and "join" in lowered:
+        for match in _SPLIT_JOIN.finditer(text):
+            value = _lit(match.group("value"))
+            flag = None if match.group("chars") is not None else match.group("flag").lower()
+            separator = _lit(match.group("chars") or match.group("op"))
+            parts = _split(value, separator, flag)
+            if parts is None or len(parts) < 2:
+                continue
+            sep = _lit(match.group("sep"))
+            evident = not sep and cuts_junk(value, separator)
+            found.append(Found(match.start(), match.end(), "ps_join", sep.join(parts), evident))
+    return found
+
+
+def _glued(pieces: list[str]) -> bool:
+    """Whether two neighbouring pieces glue a word together (``'Down'`` + ``'load'``)."""
+    return any(a and b and a[-1].isalnum() and b[0].isalnum() for a, b in pairwise(pieces))
+
+
 def cuts_junk(value: str, junk: str) -> bool:
     """Whether deleting ``junk`` from ``value`` cuts it out of a word (``'PowXXershell'``).
 
@@ -380,7 +465,7 @@ def find_variable_concat(text: str) -> list[Found]:
         else:
             # Building a path or a URL from a base is what scripts do; a word glued back
             # together across two pieces (``'Down'`` + ``'loadString'``) is hiding it.
-            if any(a and b and a[-1].isalnum() and b[0].isalnum() for a, b in pairwise(pieces)):
+            if _glued(pieces):
                 found.append(Found(match.start(), match.end(), "ps_concat", "".join(pieces)))
     return found
 
