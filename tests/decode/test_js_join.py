@@ -1,6 +1,7 @@
-"""JavaScript arrays of literals joined back into a word, and junk split out of a literal
-(``"WXsXcript".split("X").join("")``): what WSH droppers write instead of the name.
-Traps: arrays joined for display and paths re-separated, as ordinary code does."""
+"""JavaScript and VBScript arrays of literals joined back into a word, and junk split out
+of a literal (``"WXsXcript".split("X").join("")``, ``Join(Split("pow|ersh|ell", "|"), "")``):
+what WSH droppers and macros write instead of the name. Traps: arrays joined for display
+and dates re-separated, as ordinary code does."""
 
 from __future__ import annotations
 
@@ -31,6 +32,31 @@ def layers(text: str) -> list[tuple[str, str | None]]:
 )
 def test_joined_literals_are_layers(text: str, expected: str) -> None:
     assert ("js_join", expected) in layers(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "encoding", "expected"),
+    [
+        ('x = Join(Split("pow|ersh|ell -nop", "|"), "")', "vba_replace", "powershell -nop"),
+        ('o.Run Join(Split("WSXXcriXXpt.ShXXell", "XX"), "")', "vba_replace", "WScript.Shell"),
+        ('CreateObject(Join(Array("WSc", "ript.Sh", "ell"), ""))', "vba_concat", "WScript.Shell"),
+        ('s = join(array("pow", "ersh", "ell"), "") & " -w hidden"', "vba_concat", "powershell"),
+    ],
+)
+def test_vb_joins_are_layers(text: str, encoding: str, expected: str) -> None:
+    assert (encoding, expected) in layers(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'MsgBox Join(Array("Hello", "world"), " ")',
+        'd = Join(Split("2024-01-05", "-"), "/")',
+        'cols = Join(Array("name", "size"), ",")',
+    ],
+)
+def test_ordinary_vb_joins_stay_clean(text: str) -> None:
+    assert [e for e, _ in layers(text) if e in ("vba_replace", "vba_concat")] == []
 
 
 def test_a_joined_payload_is_decoded_further() -> None:

@@ -32,7 +32,13 @@ from asisdk.decode._powershell import (
 )
 from asisdk.decode._pscodes import find_coded
 from asisdk.decode._securestring import SECURESTRING_HEADER, find_securestring
-from asisdk.decode._vbjs import find_js_join, find_js_reverse, find_vb_replace, find_vb_reverse
+from asisdk.decode._vbjs import (
+    find_js_join,
+    find_js_reverse,
+    find_vb_join,
+    find_vb_replace,
+    find_vb_reverse,
+)
 
 __all__ = [
     "MIN_CODED_ALNUM",
@@ -111,6 +117,7 @@ SCRIPT_PREFILTER: Final = re.compile(
     r"|['\"]\s*(?i:-[ci]?split|\.split\s*\()\s*['\"]"
     r"|[\]'\"]\s*\)?\s*\.\s*join\s*\("
     r"|\]::(?i:replace|concat|join)\s*\("
+    r"|(?i:join)\s*\(\s*(?i:split|array)\s*\("
     r"|\$\{[^}]{1,64}\}\s*=\s*\+\s*\$\("
     r"|['\"](?=[ \t]{12})[ \t]*\t[ \t]*['\"]"
 )
@@ -441,6 +448,7 @@ _SCRIPT_GUARDS: Final[tuple[tuple[str, re.Pattern[str] | None], ...]] = (
     ("-join", re.compile(r"(?i:-join)\b")),
     (".join", re.compile(r"[\]'\"]\s*\)?\s*\.\s*join\s*\(")),
     ("::", re.compile(r"\]::(?i:replace|concat|join)\s*\(")),
+    ("join", re.compile(r"(?i:join)\s*\(\s*(?i:split|array)\s*\(")),
     ("fromcharcode", None),
     ("frombase64string", None),
     ("atob", re.compile(r"(?i:atob)\s*\(")),
@@ -680,6 +688,8 @@ def _tricks(text: str, lowered: str) -> list[ScriptCandidate]:
         found.extend(find_bxor(text))
     if ".join" in lowered:
         found.extend(find_js_join(text))
+    if "join" in lowered and ("split" in lowered or "array" in lowered):
+        found.extend(find_vb_join(text))
     if "+" in text and "$" in text:
         found.extend(find_variable_concat(text))
     if ("::" in text and ("replace" in lowered or "concat" in lowered or "join" in lowered)) or (

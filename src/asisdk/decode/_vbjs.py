@@ -16,7 +16,7 @@ from typing import Final
 
 from asisdk.decode._powershell import MAX_LITERAL, Found, cuts_junk
 
-__all__ = ["find_js_join", "find_js_reverse", "find_vb_replace", "find_vb_reverse"]
+__all__ = ["find_js_join", "find_js_reverse", "find_vb_join", "find_vb_replace", "find_vb_reverse"]
 
 #: Longest literal argument read (VB string constants are short; payloads are not).
 _MAX_ARG: Final = 4096
@@ -145,4 +145,49 @@ def find_js_join(text: str) -> list[Found]:
             evident = not new and cuts_junk(value, old)
             found.append(Found(opening, match.end(), "js_join", replaced, evident))
             floor = match.end()
+    return found
+
+
+# VB's ``Join(Split("pow|ersh|ell", "|"), "")`` (a replacement) and
+# ``Join(Array("pow", "ersh", "ell"), "")``; ``Join`` without a delimiter puts spaces.
+_VB_LIT = r'"(?:[^"\n]|""){0,4096}+"'
+_VB_JOIN_SPLIT = re.compile(
+    rf"(?<![\w.:])(?i:join)\s*\(\s*(?i:split)\s*\(\s*(?P<value>{_VB_LIT})\s*,\s*(?P<sep>{_VB_LIT})"
+    rf"\s*\)\s*(?:,\s*(?P<joiner>{_VB_LIT})\s*)?\)"
+)
+_VB_JOIN_ARRAY = re.compile(
+    rf"(?<![\w.:])(?i:join)\s*\(\s*(?i:array)\s*\(\s*(?P<items>{_VB_LIT}(?:\s*,\s*{_VB_LIT}){{1,256}}+)"
+    rf"\s*\)\s*(?:,\s*(?P<joiner>{_VB_LIT})\s*)?\)"
+)
+_VB_LIT_ONE = re.compile(_VB_LIT)
+
+
+def _vb(literal: str | None, default: str) -> str:
+    return default if literal is None else literal[1:-1].replace('""', '"')
+
+
+def find_vb_join(text: str) -> list[Found]:
+    """``Join(Split(s, a), b)`` (every ``a`` replaced by ``b``) and ``Join(Array(...), b)``
+    over literals.
+
+    Examples:
+        >>> [f.decoded for f in find_vb_join('x = Join(Split("pow|ersh|ell", "|"), "")')]
+        ['powershell']
+        >>> [f.decoded for f in find_vb_join('Run Join(Array("pow", "ersh", "ell"), "")')]
+        ['powershell']
+    """
+    found: list[Found] = []
+    for match in _VB_JOIN_SPLIT.finditer(text):
+        value, sep = _vb(match.group("value"), ""), _vb(match.group("sep"), " ")
+        joiner = _vb(match.group("joiner"), " ")
+        if not sep or sep not in value:
+            continue
+        evident = not joiner and cuts_junk(value, sep)
+        decoded = joiner.join(value.split(sep))
+        found.append(Found(match.start(), match.end(), "vba_replace", decoded, evident))
+    for match in _VB_JOIN_ARRAY.finditer(text):
+        pieces = [_vb(m.group(), "") for m in _VB_LIT_ONE.finditer(match.group("items"))]
+        joiner = _vb(match.group("joiner"), " ")
+        evident = not joiner and _cut_words(pieces)
+        found.append(Found(match.start(), match.end(), "vba_concat", joiner.join(pieces), evident))
     return found
