@@ -209,7 +209,7 @@ ADVERSARIAL = {
     "split_joins": "('a;b' -split ';') -join '' " * (MB // 27),
     "quotes_then_split_join": "'" * MB + " -split ';') -join ''",
     "vb_join_array_unclosed": 'Join(Array("a", ' + '"a", ' * (MB // 5),
-    "vb_quotes_then_join_split": 'Join(Split(' + '"' * MB,
+    "vb_quotes_then_join_split": "Join(Split(" + '"' * MB,
 }
 
 
