@@ -445,10 +445,16 @@ _SCRIPT_GUARDS: Final[tuple[tuple[str, re.Pattern[str] | None], ...]] = (
         ),
     ),
     ("-f", re.compile(r"(?i:-f)\s*['\"]")),
-    ("-join", re.compile(r"(?i:-join)\b")),
-    (".join", re.compile(r"[\]'\"]\s*\)?\s*\.\s*join\s*\(")),
-    ("::", re.compile(r"\]::(?i:replace|concat|join)\s*\(")),
-    ("join", re.compile(r"(?i:join)\s*\(\s*(?i:split|array)\s*\(")),
+    # ``-join``, JavaScript's ``.join(``, ``[string]::Join(`` and VB's ``Join(Split(``: one
+    # substring test for all (each ``in`` costs as much as a rare pattern's search).
+    (
+        "join",
+        re.compile(
+            r"(?i:-join)\b|[\]'\"]\s*\)?\s*\.\s*join\s*\(|\]::(?i:join)\s*\("
+            r"|(?i:join)\s*\(\s*(?i:split|array)\s*\("
+        ),
+    ),
+    ("concat", re.compile(r"\]::(?i:concat)\s*\(")),
     ("fromcharcode", None),
     ("frombase64string", None),
     ("atob", re.compile(r"(?i:atob)\s*\(")),
@@ -458,15 +464,21 @@ _SCRIPT_GUARDS: Final[tuple[tuple[str, re.Pattern[str] | None], ...]] = (
     ("\\u", re.compile(r"\\u[0-9A-Fa-f{]")),
     ("..", re.compile(r"\[\s*-1\s*\.\.")),
     ("^", re.compile(r"\w\^(?:\w|\r?\n)")),
-    ("$", re.compile(r"\$\{?(?i:shellid|pshome|env:comspec|verbosepreference)")),
+    (
+        "$",
+        re.compile(
+            r"\$\{?(?i:shellid|pshome|env:comspec|verbosepreference)"
+            # Invoke-Obfuscation's special-character encoding (see ``_letterless``).
+            r"|\$\{[^}]{1,64}\}\s*=\s*\+\s*\$\("
+        ),
+    ),
     # ``chr`` alone is in every Chrome command line: only a call counts.
     ("chr", _CHR_CALL),
     ("%", re.compile(r"%[\w.\-#$@]{1,64}(?::[~\w*][^%!\r\n]{0,64})?[%!]")),
     ("!", re.compile(r"[%!][\w.\-#$@]{1,64}(?::[~\w*][^%!\r\n]{0,64})?[%!]")),
     # Invoke-Obfuscation's codes split out of a literal: ``'73%110q118'-split '%'``.
     ("split", re.compile(r"['\"]\s*(?i:-[ci]?split|\.split\s*\()\s*['\"]")),
-    # Invoke-Obfuscation's encodings without letters (see ``_letterless``).
-    ("${", re.compile(r"\$\{[^}]{1,64}\}\s*=\s*\+\s*\$\(")),
+    # Invoke-Obfuscation's whitespace encoding (see ``_letterless``).
     ("\t", re.compile(r"['\"](?=[ \t]{12})[ \t]*\t[ \t]*['\"]")),
 )
 
