@@ -496,14 +496,16 @@ def may_hold_script(text: str) -> bool:
         (True, False)
     """
     lowered = text.lower()
-    if any(word in lowered for word in SCRIPT_WORDS):
-        return True
+    # Plain loops: this runs on every text, and a generator costs more than its ``in`` tests.
+    for word in SCRIPT_WORDS:
+        if word in lowered:
+            return True
     if not text.isascii():
         return SCRIPT_PREFILTER.search(text) is not None
-    return any(
-        guard in lowered and (pattern is None or pattern.search(text) is not None)
-        for guard, pattern in _SCRIPT_GUARDS
-    )
+    for guard, pattern in _SCRIPT_GUARDS:
+        if guard in lowered and (pattern is None or pattern.search(text) is not None):
+            return True
+    return False
 
 
 # -- a text that is one expression ------------------------------------------------------------
