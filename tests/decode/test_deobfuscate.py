@@ -12,7 +12,7 @@ import pytest
 
 from asisdk.decode import unpack
 
-from .test_finds import check_offsets
+from .builders import check_offsets
 
 C2 = "http://198.51.100.7:8080/news.php"
 

@@ -13,7 +13,7 @@ import pytest
 
 from asisdk.decode import unpack
 
-from .test_finds import check_offsets
+from .builders import check_offsets
 
 
 def shown(text: str) -> list[tuple[str, str | None]]:

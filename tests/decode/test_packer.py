@@ -13,7 +13,7 @@ import pytest
 
 from asisdk.decode import unpack
 
-from .test_finds import check_offsets
+from .builders import layers
 
 UNPACKER = (
     "eval(function(p,a,c,k,e,d){e=function(c){return(c<a?'':e(parseInt(c/a)))+((c=c%a)>35?"
@@ -47,12 +47,6 @@ def pack(script: str, base: int = 62) -> str:
     body = re.sub(r"\b\w+\b", lambda m: index[m.group()], script)
     body = body.replace("\\", "\\\\").replace("'", "\\'")
     return f"{UNPACKER}('{body}',{base},{len(words)},'{'|'.join(words)}'.split('|'),0,{{}}))"
-
-
-def layers(text: str) -> list[tuple[str, str | None]]:
-    result = unpack(text)
-    check_offsets(text, result)
-    return [(layer.encoding, layer.text) for layer in result.layers]
 
 
 @pytest.mark.parametrize("base", [10, 36, 62])

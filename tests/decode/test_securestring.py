@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from asisdk.decode import unpack
 from asisdk.decode._securestring import SECURESTRING_HEADER
 
-from .test_finds import check_offsets
+from .builders import check_offsets
 
 IV = bytes(range(100, 116))
 

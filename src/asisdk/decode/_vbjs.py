@@ -10,11 +10,10 @@ obfuscation on its face: those spans are ``evident`` (layers whatever they show)
 
 from __future__ import annotations
 
-import itertools
 import re
 from typing import Final
 
-from asisdk.decode._powershell import MAX_LITERAL, Found, cuts_junk
+from asisdk.decode._powershell import MAX_LITERAL, Found, cuts_junk, glues_word
 
 __all__ = ["find_js_join", "find_js_reverse", "find_vb_join", "find_vb_replace", "find_vb_reverse"]
 
@@ -67,20 +66,27 @@ def find_vb_replace(text: str) -> list[Found]:
     return found
 
 
+def _literal_ending_at(text: str, end: int, floor: int) -> tuple[int, str] | None:
+    """The one-line literal whose closing quote is at ``end - 1`` (not before ``floor``):
+    where it opens and what it holds."""
+    if end <= floor or text[end - 1] not in "'\"":
+        return None
+    opening = text.rfind(text[end - 1], max(floor, end - 1 - MAX_LITERAL), end - 1)
+    if opening < 0 or "\n" in text[opening:end]:
+        return None
+    return opening, text[opening + 1 : end - 1]
+
+
 def find_js_reverse(text: str) -> list[Found]:
     """``"...".split("").reverse().join("")``: the literal before it, reversed."""
     found: list[Found] = []
     floor = 0
     for match in _JS_REVERSE_TAIL.finditer(text):
-        end = match.start()
-        if end <= floor or text[end - 1] not in "'\"":
+        literal = _literal_ending_at(text, match.start(), floor)
+        if literal is None:
             continue
-        quote = text[end - 1]
-        opening = text.rfind(quote, max(floor, end - 1 - MAX_LITERAL), end - 1)
-        if opening < 0:
-            continue
-        value = text[opening + 1 : end - 1]
-        if "\n" not in value and value[::-1] != value:
+        opening, value = literal
+        if value[::-1] != value:
             found.append(Found(opening, match.end(), "js_reverse", value[::-1], True))
             floor = match.end()
     return found
@@ -101,13 +107,6 @@ _JS_SPLIT_JOIN_TAIL = re.compile(
 )
 
 
-def _cut_words(pieces: list[str]) -> bool:
-    """Whether joining ``pieces`` with nothing between them glues letters of one word."""
-    return any(
-        a and b and a[-1].isalpha() and b[0].isalpha() for a, b in itertools.pairwise(pieces)
-    )
-
-
 def find_js_join(text: str) -> list[Found]:
     """``[...].join(sep)`` over literals, and ``"...".split(a).join(b)`` (a replacement).
 
@@ -125,23 +124,19 @@ def find_js_join(text: str) -> list[Found]:
             pieces = [item[1:-1] for item in _JS_ITEM.findall(match.group("items"))]
             sep = match.group("sep")
             separator = "," if sep is None else sep[1:-1]
-            evident = not separator and _cut_words(pieces)
+            evident = not separator and glues_word(pieces)
             found.append(
                 Found(match.start(), match.end(), "js_join", separator.join(pieces), evident)
             )
     floor = 0
     for match in _JS_SPLIT_JOIN_TAIL.finditer(text):
-        end = match.start()
         old, new = match.group("old")[1:-1], match.group("new")[1:-1]
-        if end <= floor or text[end - 1] not in "'\"" or not old:
+        literal = _literal_ending_at(text, match.start(), floor) if old else None
+        if literal is None:
             continue
-        quote = text[end - 1]
-        opening = text.rfind(quote, max(floor, end - 1 - MAX_LITERAL), end - 1)
-        if opening < 0:
-            continue
-        value = text[opening + 1 : end - 1]
+        opening, value = literal
         replaced = value.replace(old, new)
-        if "\n" not in value and replaced != value:
+        if replaced != value:
             evident = not new and cuts_junk(value, old)
             found.append(Found(opening, match.end(), "js_join", replaced, evident))
             floor = match.end()
@@ -188,6 +183,6 @@ def find_vb_join(text: str) -> list[Found]:
     for match in _VB_JOIN_ARRAY.finditer(text):
         pieces = [_vb(m.group(), "") for m in _VB_LIT_ONE.finditer(match.group("items"))]
         joiner = _vb(match.group("joiner"), " ")
-        evident = not joiner and _cut_words(pieces)
+        evident = not joiner and glues_word(pieces)
         found.append(Found(match.start(), match.end(), "vba_concat", joiner.join(pieces), evident))
     return found
