@@ -68,6 +68,14 @@ ADVERSARIAL = {
     "zero_width_dots": "a\u200b." * (MB // 3),
     "ligatures": "\ufb01" * MB,
     "ligature_names": "o\ufb03ce." * (MB // 5),
+    # a scheme the scan rejects: each one used to be matched to the end of its run
+    "unknown_schemes": "foo://a.com/" * (MB // 12),
+    "short_schemes": "x://" * (MB // 4),
+    "spaced_ats": "a @b[" * (MB // 5),
+    "odd_slashes": "http://a.com[/" * (MB // 14),
+    "escaped_locals": "mailto%3A" * (MB // 9) + "a%40evil.com",
+    "bundles": "/Ab Cd.app" * (MB // 10),
+    "bundle_exes": "/Applications/Ab Cd.app/Contents/MacOS/Ab" * (MB // 41),
 }
 
 

@@ -83,4 +83,6 @@ def test_reversed_context_checks_on_real_lines() -> None:
 def test_local_part_walk_agrees_with_the_regex(text: str, cut: int) -> None:
     end = min(cut, len(text))
     found = FORWARD_LOCAL.search(text, max(0, end - 64), end)
-    assert _local_before(text, end) == (found.group() if found else "")
+    start, local = _local_before(text, end)
+    assert local == (found.group() if found else "")
+    assert text[start:end] == local

@@ -42,6 +42,8 @@ __all__ = [
     "SPACED_NAMES",
     "TYPO_PUNCT",
     "URL_IN",
+    "URL_RUN",
+    "URL_SCAN_CAP",
     "URL_SCHEMES",
     "URL_SCHEME_PREFIX",
     "URL_START",
@@ -96,6 +98,13 @@ _CLOSE_QUOTES = "\u201d\u2019\u00bb\u201c"  # ” ’ » “
 # backslashes, carets, and never typographic punctuation.
 _URL_CHAR = rf"[^\s<>\"'`|{{}}\\^{TYPO_PUNCT}]"
 _URL_BODY = _URL_CHAR + r"+"
+#: Most characters of a URL's body the scanner takes in one match; the scan runs a longer URL
+#: on with :data:`URL_RUN`. A scheme the scan then rejects (``foo://``) costs at most this
+#: much, not the rest of its run: ``foo://a/`` repeated a megabyte would cost its length
+#: squared.
+URL_SCAN_CAP: Final = 256
+#: The rest of a run of URL characters.
+URL_RUN: Final = re.compile(_URL_CHAR + "*")
 # A placeholder component written in a report (``C:\Users\<username>\AppData``,
 # ``HKEY_USERS\<USER SID>\Software``): only between separators, so ``C:\Temp\<br>`` is not
 # one. It starts with ``<``, which no other component holds: the two never compete.
@@ -140,7 +149,7 @@ _LIN_TAIL = rf"(?:/{_LIN_SEG}){{1,{MAX_SEGMENTS}}}/?"
 _LIN_BEFORE = r"(?<![\w./\\~$+-].)(?<!\b[A-Za-z]:.)"
 _BARE = rf"""
     # The scheme is checked against URL_SCHEMES by the caller (a table, not 23 branches).
-      [A-Za-z][A-Za-z0-9+]{{0,15}}://{_URL_BODY}(?P<url>)
+      [A-Za-z][A-Za-z0-9+]{{0,15}}://{_URL_CHAR}{{1,{URL_SCAN_CAP}}}(?P<url>)
     | \\(?<![\w\\].)\\[\w.$@-]{{1,255}}(?:\\{_WIN_SEG}){{1,{MAX_SEGMENTS}}}\\?(?P<unc>)
     | [A-Za-z](?<![\w\\].):{_WIN_TAIL}(?P<win>)
     | %(?<![\w\\].)\w{{1,64}}%{_WIN_TAIL}(?P<win_pct>)
@@ -225,6 +234,7 @@ LIN_MORE: Final = re.compile(rf"(?:/{_LIN_SEG}){{0,{MAX_SEGMENTS}}}/?")
 SPACED_NAMES: Final = frozenset(
     {
         "active setup",
+        "all users",
         "app paths",
         "application data",
         "application support",
@@ -232,6 +242,7 @@ SPACED_NAMES: Final = frozenset(
         "command processor",
         "common files",
         "control panel",
+        "default user",
         "documents and settings",
         "google chrome",
         "group policy",
@@ -240,29 +251,44 @@ SPACED_NAMES: Final = frozenset(
         "internet explorer",
         "internet settings",
         "local settings",
+        "local state",
+        "local storage",
+        "login data",
+        "macintosh hd",
+        "microsoft edge",
         "microsoft office",
         "microsoft shared",
+        "microsoft visual studio",
+        "mobile documents",
         "mozilla firefox",
         "my documents",
         "print processors",
         "program files",
         "program files (x86)",
+        "real-time protection",
+        "reference assemblies",
         "remote assistance",
+        "saved application state",
         "security center",
         "session manager",
+        "session storage",
         "shared tools",
         "shell extensions",
         "shell folders",
         "start menu",
         "system volume information",
+        "temporary internet files",
         "terminal server",
         "terminal server client",
         "terminal services",
         "time zones",
+        "user data",
         "user shell folders",
         "volatile environment",
+        "web data",
         "windows defender",
         "windows error reporting",
+        "windows kits",
         "windows mail",
         "windows media player",
         "windows messaging subsystem",

@@ -58,6 +58,7 @@ _DEFANG_LEADS: Final[tuple[tuple[str, tuple[tuple[str, str], ...]], ...]] = (
             ("at", _BRACKET_AT),
             ("arroba", _BRACKET_ARROBA),
             ("odot", r"\.\[?|\.\]?"),
+            ("oslash", r"/(?<=\w\[/)(?=\w)"),
         ),
     ),
     ("(", (*_PAREN, ("pslash", r"/\)"))),
@@ -99,8 +100,9 @@ _DEFANG: Final = _defang_pattern()
 # Spelled-out markers without brackets (``evil dot com``, ``john at evil dot com``): only
 # looked for when the text holds one. Led by the space or hyphen, like the scan above.
 _SPELLED: Final = re.compile(
-    r" (?<=\w )(?:(?:(?P<sdot>dot|DOT)|(?P<sat>at|AT)(?= [\w-]{1,63}+ (?:dot|DOT) )) "
-    r"| ?(?P<sat2>@) {1,2})(?=\w)"
+    r" (?<=\w )(?:(?:(?P<sdot>dot|DOT)|(?P<sat>at|AT)(?= [\w-]{1,63}+ (?:dot|DOT) )) (?=\w)"
+    r"| ?(?P<sat2>@) {1,2}(?=\w)|(?P<sat1>@)(?=[\w-]{1,63}+ {0,3}[\[\(\{\\]))"
+    r"|@(?<=\w@)(?P<sat1b> {1,2})(?=[\w-]{1,63}+ {0,3}[\[\(\{\\])"
     r"|-(?<=\w-)(?P<hdot>dot-)(?=\w)"
 )
 _STOPWORDS: Final = frozenset(
@@ -167,6 +169,7 @@ def _word_after(text: str, pos: int) -> bool:
 
 
 _PATH_LOOKBACK: Final = 128
+_MD_ESCAPES: Final = ("\\[", "\\]", "\\(", "\\)")
 # A label ends before a ``-dot-`` marker (``evil-dot-example-dot-com`` is three labels).
 _NEXT_LABEL: Final = re.compile(r"(?:[\w]|-(?!dot-\w)){1,63}")
 _MORE_NAME: Final = re.compile(
@@ -196,7 +199,9 @@ def _in_windows_path(text: str, pos: int) -> bool:
         text.rfind('"', lo, pos),
     )
     start = cut + 1 if cut >= 0 else lo
-    if text.count("\\", start, pos) > text.count("\\.", start, pos):
+    # Backslashes of Markdown-escaped brackets (``example\\(.\\)com``) are no separators.
+    escaped = sum(text.count(pair, start, pos) for pair in _MD_ESCAPES)
+    if text.count("\\", start, pos) > text.count("\\.", start, pos) + escaped:
         return True
     colon = text.find(":", start, pos)
     while colon >= 0 and text.startswith("//", colon + 1):
@@ -253,6 +258,19 @@ def _sat2(text: str, match: re.Match[str], start: int, end: int) -> _Replacement
     return (start, end, "@") if _name_continues(text, end, dot=False) else None
 
 
+# A name whose next dot is defanged (``example[.]com``, ``example (.) com``, ``example\.com``).
+_DEFANGED_NEXT: Final = re.compile(
+    r"[\w-]{1,63}+ {0,3}(?:[\[\(\{] {0,3}(?:\.|dot|DOT|Dot|punkt|PUNKT) {0,3}[\]\)\}]|\\\.)"
+)
+
+
+def _sat1(text: str, match: re.Match[str], start: int, end: int) -> _Replacement:
+    # ``myuser @example[.]com``, ``myuser@ example[.]com``: a space on one side of the ``@``
+    # is part of the defanging only when the name after it is defanged too (``thanks
+    # @github.com`` is a mention).
+    return (start, end, "@") if _DEFANGED_NEXT.match(text, end) else None
+
+
 def _sfix(text: str, match: re.Match[str], start: int, end: int) -> _Replacement:
     # ``http ://``, ``http:/// x``, ``http//x``
     return start, end, match.group().split(":")[0].split("/")[0].strip().lower() + "://"
@@ -263,6 +281,20 @@ def _odot(text: str, match: re.Match[str], start: int, end: int) -> _Replacement
     if _word_before(text, start) and _name_continues(text, end, dot=True):
         return start, end, "."
     return None
+
+
+_URL_HOST: Final = re.compile(r"[\w.:@-]{1,253}")
+_MAX_AUTHORITY: Final = 270
+
+
+def _oslash(text: str, match: re.Match[str], start: int, end: int) -> _Replacement:
+    # ``hxxp://example.com[/test``: an odd bracket before the path of a URL, right after
+    # the authority that follows ``://``
+    colon = text.rfind("://", max(0, start - _MAX_AUTHORITY), start)
+    if colon < 1 or not text[colon - 1].isalpha() or not _word_after(text, end):
+        return None
+    host = _URL_HOST.match(text, colon + 3, start)
+    return (start, end, "/") if host is not None and host.end() == start else None
 
 
 def _jslash(text: str, match: re.Match[str], start: int, end: int) -> _Replacement:
@@ -337,9 +369,14 @@ def _bracketed(repl: str) -> _Handler:
         # ``evil [dot] com``: the spaces around a spaced marker go too, but only when what
         # follows reads as the rest of a name (``the [dot] operator`` stays prose).
         if text.startswith(" ", end) and start > 0 and text[start - 1] == " ":
-            if not _name_continues(text, end + 1, dot=dot):
+            before = after = 1
+            while before < _MAX_SPACES and text.startswith(" ", start - before - 1):
+                before += 1
+            while after < _MAX_SPACES and text.startswith(" ", end + after):
+                after += 1
+            if not _name_continues(text, end + after, dot=dot):
                 return None
-            start, end = start - 1, end + 1
+            start, end = start - before, end + after
         if _word_before(text, start) and _word_after(text, end):
             return start, end, repl
         return None
@@ -347,6 +384,8 @@ def _bracketed(repl: str) -> _Handler:
     return handler
 
 
+#: Spaces around a spaced bracket marker that go with it (``example  [  .  ]   com``).
+_MAX_SPACES: Final = 3
 _Handler = Callable[[str, re.Match[str], int, int], _Replacement]
 #: What decides each marker kind (one lookup, not a chain of comparisons per marker).
 _HANDLERS: Final[dict[str, _Handler]] = {
@@ -354,10 +393,13 @@ _HANDLERS: Final[dict[str, _Handler]] = {
     "sat": _spelled,
     "hdot": _hdot,
     "sat2": _sat2,
+    "sat1": _sat1,
+    "sat1b": _sat1,
     "sfix": _sfix,
     "odot": _odot,
     "cdot2": _odot,
     "jslash": _jslash,
+    "oslash": _oslash,
     "scheme": _scheme,
     "ftp": _scheme,
     "x4": _x4,
@@ -481,7 +523,7 @@ def _refang_markers(text: str) -> tuple[str, RefangMap | None]:
     last = 0
     out_len = 0
     matches: Iterable[re.Match[str]] = _DEFANG.finditer(text)
-    if " dot " in text or " DOT " in text or " @" in text or "-dot-" in text:
+    if " dot " in text or " DOT " in text or " @" in text or "@ " in text or "-dot-" in text:
         # Both scans in text order (a sort of two short lists costs less than a lazy merge).
         matches = sorted([*matches, *_SPELLED.finditer(text)], key=_match_start)
     for match in matches:

@@ -35,7 +35,10 @@ from asisdk.ioc._patterns import (
     SCANNER_KINDS,
     SCANNER_URL_SCHEMES,
     SPACED_NAMES,
+    TYPO_PUNCT,
     URL_IN,
+    URL_RUN,
+    URL_SCAN_CAP,
     URL_START,
     VERSION_BEFORE,
     WIN_MORE,
@@ -132,6 +135,15 @@ def _trim(value: str, trail: str) -> str:
     return value[:end]
 
 
+# The rest of a component after a well-known name with spaces (``Google Chrome.app``).
+_SEG_REST: Final = {
+    "lin": re.compile(r"[\w.+@%=,~-]*"),
+    "win": re.compile(rf"[^\s\\/:*?\"'<>|,;`{TYPO_PUNCT}]*"),
+    "unc": re.compile(rf"[^\s\\/:*?\"'<>|,;`{TYPO_PUNCT}]*"),
+    "reg": re.compile(rf"[^\s\\\"'<>|,;`{TYPO_PUNCT}]*"),
+}
+
+
 # Words with single spaces that a registry key component holds when more of the key follows
 # (``Session Manager\\BootExecute``, ``My App\\Settings``): a backslash right after the last.
 # No word may start another key (``HKLM\\A and HKCU\\B``): none starts with ``HK``.
@@ -165,6 +177,44 @@ def _words_on(text: str, start: int, value: str, kind: str) -> str:
     return text[start:end]
 
 
+# A macOS bundle whose name has spaces (``/Applications/Google Chrome.app/Contents``): the
+# capitalised words after a path up to a bundle extension, then the end of the component.
+_BUNDLE_WORDS: Final = re.compile(
+    r"(?: [A-Z0-9][\w+@%=,~-]{0,62}){1,4}?"
+    r"\.(?:app|appex|bundle|framework|kext|plugin|prefPane|xpc)(?=/|(?![\w.+@%=,~-]))"
+)
+_BUNDLE_EXE: Final = ".app/Contents/MacOS/"
+_LIN_CHAR: Final = re.compile(r"[\w.+@%=,~-]")
+
+
+def _bundle_on(text: str, start: int, value: str) -> str:
+    """Run a Unix path on through a bundle name with spaces, and through the executable
+    inside it, which is named as the bundle (``Google Chrome.app/Contents/MacOS/Google
+    Chrome``). Other words after a path are prose (``/tmp/x and then``)."""
+    end = start + len(value)
+    seg_at = value.rfind("/") + 1
+    exe = value.rfind(_BUNDLE_EXE)
+    if exe >= 0 and seg_at == exe + len(_BUNDLE_EXE):
+        stem = value[value.rfind("/", 0, exe) + 1 : exe]
+        stem_end = start + seg_at + len(stem)
+        if (
+            " " in stem
+            and len(stem) > len(value) - seg_at
+            and text.startswith(stem, start + seg_at)
+            and not _LIN_CHAR.match(text, stem_end)
+        ):
+            return text[start:stem_end]
+        return value
+    if "." in value[seg_at:] or not value[seg_at : seg_at + 1].isupper():
+        # the component before the space is a file name, or no capitalised name starts there
+        return value
+    words = _BUNDLE_WORDS.match(text, end)
+    if words is None:
+        return value
+    tail = LIN_MORE.match(text, words.end())
+    return text[start : tail.end() if tail else words.end()]
+
+
 def _run_on(text: str, start: int, value: str, kind: str) -> str:
     """A path or key followed by a space, run on through spaced components of either kind
     (``Program Files (x86)\\Foo Bar\\x.exe``: a well-known name, then folder words). Each
@@ -174,6 +224,12 @@ def _run_on(text: str, start: int, value: str, kind: str) -> str:
     for _ in range(MAX_SEGMENTS):
         value = _spaced(text, start, value, kind)
         end = start + len(value)
+        if kind == "lin" and text.startswith(" ", end):
+            longer = _bundle_on(text, start, value)
+            if len(longer) == len(value):
+                return value
+            value = longer
+            continue
         if words is None or not text.startswith(" ", end) or words.match(text, end) is None:
             return value  # the common case: a switch, prose or another indicator follows
         longer = _words_on(text, start, value, kind)
@@ -215,6 +271,8 @@ def _spaced(text: str, start: int, value: str, kind: str) -> str:
                 break
         if not stop:
             break
+        # the rest of the component (``Google Chrome.app``), then more components
+        stop = _SEG_REST[kind].match(text, stop).end()  # type: ignore[union-attr]
         tail = more.match(text, stop)
         end = tail.end() if tail else stop
         if end > stop:  # the last segment of the run just matched
@@ -250,17 +308,58 @@ def _ssdeep(start: int, value: str, add: _Add) -> None:
 _MAX_LOCAL: Final = 64
 _LAST_NON_LOCAL: Final = re.compile(r"(?s:.*)[^\w.+-]")
 _LOCAL_CHAR: Final = re.compile(r"[\w.+-]")
+#: A local part written with escapes, three characters an escape: the widest run looked at.
+_MAX_ESCAPED_LOCAL: Final = 3 * _MAX_LOCAL
+_LAST_NON_ESCAPED: Final = {
+    "%": re.compile(r"(?s:.*)[^\w.+%-]"),
+    "=": re.compile(r"(?s:.*)[^\w.+=-]"),
+}
+#: One character of a local part as written: an escape (double-encoded ``%25XX`` too) or itself.
+_LOCAL_TOKEN: Final = {
+    "%": re.compile(r"%(?:25)?([0-9A-Fa-f]{2})|(?s:.)"),
+    "=": re.compile(r"=([0-9A-Fa-f]{2})|(?s:.)"),
+}
 
 
-def _local_before(text: str, end: int) -> str:
-    """The e-mail local part ending at ``end``: the run of ``[\\w.+-]`` before it, at most 64
-    characters, not starting with a dot; ``""`` when there is none."""
+def _decoded_local(raw: str, mark: str) -> tuple[int, str]:
+    """Undo the escapes of an e-mail local part as written (``%2B`` -> ``+``) and cut it after
+    the last character a local part cannot hold (``mailto%3Aadmin`` -> ``admin``).
+
+    Returns where the kept part starts in ``raw`` and its decoded text (``""``: none kept).
+    """
+    kept: list[tuple[int, str]] = []  # (where it is written, the character)
+    for token in _LOCAL_TOKEN[mark].finditer(raw):
+        hexa = token.group(1)
+        char = chr(int(hexa, 16)) if hexa else token.group()
+        if char.isascii() and _LOCAL_CHAR.fullmatch(char):
+            kept.append((token.start(), char))
+        else:  # ``:`` of ``mailto:``, a space, a bare ``%``: the address starts after it
+            kept.clear()
+    while kept and kept[0][1] == ".":
+        del kept[0]  # a local part never starts with a dot
+    if not kept or len(kept) > _MAX_LOCAL:
+        return len(raw), ""
+    return kept[0][0], "".join(char for _pos, char in kept)
+
+
+def _local_before(text: str, end: int, mark: str | None = None) -> tuple[int, str]:
+    """The e-mail local part ending at ``end`` and where it starts: the run of ``[\\w.+-]``
+    before it, at most 64 characters, not starting with a dot; ``""`` when there is none.
+
+    ``mark`` is the escape character of the ``@`` at ``end`` (``%`` of ``%40``, ``=`` of
+    quoted-printable ``=40``): the local part may be written with the same escapes
+    (``mailto%3Aadmin%40evil.com``), which are decoded rather than reported.
+    """
     pos = run_before(text, end, _LAST_NON_LOCAL, _MAX_LOCAL)
+    if mark is not None and pos and text[pos - 1] == mark:
+        wide = run_before(text, end, _LAST_NON_ESCAPED[mark], _MAX_ESCAPED_LOCAL)
+        offset, local = _decoded_local(text[wide:end], mark)
+        return wide + offset, local
     if pos == end - _MAX_LOCAL and pos and _LOCAL_CHAR.match(text, pos - 1):
-        return ""  # the run is longer than a local part may be
+        return end, ""  # the run is longer than a local part may be
     if pos == end or text[pos] == ".":
-        return ""
-    return text[pos:end]
+        return end, ""
+    return pos, text[pos:end]
 
 
 def _escaped(text: str, start: int, token: str, fanged: RefangMap | None, add: _Add) -> bool:
@@ -276,19 +375,25 @@ def _escaped(text: str, start: int, token: str, fanged: RefangMap | None, add: _
         return False
     if not digits or not token[digits : digits + 1].isalpha():
         return False
-    _at_escape(text, start - 1, start + digits, token[digits:], fanged, add)
+    _at_escape(text, start - 1, start + digits, token[digits:], fanged, add, mark)
     return True
 
 
 def _at_escape(
-    text: str, esc: int, start: int, token: str, fanged: RefangMap | None, add: _Add
+    text: str,
+    esc: int,
+    start: int,
+    token: str,
+    fanged: RefangMap | None,
+    add: _Add,
+    mark: str | None = None,
 ) -> None:
     if "." not in token:
         return
     if is_domain(token):  # cached, and cheaper than finding the local part
-        local = _local_before(text, esc)
+        local_start, local = _local_before(text, esc, mark)
         if local and not local.endswith("."):
-            add(("email", f"{local}@{token.lower()}", esc - len(local), start + len(token)))
+            add(("email", f"{local}@{token.lower()}", local_start, start + len(token)))
     _dotted(text, start, token, fanged, add)
 
 
@@ -490,6 +595,19 @@ def _encoded_urls(text: str, add: _Add, *, inside: bool) -> bool:
             add((kind, value, start, run_end))
             found = True
     return found
+
+
+#: The host of an authority without user information or a bracketed address (the scanner
+#: finds those itself), and the character that may follow it.
+_BARE_HOST: Final = re.compile(r"[\w-]{1,63}(?:\.[\w-]{1,63}){1,126}(?=[/:?#]|(?![\w@\[.-]))")
+
+
+def _scheme_host(text: str, start: int, fanged: RefangMap | None, add: _Add) -> None:
+    """Report the host after the ``://`` of an unknown scheme as a bare name would be: the
+    scanner does not start a name right after a slash (``/mirror/foo.com/`` is a path)."""
+    host = _BARE_HOST.match(text, start)
+    if host is not None:
+        _dotted(text, start, host.group(), fanged, add)
 
 
 def _hostless(text: str, start: int, value: str, add: _Add) -> None:
@@ -709,8 +827,12 @@ def _email(text: str, start: int, value: str, add: _Add) -> None:
         cut = len(local) - len(local.lstrip("-"))
         local = local[cut:]
         start += cut
+    if "%" in local:
+        # ``mailto%3Aadmin@evil.com``, ``bob%2Balice@evil.com``: escapes, not the address
+        offset, local = _decoded_local(local, "%")
+        start += offset
     if local:
-        add(("email", f"{local}@{domain.lower()}", start, start + len(local) + 1 + len(domain)))
+        add(("email", f"{local}@{domain.lower()}", start, dstart + len(domain)))
     add(("dns", domain.lower(), dstart, dstart + len(domain)))
 
 
@@ -786,8 +908,17 @@ def scan(
         start = m.start() + before
         value = text[start : position - after] if before or after else m.group()
         if kind == "url" and value[: value.index("://")].lower() not in SCANNER_URL_SCHEMES:
-            position = m.start() + 1  # not a scheme we know: nothing starts here after all
+            # Not a scheme we know (``android-app://``, ``x[://]evil.com``): not a URL, but its
+            # host is still a name; the rest is scanned again from the next character.
+            position = m.start() + 1
+            _scheme_host(text, start + value.index("://") + 3, fanged, add)
             continue
+        if kind == "url" and len(value) > URL_SCAN_CAP:
+            # the scanner's match stops after URL_SCAN_CAP characters of body: run it on
+            run = URL_RUN.match(text, position)
+            if run is not None and run.end() > position:
+                position = run.end()
+                value = text[start:position]
         if (
             len(value) >= MAX_SEGMENTS  # it holds at least as many characters as separators
             and kind in _RUNS

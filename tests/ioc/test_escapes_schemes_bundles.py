@@ -1,0 +1,190 @@
+"""Escaped local parts, unknown URL schemes, one-sided spaced ``@``, bundle paths.
+
+Cases of our own for classes that other projects' suites and real command lines showed:
+an e-mail whose local part is written with the escapes of its ``%40`` (``mailto%3A``), the
+host of a scheme we do not list (``zoommtg://``), ``myuser @example[.]com``, and macOS
+bundles and Chrome profile files whose names hold spaces.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from asisdk.ioc import IocExtractor, refang
+
+
+def _found(text: str, ioc_type: str) -> set[str]:
+    return IocExtractor().extract(text, types=[ioc_type])[ioc_type]
+
+
+# ------------------------------------------------------------------ escaped local parts
+@pytest.mark.parametrize(
+    ("text", "emails"),
+    [
+        # the escape before the local part is a separator, decoded and cut at
+        ("href=mailto%3Aadmin%40evil-corp.com", {"admin@evil-corp.com"}),
+        ("href=mailto%3Aadmin@evil-corp.com", {"admin@evil-corp.com"}),
+        ("to=%20bob@phish-mail.net", {"bob@phish-mail.net"}),
+        ("q=a%2Cjane%40phish-mail.net", {"jane@phish-mail.net"}),
+        # double-encoded: ``%253A`` is ``%3A`` is ``:``
+        ("u=mailto%253Ajohn%2540phish-mail.net", {"john@phish-mail.net"}),
+        # an escape of a character a local part holds is decoded into it
+        ("rcpt=bob%2Balerts@phish-mail.net", {"bob+alerts@phish-mail.net"}),
+        # quoted-printable: ``=3D`` is ``=``, the address starts after it
+        ("To: x=3Dbob=40phish-mail.net", {"bob@phish-mail.net"}),
+        # plain addresses are untouched
+        (
+            "john.doe@phish-mail.net and ops%40phish-mail.net",
+            {"john.doe@phish-mail.net", "ops@phish-mail.net"},
+        ),
+    ],
+)
+def test_escapes_in_an_email_local_part_are_decoded_or_cut(text: str, emails: set[str]) -> None:
+    assert _found(text, "email") == emails
+
+
+def test_escaped_local_part_keeps_its_written_span() -> None:
+    text = "link: mailto%3Aadmin%40evil-corp.com end"
+    (match,) = [m for m in IocExtractor().finditer(text) if m.type == "email"]
+    assert match.value == "admin@evil-corp.com"
+    assert match.raw == "admin%40evil-corp.com"
+    assert text[match.start : match.end] == match.raw
+
+
+def test_a_bare_percent_before_the_at_is_no_local_part() -> None:
+    assert _found("100%@evil-corp.com", "email") == set()
+    assert _found("100%@evil-corp.com", "dns") == {"evil-corp.com"}
+
+
+# ------------------------------------------------------------------ unknown schemes
+@pytest.mark.parametrize(
+    ("text", "ioc_type", "values"),
+    [
+        (
+            '"Zoom.exe" "--url=zoommtg://us04web.zoom.us/join?action=join"',
+            "dns",
+            {"us04web.zoom.us"},
+        ),
+        ("open foo://c2.evil-corp.com:8080/x", "dns", {"c2.evil-corp.com"}),
+        ("beacon xyz://203.0.113.7:443/a", "ipv4", {"203.0.113.7"}),
+        # ``[://]`` after a scheme we do not know still leaves the host
+        ("x[://]stage.evil-corp.com", "dns", {"stage.evil-corp.com"}),
+        ("d[:]//stage.evil-corp.com", "dns", {"stage.evil-corp.com"}),
+    ],
+)
+def test_host_of_an_unknown_scheme_is_reported(text: str, ioc_type: str, values: set[str]) -> None:
+    assert _found(text, ioc_type) == values
+    assert _found(text, "url") == set()  # it is no URL of a scheme we know
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "android-app://com.example.mobile/path",  # a package name, not a host
+        "ms-appx://Microsoft.Windows.Photos/x",  # a namespace
+        "res://ieframe.dll/acr_error.htm",  # a file name
+        "chrome-extension://abcdefghijklmnop/popup.html",
+    ],
+)
+def test_unknown_scheme_hosts_that_are_no_domains_stay_out(text: str) -> None:
+    assert _found(text, "dns") == set()
+
+
+def test_unknown_scheme_host_is_yielded_once_in_text_order() -> None:
+    text = "a foo://user@evil-corp.com/ b zoommtg://us04web.zoom.us/j"
+    found = [(m.type, m.value) for m in IocExtractor().finditer(text)]
+    assert found == [
+        ("email", "user@evil-corp.com"),
+        ("dns", "evil-corp.com"),
+        ("dns", "us04web.zoom.us"),
+    ]
+
+
+# ------------------------------------------------------------------ refanging
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("mail myuser @example[.]com now", "mail myuser@example.com now"),
+        ("mail myuser@ example[.]com now", "mail myuser@example.com now"),
+        ("mail myuser@  example(.)org now", "mail myuser@example.org now"),
+        ("mail myuser@example  [  .  ]   com now", "mail myuser@example.com now"),
+        ("hxxp://example.com[/test", "http://example.com/test"),
+        ("https://example\\(.\\)com/test\\.html", "https://example.com/test.html"),
+    ],
+)
+def test_spaced_and_odd_markers(text: str, expected: str) -> None:
+    assert refang(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "thanks @github.com for the fix",  # a mention: the name after it is not defanged
+        "x@ evil.com",
+        "see [/path] and arr[/re/]",
+        "http://a.com [/x",
+        "C:\\a\\(b)\\.x",
+    ],
+)
+def test_text_that_is_not_defanged_is_left_alone(text: str) -> None:
+    assert refang(text) == text
+
+
+# ------------------------------------------------------------------ names with spaces
+@pytest.mark.parametrize(
+    ("text", "path"),
+    [
+        (
+            "/Applications/Google Chrome.app/Contents/MacOS/Google Chrome --headless",
+            "/Applications/Google Chrome.app/Contents/MacOS/Google Chrome",
+        ),
+        (
+            "/Applications/Microsoft Word.app/Contents/MacOS/Microsoft Word",
+            "/Applications/Microsoft Word.app/Contents/MacOS/Microsoft Word",
+        ),
+        (
+            "/Library/Application Support/Microsoft/MAU2.0/Microsoft AutoUpdate.app",
+            "/Library/Application Support/Microsoft/MAU2.0/Microsoft AutoUpdate.app",
+        ),
+        ("ran /Volumes/Macintosh HD/Users/bob/x.sh", "/Volumes/Macintosh HD/Users/bob/x.sh"),
+    ],
+)
+def test_macos_bundles_and_volumes_with_spaces(text: str, path: str) -> None:
+    assert _found(text, "linux_path") == {path}
+    assert _found(text, "dns") == set()  # ``autoupdate.app`` is a bundle, not a domain
+
+
+@pytest.mark.parametrize(
+    ("text", "path"),
+    [
+        # prose after a path is not part of it
+        ("copied /tmp/x.sh Then ran it", "/tmp/x.sh"),
+        ("see /usr/bin then Foo.app", "/usr/bin"),
+    ],
+)
+def test_words_after_a_unix_path_stay_prose(text: str, path: str) -> None:
+    assert _found(text, "linux_path") == {path}
+
+
+@pytest.mark.parametrize(
+    ("text", "ioc_type", "value"),
+    [
+        (
+            "--user-data-dir=C:\\Users\\bob\\AppData\\Local\\Microsoft\\Edge\\User Data /x:7",
+            "windows_path",
+            "C:\\Users\\bob\\AppData\\Local\\Microsoft\\Edge\\User Data",
+        ),
+        (
+            "stole C:\\Users\\bob\\AppData\\Local\\Google\\Chrome\\User Data\\Default\\Login Data",
+            "windows_path",
+            "C:\\Users\\bob\\AppData\\Local\\Google\\Chrome\\User Data\\Default\\Login Data",
+        ),
+        (
+            "HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows Defender\\Real-Time Protection",
+            "registry_key",
+            "HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows Defender\\Real-Time Protection",
+        ),
+    ],
+)
+def test_well_known_spaced_names_at_the_end(text: str, ioc_type: str, value: str) -> None:
+    assert _found(text, ioc_type) == {value}
