@@ -188,3 +188,40 @@ def test_words_after_a_unix_path_stay_prose(text: str, path: str) -> None:
 )
 def test_well_known_spaced_names_at_the_end(text: str, ioc_type: str, value: str) -> None:
     assert _found(text, ioc_type) == {value}
+
+
+# ------------------------------------------------------------------ user at an address
+@pytest.mark.parametrize(
+    ("text", "address"),
+    [
+        ("ssh root@192.0.2.15 -p 2222", "192.0.2.15"),
+        ("scp loot.tgz ops@198.51.100.7:/tmp/", "198.51.100.7"),
+        ("ssh admin@010.001.002.003", "10.1.2.3"),
+    ],
+)
+def test_user_at_an_ipv4_gives_the_address_and_no_email(text: str, address: str) -> None:
+    found = IocExtractor().extract(text, types=["ipv4", "email"])
+    assert found == {"ipv4": {address}, "email": set()}
+
+
+# ------------------------------------------------------------------ a stray leading dash
+@pytest.mark.parametrize(
+    ("text", "ioc_type", "values"),
+    [
+        ("-stage.evil-corp.com", "dns", {"stage.evil-corp.com"}),
+        (
+            "hosts:\n-cdn.evil-corp.com\n-api.evil-corp.com",
+            "dns",
+            {"cdn.evil-corp.com", "api.evil-corp.com"},
+        ),
+        ("-_ldap._tcp.evil-corp.com", "dns", {"_ldap._tcp.evil-corp.com"}),
+        ("range -203.0.113.9", "ipv4", {"203.0.113.9"}),
+        # switches stay switches: a capital or a second dash after the first
+        ("java -Duser.home=/srv -Dlog.level=debug -jar a.jar", "dns", set()),
+        ("tool --log.level info", "dns", set()),
+        # inside a word the dash is part of the name
+        ("x a-evil.com", "dns", {"a-evil.com"}),
+    ],
+)
+def test_a_leading_dash_is_no_part_of_a_name(text: str, ioc_type: str, values: set[str]) -> None:
+    assert _found(text, ioc_type) == values

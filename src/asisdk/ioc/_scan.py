@@ -676,6 +676,11 @@ def _v6_address(address: str) -> tuple[ipaddress.IPv6Address, str | None] | None
     return ip, None if embedded is None else str(embedded)
 
 
+_LEADING_DASH: Final = re.compile(r"-[a-z0-9_]")
+#: What may come before a name written with a stray leading dash.
+_OPEN: Final = frozenset(" \t\r\n\"'([{<")
+
+
 def _dotted(text: str, start: int, token: str, fanged: RefangMap | None, add: _Add) -> None:
     if start and text[start - 1] == "%" and _HEX_PAIR.match(token):
         # ``%2Fevil.com``, ``%2010.0.0.1``: the two hex digits belong to the escape
@@ -683,6 +688,11 @@ def _dotted(text: str, start: int, token: str, fanged: RefangMap | None, add: _A
         start += 2
         if not token[:1].isalnum():
             return
+    if token[0] == "-" and _LEADING_DASH.match(token) and (not start or text[start - 1] in _OPEN):
+        # ``-bad.example.com`` in a list or after a space: no label starts with ``-``. A
+        # capital or a second dash after it is a switch (``-Duser.home``, ``--log.level``).
+        token = token[1:]
+        start += 1
     if token.endswith("_"):  # markdown emphasis: ``_evil.com_``
         core = token.rstrip("_")
         if token.startswith("_"):
@@ -819,9 +829,13 @@ _AV_PREFIX_LOOK: Final = 40
 
 def _email(text: str, start: int, value: str, add: _Add) -> None:
     local, domain = value.rsplit("@", 1)
-    if not is_domain(domain):
-        return
     dstart = start + len(local) + 1
+    if not is_domain(domain):
+        if is_ipv4(domain):
+            # ``ssh root@10.0.0.5``, ``admin@192.0.2.1``: a user at a host, no e-mail (an
+            # address literal of an e-mail is bracketed), but the address is an indicator
+            add(("ipv4", canonical_ipv4(domain), dstart, dstart + len(domain)))
+        return
     if local.startswith("-"):
         # ``-----bob@evil.com``, ``--to=...``: a rule or option dash, not the address
         cut = len(local) - len(local.lstrip("-"))
