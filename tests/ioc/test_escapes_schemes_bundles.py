@@ -225,3 +225,54 @@ def test_user_at_an_ipv4_gives_the_address_and_no_email(text: str, address: str)
 )
 def test_a_leading_dash_is_no_part_of_a_name(text: str, ioc_type: str, values: set[str]) -> None:
     assert _found(text, ioc_type) == values
+
+
+# ------------------------------------------------------------------ more escapes of ``@``
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mailto:ops&#64;evil-corp.com",
+        "mailto:ops&#x40;evil-corp.com",
+        "ops&commat;evil-corp.com",
+        '"reply": "ops\\u0040evil-corp.com"',
+    ],
+)
+def test_html_and_json_escaped_at(text: str) -> None:
+    found = IocExtractor().extract(text, types=["email", "dns"])
+    assert found == {"email": {"ops@evil-corp.com"}, "dns": {"evil-corp.com"}}
+
+
+# ------------------------------------------------------------------ glued URL lists
+@pytest.mark.parametrize(
+    ("text", "urls"),
+    [
+        ("http://evil.com,http://bad.org", {"http://evil.com", "http://bad.org"}),
+        (
+            "mirrors=https://a.evil.com/x;https://b.evil.com/y",
+            {"https://a.evil.com/x", "https://b.evil.com/y"},
+        ),
+        (
+            "http://evil.com/x,https://bad.org/y,ftp://files.c.net/z",
+            {"http://evil.com/x", "https://bad.org/y", "ftp://files.c.net/z"},
+        ),
+        # a comma inside a URL that no scheme follows stays in it
+        ("http://evil.com/a,b?c=1,2", {"http://evil.com/a,b?c=1,2"}),
+    ],
+)
+def test_urls_glued_with_commas_or_semicolons_are_split(text: str, urls: set[str]) -> None:
+    assert _found(text, "url") == urls
+
+
+# ------------------------------------------------------------------ regedit's address bar
+def test_regedit_address_bar_prefix_is_not_part_of_the_key() -> None:
+    text = "Computer\\HKEY_CURRENT_USER\\Software\\Microsoft\\Windows\\CurrentVersion\\Run"
+    assert _found(text, "registry_key") == {
+        "HKEY_CURRENT_USER\\Software\\Microsoft\\Windows\\CurrentVersion\\Run"
+    }
+    # other text before a backslash still starts no key (``C:\x\HKLM\y`` is a path)
+    assert _found("C:\\x\\HKLM\\y", "registry_key") == set()
+
+
+def test_location_is_a_code_receiver() -> None:
+    assert _found("var h = location.host + location.hostname;", "dns") == set()
+    assert _found("beacon to evil.host", "dns") == {"evil.host"}

@@ -75,6 +75,10 @@ ADVERSARIAL = {
     "odd_slashes": "http://a.com[/" * (MB // 14),
     "escaped_locals": "mailto%3A" * (MB // 9) + "a%40evil.com",
     "bundles": "/Ab Cd.app" * (MB // 10),
+    "html_ats": "a&#64;a." * (MB // 8),
+    "glued_urls": "http://a.com," * (MB // 13),
+    "glued_url_tails": "http://a.com/" + ",http://" * (MB // 8),
+    "regedit_bar": "Computer\\HKLM\\" * (MB // 15),
     "bundle_exes": "/Applications/Ab Cd.app/Contents/MacOS/Ab" * (MB // 41),
 }
 

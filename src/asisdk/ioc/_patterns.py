@@ -41,6 +41,7 @@ __all__ = [
     "SCANNER_URL_SCHEMES",
     "SPACED_NAMES",
     "TYPO_PUNCT",
+    "URL_GLUED",
     "URL_IN",
     "URL_RUN",
     "URL_SCAN_CAP",
@@ -154,7 +155,9 @@ _BARE = rf"""
     | [A-Za-z](?<![\w\\].):{_WIN_TAIL}(?P<win>)
     | %(?<![\w\\].)\w{{1,64}}%{_WIN_TAIL}(?P<win_pct>)
     | \$(?<![\w\\].)[eE][nN][vV]:\w{{1,64}}{_WIN_TAIL}(?P<win_env>)
-    | H(?<![\w\\].)(?:KEY_(?:LOCAL_MACHINE|CURRENT_USER|CLASSES_ROOT|USERS|CURRENT_CONFIG)
+    # A hive starts a key, also after regedit's ``Computer\\`` address bar prefix.
+    | H(?:(?<![\w\\].)|(?<=[cC]omputer\\.))
+          (?:KEY_(?:LOCAL_MACHINE|CURRENT_USER|CLASSES_ROOT|USERS|CURRENT_CONFIG)
           |K(?:LM|CU|CR|U|CC))[:>]?(?:\\{_REG_SEG}){{1,{MAX_SEGMENTS}}}(?P<reg>)
     | [\w+%-](?<![\w.+%-].)[\w+%-]{{0,63}}+(?:\.[\w+%-]{{1,64}}+){{0,16}}+
           @{_LABEL}+(?:\.{_LABEL}+){{1,126}}+(?![\w-]|\.[\w-])(?P<email>)
@@ -181,6 +184,11 @@ _BARE = rf"""
 SCANNER: Final = re.compile(
     rf"""
       \\x40{_LABEL}+{_DOTTED_TAIL}(?P<xdom>)
+    | \\u0040{_LABEL}+{_DOTTED_TAIL}(?P<udom>)
+    # HTML's ``@`` (``admin&#64;evil.com``, ``&#x40;``, ``&commat;``)
+    | &\#64;{_LABEL}+{_DOTTED_TAIL}(?P<edom_dec>)
+    | &\#[xX]40;{_LABEL}+{_DOTTED_TAIL}(?P<edom_hex>)
+    | &commat;{_LABEL}+{_DOTTED_TAIL}(?P<edom_name>)
     | "{_QUOTED_ROOT}[^"'\r\n<>|*?]{{1,260}}?"(?P<qwin>)
     | '{_QUOTED_ROOT}[^"'\r\n<>|*?]{{1,260}}?'(?P<qwin_single>)
     | [{_OPEN_QUOTES}]{_QUOTED_ROOT}
@@ -213,6 +221,10 @@ SCANNER_KINDS: Final = {
     "lin_tilde": ("lin", 0, 0),
     "lin": ("lin", 0, 0),
     "xdom": ("xdom", 4, 0),
+    "udom": ("xdom", 6, 0),
+    "edom_dec": ("xdom", 5, 0),
+    "edom_hex": ("xdom", 6, 0),
+    "edom_name": ("xdom", 8, 0),
     "qwin": ("qwin", 1, 1),
     "qwin_single": ("qwin", 1, 1),
     "cqwin": ("cqwin", 1, 1),
@@ -307,6 +319,9 @@ URL_IN: Final = re.compile(rf"(?<![A-Za-z0-9])(?:{_URL_SCHEME}){_URL_BODY}")
 
 #: Where a URL starts (the body is not matched: callers know where it ends).
 URL_START: Final = re.compile(rf"(?<![A-Za-z0-9]){_URL_SCHEME}")
+#: A comma or semicolon right before another URL: a list of URLs, not one URL
+#: (``http://a.com/x,https://b.org/y``).
+URL_GLUED: Final = re.compile(rf"[,;](?={_URL_SCHEME})")
 
 #: Hashes inside a path, file name or URL (``_`` and ``-`` are boundaries).
 HASH_IN: Final = re.compile(rf"(?<![0-9A-Za-z])(?:{_HASH})(?![0-9A-Za-z])")
@@ -399,6 +414,7 @@ CODE_RECEIVERS: Final = frozenset(
         "this", "self", "window", "document", "console", "module", "exports", "process",
         "navigator", "globalthis", "math", "json", "event", "err", "req", "res", "ctx",
         "args", "argv", "props", "state", "opts", "obj", "elem", "el", "util", "utils",
+        "location",
     }
 )  # fmt: skip
 

@@ -36,6 +36,7 @@ from asisdk.ioc._patterns import (
     SCANNER_URL_SCHEMES,
     SPACED_NAMES,
     TYPO_PUNCT,
+    URL_GLUED,
     URL_IN,
     URL_RUN,
     URL_SCAN_CAP,
@@ -427,7 +428,11 @@ def _url(
     """Report a URL match, split where markup ends it: ``[url](url)``, BBCode, glued links."""
     end = start + len(raw)
     for _ in range(_MAX_GLUED):  # a loop, not recursion: ``a](b](c...`` can repeat a long way
-        link = raw.find("](", raw.index("://") + 3)
+        body = raw.index("://") + 3
+        link = raw.find("](", body)
+        if raw.find("://", body) >= 0:  # another URL glued on: ``...,https://``?
+            glued = URL_GLUED.search(raw, body, link if link >= 0 else len(raw))
+            link = glued.start() if glued is not None else link
         part = _cut_markup(text, start, raw[:link] if link >= 0 else raw)
         if start and text[start - 1] in ",;":
             # ``url,https://a.com/x,next field``: a URL that starts a CSV field ends with it
@@ -961,7 +966,7 @@ def scan(
         elif kind == "v6":
             _ipv6(text, value, start, start + len(value), add)
         elif kind == "xdom":
-            _at_escape(text, start - 4, start, value, fanged, add)
+            _at_escape(text, start - before, start, value, fanged, add)
         elif kind == "tlsh":
             _tlsh(text, start, value, add)
         elif kind == "ssdeep":
