@@ -276,3 +276,26 @@ def test_regedit_address_bar_prefix_is_not_part_of_the_key() -> None:
 def test_location_is_a_code_receiver() -> None:
     assert _found("var h = location.host + location.hostname;", "dns") == set()
     assert _found("beacon to evil.host", "dns") == {"evil.host"}
+
+
+# ------------------------------------------------------------------ device prefixes
+@pytest.mark.parametrize(
+    ("text", "path"),
+    [
+        # as Sysmon and Security events record conhost's command line
+        (
+            "\\??\\C:\\Windows\\system32\\conhost.exe 0xffffffff -ForceV1",
+            "C:\\Windows\\system32\\conhost.exe",
+        ),
+        (
+            "\\\\?\\C:\\Users\\bob\\AppData\\Local\\Temp\\a.exe",
+            "C:\\Users\\bob\\AppData\\Local\\Temp\\a.exe",
+        ),
+    ],
+)
+def test_drive_path_after_a_device_prefix(text: str, path: str) -> None:
+    assert _found(text, "windows_path") == {path}
+
+
+def test_drive_after_other_backslash_text_is_no_path() -> None:
+    assert _found("a\\C:\\x x\\?\\C:\\y", "windows_path") == set()

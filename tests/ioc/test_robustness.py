@@ -78,6 +78,7 @@ ADVERSARIAL = {
     "html_ats": "a&#64;a." * (MB // 8),
     "glued_urls": "http://a.com," * (MB // 13),
     "glued_url_tails": "http://a.com/" + ",http://" * (MB // 8),
+    "device_prefixes": "\\??\\C:" * (MB // 6),
     "regedit_bar": "Computer\\HKLM\\" * (MB // 15),
     "bundle_exes": "/Applications/Ab Cd.app/Contents/MacOS/Ab" * (MB // 41),
 }

@@ -152,7 +152,10 @@ _BARE = rf"""
     # The scheme is checked against URL_SCHEMES by the caller (a table, not 23 branches).
       [A-Za-z][A-Za-z0-9+]{{0,15}}://{_URL_CHAR}{{1,{URL_SCAN_CAP}}}(?P<url>)
     | \\(?<![\w\\].)\\[\w.$@-]{{1,255}}(?:\\{_WIN_SEG}){{1,{MAX_SEGMENTS}}}\\?(?P<unc>)
-    | [A-Za-z](?<![\w\\].):{_WIN_TAIL}(?P<win>)
+    # A drive, also after the NT and Win32 device prefixes (``\??\C:\Windows\...``, as
+    # Windows writes conhost's command line, ``\\?\C:\...``, ``\\.\C:\...``): the path
+    # starts at the drive letter.
+    | [A-Za-z](?:(?<![\w\\].)|(?<=\\\?\?\\.|\\\\\?\\.|\\\\\.\\.)):{_WIN_TAIL}(?P<win>)
     | %(?<![\w\\].)\w{{1,64}}%{_WIN_TAIL}(?P<win_pct>)
     | \$(?<![\w\\].)[eE][nN][vV]:\w{{1,64}}{_WIN_TAIL}(?P<win_env>)
     # A hive starts a key, also after regedit's ``Computer\\`` address bar prefix.
