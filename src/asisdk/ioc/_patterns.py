@@ -39,6 +39,7 @@ __all__ = [
     "SCANNER",
     "SCANNER_KINDS",
     "SCANNER_URL_SCHEMES",
+    "SEG_CHARS",
     "SPACED_NAMES",
     "TYPO_PUNCT",
     "URL_GLUED",
@@ -110,9 +111,15 @@ URL_RUN: Final = re.compile(_URL_CHAR + "*")
 # ``HKEY_USERS\<USER SID>\Software``): only between separators, so ``C:\Temp\<br>`` is not
 # one. It starts with ``<``, which no other component holds: the two never compete.
 _PLACEHOLDER = r"<\w[\w -]{0,63}>(?=\\)"
-_WIN_SEG = rf"(?:{_PLACEHOLDER}|[^\s\\/:*?\"'<>|,;`{TYPO_PUNCT}]{{1,255}})"
-_REG_SEG = rf"(?:{_PLACEHOLDER}|[^\s\\\"'<>|,;`{TYPO_PUNCT}]{{1,255}})"
-_LIN_SEG = r"[\w.+@%=,~-]{1,255}"
+#: The characters of one component of a Windows path, a registry key and a Unix path.
+SEG_CHARS: Final = {
+    "win": rf"[^\s\\/:*?\"'<>|,;`{TYPO_PUNCT}]",
+    "reg": rf"[^\s\\\"'<>|,;`{TYPO_PUNCT}]",
+    "lin": r"[\w.+@%=,~-]",
+}
+_WIN_SEG = rf"(?:{_PLACEHOLDER}|{SEG_CHARS['win']}{{1,255}})"
+_REG_SEG = rf"(?:{_PLACEHOLDER}|{SEG_CHARS['reg']}{{1,255}})"
+_LIN_SEG = SEG_CHARS["lin"] + r"{1,255}"
 _HEX = "[0-9A-Fa-f]"
 # Hyphen, non-breaking hyphen, figure dash, en and em dash.
 _DASHES = "\u2010-\u2014"

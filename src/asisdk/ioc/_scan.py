@@ -34,8 +34,8 @@ from asisdk.ioc._patterns import (
     SCANNER,
     SCANNER_KINDS,
     SCANNER_URL_SCHEMES,
+    SEG_CHARS,
     SPACED_NAMES,
-    TYPO_PUNCT,
     URL_GLUED,
     URL_IN,
     URL_RUN,
@@ -138,10 +138,8 @@ def _trim(value: str, trail: str) -> str:
 
 # The rest of a component after a well-known name with spaces (``Google Chrome.app``).
 _SEG_REST: Final = {
-    "lin": re.compile(r"[\w.+@%=,~-]*"),
-    "win": re.compile(rf"[^\s\\/:*?\"'<>|,;`{TYPO_PUNCT}]*"),
-    "unc": re.compile(rf"[^\s\\/:*?\"'<>|,;`{TYPO_PUNCT}]*"),
-    "reg": re.compile(rf"[^\s\\\"'<>|,;`{TYPO_PUNCT}]*"),
+    kind: re.compile(SEG_CHARS["win" if kind == "unc" else kind] + "*")
+    for kind in ("lin", "win", "unc", "reg")
 }
 
 
@@ -182,10 +180,10 @@ def _words_on(text: str, start: int, value: str, kind: str) -> str:
 # capitalised words after a path up to a bundle extension, then the end of the component.
 _BUNDLE_WORDS: Final = re.compile(
     r"(?: [A-Z0-9][\w+@%=,~-]{0,62}){1,4}?"
-    r"\.(?:app|appex|bundle|framework|kext|plugin|prefPane|xpc)(?=/|(?![\w.+@%=,~-]))"
+    rf"\.(?:app|appex|bundle|framework|kext|plugin|prefPane|xpc)(?=/|(?!{SEG_CHARS['lin']}))"
 )
 _BUNDLE_EXE: Final = ".app/Contents/MacOS/"
-_LIN_CHAR: Final = re.compile(r"[\w.+@%=,~-]")
+_LIN_CHAR: Final = re.compile(SEG_CHARS["lin"])
 
 
 def _bundle_on(text: str, start: int, value: str) -> str:
