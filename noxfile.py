@@ -40,6 +40,7 @@ TEST_DEPS = [
     "mmdb-writer>=0.2.7",  # GeoIP test databases built in the tests
     "dask[dataframe,distributed]>=2024.1",  # asisdk.dask and executor= on a real LocalCluster
     "pysigma-backend-sqlite>=2.0",  # tests/sigma: the SQLite (Zircolite) reference engine
+    "mkdocs>=1.6",  # tests/test_docs_notebook_hook.py: the docs build's notebook runner
 ]
 TYPE_DEPS = ["mypy>=1.11", "pandas-stubs>=2.1", "types-PyYAML"]
 DOCS_DEPS = [
@@ -103,6 +104,9 @@ def docs(session: nox.Session) -> None:
     session.install("-e", ".[all]", *DOCS_DEPS)  # the API pages import every package
     session.install(*GEO_DEFAULT_DB)
     session.run("mkdocs", "build", "--strict", "--site-dir", "site")
+    page = ROOT / "site" / "notebooks" / "investigation" / "index.html"
+    if "<b>ClusterResult</b>" not in page.read_text(encoding="utf-8"):
+        session.error(f"{page} shows no cell outputs: docs/hooks/run_notebooks.py did not run")
 
 
 @nox.session
