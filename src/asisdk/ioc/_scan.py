@@ -52,6 +52,7 @@ from asisdk.ioc._validate import (
     is_host_name,
     is_ipv4,
     is_windows_path,
+    numeric_host_ipv4,
 )
 
 __all__ = ["MAX_URL_VALUE", "Hit", "UrlComponents", "scan"]
@@ -416,6 +417,8 @@ def _host(text: str, host: str, start: int, add: _Add) -> None:
         _ipv6(text, host[1:-1], start + 1, end - 1, add, cidr=False)
     elif is_ipv4(host):
         add(("ipv4", canonical_ipv4(host), start, end))
+    elif (numeric := numeric_host_ipv4(host)) is not None:
+        add(("ipv4", numeric, start, end))  # ``http://2130706433/``: 127.0.0.1 in disguise
     elif is_domain(host):
         add(("dns", host.lower(), start, end))
 

@@ -23,6 +23,7 @@ __all__ = [
     "is_host_name",
     "is_ipv4",
     "is_ipv6",
+    "numeric_host_ipv4",
     "split_host",
 ]
 
@@ -55,6 +56,61 @@ def canonical_ipv4(value: str) -> str:
     if not value.startswith("0") and ".0" not in value:
         return value  # no octet has a leading zero (the common case)
     return ".".join(str(int(part)) for part in value.split("."))
+
+
+_NUMERIC_HOST_RE: Final = re.compile(
+    r"(?:0[xX][0-9a-fA-F]{0,8}|[0-9]{1,12})(?:\.(?:0[xX][0-9a-fA-F]{0,8}|[0-9]{1,12})){0,3}\.?"
+)
+_THIS_NETWORK: Final = 1 << 24  # 0.0.0.0/8 is no destination: ``http://1/`` is no address
+
+
+@functools.lru_cache(maxsize=4096)
+def numeric_host_ipv4(host: str) -> str | None:
+    """The IPv4 address that a URL, UNC or ``/dev/tcp`` host written in numbers other than
+    four decimal octets stands for, or ``None``.
+
+    Browsers (the WHATWG URL standard), curl, ``inet_aton`` and Windows all read such a host as
+    an address: one to four parts, each decimal, ``0x`` hexadecimal or ``0`` octal, the last
+    filling the bytes that are left. Phishing and payload URLs use it to hide the address.
+    Taken here: one integer, any parts with a ``0x`` one among them, and four parts with octal
+    ones. Not taken: four decimal octets (:func:`is_ipv4`'s, leading zeros read as decimal by
+    :func:`canonical_ipv4`), two or three decimal parts (``http://1.2.3`` is a version or a
+    typo far more often than 1.2.0.3), and addresses in 0.0.0.0/8.
+
+    Examples:
+        >>> numeric_host_ipv4("2130706433"), numeric_host_ipv4("0xC0.0xA8.0x01.0x01")
+        ('127.0.0.1', '192.168.1.1')
+        >>> numeric_host_ipv4("0300.0250.1.1"), numeric_host_ipv4("0x7f.1")
+        ('192.168.1.1', '127.0.0.1')
+        >>> numeric_host_ipv4("10.1.2.3"), numeric_host_ipv4("172.16.5"), numeric_host_ipv4("1")
+        (None, None, None)
+    """
+    if _NUMERIC_HOST_RE.fullmatch(host) is None:
+        return None
+    parts = host[:-1].split(".") if host.endswith(".") else host.split(".")
+    if len(parts) == _IPV4_OCTETS and is_ipv4(".".join(parts)):
+        return None
+    if 1 < len(parts) < _IPV4_OCTETS and not any(p[:2] in ("0x", "0X") for p in parts):
+        return None  # ``http://1.2.3``: a version or a typo far more often than an address
+    numbers: list[int] = []
+    for part in parts:
+        if part[:2] in ("0x", "0X"):
+            numbers.append(int(part[2:] or "0", 16))
+        elif len(part) > 1 and part[0] == "0":
+            if part.strip("01234567"):
+                return None  # ``08``: neither octal nor (with its zero) a decimal part
+            numbers.append(int(part, 8))
+        else:
+            numbers.append(int(part))
+    *leading, last = numbers
+    if any(n > _MAX_OCTET for n in leading) or last >= 1 << (8 * (_IPV4_OCTETS - len(leading))):
+        return None
+    address = last
+    for position, number in enumerate(leading):
+        address += number << (8 * (_IPV4_OCTETS - 1 - position))
+    if address < _THIS_NETWORK:
+        return None
+    return str(ipaddress.IPv4Address(address))
 
 
 def is_ipv6(value: str) -> bool:
@@ -107,14 +163,15 @@ _DOTTED_DIGITS_RE: Final = re.compile(r"[0-9]+(?:\.[0-9]+)+\.?")
 @functools.lru_cache(maxsize=8192)
 def is_host_name(host: str) -> bool:
     """Whether ``host`` (not bracketed) can be the host of a URL: a name of well-formed
-    labels, and, when it is only dotted digits, a valid IPv4 (``http://1.2.3`` is not).
+    labels, and, when it is only dotted digits, an IPv4 address (four decimal octets, or
+    octal ones: :func:`numeric_host_ipv4`; ``http://1.2.3`` is no host).
 
     Cached: URL hosts recur.
     """
     if len(host) > _MAX_DOMAIN or _HOST_NAME_RE.fullmatch(host) is None:
         return False
     if _DOTTED_DIGITS_RE.fullmatch(host):
-        return is_ipv4(host.rstrip("."))
+        return is_ipv4(host.rstrip(".")) or numeric_host_ipv4(host) is not None
     return True
 
 
