@@ -291,6 +291,11 @@ def test_location_is_a_code_receiver() -> None:
             "\\\\?\\C:\\Users\\bob\\AppData\\Local\\Temp\\a.exe",
             "C:\\Users\\bob\\AppData\\Local\\Temp\\a.exe",
         ),
+        # the Win32 device namespace: a drive, not a UNC host named ``.``
+        ("\\\\.\\C:\\Windows\\x.exe", "C:\\Windows\\x.exe"),
+        # devices and pipes in that namespace stay whole
+        ("\\\\.\\pipe\\msagent_12", "\\\\.\\pipe\\msagent_12"),
+        ("\\\\.\\PhysicalDrive0", "\\\\.\\PhysicalDrive0"),
     ],
 )
 def test_drive_path_after_a_device_prefix(text: str, path: str) -> None:

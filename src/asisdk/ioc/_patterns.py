@@ -158,7 +158,9 @@ _LIN_BEFORE = r"(?<![\w./\\~$+-].)(?<!\b[A-Za-z]:.)"
 _BARE = rf"""
     # The scheme is checked against URL_SCHEMES by the caller (a table, not 23 branches).
       [A-Za-z][A-Za-z0-9+]{{0,15}}://{_URL_CHAR}{{1,{URL_SCAN_CAP}}}(?P<url>)
-    | \\(?<![\w\\].)\\[\w.$@-]{{1,255}}(?:\\{_WIN_SEG}){{1,{MAX_SEGMENTS}}}\\?(?P<unc>)
+    # A UNC path; ``\\.\C:\...`` is a drive behind the device prefix, not the host ``.``.
+    | \\(?<![\w\\].)\\(?!\.\\[A-Za-z]:)[\w.$@-]{{1,255}}
+          (?:\\{_WIN_SEG}){{1,{MAX_SEGMENTS}}}\\?(?P<unc>)
     # A drive, also after the NT and Win32 device prefixes (``\??\C:\Windows\...``, as
     # Windows writes conhost's command line, ``\\?\C:\...``, ``\\.\C:\...``): the path
     # starts at the drive letter.
