@@ -352,3 +352,55 @@ def test_short_decimal_hosts_and_decimal_octets_keep_their_reading() -> None:
     assert _found("http://172.16.5/", "url") == set()  # a version or a typo
     assert _found("http://010.001.002.003/", "ipv4") == {"10.1.2.3"}  # decimal, as before
     assert _found("http://08.1.1.1/", "ipv4") == {"8.1.1.1"}
+
+
+# ------------------------------------------------------------------ forward-slash drives
+@pytest.mark.parametrize(
+    ("text", "path"),
+    [
+        # as SigmaHQ's rules for PowerShell "invoked with inverted slashes" show it
+        (
+            "HostApplication=C:/Windows/System32/WindowsPowerShell/v1.0/powershell -nop",
+            "C:/Windows/System32/WindowsPowerShell/v1.0/powershell",
+        ),
+        (
+            "curl.exe --silent --output C:/Users/test/AppData/Local/Temp/gfw-httpget-jVOEoxbS.txt",
+            "C:/Users/test/AppData/Local/Temp/gfw-httpget-jVOEoxbS.txt",
+        ),
+        ("open('C:/Users/bob/Desktop/secret.docx')", "C:/Users/bob/Desktop/secret.docx"),
+        ("jdbc:sqlite:C:/db/x.db", "C:/db/x.db"),
+        # spaced well-known names and folder words, as with backslashes
+        (
+            "python C:/Program Files/Python311/python.exe x.py",
+            "C:/Program Files/Python311/python.exe",
+        ),
+        ("D:/Flash Player/bin/x.exe -s", "D:/Flash Player/bin/x.exe"),
+        (
+            '"C:/Program Files (x86)/Google/Chrome/Application/chrome.exe" --flag',
+            "C:/Program Files (x86)/Google/Chrome/Application/chrome.exe",
+        ),
+        # JSON's escaped quote after a quoted folder is not part of it (a real MDE event)
+        (
+            '/portable \\"C:/Users/SwachchhandaP/Downloads/\\" /lng en_us',
+            "C:/Users/SwachchhandaP/Downloads/",
+        ),
+    ],
+)
+def test_drive_path_with_forward_slashes(text: str, path: str) -> None:
+    assert _found(text, "windows_path") == {path}
+    assert _found(text, "linux_path") == set()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "C:/",
+        "file:///C:/Users/bob/x.html",  # a file URL, reported as one
+        "http://a.com/C:/x/y",
+        "/mnt/C:/x/y",
+        "c://evil.com/x",  # an unknown scheme, not a drive
+        "Note:/path/x",
+    ],
+)
+def test_forward_slash_drive_inside_other_text_is_no_path(text: str) -> None:
+    assert _found(text, "windows_path") == set()

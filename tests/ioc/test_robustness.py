@@ -81,6 +81,10 @@ ADVERSARIAL = {
     "device_prefixes": "\\??\\C:" * (MB // 6),
     "regedit_bar": "Computer\\HKLM\\" * (MB // 15),
     "bundle_exes": "/Applications/Ab Cd.app/Contents/MacOS/Ab" * (MB // 41),
+    "forward_drives": "C:/a" * (MB // 4),
+    "forward_spaced": "C:/Program Files/Ab Cd/" * (MB // 23),
+    "numeric_hosts": "http://0x7f.1/" * (MB // 14),
+    "device_drives": "\\\\.\\C:" * (MB // 6),
 }
 
 

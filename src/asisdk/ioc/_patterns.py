@@ -50,6 +50,7 @@ __all__ = [
     "URL_SCHEME_PREFIX",
     "URL_START",
     "VERSION_BEFORE",
+    "WIN_FWD_MORE",
     "WIN_MORE",
 ]
 
@@ -129,7 +130,7 @@ MAX_SEGMENTS: Final = 512
 _HASH = f"{_HEX}{{128}}|{_HEX}{{64}}|{_HEX}{{40}}|{_HEX}{{32}}"
 _LABEL = r"[\w-]{1,63}"
 # How a quoted Windows path starts (inside quotes it may hold spaces).
-_QUOTED_ROOT = r"(?:[A-Za-z]:\\|\\\\[\w.$@-]|%\w{1,64}%\\|\$[eE][nN][vV]:\w{1,64}\\)"
+_QUOTED_ROOT = r"(?:[A-Za-z]:[\\/]|\\\\[\w.$@-]|%\w{1,64}%\\|\$[eE][nN][vV]:\w{1,64}\\)"
 
 # Each alternative of the scanner starts with the character class of its first character and
 # checks what must not come before it only after that character (a lookbehind one character
@@ -152,6 +153,7 @@ _STARTS = (
 )
 _V6_TAIL = rf"(?:{_HEX}{{1,4}}|\d{{1,3}}(?:\.\d{{1,3}}){{3}})?(?:%[\w.-]{{1,32}})?(?![\w:]|\.\w)"
 _WIN_TAIL = rf"(?:\\{{1,2}}{_WIN_SEG}){{1,{MAX_SEGMENTS}}}\\?"
+_WIN_FWD_TAIL = rf"(?:/{_WIN_SEG}){{1,{MAX_SEGMENTS}}}/?"
 _DOTTED_TAIL = rf"(?:\.{_LABEL}+){{1,126}}+(?![\w@-]|\.[\w-])"
 _LIN_TAIL = rf"(?:/{_LIN_SEG}){{1,{MAX_SEGMENTS}}}/?"
 _LIN_BEFORE = r"(?<![\w./\\~$+-].)(?<!\b[A-Za-z]:.)"
@@ -165,6 +167,9 @@ _BARE = rf"""
     # Windows writes conhost's command line, ``\\?\C:\...``, ``\\.\C:\...``): the path
     # starts at the drive letter.
     | [A-Za-z](?:(?<![\w\\].)|(?<=\\\?\?\\.|\\\\\?\\.|\\\\\.\\.)):{_WIN_TAIL}(?P<win>)
+    # A drive with forward slashes, as PowerShell, Python, Java and browsers accept it
+    # (``C:/Users/bob/AppData/x.exe``); not inside a path or a ``file:///C:/`` URL.
+    | [A-Za-z](?<![\w\\/.].):{_WIN_FWD_TAIL}(?P<wfwd>)
     | %(?<![\w\\].)\w{{1,64}}%{_WIN_TAIL}(?P<win_pct>)
     | \$(?<![\w\\].)[eE][nN][vV]:\w{{1,64}}{_WIN_TAIL}(?P<win_env>)
     # A hive starts a key, also after regedit's ``Computer\\`` address bar prefix.
@@ -218,6 +223,7 @@ SCANNER_KINDS: Final = {
     "win": ("win", 0, 0),
     "win_pct": ("win", 0, 0),
     "win_env": ("win", 0, 0),
+    "wfwd": ("wfwd", 0, 0),
     "reg": ("reg", 0, 0),
     "email": ("email", 0, 0),
     "mac": ("mac", 0, 0),
@@ -249,6 +255,7 @@ SCANNER_URL_SCHEMES: Final = frozenset(
 
 #: The rest of a path or key after a component with spaces (``Program Files``): more segments.
 WIN_MORE: Final = re.compile(rf"(?:\\{{1,2}}{_WIN_SEG}){{0,{MAX_SEGMENTS}}}\\?")
+WIN_FWD_MORE: Final = re.compile(rf"(?:/{_WIN_SEG}){{0,{MAX_SEGMENTS}}}/?")
 REG_MORE: Final = re.compile(rf"(?:\\{_REG_SEG}){{0,{MAX_SEGMENTS}}}")
 LIN_MORE: Final = re.compile(rf"(?:/{_LIN_SEG}){{0,{MAX_SEGMENTS}}}/?")
 

@@ -42,6 +42,7 @@ from asisdk.ioc._patterns import (
     URL_SCAN_CAP,
     URL_START,
     VERSION_BEFORE,
+    WIN_FWD_MORE,
     WIN_MORE,
 )
 from asisdk.ioc._refang import RefangMap, run_before
@@ -105,13 +106,20 @@ for _name in sorted(SPACED_NAMES, key=len, reverse=True):
     _SPACED.setdefault(_name.split(" ", 1)[0], []).append(_name)
 #: The longest first word of a spaced name.
 _SPACED_FIRST: Final = max(map(len, _SPACED))
-_MORE: Final = {"win": WIN_MORE, "unc": WIN_MORE, "reg": REG_MORE, "lin": LIN_MORE}
-_SEPARATOR: Final = {"lin": "/", "win": "\\", "unc": "\\", "reg": "\\"}
+_MORE: Final = {
+    "win": WIN_MORE,
+    "unc": WIN_MORE,
+    "wfwd": WIN_FWD_MORE,
+    "reg": REG_MORE,
+    "lin": LIN_MORE,
+}
+_SEPARATOR: Final = {"lin": "/", "wfwd": "/", "win": "\\", "unc": "\\", "reg": "\\"}
 # The rest of a path or key past the segment cap (a superset, matched without groups).
 _RUNS: Final = {
     "lin": re.compile(r"[\w.+@%=,~/-]*"),
     "win": re.compile(r"[^\s:*?\"'<>|,;`]*"),
     "unc": re.compile(r"[^\s:*?\"'<>|,;`]*"),
+    "wfwd": re.compile(r"[^\s\\:*?\"'<>|,;`]*"),
     "reg": re.compile(r"[^\s\"'<>|,;`]*"),
 }
 
@@ -139,8 +147,8 @@ def _trim(value: str, trail: str) -> str:
 
 # The rest of a component after a well-known name with spaces (``Google Chrome.app``).
 _SEG_REST: Final = {
-    kind: re.compile(SEG_CHARS["win" if kind == "unc" else kind] + "*")
-    for kind in ("lin", "win", "unc", "reg")
+    kind: re.compile(SEG_CHARS["win" if kind in ("unc", "wfwd") else kind] + "*")
+    for kind in ("lin", "win", "unc", "wfwd", "reg")
 }
 
 
@@ -152,7 +160,8 @@ _REG_WORDS: Final = re.compile(r"(?: (?![hH][kK])[\w.()-]{1,64}){1,4}(?=\\[^\s\\
 # dots, after a component that is not a file name; prose (``C:\\Temp and Users\\x``,
 # ``C:\\a.exe Temp\\b.exe``) stays out.
 _WIN_WORDS: Final = re.compile(r"(?: [A-Z0-9][\w()-]{0,63}){1,4}(?=\\[^\s\\])")
-_WORDS: Final = {"reg": _REG_WORDS, "win": _WIN_WORDS, "unc": _WIN_WORDS}
+_WIN_FWD_WORDS: Final = re.compile(r"(?: [A-Z0-9][\w()-]{0,63}){1,4}(?=/[^\s/])")
+_WORDS: Final = {"reg": _REG_WORDS, "win": _WIN_WORDS, "unc": _WIN_WORDS, "wfwd": _WIN_FWD_WORDS}
 
 
 def _words_on(text: str, start: int, value: str, kind: str) -> str:
@@ -161,18 +170,19 @@ def _words_on(text: str, start: int, value: str, kind: str) -> str:
     list with a backslash right after it is a component, not prose."""
     words_re = _WORDS[kind]
     more = _MORE[kind]
+    sep = _SEPARATOR[kind]
     end = start + len(value)
-    separators = value.count("\\")
+    separators = value.count(sep)
     while separators < MAX_SEGMENTS and text.startswith(" ", end):
         words = words_re.match(text, end)
         if words is None:
             break
-        if kind != "reg" and text.find(".", text.rfind("\\", start, end), end) >= 0:
+        if kind != "reg" and text.find(".", text.rfind(sep, start, end), end) >= 0:
             break  # the component before the space is a file name
         tail = more.match(text, words.end())
         if tail is None or tail.end() == words.end():
             break
-        separators += text.count("\\", words.end(), tail.end())
+        separators += text.count(sep, words.end(), tail.end())
         end = tail.end()
     return text[start:end]
 
@@ -255,7 +265,7 @@ def _registry(text: str, start: int, value: str, add: _Add) -> None:
 
 def _spaced(text: str, start: int, value: str, kind: str) -> str:
     """Run a path or key on through well-known components with spaces (``Windows NT``)."""
-    sep = "/" if kind == "lin" else "\\"
+    sep = _SEPARATOR[kind]
     seg = value[value.rfind(sep) + 1 :]
     if len(seg) > _SPACED_FIRST or seg.lower() not in _SPACED:
         return value  # the last component starts no spaced name (the common case)
@@ -860,7 +870,9 @@ def _windows(text: str, start: int, raw: str, add: _Add, *, quoted: bool) -> Non
     value = raw if quoted else _trim(raw, _PATH_TRAIL)
     if quoted:
         value = value.rstrip()
-    if len(value) < 3 or value.endswith((":\\", "%\\")):
+        if value[1:3] == ":/":
+            value = value.rstrip("\\")  # ``\"C:/Users/x/\"`` in JSON: the escape of the quote
+    if len(value) < 3 or value.endswith((":\\", "%\\", ":/")):
         return
     end = start + len(value)
     if not quoted and "\\\\" in value[2:]:
@@ -960,7 +972,7 @@ def scan(
             _url(text, start, value, add, inside=inside)
         elif kind == "lin":
             _linux(text, start, value, add)
-        elif kind == "win" or kind == "unc":
+        elif kind == "win" or kind == "unc" or kind == "wfwd":
             _windows(text, start, value, add, quoted=False)
         elif kind == "hash":
             _hash(text, start, value, add)

@@ -209,7 +209,7 @@ def _hex(length: int) -> Callable[[str], bool]:
     return lambda value: pattern.fullmatch(value) is not None
 
 
-_WIN_ROOT = r"(?:[A-Za-z]:\\|\\\\[\w.$@-]+\\|%\w+%\\|\$env:\w+\\)"
+_WIN_ROOT = r"(?:[A-Za-z]:[\\/]|\\\\[\w.$@-]+\\|%\w+%\\|\$env:\w+\\)"
 _WIN_RE: Final = re.compile(_WIN_ROOT + r"[^\r\n\"<>|*?]+", re.IGNORECASE)
 # With placeholder components (``C:\Users\<username>\AppData``): tried only on a ``<``.
 _WIN_PLACEHOLDER_RE: Final = re.compile(
