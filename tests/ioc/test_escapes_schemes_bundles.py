@@ -404,3 +404,12 @@ def test_drive_path_with_forward_slashes(text: str, path: str) -> None:
 )
 def test_forward_slash_drive_inside_other_text_is_no_path(text: str) -> None:
     assert _found(text, "windows_path") == set()
+
+
+# ------------------------------------------------------------------ nested glued URLs
+def test_a_web_url_glued_to_a_letter_inside_another_url_is_found() -> None:
+    text = "https://mail.example.com/r?sig=x2Pa2oOYxanG52s4--~Chttp://drop.evil-files.org/a.zip"
+    assert _found(text, "url") == {text, "http://drop.evil-files.org/a.zip"}
+    assert _found(text, "dns") == {"mail.example.com", "drop.evil-files.org"}
+    # outside a URL, a glued scheme is no web URL: only its host is a name
+    assert _found("see xhttp://evil-files.org/y", "url") == set()

@@ -44,6 +44,7 @@ __all__ = [
     "TYPO_PUNCT",
     "URL_GLUED",
     "URL_IN",
+    "URL_NESTED",
     "URL_RUN",
     "URL_SCAN_CAP",
     "URL_SCHEMES",
@@ -335,6 +336,11 @@ SPACED_NAMES: Final = frozenset(
 
 #: URLs inside a URL (query parameters, redirects).
 URL_IN: Final = re.compile(rf"(?<![A-Za-z0-9])(?:{_URL_SCHEME}){_URL_BODY}")
+#: A URL inside another URL's path or query. There a web scheme glued to a letter or digit
+#: starts one too: an encoding or a redirector put it there (``...--~Chttp://evil.org/x``).
+URL_NESTED: Final = re.compile(
+    rf"(?:(?<![A-Za-z0-9])|(?=(?i:https?)://))(?:{_URL_SCHEME}){_URL_BODY}"
+)
 
 #: Where a URL starts (the body is not matched: callers know where it ends).
 URL_START: Final = re.compile(rf"(?<![A-Za-z0-9]){_URL_SCHEME}")

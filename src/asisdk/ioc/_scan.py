@@ -38,6 +38,7 @@ from asisdk.ioc._patterns import (
     SPACED_NAMES,
     URL_GLUED,
     URL_IN,
+    URL_NESTED,
     URL_RUN,
     URL_SCAN_CAP,
     URL_START,
@@ -555,7 +556,7 @@ def _one_url(text: str, start: int, raw: str, add: _Add, depth: int, *, inside: 
     if depth >= _MAX_URL_DEPTH:
         return
     if "://" in value[scheme_end:]:
-        for inner in URL_IN.finditer(text, start + scheme_end, end):
+        for inner in URL_NESTED.finditer(text, start + scheme_end, end):
             _url(text, inner.start(), inner.group(), add, depth + 1, inside=inside)
     if "%3a%2f%2f" in value.lower():
         decoded = unquote(value[scheme_end:])
