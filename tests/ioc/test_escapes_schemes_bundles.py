@@ -110,6 +110,9 @@ def test_unknown_scheme_host_is_yielded_once_in_text_order() -> None:
         ("mail myuser@example  [  .  ]   com now", "mail myuser@example.com now"),
         ("hxxp://example.com[/test", "http://example.com/test"),
         ("https://example\\(.\\)com/test\\.html", "https://example.com/test.html"),
+        # an odd closing bracket after the dot, as an odd opening one before it
+        ("hxxp://example.]com/test", "http://example.com/test"),
+        ("beacon to www[.evil-cdn.]org", "beacon to www.evil-cdn.org"),
     ],
 )
 def test_spaced_and_odd_markers(text: str, expected: str) -> None:
@@ -124,6 +127,8 @@ def test_spaced_and_odd_markers(text: str, expected: str) -> None:
         "see [/path] and arr[/re/]",
         "http://a.com [/x",
         "C:\\a\\(b)\\.x",
+        "see [the docs.](http://x.org) and arr[i.]x, list[0.]5",
+        "ends with a.] or x.] y",
     ],
 )
 def test_text_that_is_not_defanged_is_left_alone(text: str) -> None:

@@ -85,6 +85,7 @@ ADVERSARIAL = {
     "forward_spaced": "C:/Program Files/Ab Cd/" * (MB // 23),
     "numeric_hosts": "http://0x7f.1/" * (MB // 14),
     "device_drives": "\\\\.\\C:" * (MB // 6),
+    "odd_closing_dots": "a.]a" * (MB // 4),
 }
 
 

@@ -41,7 +41,7 @@ _F = (("ftp", r"[xX][pP](?=s?(?:\[:\]|:)(?://|\[/\]))"),)
 _X = (("x4", r"[xX]{3}[sSxX]?(?=://)"),)
 _PAREN = (("dot", _BRACKET_DOT), ("at", _BRACKET_AT), ("arroba", _BRACKET_ARROBA))
 _DEFANG_LEADS: Final[tuple[tuple[str, tuple[tuple[str, str], ...]], ...]] = (
-    ("]", (("cdot2", r"\.[\[\]]"),)),
+    ("]", (("cdot2", r"\.[\[\]]"), ("cdot1", r"(?<=\w\.\])(?=\w)"))),
     ("h", _H),
     ("H", _H),
     ("f", _F),
@@ -173,7 +173,7 @@ _MD_ESCAPES: Final = ("\\[", "\\]", "\\(", "\\)")
 # A label ends before a ``-dot-`` marker (``evil-dot-example-dot-com`` is three labels).
 _NEXT_LABEL: Final = re.compile(r"(?:[\w]|-(?!dot-\w)){1,63}")
 _MORE_NAME: Final = re.compile(
-    r"\.[\w]| ?[\[\(\{] ?(?:\.|dot|DOT|Dot|punkt|PUNKT|punto|PUNTO) ?[\]\)\}]| (?:dot|DOT) \w"
+    r"\.\]?\w| ?[\[\(\{] ?(?:\.|dot|DOT|Dot|punkt|PUNKT|punto|PUNTO) ?[\]\)\}]| (?:dot|DOT) \w"
     r"|[\[\]]\.[\[\]]?\w|\\\.\w|-dot-\w"
 )
 
@@ -280,6 +280,14 @@ def _odot(text: str, match: re.Match[str], start: int, end: int) -> _Replacement
     # ``www[.example``, ``www].[example``
     if _word_before(text, start) and _name_continues(text, end, dot=True):
         return start, end, "."
+    return None
+
+
+def _cdot1(text: str, match: re.Match[str], start: int, end: int) -> _Replacement:
+    # ``hxxp://example.]com``, ``111.]111``: an odd closing bracket after the dot (the scan
+    # found the ``]``; the replacement takes the dot before it too)
+    if _word_before(text, start - 1) and _name_continues(text, end, dot=True):
+        return start - 1, end, "."
     return None
 
 
@@ -398,6 +406,7 @@ _HANDLERS: Final[dict[str, _Handler]] = {
     "sfix": _sfix,
     "odot": _odot,
     "cdot2": _odot,
+    "cdot1": _cdot1,
     "jslash": _jslash,
     "oslash": _oslash,
     "scheme": _scheme,
