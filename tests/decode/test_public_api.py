@@ -35,3 +35,12 @@ def test_public_names_are_all_listed() -> None:
         and not isinstance(getattr(decode, name), type(decode))
     }
     assert public == EXPECTED
+
+
+def test_every_layer_kind_is_documented() -> None:
+    from pathlib import Path
+    from typing import get_args
+
+    page = (Path(__file__).parents[2] / "docs" / "decode.md").read_text(encoding="utf-8")
+    missing = [name for name in get_args(decode.Encoding) if f"`{name}`" not in page]
+    assert missing == [], f"add these encodings to docs/decode.md: {missing}"

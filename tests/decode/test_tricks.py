@@ -237,6 +237,36 @@ def test_dosfuscation_substrings_of_well_known_variables() -> None:
     assert summary("set a=certu&& %a%til -decode") == [("1", "cmd_var", "certutil")]
 
 
+def test_cmd_words_cut_across_glued_variables() -> None:
+    # Invoke-DOSfuscation's concatenation: a command word split over variables put side by
+    # side, with %...% and with delayed !...! expansion. Obfuscation on its face, whatever
+    # the word is.
+    line = 'cmd /c "set a=ne&&set b=tstat&&call %a%%b% -ano"'
+    assert summary(line) == [("1", "cmd_var", "netstat")]
+    line = 'cmd /V:ON /C "set w=ne&&set x=tst&&set y=at&&call !w!!x!!y! -ano"'
+    assert summary(line) == [("1", "cmd_var", "netstat")]
+
+
+def test_cmd_variables_joining_paths_or_numbers_are_left_alone() -> None:
+    # a folder and a file name, and a date stamp, joined: not a word cut in two
+    assert summary("set d=C:\\Tools\\&& set f=run.exe&& %d%%f% /quiet") == []
+    assert summary("set y=2024&& set m=05&& copy a.log backup-%y%%m%.log") == []
+
+
+def test_cmd_empty_quotes_inside_words() -> None:
+    line = 'cmd /c n""et""st""at -ano'
+    assert summary(line) == [("1", "cmd_quotes", "cmd /c netstat")]
+    assert summary('c""er""tu""til -urlcache -f x') == [("1", "cmd_quotes", "certutil")]
+    for harmless in (
+        'echo ""hello"" world',
+        'a.exe /p:"" /q:"" x',
+        'cmd /c "echo ""quoted"" text"',
+        '"C:\\Program Files\\x.exe" "" ""',
+        'set x=""&& set y=""',
+    ):
+        assert summary(harmless) == [], harmless
+
+
 def test_cmd_substring_of_a_set_variable() -> None:
     line = "set v=xxpowershellxx&& %v:~2,10% -c whoami"
     assert summary(line) == [("1", "cmd_var", "powershell")]

@@ -1,5 +1,6 @@
-"""cmd.exe obfuscation: ``^`` escapes, ``set`` variables, ``%var:~a,b%`` substrings and
-``for`` loops that pick a command out of a string one character at a time.
+"""cmd.exe obfuscation: ``^`` escapes, empty ``""`` inside words, ``set`` variables,
+``%var:~a,b%`` substrings and ``for`` loops that pick a command out of a string one
+character at a time.
 
 ``p^ow^er^sh^ell`` is ``powershell`` to cmd; ``set a=pow&& set b=ershell&& %a%%b%`` runs it
 too, and DOSfuscation spells commands out of pieces of well-known variables
@@ -16,7 +17,7 @@ from typing import Final
 
 from asisdk.decode._powershell import Found
 
-__all__ = ["find_caret", "find_for_coded", "find_variables"]
+__all__ = ["find_caret", "find_for_coded", "find_quotes", "find_variables"]
 
 #: Values of variables that every Windows machine has (for DOSfuscation's substrings).
 WELL_KNOWN: Final[dict[str, str]] = {
@@ -124,6 +125,10 @@ _MIN_SPELLED: Final = 4
 _MAX_EXPANDED: Final = 256 * 1024
 
 
+#: A variable's value that is part of a word: letters (and digits), no path or spaces.
+_WORDISH: Final = re.compile(r"[A-Za-z0-9]*[A-Za-z][A-Za-z0-9]*")
+
+
 def _sets(text: str) -> tuple[dict[str, list[int]], dict[str, list[str]]]:
     ends: dict[str, list[int]] = {}
     values: dict[str, list[str]] = {}
@@ -151,6 +156,7 @@ def _expand(text: str, floor: int) -> tuple[int, int, str, int] | None:
     pieces: list[str] = []
     first = last = -1
     spelled = size = 0
+    word_before = False  # the use just before spelled part of a word (``ne`` of ``%a%%b%``)
     for use in _USE.finditer(text, floor):
         name = use.group("name").lower()
         value = None
@@ -172,6 +178,12 @@ def _expand(text: str, floor: int) -> tuple[int, int, str, int] | None:
         if size > _MAX_EXPANDED:
             break  # a value used over and over: what is worked out so far is kept
         spelled += _spells(text, use.start(), use.end(), value)
+        word = _WORDISH.fullmatch(value) is not None
+        if word and word_before and use.start() == last:
+            # ``%a%%b%`` with ``ne`` and ``tstat``: a word cut in two and put back together
+            # (DOSfuscation's concatenation), obfuscation on its face
+            spelled += _MIN_SPELLED
+        word_before = word
         if first < 0:
             first = use.start()
         else:
@@ -220,6 +232,28 @@ def find_variables(text: str) -> list[Found]:
     evident = spelled >= _MIN_SPELLED
     decoded = head + expanded + tail
     return [Found(first - len(head), last + len(tail), "cmd_var", decoded, evident)]
+
+
+# -- empty quotes ------------------------------------------------------------------------
+
+# ``n""et""st""at``: cmd drops an empty pair of quotes, so DOSfuscation puts them inside words.
+# Two pairs at least, each between word characters; a lone ``a""b`` may be a typo.
+_QUOTES_IN_WORD = re.compile(r'(?<![\w."])[\w.\-]{1,64}(?:""[\w.\-]{1,64}){2,}(?![\w"])')
+
+
+def find_quotes(text: str) -> list[Found]:
+    """Words cut by empty quote pairs (``n""et""st""at -ano``), with the ``cmd /c`` before.
+
+    Evident on its face: no command line needs empty quotes inside a word.
+    """
+    found: list[Found] = []
+    for match in _QUOTES_IN_WORD.finditer(text):
+        start, end = match.span()
+        before = _CMD_BEFORE.search(text, max(0, start - _CMD_REACH), start)
+        head = before.start() if before is not None else start
+        decoded = text[head:start] + match.group().replace('""', "")
+        found.append(Found(head, end, "cmd_quotes", decoded, evident=True))
+    return found
 
 
 # -- FOR-coding ---------------------------------------------------------------------------

@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterable
 from typing import Final, NamedTuple
 
-from asisdk.decode._cmd import find_caret, find_for_coded, find_variables
+from asisdk.decode._cmd import find_caret, find_for_coded, find_quotes, find_variables
 from asisdk.decode._letterless import find_special_chars, find_whitespace, may_be_letterless
 from asisdk.decode._model import Encoding
 from asisdk.decode._packer import find_packed
@@ -111,6 +111,7 @@ SCRIPT_PREFILTER: Final = re.compile(
     r"|\\u[0-9A-Fa-f{]"
     r"|\[\s*-1\s*\.\."
     r"|\w\^(?:\w|\r?\n)"
+    r'|[\w.\-]""[\w.\-]{1,64}""[\w.\-]'
     r"|\$\{?(?i:shellid|pshome|env:comspec|verbosepreference)"
     r"|(?i:chr[wb]?\$?)\s*\("
     r"|[%!][\w.\-#$@]{1,64}(?::[~\w*][^%!\r\n]{0,64})?[%!]"
@@ -464,6 +465,8 @@ _SCRIPT_GUARDS: Final[tuple[tuple[str, re.Pattern[str] | None], ...]] = (
     ("\\u", re.compile(r"\\u[0-9A-Fa-f{]")),
     ("..", re.compile(r"\[\s*-1\s*\.\.")),
     ("^", re.compile(r"\w\^(?:\w|\r?\n)")),
+    # cmd's empty quotes inside a word (``n""et""st""at``)
+    ('""', re.compile(r'[\w.\-]""[\w.\-]{1,64}""[\w.\-]')),
     (
         "$",
         re.compile(
@@ -723,6 +726,8 @@ def _tricks(text: str, lowered: str) -> list[ScriptCandidate]:
         found.extend(find_whitespace(text, lowered))
     if "^" in text:
         found.extend(find_caret(text))
+    if '""' in text:
+        found.extend(find_quotes(text))
     if "%" in text or "!" in text:
         found.extend(find_variables(text))
         if ":~%" in text and "for" in lowered:

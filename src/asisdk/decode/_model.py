@@ -73,6 +73,7 @@ Encoding = Literal[
     "ps_specialchar",
     "ps_whitespace",
     "cmd_caret",
+    "cmd_quotes",
     "cmd_var",
     "cmd_for",
     "vba_chr",
