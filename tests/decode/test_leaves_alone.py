@@ -52,6 +52,10 @@ NOT_ENCODED = [
     "IMPHASH=8461651332BA942E21A64DBF3E9E80F8\r\nSigned: true\r\nSignature: Microsoft Windows",
     # -e switches of other tools
     "grep -e root /etc/passwd && sed -e s/x/y/g file && perl -e exit",
+    # file names after -e and -enc switches (certutil -encode, as in SigmaHQ's regression
+    # captures): no PowerShell payload "file"
+    "certutil  -encode file.bat file_.base64",
+    "tool -enc file.bat && x -e file && y -e name",
     # version strings, timestamps, IP lists
     "10.0.17763.1 2019-01-10T12:34:56.789Z 192.168.1.1,10.0.0.1,172.16.0.1",
 ]

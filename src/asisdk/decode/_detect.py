@@ -7,6 +7,7 @@ need occurs, so text without candidates costs a few fast scans.
 
 from __future__ import annotations
 
+import binascii
 import re
 from typing import Final, Literal, NamedTuple
 
@@ -50,7 +51,10 @@ _BLOCK = re.compile(
 )
 # Patterns begin with a character class (no look-behind) so that the regex engine can skip
 # ahead quickly; the boundary on the left is checked in Python.
-_POWERSHELL = re.compile(rf"[-/](?i:{_PS_SWITCH})\s+[\"']?(?P<payload>[A-Za-z0-9+/]{{4,}}={{0,2}})")
+# The payload is a whole token: ``-e file.bat`` names a file, it is no payload ``file``.
+_POWERSHELL = re.compile(
+    rf"[-/](?i:{_PS_SWITCH})\s+[\"']?(?P<payload>[A-Za-z0-9+/]{{4,}}={{0,2}})(?![\w.:\\/=-])"
+)
 _DATA_URI = re.compile(
     r"(?i)data:[\w.+/-]*(?:;[\w.+-]+=[\w.+\"-]+)*;base64,"
     r"(?P<payload>[A-Za-z0-9+/_\-]{4,}={0,2})"
@@ -98,6 +102,19 @@ def _left_bounded(text: str, position: int, *, word: bool) -> bool:
     return before.isspace()
 
 
+def _encoded_command(payload: str) -> bool:
+    """Whether a payload after ``-e``/``-enc`` may be a PowerShell encoded command: long
+    enough to be tried as any base64, or short and UTF-16LE as PowerShell requires
+    (``-e ZABpAHIA`` is ``dir``; ``grep -e root`` and ``x -e file`` are not)."""
+    if len(payload) >= MIN_BLOCK_CHARS:
+        return True
+    try:
+        data = binascii.a2b_base64(payload + "=" * (-len(payload) % 4))
+    except binascii.Error:
+        return False
+    return len(data) >= 2 and not any(data[1::2]) and all(data[0::2])
+
+
 def find_candidates(text: str) -> list[Candidate]:
     """Return every candidate span in ``text``, ordered by offset then preference."""
     blocks = [Candidate(*m.span(), "block") for m in _BLOCK.finditer(text)]
@@ -105,7 +122,7 @@ def find_candidates(text: str) -> list[Candidate]:
     found.extend(
         Candidate(m.start("payload"), m.end("payload"), "context")
         for m in _POWERSHELL.finditer(text)
-        if _left_bounded(text, m.start(), word=False)
+        if _left_bounded(text, m.start(), word=False) and _encoded_command(m.group("payload"))
     )
     # A decode call says its argument is base64: it is tried however short it is.
     found.extend(Candidate(start, end, "context") for start, end in find_explicit_base64(text))
