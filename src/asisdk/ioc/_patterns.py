@@ -167,10 +167,10 @@ _BARE = rf"""
     # A drive, also after the NT and Win32 device prefixes (``\??\C:\Windows\...``, as
     # Windows writes conhost's command line, ``\\?\C:\...``, ``\\.\C:\...``): the path
     # starts at the drive letter.
-    | [A-Za-z](?:(?<![\w\\].)|(?<=\\\?\?\\.|\\\\\?\\.|\\\\\.\\.)):{_WIN_TAIL}(?P<win>)
-    # A drive with forward slashes, as PowerShell, Python, Java and browsers accept it
-    # (``C:/Users/bob/AppData/x.exe``); not inside a path or a ``file:///C:/`` URL.
-    | [A-Za-z](?<![\w\\/.].):{_WIN_FWD_TAIL}(?P<wfwd>)
+    # Also with forward slashes, as PowerShell, Python, Java and browsers accept them
+    # (``C:/Users/bob/AppData/x.exe``), but not inside a path or a ``file:///C:/`` URL.
+    | [A-Za-z](?:(?<![\w\\].)|(?<=\\\?\?\\.|\\\\\?\\.|\\\\\.\\.)):
+          (?:{_WIN_TAIL}(?P<win>)|(?<![\w\\/.]..){_WIN_FWD_TAIL}(?P<wfwd>))
     | %(?<![\w\\].)\w{{1,64}}%{_WIN_TAIL}(?P<win_pct>)
     | \$(?<![\w\\].)[eE][nN][vV]:\w{{1,64}}{_WIN_TAIL}(?P<win_env>)
     # A hive starts a key, also after regedit's ``Computer\\`` address bar prefix.
