@@ -113,6 +113,9 @@ def test_unknown_scheme_host_is_yielded_once_in_text_order() -> None:
         # an odd closing bracket after the dot, as an odd opening one before it
         ("hxxp://example.]com/test", "http://example.com/test"),
         ("beacon to www[.evil-cdn.]org", "beacon to www.evil-cdn.org"),
+        # before the last octet of an address whose first three come before it
+        ("c2 192.168.1[.77 and 10.0.0.]5", "c2 192.168.1.77 and 10.0.0.5"),
+        ("111[.111.]111[.111", "111.111.111.111"),
     ],
 )
 def test_spaced_and_odd_markers(text: str, expected: str) -> None:
@@ -128,6 +131,7 @@ def test_spaced_and_odd_markers(text: str, expected: str) -> None:
         "http://a.com [/x",
         "C:\\a\\(b)\\.x",
         "see [the docs.](http://x.org) and arr[i.]x, list[0.]5",
+        "1.2[.3 and arr[0][.1 and a[.1",  # no three octets before the last
         "ends with a.] or x.] y",
     ],
 )

@@ -86,6 +86,7 @@ ADVERSARIAL = {
     "numeric_hosts": "http://0x7f.1/" * (MB // 14),
     "device_drives": "\\\\.\\C:" * (MB // 6),
     "odd_closing_dots": "a.]a" * (MB // 4),
+    "odd_octet_brackets": "1.1.1[." * (MB // 7),
 }
 
 

@@ -276,9 +276,27 @@ def _sfix(text: str, match: re.Match[str], start: int, end: int) -> _Replacement
     return start, end, match.group().split(":")[0].split("/")[0].strip().lower() + "://"
 
 
+# Three octets of an address, each dot plain or defanged, right before a marker
+# (``111[.111.]111`` before the ``[.`` of ``[.111``).
+_OCTETS_BEFORE: Final = re.compile(r"(?<![\w.])\d{1,3}(?:[\[\]().]{1,3}\d{1,3}){2}\Z")
+_LAST_OCTET: Final = re.compile(r"\d{1,3}(?![\w.\[\]])")
+_OCTETS_REACH: Final = 24
+
+
+def _continues(text: str, start: int, end: int) -> bool:
+    """Whether the name goes on after an odd dot marker: more labels or a TLD, or the last
+    octet of an address whose first three come before it (``111[.111.]111[.111``)."""
+    if _name_continues(text, end, dot=True):
+        return True
+    return (
+        _LAST_OCTET.match(text, end) is not None
+        and _OCTETS_BEFORE.search(text, max(0, start - _OCTETS_REACH), start) is not None
+    )
+
+
 def _odot(text: str, match: re.Match[str], start: int, end: int) -> _Replacement:
     # ``www[.example``, ``www].[example``
-    if _word_before(text, start) and _name_continues(text, end, dot=True):
+    if _word_before(text, start) and _continues(text, start, end):
         return start, end, "."
     return None
 
@@ -286,7 +304,7 @@ def _odot(text: str, match: re.Match[str], start: int, end: int) -> _Replacement
 def _cdot1(text: str, match: re.Match[str], start: int, end: int) -> _Replacement:
     # ``hxxp://example.]com``, ``111.]111``: an odd closing bracket after the dot (the scan
     # found the ``]``; the replacement takes the dot before it too)
-    if _word_before(text, start - 1) and _name_continues(text, end, dot=True):
+    if _word_before(text, start - 1) and _continues(text, start - 1, end):
         return start - 1, end, "."
     return None
 
