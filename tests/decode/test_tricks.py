@@ -208,6 +208,10 @@ def test_iex_spelled_from_automatic_variables() -> None:
     assert summary(".( $ShellId[1]+$ShellId[13]+'x') $payload") == [("1", "ps_concat", "iex")]
     assert summary("& ( $PSHome[4]+$PSHome[30]+'x') $p") == [("1", "ps_concat", "iex")]
     assert summary("&( $env:ComSpec[4,24,25]-Join'') $p") == [("1", "ps_join", "Iex")]
+    # two more of Invoke-Obfuscation's spellings: C:\Users\Public and "char Chars(int index)"
+    assert summary("&( $env:Public[13]+$env:Public[5]+'x') $p") == [("1", "ps_concat", "iex")]
+    assert summary("&( ([String]''.Chars)[15,18,19]-Join'') $p") == [("1", "ps_join", "iex")]
+    assert summary("dir $env:Public\\Documents; ([String]''.Chars)[1,2]-join''") == []
 
 
 # -- cmd -------------------------------------------------------------------------------------------

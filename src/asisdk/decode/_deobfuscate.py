@@ -69,13 +69,18 @@ _AUTOMATIC: Final[dict[str, str]] = {
     "shellid": "Microsoft.PowerShell",
     "pshome": "C:\\Windows\\System32\\WindowsPowerShell\\v1.0",
     "env:comspec": "C:\\WINDOWS\\system32\\cmd.exe",
+    "env:public": "C:\\Users\\Public",
     "verbosepreference": "SilentlyContinue",
 }
+#: What ``[String]''.Chars`` prints: the method's overload, whose letters spell ``iex`` too.
+_CHARS_METHOD: Final = "char Chars(int index)"
 # ``$ShellId``, ``${sh`eLl`Id}``, ``$VerbosePreference.ToString()``,
-# ``([string]$VerbosePreference)``, ``(Get-Variable '*mdr*').Name`` (MaximumDriveCount).
+# ``([string]$VerbosePreference)``, ``(Get-Variable '*mdr*').Name`` (MaximumDriveCount),
+# ``([String]''.Chars)``.
 _AUTO_REF = (
     r"\$\{[\w`:]{1,40}\}(?:\.(?i:tostring)\(\s*\))?"
-    r"|\$(?i:shellid|pshome|env:comspec|verbosepreference(?:\.tostring\(\))?)"
+    r"|\$(?i:shellid|pshome|env:comspec|env:public|verbosepreference(?:\.tostring\(\))?)"
+    r"|\(\s*\[(?i:string)\]\s*(?:''|\"\")\.(?i:chars)\s*\)"
     r"|\(\s*\[(?i:string)\]\s*(?:\$\{[\w`]{1,40}\}|\$(?i:verbosepreference))\s*\)"
     r"|\(\s*(?i:get-variable|gv|variable)\s+['\"]\*(?i:mdr)\*['\"]\s*\)\.(?i:name)"
 )
@@ -97,6 +102,8 @@ def _automatic(reference: str) -> str | None:
     name = reference.lower()
     if "*mdr*" in name:
         return "MaximumDriveCount"
+    if ".chars" in name:
+        return _CHARS_METHOD
     return _AUTOMATIC.get(_AUTO_NOISE.sub("", name))
 
 
@@ -112,7 +119,7 @@ SCRIPT_PREFILTER: Final = re.compile(
     r"|\[\s*-1\s*\.\."
     r"|\w\^(?:\w|\r?\n)"
     r'|[\w.\-]""[\w.\-]{1,64}""[\w.\-]'
-    r"|\$\{?(?i:shellid|pshome|env:comspec|verbosepreference)"
+    r"|\$\{?(?i:shellid|pshome|env:comspec|env:public|verbosepreference)"
     r"|(?i:chr[wb]?\$?)\s*\("
     r"|[%!][\w.\-#$@]{1,64}(?::[~\w*][^%!\r\n]{0,64})?[%!]"
     r"|['\"]\s*(?i:-[ci]?split|\.split\s*\()\s*['\"]"
@@ -470,7 +477,7 @@ _SCRIPT_GUARDS: Final[tuple[tuple[str, re.Pattern[str] | None], ...]] = (
     (
         "$",
         re.compile(
-            r"\$\{?(?i:shellid|pshome|env:comspec|verbosepreference)"
+            r"\$\{?(?i:shellid|pshome|env:comspec|env:public|verbosepreference)"
             # Invoke-Obfuscation's special-character encoding (see ``_letterless``).
             r"|\$\{[^}]{1,64}\}\s*=\s*\+\s*\$\("
         ),
@@ -651,7 +658,7 @@ def find_script_candidates(text: str) -> list[ScriptCandidate]:
         found.extend(
             ScriptCandidate(m.start(), m.end(), "js_charcode") for m in _FROMCHARCODE.finditer(text)
         )
-    if ("$" in text or "mdr" in lowered) and "-join" in lowered:
+    if ("$" in text or "mdr" in lowered or ".chars" in lowered) and "-join" in lowered:
         for m in _AUTO_JOIN.finditer(text):
             value = _automatic(m.group("auto"))
             at = [int(n) for n in m.group("at").split(",")]
