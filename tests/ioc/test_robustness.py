@@ -87,6 +87,7 @@ ADVERSARIAL = {
     "device_drives": "\\\\.\\C:" * (MB // 6),
     "odd_closing_dots": "a.]a" * (MB // 4),
     "odd_octet_brackets": "1.1.1[." * (MB // 7),
+    "hex_addresses": "ping 0x7f.0x1." * (MB // 14),
 }
 
 

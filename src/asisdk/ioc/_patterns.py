@@ -32,6 +32,7 @@ __all__ = [
     "HTTP_TARGET_BEFORE",
     "LIN_MORE",
     "MAX_SEGMENTS",
+    "NETWORK_TOOL_BEFORE",
     "OID_ARCS",
     "OID_BEFORE",
     "REG_MORE",
@@ -150,7 +151,7 @@ _G = r"(?<![A-Za-z0-9])"
 _STARTS = (
     rf"(?=[\w+%-](?<!\w_)[\w+%-]{{0,69}}+[.@:\\/$~]|[:\\/$~]"
     rf"|{_HEX}(?:{_HEX}{{31}}|{_HEX}-{_HEX}{{2}}-)|T1{_HEX}{{32}}|[cC][vV][eE][-\ {_DASHES}]"
-    r"|HK(?:LM|CU|CR|U|CC)>)"
+    r"|HK(?:LM|CU|CR|U|CC)>|0[xX][0-9A-Fa-f])"
 )
 _V6_TAIL = rf"(?:{_HEX}{{1,4}}|\d{{1,3}}(?:\.\d{{1,3}}){{3}})?(?:%[\w.-]{{1,32}})?(?![\w:]|\.\w)"
 _WIN_TAIL = rf"(?:\\{{1,2}}{_WIN_SEG}){{1,{MAX_SEGMENTS}}}\\?"
@@ -194,6 +195,9 @@ _BARE = rf"""
     # never one): a run of ``[::`` or ``:::`` gives no candidate to parse.
     | :(?<![\w:.].)(?=:{_HEX})(?:{_HEX}{{0,4}}:){{1,6}}{_V6_TAIL}(?P<v6_colon>)
     | {_HEX}(?:{_HEX}{{127}}|{_HEX}{{63}}|{_HEX}{{39}}|{_HEX}{{31}})(?![0-9A-Za-z])(?P<hash>)
+    # An address in hexadecimal (``ping 0x7f000001``, ``0xC0.0xA8.1.1``): decided by the tool.
+    | 0(?<![\w.].)[xX]{_HEX}{{1,8}}
+          (?:\.(?:0[xX]{_HEX}{{1,8}}|\d{{1,10}})){{0,3}}(?![\w.])(?P<hexip>)
     | [\w-](?<![\w\\/$-].)(?<!(?<!\*)\..)[\w-]{{0,62}}+{_DOTTED_TAIL}(?P<dotted>)
     | ~{_LIN_BEFORE}{_LIN_TAIL}(?P<lin_tilde>)
     | /{_LIN_BEFORE}{_LIN_SEG}{_LIN_TAIL}(?P<lin>)
@@ -236,6 +240,7 @@ SCANNER_KINDS: Final = {
     "v6": ("v6", 0, 0),
     "v6_colon": ("v6", 0, 0),
     "hash": ("hash", 0, 0),
+    "hexip": ("hexip", 0, 0),
     "dotted": ("dotted", 0, 0),
     "lin_tilde": ("lin", 0, 0),
     "lin": ("lin", 0, 0),
@@ -332,6 +337,14 @@ SPACED_NAMES: Final = frozenset(
         "windows sidebar",
         "windows x64",
     }
+)
+
+#: A command that takes a host as an argument, somewhere before a hexadecimal address on its
+#: line (``ping 0x7f000001``, ``curl -s 0xC0.0xA8.0x01.0x01``): ``inet_aton`` reads it.
+NETWORK_TOOL_BEFORE: Final = re.compile(
+    r"(?i:(?<![\w-])(?:ping|tracert|traceroute|tcping|telnet|nc|ncat|netcat|curl|wget|ssh|scp"
+    r"|sftp|ftp|tftp|nslookup|arp|test-connection|test-netconnection|tnc|iwr|invoke-webrequest"
+    r"|irm|invoke-restmethod)(?:\.exe)?(?![\w-]))"
 )
 
 #: URLs inside a URL (query parameters, redirects).

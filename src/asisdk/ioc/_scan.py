@@ -27,6 +27,7 @@ from asisdk.ioc._patterns import (
     HTTP_TARGET_BEFORE,
     LIN_MORE,
     MAX_SEGMENTS,
+    NETWORK_TOOL_BEFORE,
     OID_ARCS,
     OID_BEFORE,
     REG_MORE,
@@ -769,6 +770,16 @@ def _dotted(text: str, start: int, token: str, fanged: RefangMap | None, add: _A
         add(("dns", lowered, start, end))
 
 
+def _hex_address(text: str, start: int, value: str, add: _Add) -> None:
+    # ``ping 0x7f000001``: a hexadecimal address given to a network tool (anywhere else a
+    # hex number is a constant, a flag or a handle)
+    if NETWORK_TOOL_BEFORE.search(_line_before(text, start)) is None:
+        return
+    address = numeric_host_ipv4(value)
+    if address is not None:
+        add(("ipv4", address, start, start + len(value)))
+
+
 def _version_or_oid(text: str, start: int, end: int, token: str) -> bool:
     """Whether a dotted quad is a version (``FileVersion 4.0.0.1``) or an OID (``2.5.4.3``)."""
     if (
@@ -1004,6 +1015,8 @@ def scan(
             add(("cve", f"CVE-{value[4:8]}-{value[9:]}", start, start + len(value)))
         elif kind == "reg":
             _registry(text, start, value, add)
+        elif kind == "hexip":
+            _hex_address(text, start, value, add)
     if "%3" in text and _encoded_urls(text, add, inside=inside) and hits:
         hits.sort(key=lambda hit: hit[2])  # stable: hits of one start keep their order
     return hits
